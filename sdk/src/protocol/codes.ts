@@ -1,0 +1,143 @@
+// Wire constants: frame opcodes, error codes, close codes and limits. The one place they are defined.
+
+/** Protocol version spoken by this build; sent in `hello` and checked by the server. */
+export const PROTOCOL_VERSION = 1;
+
+/** Frame opcodes (`t`). 1-63 are sent by clients, 64-127 by the server. */
+export const Op = {
+  // client -> server
+  Hello: 1,
+  Ping: 2,
+  RoomCreate: 10,
+  RoomList: 11,
+  Join: 12,
+  Leave: 13,
+  Invite: 14,
+  Subscribe: 15,
+  Unsubscribe: 16,
+  Members: 17,
+  RoomUpdate: 18,
+  Send: 20,
+  History: 21,
+  Typing: 22,
+  SetPresence: 23,
+  SetProfile: 24,
+  // server -> client
+  Welcome: 64,
+  Result: 65,
+  Error: 66,
+  Event: 67,
+  TypingState: 68,
+  Presence: 69,
+  Profile: 70,
+} as const;
+export type Op = (typeof Op)[keyof typeof Op];
+
+/** Stable error codes carried by the `error` frame. */
+export const ErrorCode = {
+  /** The frame could not be decoded or failed validation. */
+  BadFrame: 'bad_frame',
+  /** The opcode is not one the server accepts from clients. */
+  UnknownType: 'unknown_type',
+  /** A frame other than `hello` arrived before the handshake finished. */
+  NotReady: 'not_ready',
+  /** The token is missing, malformed, badly signed or not accepted. */
+  Unauthorized: 'unauthorized',
+  /** Signed in, but not allowed to do this (not a member, not the owner...). */
+  Forbidden: 'forbidden',
+  /** The room or user does not exist. */
+  NotFound: 'not_found',
+  /** The thing already exists in a way that conflicts with the request. */
+  Conflict: 'conflict',
+  /** Too many frames; `retryAfter` says when to try again (ms). */
+  RateLimited: 'rate_limited',
+  /** A field is longer than the server allows. */
+  TooLarge: 'too_large',
+  /** Storage is unreachable; nothing was stored, the request may be retried. */
+  Unavailable: 'unavailable',
+  /** The client speaks a protocol version the server does not. */
+  UnsupportedVersion: 'unsupported_version',
+  /** An unexpected server fault. */
+  Internal: 'internal',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * WebSocket close codes. Clients reconnect and resume after every code except the
+ * ones in {@link FATAL_CLOSE_CODES}.
+ */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  TooLarge: 1009,
+  /** Undecodable frame or broken handshake. Fatal: retrying sends the same bytes. */
+  ProtocolError: 4000,
+  /** Token rejected at `hello`. Fatal unless the client can obtain a new token. */
+  Unauthorized: 4001,
+  /** Token expired while connected: obtain a fresh one, reconnect and resume. */
+  TokenExpired: 4002,
+  /** No `hello` within the handshake timeout. */
+  HelloTimeout: 4003,
+  /** Protocol version not supported. Fatal. */
+  UnsupportedVersion: 4004,
+  /** The socket could not keep up with its outgoing frames: reconnect and resume. */
+  SlowConsumer: 4005,
+  /** Sustained flooding after rate-limit errors: reconnect after a pause. */
+  RateLimited: 4006,
+  /** The server is draining (restart, deploy): reconnect, ideally to another node, and resume. */
+  Reconnect: 4007,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Close codes after which a client must not reconnect on its own. */
+export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.ProtocolError,
+  CloseCode.Unauthorized,
+  CloseCode.UnsupportedVersion,
+]);
+
+/** Limits every conforming peer enforces. Servers may lower some and announce them in `welcome`. */
+export const Limits = {
+  /** Largest frame in bytes. */
+  maxFrameBytes: 64 * 1024,
+  /** Deepest nesting of msgpack arrays/maps in a frame. */
+  maxDepth: 8,
+  /** Most entries in one msgpack map or array. */
+  maxEntries: 1000,
+  /** Longest message body, in UTF-16 code units. */
+  maxBody: 4000,
+  /** Longest room or display name. */
+  maxName: 64,
+  /** Longest room id. */
+  maxRoomId: 64,
+  /** Longest user id (JWT `sub`). */
+  maxUserId: 128,
+  /** Longest client message id (`cid`). */
+  maxCid: 64,
+  /** Most events in one history page. */
+  maxHistory: 200,
+  /** Most members named in one room create. */
+  maxCreateMembers: 100,
+} as const;
+
+/** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
+export const EventKind = {
+  /** A chat message: `body`, `cid`. */
+  Message: 'msg',
+  /** `by` became a member. `data.inviter` when added by someone else. */
+  Join: 'join',
+  /** `by` stopped being a member. */
+  Leave: 'leave',
+  /** The room was created or changed: `data.name`, `data.kind`. */
+  Room: 'room',
+} as const;
+export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+export const RoomKind = { Public: 'public', Private: 'private', Direct: 'dm' } as const;
+export type RoomKind = (typeof RoomKind)[keyof typeof RoomKind];
+
+export const PresenceState = { Online: 'online', Away: 'away', Offline: 'offline' } as const;
+export type PresenceState = (typeof PresenceState)[keyof typeof PresenceState];
+
+export const Role = { Owner: 'owner', Member: 'member' } as const;
+export type Role = (typeof Role)[keyof typeof Role];

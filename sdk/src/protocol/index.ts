@@ -1,0 +1,61 @@
+// Parley wire protocol v1: opcodes, codes, frame schemas and the msgpack codec. Normative prose: docs/protocol.md.
+export {
+  PROTOCOL_VERSION,
+  Op,
+  ErrorCode,
+  CloseCode,
+  FATAL_CLOSE_CODES,
+  Limits,
+  EventKind,
+  RoomKind,
+  PresenceState,
+  Role,
+} from './codes.js';
+export {
+  clientFrameSchemas,
+  serverFrameSchemas,
+  resultSchemas,
+  RoomEventShape,
+  RoomSummaryShape,
+  MemberShape,
+  UserShape,
+} from './frames.js';
+export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError } from './codec.js';
+export { scanMsgpack } from './scan.js';
+export { SchemaError } from './schema.js';
+
+export type {
+  HelloFrame,
+  PingFrame,
+  RoomCreateFrame,
+  RoomListFrame,
+  JoinFrame,
+  LeaveFrame,
+  InviteFrame,
+  SubscribeFrame,
+  UnsubscribeFrame,
+  MembersFrame,
+  RoomUpdateFrame,
+  SendFrame,
+  HistoryFrame,
+  TypingFrame,
+  SetPresenceFrame,
+  SetProfileFrame,
+  ClientFrame,
+  ClientRequest,
+  RoomEvent,
+  RoomSummary,
+  User,
+  Member,
+  WelcomeFrame,
+  ResultFrame,
+  ErrorFrame,
+  EventFrame,
+  TypingStateFrame,
+  PresenceFrame,
+  ProfileFrame,
+  ServerFrame,
+  ResultOp,
+  ResultData,
+} from './frames.js';
+export type { Schema, Infer } from './schema.js';
