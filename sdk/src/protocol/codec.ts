@@ -16,6 +16,8 @@ export class FrameError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly r?: number,
+    /** True when the bytes are not a msgpack value at all (as opposed to a valid value that breaks the schema). */
+    readonly undecodable = false,
   ) {
     super(message);
   }
@@ -30,11 +32,11 @@ export function encodeFrame(frame: object): Uint8Array {
 export function decodeRaw(bytes: Uint8Array, maxBytes: number = Limits.maxFrameBytes): unknown {
   if (bytes.byteLength > maxBytes) throw new FrameError(ErrorCode.TooLarge, `frame larger than ${maxBytes} bytes`);
   const problem = scanMsgpack(bytes, Limits.maxDepth, Limits.maxEntries);
-  if (problem) throw new FrameError(ErrorCode.BadFrame, `malformed msgpack: ${problem}`);
+  if (problem) throw new FrameError(ErrorCode.BadFrame, `malformed msgpack: ${problem}`, undefined, true);
   try {
     return unpackr.unpack(bytes);
   } catch (err) {
-    throw new FrameError(ErrorCode.BadFrame, `malformed msgpack: ${(err as Error).message}`);
+    throw new FrameError(ErrorCode.BadFrame, `malformed msgpack: ${(err as Error).message}`, undefined, true);
   }
 }
 

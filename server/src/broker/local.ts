@@ -1,0 +1,16 @@
+// In-process broker for a single node: a publish is delivered synchronously to this node's subscribers.
+import type { Broker } from './broker.js';
+
+export class LocalBroker implements Broker {
+  private handler: (room: string, frame: Uint8Array) => void = () => {};
+
+  publish(room: string, frame: Uint8Array): void {
+    this.handler(room, frame);
+  }
+  subscribe(): void {}
+  unsubscribe(): void {}
+  onFrame(handler: (room: string, frame: Uint8Array) => void): void {
+    this.handler = handler;
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,147 @@
+// Server configuration from environment variables and command-line flags (flags win), with defaults.
+// OPTIONS is the single table of every setting; README's configuration table is checked against it.
+
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbSchema: string;
+  jwtSecret: string | undefined;
+  jwtPublicKey: string | undefined;
+  jwtAlgorithms: ('HS256' | 'RS256' | 'ES256')[] | undefined;
+  jwtAudience: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtClockTolerance: number;
+  guests: boolean | undefined;
+  guestSecret: string | undefined;
+  guestTtl: number;
+  origins: string[] | undefined;
+  rooms: string[];
+  sendRate: number;
+  frameRate: number;
+  maxBackpressure: number;
+  resumeLimit: number;
+  typingTtlMs: number;
+  awayAfterMs: number;
+  helloTimeoutMs: number;
+  idleTimeout: number;
+  drainTimeoutMs: number;
+}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+interface Option<K extends keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  default: Config[K];
+  parse: Parser<Config[K]>;
+  doc: string;
+}
+
+const str: Parser<string> = (raw) => raw;
+const optStr: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
+const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+const optList: Parser<string[] | undefined> = (raw) => (raw.trim() === '' || raw.trim() === '*' ? undefined : list(raw, ''));
+const bool: Parser<boolean> = (raw, name) => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+};
+function int(min: number, max: number): Parser<number> {
+  return (raw, name) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got "${raw}"`);
+    return n;
+  };
+}
+const algorithms: Parser<Config['jwtAlgorithms']> = (raw, name) => {
+  const algs = list(raw, name);
+  for (const a of algs) if (a !== 'HS256' && a !== 'RS256' && a !== 'ES256') throw new ConfigError(`${name}: unsupported algorithm "${a}" (HS256, RS256, ES256)`);
+  return algs.length ? (algs as Config['jwtAlgorithms']) : undefined;
+};
+
+function opt<K extends keyof Config>(o: Option<K>): Option<K> {
+  return o;
+}
+
+/** Every setting: env var, flag, default and a one-line description. */
+export const OPTIONS = [
+  opt({ key: 'host', env: 'PARLEY_HOST', flag: '--host', default: '0.0.0.0', parse: str, doc: 'Interface to listen on.' }),
+  opt({ key: 'port', env: 'PARLEY_PORT', flag: '--port', default: 8080, parse: int(0, 65535), doc: 'TCP port for WebSocket (/ws) and HTTP; 0 picks a free one.' }),
+  opt({ key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', default: undefined, parse: optStr, doc: 'PostgreSQL URL. Unset: the embedded PGlite store in the data directory.' }),
+  opt({ key: 'dataDir', env: 'PARLEY_DATA_DIR', flag: '--data-dir', default: './data', parse: str, doc: 'Directory of the embedded store (and the generated guest secret).' }),
+  opt({ key: 'dbSchema', env: 'PARLEY_DB_SCHEMA', flag: '--db-schema', default: 'parley', parse: str, doc: 'PostgreSQL schema holding Parley\'s tables.' }),
+  opt({ key: 'jwtSecret', env: 'PARLEY_JWT_SECRET', flag: '--jwt-secret', default: undefined, parse: optStr, doc: 'HS256 secret (32+ bytes) your backend signs user tokens with.' }),
+  opt({ key: 'jwtPublicKey', env: 'PARLEY_JWT_PUBLIC_KEY', flag: '--jwt-public-key', default: undefined, parse: optStr, doc: 'PEM public key (or a path to one) for RS256/ES256 user tokens.' }),
+  opt({ key: 'jwtAlgorithms', env: 'PARLEY_JWT_ALGORITHMS', flag: '--jwt-algorithms', default: undefined, parse: algorithms, doc: 'Accepted algorithms, comma-separated. Default: derived from the secret or key type.' }),
+  opt({ key: 'jwtAudience', env: 'PARLEY_JWT_AUDIENCE', flag: '--jwt-audience', default: undefined, parse: optStr, doc: 'Required `aud` of user tokens, when set.' }),
+  opt({ key: 'jwtIssuer', env: 'PARLEY_JWT_ISSUER', flag: '--jwt-issuer', default: undefined, parse: optStr, doc: 'Required `iss` of user tokens, when set.' }),
+  opt({ key: 'jwtClockTolerance', env: 'PARLEY_JWT_CLOCK_TOLERANCE', flag: '--jwt-clock-tolerance', default: 30, parse: int(0, 3600), doc: 'Seconds of clock skew tolerated on `exp`/`nbf`.' }),
+  opt({ key: 'guests', env: 'PARLEY_GUESTS', flag: '--guests', default: undefined, parse: bool, doc: 'Allow guest sign-in (POST /v1/guest). Default: on when no JWT key is configured, else off.' }),
+  opt({ key: 'guestSecret', env: 'PARLEY_GUEST_SECRET', flag: '--guest-secret', default: undefined, parse: optStr, doc: 'HS256 secret for guest tokens; set the same on every node. Default: generated once and kept in the data directory.' }),
+  opt({ key: 'guestTtl', env: 'PARLEY_GUEST_TTL', flag: '--guest-ttl', default: 86_400, parse: int(60, 31_536_000), doc: 'Lifetime of guest tokens, seconds.' }),
+  opt({ key: 'origins', env: 'PARLEY_ORIGINS', flag: '--origins', default: undefined, parse: optList, doc: 'Allowed browser origins, comma-separated (e.g. https://shop.example). Unset or `*`: any.' }),
+  opt({ key: 'rooms', env: 'PARLEY_ROOMS', flag: '--rooms', default: ['lobby'], parse: list, doc: 'Public rooms created at start-up if missing, comma-separated.' }),
+  opt({ key: 'sendRate', env: 'PARLEY_SEND_RATE', flag: '--send-rate', default: 10, parse: int(1, 100_000), doc: 'Messages per second one connection may send (burst: twice that).' }),
+  opt({ key: 'frameRate', env: 'PARLEY_FRAME_RATE', flag: '--frame-rate', default: 50, parse: int(1, 100_000), doc: 'Frames per second one connection may send (burst: twice that).' }),
+  opt({ key: 'maxBackpressure', env: 'PARLEY_MAX_BACKPRESSURE', flag: '--max-backpressure', default: 1_048_576, parse: int(65_536, 1 << 30), doc: 'Bytes queued for a slow socket before it is closed with 4005 (it then resumes).' }),
+  opt({ key: 'resumeLimit', env: 'PARLEY_RESUME_LIMIT', flag: '--resume-limit', default: 1000, parse: int(1, 1_000_000), doc: 'Most events replayed on resume; further behind, the client is told to refetch.' }),
+  opt({ key: 'typingTtlMs', env: 'PARLEY_TYPING_TTL_MS', flag: '--typing-ttl-ms', default: 6000, parse: int(500, 60_000), doc: 'Typing indicator expiry without a refresh, ms.' }),
+  opt({ key: 'awayAfterMs', env: 'PARLEY_AWAY_AFTER_MS', flag: '--away-after-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'A connection that sends nothing for this long counts as away, ms.' }),
+  opt({ key: 'helloTimeoutMs', env: 'PARLEY_HELLO_TIMEOUT_MS', flag: '--hello-timeout-ms', default: 10_000, parse: int(100, 600_000), doc: 'Time a new socket has to send `hello`, ms.' }),
+  opt({ key: 'idleTimeout', env: 'PARLEY_IDLE_TIMEOUT', flag: '--idle-timeout', default: 120, parse: int(8, 960), doc: 'Seconds of silence before a socket is considered dead (server pings keep live ones open).' }),
+  opt({ key: 'drainTimeoutMs', env: 'PARLEY_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'On SIGTERM, longest wait for in-flight requests before closing sockets, ms.' }),
+] as const;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Builds the configuration from `env` and `argv` (flags as `--name value` or `--name=value`). */
+export function loadConfig(env: Record<string, string | undefined> = process.env, argv: readonly string[] = []): Config {
+  const flags = parseFlags(argv);
+  const config: Record<string, unknown> = {};
+  for (const o of OPTIONS) {
+    const fromFlag = flags.get(o.flag);
+    const fromEnv = env[o.env];
+    if (fromFlag !== undefined) config[o.key] = (o.parse as Parser<unknown>)(fromFlag, o.flag);
+    else if (fromEnv !== undefined) config[o.key] = (o.parse as Parser<unknown>)(fromEnv, o.env);
+    else config[o.key] = o.default;
+  }
+  return config as unknown as Config;
+}
+
+/** Programmatic configuration: defaults overlaid with `overrides` (used by tests and embedders). */
+export function configWith(overrides: Partial<Config>): Config {
+  return { ...loadConfig({}, []), ...overrides };
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const known = new Set<string>(OPTIONS.map((o) => o.flag));
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') continue;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!known.has(name)) throw new ConfigError(`unknown option ${name} (see --help)`);
+    let value: string | undefined;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];
+    else value = 'true'; // a bare boolean flag such as --guests
+    out.set(name, value!);
+  }
+  return out;
+}
+
+/** The --help text, generated from OPTIONS. */
+export function helpText(): string {
+  const lines = ['Usage: parley-server [options]', '', 'Every option can also be set by its environment variable.', ''];
+  for (const o of OPTIONS) {
+    const def = o.default === undefined ? '' : ` (default: ${Array.isArray(o.default) ? o.default.join(',') : String(o.default)})`;
+    lines.push(`  ${o.flag.padEnd(24)} ${o.env.padEnd(28)} ${o.doc}${def}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,21 @@
+// What the core needs from one client socket. Implemented by the transport (uWS); core never imports uWS.
+
+export interface Conn {
+  /** Sends one binary frame. A no-op once closed; a socket over its backpressure limit is closed with 4005. */
+  send(frame: Uint8Array): void;
+  /** Runs `fn` with the socket corked, so several sends leave in one write. */
+  cork(fn: () => void): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  /** Closes with a WebSocket close code. Idempotent. */
+  close(code: number, reason?: string): void;
+  readonly closed: boolean;
+  readonly remoteAddress: string;
+}
+
+/** Delivers an encoded frame to every local socket subscribed to `topic`. */
+export interface Publisher {
+  publish(topic: string, frame: Uint8Array): void;
+}
+
+export const roomTopic = (room: string): string => `r/${room}`;

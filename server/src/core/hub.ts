@@ -1,0 +1,152 @@
+// The node's shared state: live sessions, room subscriptions, presence, typing, and fan-out of
+// room frames through the broker. Sessions call into it; it never touches a socket directly.
+import { encodeFrame, Op, type PresenceState, type RoomEvent } from '@parley/sdk/protocol';
+import type { Authenticator } from '../auth.js';
+import type { Broker } from '../broker/broker.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import type { Store } from '../store/store.js';
+import { roomTopic, type Conn, type Publisher } from './conn.js';
+import { PresenceTracker } from './presence.js';
+import { Session } from './session.js';
+import { TypingTracker } from './typing.js';
+
+export interface HubDeps {
+  store: Store;
+  broker: Broker;
+  auth: Authenticator;
+  config: Config;
+  log: Logger;
+  publisher: Publisher;
+}
+
+export class Hub {
+  readonly store: Store;
+  readonly auth: Authenticator;
+  readonly config: Config;
+  readonly log: Logger;
+  readonly sessions = new Set<Session>();
+  readonly presence: PresenceTracker<Session>;
+  readonly typing: TypingTracker;
+  private readonly broker: Broker;
+  /** Local subscribed sessions per room, to (un)subscribe the broker on the first/last one. */
+  private readonly roomSessions = new Map<string, number>();
+  private inFlight = 0;
+  private idleDone: (() => void) | undefined;
+  private readonly idleSweep: ReturnType<typeof setInterval>;
+
+  constructor(deps: HubDeps) {
+    this.store = deps.store;
+    this.auth = deps.auth;
+    this.config = deps.config;
+    this.log = deps.log;
+    this.broker = deps.broker;
+    this.broker.onFrame((room, frame) => deps.publisher.publish(roomTopic(room), frame));
+    this.presence = new PresenceTracker((room, user, state) => this.announcePresence(room, user, state));
+    this.typing = new TypingTracker(deps.config.typingTtlMs, (room, user, on) =>
+      this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on }),
+    );
+    const sweepMs = Math.min(30_000, Math.max(250, Math.floor(deps.config.awayAfterMs / 4)));
+    this.idleSweep = setInterval(() => this.markIdle(), sweepMs);
+    this.idleSweep.unref();
+  }
+
+  openSession(conn: Conn): Session {
+    const s = new Session(conn, this);
+    this.sessions.add(s);
+    return s;
+  }
+
+  /** Called by a session once authenticated. */
+  addUser(s: Session): void {
+    this.presence.addSession(s);
+  }
+
+  /** Called by a session when its socket closed. */
+  removeSession(s: Session): void {
+    if (!this.sessions.delete(s) || !s.authenticated) return;
+    for (const room of [...s.rooms]) this.unsubscribe(s, room);
+    this.presence.removeSession(s);
+    if (this.presence.state(s.userId) === 'offline') this.typing.clearUser(s.userId);
+  }
+
+  subscribe(s: Session, room: string): void {
+    if (s.rooms.has(room)) return;
+    s.rooms.add(room);
+    s.conn.subscribe(roomTopic(room));
+    const n = this.roomSessions.get(room) ?? 0;
+    this.roomSessions.set(room, n + 1);
+    if (n === 0) this.broker.subscribe(room);
+    this.presence.enterRoom(s, room);
+  }
+
+  unsubscribe(s: Session, room: string): void {
+    if (!s.rooms.delete(room)) return;
+    s.conn.unsubscribe(roomTopic(room));
+    const n = this.roomSessions.get(room) ?? 1;
+    if (n <= 1) {
+      this.roomSessions.delete(room);
+      this.broker.unsubscribe(room);
+    } else {
+      this.roomSessions.set(room, n - 1);
+    }
+    this.presence.leaveRoom(s, room);
+  }
+
+  /** Sessions of `user` on this node. */
+  sessionsOf(user: string): ReadonlySet<Session> {
+    return this.presence.sessionsOf(user);
+  }
+
+  /** Encodes once and fans out to the room's subscribers on every node. */
+  publishRoom(room: string, frame: object): void {
+    this.broker.publish(room, encodeFrame(frame));
+  }
+
+  publishEvent(event: RoomEvent): void {
+    this.publishRoom(event.room, { t: Op.Event, e: event });
+  }
+
+  /** Tracks a request in progress, so that a drain can wait for its reply. */
+  track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight++;
+    return p.finally(() => {
+      if (--this.inFlight === 0 && this.idleDone) this.idleDone();
+    });
+  }
+
+  /** Resolves when no request is in progress, or after `timeoutMs`. */
+  whenIdle(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleDone = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  close(): void {
+    clearInterval(this.idleSweep);
+    this.typing.close();
+  }
+
+  get roomCount(): number {
+    return this.roomSessions.size;
+  }
+
+  private nameOf(user: string): string {
+    for (const s of this.presence.sessionsOf(user)) return s.userName;
+    return user;
+  }
+
+  private announcePresence(room: string, user: string, state: PresenceState): void {
+    this.publishRoom(room, { t: Op.Presence, room, user, name: this.nameOf(user), state });
+  }
+
+  private markIdle(): void {
+    const cutoff = Date.now() - this.config.awayAfterMs;
+    for (const s of this.sessions) if (s.authenticated && !s.idle && s.lastActive < cutoff) s.setIdle(true);
+  }
+}

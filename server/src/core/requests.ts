@@ -1,0 +1,23 @@
+// Which handler answers each client opcode. Handlers return the `result` data (or nothing for
+// fire-and-forget frames) and throw RequestError for failures.
+import { Op } from '@parley/sdk/protocol';
+import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
+import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
+
+export const requestHandlers = {
+  [Op.Ping]: ping,
+  [Op.RoomCreate]: createRoom,
+  [Op.RoomList]: listRooms,
+  [Op.Join]: join,
+  [Op.Leave]: leave,
+  [Op.Invite]: invite,
+  [Op.Subscribe]: subscribe,
+  [Op.Unsubscribe]: unsubscribe,
+  [Op.Members]: members,
+  [Op.RoomUpdate]: updateRoom,
+  [Op.Send]: send,
+  [Op.History]: history,
+  [Op.Typing]: typing,
+  [Op.SetPresence]: setPresence,
+  [Op.SetProfile]: setProfile,
+} as const;

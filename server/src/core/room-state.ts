@@ -1,0 +1,70 @@
+// Shared steps of room requests: look-ups with ACL checks, summaries, and subscribing with replay.
+import { Op, type RoomSummary } from '@parley/sdk/protocol';
+import type { RoleName, RoomRecord } from '../store/store.js';
+import { forbidden, notFound } from './errors.js';
+import type { Session } from './session.js';
+
+/** Events read per query while replaying a resume. */
+const REPLAY_PAGE = 200;
+
+export function summary(room: RoomRecord, role?: RoleName): RoomSummary {
+  const out: RoomSummary = { id: room.id, name: room.name, kind: room.kind, head: room.head, members: room.members };
+  if (role) out.role = role;
+  return out;
+}
+
+export async function requireRoom(s: Session, id: string): Promise<RoomRecord> {
+  const room = await s.hub.store.getRoom(id);
+  if (!room) throw notFound(`no room "${id}"`);
+  return room;
+}
+
+/** The caller's role in the room; forbidden when not a member, not_found when there is no room. */
+export async function requireMember(s: Session, id: string): Promise<RoleName> {
+  const m = await s.hub.store.getMember(id, s.userId);
+  if (!m) {
+    await requireRoom(s, id);
+    throw forbidden(`you are not a member of "${id}"`);
+  }
+  s.memberOf.add(id);
+  return m.role;
+}
+
+/**
+ * Subscribes the connection to live frames of the room, then (when `after` is given) replays the
+ * stored events after it. Subscribing first means nothing committed meanwhile is missed; an event
+ * may arrive both live and replayed, which clients drop by seq.
+ */
+export async function subscribeFrom(
+  s: Session,
+  id: string,
+  role: RoleName,
+  after?: number,
+): Promise<{ room: RoomSummary; replayed: number; gap?: boolean }> {
+  const { hub } = s;
+  hub.subscribe(s, id);
+  try {
+    const room = await requireRoom(s, id);
+    let replayed = 0;
+    if (after !== undefined && after !== room.head) {
+      if (after > room.head || room.head - after > hub.config.resumeLimit) {
+        return { room: summary(room, role), replayed: 0, gap: true };
+      }
+      let cursor = after;
+      while (cursor < room.head && !s.conn.closed) {
+        const page = await hub.store.history(id, { after: cursor, limit: REPLAY_PAGE });
+        if (page.events.length === 0) break;
+        s.conn.cork(() => {
+          for (const e of page.events) s.send({ t: Op.Event, e });
+        });
+        replayed += page.events.length;
+        cursor = page.events[page.events.length - 1]!.seq;
+        if (!page.more) break;
+      }
+    }
+    return { room: summary(room, role), replayed };
+  } catch (err) {
+    hub.unsubscribe(s, id);
+    throw err;
+  }
+}

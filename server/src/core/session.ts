@@ -1,0 +1,243 @@
+// One client connection: handshake, frame decoding and validation, rate limits, activity, and
+// dispatch of requests to their handlers with exactly one reply each.
+import {
+  CloseCode,
+  decodeClientFrame,
+  encodeFrame,
+  ErrorCode,
+  FrameError,
+  Limits,
+  Op,
+  PROTOCOL_VERSION,
+  type ClientFrame,
+  type HelloFrame,
+} from '@parley/sdk/protocol';
+import { randomBytes } from 'node:crypto';
+import { AuthError } from '../auth.js';
+import { TokenBucket } from '../rate-limit.js';
+import type { Conn } from './conn.js';
+import { describeFailure } from './errors.js';
+import type { Hub } from './hub.js';
+import { requestHandlers } from './requests.js';
+
+/** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
+const REJECT_LIMIT = 100;
+const REJECT_WINDOW_MS = 10_000;
+/** setTimeout's ceiling; longer token lifetimes are re-armed. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
+
+export class Session {
+  readonly id = randomBytes(9).toString('base64url');
+  phase: Phase = 'hello';
+  userId = '';
+  userName = '';
+  guest = false;
+  /** Rooms this connection receives live frames for. */
+  readonly rooms = new Set<string>();
+  /** Rooms the user is known to be a member of (positive cache; invalidated on leave). */
+  readonly memberOf = new Set<string>();
+  /** Client said it is away. */
+  private reportedAway = false;
+  /** No frames from the client for awayAfterMs. */
+  idle = false;
+  lastActive = Date.now();
+  private readonly frames: TokenBucket;
+  private readonly sends: TokenBucket;
+  private rejected = 0;
+  private rejectWindowStart = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly conn: Conn,
+    readonly hub: Hub,
+  ) {
+    const { frameRate, sendRate, helloTimeoutMs } = hub.config;
+    this.frames = new TokenBucket(frameRate, frameRate * 2);
+    this.sends = new TokenBucket(sendRate, sendRate * 2);
+    this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
+  }
+
+  get authenticated(): boolean {
+    return this.phase === 'ready';
+  }
+
+  get away(): boolean {
+    return this.reportedAway || this.idle;
+  }
+
+  onText(): void {
+    this.sendError(undefined, ErrorCode.BadFrame, 'text frames are not part of the protocol; send binary msgpack');
+    this.conn.close(CloseCode.ProtocolError, 'text frame');
+  }
+
+  onBinary(bytes: Uint8Array): void {
+    let frame: ClientFrame;
+    try {
+      frame = decodeClientFrame(bytes, Limits.maxFrameBytes);
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      this.sendError(err.r, err.code, err.message);
+      if (this.phase !== 'ready' || err.undecodable) this.conn.close(CloseCode.ProtocolError, 'bad frame');
+      else this.countRejected();
+      return;
+    }
+    if (this.phase !== 'ready') return this.beforeReady(frame);
+    if (frame.t === Op.Hello) return this.sendError(frame.r, ErrorCode.BadFrame, 'already signed in');
+    if (!this.frames.take() || (frame.t === Op.Send && !this.sends.take())) {
+      const bucket = frame.t === Op.Send ? this.sends : this.frames;
+      const retryAfter = Math.max(bucket.retryAfterMs(), this.frames.retryAfterMs(), 1);
+      this.sendError('r' in frame ? frame.r : undefined, ErrorCode.RateLimited, 'too many frames; slow down', retryAfter);
+      this.countRejected();
+      return;
+    }
+    if (frame.t !== Op.Ping) this.touch();
+    this.dispatch(frame);
+  }
+
+  onClose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.phase = 'closed';
+    this.hub.removeSession(this);
+  }
+
+  /** Client-reported away/online. */
+  setAway(away: boolean): void {
+    if (this.reportedAway === away) return;
+    this.reportedAway = away;
+    this.hub.presence.refresh(this.userId);
+  }
+
+  setIdle(idle: boolean): void {
+    if (this.idle === idle) return;
+    this.idle = idle;
+    this.hub.presence.refresh(this.userId);
+  }
+
+  send(frame: object): void {
+    this.conn.send(encodeFrame(frame));
+  }
+
+  reply(r: number, data: object): void {
+    this.send({ t: Op.Result, r, data });
+  }
+
+  sendError(r: number | undefined, code: ErrorCode, message: string, retryAfter?: number): void {
+    const frame: Record<string, unknown> = { t: Op.Error, code, message };
+    if (r !== undefined) frame.r = r;
+    if (retryAfter !== undefined) frame.retryAfter = retryAfter;
+    this.send(frame);
+  }
+
+  private touch(): void {
+    this.lastActive = Date.now();
+    if (this.idle) this.setIdle(false);
+  }
+
+  private beforeReady(frame: ClientFrame): void {
+    if (this.phase === 'hello' && frame.t === Op.Hello) {
+      this.phase = 'authenticating';
+      void this.hub.track(this.hello(frame));
+      return;
+    }
+    this.sendError('r' in frame ? frame.r : undefined, ErrorCode.NotReady, 'send hello and wait for welcome first');
+    if (this.phase === 'hello') this.conn.close(CloseCode.ProtocolError, 'hello expected');
+  }
+
+  private async hello(frame: HelloFrame): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    if (frame.v !== PROTOCOL_VERSION) {
+      this.sendError(frame.r, ErrorCode.UnsupportedVersion, `this server speaks protocol v${PROTOCOL_VERSION}`);
+      return this.conn.close(CloseCode.UnsupportedVersion, 'unsupported version');
+    }
+    let identity;
+    try {
+      identity = this.hub.auth.verify(frame.token);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      this.sendError(frame.r, ErrorCode.Unauthorized, `token rejected: ${err.reason}`);
+      return this.conn.close(CloseCode.Unauthorized, err.reason);
+    }
+    let user;
+    try {
+      user = await this.hub.store.ensureUser({ id: identity.id, name: identity.name, guest: identity.guest });
+      // Host-issued tokens are authoritative for the name; a guest keeps the name it chose last.
+      if (!identity.guest && user.name !== identity.name) user = await this.hub.store.setUserName(identity.id, identity.name);
+    } catch (err) {
+      const f = describeFailure(err);
+      if (f.unexpected) this.hub.log.error('hello failed', { err });
+      this.sendError(frame.r, f.code, f.message);
+      return this.conn.close(CloseCode.Reconnect, 'storage unavailable');
+    }
+    if (this.conn.closed) return;
+    this.userId = user.id;
+    this.userName = user.name;
+    this.guest = user.guest;
+    this.phase = 'ready';
+    this.armExpiry(identity.expiresAt);
+    this.hub.addUser(this);
+    const c = this.hub.config;
+    this.send({
+      t: Op.Welcome,
+      r: frame.r,
+      v: PROTOCOL_VERSION,
+      user: { id: user.id, name: user.name, guest: user.guest },
+      session: this.id,
+      limits: {
+        maxFrameBytes: Limits.maxFrameBytes,
+        maxBody: Limits.maxBody,
+        maxHistory: Limits.maxHistory,
+        resumeLimit: c.resumeLimit,
+        sendRate: c.sendRate,
+        typingTtlMs: c.typingTtlMs,
+      },
+    });
+  }
+
+  private armExpiry(expiresAt: number): void {
+    const ms = expiresAt - Date.now();
+    this.timer = setTimeout(
+      () => (ms > MAX_TIMER_MS ? this.armExpiry(expiresAt) : this.conn.close(CloseCode.TokenExpired, 'token expired')),
+      Math.max(0, Math.min(ms, MAX_TIMER_MS)),
+    );
+  }
+
+  private dispatch(frame: ClientFrame): void {
+    const handler = requestHandlers[frame.t as keyof typeof requestHandlers] as
+      | ((s: Session, f: ClientFrame) => Promise<object | void> | object | void)
+      | undefined;
+    if (!handler) return this.sendError('r' in frame ? frame.r : undefined, ErrorCode.UnknownType, `frame type ${frame.t} is not a request`);
+    const r = 'r' in frame ? frame.r : undefined;
+    let out: Promise<object | void> | object | void;
+    try {
+      out = handler(this, frame);
+    } catch (err) {
+      return this.fail(r, err);
+    }
+    if (out instanceof Promise) {
+      void this.hub.track(out.then((data) => this.succeed(r, data), (err: unknown) => this.fail(r, err)));
+    } else {
+      this.succeed(r, out);
+    }
+  }
+
+  private succeed(r: number | undefined, data: object | void): void {
+    if (r !== undefined && data) this.reply(r, data);
+  }
+
+  private fail(r: number | undefined, err: unknown): void {
+    const f = describeFailure(err);
+    if (f.unexpected) this.hub.log.error('request failed', { err, session: this.id });
+    this.sendError(r, f.code, f.message, f.retryAfter);
+  }
+
+  private countRejected(): void {
+    const now = Date.now();
+    if (now - this.rejectWindowStart > REJECT_WINDOW_MS) {
+      this.rejectWindowStart = now;
+      this.rejected = 0;
+    }
+    if (++this.rejected > REJECT_LIMIT) this.conn.close(CloseCode.RateLimited, 'flooding');
+  }
+}

@@ -1,0 +1,151 @@
+// The small HTTP API: health, guest sign-in, public rooms and room history. Transport-agnostic: the
+// transport hands in a parsed request and writes the reply.
+import { Limits, RoomKind } from '@parley/sdk/protocol';
+import { AuthError, validateDisplayName, type Identity } from '../auth.js';
+import type { Hub } from '../core/hub.js';
+import { summary } from '../core/room-state.js';
+import { TokenBucket } from '../rate-limit.js';
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  authorization: string;
+  origin: string;
+  ip: string;
+  body: string;
+}
+
+export interface HttpReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Guest sign-ins per IP: a burst of 10, then one every 5 s. */
+const GUEST_RATE = 0.2;
+const GUEST_BURST = 10;
+const MAX_TRACKED_IPS = 10_000;
+const ROOM_EVENTS = /^\/v1\/rooms\/([^/]+)\/events$/;
+
+const fail = (status: number, code: string, message: string, headers?: Record<string, string>): HttpReply => ({
+  status,
+  body: { error: { code, message } },
+  headers,
+});
+
+export class HttpApi {
+  private readonly guestBuckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly originAllowed: (origin: string) => boolean,
+  ) {}
+
+  async handle(req: HttpRequest): Promise<HttpReply> {
+    const reply = await this.route(req);
+    return { ...reply, headers: { ...this.cors(req.origin), ...reply.headers } };
+  }
+
+  private async route(req: HttpRequest): Promise<HttpReply> {
+    const { method, path } = req;
+    if (method === 'OPTIONS') return { status: 204, headers: { 'access-control-max-age': '600' } };
+    if (path === '/healthz') return method === 'GET' ? { status: 200, body: { ok: true } } : notAllowed();
+    if (path === '/v1/guest') return method === 'POST' ? this.guest(req) : notAllowed();
+    if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
+    const m = ROOM_EVENTS.exec(path);
+    if (m) return method === 'GET' ? this.events(req, decodeURIComponent(m[1]!)) : notAllowed();
+    if (path === '/' && method === 'GET') return { status: 200, body: LANDING, headers: { 'content-type': 'text/html; charset=utf-8' } };
+    return fail(404, 'not_found', `no route for ${method} ${path}`);
+  }
+
+  private guest(req: HttpRequest): HttpReply {
+    if (!this.takeGuestToken(req.ip)) return fail(429, 'rate_limited', 'too many guest sign-ins; try again later', { 'retry-after': '5' });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(req.body || '{}');
+    } catch {
+      return fail(400, 'bad_request', 'body must be JSON: {"name": "..."}');
+    }
+    const name = validateDisplayName((parsed as { name?: unknown } | null)?.name);
+    if (!name) return fail(400, 'bad_request', `name must be 1-${Limits.maxName} printable characters`);
+    try {
+      const { token, identity } = this.hub.auth.issueGuest(name);
+      return { status: 200, body: { token, user: { id: identity.id, name: identity.name, guest: true }, expiresAt: identity.expiresAt } };
+    } catch (err) {
+      if (err instanceof AuthError) return fail(403, 'forbidden', 'guest access is disabled on this server');
+      throw err;
+    }
+  }
+
+  private async rooms(req: HttpRequest): Promise<HttpReply> {
+    const who = this.identify(req);
+    if ('status' in who) return who;
+    const rooms = await this.hub.store.listPublicRooms(1000);
+    return { status: 200, body: { rooms: rooms.map((r) => summary(r)) } };
+  }
+
+  private async events(req: HttpRequest, roomId: string): Promise<HttpReply> {
+    const who = this.identify(req);
+    if ('status' in who) return who;
+    const before = uintParam(req.query, 'before');
+    const after = uintParam(req.query, 'after');
+    const limit = uintParam(req.query, 'limit');
+    if (before === null || after === null || limit === null || (limit !== undefined && (limit < 1 || limit > Limits.maxHistory))) {
+      return fail(400, 'bad_request', `before/after must be non-negative integers, limit 1-${Limits.maxHistory}`);
+    }
+    const { store } = this.hub;
+    const room = await store.getRoom(roomId);
+    if (!room) return fail(404, 'not_found', `no room "${roomId}"`);
+    if (room.kind !== RoomKind.Public && !(await store.getMember(room.id, who.id))) {
+      return fail(403, 'forbidden', `you are not a member of "${roomId}"`);
+    }
+    return { status: 200, body: await store.history(room.id, { before, after, limit: limit ?? 50 }) };
+  }
+
+  private identify(req: HttpRequest): Identity | HttpReply {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.authorization);
+    if (!m) return fail(401, 'unauthorized', 'send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+    try {
+      return this.hub.auth.verify(m[1]);
+    } catch (err) {
+      if (err instanceof AuthError) return fail(401, 'unauthorized', `token rejected: ${err.reason}`, { 'www-authenticate': 'Bearer' });
+      throw err;
+    }
+  }
+
+  private takeGuestToken(ip: string): boolean {
+    let bucket = this.guestBuckets.get(ip);
+    if (!bucket) {
+      if (this.guestBuckets.size >= MAX_TRACKED_IPS) this.guestBuckets.clear();
+      this.guestBuckets.set(ip, (bucket = new TokenBucket(GUEST_RATE, GUEST_BURST)));
+    }
+    return bucket.take();
+  }
+
+  private cors(origin: string): Record<string, string> {
+    if (!origin || !this.originAllowed(origin)) return {};
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': 'authorization, content-type',
+      vary: 'Origin',
+    };
+  }
+}
+
+function notAllowed(): HttpReply {
+  return fail(405, 'method_not_allowed', 'method not allowed');
+}
+
+/** undefined when absent, null when present but not a non-negative integer. */
+function uintParam(q: URLSearchParams, name: string): number | undefined | null {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+}
+
+const LANDING = `<!doctype html><meta charset="utf-8"><title>Parley</title>
+<h1>Parley is running</h1>
+<p>WebSocket endpoint: <code>/ws</code> (protocol: docs/protocol.md). HTTP: <code>GET /healthz</code>,
+<code>POST /v1/guest</code>, <code>GET /v1/rooms</code>, <code>GET /v1/rooms/:id/events</code>.</p>`;

@@ -1,0 +1,12 @@
+// Public API of @parley/server for embedding a node in another program and for tests.
+export { startServer } from './server.js';
+export { loadConfig, configWith, helpText, OPTIONS, ConfigError } from './config.js';
+export { createLogger, silentLogger } from './log.js';
+export { openStore, StoreUnavailableError, RoomNotFoundError } from './store/index.js';
+export { LocalBroker } from './broker/local.js';
+
+export type { ParleyServer, StartOptions } from './server.js';
+export type { Config } from './config.js';
+export type { Logger } from './log.js';
+export type { Store } from './store/index.js';
+export type { Broker } from './broker/broker.js';

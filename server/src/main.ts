@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Command-line entry: configuration from env and flags, start, print where it listens, drain on SIGTERM.
+import { ConfigError, helpText, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { startServer } from './server.js';
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(helpText() + '\n');
+  process.exit(0);
+}
+
+const log = createLogger();
+try {
+  const config = loadConfig(process.env, args);
+  const started = Date.now();
+  const server = await startServer(config, { log });
+  const where = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const store = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
+  process.stdout.write(
+    `Parley listening on http://${where}:${server.port}  (WebSocket ws://${where}:${server.port}/ws, store: ${store}, ready in ${Date.now() - started} ms)\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('draining', { signal });
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error('drain failed', { err });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`parley: ${err.message}\n`);
+    process.exit(2);
+  }
+  log.error('failed to start', { err });
+  process.exit(1);
+}

@@ -1,0 +1,105 @@
+// Assembles a Parley node: store, auth, broker, hub, transport; and takes it down gracefully.
+import { CloseCode } from '@parley/sdk/protocol';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Authenticator } from './auth.js';
+import type { Broker } from './broker/broker.js';
+import { LocalBroker } from './broker/local.js';
+import type { Config } from './config.js';
+import { Hub } from './core/hub.js';
+import { HttpApi } from './http/api.js';
+import { createLogger, type Logger } from './log.js';
+import { openStore, type Store } from './store/index.js';
+import { UwsTransport } from './transport/uws.js';
+
+export interface ParleyServer {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  readonly hub: Hub;
+  readonly store: Store;
+  /** Open WebSocket connections. */
+  readonly connections: number;
+  /** Graceful stop: refuse new sockets, let in-flight requests finish, close sockets with 4007, flush storage. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  /** Use this store instead of opening one from the configuration (tests). */
+  store?: Store;
+  broker?: Broker;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<ParleyServer> {
+  const log = options.log ?? createLogger();
+  const transport = new UwsTransport(config, log); // first: fail fast without the native binary
+  const auth = new Authenticator(authConfig(config, log));
+  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema }));
+  await store.init();
+  for (const id of config.rooms) {
+    await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [] });
+  }
+  const broker = options.broker ?? new LocalBroker();
+  const hub = new Hub({ store, broker, auth, config, log, publisher: transport });
+  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o)));
+  const port = await transport.listen();
+  if (!config.origins) log.warn('PARLEY_ORIGINS is not set: browsers from any origin may connect');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    hub,
+    store,
+    get connections() {
+      return transport.connectionCount;
+    },
+    close() {
+      closing ??= (async () => {
+        transport.stopAccepting();
+        await hub.whenIdle(config.drainTimeoutMs);
+        transport.closeAll(CloseCode.Reconnect, 'server restarting');
+        hub.close();
+        await broker.close();
+        if (!options.store) await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function authConfig(config: Config, log: Logger) {
+  const hostKey = Boolean(config.jwtSecret || config.jwtPublicKey);
+  const guests = config.guests ?? !hostKey;
+  let publicKey = config.jwtPublicKey;
+  if (publicKey && !publicKey.includes('-----BEGIN')) publicKey = readFileSync(publicKey, 'utf8');
+  return {
+    secret: config.jwtSecret,
+    publicKey,
+    algorithms: config.jwtAlgorithms,
+    audience: config.jwtAudience,
+    issuer: config.jwtIssuer,
+    clockToleranceSec: config.jwtClockTolerance,
+    guests,
+    guestSecret: guests ? guestSecret(config, log) : randomBytes(32).toString('base64url'),
+    guestTtlSec: config.guestTtl,
+  };
+}
+
+/** The configured guest secret, else one generated once and kept in the data directory. */
+function guestSecret(config: Config, log: Logger): string {
+  if (config.guestSecret) return config.guestSecret;
+  if (config.databaseUrl) {
+    log.warn('PARLEY_GUEST_SECRET is not set: guest tokens are valid on this node only until it restarts');
+    return randomBytes(32).toString('base64url');
+  }
+  const file = join(config.dataDir, 'guest-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(config.dataDir, { recursive: true });
+    const secret = randomBytes(32).toString('base64url');
+    writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}

@@ -1,0 +1,130 @@
+// The Store contract: the durable truth for users, rooms, membership and each room's ordered event log.
+// Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
+import type { RoomEvent } from '@parley/sdk/protocol';
+
+export type RoomKindName = 'public' | 'private' | 'dm';
+export type RoleName = 'owner' | 'member';
+export type EventData = Record<string, string | number | boolean>;
+
+export interface UserRecord {
+  id: string;
+  name: string;
+  guest: boolean;
+}
+
+export interface RoomRecord {
+  id: string;
+  name: string;
+  kind: RoomKindName;
+  /** Creator of a user-made room; null for rooms made by the server (default rooms). */
+  owner: string | null;
+  /** Seq of the latest event, 0 when the room has none. */
+  head: number;
+  /** Number of members. */
+  members: number;
+}
+
+export interface MemberRecord {
+  user: string;
+  name: string;
+  role: RoleName;
+}
+
+/** An event to add at the end of a room's log. The store assigns `seq`, `id` and `ts`. */
+export interface AppendInput {
+  room: string;
+  kind: string;
+  by: string;
+  /** Display name of `by`, stored with the event. */
+  name: string;
+  /** Client id: (room, by, cid) is unique; appending it again returns the stored event. */
+  cid?: string;
+  body?: string;
+  data?: EventData;
+}
+
+export interface AppendResult {
+  event: RoomEvent;
+  /** True when an event with the same (room, by, cid) already existed and was returned instead. */
+  duplicate: boolean;
+}
+
+export interface HistoryQuery {
+  /** Only events with seq < before. */
+  before?: number;
+  /** Only events with seq > after. */
+  after?: number;
+  /** Page size, >= 1. */
+  limit: number;
+}
+
+export interface HistoryPage {
+  /** Ascending by seq. With `after`: the first `limit` events after it; otherwise the last `limit` before `before` (or the head). */
+  events: RoomEvent[];
+  /** True when more events exist beyond this page in the direction read. */
+  more: boolean;
+}
+
+/** Raised when the database cannot be reached or a write could not be made durable. Nothing was stored. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  readonly code = 'unavailable';
+}
+
+/** Raised for an operation on a room that does not exist. */
+export class RoomNotFoundError extends Error {
+  override readonly name = 'RoomNotFoundError';
+  readonly code = 'not_found';
+}
+
+export interface Store {
+  /** Applies pending migrations (idempotent, safe when several nodes start at once). */
+  init(): Promise<void>;
+  /** Waits for queued appends to be durable, then releases connections. */
+  close(): Promise<void>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+
+  /** Inserts the user if unknown; an existing user keeps its stored name. Returns the stored record. */
+  ensureUser(user: UserRecord): Promise<UserRecord>;
+  getUser(id: string): Promise<UserRecord | null>;
+  setUserName(id: string, name: string): Promise<UserRecord>;
+
+  /**
+   * Creates a room with its first events in one transaction: a `room` event (data: name, kind) by
+   * `creator`, then a `join` event per member (owner first; role owner for `owner`). When a room
+   * with this id exists, nothing changes and `created` is false.
+   */
+  createRoom(input: {
+    id: string;
+    name: string;
+    kind: RoomKindName;
+    owner: string | null;
+    creator: { id: string; name: string };
+    members: { id: string; name: string }[];
+  }): Promise<{ room: RoomRecord; created: boolean; events: RoomEvent[] }>;
+  getRoom(id: string): Promise<RoomRecord | null>;
+  /** Public rooms by id, at most `limit`. */
+  listPublicRooms(limit: number): Promise<RoomRecord[]>;
+  /** Rooms `userId` is a member of, with the role. */
+  listUserRooms(userId: string): Promise<(RoomRecord & { role: RoleName })[]>;
+
+  getMember(room: string, user: string): Promise<{ role: RoleName } | null>;
+  listMembers(room: string): Promise<MemberRecord[]>;
+  /**
+   * Adds a member and appends its `join` event atomically (data.inviter when `inviter` is given).
+   * Returns null, appending nothing, when the user already is a member.
+   */
+  join(room: string, user: { id: string; name: string }, role: RoleName, inviter?: string): Promise<RoomEvent | null>;
+  /** Removes a member and appends its `leave` event atomically; null when it was not a member. */
+  leave(room: string, user: { id: string; name: string }): Promise<RoomEvent | null>;
+  /** Renames the room and appends a `room` event (data: name) atomically. */
+  renameRoom(room: string, name: string, by: { id: string; name: string }): Promise<RoomEvent>;
+
+  /**
+   * Appends an event (group-committed with concurrent appends: one transaction for many events).
+   * Resolves only once the event is durable. Idempotent by (room, by, cid).
+   */
+  append(input: AppendInput): Promise<AppendResult>;
+  history(room: string, query: HistoryQuery): Promise<HistoryPage>;
+}

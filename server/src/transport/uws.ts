@@ -1,0 +1,226 @@
+// The uWebSockets.js glue: WebSocket endpoint /ws and the HTTP API on one port. Maps sockets to core
+// Sessions through the Conn interface and HTTP requests to HttpApi; the only module that knows uWS.
+import { CloseCode, Limits } from '@parley/sdk/protocol';
+import type { HttpResponse, TemplatedApp, us_listen_socket, us_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
+import type { Config } from '../config.js';
+import type { Conn, Publisher } from '../core/conn.js';
+import type { Hub } from '../core/hub.js';
+import type { Session } from '../core/session.js';
+import type { HttpApi, HttpReply } from '../http/api.js';
+import type { Logger } from '../log.js';
+import { loadUws, type Uws } from './uws-binary.js';
+
+interface SocketData {
+  ip: string;
+  closed: boolean;
+  session?: Session;
+}
+
+const MAX_HTTP_BODY = 16 * 1024;
+
+class UwsConn implements Conn {
+  constructor(
+    private readonly ws: WebSocket<SocketData>,
+    private readonly data: SocketData,
+    private readonly maxBackpressure: number,
+  ) {}
+
+  get closed(): boolean {
+    return this.data.closed;
+  }
+
+  get remoteAddress(): string {
+    return this.data.ip;
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.data.closed) return;
+    const status = this.ws.send(frame, true);
+    // 2 = dropped: never drop silently; close so the client reconnects and resumes from storage.
+    if (status === 2 || this.ws.getBufferedAmount() > this.maxBackpressure) this.close(CloseCode.SlowConsumer, 'slow consumer');
+  }
+
+  cork(fn: () => void): void {
+    if (!this.data.closed) this.ws.cork(fn);
+  }
+
+  subscribe(topic: string): void {
+    if (!this.data.closed) this.ws.subscribe(topic);
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.data.closed) this.ws.unsubscribe(topic);
+  }
+
+  close(code: number, reason = ''): void {
+    if (this.data.closed) return;
+    this.data.closed = true;
+    this.ws.end(code, reason);
+  }
+}
+
+export class UwsTransport implements Publisher {
+  private readonly uws: Uws;
+  private readonly app: TemplatedApp;
+  private readonly sockets = new Set<WebSocket<SocketData>>();
+  private listenSocket: us_listen_socket | undefined;
+  private draining = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.uws = loadUws();
+    this.app = this.uws.App();
+  }
+
+  publish(topic: string, frame: Uint8Array): void {
+    this.app.publish(topic, frame, true);
+  }
+
+  get connectionCount(): number {
+    return this.sockets.size;
+  }
+
+  attach(hub: Hub, api: HttpApi): void {
+    const { config, log } = this;
+    this.app.ws<SocketData>('/ws', {
+      maxPayloadLength: Limits.maxFrameBytes,
+      maxBackpressure: config.maxBackpressure,
+      // Without this uWS skips publishes to a slow socket: a silent drop. Closing makes it resume.
+      // (Typed as a number in this package's typings; the native side reads it as a boolean.)
+      closeOnBackpressureLimit: 1,
+      idleTimeout: config.idleTimeout,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        const origin = req.getHeader('origin');
+        const key = req.getHeader('sec-websocket-key');
+        const protocol = req.getHeader('sec-websocket-protocol');
+        const extensions = req.getHeader('sec-websocket-extensions');
+        if (this.draining) return void res.writeStatus('503 Service Unavailable').end('draining');
+        if (origin && !this.originAllowed(origin)) return void res.writeStatus('403 Forbidden').end('origin not allowed');
+        const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+        res.upgrade<SocketData>({ ip, closed: false }, key, protocol, extensions, context);
+      },
+      open: (ws) => {
+        const data = ws.getUserData();
+        this.sockets.add(ws);
+        data.session = hub.openSession(new UwsConn(ws, data, config.maxBackpressure));
+      },
+      message: (ws, message, isBinary) => {
+        const session = ws.getUserData().session!;
+        try {
+          if (isBinary) session.onBinary(new Uint8Array(message));
+          else session.onText();
+        } catch (err) {
+          log.error('frame handling failed', { err });
+          session.conn.close(1011, 'internal error');
+        }
+      },
+      close: (ws) => {
+        const data = ws.getUserData();
+        data.closed = true;
+        this.sockets.delete(ws);
+        data.session?.onClose();
+      },
+    });
+    this.app.any('/*', (res, req) => {
+      const method = req.getMethod().toUpperCase();
+      const request = {
+        method,
+        path: req.getUrl(),
+        query: new URLSearchParams(req.getQuery() ?? ''),
+        authorization: req.getHeader('authorization'),
+        origin: req.getHeader('origin'),
+        ip: Buffer.from(res.getRemoteAddressAsText()).toString(),
+        body: '',
+      };
+      let aborted = false;
+      res.onAborted(() => (aborted = true));
+      const respond = (reply: HttpReply) => {
+        if (aborted) return;
+        res.cork(() => writeReply(res, reply));
+      };
+      const run = () =>
+        api.handle(request).then(respond, (err: unknown) => {
+          log.error('http request failed', { err, path: request.path });
+          respond({ status: 500, body: { error: { code: 'internal', message: 'internal error' } } });
+        });
+      if (method === 'POST' || method === 'PUT') {
+        readBody(res, MAX_HTTP_BODY).then(
+          (body) => {
+            request.body = body;
+            void run();
+          },
+          () => respond({ status: 413, body: { error: { code: 'too_large', message: `body over ${MAX_HTTP_BODY} bytes` } } }),
+        );
+      } else {
+        void run();
+      }
+    });
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(this.config.host, this.config.port, (socket) => {
+        if (!socket) return reject(new Error(`could not listen on ${this.config.host}:${this.config.port}`));
+        this.listenSocket = socket;
+        resolve(this.uws.us_socket_local_port(socket as unknown as us_socket));
+      });
+    });
+  }
+
+  /** Stops accepting connections; open sockets keep working. */
+  stopAccepting(): void {
+    this.draining = true;
+    if (this.listenSocket) this.uws.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = undefined;
+  }
+
+  /** Closes every open socket with `code`. */
+  closeAll(code: number, reason: string): void {
+    for (const ws of [...this.sockets]) ws.getUserData().session?.conn.close(code, reason);
+  }
+
+  originAllowed(origin: string): boolean {
+    return this.config.origins === undefined || this.config.origins.includes(origin);
+  }
+}
+
+function readBody(res: HttpResponse, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.onData((chunk, isLast) => {
+      size += chunk.byteLength;
+      if (size > limit) return reject(new Error('too large'));
+      chunks.push(Buffer.from(chunk.slice(0))); // the ArrayBuffer is only valid during this call
+      if (isLast) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+function writeReply(res: HttpResponse, reply: HttpReply): void {
+  res.writeStatus(STATUS[reply.status] ?? String(reply.status));
+  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+  if (typeof reply.body === 'string') {
+    res.end(reply.body);
+  } else {
+    res.writeHeader('content-type', 'application/json; charset=utf-8');
+    res.end(reply.body === undefined ? '' : JSON.stringify(reply.body));
+  }
+}
+
+const STATUS: Record<number, string> = {
+  200: '200 OK',
+  204: '204 No Content',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  413: '413 Payload Too Large',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
