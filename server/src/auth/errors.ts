@@ -1,0 +1,44 @@
+// Why a token or guest request was refused: one error type with the stable wire code and a
+// machine-readable reason for logs, close reasons and tests.
+
+/** Why {@link Authenticator.verify} or {@link Authenticator.issueGuest} refused. */
+export type AuthReason =
+  /** No token at all (undefined, null or ''). */
+  | 'missing'
+  /** Not a compact JWS, not JSON inside, too long, a claim of the wrong type, or an unknown `crit` header. */
+  | 'malformed'
+  /** The header's `alg` is not the one pinned for the key this token routes to (includes `none`). */
+  | 'algorithm'
+  | 'bad_signature'
+  /** `exp` is past, beyond the clock tolerance. */
+  | 'expired'
+  /** `nbf` is in the future, beyond the clock tolerance. */
+  | 'not_yet_valid'
+  /** The token has no `exp`; tokens that never expire are not accepted. */
+  | 'no_expiry'
+  | 'wrong_audience'
+  | 'wrong_issuer'
+  | 'no_subject'
+  /** `sub` is not a string, too long, has control characters, or uses the guest id namespace. */
+  | 'bad_subject'
+  /** A guest token was presented, or requested, while guests are off. */
+  | 'guests_disabled'
+  /** A host token was presented but no host key is configured (guests only). */
+  | 'host_tokens_disabled'
+  /** `issueGuest` got a name {@link validateDisplayName} rejects (HTTP 400, not 401). */
+  | 'bad_name';
+
+/**
+ * A refused token. `code` is the protocol's `ErrorCode.Unauthorized`, kept as a literal so this
+ * module does not depend on the protocol package; the message is safe to show to the client.
+ */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  readonly code = 'unauthorized' as const;
+  readonly reason: AuthReason;
+
+  constructor(reason: AuthReason, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
