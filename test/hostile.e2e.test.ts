@@ -1,0 +1,156 @@
+// Hostile and broken input: each is answered with an error frame or a close code, and the node keeps
+// serving a pair of users who chat throughout.
+import { CloseCode, encodeFrame, ErrorCode, Limits, Op, PROTOCOL_VERSION } from '@parley/sdk/protocol';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { RawClient } from './support/raw-client.js';
+import { postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
+
+const kinds: StoreKind[] = (await postgresAvailable()) ? ['pglite', 'postgres'] : ['pglite'];
+
+describe.each(kinds)('hostile input (%s)', (kind) => {
+  let node: TestNode;
+  let alice: RawClient;
+  let bob: RawClient;
+  let n = 0;
+
+  /** Alice sends, Bob must receive: the node still serves everyone else. */
+  async function stillChatting(): Promise<void> {
+    const ack = await alice.ok({ t: Op.Send, room: 'lobby', cid: `alive-${n++}`, body: 'still here' });
+    await bob.next((f) => f.t === Op.Event && (f.e as any).id === ack.id);
+  }
+
+  async function attacker(): Promise<RawClient> {
+    return RawClient.signedIn(node.url, userToken(`mallory-${n++}`));
+  }
+
+  beforeAll(async () => {
+    node = await startNode(kind, { origins: ['https://good.example'], helloTimeoutMs: 300, frameRate: 20, sendRate: 5, maxBackpressure: 65_536 });
+    alice = await RawClient.signedIn(node.url, userToken('alice'));
+    bob = await RawClient.signedIn(node.url, userToken('bob'));
+    await alice.ok({ t: Op.Join, room: 'lobby' });
+    await bob.ok({ t: Op.Join, room: 'lobby' });
+  });
+  afterAll(async () => {
+    alice?.ws.terminate();
+    bob?.ws.terminate();
+    await node?.destroy();
+  });
+
+  test('garbage bytes: bad_frame error then close 4000', async () => {
+    const m = await attacker();
+    m.sendRaw(new Uint8Array([0xc1, 0xff, 0x00, 0x13]));
+    expect(await m.next((f) => f.t === Op.Error)).toMatchObject({ code: ErrorCode.BadFrame });
+    expect((await m.closed).code).toBe(CloseCode.ProtocolError);
+    await stillChatting();
+  });
+
+  test('a text frame closes with 4000', async () => {
+    const m = await attacker();
+    m.sendRaw('{"t":20}');
+    expect((await m.closed).code).toBe(CloseCode.ProtocolError);
+    await stillChatting();
+  });
+
+  test('wrong field types, unknown frame type and over-long fields get errors carrying r; the socket stays usable', async () => {
+    const m = await attacker();
+    expect(await m.request({ t: Op.Send, room: 42, cid: 'x', body: 'hi' })).toMatchObject({ t: Op.Error, code: ErrorCode.BadFrame });
+    expect(await m.request({ t: Op.Send, room: 'lobby', cid: 'bad cid!', body: 'hi' })).toMatchObject({ code: ErrorCode.BadFrame });
+    expect(await m.request({ t: Op.History, room: 'lobby', limit: -1 })).toMatchObject({ code: ErrorCode.BadFrame });
+    expect(await m.request({ t: 63 })).toMatchObject({ code: ErrorCode.UnknownType });
+    expect(await m.request({ t: Op.Welcome })).toMatchObject({ code: ErrorCode.UnknownType });
+    expect(await m.request({ t: Op.Send, room: 'lobby', cid: 'long', body: 'x'.repeat(Limits.maxBody + 1) })).toMatchObject({
+      code: ErrorCode.TooLarge,
+    });
+    await m.ok({ t: Op.Join, room: 'lobby' });
+    expect(await m.request({ t: Op.Send, room: 'lobby', cid: 'blank', body: '   \n ' })).toMatchObject({ code: ErrorCode.BadFrame });
+    expect(await m.request({ t: Op.Hello, v: PROTOCOL_VERSION, token: userToken('other') })).toMatchObject({ code: ErrorCode.BadFrame });
+    await m.ok({ t: Op.Ping });
+    m.ws.terminate();
+    await stillChatting();
+  });
+
+  test('deeply nested msgpack is refused before decoding', async () => {
+    const m = await attacker();
+    const nested = new Uint8Array(50_000).fill(0x91); // 50k nested one-element arrays
+    m.sendRaw(nested);
+    expect(await m.next((f) => f.t === Op.Error)).toMatchObject({ code: ErrorCode.BadFrame, message: expect.stringContaining('deeper') });
+    expect((await m.closed).code).toBe(CloseCode.ProtocolError);
+    await stillChatting();
+  });
+
+  test('__proto__ keys neither pollute prototypes nor reach handlers', async () => {
+    const m = await attacker();
+    await m.ok({ t: Op.Join, room: 'lobby' });
+    // msgpack map with keys t, r, room, cid, body and __proto__ carrying an "isAdmin" payload
+    const frame = encodeFrame({ t: Op.Send, r: 77, room: 'lobby', cid: 'proto', body: 'sneaky', ['__proto__']: { isAdmin: true } });
+    m.sendRaw(frame);
+    const reply = await m.next((f) => f.r === 77);
+    expect(reply.t).toBe(Op.Result);
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+    m.ws.terminate();
+    await stillChatting();
+  });
+
+  test('an oversize frame closes the socket (1009 or abnormal), others unaffected', async () => {
+    const m = await attacker();
+    m.sendRaw(new Uint8Array(Limits.maxFrameBytes + 1024).fill(0x61));
+    const { code } = await m.closed;
+    expect([CloseCode.TooLarge, 1006]).toContain(code);
+    await stillChatting();
+  });
+
+  test('a flood hits the rate limit with retryAfter, then a sustained one is closed with 4006', async () => {
+    const m = await attacker();
+    await m.ok({ t: Op.Join, room: 'lobby' });
+    const replies = await Promise.all(Array.from({ length: 30 }, (_, i) => m.request({ t: Op.Send, room: 'lobby', cid: `f${i}`, body: 'spam' })));
+    const limited = replies.filter((r) => r.code === ErrorCode.RateLimited);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(limited[0]!.retryAfter).toBeGreaterThan(0);
+    expect(replies.filter((r) => r.t === Op.Result).length).toBeLessThanOrEqual(10 + 1); // burst 2 x sendRate, + refill
+    for (let i = 0; i < 300 && m.ws.readyState === WebSocket.OPEN; i++) m.send({ t: Op.Ping, r: 1000 + i });
+    expect((await m.closed).code).toBe(CloseCode.RateLimited);
+    await stillChatting();
+  });
+
+  test('an origin outside the allowlist is refused at upgrade; an allowed one connects', async () => {
+    await expect(RawClient.open(node.url, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    const ok = await RawClient.open(node.url, { origin: 'https://good.example' });
+    ok.ws.terminate();
+  });
+
+  test('no hello in time closes with 4003', async () => {
+    const m = await RawClient.open(node.url);
+    expect((await m.closed).code).toBe(CloseCode.HelloTimeout);
+    await stillChatting();
+  });
+});
+
+describe('slow consumer (pglite)', () => {
+  test('a socket that never reads is closed with a resume code instead of losing frames silently', async () => {
+    const node = await startNode('pglite', { sendRate: 5000, frameRate: 5000, maxBackpressure: 65_536 });
+    try {
+      const writer = await RawClient.signedIn(node.url, userToken('writer'));
+      await writer.ok({ t: Op.RoomCreate, kind: 'public', id: 'big' });
+      const body = 'y'.repeat(Limits.maxBody);
+      await Promise.all(Array.from({ length: 200 }, (_, i) => writer.ok({ t: Op.Send, room: 'big', cid: `b${i}`, body })));
+      const slow = await RawClient.signedIn(node.url, userToken('slow'));
+      await slow.ok({ t: Op.Join, room: 'big' });
+      const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
+      socket.pause(); // never read again: kernel buffers fill, then the server's
+      // Each reply is ~800 KB: far more than loopback socket buffers hold.
+      for (let i = 0; i < 80; i++) slow.send({ t: Op.History, r: i + 1, room: 'big', limit: 200 });
+      const deadline = Date.now() + 15_000;
+      while (node.server.connections > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(node.server.connections).toBe(1); // only the writer is left
+      socket.resume();
+      const { code } = await slow.closed;
+      expect([CloseCode.SlowConsumer, 1006]).toContain(code);
+      // the writer was never affected
+      await writer.ok({ t: Op.Send, room: 'big', cid: 'after', body: 'fine' });
+      writer.ws.terminate();
+    } finally {
+      await node.destroy();
+    }
+  });
+});
