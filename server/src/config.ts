@@ -78,7 +78,7 @@ export const OPTIONS = [
   opt({ key: 'jwtAlgorithms', env: 'PARLEY_JWT_ALGORITHMS', flag: '--jwt-algorithms', default: undefined, parse: algorithms, doc: 'Accepted algorithms, comma-separated. Default: derived from the secret or key type.' }),
   opt({ key: 'jwtAudience', env: 'PARLEY_JWT_AUDIENCE', flag: '--jwt-audience', default: undefined, parse: optStr, doc: 'Required `aud` of user tokens, when set.' }),
   opt({ key: 'jwtIssuer', env: 'PARLEY_JWT_ISSUER', flag: '--jwt-issuer', default: undefined, parse: optStr, doc: 'Required `iss` of user tokens, when set.' }),
-  opt({ key: 'jwtClockTolerance', env: 'PARLEY_JWT_CLOCK_TOLERANCE', flag: '--jwt-clock-tolerance', default: 30, parse: int(0, 3600), doc: 'Seconds of clock skew tolerated on `exp`/`nbf`.' }),
+  opt({ key: 'jwtClockTolerance', env: 'PARLEY_JWT_CLOCK_TOLERANCE', flag: '--jwt-clock-tolerance', default: 30, parse: int(0, 300), doc: 'Seconds of clock skew tolerated on `exp`/`nbf`.' }),
   opt({ key: 'guests', env: 'PARLEY_GUESTS', flag: '--guests', default: undefined, parse: bool, doc: 'Allow guest sign-in (POST /v1/guest). Default: on when no JWT key is configured, else off.' }),
   opt({ key: 'guestSecret', env: 'PARLEY_GUEST_SECRET', flag: '--guest-secret', default: undefined, parse: optStr, doc: 'HS256 secret for guest tokens; set the same on every node. Default: generated once and kept in the data directory.' }),
   opt({ key: 'guestTtl', env: 'PARLEY_GUEST_TTL', flag: '--guest-ttl', default: 86_400, parse: int(60, 31_536_000), doc: 'Lifetime of guest tokens, seconds.' }),

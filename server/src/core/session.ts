@@ -175,7 +175,7 @@ export class Session {
     this.userName = user.name;
     this.guest = user.guest;
     this.phase = 'ready';
-    this.armExpiry(identity.expiresAt);
+    this.armExpiry(identity.validUntil);
     this.hub.addUser(this);
     const c = this.hub.config;
     this.send({
