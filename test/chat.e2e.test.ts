@@ -19,7 +19,7 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
   };
 
   beforeAll(async () => {
-    node = await startNode(kind, { typingTtlMs: 1000, resumeLimit: 20 });
+    node = await startNode(kind, { typingTtlMs: 1000, resumeLimit: 20, sendRate: 1000, frameRate: 1000 });
   });
   afterAll(async () => {
     for (const c of clients) c.ws.terminate();

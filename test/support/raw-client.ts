@@ -69,8 +69,9 @@ export class RawClient {
   next(pred: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
     const seen = this.frames.find(pred);
     if (seen) return Promise.resolve(seen);
+    const failure = new Error(`no matching frame within ${timeoutMs} ms`); // captured here for a useful stack
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => reject(failure), timeoutMs);
       this.waiters.push({
         pred,
         resolve: (f) => {

@@ -11,6 +11,10 @@ export interface Conn {
   close(code: number, reason?: string): void;
   readonly closed: boolean;
   readonly remoteAddress: string;
+  /** Bytes queued for this socket in user space, not yet taken by the kernel. */
+  readonly bufferedAmount: number;
+  /** Resolves once the queued bytes have drained (or the socket closed). */
+  drained(): Promise<void>;
 }
 
 /** Delivers an encoded frame to every local socket subscribed to `topic`. */

@@ -4,6 +4,7 @@ import {
   Op,
   RoomKind,
   type HistoryFrame,
+  type ResultData,
   type SendFrame,
   type SetPresenceFrame,
   type SetProfileFrame,
@@ -15,8 +16,10 @@ import { requireMember, requireRoom } from './room-state.js';
 import type { Session } from './session.js';
 
 const DEFAULT_HISTORY = 50;
+/** Most body characters in one history reply: keeps any page well under the backpressure limit. */
+export const HISTORY_PAGE_CHARS = 128 * 1024;
 
-export async function send(s: Session, f: SendFrame) {
+export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
   if (!s.memberOf.has(f.room)) await requireMember(s, f.room);
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
   const { event, duplicate } = await s.hub.store.append({
@@ -32,11 +35,31 @@ export async function send(s: Session, f: SendFrame) {
   return { cid: f.cid, id: event.id, seq: event.seq, ts: event.ts, duplicate };
 }
 
-export async function history(s: Session, f: HistoryFrame) {
+export async function history(s: Session, f: HistoryFrame): Promise<ResultData[typeof Op.History]> {
   const room = await requireRoom(s, f.room);
   if (room.kind !== RoomKind.Public && !s.memberOf.has(room.id)) await requireMember(s, room.id);
   const limit = Math.max(1, f.limit ?? DEFAULT_HISTORY);
-  return s.hub.store.history(room.id, { before: f.before, after: f.after, limit });
+  const page = await s.hub.store.history(room.id, { before: f.before, after: f.after, limit });
+  return capPage(page, f.after !== undefined);
+}
+
+/**
+ * Trims a page to HISTORY_PAGE_CHARS of bodies (at least one event), keeping the end nearest the
+ * cursor: the oldest events when reading forward, the newest when reading backward. `more` then says
+ * there is more to read in that direction.
+ */
+export function capPage<P extends { events: { body?: string }[]; more: boolean }>(page: P, forward: boolean): P {
+  let chars = 0;
+  const { events } = page;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[forward ? i : events.length - 1 - i]!;
+    chars += (e.body?.length ?? 0) + 64;
+    if (chars > HISTORY_PAGE_CHARS && i > 0) {
+      const kept = forward ? events.slice(0, i) : events.slice(events.length - i);
+      return { ...page, events: kept, more: true };
+    }
+  }
+  return page;
 }
 
 export function typing(s: Session, f: TypingFrame): void {
@@ -48,7 +71,7 @@ export function setPresence(s: Session, f: SetPresenceFrame): void {
   s.setAway(f.state === 'away');
 }
 
-export async function setProfile(s: Session, f: SetProfileFrame) {
+export async function setProfile(s: Session, f: SetProfileFrame): Promise<ResultData[typeof Op.SetProfile]> {
   const name = validateDisplayName(f.name);
   if (!name) throw badRequest('invalid display name');
   const { hub } = s;
@@ -60,6 +83,6 @@ export async function setProfile(s: Session, f: SetProfileFrame) {
   return { user: { id: user.id, name: user.name, guest: user.guest } };
 }
 
-export function ping() {
+export function ping(): ResultData[typeof Op.Ping] {
   return { ts: Date.now() };
 }

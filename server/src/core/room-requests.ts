@@ -1,7 +1,9 @@
 // Handlers for room requests: create, list, join, leave, invite, subscribe, members, rename.
 import {
   ErrorCode,
+  Op,
   RoomKind,
+  type ResultData,
   type InviteFrame,
   type JoinFrame,
   type LeaveFrame,
@@ -32,7 +34,7 @@ async function userOrPlaceholder(s: Session, id: string) {
   return (await s.hub.store.getUser(id)) ?? (await s.hub.store.ensureUser({ id, name: id, guest: false }));
 }
 
-export async function createRoom(s: Session, f: RoomCreateFrame) {
+export async function createRoom(s: Session, f: RoomCreateFrame): Promise<ResultData[typeof Op.RoomCreate]> {
   const { store } = s.hub;
   const me = { id: s.userId, name: s.userName };
   const others = [...new Set(f.members ?? [])].filter((u) => u !== me.id);
@@ -43,6 +45,7 @@ export async function createRoom(s: Session, f: RoomCreateFrame) {
     id = directRoomId(me.id, others[0]!);
     name = '';
   } else {
+    if (f.id?.startsWith('dm:')) throw badRequest('ids beginning with "dm:" are reserved for direct rooms');
     id = f.id ?? `r-${randomBytes(8).toString('hex')}`;
     name = f.name === undefined ? id : (validateDisplayName(f.name) ?? '');
     if (!name) throw badRequest('invalid room name');
@@ -64,7 +67,7 @@ export async function createRoom(s: Session, f: RoomCreateFrame) {
   return { room, created: res.created };
 }
 
-export async function listRooms(s: Session, f: RoomListFrame) {
+export async function listRooms(s: Session, f: RoomListFrame): Promise<ResultData[typeof Op.RoomList]> {
   const { store } = s.hub;
   const mine = await store.listUserRooms(s.userId);
   if (f.scope !== 'public') return { rooms: mine.map((r) => summary(r, r.role)) };
@@ -73,7 +76,7 @@ export async function listRooms(s: Session, f: RoomListFrame) {
   return { rooms: rooms.map((r) => summary(r, roles.get(r.id))) };
 }
 
-export async function join(s: Session, f: JoinFrame) {
+export async function join(s: Session, f: JoinFrame): Promise<ResultData[typeof Op.Join]> {
   const room = await requireRoom(s, f.room);
   let role = (await s.hub.store.getMember(room.id, s.userId))?.role;
   if (!role) {
@@ -86,11 +89,11 @@ export async function join(s: Session, f: JoinFrame) {
   return subscribeFrom(s, room.id, role);
 }
 
-export async function leave(s: Session, f: LeaveFrame) {
+export async function leave(s: Session, f: LeaveFrame): Promise<ResultData[typeof Op.Leave]> {
   const { hub } = s;
   const ev = await hub.store.leave(f.room, { id: s.userId, name: s.userName });
-  if (!ev) await requireMember(s, f.room); // throws not_found / forbidden
-  else hub.publishEvent(ev);
+  if (ev) hub.publishEvent(ev);
+  else await requireRoom(s, f.room); // leaving a room you are not in succeeds; an unknown room does not
   hub.typing.set(f.room, s.userId, false);
   for (const other of hub.sessionsOf(s.userId)) {
     other.memberOf.delete(f.room);
@@ -99,7 +102,7 @@ export async function leave(s: Session, f: LeaveFrame) {
   return { room: f.room };
 }
 
-export async function invite(s: Session, f: InviteFrame) {
+export async function invite(s: Session, f: InviteFrame): Promise<ResultData[typeof Op.Invite]> {
   const room = await requireRoom(s, f.room);
   if (room.kind === RoomKind.Direct) throw forbidden('nobody can be added to a direct room');
   const role = await requireMember(s, room.id);
@@ -111,17 +114,17 @@ export async function invite(s: Session, f: InviteFrame) {
   return { room: room.id, user: user.id };
 }
 
-export async function subscribe(s: Session, f: SubscribeFrame) {
+export async function subscribe(s: Session, f: SubscribeFrame): Promise<ResultData[typeof Op.Subscribe]> {
   const role = await requireMember(s, f.room);
   return subscribeFrom(s, f.room, role, f.after);
 }
 
-export function unsubscribe(s: Session, f: UnsubscribeFrame) {
+export function unsubscribe(s: Session, f: UnsubscribeFrame): ResultData[typeof Op.Unsubscribe] {
   s.hub.unsubscribe(s, f.room);
   return { room: f.room };
 }
 
-export async function members(s: Session, f: MembersFrame) {
+export async function members(s: Session, f: MembersFrame): Promise<ResultData[typeof Op.Members]> {
   const room = await requireRoom(s, f.room);
   if (room.kind !== RoomKind.Public) await requireMember(s, room.id);
   const list = await s.hub.store.listMembers(room.id);
@@ -131,7 +134,7 @@ export async function members(s: Session, f: MembersFrame) {
   };
 }
 
-export async function updateRoom(s: Session, f: RoomUpdateFrame) {
+export async function updateRoom(s: Session, f: RoomUpdateFrame): Promise<ResultData[typeof Op.RoomUpdate]> {
   const room = await requireRoom(s, f.room);
   if (room.owner !== s.userId) throw forbidden('only the owner can rename this room');
   const name = validateDisplayName(f.name);

@@ -1,5 +1,5 @@
 // Shared steps of room requests: look-ups with ACL checks, summaries, and subscribing with replay.
-import { Op, type RoomSummary } from '@parley/sdk/protocol';
+import { Op, type ResultData, type RoomSummary } from '@parley/sdk/protocol';
 import type { RoleName, RoomRecord } from '../store/store.js';
 import { forbidden, notFound } from './errors.js';
 import type { Session } from './session.js';
@@ -40,7 +40,7 @@ export async function subscribeFrom(
   id: string,
   role: RoleName,
   after?: number,
-): Promise<{ room: RoomSummary; replayed: number; gap?: boolean }> {
+): Promise<ResultData[typeof Op.Subscribe]> {
   const { hub } = s;
   hub.subscribe(s, id);
   try {
@@ -60,6 +60,8 @@ export async function subscribeFrom(
         replayed += page.events.length;
         cursor = page.events[page.events.length - 1]!.seq;
         if (!page.more) break;
+        // Pace a long replay by the socket instead of queueing it all and tripping the slow-consumer close.
+        if (s.conn.bufferedAmount > hub.config.maxBackpressure / 4) await s.conn.drained();
       }
     }
     return { room: summary(room, role), replayed };

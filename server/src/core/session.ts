@@ -98,8 +98,8 @@ export class Session {
 
   onClose(): void {
     if (this.timer) clearTimeout(this.timer);
+    this.hub.removeSession(this); // while still `ready`, so the hub releases its rooms and presence
     this.phase = 'closed';
-    this.hub.removeSession(this);
   }
 
   /** Client-reported away/online. */

@@ -1,8 +1,14 @@
 // Typing indicators: relay starts and stops, expire them after a TTL without refresh, clear on send.
-// Refreshes of an indicator that is already on are absorbed here, so they cost no fan-out.
+// Refreshes are absorbed except one per half TTL, which is re-announced so that receivers can expire
+// an indicator on their own after a TTL of silence (in case an `off` is lost).
+
+interface Indicator {
+  timer: ReturnType<typeof setTimeout>;
+  announcedAt: number;
+}
 
 export class TypingTracker {
-  private readonly active = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly active = new Map<string, Indicator>();
 
   constructor(
     private readonly ttlMs: number,
@@ -12,12 +18,17 @@ export class TypingTracker {
 
   set(room: string, user: string, on: boolean): void {
     const key = `${room}\u0000${user}`;
-    const timer = this.active.get(key);
+    const current = this.active.get(key);
     if (on) {
-      if (timer) clearTimeout(timer);
-      else this.announce(room, user, true);
-      this.active.set(key, setTimeout(() => this.stop(key, room, user), this.ttlMs));
-    } else if (timer) {
+      let announcedAt = current?.announcedAt ?? 0;
+      if (current) clearTimeout(current.timer);
+      const now = Date.now();
+      if (now - announcedAt >= this.ttlMs / 2) {
+        this.announce(room, user, true);
+        announcedAt = now;
+      }
+      this.active.set(key, { timer: setTimeout(() => this.stop(key, room, user), this.ttlMs), announcedAt });
+    } else if (current) {
       this.stop(key, room, user);
     }
   }
@@ -31,13 +42,13 @@ export class TypingTracker {
   }
 
   close(): void {
-    for (const t of this.active.values()) clearTimeout(t);
+    for (const i of this.active.values()) clearTimeout(i.timer);
     this.active.clear();
   }
 
   private stop(key: string, room: string, user: string): void {
-    const timer = this.active.get(key);
-    if (timer) clearTimeout(timer);
+    const current = this.active.get(key);
+    if (current) clearTimeout(current.timer);
     this.active.delete(key);
     this.announce(room, user, false);
   }

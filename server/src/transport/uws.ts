@@ -14,6 +14,8 @@ interface SocketData {
   ip: string;
   closed: boolean;
   session?: Session;
+  /** Waiting for backpressure to drain. */
+  drainWaiters?: (() => void)[];
 }
 
 const MAX_HTTP_BODY = 16 * 1024;
@@ -44,6 +46,15 @@ class UwsConn implements Conn {
     if (!this.data.closed) this.ws.cork(fn);
   }
 
+  get bufferedAmount(): number {
+    return this.data.closed ? 0 : this.ws.getBufferedAmount();
+  }
+
+  drained(): Promise<void> {
+    if (this.data.closed || this.ws.getBufferedAmount() === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.data.drainWaiters ??= []).push(resolve));
+  }
+
   subscribe(topic: string): void {
     if (!this.data.closed) this.ws.subscribe(topic);
   }
@@ -57,6 +68,12 @@ class UwsConn implements Conn {
     this.data.closed = true;
     this.ws.end(code, reason);
   }
+}
+
+function releaseDrainWaiters(data: SocketData): void {
+  const waiters = data.drainWaiters;
+  data.drainWaiters = undefined;
+  for (const w of waiters ?? []) w();
 }
 
 export class UwsTransport implements Publisher {
@@ -117,9 +134,14 @@ export class UwsTransport implements Publisher {
           session.conn.close(1011, 'internal error');
         }
       },
+      drain: (ws) => {
+        const data = ws.getUserData();
+        if (data.drainWaiters && ws.getBufferedAmount() < config.maxBackpressure / 4) releaseDrainWaiters(data);
+      },
       close: (ws) => {
         const data = ws.getUserData();
         data.closed = true;
+        releaseDrainWaiters(data);
         this.sockets.delete(ws);
         data.session?.onClose();
       },
