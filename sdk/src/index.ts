@@ -1,1 +1,74 @@
-export {};
+// @parley/sdk public API: an explicit allow-list. Anything not named here is internal and may change.
+import type { ClientState } from './connection.js';
+import type { CreateRoomOptions } from './client.js';
+import type { Listener } from './emitter.js';
+import type {
+  ClientEvents,
+  ErrorContext,
+  PresenceContext,
+  ProfileContext,
+  ResetContext,
+  RoomEventContext,
+  RoomEvents,
+  StateContext,
+  TypingContext,
+} from './events.js';
+import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
+import type { SendAck } from './outbox.js';
+import type { Member, RoomEvent, RoomSummary, User } from './protocol/frames.js';
+import type { HistoryOptions, Room } from './room.js';
+import type { HistoryPage } from './sequencer.js';
+
+export { ChatClient } from './client.js';
+export {
+  ParleyError,
+  TimeoutError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  ConflictError,
+  RateLimitedError,
+  InvalidRequestError,
+  UnavailableError,
+  ServerError,
+  ProtocolError,
+  ConnectionClosedError,
+  ClientClosedError,
+} from './errors.js';
+export {
+  PROTOCOL_VERSION,
+  ErrorCode,
+  CloseCode,
+  EventKind,
+  RoomKind,
+  PresenceState,
+  Role,
+  Limits,
+} from './protocol/codes.js';
+
+export type {
+  ClientOptions,
+  ReconnectOptions,
+  WebSocketLike,
+  WebSocketConstructor,
+  ClientState,
+  CreateRoomOptions,
+  Room,
+  HistoryOptions,
+  HistoryPage,
+  SendAck,
+  Listener,
+  ClientEvents,
+  RoomEvents,
+  StateContext,
+  RoomEventContext,
+  TypingContext,
+  PresenceContext,
+  ProfileContext,
+  ResetContext,
+  ErrorContext,
+  RoomEvent,
+  RoomSummary,
+  Member,
+  User,
+};

@@ -1,0 +1,153 @@
+// ChatClient: the SDK's front door. Wires the connection, the outbox and the followed rooms together
+// and exposes them as a small promise-and-events API that behaves the same in browsers and Node.
+import { Connection, type ClientState } from './connection.js';
+import { Emitter, type Listener } from './emitter.js';
+import type { ClientEvents } from './events.js';
+import { resolveOptions, type ClientOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import { Op, PresenceState, RoomKind } from './protocol/codes.js';
+import type { RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
+import type { Room } from './room.js';
+import { JoinedRooms } from './rooms.js';
+
+export interface CreateRoomOptions {
+  /** `public` (anyone may join), `private` (owner invites) or `dm` (exactly two members). */
+  kind: RoomKind;
+  /** Slug id ([A-Za-z0-9][A-Za-z0-9_.:-]*, up to 64); the server picks one when absent. Ignored for `dm`. */
+  id?: string;
+  /** Display name, up to 64 characters. */
+  name?: string;
+  /** User ids to add as members besides the creator (for `dm`: the other user). */
+  members?: string[];
+}
+
+export class ChatClient {
+  private readonly emitter = new Emitter<ClientEvents>();
+  private readonly connection: Connection;
+  private readonly outbox: Outbox;
+  private readonly rooms: JoinedRooms;
+  private readonly timeoutMs: number;
+  private currentUser: User | undefined;
+  private presence: PresenceState = PresenceState.Online;
+
+  constructor(options: ClientOptions) {
+    const resolved = resolveOptions(options);
+    this.timeoutMs = resolved.requestTimeoutMs;
+    this.connection = new Connection(resolved, {
+      state: (oldState, newState) => this.emitter.emit('state', { oldState, newState }),
+      welcome: (frame) => this.onWelcome(frame),
+      frame: (frame) => {
+        if (frame.t === Op.Profile && frame.user === this.currentUser?.id) this.currentUser = { ...this.currentUser, name: frame.name };
+        this.rooms.route(frame);
+      },
+      down: () => this.rooms.pause(),
+      closed: (error) => {
+        this.outbox.cancel(error);
+        this.rooms.pause();
+      },
+      error: (error) => this.emitter.emit('error', { error }),
+    });
+    this.outbox = new Outbox((op, body, opts) => this.connection.request(op, body, opts), resolved.outboxTtlMs);
+    this.rooms = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs);
+  }
+
+  /** `idle` → `connecting` → `connected` ⇄ `reconnecting`; `closed` after `close()` or a fatal error. */
+  get state(): ClientState {
+    return this.connection.state;
+  }
+
+  /** The signed-in user, from the last `welcome` (undefined before the first). */
+  get user(): User | undefined {
+    return this.currentUser;
+  }
+
+  /** Server id of the current connection, for logs and support requests. */
+  get session(): string | undefined {
+    return this.connection.welcome?.session;
+  }
+
+  /** Limits announced by the server in its last `welcome`. */
+  get limits(): WelcomeFrame['limits'] | undefined {
+    return this.connection.welcome?.limits;
+  }
+
+  /** Listens to `name` events; returns the function that stops listening. */
+  on<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.emitter.on(name, listener);
+  }
+
+  /** Like `on`, for the next event only. */
+  once<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): () => void {
+    return this.emitter.once(name, listener);
+  }
+
+  /**
+   * Connects and resolves with the user once the server's `welcome` arrives. Transient failures are
+   * retried with backoff; rejects with UnauthorizedError, ProtocolError… on a fatal one, or on `close()`.
+   * After `close()` it may be called again: followed rooms then resume where they stopped.
+   */
+  async connect(): Promise<User> {
+    await this.connection.connect();
+    return this.currentUser!;
+  }
+
+  /** Closes the connection and stops every timer; pending requests and sends fail with ClientClosedError. */
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  /** Joins a room (or subscribes to one the user is a member of) and resolves with its handle. */
+  join(roomId: string): Promise<Room> {
+    return this.rooms.join(roomId);
+  }
+
+  /** The handle of a room this client has joined, if any. */
+  room(roomId: string): Room | undefined {
+    return this.rooms.get(roomId);
+  }
+
+  /** Every room this client currently follows. */
+  joinedRooms(): Room[] {
+    return this.rooms.all();
+  }
+
+  /** Creates a room (for `dm`: finds or creates the conversation) and resolves with its joined handle. */
+  async createRoom(options: CreateRoomOptions): Promise<Room> {
+    const { kind, id, name, members } = options;
+    const result = await this.connection.request(Op.RoomCreate, { kind, id, name, members }, { timeoutMs: this.timeoutMs });
+    // An existing dm comes back with created:false; joining makes sure this connection follows it.
+    if (!result.created && !this.rooms.get(result.room.id)) return this.rooms.join(result.room.id);
+    return this.rooms.adopt(result.room);
+  }
+
+  /** Opens the direct-message room with `userId`, creating it on first use. */
+  openDirect(userId: string): Promise<Room> {
+    return this.createRoom({ kind: RoomKind.Direct, members: [userId] });
+  }
+
+  /** Rooms the user is a member of (`joined`, the default) or every public room (`public`). */
+  async listRooms(scope: 'joined' | 'public' = 'joined'): Promise<RoomSummary[]> {
+    const { rooms } = await this.connection.request(Op.RoomList, { scope }, { timeoutMs: this.timeoutMs, retry: true });
+    return rooms;
+  }
+
+  /** Changes the user's display name; resolves with the updated user. */
+  async setName(name: string): Promise<User> {
+    const { user } = await this.connection.request(Op.SetProfile, { name }, { timeoutMs: this.timeoutMs });
+    this.currentUser = user;
+    return user;
+  }
+
+  /** Marks the user away (or back online). Remembered and re-applied after every reconnect. */
+  setPresence(state: 'online' | 'away'): void {
+    this.presence = state;
+    this.connection.notify({ t: Op.SetPresence, state });
+  }
+
+  private onWelcome(frame: WelcomeFrame): void {
+    this.currentUser = frame.user;
+    // A new connection starts out online; re-assert away before anyone sees the flip.
+    if (this.presence === PresenceState.Away) this.connection.notify({ t: Op.SetPresence, state: PresenceState.Away });
+    this.rooms.resume();
+  }
+}

@@ -1,0 +1,229 @@
+// Socket lifecycle: opens the WebSocket, runs the hello/welcome handshake, checks liveness with pings,
+// and reconnects with backoff after every non-fatal close until `close()` or a fatal error.
+import { Backoff } from './backoff.js';
+import { encodeFrame } from './protocol/codec.js';
+import { CloseCode, ErrorCode, FATAL_CLOSE_CODES, Op, PROTOCOL_VERSION } from './protocol/codes.js';
+import type { ClientFrame, ResultData, ResultOp, ServerFrame, WelcomeFrame } from './protocol/frames.js';
+import { ClientClosedError, ConnectionClosedError, errorFromClose, errorFromFrame, ParleyError, TimeoutError, UnauthorizedError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { checkFrame, Requests, type RequestBody, type RequestOptions } from './requests.js';
+import { Socket } from './socket.js';
+import { TokenSource } from './token.js';
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface ConnectionHooks {
+  state(oldState: ClientState, newState: ClientState): void;
+  /** After every handshake, before requests queued while disconnected are sent: the place to resume. */
+  welcome(frame: WelcomeFrame): void;
+  /** Every frame after the handshake that is not a reply to a request. */
+  frame(frame: ServerFrame): void;
+  /** The socket is gone; a reconnect follows unless the state is now `closed`. */
+  down(): void;
+  /** The client is closed for good (until `connect()`): cancel everything. */
+  closed(error: ParleyError): void;
+  error(error: ParleyError): void;
+}
+
+// Flooding closes (4006) ask for a pause: a quick return would only be refused again.
+const RATE_LIMITED_PAUSE_MS = 5000;
+
+export class Connection {
+  readonly requests = new Requests();
+  state: ClientState = 'idle';
+  welcome: WelcomeFrame | undefined;
+  private socket: Socket | undefined;
+  /** True once this socket's `welcome` arrived. */
+  private ready = false;
+  private readonly token: TokenSource;
+  /** Bumped whenever an attempt is abandoned, so its pending async steps do nothing. */
+  private attempt = 0;
+  private handshakeError: ParleyError | undefined;
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly backoff: Backoff | undefined;
+  private waiters: Array<{ resolve(w: WelcomeFrame): void; reject(e: ParleyError): void }> = [];
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.token = new TokenSource(options.token, options.getToken);
+    const { reconnect } = options;
+    this.backoff = reconnect ? new Backoff(reconnect.minDelayMs, reconnect.maxDelayMs) : undefined;
+  }
+
+  /** Resolves on the next `welcome`; rejects on a fatal error or `close()`. Transient failures are retried. */
+  connect(): Promise<WelcomeFrame> {
+    if (this.state === 'connected' && this.welcome) return Promise.resolve(this.welcome);
+    const ready = new Promise<WelcomeFrame>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.state === 'idle' || this.state === 'closed') {
+      this.setState('connecting');
+      void this.open();
+    }
+    return ready;
+  }
+
+  request<O extends ResultOp>(op: O, body: RequestBody<O>, options: RequestOptions): Promise<ResultData[O]> {
+    if (this.state === 'idle' || this.state === 'closed') {
+      return Promise.reject(new ClientClosedError(this.state === 'idle' ? 'not connected: call connect() first' : undefined));
+    }
+    return this.requests.request(op, body, options);
+  }
+
+  /** Sends a frame that gets no reply (typing, presence). Dropped while disconnected: it is ephemeral. */
+  notify(frame: ClientFrame): void {
+    const checked = checkFrame(frame);
+    if (this.ready) this.socket?.send(encodeFrame(checked));
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const socket = this.detach();
+    clearTimeout(this.retryTimer);
+    this.attempt++;
+    this.setState('closed');
+    this.terminate(new ClientClosedError());
+    await socket?.close();
+  }
+
+  private async open(): Promise<void> {
+    const attempt = ++this.attempt;
+    this.handshakeError = undefined;
+    let token: string;
+    try {
+      token = await this.token.get();
+    } catch (err) {
+      if (attempt !== this.attempt) return;
+      const error = new ParleyError('token_unavailable', `getToken failed: ${(err as Error)?.message ?? err}`, { cause: err });
+      if (this.backoff) this.hooks.error(error);
+      this.lost(1006, 'no token', error);
+      return;
+    }
+    if (attempt !== this.attempt) return;
+    let socket: Socket;
+    try {
+      socket = new Socket(this.options.WebSocket, this.options.url, {
+        open: () => socket.send(encodeFrame({ t: Op.Hello, r: 0, v: PROTOCOL_VERSION, token })),
+        frame: (frame) => this.receive(frame),
+        malformed: (error, r) => {
+          if (r !== undefined) this.requests.fail(r, error);
+          this.hooks.error(error);
+        },
+        close: (code, reason) => this.lost(code, reason),
+      });
+    } catch (err) {
+      // A malformed URL will not get better by retrying.
+      this.fail(new ConnectionClosedError(`cannot open ${this.options.url}: ${(err as Error)?.message}`, undefined, { cause: err }));
+      return;
+    }
+    this.socket = socket;
+    const { requestTimeoutMs } = this.options;
+    this.handshakeTimer = setTimeout(() => this.drop(new TimeoutError(`no welcome within ${requestTimeoutMs} ms`)), requestTimeoutMs);
+  }
+
+  private receive(frame: ServerFrame): void {
+    if (!this.ready) {
+      if (frame.t === Op.Welcome) this.welcomed(frame);
+      // The server closes right after; the reason decides whether that close is fatal.
+      else if (frame.t === Op.Error) this.handshakeError = errorFromFrame(frame);
+      return;
+    }
+    if (frame.t === Op.Result) this.requests.settle(frame);
+    else if (frame.t === Op.Error) {
+      // A reply to a request that already timed out is dropped; an error without `r` is news.
+      if (frame.r === undefined) this.hooks.error(errorFromFrame(frame));
+      else this.requests.settle(frame);
+    } else if (frame.t !== Op.Welcome) this.hooks.frame(frame);
+  }
+
+  private welcomed(frame: WelcomeFrame): void {
+    const socket = this.socket!;
+    clearTimeout(this.handshakeTimer);
+    this.ready = true;
+    this.welcome = frame;
+    this.token.accepted();
+    this.backoff?.reset();
+    this.requests.maxFrameBytes = frame.limits.maxFrameBytes || this.requests.maxFrameBytes;
+    this.requests.open((bytes) => socket.send(bytes));
+    this.pingTimer = setInterval(() => this.ping(socket), this.options.pingIntervalMs);
+    this.setState('connected');
+    // Listeners may close the client from inside any hook.
+    if (this.socket !== socket) return;
+    this.hooks.welcome(frame);
+    if (this.socket !== socket) return;
+    this.requests.flush();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.resolve(frame);
+  }
+
+  private ping(socket: Socket): void {
+    this.requests.request(Op.Ping, {}, { timeoutMs: this.options.requestTimeoutMs }).catch((err: unknown) => {
+      if (err instanceof TimeoutError && this.socket === socket) this.drop(new TimeoutError(`no ping reply within ${this.options.requestTimeoutMs} ms`));
+    });
+  }
+
+  /** The socket is unresponsive: abandon it and carry on as if it had closed. */
+  private drop(reason: ParleyError): void {
+    this.detach()?.kill();
+    this.lost(1006, reason.message, reason);
+  }
+
+  private lost(code: number, reason: string, cause?: ParleyError): void {
+    this.detach();
+    const error = this.handshakeError ?? cause ?? errorFromClose(code, reason);
+    this.requests.disconnect(new ConnectionClosedError(`connection lost: ${error.message}`, code, { cause: error }));
+    this.hooks.down();
+    if (this.state === 'closed') return;
+    let fatal = FATAL_CLOSE_CODES.has(code) || error.code === ErrorCode.UnsupportedVersion;
+    if (error instanceof UnauthorizedError) fatal = !this.token.rejected();
+    if (code === CloseCode.TokenExpired) this.token.expired();
+    if (fatal || !this.backoff) {
+      this.fail(error);
+      return;
+    }
+    let delay = this.backoff.next();
+    if (code === CloseCode.RateLimited) delay = Math.max(delay, RATE_LIMITED_PAUSE_MS);
+    if (this.state === 'connected') this.setState('reconnecting');
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.open();
+    }, delay);
+  }
+
+  private fail(error: ParleyError): void {
+    this.attempt++;
+    this.setState('closed');
+    this.terminate(error);
+    this.hooks.error(error);
+  }
+
+  private terminate(error: ParleyError): void {
+    this.requests.rejectAll(error);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.reject(error);
+    this.hooks.closed(error);
+  }
+
+  /** Forgets the current socket and its timers; returns it so the caller can close it. */
+  private detach(): Socket | undefined {
+    clearTimeout(this.handshakeTimer);
+    clearInterval(this.pingTimer);
+    this.handshakeTimer = this.pingTimer = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    this.ready = false;
+    socket?.detach();
+    return socket;
+  }
+
+  private setState(next: ClientState): void {
+    const prev = this.state;
+    if (prev === next) return;
+    this.state = next;
+    this.hooks.state(prev, next);
+  }
+}

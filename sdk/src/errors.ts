@@ -1,0 +1,156 @@
+// One Error subclass per way a Parley call can fail, each with a stable `code`, plus the mapping
+// from protocol error frames and WebSocket close codes onto them.
+import { CloseCode, ErrorCode } from './protocol/codes.js';
+
+/** Base class of every error the SDK produces. `code` is stable and safe to switch on. */
+export class ParleyError extends Error {
+  override name = 'ParleyError';
+  constructor(
+    /** A protocol `ErrorCode` when the server reported the failure, else an SDK code such as `timeout`. */
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** No reply (or no handshake, or no ack) arrived in time. Code `timeout`. */
+export class TimeoutError extends ParleyError {
+  override name = 'TimeoutError';
+  constructor(message: string) {
+    super('timeout', message);
+  }
+}
+
+/** The token was rejected (error `unauthorized` or close 4001). Fatal to the connection. */
+export class UnauthorizedError extends ParleyError {
+  override name = 'UnauthorizedError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.Unauthorized, message, options);
+  }
+}
+
+/** Signed in but not allowed: not a member, not the owner. Code `forbidden`. */
+export class ForbiddenError extends ParleyError {
+  override name = 'ForbiddenError';
+  constructor(message: string) {
+    super(ErrorCode.Forbidden, message);
+  }
+}
+
+/** The room or user does not exist. Code `not_found`. */
+export class NotFoundError extends ParleyError {
+  override name = 'NotFoundError';
+  constructor(message: string) {
+    super(ErrorCode.NotFound, message);
+  }
+}
+
+/** The thing already exists (e.g. a room id is taken). Code `conflict`. */
+export class ConflictError extends ParleyError {
+  override name = 'ConflictError';
+  constructor(message: string) {
+    super(ErrorCode.Conflict, message);
+  }
+}
+
+/** Too many frames. `retryAfter` is how long the server asks us to wait, in ms. */
+export class RateLimitedError extends ParleyError {
+  override name = 'RateLimitedError';
+  constructor(
+    message: string,
+    readonly retryAfter: number,
+  ) {
+    super(ErrorCode.RateLimited, message);
+  }
+}
+
+/**
+ * The request itself is unacceptable and retrying it unchanged cannot help: a field too long or
+ * malformed. Code `bad_frame`, `too_large` or `unknown_type`; raised locally before sending when possible.
+ */
+export class InvalidRequestError extends ParleyError {
+  override name = 'InvalidRequestError';
+}
+
+/** Storage is unreachable; nothing was stored and retrying is safe. Code `unavailable`. */
+export class UnavailableError extends ParleyError {
+  override name = 'UnavailableError';
+  constructor(message: string) {
+    super(ErrorCode.Unavailable, message);
+  }
+}
+
+/** An unexpected fault inside the server. Code `internal`. */
+export class ServerError extends ParleyError {
+  override name = 'ServerError';
+  constructor(message: string) {
+    super(ErrorCode.Internal, message);
+  }
+}
+
+/**
+ * The peers do not understand each other: a malformed or invalid server frame, close 4000, or an
+ * unsupported protocol version. Code `protocol_error`, `not_ready` or `unsupported_version`.
+ */
+export class ProtocolError extends ParleyError {
+  override name = 'ProtocolError';
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+    super(options?.code ?? 'protocol_error', message, options);
+  }
+}
+
+/** The connection dropped before the request was answered. `closeCode` is the WebSocket close code. */
+export class ConnectionClosedError extends ParleyError {
+  override name = 'ConnectionClosedError';
+  constructor(
+    message: string,
+    readonly closeCode?: number,
+    options?: { cause?: unknown },
+  ) {
+    super('connection_closed', message, options);
+  }
+}
+
+/** The client was closed with `close()` (or was never connected). Code `client_closed`. */
+export class ClientClosedError extends ParleyError {
+  override name = 'ClientClosedError';
+  constructor(message = 'the client is closed') {
+    super('client_closed', message);
+  }
+}
+
+/** Maps a protocol `error` frame onto the matching error class. */
+export function errorFromFrame(frame: { code: string; message: string; retryAfter?: number }): ParleyError {
+  const { code, message } = frame;
+  switch (code) {
+    case ErrorCode.Unauthorized: return new UnauthorizedError(message);
+    case ErrorCode.Forbidden: return new ForbiddenError(message);
+    case ErrorCode.NotFound: return new NotFoundError(message);
+    case ErrorCode.Conflict: return new ConflictError(message);
+    // A server that forgets retryAfter still gets a pause, not a hot retry loop.
+    case ErrorCode.RateLimited: return new RateLimitedError(message, frame.retryAfter ?? 1000);
+    case ErrorCode.Unavailable: return new UnavailableError(message);
+    case ErrorCode.Internal: return new ServerError(message);
+    case ErrorCode.BadFrame:
+    case ErrorCode.TooLarge:
+    case ErrorCode.UnknownType:
+      return new InvalidRequestError(code, message);
+    case ErrorCode.NotReady:
+    case ErrorCode.UnsupportedVersion:
+      return new ProtocolError(message, { code });
+    default:
+      // Codes added by later protocol versions stay inspectable through `code`.
+      return new ParleyError(code, message);
+  }
+}
+
+/** Maps a WebSocket close onto the error that explains it. */
+export function errorFromClose(code: number, reason: string): ParleyError {
+  const text = `connection closed (${code}${reason ? `: ${reason}` : ''})`;
+  if (code === CloseCode.Unauthorized) return new UnauthorizedError(text);
+  if (code === CloseCode.ProtocolError) return new ProtocolError(text);
+  if (code === CloseCode.UnsupportedVersion) return new ProtocolError(text, { code: ErrorCode.UnsupportedVersion });
+  return new ConnectionClosedError(text, code);
+}

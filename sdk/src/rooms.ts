@@ -1,0 +1,215 @@
+// The rooms this client follows: one Sequencer each, re-subscribed from their last seq after every
+// reconnect, and the routing of room-scoped frames (events, typing, presence, profile) to the app.
+import { Emitter } from './emitter.js';
+import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError, RateLimitedError, type ParleyError } from './errors.js';
+import type { ClientEvents, RoomEvents } from './events.js';
+import type { Connection } from './connection.js';
+import type { Outbox, RequestFn, SendAck } from './outbox.js';
+import { EventKind, Op } from './protocol/codes.js';
+import type { ClientFrame, ResultData, RoomEvent, RoomSummary, ServerFrame, WelcomeFrame } from './protocol/frames.js';
+import { Room, type RoomLink } from './room.js';
+import { Sequencer } from './sequencer.js';
+
+interface Followed {
+  readonly room: Room;
+  readonly events: Emitter<RoomEvents>;
+  readonly seq: Sequencer;
+  summary?: RoomSummary;
+  /** A join/subscribe result arrived: the room is live and must be resumed after a reconnect. */
+  subscribed: boolean;
+  retryTimer?: ReturnType<typeof setTimeout>;
+}
+
+type Subscribed = ResultData[typeof Op.Join];
+
+// Default resume bound of the protocol, used until a welcome announces the server's.
+const DEFAULT_RESUME_LIMIT = 1000;
+const RESUBSCRIBE_DELAY_MS = 1000;
+const HISTORY_PAGE = 200;
+
+export class JoinedRooms implements RoomLink {
+  readonly request: RequestFn;
+  private readonly followed = new Map<string, Followed>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly outbox: Outbox,
+    private readonly emitter: Emitter<ClientEvents>,
+    readonly timeoutMs: number,
+    private readonly gapFillDelayMs: number,
+  ) {
+    this.request = (op, body, options) => connection.request(op, body, options);
+  }
+
+  /** The handle of a followed room. */
+  get(id: string): Room | undefined {
+    const f = this.followed.get(id);
+    return f?.subscribed ? f.room : undefined;
+  }
+
+  all(): Room[] {
+    return [...this.followed.values()].filter((f) => f.subscribed).map((f) => f.room);
+  }
+
+  /** Joins (or re-subscribes to) a room; resolves once its starting seq is known. */
+  async join(id: string): Promise<Room> {
+    const known = this.followed.get(id);
+    if (known?.subscribed) return known.room;
+    const f = known ?? this.follow(id);
+    try {
+      // Safe to repeat: joining twice appends nothing and subscribes at the head again.
+      const result = await this.request(Op.Join, { room: id }, { timeoutMs: this.timeoutMs, retry: true });
+      if (this.followed.get(id) === f) this.synced(f, result);
+      return f.room;
+    } catch (err) {
+      if (!f.subscribed && this.followed.get(id) === f) this.forget(f);
+      throw err;
+    }
+  }
+
+  /** A room_create result: the creating connection is already subscribed at `summary.head`. */
+  adopt(summary: RoomSummary): Room {
+    const f = this.followed.get(summary.id) ?? this.follow(summary.id);
+    this.synced(f, { room: summary, replayed: 0 });
+    return f.room;
+  }
+
+  /** After a handshake: resume every followed room from the last seq it delivered. */
+  resume(): void {
+    for (const f of this.followed.values()) if (f.subscribed) this.resubscribe(f);
+  }
+
+  /** The connection is down (or closed): stop gap fills and retries until the next resume. */
+  pause(): void {
+    for (const f of this.followed.values()) {
+      f.seq.pause();
+      clearTimeout(f.retryTimer);
+    }
+  }
+
+  route(frame: ServerFrame): void {
+    if (frame.t === Op.Event) {
+      this.followed.get(frame.e.room)?.seq.push(frame.e);
+      return;
+    }
+    if (frame.t !== Op.TypingState && frame.t !== Op.Presence && frame.t !== Op.Profile) return;
+    const f = this.followed.get(frame.room);
+    if (!f) return;
+    const { room } = f;
+    if (frame.t === Op.TypingState) this.emit(f, 'typing', { room, user: frame.user, name: frame.name, on: frame.on });
+    else if (frame.t === Op.Presence) this.emit(f, 'presence', { room, user: frame.user, name: frame.name, state: frame.state });
+    else this.emit(f, 'profile', { room, user: frame.user, name: frame.name });
+  }
+
+  // ---- RoomLink ----
+
+  send(room: string, body: string): Promise<SendAck> {
+    return this.outbox.send(room, body);
+  }
+
+  notify(frame: ClientFrame): void {
+    this.connection.notify(frame);
+  }
+
+  limits(): WelcomeFrame['limits'] | undefined {
+    return this.connection.welcome?.limits;
+  }
+
+  lastSeq(room: Room): number {
+    return this.own(room)?.seq.lastSeq ?? 0;
+  }
+
+  summary(room: Room): RoomSummary | undefined {
+    return this.own(room)?.summary;
+  }
+
+  joined(room: Room): boolean {
+    return !!this.own(room)?.subscribed;
+  }
+
+  left(room: Room): void {
+    const f = this.own(room);
+    if (f) this.forget(f);
+  }
+
+  renamed(room: Room, summary: RoomSummary): void {
+    const f = this.own(room);
+    if (f) f.summary = summary;
+  }
+
+  // ---- internals ----
+
+  private own(room: Room): Followed | undefined {
+    const f = this.followed.get(room.id);
+    return f?.room === room ? f : undefined;
+  }
+
+  private follow(id: string): Followed {
+    const events = new Emitter<RoomEvents>();
+    const room = new Room(id, this, events);
+    const f: Followed = {
+      room,
+      events,
+      subscribed: false,
+      seq: new Sequencer(
+        {
+          deliver: (event) => this.deliver(f, event),
+          reset: (head) => this.emit(f, 'reset', { room, head }),
+          fetch: (after) => this.request(Op.History, { room: id, after, limit: HISTORY_PAGE }, { timeoutMs: this.timeoutMs }),
+          error: (error) => this.emitter.emit('error', { error, room }),
+        },
+        this.gapFillDelayMs,
+        () => this.connection.welcome?.limits.resumeLimit || DEFAULT_RESUME_LIMIT,
+      ),
+    };
+    this.followed.set(id, f);
+    return f;
+  }
+
+  private forget(f: Followed): void {
+    f.seq.pause();
+    clearTimeout(f.retryTimer);
+    f.subscribed = false;
+    if (this.followed.get(f.room.id) === f) this.followed.delete(f.room.id);
+  }
+
+  private synced(f: Followed, result: Subscribed): void {
+    f.summary = result.room;
+    f.subscribed = true;
+    f.seq.synced(result.room.head, !!result.gap);
+  }
+
+  private resubscribe(f: Followed): void {
+    clearTimeout(f.retryTimer);
+    const after = f.seq.lastSeq;
+    this.request(Op.Subscribe, { room: f.room.id, after }, { timeoutMs: this.timeoutMs }).then(
+      (result) => {
+        if (this.followed.get(f.room.id) === f) this.synced(f, result);
+      },
+      (err: ParleyError) => {
+        // A dropped connection resumes again on the next welcome.
+        if (err instanceof ConnectionClosedError || err instanceof ClientClosedError || this.followed.get(f.room.id) !== f) return;
+        this.emitter.emit('error', { error: err, room: f.room });
+        // Removed from the room (or the room is gone) while we were away: stop following it.
+        if (err instanceof ForbiddenError || err instanceof NotFoundError) this.forget(f);
+        else f.retryTimer = setTimeout(() => this.resubscribe(f), err instanceof RateLimitedError ? err.retryAfter : RESUBSCRIBE_DELAY_MS);
+      },
+    );
+  }
+
+  private deliver(f: Followed, event: RoomEvent): void {
+    const { room } = f;
+    if (event.kind === EventKind.Room && typeof event.data?.name === 'string' && f.summary) {
+      f.summary = { ...f.summary, name: event.data.name };
+    }
+    this.emit(f, 'event', { room, event });
+    if (event.kind === EventKind.Message) this.emit(f, 'message', { room, event });
+    // Left from another tab or device: the server unsubscribed us, so do not resume this room.
+    if (event.kind === EventKind.Leave && event.by === this.connection.welcome?.user.id) this.forget(f);
+  }
+
+  private emit<K extends keyof RoomEvents>(f: Followed, name: K, context: RoomEvents[K]): void {
+    this.emitter.emit(name, context as ClientEvents[K]);
+    f.events.emit(name, context);
+  }
+}

@@ -1,0 +1,110 @@
+// One WebSocket, wrapped: binary frames in and out, every incoming frame decoded and validated, and
+// the three ways to let go of it (detach, kill, close gracefully) without leaking handlers or timers.
+import { decodeServerFrame, FrameError } from './protocol/codec.js';
+import { ErrorCode } from './protocol/codes.js';
+import type { ServerFrame } from './protocol/frames.js';
+import { ProtocolError } from './errors.js';
+import type { WebSocketConstructor, WebSocketLike } from './options.js';
+
+export interface SocketHandlers {
+  open(): void;
+  frame(frame: ServerFrame): void;
+  /** A frame that failed decoding or validation; `r` is its request id when one was readable. */
+  malformed(error: ProtocolError, r: number | undefined): void;
+  close(code: number, reason: string): void;
+}
+
+const CLOSED = 3;
+// How long a graceful close waits for the closing handshake before dropping the connection.
+const CLOSE_GRACE_MS = 1000;
+const noop = (): void => {};
+
+export class Socket {
+  private readonly ws: WebSocketLike;
+
+  /** Throws what the WebSocket constructor throws (e.g. a malformed URL). */
+  constructor(WebSocket: WebSocketConstructor, url: string, handlers: SocketHandlers) {
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => handlers.open();
+    ws.onmessage = (event: { data: unknown }) => receive(event.data, handlers);
+    ws.onclose = (event: { code: number; reason: string }) => handlers.close(event.code, event.reason);
+    // An error is always followed by close, which carries the code that matters.
+    ws.onerror = noop;
+  }
+
+  send(bytes: Uint8Array): void {
+    this.ws.send(bytes);
+  }
+
+  /** Stops all callbacks; the socket itself is left to the caller. */
+  detach(): void {
+    const ws = this.ws;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    // `ws` throws when an error event finds no listener, so keep one.
+    ws.onerror = noop;
+  }
+
+  /** Abandons an unresponsive socket without waiting for a closing handshake that may never come. */
+  kill(): void {
+    this.detach();
+    try {
+      if (this.ws.terminate) this.ws.terminate();
+      else this.ws.close(1000, 'unresponsive');
+    } catch {
+      // Already closing or closed: nothing left to release.
+    }
+  }
+
+  /** Closes normally; resolves when the server confirmed or after a short grace period. */
+  close(): Promise<void> {
+    this.detach();
+    const ws = this.ws;
+    if (ws.readyState === CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.kill();
+        resolve();
+      }, CLOSE_GRACE_MS);
+      ws.onclose = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      try {
+        ws.close(1000);
+      } catch {
+        clearTimeout(timer);
+        this.kill();
+        resolve();
+      }
+    });
+  }
+}
+
+function receive(data: unknown, handlers: SocketHandlers): void {
+  const bytes = toBytes(data);
+  if (!bytes) {
+    handlers.malformed(new ProtocolError('the server sent a text frame'), undefined);
+    return;
+  }
+  let frame: ServerFrame;
+  try {
+    frame = decodeServerFrame(bytes);
+  } catch (err) {
+    // Frame types from later protocol versions are skipped, as the protocol requires.
+    if (err instanceof FrameError && err.code === ErrorCode.UnknownType) return;
+    const r = err instanceof FrameError ? err.r : undefined;
+    handlers.malformed(new ProtocolError(`malformed frame from the server: ${(err as Error).message}`, { cause: err }), r);
+    return;
+  }
+  handlers.frame(frame);
+}
+
+function toBytes(data: unknown): Uint8Array | undefined {
+  if (data instanceof ArrayBuffer || Object.prototype.toString.call(data) === '[object ArrayBuffer]') {
+    return new Uint8Array(data as ArrayBuffer);
+  }
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return undefined;
+}

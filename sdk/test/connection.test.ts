@@ -1,0 +1,314 @@
+// Connection lifecycle through the public API: handshake, auth failures, token refresh, reconnect with
+// backoff, liveness, timeouts, malformed frames and shutdown.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ChatClient,
+  ClientClosedError,
+  ConnectionClosedError,
+  ProtocolError,
+  TimeoutError,
+  UnauthorizedError,
+  type ClientState,
+} from '../src/index.js';
+import { encodeFrame, Op } from '../src/protocol/index.js';
+import { makeClient, record, seqs, sleep, startServer } from './helpers.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
+
+describe('handshake', () => {
+  it('sends hello with the token and protocol version, then resolves with the welcomed user', async () => {
+    const server = await startServer();
+    const client = makeClient(server);
+    const states = record(client, 'state');
+    expect(client.state).toBe('idle');
+
+    const user = await client.connect();
+
+    expect(user).toEqual({ id: 'alice', name: 'alice', guest: false });
+    expect(client.user).toEqual(user);
+    expect(client.state).toBe('connected');
+    expect(client.session).toBe('s1');
+    expect(server.connections[0]!.frames[0]).toEqual({ t: Op.Hello, r: 0, v: 1, token: 'alice' });
+    expect(states).toEqual([
+      { oldState: 'idle', newState: 'connecting' },
+      { oldState: 'connecting', newState: 'connected' },
+    ]);
+  });
+
+  it('rejects with UnauthorizedError and does not reconnect when the token is rejected', async () => {
+    const server = await startServer({ tokens: { good: { id: 'alice', name: 'Alice', guest: false } } });
+    const client = makeClient(server, { token: 'bad' });
+    const errors = record(client, 'error');
+
+    await expect(client.connect()).rejects.toBeInstanceOf(UnauthorizedError);
+
+    expect(client.state).toBe('closed');
+    await sleep(200);
+    expect(server.connections).toHaveLength(1);
+    expect(errors.map((e) => e.error)).toEqual([expect.any(UnauthorizedError)]);
+  });
+
+  it('retries a rejected token once with a fresh one from getToken', async () => {
+    const server = await startServer({ tokens: { fresh: { id: 'alice', name: 'Alice', guest: false } } });
+    const getToken = vi.fn(() => 'fresh');
+    const client = makeClient(server, { token: 'stale', getToken });
+
+    await client.connect();
+
+    expect(getToken).toHaveBeenCalledTimes(1);
+    expect(server.connections.map((c) => c.token)).toEqual(['stale', 'fresh']);
+  });
+
+  it('gives up after the fresh token is rejected too', async () => {
+    const server = await startServer({ tokens: {} });
+    const getToken = vi.fn(async () => 'still-bad');
+    const client = makeClient(server, { token: undefined, getToken });
+
+    await expect(client.connect()).rejects.toBeInstanceOf(UnauthorizedError);
+
+    await sleep(150);
+    // One token for the first attempt, one fresh one for the single retry; then no more attempts.
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it('throws a clear error when no WebSocket implementation is available', () => {
+    vi.stubGlobal('WebSocket', undefined);
+    expect(() => new ChatClient({ url: 'ws://localhost/ws', token: 't' })).toThrow(/WebSocket.*ws/);
+  });
+});
+
+describe('reconnect', () => {
+  it('gets a fresh token from getToken after close 4002 and resumes', async () => {
+    const alice = { id: 'alice', name: 'Alice', guest: false };
+    const server = await startServer({ tokens: { t1: alice, t2: alice } });
+    let n = 0;
+    const getToken = vi.fn(() => `t${++n}`);
+    const client = makeClient(server, { token: undefined, getToken });
+    server.createRoom('lobby');
+    await client.connect();
+    const room = await client.join('lobby');
+
+    server.last.close(4002, 'token expired');
+
+    await server.waitFor(() => server.connections[1]?.user);
+    expect(getToken).toHaveBeenCalledTimes(2);
+    expect(server.connections.map((c) => c.token)).toEqual(['t1', 't2']);
+    await server.waitForFrame(Op.Subscribe, (f) => f.room === 'lobby' && f.after === room.lastSeq);
+    expect(client.state).toBe('connected');
+  });
+
+  it('reconnects after a drop and resumes each room after its last delivered seq', async () => {
+    const server = await startServer();
+    server.createRoom('lobby');
+    const client = makeClient(server);
+    const events = record(client, 'event');
+    const states = record(client, 'state');
+    await client.connect();
+    const room = await client.join('lobby');
+    server.post('lobby');
+    server.post('lobby');
+    await server.waitFor(() => room.lastSeq === 3);
+
+    server.last.terminate();
+    // Posted while the client is away: must come back through the resume replay.
+    server.append('lobby');
+    server.append('lobby');
+
+    const { frame } = await server.waitForFrame(Op.Subscribe);
+    expect(frame).toMatchObject({ room: 'lobby', after: 3 });
+    await server.waitFor(() => room.lastSeq === 5);
+    expect(seqs(events)).toEqual([2, 3, 4, 5]);
+    expect(states.map((s) => s.newState)).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+  });
+
+  it('backs off exponentially between failed attempts, capped at maxDelayMs', async () => {
+    // The top of the jitter range makes each delay its ceiling: 40, 80, 160, 200, 200 ms.
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const server = await startServer();
+    let refused = 0;
+    server.intercept((frame, conn) => {
+      if (frame.t === Op.Hello && server.connections.length > 1 && refused < 5) {
+        refused++;
+        conn.close(1013, 'try again later');
+        return true;
+      }
+      return false;
+    });
+    const client = makeClient(server, { reconnect: { minDelayMs: 40, maxDelayMs: 200 } });
+    await client.connect();
+
+    server.last.close(1001, 'restart');
+
+    await server.waitFor(() => client.state === 'connected' && server.connections.length === 7, 5000);
+    const conns = server.connections;
+    const gaps = conns.slice(1).map((c, i) => c.openedAt - conns[i]!.closedAt);
+    const expected = [40, 80, 160, 200, 200, 200];
+    gaps.forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(expected[i]! - 15);
+      expect(gap).toBeLessThan(expected[i]! + 150);
+    });
+  });
+
+  it('treats a missing ping reply as a dead socket and reconnects', async () => {
+    const server = await startServer();
+    const first: unknown[] = [];
+    server.intercept((frame, conn) => frame.t === Op.Ping && conn === server.connections[0] && !!first.push(frame));
+    const client = makeClient(server, { pingIntervalMs: 50, requestTimeoutMs: 200 });
+    const states = record(client, 'state');
+    await client.connect();
+
+    await server.waitFor(() => server.connections[1]?.user, 2000, 'a second connection');
+
+    expect(first.length).toBeGreaterThan(0);
+    await server.waitFor(() => server.connections[0]!.closed);
+    await server.waitFor(() => client.state === 'connected');
+    expect(states.map((s) => s.newState)).toContain('reconnecting');
+    // The healthy connection keeps being pinged and answered, so it stays.
+    await sleep(300);
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it('stays closed after a drop when reconnect is false', async () => {
+    const server = await startServer();
+    const client = makeClient(server, { reconnect: false });
+    const errors = record(client, 'error');
+    await client.connect();
+
+    server.last.close(1001);
+
+    await server.waitFor(() => client.state === 'closed');
+    expect(errors[0]!.error).toBeInstanceOf(ConnectionClosedError);
+    await sleep(100);
+    expect(server.connections).toHaveLength(1);
+  });
+});
+
+describe('requests', () => {
+  it('fails a request with TimeoutError when no reply arrives in requestTimeoutMs', async () => {
+    const server = await startServer();
+    server.createRoom('lobby');
+    server.intercept((frame) => frame.t === Op.Members);
+    const client = makeClient(server, { requestTimeoutMs: 150 });
+    await client.connect();
+    const room = await client.join('lobby');
+
+    const started = Date.now();
+    await expect(room.members()).rejects.toBeInstanceOf(TimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('fails writes in flight when the socket drops, but re-sends reads after reconnecting', async () => {
+    const server = await startServer();
+    server.createRoom('lobby', 'public', ['alice'], 'alice');
+    server.append('lobby');
+    const client = makeClient(server);
+    await client.connect();
+    const room = await client.join('lobby');
+    server.intercept((frame, conn) => {
+      if (conn !== server.connections[0] || (frame.t !== Op.RoomUpdate && frame.t !== Op.History)) return false;
+      if (frame.t === Op.History) conn.terminate();
+      return true;
+    });
+
+    const rename = room.rename('Lounge');
+    const history = room.history({ limit: 10 });
+
+    await expect(rename).rejects.toBeInstanceOf(ConnectionClosedError);
+    const page = await history;
+    expect(page.events.map((e) => e.seq)).toEqual([1]);
+    expect(server.connections[1]!.sent(Op.History)).toHaveLength(1);
+  });
+
+  it('rejects requests made before connect() and after close()', async () => {
+    const server = await startServer();
+    const client = makeClient(server);
+    await expect(client.listRooms()).rejects.toBeInstanceOf(ClientClosedError);
+    await client.connect();
+    await client.close();
+    await expect(client.listRooms()).rejects.toBeInstanceOf(ClientClosedError);
+  });
+});
+
+describe('malformed input', () => {
+  it('reports a malformed frame as an error, skips unknown frame types, and keeps working', async () => {
+    const server = await startServer();
+    const client = makeClient(server);
+    const errors = record(client, 'error');
+    await client.connect();
+
+    server.last.sendRaw(new Uint8Array([0xc1, 0xff, 0x00]));
+    server.last.sendRaw(encodeFrame({ t: 99, anything: 'from a future version' }));
+    server.last.sendRaw(encodeFrame({ t: Op.Event, e: { room: 'lobby', seq: 'one' } }));
+    server.last.sendRaw('a text frame');
+
+    await expect(client.listRooms('public')).resolves.toEqual([]);
+    expect(errors.map((e) => e.error)).toEqual([
+      expect.any(ProtocolError),
+      expect.any(ProtocolError),
+      expect.any(ProtocolError),
+    ]);
+    expect(client.state).toBe('connected');
+  });
+
+  it('rejects a request whose result does not match its schema', async () => {
+    const server = await startServer();
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.RoomList) return false;
+      conn.result(frame.r, { rooms: [{ id: 'x' }] });
+      return true;
+    });
+    const client = makeClient(server);
+    await client.connect();
+
+    await expect(client.listRooms()).rejects.toBeInstanceOf(ProtocolError);
+  });
+});
+
+describe('close', () => {
+  it('stops reconnecting, fails pending work and leaves no timers or sockets behind', async () => {
+    const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const server = await startServer();
+    server.createRoom('lobby');
+    const client = makeClient(server, { pingIntervalMs: 30, reconnect: { minDelayMs: 500, maxDelayMs: 500 } });
+    const states: ClientState[] = [];
+    client.on('state', ({ newState }) => states.push(newState));
+    await client.connect();
+    const room = await client.join('lobby');
+    server.intercept((frame) => frame.t === Op.Send);
+    const sending = room.send('never acked');
+    await server.waitForFrame(Op.Send);
+    server.last.terminate();
+    await server.waitFor(() => client.state === 'reconnecting');
+
+    await client.close();
+    await server.close();
+
+    await expect(sending).rejects.toBeInstanceOf(ClientClosedError);
+    expect(states.at(-1)).toBe('closed');
+    await sleep(20);
+    const timersAfter = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(timersAfter).toBeLessThanOrEqual(timersBefore);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('can connect again after close() and resumes the rooms it followed', async () => {
+    const server = await startServer();
+    server.createRoom('lobby');
+    const client = makeClient(server);
+    const events = record(client, 'event');
+    await client.connect();
+    const room = await client.join('lobby');
+    await client.close();
+    server.append('lobby');
+
+    await client.connect();
+
+    await server.waitFor(() => room.lastSeq === 2);
+    expect(seqs(events)).toEqual([2]);
+    expect(server.connections[1]!.sent(Op.Subscribe)).toEqual([expect.objectContaining({ room: 'lobby', after: 1 })]);
+  });
+});
