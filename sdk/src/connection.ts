@@ -1,11 +1,12 @@
 // Socket lifecycle: opens the WebSocket, runs the hello/welcome handshake, checks liveness with pings,
 // and reconnects with backoff after every non-fatal close until `close()` or a fatal error.
-import { Backoff } from './backoff.js';
+import { Liveness } from './liveness.js';
 import { encodeFrame } from './protocol/codec.js';
-import { CloseCode, ErrorCode, FATAL_CLOSE_CODES, Op, PROTOCOL_VERSION } from './protocol/codes.js';
+import { CloseCode, ErrorCode, Op, PROTOCOL_VERSION } from './protocol/codes.js';
 import type { ClientFrame, ResultData, ResultOp, ServerFrame, WelcomeFrame } from './protocol/frames.js';
-import { ClientClosedError, ConnectionClosedError, errorFromClose, errorFromFrame, ParleyError, TimeoutError, UnauthorizedError } from './errors.js';
+import { ClientClosedError, ConnectionClosedError, errorFromClose, errorFromFrame, ProtocolError, TimeoutError, UnauthorizedError, type ParleyError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { isFatalClose, ReconnectDelay } from './reconnect.js';
 import { checkFrame, Requests, type RequestBody, type RequestOptions } from './requests.js';
 import { Socket } from './socket.js';
 import { TokenSource } from './token.js';
@@ -25,9 +26,6 @@ export interface ConnectionHooks {
   error(error: ParleyError): void;
 }
 
-// Flooding closes (4006) ask for a pause: a quick return would only be refused again.
-const RATE_LIMITED_PAUSE_MS = 5000;
-
 export class Connection {
   readonly requests = new Requests();
   state: ClientState = 'idle';
@@ -35,14 +33,14 @@ export class Connection {
   private socket: Socket | undefined;
   /** True once this socket's `welcome` arrived. */
   private ready = false;
+  private readonly liveness = new Liveness();
   private readonly token: TokenSource;
   /** Bumped whenever an attempt is abandoned, so its pending async steps do nothing. */
   private attempt = 0;
   private handshakeError: ParleyError | undefined;
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private pingTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly backoff: Backoff | undefined;
+  private readonly reconnect: ReconnectDelay | undefined;
   private waiters: Array<{ resolve(w: WelcomeFrame): void; reject(e: ParleyError): void }> = [];
 
   constructor(
@@ -51,7 +49,7 @@ export class Connection {
   ) {
     this.token = new TokenSource(options.token, options.getToken);
     const { reconnect } = options;
-    this.backoff = reconnect ? new Backoff(reconnect.minDelayMs, reconnect.maxDelayMs) : undefined;
+    this.reconnect = reconnect ? new ReconnectDelay(reconnect.minDelayMs, reconnect.maxDelayMs) : undefined;
   }
 
   /** Resolves on the next `welcome`; rejects on a fatal error or `close()`. Transient failures are retried. */
@@ -96,16 +94,18 @@ export class Connection {
       token = await this.token.get();
     } catch (err) {
       if (attempt !== this.attempt) return;
-      const error = new ParleyError('token_unavailable', `getToken failed: ${(err as Error)?.message ?? err}`, { cause: err });
-      if (this.backoff) this.hooks.error(error);
-      this.lost(1006, 'no token', error);
+      // Usually a failed fetch to the app's backend: report it and retry like a failed connection.
+      if (this.reconnect) this.hooks.error(err as ParleyError);
+      this.lost(1006, 'no token', err as ParleyError);
       return;
     }
     if (attempt !== this.attempt) return;
     let socket: Socket;
     try {
-      socket = new Socket(this.options.WebSocket, this.options.url, {
-        open: () => socket.send(encodeFrame({ t: Op.Hello, r: 0, v: PROTOCOL_VERSION, token })),
+      socket = new Socket(this.options.WebSocket, this.options.url, { t: Op.Hello, r: 0, v: PROTOCOL_VERSION, token }, {
+        welcome: (frame) => this.welcomed(frame),
+        // The server closes right after; this reason decides whether that close is fatal.
+        refused: (error) => (this.handshakeError = error),
         frame: (frame) => this.receive(frame),
         malformed: (error, r) => {
           if (r !== undefined) this.requests.fail(r, error);
@@ -124,12 +124,6 @@ export class Connection {
   }
 
   private receive(frame: ServerFrame): void {
-    if (!this.ready) {
-      if (frame.t === Op.Welcome) this.welcomed(frame);
-      // The server closes right after; the reason decides whether that close is fatal.
-      else if (frame.t === Op.Error) this.handshakeError = errorFromFrame(frame);
-      return;
-    }
     if (frame.t === Op.Result) this.requests.settle(frame);
     else if (frame.t === Op.Error) {
       // A reply to a request that already timed out is dropped; an error without `r` is news.
@@ -140,14 +134,20 @@ export class Connection {
 
   private welcomed(frame: WelcomeFrame): void {
     const socket = this.socket!;
+    if (frame.v !== PROTOCOL_VERSION) {
+      this.detach()?.close();
+      this.fail(new ProtocolError(`the server speaks protocol v${frame.v}, this client v${PROTOCOL_VERSION}`, { code: ErrorCode.UnsupportedVersion }));
+      return;
+    }
     clearTimeout(this.handshakeTimer);
     this.ready = true;
     this.welcome = frame;
     this.token.accepted();
-    this.backoff?.reset();
+    this.reconnect?.ready();
     this.requests.maxFrameBytes = frame.limits.maxFrameBytes || this.requests.maxFrameBytes;
     this.requests.open((bytes) => socket.send(bytes));
-    this.pingTimer = setInterval(() => this.ping(socket), this.options.pingIntervalMs);
+    const { pingIntervalMs, requestTimeoutMs } = this.options;
+    this.liveness.start(pingIntervalMs, () => this.requests.request(Op.Ping, {}, { timeoutMs: requestTimeoutMs }), (reason) => this.drop(reason));
     this.setState('connected');
     // Listeners may close the client from inside any hook.
     if (this.socket !== socket) return;
@@ -157,12 +157,6 @@ export class Connection {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w.resolve(frame);
-  }
-
-  private ping(socket: Socket): void {
-    this.requests.request(Op.Ping, {}, { timeoutMs: this.options.requestTimeoutMs }).catch((err: unknown) => {
-      if (err instanceof TimeoutError && this.socket === socket) this.drop(new TimeoutError(`no ping reply within ${this.options.requestTimeoutMs} ms`));
-    });
   }
 
   /** The socket is unresponsive: abandon it and carry on as if it had closed. */
@@ -177,15 +171,15 @@ export class Connection {
     this.requests.disconnect(new ConnectionClosedError(`connection lost: ${error.message}`, code, { cause: error }));
     this.hooks.down();
     if (this.state === 'closed') return;
-    let fatal = FATAL_CLOSE_CODES.has(code) || error.code === ErrorCode.UnsupportedVersion;
+    let fatal = isFatalClose(code, this.handshakeError);
+    // One fresh token may fix a rejected one; a second rejection means it will not.
     if (error instanceof UnauthorizedError) fatal = !this.token.rejected();
     if (code === CloseCode.TokenExpired) this.token.expired();
-    if (fatal || !this.backoff) {
+    if (fatal || !this.reconnect) {
       this.fail(error);
       return;
     }
-    let delay = this.backoff.next();
-    if (code === CloseCode.RateLimited) delay = Math.max(delay, RATE_LIMITED_PAUSE_MS);
+    const delay = this.reconnect.next(code);
     if (this.state === 'connected') this.setState('reconnecting');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
@@ -211,8 +205,8 @@ export class Connection {
   /** Forgets the current socket and its timers; returns it so the caller can close it. */
   private detach(): Socket | undefined {
     clearTimeout(this.handshakeTimer);
-    clearInterval(this.pingTimer);
-    this.handshakeTimer = this.pingTimer = undefined;
+    this.liveness.stop();
+    this.handshakeTimer = undefined;
     const socket = this.socket;
     this.socket = undefined;
     this.ready = false;

@@ -2,7 +2,7 @@
 // reconnect or a retryable error can never store it twice; it fails only when it cannot succeed.
 import { Backoff } from './backoff.js';
 import { newCid } from './cid.js';
-import { RateLimitedError, TimeoutError, UnavailableError, type ParleyError } from './errors.js';
+import { RateLimitedError, ServerError, TimeoutError, UnavailableError, type ParleyError } from './errors.js';
 import { Op } from './protocol/codes.js';
 import type { ResultData, ResultOp } from './protocol/frames.js';
 import type { RequestBody, RequestOptions } from './requests.js';
@@ -21,7 +21,7 @@ interface Entry {
   cancel?: (error: ParleyError) => void;
 }
 
-// Storage outages usually last seconds; retry soon, then back off.
+// Storage outages and server faults usually pass within seconds; retry soon, then back off.
 const UNAVAILABLE_MIN_MS = 250;
 const UNAVAILABLE_MAX_MS = 10_000;
 
@@ -68,7 +68,8 @@ export class Outbox {
         if (err instanceof TimeoutError) throw this.expired();
         let wait: number;
         if (err instanceof RateLimitedError) wait = err.retryAfter;
-        else if (err instanceof UnavailableError) wait = (backoff ??= new Backoff(UNAVAILABLE_MIN_MS, UNAVAILABLE_MAX_MS)).next();
+        // `internal` has an unknown outcome, which the cid makes safe to retry.
+        else if (err instanceof UnavailableError || err instanceof ServerError) wait = (backoff ??= new Backoff(UNAVAILABLE_MIN_MS, UNAVAILABLE_MAX_MS)).next();
         else throw err;
         await this.sleep(entry, Math.min(wait, left));
       }

@@ -30,6 +30,8 @@ const HISTORY_PAGE = 200;
 export class JoinedRooms implements RoomLink {
   readonly request: RequestFn;
   private readonly followed = new Map<string, Followed>();
+  /** Every handle's state, kept after leaving so that a stale handle still reports where it stopped. */
+  private readonly handles = new WeakMap<Room, Followed>();
 
   constructor(
     private readonly connection: Connection,
@@ -96,7 +98,10 @@ export class JoinedRooms implements RoomLink {
     const f = this.followed.get(frame.room);
     if (!f) return;
     const { room } = f;
-    if (frame.t === Op.TypingState) this.emit(f, 'typing', { room, user: frame.user, name: frame.name, on: frame.on });
+    if (frame.t === Op.TypingState) {
+      // The server echoes typing to the user's other connections; nobody wants to see themselves typing.
+      if (frame.user !== this.connection.welcome?.user.id) this.emit(f, 'typing', { room, user: frame.user, name: frame.name, on: frame.on });
+    }
     else if (frame.t === Op.Presence) this.emit(f, 'presence', { room, user: frame.user, name: frame.name, state: frame.state });
     else this.emit(f, 'profile', { room, user: frame.user, name: frame.name });
   }
@@ -116,11 +121,11 @@ export class JoinedRooms implements RoomLink {
   }
 
   lastSeq(room: Room): number {
-    return this.own(room)?.seq.lastSeq ?? 0;
+    return this.handles.get(room)?.seq.lastSeq ?? 0;
   }
 
   summary(room: Room): RoomSummary | undefined {
-    return this.own(room)?.summary;
+    return this.handles.get(room)?.summary;
   }
 
   joined(room: Room): boolean {
@@ -133,12 +138,13 @@ export class JoinedRooms implements RoomLink {
   }
 
   renamed(room: Room, summary: RoomSummary): void {
-    const f = this.own(room);
+    const f = this.handles.get(room);
     if (f) f.summary = summary;
   }
 
   // ---- internals ----
 
+  /** The state of `room` if that handle is the one currently followed for its id. */
   private own(room: Room): Followed | undefined {
     const f = this.followed.get(room.id);
     return f?.room === room ? f : undefined;
@@ -155,7 +161,10 @@ export class JoinedRooms implements RoomLink {
         {
           deliver: (event) => this.deliver(f, event),
           reset: (head) => this.emit(f, 'reset', { room, head }),
-          fetch: (after) => this.request(Op.History, { room: id, after, limit: HISTORY_PAGE }, { timeoutMs: this.timeoutMs }),
+          fetch: (after) => {
+            const limit = Math.min(HISTORY_PAGE, this.limits()?.maxHistory || HISTORY_PAGE);
+            return this.request(Op.History, { room: id, after, limit }, { timeoutMs: this.timeoutMs });
+          },
           error: (error) => this.emitter.emit('error', { error, room }),
         },
         this.gapFillDelayMs,
@@ -163,6 +172,7 @@ export class JoinedRooms implements RoomLink {
       ),
     };
     this.followed.set(id, f);
+    this.handles.set(room, f);
     return f;
   }
 

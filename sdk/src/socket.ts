@@ -1,13 +1,16 @@
-// One WebSocket, wrapped: binary frames in and out, every incoming frame decoded and validated, and
-// the three ways to let go of it (detach, kill, close gracefully) without leaking handlers or timers.
-import { decodeServerFrame, FrameError } from './protocol/codec.js';
-import { ErrorCode } from './protocol/codes.js';
-import type { ServerFrame } from './protocol/frames.js';
-import { ProtocolError } from './errors.js';
+// One WebSocket, wrapped: sends `hello` on open, decodes and validates every incoming frame, splits
+// the handshake reply from the rest, and lets go of the socket (detach, kill, close) without leaks.
+import { decodeServerFrame, encodeFrame, FrameError } from './protocol/codec.js';
+import { ErrorCode, Op } from './protocol/codes.js';
+import type { HelloFrame, ServerFrame, WelcomeFrame } from './protocol/frames.js';
+import { errorFromFrame, ProtocolError, type ParleyError } from './errors.js';
 import type { WebSocketConstructor, WebSocketLike } from './options.js';
 
 export interface SocketHandlers {
-  open(): void;
+  welcome(frame: WelcomeFrame): void;
+  /** The server answered `hello` with an error; it closes the socket next. */
+  refused(error: ParleyError): void;
+  /** Every frame after the welcome. */
   frame(frame: ServerFrame): void;
   /** A frame that failed decoding or validation; `r` is its request id when one was readable. */
   malformed(error: ProtocolError, r: number | undefined): void;
@@ -21,14 +24,23 @@ const noop = (): void => {};
 
 export class Socket {
   private readonly ws: WebSocketLike;
+  private welcomed = false;
 
   /** Throws what the WebSocket constructor throws (e.g. a malformed URL). */
-  constructor(WebSocket: WebSocketConstructor, url: string, handlers: SocketHandlers) {
+  constructor(WebSocket: WebSocketConstructor, url: string, hello: HelloFrame, handlers: SocketHandlers) {
     const ws = new WebSocket(url);
     this.ws = ws;
     ws.binaryType = 'arraybuffer';
-    ws.onopen = () => handlers.open();
-    ws.onmessage = (event: { data: unknown }) => receive(event.data, handlers);
+    ws.onopen = () => ws.send(encodeFrame(hello));
+    ws.onmessage = (event: { data: unknown }) => {
+      const frame = decode(event.data, handlers);
+      if (!frame) return;
+      if (this.welcomed) handlers.frame(frame);
+      else if (frame.t === Op.Welcome) {
+        this.welcomed = true;
+        handlers.welcome(frame);
+      } else if (frame.t === Op.Error) handlers.refused(errorFromFrame(frame));
+    };
     ws.onclose = (event: { code: number; reason: string }) => handlers.close(event.code, event.reason);
     // An error is always followed by close, which carries the code that matters.
     ws.onerror = noop;
@@ -82,23 +94,21 @@ export class Socket {
   }
 }
 
-function receive(data: unknown, handlers: SocketHandlers): void {
+function decode(data: unknown, handlers: SocketHandlers): ServerFrame | undefined {
   const bytes = toBytes(data);
   if (!bytes) {
     handlers.malformed(new ProtocolError('the server sent a text frame'), undefined);
-    return;
+    return undefined;
   }
-  let frame: ServerFrame;
   try {
-    frame = decodeServerFrame(bytes);
+    return decodeServerFrame(bytes);
   } catch (err) {
     // Frame types from later protocol versions are skipped, as the protocol requires.
-    if (err instanceof FrameError && err.code === ErrorCode.UnknownType) return;
+    if (err instanceof FrameError && err.code === ErrorCode.UnknownType) return undefined;
     const r = err instanceof FrameError ? err.r : undefined;
     handlers.malformed(new ProtocolError(`malformed frame from the server: ${(err as Error).message}`, { cause: err }), r);
-    return;
+    return undefined;
   }
-  handlers.frame(frame);
 }
 
 function toBytes(data: unknown): Uint8Array | undefined {

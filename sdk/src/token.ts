@@ -1,5 +1,6 @@
 // Where the `hello` token comes from: the `token` option, or `getToken()` when there is none, after
 // the server said it expired (4002), and once after it was rejected (4001) before giving up.
+import { ParleyError } from './errors.js';
 
 export class TokenSource {
   private stale = false;
@@ -10,10 +11,16 @@ export class TokenSource {
     private readonly getToken: (() => string | Promise<string>) | undefined,
   ) {}
 
+  /** The token for the next hello. Throws ParleyError `token_unavailable` when getToken fails. */
   async get(): Promise<string> {
     if (this.getToken && (this.stale || !this.token)) {
-      const token = await this.getToken();
-      if (typeof token !== 'string' || !token) throw new TypeError('getToken returned no token');
+      let token: unknown;
+      try {
+        token = await this.getToken();
+      } catch (err) {
+        throw new ParleyError('token_unavailable', `getToken failed: ${(err as Error)?.message ?? err}`, { cause: err });
+      }
+      if (typeof token !== 'string' || !token) throw new ParleyError('token_unavailable', 'getToken returned no token');
       this.token = token;
       this.stale = false;
     }

@@ -1,0 +1,140 @@
+// The outbox: every room.send resolves exactly once with the stored message's ack, surviving
+// reconnects, rate limits and outages with the same cid, and failing only when it cannot succeed.
+import { describe, expect, it } from 'vitest';
+import { ForbiddenError, InvalidRequestError, NotFoundError, TimeoutError } from '../src/index.js';
+import { ErrorCode, Op } from '../src/protocol/index.js';
+import { makeClient, record, sleep, startServer } from './helpers.js';
+
+async function setup(clientOptions: Parameters<typeof makeClient>[1] = {}) {
+  const server = await startServer();
+  server.createRoom('lobby');
+  const client = makeClient(server, clientOptions);
+  const messages = record(client, 'message');
+  await client.connect();
+  const room = await client.join('lobby');
+  return { server, client, room, messages };
+}
+
+describe('outbox', () => {
+  it('re-sends an unacked message with the same cid after a reconnect; a stored one comes back as duplicate', async () => {
+    const { server, room, messages } = await setup();
+    // The first connection stores the message, then dies before the ack leaves.
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Send || conn !== server.connections[0]) return false;
+      server.handle(frame, conn, { reply: false });
+      conn.terminate();
+      return true;
+    });
+    let settled = 0;
+
+    const ack = await room.send('hello').finally(() => settled++);
+
+    const [first] = server.connections[0]!.sent(Op.Send);
+    const [retry] = server.connections[1]!.sent(Op.Send);
+    expect(retry!.cid).toBe(first!.cid);
+    expect(ack).toMatchObject({ cid: first!.cid, seq: 2, duplicate: true });
+    await server.waitFor(() => room.lastSeq === 2);
+    expect(messages.map((m) => m.event.body)).toEqual(['hello']);
+    expect(server.rooms.get('lobby')!.events).toHaveLength(2);
+    await sleep(50);
+    expect(settled).toBe(1);
+  });
+
+  it('re-sends every unacked message in order after the socket drops mid-send', async () => {
+    const { server, room, messages } = await setup();
+    server.intercept((frame, conn) => frame.t === Op.Send && conn === server.connections[0]);
+    const sends = ['one', 'two', 'three'].map((body) => room.send(body));
+    await server.waitFor(() => server.connections[0]!.sent(Op.Send).length === 3);
+
+    server.connections[0]!.terminate();
+
+    const acks = await Promise.all(sends);
+    expect(acks.map((a) => [a.seq, a.duplicate])).toEqual([[2, false], [3, false], [4, false]]);
+    expect(server.connections[1]!.sent(Op.Send).map((f) => f.cid)).toEqual(server.connections[0]!.sent(Op.Send).map((f) => f.cid));
+    await server.waitFor(() => messages.length === 3);
+    expect(messages.map((m) => m.event.body)).toEqual(['one', 'two', 'three']);
+  });
+
+  it('holds sends made while reconnecting and sends them after the room is resumed', async () => {
+    const { server, client, room } = await setup({ reconnect: { minDelayMs: 100, maxDelayMs: 100 } });
+    server.last.terminate();
+    await server.waitFor(() => client.state === 'reconnecting');
+
+    const ack = await room.send('queued');
+
+    expect(ack.seq).toBe(2);
+    const frames = server.connections[1]!.frames.map((f) => f.t);
+    expect(frames.indexOf(Op.Subscribe)).toBeLessThan(frames.indexOf(Op.Send));
+  });
+
+  it('retries after rate_limited once retryAfter has passed', async () => {
+    const { server, room } = await setup();
+    const seen: number[] = [];
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Send) return false;
+      seen.push(Date.now());
+      if (seen.length > 1) return false;
+      conn.error(frame.r, ErrorCode.RateLimited, 'slow down', 150);
+      return true;
+    });
+
+    const ack = await room.send('patience');
+
+    expect(ack.duplicate).toBe(false);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]! - seen[0]!).toBeGreaterThanOrEqual(145);
+    const cids = server.last.sent(Op.Send).map((f) => f.cid);
+    expect(cids[0]).toBe(cids[1]);
+  });
+
+  it('retries unavailable and internal errors with backoff', async () => {
+    const { server, room } = await setup();
+    const failures = [ErrorCode.Unavailable, ErrorCode.Internal, ErrorCode.Unavailable];
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Send) return false;
+      const code = failures.shift();
+      if (code) conn.error(frame.r, code);
+      return !!code;
+    });
+
+    const ack = await room.send('eventually');
+
+    expect(ack.seq).toBe(2);
+    expect(server.last.sent(Op.Send)).toHaveLength(4);
+  });
+
+  it('rejects without retrying when the server says the send cannot succeed', async () => {
+    const { server, client, room } = await setup();
+    server.createRoom('closed-club', 'private', ['bob']);
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Send || frame.body !== 'boom') return false;
+      conn.error(frame.r, ErrorCode.NotFound, 'room deleted');
+      return true;
+    });
+
+    await expect(room.send('boom')).rejects.toBeInstanceOf(NotFoundError);
+    const joined = await client.join('lobby');
+    server.rooms.get('lobby')!.members.delete('alice');
+    await expect(joined.send('not a member any more')).rejects.toBeInstanceOf(ForbiddenError);
+    await sleep(50);
+    expect(server.last.sent(Op.Send)).toHaveLength(2);
+  });
+
+  it('rejects blank and oversized bodies locally, without sending anything', async () => {
+    const { server, room } = await setup();
+
+    await expect(room.send('  \n ')).rejects.toMatchObject({ code: ErrorCode.BadFrame });
+    await expect(room.send('x'.repeat(4001))).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(room.send('x'.repeat(4001))).rejects.toMatchObject({ code: ErrorCode.TooLarge });
+    expect(server.last.sent(Op.Send)).toHaveLength(0);
+  });
+
+  it('gives up with TimeoutError after outboxTtlMs', async () => {
+    const { server, room } = await setup({ outboxTtlMs: 300 });
+    server.intercept((frame) => frame.t === Op.Send);
+
+    const started = Date.now();
+    await expect(room.send('into the void')).rejects.toBeInstanceOf(TimeoutError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+  });
+});
