@@ -65,7 +65,12 @@ export interface HistoryPage {
   more: boolean;
 }
 
-/** Raised when the database cannot be reached or a write could not be made durable. Nothing was stored. */
+/**
+ * Raised when the database cannot be reached or a write could not be made durable. Nothing was
+ * stored, except in one case no client can rule out: the connection died while COMMIT was in
+ * flight. Retrying an append with the same cid is therefore the safe response: it returns the
+ * stored event if there is one.
+ */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
   readonly code = 'unavailable';
@@ -88,12 +93,15 @@ export interface Store {
   /** Inserts the user if unknown; an existing user keeps its stored name. Returns the stored record. */
   ensureUser(user: UserRecord): Promise<UserRecord>;
   getUser(id: string): Promise<UserRecord | null>;
+  /** Stores a new display name; an unknown user is created (as not a guest). */
   setUserName(id: string, name: string): Promise<UserRecord>;
 
   /**
    * Creates a room with its first events in one transaction: a `room` event (data: name, kind) by
-   * `creator`, then a `join` event per member (owner first; role owner for `owner`). When a room
-   * with this id exists, nothing changes and `created` is false.
+   * `creator`, then a `join` event per member (owner first; role owner for `owner`). Members are
+   * taken once each; when `owner` is the creator it is a member even if left out of `members`.
+   * Join events of members other than the creator carry data.inviter = creator. When a room with
+   * this id exists, nothing changes, `created` is false, `events` is empty and `room` is the stored one.
    */
   createRoom(input: {
     id: string;
@@ -104,27 +112,31 @@ export interface Store {
     members: { id: string; name: string }[];
   }): Promise<{ room: RoomRecord; created: boolean; events: RoomEvent[] }>;
   getRoom(id: string): Promise<RoomRecord | null>;
-  /** Public rooms by id, at most `limit`. */
+  /** Public rooms ordered by id, at most `limit`. */
   listPublicRooms(limit: number): Promise<RoomRecord[]>;
-  /** Rooms `userId` is a member of, with the role. */
+  /** Rooms `userId` is a member of, ordered by id, with the role. */
   listUserRooms(userId: string): Promise<(RoomRecord & { role: RoleName })[]>;
 
   getMember(room: string, user: string): Promise<{ role: RoleName } | null>;
+  /** Owner first, then by join time. A member with no user record yet (never connected) is named by id. Unknown room: []. */
   listMembers(room: string): Promise<MemberRecord[]>;
   /**
    * Adds a member and appends its `join` event atomically (data.inviter when `inviter` is given).
-   * Returns null, appending nothing, when the user already is a member.
+   * Returns null, appending nothing, when the user already is a member. RoomNotFoundError for an unknown room.
    */
   join(room: string, user: { id: string; name: string }, role: RoleName, inviter?: string): Promise<RoomEvent | null>;
-  /** Removes a member and appends its `leave` event atomically; null when it was not a member. */
+  /** Removes a member and appends its `leave` event atomically; null when it was not a member. RoomNotFoundError for an unknown room. */
   leave(room: string, user: { id: string; name: string }): Promise<RoomEvent | null>;
-  /** Renames the room and appends a `room` event (data: name) atomically. */
+  /** Renames the room and appends a `room` event (data: name) atomically. RoomNotFoundError for an unknown room. */
   renameRoom(room: string, name: string, by: { id: string; name: string }): Promise<RoomEvent>;
 
   /**
    * Appends an event (group-committed with concurrent appends: one transaction for many events).
-   * Resolves only once the event is durable. Idempotent by (room, by, cid).
+   * Resolves only once the event is durable. Idempotent by (room, by, cid). Rejects with
+   * RoomNotFoundError for an unknown room (other appends of the batch are unaffected) and with
+   * StoreUnavailableError when the database cannot be reached.
    */
   append(input: AppendInput): Promise<AppendResult>;
+  /** A page of the log; an unknown room reads as empty. RangeError when `limit` is not a positive integer. */
   history(room: string, query: HistoryQuery): Promise<HistoryPage>;
 }

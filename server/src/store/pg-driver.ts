@@ -1,0 +1,124 @@
+// PostgreSQL driver: a `pg` connection pool, used when a DATABASE_URL is configured.
+// Every pooled connection starts with the store's schema on its search_path.
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import { checkSchemaName, type Sql, type SqlSession } from './sql.js';
+
+export interface PgOptions {
+  /** postgres:// connection string. */
+  url: string;
+  /** Schema holding the store's tables. Default `parley`. */
+  schema?: string;
+  /** Most pooled connections. Default 10. */
+  maxConnections?: number;
+  /** How long to wait for a connection before failing as unavailable, in ms. Default 5000. */
+  connectTimeoutMs?: number;
+  /** Called with errors of idle pooled connections (they are discarded and replaced). Default: ignored. */
+  onIdleError?: (err: Error) => void;
+}
+
+const INT8_OID = 20;
+
+// Per-pool parsers, so this never changes how other pg users in the process read int8. Seqs and
+// millisecond timestamps stay far below 2^53, so a JS number is exact.
+const types: pg.CustomTypesConfig = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? Number : pg.types.getTypeParser(oid, format),
+};
+
+/** Creates a pool. No connection is made until the first statement. */
+export function openPg(options: PgOptions): Sql {
+  const schema = checkSchemaName(options.schema ?? 'parley');
+  const pool = new pg.Pool({
+    connectionString: withDefaultUser(options.url),
+    options: `-c search_path=${schema}`,
+    types,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    // Lets the kernel notice a peer that vanished without closing (a partitioned network), which
+    // would otherwise leave a batch and every append queued behind it waiting forever.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
+  // Without a listener, an idle connection dropped by the server would crash the process.
+  pool.on('error', (err) => options.onIdleError?.(err));
+  return new PgSql(pool, schema);
+}
+
+// Like psql: with no user in the URL or the environment, connect as the OS user (pg would send
+// none when $USER is unset, as in many containers, and the server refuses the connection).
+function withDefaultUser(url: string): string {
+  if (process.env.PGUSER || process.env.USER) return url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.username || !parsed.host) return url;
+    parsed.username = userInfo().username;
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+class PgSql implements Sql {
+  readonly driver = 'pg';
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly schema: string,
+  ) {}
+
+  async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
+    const result = await this.pool.query(text, params ? [...params] : undefined);
+    return result.rows as Row[];
+  }
+
+  async exec(text: string): Promise<void> {
+    // Without parameters pg uses the simple query protocol, which accepts several statements.
+    await this.pool.query(text);
+  }
+
+  async transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    // A checked-out client reports a dropped connection as an 'error' event as well as by failing
+    // the pending query; unheard, that event would crash the process.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new PgTx(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        // The connection is unusable: hand it back as broken so the pool discards it.
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+}
+
+class PgTx implements SqlSession {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
+    const result = await this.client.query(text, params ? [...params] : undefined);
+    return result.rows as Row[];
+  }
+
+  async exec(text: string): Promise<void> {
+    await this.client.query(text);
+  }
+}

@@ -1,0 +1,365 @@
+// The Store over SQL, one dialect for both drivers (PGlite is real Postgres). Appends are group
+// committed; every other write is its own transaction that takes the room row lock like a batch does.
+import type { RoomEvent } from '@parley/sdk/protocol';
+import { writeAppendBatch } from './append-batch.js';
+import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
+import { GroupCommit, type Outcome } from './group-commit.js';
+import { migrate } from './migrate.js';
+import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
+import {
+  RoomNotFoundError,
+  StoreUnavailableError,
+  type AppendInput,
+  type AppendResult,
+  type HistoryPage,
+  type HistoryQuery,
+  type MemberRecord,
+  type RoleName,
+  type RoomKindName,
+  type RoomRecord,
+  type Store,
+  type UserRecord,
+} from './store.js';
+
+export interface SqlStoreOptions {
+  /** Most appends written in one transaction. Default 2000. */
+  maxBatch?: number;
+}
+
+/** Counters of the store's work since it was opened. */
+export interface StoreStats {
+  /** Database engine behind the store. */
+  driver: 'pglite' | 'pg';
+  /** Calls to `append`. */
+  appends: number;
+  /** Group-commit batches flushed. */
+  batches: number;
+  /** Most appends in one batch. */
+  largestBatch: number;
+  /** Write transactions begun (batches, retries, room and membership changes, migrations). */
+  transactions: number;
+  /** Batches written again after losing a cid race to another node. */
+  retries: number;
+  /** Appends waiting for the next batch. */
+  queued: number;
+}
+
+const CID_INDEX = 'events_room_author_cid_key';
+const ROOM_COLUMNS = `r.id, r.name, r.kind, r.owner, r.head_seq,
+  (SELECT count(*) FROM members c WHERE c.room_id = r.id) AS member_count`;
+
+interface RoomRow {
+  id: string;
+  name: string;
+  kind: RoomKindName;
+  owner: string | null;
+  head_seq: number;
+  member_count: number;
+}
+
+export class SqlStore implements Store {
+  private readonly appends: GroupCommit<AppendInput, AppendResult>;
+  private initialised: Promise<void> | null = null;
+  private closed = false;
+  private appendCount = 0;
+  private transactions = 0;
+  private retries = 0;
+
+  constructor(
+    private readonly sql: Sql,
+    options: SqlStoreOptions = {},
+  ) {
+    this.appends = new GroupCommit((batch) => this.writeBatch(batch), options.maxBatch ?? 2000);
+  }
+
+  stats(): StoreStats {
+    const { batches, largestBatch } = this.appends.counters;
+    return {
+      driver: this.sql.driver,
+      appends: this.appendCount,
+      batches,
+      largestBatch,
+      transactions: this.transactions,
+      retries: this.retries,
+      queued: this.appends.queued,
+    };
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  init(): Promise<void> {
+    // Memoised: the server and `openStore` may both call it; a failed attempt can be retried.
+    this.initialised ??= this.guard(async () => {
+      this.transactions += 1;
+      await migrate(this.sql);
+    }).catch((err: unknown) => {
+      this.initialised = null;
+      throw err;
+    });
+    return this.initialised;
+  }
+
+  async close(): Promise<void> {
+    // New appends are refused from here on; those already queued are still written.
+    this.closed = true;
+    await this.appends.settled();
+    await this.sql.close();
+  }
+
+  async ping(): Promise<void> {
+    await this.read('SELECT 1');
+  }
+
+  // ---- users ----------------------------------------------------------------------------------
+
+  async ensureUser(user: UserRecord): Promise<UserRecord> {
+    const existing = await this.getUser(user.id);
+    if (existing) return existing;
+    const inserted = await this.read<UserRecord>(
+      `INSERT INTO users (id, name, guest) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO NOTHING RETURNING id, name, guest`,
+      [user.id, user.name, user.guest],
+    );
+    // Empty when another node inserted the same user meanwhile: theirs is the stored record.
+    return inserted[0] ?? (await this.getUser(user.id)) ?? user;
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const rows = await this.read<UserRecord>('SELECT id, name, guest FROM users WHERE id = $1', [id]);
+    return rows[0] ?? null;
+  }
+
+  async setUserName(id: string, name: string): Promise<UserRecord> {
+    const rows = await this.read<UserRecord>(
+      `INSERT INTO users (id, name) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name RETURNING id, name, guest`,
+      [id, name],
+    );
+    return rows[0]!;
+  }
+
+  // ---- rooms ----------------------------------------------------------------------------------
+
+  async createRoom(input: Parameters<Store['createRoom']>[0]): Promise<{ room: RoomRecord; created: boolean; events: RoomEvent[] }> {
+    const members = orderMembers(input);
+    return this.transact(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO rooms (id, name, kind, owner) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [input.id, input.name, input.kind, input.owner],
+      );
+      if (inserted.length === 0) {
+        const room = await selectRoom(tx, input.id);
+        if (!room) throw new Error(`room ${input.id} conflicted on insert but cannot be read`);
+        return { room, created: false, events: [] };
+      }
+      await tx.query(
+        `INSERT INTO members (room_id, user_id, role) SELECT $1, * FROM unnest($2::text[], $3::text[])`,
+        [input.id, members.map((m) => m.id), members.map((m) => (m.id === input.owner ? 'owner' : 'member'))],
+      );
+      const drafts: EventDraft[] = [
+        { room: input.id, kind: 'room', by: input.creator.id, name: input.creator.name, data: { name: input.name, kind: input.kind } },
+        ...members.map((m) => ({
+          room: input.id,
+          kind: 'join',
+          by: m.id,
+          name: m.name,
+          ...(m.id === input.creator.id ? {} : { data: { inviter: input.creator.id } }),
+        })),
+      ];
+      const events = (await appendToRoom(tx, input.id, drafts))!;
+      const room: RoomRecord = {
+        id: input.id,
+        name: input.name,
+        kind: input.kind,
+        owner: input.owner,
+        head: events.length,
+        members: members.length,
+      };
+      return { room, created: true, events };
+    });
+  }
+
+  async getRoom(id: string): Promise<RoomRecord | null> {
+    return this.guard(() => selectRoom(this.sql, id));
+  }
+
+  async listPublicRooms(limit: number): Promise<RoomRecord[]> {
+    const rows = await this.read<RoomRow>(
+      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'public' ORDER BY r.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRoom);
+  }
+
+  async listUserRooms(userId: string): Promise<(RoomRecord & { role: RoleName })[]> {
+    const rows = await this.read<RoomRow & { role: RoleName }>(
+      `SELECT ${ROOM_COLUMNS}, m.role
+         FROM members m JOIN rooms r ON r.id = m.room_id
+        WHERE m.user_id = $1 ORDER BY r.id`,
+      [userId],
+    );
+    return rows.map((row) => ({ ...toRoom(row), role: row.role }));
+  }
+
+  async renameRoom(room: string, name: string, by: { id: string; name: string }): Promise<RoomEvent> {
+    return this.transact(async (tx) => {
+      // The update takes the room row lock, so the new name and its event land in the same place in the log.
+      const renamed = await tx.query('UPDATE rooms SET name = $2 WHERE id = $1 RETURNING id', [room, name]);
+      if (renamed.length === 0) throw new RoomNotFoundError(`room ${room} does not exist`);
+      const events = await appendToRoom(tx, room, [{ room, kind: 'room', by: by.id, name: by.name, data: { name } }]);
+      return events![0]!;
+    });
+  }
+
+  // ---- members --------------------------------------------------------------------------------
+
+  async getMember(room: string, user: string): Promise<{ role: RoleName } | null> {
+    const rows = await this.read<{ role: RoleName }>('SELECT role FROM members WHERE room_id = $1 AND user_id = $2', [room, user]);
+    return rows[0] ?? null;
+  }
+
+  async listMembers(room: string): Promise<MemberRecord[]> {
+    // A member who never connected has no users row yet: show their id until they do.
+    return this.read<MemberRecord>(
+      `SELECT m.user_id AS "user", coalesce(u.name, m.user_id) AS name, m.role
+         FROM members m LEFT JOIN users u ON u.id = m.user_id
+        WHERE m.room_id = $1
+        ORDER BY m.role = 'owner' DESC, m.joined_at, m.user_id`,
+      [room],
+    );
+  }
+
+  async join(room: string, user: { id: string; name: string }, role: RoleName, inviter?: string): Promise<RoomEvent | null> {
+    return this.transact(async (tx) => {
+      await lockRoom(tx, room);
+      const added = await tx.query(
+        `INSERT INTO members (room_id, user_id, role) VALUES ($1, $2, $3)
+         ON CONFLICT (room_id, user_id) DO NOTHING RETURNING user_id`,
+        [room, user.id, role],
+      );
+      if (added.length === 0) return null;
+      const draft: EventDraft = { room, kind: 'join', by: user.id, name: user.name };
+      if (inviter !== undefined) draft.data = { inviter };
+      const events = await appendToRoom(tx, room, [draft]);
+      return events![0]!;
+    });
+  }
+
+  async leave(room: string, user: { id: string; name: string }): Promise<RoomEvent | null> {
+    return this.transact(async (tx) => {
+      await lockRoom(tx, room);
+      const removed = await tx.query('DELETE FROM members WHERE room_id = $1 AND user_id = $2 RETURNING user_id', [room, user.id]);
+      if (removed.length === 0) return null;
+      const events = await appendToRoom(tx, room, [{ room, kind: 'leave', by: user.id, name: user.name }]);
+      return events![0]!;
+    });
+  }
+
+  // ---- the log --------------------------------------------------------------------------------
+
+  append(input: AppendInput): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
+    this.appendCount += 1;
+    return this.appends.submit(input);
+  }
+
+  async history(room: string, query: HistoryQuery): Promise<HistoryPage> {
+    const { before, after, limit } = query;
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`history limit must be a positive integer, got ${limit}`);
+    const params: unknown[] = [room];
+    const where = ['room_id = $1'];
+    if (after !== undefined) where.push(`seq > $${params.push(after)}`);
+    if (before !== undefined) where.push(`seq < $${params.push(before)}`);
+    // One row past the page tells whether more exist, without a count.
+    const forward = after !== undefined;
+    const rows = await this.read<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')}
+        ORDER BY seq ${forward ? 'ASC' : 'DESC'} LIMIT $${params.push(limit + 1)}`,
+      params,
+    );
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (!forward) page.reverse();
+    return { events: page.map(toEvent), more };
+  }
+
+  // ---- group commit ---------------------------------------------------------------------------
+
+  private async writeBatch(batch: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
+    try {
+      return await this.transact((tx) => writeAppendBatch(tx, batch), false);
+    } catch (err) {
+      // Another node stored one of these cids between our duplicate check and our insert. The
+      // rollback returned every seq; this time the duplicate check finds the stored event.
+      if (!isCidRace(err)) throw toStoreError(err);
+      this.retries += 1;
+      return await this.transact((tx) => writeAppendBatch(tx, batch));
+    }
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  /** Runs `fn` in a transaction, counting it and reporting an unreachable database as such. */
+  private async transact<T>(fn: (tx: SqlSession) => Promise<T>, mapErrors = true): Promise<T> {
+    this.transactions += 1;
+    try {
+      return await this.sql.transaction(fn);
+    } catch (err) {
+      throw mapErrors ? toStoreError(err) : err;
+    }
+  }
+
+  private async read<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
+    return this.guard(() => this.sql.query<Row>(text, params));
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+}
+
+async function lockRoom(tx: SqlSession, room: string): Promise<void> {
+  const rows = await tx.query('SELECT id FROM rooms WHERE id = $1 FOR UPDATE', [room]);
+  if (rows.length === 0) throw new RoomNotFoundError(`room ${room} does not exist`);
+}
+
+async function selectRoom(session: SqlSession, id: string): Promise<RoomRecord | null> {
+  const rows = await session.query<RoomRow>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = $1`, [id]);
+  return rows[0] ? toRoom(rows[0]) : null;
+}
+
+function toRoom(row: RoomRow): RoomRecord {
+  return { id: row.id, name: row.name, kind: row.kind, owner: row.owner, head: row.head_seq, members: row.member_count };
+}
+
+/** Members in join order: owner first, each user once; the creator-owner is added when left out. */
+function orderMembers(input: Parameters<Store['createRoom']>[0]): { id: string; name: string }[] {
+  const byId = new Map<string, { id: string; name: string }>();
+  if (input.owner !== null && input.owner === input.creator.id) byId.set(input.creator.id, input.creator);
+  for (const m of input.members) if (!byId.has(m.id)) byId.set(m.id, m);
+  const all = [...byId.values()];
+  const owner = all.findIndex((m) => m.id === input.owner);
+  if (owner > 0) all.unshift(...all.splice(owner, 1));
+  return all;
+}
+
+function isCidRace(err: unknown): boolean {
+  return sqlState(err) === UNIQUE_VIOLATION && (err as { constraint?: unknown }).constraint === CID_INDEX;
+}
+
+function toStoreError(err: unknown): unknown {
+  if (err instanceof StoreUnavailableError || err instanceof RoomNotFoundError) return err;
+  if (isUnavailable(err)) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return new StoreUnavailableError(`database unavailable: ${reason}`, { cause: err });
+  }
+  if (sqlState(err) === FOREIGN_KEY_VIOLATION) {
+    return new RoomNotFoundError('room does not exist', { cause: err });
+  }
+  return err;
+}
