@@ -1,0 +1,49 @@
+// Configuration: env and flags, defaults, clear errors for bad values, and docs that list every option.
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, helpText, loadConfig, OPTIONS } from '../src/config.js';
+
+describe('configuration', () => {
+  test('defaults with nothing set', () => {
+    const c = loadConfig({}, []);
+    expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: './data', rooms: ['lobby'], sendRate: 10, guests: undefined });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  test('env is read and flags win over env, in both flag forms', () => {
+    const c = loadConfig({ PARLEY_PORT: '9000', PARLEY_ROOMS: 'a, b ,c', PARLEY_GUESTS: 'false' }, ['--port', '9100', '--data-dir=/tmp/x', '--guests']);
+    expect(c.port).toBe(9100);
+    expect(c.dataDir).toBe('/tmp/x');
+    expect(c.rooms).toEqual(['a', 'b', 'c']);
+    expect(c.guests).toBe(true);
+  });
+
+  test('origins: a list, or any when unset or *', () => {
+    expect(loadConfig({ PARLEY_ORIGINS: 'https://a.example,https://b.example' }).origins).toEqual(['https://a.example', 'https://b.example']);
+    expect(loadConfig({ PARLEY_ORIGINS: '*' }).origins).toBeUndefined();
+  });
+
+  test.each([
+    [{ PARLEY_PORT: 'eighty' }, [], /PARLEY_PORT must be an integer in 0\.\.65535/],
+    [{ PARLEY_PORT: '70000' }, [], /PARLEY_PORT/],
+    [{ PARLEY_GUESTS: 'maybe' }, [], /PARLEY_GUESTS must be true or false/],
+    [{ PARLEY_JWT_ALGORITHMS: 'HS256,none' }, [], /unsupported algorithm "none"/],
+    [{ PARLEY_SEND_RATE: '0' }, [], /PARLEY_SEND_RATE/],
+    [{}, ['--send-rate', '1.5'], /--send-rate must be an integer/],
+    [{}, ['--no-such-flag'], /unknown option --no-such-flag/],
+  ] as const)('bad input is refused with a clear message: %j %j', (env, argv, message) => {
+    expect(() => loadConfig(env, argv)).toThrow(ConfigError);
+    expect(() => loadConfig(env, argv)).toThrow(message);
+  });
+
+  test('--help and README.md document every option', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const help = helpText();
+    for (const o of OPTIONS) {
+      expect(readme, o.env).toContain(`\`${o.env}\``);
+      expect(readme, o.flag).toContain(`\`${o.flag}\``);
+      expect(help).toContain(o.flag);
+      expect(help).toContain(o.env);
+    }
+  });
+});
