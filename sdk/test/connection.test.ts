@@ -75,6 +75,55 @@ describe('handshake', () => {
     expect(server.connections).toHaveLength(2);
   });
 
+  it('retries after a transient handshake error instead of giving up', async () => {
+    const server = await startServer();
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Hello || server.connections.length > 1) return false;
+      conn.error(frame.r, 'unavailable', 'store is down');
+      conn.close(4000, 'hello failed');
+      return true;
+    });
+    const client = makeClient(server);
+
+    await client.connect();
+
+    expect(server.connections).toHaveLength(2);
+  });
+
+  it('refuses a server that welcomes with another protocol version', async () => {
+    const server = await startServer();
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Hello) return false;
+      conn.send({ t: Op.Welcome, r: frame.r, v: 2, user: { id: 'alice', name: 'alice', guest: false }, session: 's',
+        limits: { maxFrameBytes: 65536, maxBody: 4000, maxHistory: 200, resumeLimit: 1000, sendRate: 10, typingTtlMs: 6000 } });
+      return true;
+    });
+    const client = makeClient(server);
+
+    await expect(client.connect()).rejects.toMatchObject({ name: 'ProtocolError', code: 'unsupported_version' });
+    await sleep(100);
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('reports a failing getToken and keeps retrying with backoff', async () => {
+    const server = await startServer();
+    let calls = 0;
+    const client = makeClient(server, {
+      token: undefined,
+      getToken: () => {
+        if (++calls < 3) throw new Error('auth backend down');
+        return 'alice';
+      },
+    });
+    const errors = record(client, 'error');
+
+    await client.connect();
+
+    expect(calls).toBe(3);
+    expect(errors.map((e) => e.error.code)).toEqual(['token_unavailable', 'token_unavailable']);
+    expect(errors[0]!.error.cause).toBeInstanceOf(Error);
+  });
+
   it('throws a clear error when no WebSocket implementation is available', () => {
     vi.stubGlobal('WebSocket', undefined);
     expect(() => new ChatClient({ url: 'ws://localhost/ws', token: 't' })).toThrow(/WebSocket.*ws/);
