@@ -2,9 +2,9 @@
 // and reconnects with backoff after every non-fatal close until `close()` or a fatal error.
 import { Liveness } from './liveness.js';
 import { encodeFrame } from './protocol/codec.js';
-import { CloseCode, ErrorCode, Op, PROTOCOL_VERSION } from './protocol/codes.js';
+import { CloseCode, Op, PROTOCOL_VERSION } from './protocol/codes.js';
 import type { ClientFrame, ResultData, ResultOp, ServerFrame, WelcomeFrame } from './protocol/frames.js';
-import { ClientClosedError, ConnectionClosedError, errorFromClose, errorFromFrame, ProtocolError, TimeoutError, UnauthorizedError, type ParleyError } from './errors.js';
+import { ClientClosedError, ConnectionClosedError, errorFromClose, errorFromFrame, UnauthorizedError, type ParleyError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { isFatalClose, ReconnectDelay } from './reconnect.js';
 import { checkFrame, Requests, type RequestBody, type RequestOptions } from './requests.js';
@@ -15,7 +15,7 @@ export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' |
 
 export interface ConnectionHooks {
   state(oldState: ClientState, newState: ClientState): void;
-  /** After every handshake, before requests queued while disconnected are sent: the place to resume. */
+  /** After every handshake, before queued requests go out: the place to resume rooms. */
   welcome(frame: WelcomeFrame): void;
   /** Every frame after the handshake that is not a reply to a request. */
   frame(frame: ServerFrame): void;
@@ -38,7 +38,6 @@ export class Connection {
   /** Bumped whenever an attempt is abandoned, so its pending async steps do nothing. */
   private attempt = 0;
   private handshakeError: ParleyError | undefined;
-  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly reconnect: ReconnectDelay | undefined;
   private waiters: Array<{ resolve(w: WelcomeFrame): void; reject(e: ParleyError): void }> = [];
@@ -119,8 +118,7 @@ export class Connection {
       return;
     }
     this.socket = socket;
-    const { requestTimeoutMs } = this.options;
-    this.handshakeTimer = setTimeout(() => this.drop(new TimeoutError(`no welcome within ${requestTimeoutMs} ms`)), requestTimeoutMs);
+    this.liveness.awaitWelcome(this.options.requestTimeoutMs, (reason) => this.drop(reason));
   }
 
   private receive(frame: ServerFrame): void {
@@ -134,12 +132,6 @@ export class Connection {
 
   private welcomed(frame: WelcomeFrame): void {
     const socket = this.socket!;
-    if (frame.v !== PROTOCOL_VERSION) {
-      this.detach()?.close();
-      this.fail(new ProtocolError(`the server speaks protocol v${frame.v}, this client v${PROTOCOL_VERSION}`, { code: ErrorCode.UnsupportedVersion }));
-      return;
-    }
-    clearTimeout(this.handshakeTimer);
     this.ready = true;
     this.welcome = frame;
     this.token.accepted();
@@ -147,7 +139,7 @@ export class Connection {
     this.requests.maxFrameBytes = frame.limits.maxFrameBytes || this.requests.maxFrameBytes;
     this.requests.open((bytes) => socket.send(bytes));
     const { pingIntervalMs, requestTimeoutMs } = this.options;
-    this.liveness.start(pingIntervalMs, () => this.requests.request(Op.Ping, {}, { timeoutMs: requestTimeoutMs }), (reason) => this.drop(reason));
+    this.liveness.welcomed(pingIntervalMs, () => this.requests.request(Op.Ping, {}, { timeoutMs: requestTimeoutMs }), (reason) => this.drop(reason));
     this.setState('connected');
     // Listeners may close the client from inside any hook.
     if (this.socket !== socket) return;
@@ -204,9 +196,7 @@ export class Connection {
 
   /** Forgets the current socket and its timers; returns it so the caller can close it. */
   private detach(): Socket | undefined {
-    clearTimeout(this.handshakeTimer);
     this.liveness.stop();
-    this.handshakeTimer = undefined;
     const socket = this.socket;
     this.socket = undefined;
     this.ready = false;

@@ -34,16 +34,13 @@ export interface ClientOptions {
   url: string;
   /** Access token (JWT) sent in `hello`; never put in the URL. Default: none (then `getToken` is required). */
   token?: string;
-  /**
-   * Returns a fresh token. Called when there is no `token`, after close 4002 (token expired) and once
-   * after a rejected token (4001) before giving up. Default: none.
-   */
+  /** Returns a fresh token; called when there is none, after close 4002 and once after a rejection (4001). Default: none. */
   getToken?: () => string | Promise<string>;
   /** WebSocket constructor; pass `WebSocket` from `ws` in Node. Default: `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructor;
   /** How long a request, the handshake and a liveness ping wait for their reply, in ms. Default 10000. */
   requestTimeoutMs?: number;
-  /** Reconnect delays (exponential, full jitter), or `false` to stay closed after a drop. Default `{ minDelayMs: 500, maxDelayMs: 15000 }`. */
+  /** Reconnect delays in ms (exponential, full jitter), or `false` to never reconnect. Default `{ minDelayMs: 500, maxDelayMs: 15000 }`. */
   reconnect?: ReconnectOptions | false;
   /** Interval between liveness pings while connected, in ms. Default 25000. */
   pingIntervalMs?: number;

@@ -98,12 +98,11 @@ export class JoinedRooms implements RoomLink {
     const f = this.followed.get(frame.room);
     if (!f) return;
     const { room } = f;
-    if (frame.t === Op.TypingState) {
-      // The server echoes typing to the user's other connections; nobody wants to see themselves typing.
-      if (frame.user !== this.connection.welcome?.user.id) this.emit(f, 'typing', { room, user: frame.user, name: frame.name, on: frame.on });
-    }
-    else if (frame.t === Op.Presence) this.emit(f, 'presence', { room, user: frame.user, name: frame.name, state: frame.state });
-    else this.emit(f, 'profile', { room, user: frame.user, name: frame.name });
+    const { user, name } = frame;
+    if (frame.t === Op.Presence) this.emit(f, 'presence', { room, user, name, state: frame.state });
+    else if (frame.t === Op.Profile) this.emit(f, 'profile', { room, user, name });
+    // The server echoes typing to the user's other connections; nobody wants to see themselves typing.
+    else if (user !== this.connection.welcome?.user.id) this.emit(f, 'typing', { room, user, name, on: frame.on });
   }
 
   // ---- RoomLink ----

@@ -1,7 +1,7 @@
 // One WebSocket, wrapped: sends `hello` on open, decodes and validates every incoming frame, splits
 // the handshake reply from the rest, and lets go of the socket (detach, kill, close) without leaks.
 import { decodeServerFrame, encodeFrame, FrameError } from './protocol/codec.js';
-import { ErrorCode, Op } from './protocol/codes.js';
+import { ErrorCode, Op, PROTOCOL_VERSION } from './protocol/codes.js';
 import type { HelloFrame, ServerFrame, WelcomeFrame } from './protocol/frames.js';
 import { errorFromFrame, ProtocolError, type ParleyError } from './errors.js';
 import type { WebSocketConstructor, WebSocketLike } from './options.js';
@@ -36,10 +36,15 @@ export class Socket {
       const frame = decode(event.data, handlers);
       if (!frame) return;
       if (this.welcomed) handlers.frame(frame);
-      else if (frame.t === Op.Welcome) {
+      else if (frame.t === Op.Error) handlers.refused(errorFromFrame(frame));
+      else if (frame.t === Op.Welcome && frame.v !== PROTOCOL_VERSION) {
+        // A newer server may answer with its own version; this client cannot speak it.
+        handlers.refused(new ProtocolError(`the server speaks protocol v${frame.v}, this client v${PROTOCOL_VERSION}`, { code: ErrorCode.UnsupportedVersion }));
+        ws.close(1000);
+      } else if (frame.t === Op.Welcome) {
         this.welcomed = true;
         handlers.welcome(frame);
-      } else if (frame.t === Op.Error) handlers.refused(errorFromFrame(frame));
+      }
     };
     ws.onclose = (event: { code: number; reason: string }) => handlers.close(event.code, event.reason);
     // An error is always followed by close, which carries the code that matters.
