@@ -69,6 +69,23 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
     expect(all.events.map((e: any) => e.seq)).toEqual(Array.from({ length: all.events.length }, (_, i) => i + 1));
   });
 
+  test('a burst of pipelined sends on one socket is group-committed in a few transactions', async () => {
+    const c = await signIn('burst');
+    const room = uniqueRoom('burst');
+    await c.ok({ t: Op.RoomCreate, kind: 'public', id: room });
+    const store = node.server.store as unknown as { stats(): { appends: number; batches: number } };
+    const before = store.stats();
+    const n = 1000;
+    for (let i = 0; i < n; i++) c.send({ t: Op.Send, r: 1_000_000 + i, room, cid: `b${i}`, body: `burst ${i}` });
+    await c.next((f) => f.r === 1_000_000 + n - 1, 20_000);
+    const after = store.stats();
+    expect(after.appends - before.appends).toBe(n);
+    // One transaction per message would be 1000 batches; frames of one socket read must share one.
+    expect(after.batches - before.batches).toBeLessThan(50);
+    const page = await c.ok({ t: Op.History, room, after: 0, limit: 200 });
+    expect(page.events.filter((e: any) => e.kind === 'msg').map((e: any) => e.body).slice(0, 3)).toEqual(['burst 0', 'burst 1', 'burst 2']);
+  });
+
   test('a private room refuses a non-member join, history, send and subscribe; an invite lets them in', async () => {
     const owner = await signIn('owner');
     const outsider = await signIn('outsider');

@@ -32,9 +32,12 @@ export class GroupCommit<I, T> {
   submit(item: I): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      // Starting on a microtask rather than synchronously costs no latency, yet lets every write
-      // issued in the same tick (a burst of sends) join the first batch instead of the second.
-      this.running ??= Promise.resolve().then(() => this.drainQueue());
+      // Start after the current I/O phase (setImmediate), not on a microtask: Node drains microtasks
+      // after every native callback, so a microtask start would flush the first frame of a socket
+      // read alone — and an in-process database (PGlite) finishes that flush before the next frame
+      // of the same read is even delivered. setImmediate lets the whole burst join one batch, at a
+      // cost of one event-loop turn.
+      this.running ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drainQueue());
     });
   }
 
