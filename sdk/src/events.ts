@@ -43,6 +43,13 @@ export interface ResetContext {
   head: number;
 }
 
+export interface AddedContext {
+  /** The room someone else added this user to (an invite, or the other side of a new direct room). */
+  roomId: string;
+  /** The `join` event; `event.data.inviter` is who added us. `client.join(roomId)` to follow the room. */
+  event: RoomEvent;
+}
+
 export interface ErrorContext {
   error: ParleyError;
   /** The room concerned, when there is one. */
@@ -64,6 +71,8 @@ export interface RoomEvents {
 export interface ClientEvents extends RoomEvents {
   /** Every change of `client.state`. */
   state: StateContext;
+  /** Someone added this user to a room the client does not follow yet. */
+  added: AddedContext;
   /** Failures that no promise reports: malformed frames, errors without a request, failed resumes, fatal closes. */
   error: ErrorContext;
 }

@@ -3,6 +3,7 @@ import type { ClientState } from './connection.js';
 import type { CreateRoomOptions } from './client.js';
 import type { Listener } from './emitter.js';
 import type {
+  AddedContext,
   ClientEvents,
   ErrorContext,
   PresenceContext,
@@ -67,6 +68,7 @@ export type {
   ProfileContext,
   ResetContext,
   ErrorContext,
+  AddedContext,
   RoomEvent,
   RoomSummary,
   Member,

@@ -91,7 +91,12 @@ export class JoinedRooms implements RoomLink {
 
   route(frame: ServerFrame): void {
     if (frame.t === Op.Event) {
-      this.followed.get(frame.e.room)?.seq.push(frame.e);
+      const f = this.followed.get(frame.e.room);
+      if (f) f.seq.push(frame.e);
+      // Not a room we follow: the server only sends these to tell us someone added us to one.
+      else if (frame.e.kind === EventKind.Join && frame.e.by === this.connection.welcome?.user.id) {
+        this.emitter.emit('added', { roomId: frame.e.room, event: frame.e });
+      }
       return;
     }
     if (frame.t !== Op.TypingState && frame.t !== Op.Presence && frame.t !== Op.Profile) return;

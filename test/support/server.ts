@@ -42,8 +42,6 @@ export interface TestNode {
   http: string;
   /** Stops the node (graceful drain). */
   stop(): Promise<void>;
-  /** Stops this node and starts a new one on the same storage (same data dir or schema). */
-  restart(): Promise<TestNode>;
   /** Removes the node's storage (temp dir or schema). */
   destroy(): Promise<void>;
 }
@@ -77,10 +75,6 @@ export async function startNode(kind: StoreKind, overrides: Partial<Config> = {}
     url: `ws://127.0.0.1:${server.port}/ws`,
     http: `http://127.0.0.1:${server.port}`,
     stop: () => server.close(),
-    async restart() {
-      await server.close();
-      return startNode(kind, { ...overrides, port: server.port }, storage);
-    },
     async destroy() {
       await server.close();
       await dropStorage(storage);

@@ -6,7 +6,8 @@ import { SchemaError, type Schema } from './schema.js';
 import { scanMsgpack } from './scan.js';
 
 // Plain msgpack only: no records/structures extension, so any msgpack library can speak the protocol.
-const packr = new Packr({ useRecords: false, variableMapSize: true });
+// `undefined` becomes nil (which optional fields accept) rather than an extension type peers refuse.
+const packr = new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** A frame that cannot be accepted; `code` is the error code to answer with, `r` the request id if one was readable. */

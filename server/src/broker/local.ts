@@ -2,14 +2,14 @@
 import type { Broker } from './broker.js';
 
 export class LocalBroker implements Broker {
-  private handler: (room: string, frame: Uint8Array) => void = () => {};
+  private handler: (channel: string, frame: Uint8Array) => void = () => {};
 
-  publish(room: string, frame: Uint8Array): void {
-    this.handler(room, frame);
+  publish(channel: string, frame: Uint8Array): void {
+    this.handler(channel, frame);
   }
   subscribe(): void {}
   unsubscribe(): void {}
-  onFrame(handler: (room: string, frame: Uint8Array) => void): void {
+  onFrame(handler: (channel: string, frame: Uint8Array) => void): void {
     this.handler = handler;
   }
   async close(): Promise<void> {}

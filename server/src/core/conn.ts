@@ -22,4 +22,7 @@ export interface Publisher {
   publish(topic: string, frame: Uint8Array): void;
 }
 
+/** The channel (broker) and topic (socket subscriptions) of a room's frames. */
 export const roomTopic = (room: string): string => `r/${room}`;
+/** The channel and topic of frames for one user wherever they are connected (e.g. "you were added"). */
+export const userTopic = (user: string): string => `u/${user}`;

@@ -1,12 +1,12 @@
 // The node's shared state: live sessions, room subscriptions, presence, typing, and fan-out of
 // room frames through the broker. Sessions call into it; it never touches a socket directly.
-import { encodeFrame, Op, type PresenceState, type RoomEvent } from '@parley/sdk/protocol';
+import { encodeFrame, EventKind, Op, type PresenceState, type RoomEvent } from '@parley/sdk/protocol';
 import type { Authenticator } from '../auth.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
-import { roomTopic, type Conn, type Publisher } from './conn.js';
+import { roomTopic, userTopic, type Conn, type Publisher } from './conn.js';
 import { PresenceTracker } from './presence.js';
 import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
@@ -29,8 +29,8 @@ export class Hub {
   readonly presence: PresenceTracker<Session>;
   readonly typing: TypingTracker;
   private readonly broker: Broker;
-  /** Local subscribed sessions per room, to (un)subscribe the broker on the first/last one. */
-  private readonly roomSessions = new Map<string, number>();
+  /** Local subscribed sessions per channel, to (un)subscribe the broker on the first/last one. */
+  private readonly channelSessions = new Map<string, number>();
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
@@ -41,7 +41,7 @@ export class Hub {
     this.config = deps.config;
     this.log = deps.log;
     this.broker = deps.broker;
-    this.broker.onFrame((room, frame) => deps.publisher.publish(roomTopic(room), frame));
+    this.broker.onFrame((channel, frame) => deps.publisher.publish(channel, frame));
     this.presence = new PresenceTracker((room, user, state) => this.announcePresence(room, user, state));
     this.typing = new TypingTracker(deps.config.typingTtlMs, (room, user, on) =>
       this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on }),
@@ -60,12 +60,15 @@ export class Hub {
   /** Called by a session once authenticated. */
   addUser(s: Session): void {
     this.presence.addSession(s);
+    s.conn.subscribe(userTopic(s.userId));
+    this.retain(userTopic(s.userId));
   }
 
   /** Called by a session when its socket closed. */
   removeSession(s: Session): void {
     if (!this.sessions.delete(s) || !s.authenticated) return;
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
+    this.release(userTopic(s.userId));
     this.presence.removeSession(s);
     if (this.presence.state(s.userId) === 'offline') this.typing.clearUser(s.userId);
   }
@@ -74,23 +77,30 @@ export class Hub {
     if (s.rooms.has(room)) return;
     s.rooms.add(room);
     s.conn.subscribe(roomTopic(room));
-    const n = this.roomSessions.get(room) ?? 0;
-    this.roomSessions.set(room, n + 1);
-    if (n === 0) this.broker.subscribe(room);
+    this.retain(roomTopic(room));
     this.presence.enterRoom(s, room);
   }
 
   unsubscribe(s: Session, room: string): void {
     if (!s.rooms.delete(room)) return;
     s.conn.unsubscribe(roomTopic(room));
-    const n = this.roomSessions.get(room) ?? 1;
-    if (n <= 1) {
-      this.roomSessions.delete(room);
-      this.broker.unsubscribe(room);
-    } else {
-      this.roomSessions.set(room, n - 1);
-    }
+    this.release(roomTopic(room));
     this.presence.leaveRoom(s, room);
+  }
+
+  /** One more local subscriber of `channel`; the broker hears of the first. */
+  private retain(channel: string): void {
+    const n = this.channelSessions.get(channel) ?? 0;
+    this.channelSessions.set(channel, n + 1);
+    if (n === 0) this.broker.subscribe(channel);
+  }
+
+  /** One less local subscriber of `channel`; the broker hears of the last. */
+  private release(channel: string): void {
+    const n = this.channelSessions.get(channel) ?? 1;
+    if (n > 1) return void this.channelSessions.set(channel, n - 1);
+    this.channelSessions.delete(channel);
+    this.broker.unsubscribe(channel);
   }
 
   /** Sessions of `user` on this node. */
@@ -100,11 +110,14 @@ export class Hub {
 
   /** Encodes once and fans out to the room's subscribers on every node. */
   publishRoom(room: string, frame: object): void {
-    this.broker.publish(room, encodeFrame(frame));
+    this.broker.publish(roomTopic(room), encodeFrame(frame));
   }
 
   publishEvent(event: RoomEvent): void {
-    this.publishRoom(event.room, { t: Op.Event, e: event });
+    const bytes = encodeFrame({ t: Op.Event, e: event });
+    this.broker.publish(roomTopic(event.room), bytes);
+    // Someone else added this user: tell all of their connections, which are not subscribed yet.
+    if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);
   }
 
   /** Tracks a request in progress, so that a drain can wait for its reply. */
@@ -132,8 +145,9 @@ export class Hub {
     this.typing.close();
   }
 
-  get roomCount(): number {
-    return this.roomSessions.size;
+  /** Channels (rooms and users) with local subscribers. */
+  get channelCount(): number {
+    return this.channelSessions.size;
   }
 
   private nameOf(user: string): string {
