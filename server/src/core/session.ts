@@ -142,7 +142,7 @@ export class Session {
       return;
     }
     this.sendError('r' in frame ? frame.r : undefined, ErrorCode.NotReady, 'send hello and wait for welcome first');
-    if (this.phase === 'hello') this.conn.close(CloseCode.ProtocolError, 'hello expected');
+    this.conn.close(CloseCode.ProtocolError, 'hello expected');
   }
 
   private async hello(frame: HelloFrame): Promise<void> {
@@ -170,7 +170,7 @@ export class Session {
       this.sendError(frame.r, f.code, f.message);
       return this.conn.close(CloseCode.Reconnect, 'storage unavailable');
     }
-    if (this.conn.closed) return;
+    if (this.conn.closed || this.phase !== 'authenticating') return;
     this.userId = user.id;
     this.userName = user.name;
     this.guest = user.guest;
