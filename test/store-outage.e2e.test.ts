@@ -1,0 +1,62 @@
+// PostgreSQL goes away mid-session: sends are answered `unavailable` with nothing stored, the SDK keeps
+// them, and once the database is back every message is stored exactly once, in order.
+import { ChatClient } from '@parley/sdk';
+import { ErrorCode, Op } from '@parley/sdk/protocol';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
+import { RawClient } from './support/raw-client.js';
+import { freshStorage, PG_URL, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+
+const available = await postgresAvailable();
+
+describe.skipIf(!available)('storage outage (postgres)', () => {
+  let proxy: TcpProxy;
+  let node: TestNode;
+
+  beforeAll(async () => {
+    const pg = new URL(PG_URL);
+    proxy = new TcpProxy(Number(pg.port || 5432), pg.hostname);
+    await proxy.start();
+    pg.port = String(proxy.port);
+    node = await startNode('postgres', {}, { ...freshStorage('postgres'), databaseUrl: pg.toString() });
+  });
+  afterAll(async () => {
+    await proxy.start().catch(() => {}); // make sure the schema can be dropped
+    await node?.destroy();
+    await proxy.cut();
+  });
+
+  test('sends during the outage fail clearly, then the outbox stores each exactly once', async () => {
+    const client = new ChatClient({ url: node.url, token: userToken('patient'), WebSocket });
+    const raw = await RawClient.signedIn(node.url, userToken('observer'));
+    try {
+      await client.connect();
+      const lobby = await client.join('lobby');
+      await raw.ok({ t: Op.Join, room: 'lobby' });
+      await lobby.send('before');
+
+      await proxy.cut();
+      const reply = await raw.request({ t: Op.Send, room: 'lobby', cid: 'outage-1', body: 'lost?' });
+      expect(reply).toMatchObject({ t: Op.Error, code: ErrorCode.Unavailable });
+      const pending = [lobby.send('during 1'), lobby.send('during 2')];
+      await new Promise((r) => setTimeout(r, 1500)); // the outbox retries against the outage meanwhile
+      await proxy.start();
+
+      const acks = await Promise.all(pending);
+      expect(acks.every((a) => !a.duplicate)).toBe(true);
+      const retried = await raw.ok({ t: Op.Send, room: 'lobby', cid: 'outage-1', body: 'lost?' });
+      expect(retried.duplicate).toBe(false); // the failed attempt stored nothing
+      const page = await lobby.history({ limit: 50 });
+      const bodies = page.events.filter((e) => e.kind === 'msg').map((e) => e.body);
+      expect(bodies.filter((b) => b === 'during 1')).toHaveLength(1);
+      expect(bodies.filter((b) => b === 'during 2')).toHaveLength(1);
+      expect(bodies.indexOf('during 1')).toBeLessThan(bodies.indexOf('during 2'));
+      const seqs = page.events.map((e) => e.seq);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i)); // no hole from the failed writes
+    } finally {
+      await client.close();
+      raw.ws.terminate();
+    }
+  });
+});
