@@ -1,5 +1,5 @@
 // PostgreSQL goes away mid-session: sends are answered `unavailable` with nothing stored, the SDK keeps
-// them, and once the database is back every message is stored exactly once, in order.
+// them, HTTP reads answer 503, and once the database is back every message is stored exactly once.
 import { ChatClient } from '@parley/sdk';
 import { ErrorCode, Op } from '@parley/sdk/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -39,6 +39,9 @@ describe.skipIf(!available)('storage outage (postgres)', () => {
       await proxy.cut();
       const reply = await raw.request({ t: Op.Send, room: 'lobby', cid: 'outage-1', body: 'lost?' });
       expect(reply).toMatchObject({ t: Op.Error, code: ErrorCode.Unavailable });
+      const http = await fetch(`${node.http}/v1/rooms`, { headers: { authorization: `Bearer ${userToken('observer')}` } });
+      expect(http.status).toBe(503);
+      expect(((await http.json()) as { error: { code: string } }).error.code).toBe('unavailable');
       const pending = [lobby.send('during 1'), lobby.send('during 2')];
       await new Promise((r) => setTimeout(r, 1500)); // the outbox retries against the outage meanwhile
       await proxy.start();

@@ -5,6 +5,7 @@ import { AuthError, validateDisplayName, type Identity } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { summary } from '../core/room-state.js';
 import { TokenBucket } from '../rate-limit.js';
+import { StoreUnavailableError } from '../store/store.js';
 
 export interface HttpRequest {
   method: string;
@@ -43,7 +44,13 @@ export class HttpApi {
   ) {}
 
   async handle(req: HttpRequest): Promise<HttpReply> {
-    const reply = await this.route(req);
+    let reply: HttpReply;
+    try {
+      reply = await this.route(req);
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      reply = fail(503, 'unavailable', 'storage unavailable; retry later', { 'retry-after': '1' });
+    }
     return { ...reply, headers: { ...this.cors(req.origin), ...reply.headers } };
   }
 
