@@ -1,5 +1,7 @@
 // Messages sent but not yet acknowledged. Each keeps its `cid` for life, so re-sending it after a
 // reconnect or a retryable error can never store it twice; it fails only when it cannot succeed.
+// Sends of one room keep their order: they are pipelined while all goes well, and once one of them
+// has to be retried, the room's later messages wait behind it in a lane instead of overtaking it.
 import { Backoff } from './backoff.js';
 import { newCid } from './cid.js';
 import { RateLimitedError, ServerError, TimeoutError, UnavailableError, type ParleyError } from './errors.js';
@@ -25,8 +27,15 @@ interface Entry {
 const UNAVAILABLE_MIN_MS = 250;
 const UNAVAILABLE_MAX_MS = 10_000;
 
+/** The room's messages that are being retried, or waiting behind one that is: a FIFO of turns. */
+interface Lane {
+  tail: Promise<void>;
+  size: number;
+}
+
 export class Outbox {
   private readonly entries = new Set<Entry>();
+  private readonly lanes = new Map<string, Lane>();
   /** Set by cancel(): a retry that was about to sleep must fail instead of arming a timer. */
   private cancelled: ParleyError | undefined;
 
@@ -58,22 +67,46 @@ export class Outbox {
 
   private async deliver(entry: Entry): Promise<SendAck> {
     let backoff: Backoff | undefined;
-    for (;;) {
-      const left = entry.deadline - Date.now();
-      if (left <= 0) throw this.expired();
-      try {
-        // `retry`: a send lost with its socket goes out again, same cid, after the next handshake.
-        return await this.request(Op.Send, { room: entry.room, cid: entry.cid, body: entry.body }, { timeoutMs: left, retry: true });
-      } catch (err) {
-        if (err instanceof TimeoutError) throw this.expired();
-        let wait: number;
-        if (err instanceof RateLimitedError) wait = err.retryAfter;
-        // `internal` has an unknown outcome, which the cid makes safe to retry.
-        else if (err instanceof UnavailableError || err instanceof ServerError) wait = (backoff ??= new Backoff(UNAVAILABLE_MIN_MS, UNAVAILABLE_MAX_MS)).next();
-        else throw err;
-        await this.sleep(entry, Math.min(wait, left));
+    // Held from the moment this message must not be overtaken until it settles.
+    let release: (() => void) | undefined;
+    try {
+      if (this.lanes.has(entry.room)) release = await this.enter(entry.room);
+      for (;;) {
+        const left = entry.deadline - Date.now();
+        if (left <= 0) throw this.expired();
+        try {
+          // `retry`: a send lost with its socket goes out again, same cid, after the next handshake.
+          return await this.request(Op.Send, { room: entry.room, cid: entry.cid, body: entry.body }, { timeoutMs: left, retry: true });
+        } catch (err) {
+          if (err instanceof TimeoutError) throw this.expired();
+          let wait: number;
+          if (err instanceof RateLimitedError) wait = err.retryAfter;
+          // `internal` has an unknown outcome, which the cid makes safe to retry.
+          else if (err instanceof UnavailableError || err instanceof ServerError) wait = (backoff ??= new Backoff(UNAVAILABLE_MIN_MS, UNAVAILABLE_MAX_MS)).next();
+          else throw err;
+          release ??= await this.enter(entry.room);
+          await this.sleep(entry, Math.min(wait, Math.max(0, entry.deadline - Date.now())));
+        }
       }
+    } finally {
+      release?.();
     }
+  }
+
+  /** Takes the next turn in the room's lane; resolves when every earlier turn is over. */
+  private async enter(room: string): Promise<() => void> {
+    let lane = this.lanes.get(room);
+    if (!lane) this.lanes.set(room, (lane = { tail: Promise.resolve(), size: 0 }));
+    const earlier = lane.tail;
+    let done!: () => void;
+    lane.tail = new Promise<void>((resolve) => (done = resolve));
+    lane.size++;
+    const mine = lane;
+    await earlier;
+    return () => {
+      done();
+      if (--mine.size === 0 && this.lanes.get(room) === mine) this.lanes.delete(room);
+    };
   }
 
   private sleep(entry: Entry, ms: number): Promise<void> {

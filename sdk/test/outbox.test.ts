@@ -103,6 +103,31 @@ describe('outbox', () => {
     expect(server.last.sent(Op.Send)).toHaveLength(4);
   });
 
+  it('keeps a room\'s messages in order through retries: later ones wait behind the one being retried', async () => {
+    const { server, room, messages } = await setup();
+    // The first attempt of each of the first two messages fails; whatever the backoff jitter, the
+    // server must then store them in the order they were sent, and a message sent meanwhile last.
+    const failedOnce = new Set<string>();
+    let outage = true;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Send || !outage || failedOnce.has(frame.cid)) return false;
+      failedOnce.add(frame.cid);
+      conn.error(frame.r, ErrorCode.Unavailable);
+      return true;
+    });
+    const sends = [room.send('one'), room.send('two')];
+    await server.waitFor(() => failedOnce.size === 2);
+    outage = false;
+    sends.push(room.send('three'));
+    const acks = await Promise.all(sends);
+
+    expect(acks.map((a) => a.seq)).toEqual([2, 3, 4]);
+    const stored = server.rooms.get('lobby')!.events.filter((e) => e.kind === 'msg').map((e) => e.body);
+    expect(stored).toEqual(['one', 'two', 'three']);
+    await server.waitFor(() => messages.length === 3);
+    expect(messages.map((m) => m.event.body)).toEqual(['one', 'two', 'three']);
+  });
+
   it('rejects without retrying when the server says the send cannot succeed', async () => {
     const { server, client, room } = await setup();
     server.createRoom('closed-club', 'private', ['bob']);
