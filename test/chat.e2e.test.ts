@@ -86,6 +86,20 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
     expect(page.events.filter((e: any) => e.kind === 'msg').map((e: any) => e.body).slice(0, 3)).toEqual(['burst 0', 'burst 1', 'burst 2']);
   });
 
+  test('a fresh connection\'s pipelined sends are stored in the order it sent them', async () => {
+    const room = uniqueRoom('order');
+    const owner = await signIn('orderly');
+    await owner.ok({ t: Op.RoomCreate, kind: 'public', id: room });
+    await owner.close();
+    // A new connection has no membership cached: every send starts with a check, concurrently.
+    const c = await signIn('orderly');
+    const n = 60;
+    for (let i = 0; i < n; i++) c.send({ t: Op.Send, r: 500 + i, room, cid: `o${i}`, body: `${i}` });
+    await c.next((f) => f.r === 500 + n - 1, 10_000);
+    const page = await c.ok({ t: Op.History, room, after: 0, limit: 200 });
+    expect(page.events.filter((e: any) => e.kind === 'msg').map((e: any) => Number(e.body))).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+
   test('a private room refuses a non-member join, history, send and subscribe; an invite lets them in', async () => {
     const owner = await signIn('owner');
     const outsider = await signIn('outsider');

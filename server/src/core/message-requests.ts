@@ -20,16 +20,11 @@ const DEFAULT_HISTORY = 50;
 export const HISTORY_PAGE_CHARS = 128 * 1024;
 
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
-  if (!s.memberOf.has(f.room)) await requireMember(s, f.room);
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
-  const { event, duplicate } = await s.hub.store.append({
-    room: f.room,
-    kind: EventKind.Message,
-    by: s.userId,
-    name: s.userName,
-    cid: f.cid,
-    body: f.body,
-  });
+  const check = s.memberOf.has(f.room) ? undefined : () => requireMember(s, f.room);
+  const { event, duplicate } = await s.inOrder(check, () =>
+    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body }),
+  );
   if (!duplicate) s.hub.publishEvent(event);
   s.hub.typing.set(f.room, s.userId, false);
   return { cid: f.cid, id: event.id, seq: event.seq, ts: event.ts, duplicate };

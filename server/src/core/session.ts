@@ -43,6 +43,9 @@ export class Session {
   /** No frames from the client for awayAfterMs. */
   idle = false;
   lastActive = Date.now();
+  /** Settles when every earlier send of this connection has handed its message to the store. */
+  private sendGate: Promise<void> | undefined;
+  private sendsWaiting = 0;
   private readonly frames: TokenBucket;
   private readonly sends: TokenBucket;
   private rejected = 0;
@@ -113,6 +116,30 @@ export class Session {
     if (this.idle === idle) return;
     this.idle = idle;
     this.hub.presence.refresh(this.userId);
+  }
+
+  /**
+   * Hands messages to the store in the order their frames arrived, so a connection's seq order is its
+   * send order even when one send must first wait for a check (`prepare`, e.g. membership) that a later
+   * one skips. `prepare` starts at once; `submit` runs after it and after every earlier submit. With
+   * nothing to wait for, `submit` runs synchronously: the common path costs nothing.
+   */
+  inOrder<T>(prepare: (() => Promise<unknown>) | undefined, submit: () => Promise<T>): Promise<T> {
+    if (!prepare && this.sendsWaiting === 0) return submit();
+    const earlier = this.sendGate;
+    let done!: () => void;
+    this.sendGate = new Promise<void>((resolve) => (done = resolve));
+    this.sendsWaiting++;
+    const run = async (): Promise<T> => {
+      try {
+        await Promise.all([earlier, prepare?.()]);
+        return submit(); // called before `finally` lets the next send submit
+      } finally {
+        done();
+        if (--this.sendsWaiting === 0) this.sendGate = undefined;
+      }
+    };
+    return run();
   }
 
   send(frame: object): void {
