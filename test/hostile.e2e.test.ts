@@ -138,8 +138,9 @@ describe('slow consumer (pglite)', () => {
       await slow.ok({ t: Op.Join, room: 'big' });
       const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
       socket.pause(); // never read again: kernel buffers fill, then the server's
-      // Each reply is ~800 KB: far more than loopback socket buffers hold.
-      for (let i = 0; i < 80; i++) slow.send({ t: Op.History, r: i + 1, room: 'big', limit: 200 });
+      // Each reply is ~130 KB (history pages are capped by size): 300 of them are ~40 MB, far more
+      // than loopback socket buffers hold.
+      for (let i = 0; i < 300; i++) slow.send({ t: Op.History, r: i + 1, room: 'big', limit: 200 });
       const deadline = Date.now() + 15_000;
       while (node.server.connections > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(node.server.connections).toBe(1); // only the writer is left
