@@ -149,29 +149,42 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
     // tab1 is still there (away): not offline yet.
     await watcher.ok({ t: Op.Ping });
     expect(states()).not.toContain('offline');
+    const mark = watcher.mark;
     tab1.send({ t: Op.SetPresence, state: 'online' });
-    await watcher.next((f) => f.t === Op.Presence && f.user === 'carol' && f.state === 'online' && states().length > 2);
+    await watcher.next((f) => f.t === Op.Presence && f.user === 'carol' && f.state === 'online', 5000, mark);
     await tab1.close();
     await watcher.next((f) => f.t === Op.Presence && f.user === 'carol' && f.state === 'offline');
     expect(states()).toEqual(['online', 'away', 'online', 'offline']);
   });
 
-  test('typing is relayed and expires without a refresh; sending clears it', async () => {
+  test('typing is relayed and expires without a refresh; sending clears it; so does leaving', async () => {
     const room = uniqueRoom('typing');
-    const a = await signIn('typist');
+    const a = await signIn('typist', 'Tia Typist');
     const b = await signIn('reader');
     await a.ok({ t: Op.RoomCreate, kind: 'public', id: room });
     await b.ok({ t: Op.Join, room });
+    const typing = (on: boolean) => (f: { t: number; room?: unknown; on?: unknown }) => f.t === Op.TypingState && f.room === room && f.on === on;
     a.send({ t: Op.Typing, room, on: true });
-    const on = await b.next((f) => f.t === Op.TypingState && f.room === room && f.on === true);
-    expect(on).toMatchObject({ user: 'typist', name: 'typist' });
+    const on = await b.next(typing(true));
+    expect(on).toMatchObject({ user: 'typist', name: 'Tia Typist' });
     const started = Date.now();
-    await b.next((f) => f.t === Op.TypingState && f.room === room && f.on === false, 10_000);
+    let mark = b.mark;
+    await b.next(typing(false), 10_000, mark);
     expect(Date.now() - started).toBeGreaterThanOrEqual(node.config.typingTtlMs - 500);
+    mark = b.mark;
     a.send({ t: Op.Typing, room, on: true });
-    await b.next((f) => f.t === Op.TypingState && f.on === true && b.frames.filter((x) => x.t === Op.TypingState).length === 3);
+    await b.next(typing(true), 5000, mark);
+    mark = b.mark;
     await a.ok({ t: Op.Send, room, cid: 'tp1', body: 'done typing' });
-    await b.next((f) => f.t === Op.TypingState && f.on === false && b.frames.filter((x) => x.t === Op.TypingState).length === 4, 1000);
+    await b.next(typing(false), 500, mark); // well before the TTL: the send cleared it
+    // The typist's last connection closing ends the indicator too, under their name.
+    mark = b.mark;
+    a.send({ t: Op.Typing, room, on: true });
+    await b.next(typing(true), 5000, mark);
+    mark = b.mark;
+    await a.close();
+    const off = await b.next(typing(false), 500, mark);
+    expect(off).toMatchObject({ user: 'typist', name: 'Tia Typist' });
   });
 
   test('rename: profile changes reach room members, room rename is an event', async () => {

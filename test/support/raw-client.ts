@@ -65,9 +65,14 @@ export class RawClient {
     return (reply.data ?? {}) as Record<string, any>;
   }
 
-  /** The first frame (already received or future) matching `pred`. */
-  next(pred: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
-    const seen = this.frames.find(pred);
+  /** Index the next received frame will have: pass it to `next` to ignore what came before. */
+  get mark(): number {
+    return this.frames.length;
+  }
+
+  /** The first frame matching `pred`, already received at index >= `from`, or yet to come. */
+  next(pred: (f: Frame) => boolean, timeoutMs = 5000, from = 0): Promise<Frame> {
+    const seen = this.frames.slice(from).find(pred);
     if (seen) return Promise.resolve(seen);
     const failure = new Error(`no matching frame within ${timeoutMs} ms`); // captured here for a useful stack
     return new Promise((resolve, reject) => {

@@ -67,10 +67,11 @@ export class Hub {
   /** Called by a session when its socket closed. */
   removeSession(s: Session): void {
     if (!this.sessions.delete(s) || !s.authenticated) return;
+    // Last connection of the user: end their typing while the session still supplies their name.
+    if (this.presence.sessionsOf(s.userId).size === 1) this.typing.clearUser(s.userId);
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
-    if (this.presence.state(s.userId) === 'offline') this.typing.clearUser(s.userId);
   }
 
   subscribe(s: Session, room: string): void {
