@@ -144,7 +144,7 @@ describe.each(kinds)('restart of the server process (%s)', (kind) => {
       const raw = await RawClient.signedIn(url, userToken('raw-observer'));
       expect(await server.stop()).toBe(0); // graceful drain exits cleanly
       expect((await raw.closed).code).toBe(CloseCode.Reconnect);
-      expect(closes.length).toBeGreaterThan(0);
+      await until(() => closes.length > 0, 'the SDK client to notice the drain and start reconnecting');
       server = await startProcess(env);
       // The outbox holds this send until the node is back.
       for (let i = 0; i < 20; i++) await ra.send(`after ${i}`);
