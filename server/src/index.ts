@@ -9,4 +9,4 @@ export type { ParleyServer, StartOptions } from './server.js';
 export type { Config } from './config.js';
 export type { Logger } from './log.js';
 export type { Store } from './store/index.js';
-export type { Broker } from './broker/broker.js';
+export type { Broker, BrokerStats } from './broker/broker.js';

@@ -11,5 +11,18 @@ export interface Broker {
   unsubscribe(channel: string): void;
   /** Called for every frame published to a channel this node subscribes to, from any node. */
   onFrame(handler: (channel: string, frame: Uint8Array) => void): void;
+  /** Resolves when the broker is reachable now; rejects with the reason otherwise (readiness). */
+  ping(): Promise<void>;
+  /** Counters since start, read by /metrics. */
+  readonly stats: BrokerStats;
   close(): Promise<void>;
+}
+
+export interface BrokerStats {
+  /** Times the connection to the broker was re-established after a loss. */
+  reconnects: number;
+  /** Frames handed to publish(). */
+  published: number;
+  /** Frames received from the broker. */
+  received: number;
 }
