@@ -1,5 +1,6 @@
-// Browser bundle of the SDK (ES module, msgpackr inlined, minified), with its size printed on every
-// build. Node users import the package's tsc output instead.
+// Browser bundle of the SDK (ES module, minified), with its size printed on every build. Node users
+// import the package's tsc output instead. The `browser` field of package.json swaps msgpackr for
+// the compact codec (protocol/msgpack-compact.js); the build fails if msgpackr slips back in.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -19,8 +20,22 @@ function sizes() {
   };
 }
 
+/** Fails the build when a Node-only module ends up in a browser chunk. */
+function browserOnly(forbidden) {
+  return {
+    name: 'browser-only',
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        const found = Object.keys(chunk.modules).find((id) => forbidden.some((f) => id.includes(f)));
+        if (found) this.error(`${chunk.fileName} includes ${found}; the package.json \`browser\` mapping did not apply`);
+      }
+    },
+  };
+}
+
 export default {
   input: new URL('./dist/index.js', import.meta.url).pathname,
   output: { file: new URL('./dist/browser/parley-sdk.js', import.meta.url).pathname, format: 'es', sourcemap: true },
-  plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } }), sizes()],
+  plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } }), browserOnly(['/msgpackr/', '/protocol/msgpack.js']), sizes()],
 };

@@ -1,14 +1,9 @@
-// msgpack encoding of frames, and decoding that validates: scan bytes, unpack, check the schema.
-import { Packr, Unpackr } from 'msgpackr';
+// msgpack encoding of frames, and decoding that validates: bounded unpack, then the schema check.
+// The msgpack backend is msgpackr in Node and msgpack-compact.ts in browser builds (package.json `browser`).
 import { ErrorCode, Limits } from './codes.js';
 import { clientFrameSchemas, serverFrameSchemas, type ClientFrame, type ServerFrame } from './frames.js';
+import { packValue, unpackValue } from './msgpack.js';
 import { SchemaError, type Schema } from './schema.js';
-import { scanMsgpack } from './scan.js';
-
-// Plain msgpack only: no records/structures extension, so any msgpack library can speak the protocol.
-// `undefined` becomes nil (which optional fields accept) rather than an extension type peers refuse.
-const packr = new Packr({ useRecords: false, variableMapSize: true, encodeUndefinedAsNil: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** A frame that cannot be accepted; `code` is the error code to answer with, `r` the request id if one was readable. */
 export class FrameError extends Error {
@@ -26,16 +21,14 @@ export class FrameError extends Error {
 
 /** Encodes any frame (or other value) as msgpack. */
 export function encodeFrame(frame: object): Uint8Array {
-  return packr.pack(frame);
+  return packValue(frame);
 }
 
 /** Decodes msgpack after the structural scan, without any schema check. Throws FrameError. */
 export function decodeRaw(bytes: Uint8Array, maxBytes: number = Limits.maxFrameBytes): unknown {
   if (bytes.byteLength > maxBytes) throw new FrameError(ErrorCode.TooLarge, `frame larger than ${maxBytes} bytes`);
-  const problem = scanMsgpack(bytes, Limits.maxDepth, Limits.maxEntries);
-  if (problem) throw new FrameError(ErrorCode.BadFrame, `malformed msgpack: ${problem}`, undefined, true);
   try {
-    return unpackr.unpack(bytes);
+    return unpackValue(bytes, Limits.maxDepth, Limits.maxEntries);
   } catch (err) {
     throw new FrameError(ErrorCode.BadFrame, `malformed msgpack: ${(err as Error).message}`, undefined, true);
   }
