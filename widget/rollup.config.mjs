@@ -1,0 +1,63 @@
+// Bundles the widget from its tsc output (lib/): dist/chat-widget.js (ES module + lazy chunks) and
+// dist/widget.js (the classic embed script). Prints gzip/brotli sizes and fails the build when the
+// first load (embed script + component module + its static imports) goes over the budget.
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+
+const BUDGET_GZIP = 25 * 1024;
+const dist = new URL('./dist/', import.meta.url).pathname;
+const lib = (file) => new URL(`./lib/${file}`, import.meta.url).pathname;
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
+
+/** Per-chunk sizes; remembers what the first load is made of for `budget()`. */
+const firstLoad = new Map();
+function sizes(label) {
+  return {
+    name: 'print-sizes',
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== 'chunk') continue;
+        const code = Buffer.from(chunk.code);
+        const lazy = chunk.isDynamicEntry && !chunk.isEntry;
+        console.log(`${label} ${chunk.fileName}: ${kb(code.length)} min, ${kb(gzip(code))} gzip, ${kb(brotliCompressSync(code).length)} brotli${lazy ? ' (lazy)' : ''}`);
+        if (chunk.isEntry) {
+          firstLoad.set(chunk.fileName, code);
+          for (const dep of chunk.imports) firstLoad.set(dep, Buffer.from(bundle[dep].code));
+        }
+      }
+    },
+  };
+}
+
+/** Runs after the last output: sums the first load and fails the build over budget. */
+function budget() {
+  return {
+    name: 'size-budget',
+    writeBundle() {
+      if (!firstLoad.has('widget.js') || !firstLoad.has('chat-widget.js')) return;
+      const all = Buffer.concat([...firstLoad.values()]);
+      const sum = [...firstLoad.values()].reduce((n, code) => n + gzip(code), 0);
+      console.log(`first load (${[...firstLoad.keys()].join(' + ')}): ${kb(sum)} gzip (budget ${kb(BUDGET_GZIP)}), ${kb(brotliCompressSync(all).length)} brotli combined`);
+      if (sum > BUDGET_GZIP) throw new Error(`@parley/widget first load is ${kb(sum)} gzip, over the ${kb(BUDGET_GZIP)} budget`);
+    },
+  };
+}
+
+const plugins = (label) => [nodeResolve({ browser: true }), terser({ format: { comments: false }, ecma: 2020, module: true }), sizes(label)];
+
+export default [
+  {
+    input: { 'chat-widget': lib('index.js') },
+    // Lets shared code stay in chat-widget.js (lazy chunks import it from there) instead of a third file.
+    preserveEntrySignatures: 'allow-extension',
+    output: { dir: dist, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
+    plugins: plugins('widget'),
+  },
+  {
+    input: lib('loader.js'),
+    output: { file: `${dist}widget.js`, format: 'iife', sourcemap: true },
+    plugins: [...plugins('widget'), budget()],
+  },
+];

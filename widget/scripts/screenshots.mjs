@@ -1,0 +1,67 @@
+// Takes screenshots of the widget (desktop and phone, light and dark) against a real Parley node, in
+// the Debian Chromium: `node widget/scripts/screenshots.mjs [outDir]` after `npm run build`.
+import { createServer } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { connectAs, startParley, tokenFor } from '../test/support/parley-server.mjs';
+
+const out = process.argv[2] ?? 'widget/screenshots';
+const dist = new URL('../dist/', import.meta.url).pathname;
+mkdirSync(out, { recursive: true });
+
+const parley = await startParley();
+const ana = await connectAs(parley.ws, 'ana', 'Ana');
+const bo = await connectAs(parley.ws, 'bo', 'Bo');
+const [lobbyAna, lobbyBo] = [await ana.join('lobby'), await bo.join('lobby')];
+await (await connectAs(parley.ws, 'me', 'Carla')).join('lobby');
+await lobbyAna.send('Hi everyone! Is the release still on for Friday?');
+await lobbyAna.send('I can take the changelog.');
+await lobbyBo.send('Yes, Friday. QA signs off on Thursday 🎉');
+await lobbyBo.send('<img src=x onerror=alert(1)> shows as text, by the way');
+
+const page = `<!doctype html><html><head><meta charset="utf-8"><title>Parley demo</title>
+<style>body{margin:0;font:16px Georgia,serif;background:#f4efe6;color:#333;padding:40px}h1{font-weight:400}</style></head>
+<body><h1>Acme Store</h1><p>Some host page content behind the widget.</p>
+<chat-widget server="${parley.http}" room="lobby" token="${tokenFor('me', 'Carla')}" open></chat-widget>
+<script type="module" src="/chat-widget.js"></script></body></html>`;
+const files = createServer((req, res) => {
+  if (req.url === '/' || req.url?.startsWith('/?')) return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  try {
+    const body = readFileSync(join(dist, new URL(req.url, 'http://x').pathname));
+    res.writeHead(200, { 'content-type': extname(req.url) === '.js' ? 'text/javascript' : 'application/octet-stream' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+}).listen(0, '127.0.0.1');
+await new Promise((r) => files.once('listening', r));
+const origin = `http://127.0.0.1:${files.address().port}`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_PATH ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  for (const [name, viewport] of [['desktop', { width: 1100, height: 760 }], ['phone', { width: 390, height: 780 }]]) {
+    for (const scheme of ['light', 'dark']) {
+      const ctx = await browser.newContext({ viewport, colorScheme: scheme, deviceScaleFactor: 1 });
+      const p = await ctx.newPage();
+      p.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()));
+      await p.goto(origin);
+      await p.locator('chat-widget [part~="message"]').nth(3).waitFor();
+      if (name === 'desktop') {
+        await lobbyBo.typing(true);
+        await p.locator('chat-widget [part~="typing"]').waitFor({ timeout: 3000 }).catch(() => console.error('no typing indicator'));
+      }
+      await p.screenshot({ path: join(out, `widget-${name}-${scheme}.png`) });
+      await ctx.close();
+    }
+  }
+} finally {
+  await browser.close();
+  files.close();
+  await Promise.all([ana.close(), bo.close()]);
+  await parley.stop();
+}
+console.log(`screenshots in ${out}`);
+process.exit(0);

@@ -1,0 +1,458 @@
+// <chat-widget>: the embeddable chat panel. Owns the DOM, focus, scrolling and the host-facing API;
+// the chat state lives in ChatSession and reaches the server only through @parley/sdk.
+import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import type { RoomEvent } from '@parley/sdk';
+import { offByDefault, onByDefault } from './attributes.js';
+import type { ChatPanel, PanelActions } from './chat-panel.js';
+import { ChatSession, roomName, type RoomView } from './chat-session.js';
+import { coreStyles } from './core-styles.js';
+import { LANGS, resolveLang, type Catalog } from './i18n.js';
+import { chatIcon, closeIcon } from './icons.js';
+import { GuestSignInError, guestTokenSource, loadGuest, readStored, saveGuest, signInGuest, writeStored } from './identity.js';
+
+type Alerts = typeof import('./alerts.js');
+
+/** Parts inside the lazily loaded panel, re-exported so pages can style them with ::part. */
+const PANEL_PARTS =
+  'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
+  'members-toggle, members, member, composer, input, send, retry, guest-form, guest-name, guest-submit, sound-toggle, rename, close';
+
+/** Detail of `chat-message`. */
+export interface ChatMessageDetail {
+  room: string;
+  message: RoomEvent;
+}
+/** Detail of `chat-unread-change`. */
+export interface ChatUnreadDetail {
+  room: string;
+  unread: number;
+  total: number;
+}
+/** Detail of `chat-error`. */
+export interface ChatErrorDetail {
+  code: string;
+  message: string;
+}
+
+const MUTE_KEY = 'parley:sound';
+
+/**
+ * An embeddable, real-time chat panel for Parley servers.
+ *
+ * @fires chat-message - A message was stored or received live. `detail: {room, message}`.
+ * @fires chat-unread-change - A room's unread count changed. `detail: {room, unread, total}`.
+ * @fires chat-open - The panel opened.
+ * @fires chat-close - The panel closed.
+ * @fires chat-error - Something failed (sign-in, a send, the connection). `detail: {code, message}`.
+ *
+ * @csspart launcher - The round button that opens the panel (floating mode only).
+ * @csspart badge - Unread count on the launcher; its text is the number.
+ * @csspart panel - The chat panel.
+ * @csspart header - The panel's header bar.
+ * @csspart status - Connection status text; `data-state` is connecting, connected, reconnecting or offline.
+ * @csspart room-list - The row of room buttons.
+ * @csspart room - One room button; `data-room` is the room id.
+ * @csspart room-unread - Unread count on a room button.
+ * @csspart messages - The scrolling message list (role="log").
+ * @csspart message - One message; `data-seq`, `data-author`, `data-status`, `data-own` on own messages.
+ * @csspart message-body - A message's text.
+ * @csspart notice - A join, leave or rename line.
+ * @csspart date-separator - The line between days.
+ * @csspart new-messages - Jump-to-latest button shown when messages arrive while scrolled up.
+ * @csspart typing - Who is typing (present only while someone is).
+ * @csspart members-toggle - The button showing the member list.
+ * @csspart members - The member list.
+ * @csspart member - One member; `data-user` and `data-presence` (online, away, offline).
+ * @csspart composer - The message form.
+ * @csspart input - The message textarea.
+ * @csspart send - The send button.
+ * @csspart retry - Re-sends a failed message.
+ * @csspart guest-form - The guest name form.
+ * @csspart guest-name - The guest name input.
+ * @csspart guest-submit - The guest form's button.
+ * @csspart sound-toggle - Mutes or unmutes the sound (aria-pressed = sound on).
+ * @csspart rename - Opens the form to change your display name.
+ * @csspart close - Closes the panel.
+ *
+ * @cssprop --parley-accent - Accent colour: launcher, own messages, buttons. Default #3451d1 (dark: #8ea6ff).
+ * @cssprop --parley-accent-fg - Text on the accent colour. Default #ffffff (dark: #0c1124).
+ * @cssprop --parley-bg - Panel background. Default #ffffff (dark: #16181d).
+ * @cssprop --parley-fg - Main text colour. Default #1b1f24 (dark: #e9ebf0).
+ * @cssprop --parley-muted - Secondary text (times, notices). Default #59606d (dark: #a3a9b6).
+ * @cssprop --parley-surface - Others' message bubbles, chips. Default #f1f3f7 (dark: #252831).
+ * @cssprop --parley-border - Hairlines and input borders. Default #e1e4ea (dark: #30343e).
+ * @cssprop --parley-danger - Errors and unread badges. Default #b42318 (dark: #ff8a80).
+ * @cssprop --parley-own-bg - Background of your own messages. Default: the accent.
+ * @cssprop --parley-own-fg - Text of your own messages. Default: the accent text colour.
+ * @cssprop --parley-radius - Panel corner radius. Default 14px.
+ * @cssprop --parley-font - Font family. Default: the system UI font.
+ * @cssprop --parley-font-size - Base font size. Default 14px (compact: 13px).
+ * @cssprop --parley-shadow - Panel and launcher shadow.
+ * @cssprop --parley-width - Floating panel width. Default 370px.
+ * @cssprop --parley-height - Panel height (floating and inline). Default min(600px, 100vh - 120px); inline 520px.
+ * @cssprop --parley-offset - Distance of the launcher and panel from the viewport's corner. Default 20px.
+ * @cssprop --parley-z-index - Stacking level of the floating launcher and panel. Default 2147483000.
+ */
+export class ChatWidget extends LitElement {
+  static override styles = coreStyles;
+
+  static override properties = {
+    server: { type: String },
+    room: { type: String },
+    token: { type: String },
+    mode: { type: String, reflect: true },
+    opened: { type: Boolean, reflect: true, attribute: 'open' },
+    theme: { type: String, reflect: true },
+    density: { type: String, reflect: true },
+    lang: { type: String },
+    sound: { converter: onByDefault },
+    notifications: { converter: onByDefault },
+    titleBadge: { converter: offByDefault, attribute: 'title-badge' },
+    getToken: { attribute: false },
+    _needGuest: { state: true },
+    _muted: { state: true },
+    _dark: { state: true },
+    _panelLoaded: { state: true },
+    _rev: { state: true },
+  };
+
+  /** Base URL of the Parley server (http or https); the WebSocket is `/ws` on the same host. Default: this page's origin. */
+  declare server: string;
+  /** Room to show first (joined if public). */
+  declare room: string;
+  /** Access token (JWT) from the host site. When absent: `getToken`, else guest sign-in. */
+  declare token: string;
+  /** `floating` (launcher button and panel, the default) or `inline` (the panel fills the element). */
+  declare mode: 'floating' | 'inline';
+  /** Whether the floating panel is open; attribute `open`. Use open()/close() to move focus too. */
+  declare opened: boolean;
+  /** `auto` (follows prefers-color-scheme, the default), `light` or `dark`. */
+  declare theme: 'auto' | 'light' | 'dark';
+  /** `comfortable` (default) or `compact`. */
+  declare density: 'comfortable' | 'compact';
+  /** `en` or `pt-BR`; default from the browser's language. */
+  declare lang: string;
+  /** Chime on incoming messages (the user can still mute it; the choice is remembered). Default on. */
+  declare sound: boolean;
+  /** System notifications for messages while the page is hidden (permission asked on first open). Default on. */
+  declare notifications: boolean;
+  /** Prefix document.title with the unread count. Default off. */
+  declare titleBadge: boolean;
+  /** Supplies (fresh) tokens; called again when one expires. Property only. */
+  declare getToken: (() => Promise<string>) | undefined;
+
+  declare private _needGuest: boolean;
+  declare private _muted: boolean;
+  declare private _dark: boolean;
+  declare private _panelLoaded: boolean;
+  /** Bumped on every session change; passed to the panel so it renders again. */
+  declare private _rev: number;
+
+  private readonly _session = new ChatSession({
+    changed: () => this._rev++,
+    message: (view, event, own) => this._onMessage(view, event, own),
+    unread: (view, total) => this._onUnread(view, total),
+    error: (code, message) => this._emit<ChatErrorDetail>('chat-error', { code, message }),
+    reading: (view) => this._isReading(view),
+  });
+  private _ready: Promise<void> = Promise.resolve();
+  private _auth: 'token' | 'guest' | 'none' = 'none';
+  private _focusOnRender = false;
+  private _panel: Promise<unknown> | undefined;
+  private _alerts: Promise<Alerts> | undefined;
+  private _baseTitle: string | undefined;
+  private readonly _media = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : undefined;
+
+  constructor() {
+    super();
+    this.server = '';
+    this.room = '';
+    this.token = '';
+    this.mode = 'floating';
+    this.opened = false;
+    this.theme = 'auto';
+    this.density = 'comfortable';
+    this.lang = '';
+    this.sound = true;
+    this.notifications = true;
+    this.titleBadge = false;
+    this.getToken = undefined;
+    this._needGuest = false;
+    this._muted = readStored(MUTE_KEY) === 'off';
+    this._dark = !!this._media?.matches;
+    this._panelLoaded = false;
+    this._rev = 0;
+  }
+
+  // ---- public API ------------------------------------------------------------------------------
+
+  /** Opens the panel and moves focus into it. */
+  open(): void {
+    if (this.opened) return;
+    this._focusOnRender = true;
+    this.opened = true;
+    this._emit('chat-open', undefined);
+  }
+
+  /** Closes the panel and gives focus back to the launcher. */
+  close(): void {
+    if (!this.opened) return;
+    this.opened = false;
+    this._emit('chat-close', undefined);
+    void this.updateComplete.then(() => this._part<HTMLButtonElement>('launcher')?.focus());
+  }
+
+  /** Sends `text` to the current room; resolves once the server stored it, rejects if it failed for good. */
+  async send(text: string): Promise<void> {
+    await this._ready;
+    await this._session.send(text);
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.addEventListener('visibilitychange', this._onVisibility);
+    this._media?.addEventListener('change', this._onScheme);
+    this._start();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    document.removeEventListener('visibilitychange', this._onVisibility);
+    this._media?.removeEventListener('change', this._onScheme);
+    this._setTitle(0);
+    this._auth = 'none';
+    void this._session.stop();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.isConnected) return;
+    const authChanged = (changed.has('token') && !!this.token) || (changed.has('getToken') && !!this.getToken);
+    if ((changed.has('server') && changed.get('server') !== undefined) || (authChanged && this._auth !== 'token')) this._start();
+    else if (changed.has('room') && this.room && this._session.status !== 'offline') void this._session.openRoom(this.room);
+    if (changed.has('titleBadge')) this._setTitle(this.titleBadge ? this._session.totalUnread : 0);
+  }
+
+  protected override updated(): void {
+    const panel = this._panelElement();
+    if (this._focusOnRender && panel) {
+      this._focusOnRender = false;
+      void panel.updateComplete.then(() => panel.focusFirst());
+    }
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------
+
+  private get _t(): Catalog {
+    return LANGS[resolveLang(this.lang || undefined)];
+  }
+
+  protected override render(): TemplateResult {
+    const floating = this.mode !== 'inline';
+    const dark = this.theme === 'dark' || (this.theme !== 'light' && this._dark);
+    const total = this._session.totalUnread;
+    const t = this._t;
+    return html`<div
+      class="root ${floating ? 'floating' : 'inline'} ${dark ? 'dark' : ''} ${this.density === 'compact' ? 'compact' : ''} ${this.opened ? 'open' : ''}"
+      lang=${resolveLang(this.lang || undefined)}
+    >
+      ${floating
+        ? html`<button
+            part="launcher"
+            class="launcher"
+            type="button"
+            aria-label=${total ? `${t.openChat} (${t.unread(total)})` : t.openChat}
+            aria-expanded=${this.opened ? 'true' : 'false'}
+            aria-controls="panel"
+            @click=${this._onLauncher}
+          >
+            ${this.opened ? closeIcon : chatIcon}
+            ${total ? html`<span part="badge" class="badge" aria-hidden="true">${total > 99 ? '99+' : total}</span>` : nothing}
+          </button>`
+        : nothing}
+      ${this._isPanelShown() ? this._renderPanel(floating, t) : nothing}
+    </div>`;
+  }
+
+  private _renderPanel(floating: boolean, t: Catalog): TemplateResult | typeof nothing {
+    if (!this._panelLoaded) {
+      // The panel's code and styles load on first use; render again once they are here.
+      this._panel ??= import('./chat-panel.js').then(() => (this._panelLoaded = true));
+      return nothing;
+    }
+    return html`<parley-chat-panel
+      part="panel"
+      class="panel"
+      exportparts=${PANEL_PARTS}
+      .session=${this._session}
+      .actions=${this._actions}
+      .t=${t}
+      .locale=${resolveLang(this.lang || undefined)}
+      .floating=${floating}
+      .needGuest=${this._needGuest}
+      .soundOn=${!this._muted}
+      .showSound=${this.sound}
+      .rev=${this._rev}
+    ></parley-chat-panel>`;
+  }
+
+  private readonly _actions: PanelActions = {
+    close: () => this.close(),
+    toggleSound: () => this._toggleSound(),
+    signIn: (name) => this._signIn(name),
+    rename: (name) => this._rename(name),
+    selectRoom: (id) => {
+      this._session.select(id);
+      if (this.room !== id) this.room = id;
+    },
+  };
+
+  // ---- behaviour -------------------------------------------------------------------------------
+
+  private _start(): void {
+    const server = this.server || location.origin;
+    this._needGuest = false;
+    if (this.token || this.getToken) {
+      this._auth = 'token';
+      this._ready = this._session.start(server, () => this._hostToken(), this.room || undefined);
+      return;
+    }
+    if (loadGuest(server)) {
+      this._auth = 'guest';
+      this._ready = this._session.start(server, guestTokenSource(server, () => {}), this.room || undefined);
+      return;
+    }
+    this._auth = 'none';
+    void this._session.stop();
+    this._needGuest = true;
+  }
+
+  private async _hostToken(): Promise<string> {
+    // The attribute is read on every call so a host can refresh it by setting a new one.
+    if (this.getToken) return this.getToken();
+    return this.token;
+  }
+
+  private async _signIn(name: string): Promise<void> {
+    const server = this.server || location.origin;
+    try {
+      saveGuest(server, await signInGuest(server, name));
+    } catch (err) {
+      const code = err instanceof GuestSignInError ? err.code : 'error';
+      this._emit<ChatErrorDetail>('chat-error', { code, message: (err as Error).message });
+      throw new Error(code === 'forbidden' ? this._t.guestsDisabled : this._t.signInFailed);
+    }
+    this._focusOnRender = true;
+    this._start();
+  }
+
+  private async _rename(name: string): Promise<void> {
+    const user = await this._session.rename(name);
+    const server = this.server || location.origin;
+    const guest = loadGuest(server);
+    // A guest token renewed later is requested under the remembered name: keep it current.
+    if (guest) saveGuest(server, { ...guest, name: user.name });
+  }
+
+  private _onLauncher(): void {
+    if (this.opened) {
+      this.close();
+      return;
+    }
+    // A click is the user gesture browsers want before audio can play or permission be asked.
+    void this._loadAlerts().then((a) => {
+      a.unlockAudio();
+      if (this.notifications) a.askNotificationPermission();
+    });
+    this.open();
+  }
+
+  private _toggleSound(): void {
+    this._muted = !this._muted;
+    writeStored(MUTE_KEY, this._muted ? 'off' : 'on');
+    if (!this._muted) void this._loadAlerts().then((a) => a.unlockAudio());
+  }
+
+  private _onMessage(view: RoomView, event: RoomEvent, own: boolean): void {
+    this._emit<ChatMessageDetail>('chat-message', { room: view.id, message: event });
+    if (own) return;
+    if (this._isPanelShown()) this._panelElement()?.noteIncoming(view, event);
+    if (this._isReading(view)) return;
+    const wantSound = this.sound && !this._muted;
+    const wantNotice = this.notifications && document.visibilityState === 'hidden';
+    if (!wantSound && !wantNotice) return;
+    void this._loadAlerts().then((a) => {
+      if (wantSound) a.chime();
+      if (wantNotice) {
+        a.notify(this._t.newFrom(event.name, roomName(view)), event.body ?? '', `parley:${view.id}`, () => {
+          this._actions.selectRoom(view.id);
+          this.open();
+        });
+      }
+    });
+  }
+
+  private _onUnread(view: RoomView, total: number): void {
+    this._emit<ChatUnreadDetail>('chat-unread-change', { room: view.id, unread: view.unread, total });
+    if (this.titleBadge) this._setTitle(total);
+    this._rev++;
+  }
+
+  private _setTitle(total: number): void {
+    if (total > 0) {
+      this._baseTitle ??= document.title;
+      document.title = `(${total}) ${this._baseTitle}`;
+    } else if (this._baseTitle !== undefined) {
+      document.title = this._baseTitle;
+      this._baseTitle = undefined;
+    }
+  }
+
+  private _isPanelShown(): boolean {
+    return this.mode === 'inline' || this.opened;
+  }
+
+  private _isReading(view: RoomView): boolean {
+    const panel = this._panelElement();
+    return this._isPanelShown() && !!panel && panel.atBottom && view.id === this._session.active && document.visibilityState === 'visible';
+  }
+
+  private readonly _onVisibility = (): void => {
+    this._session.setAway(document.visibilityState === 'hidden');
+    this._rev++;
+  };
+
+  private readonly _onScheme = (e: MediaQueryListEvent): void => {
+    this._dark = e.matches;
+  };
+
+  private _loadAlerts(): Promise<Alerts> {
+    return (this._alerts ??= import('./alerts.js'));
+  }
+
+  private _panelElement(): ChatPanel | null {
+    return this.renderRoot?.querySelector('parley-chat-panel') ?? null;
+  }
+
+  private _part<T extends Element>(name: string): T | null {
+    return this.renderRoot?.querySelector<T>(`[part~="${name}"]`) ?? null;
+  }
+
+  private _emit<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'chat-widget': ChatWidget;
+  }
+  interface HTMLElementEventMap {
+    'chat-message': CustomEvent<ChatMessageDetail>;
+    'chat-unread-change': CustomEvent<ChatUnreadDetail>;
+    'chat-open': CustomEvent<undefined>;
+    'chat-close': CustomEvent<undefined>;
+    'chat-error': CustomEvent<ChatErrorDetail>;
+  }
+}

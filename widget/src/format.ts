@@ -1,0 +1,43 @@
+// Times and day labels in the reader's language, with the Intl formatters cached per language.
+import type { Catalog } from './i18n.js';
+
+const cache = new Map<string, { time: Intl.DateTimeFormat; day: Intl.DateTimeFormat; full: Intl.DateTimeFormat }>();
+
+function formatters(lang: string) {
+  let f = cache.get(lang);
+  if (!f) {
+    f = {
+      time: new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' }),
+      day: new Intl.DateTimeFormat(lang, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+      full: new Intl.DateTimeFormat(lang, { dateStyle: 'full', timeStyle: 'short' }),
+    };
+    cache.set(lang, f);
+  }
+  return f;
+}
+
+/** "14:05" (or "02:05 PM"), for a message's time label. */
+export function timeLabel(ts: number, lang: string): string {
+  return formatters(lang).time.format(ts);
+}
+
+/** The full date and time, for a message's tooltip. */
+export function fullLabel(ts: number, lang: string): string {
+  return formatters(lang).full.format(ts);
+}
+
+/** A local calendar day key: messages on the same key share a date separator. */
+export function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+/** "Today", "Yesterday" or the full date, for a date separator. */
+export function dayLabel(ts: number, lang: string, t: Catalog, now = Date.now()): string {
+  const key = dayKey(ts);
+  if (key === dayKey(now)) return t.today;
+  const y = new Date(now);
+  y.setDate(y.getDate() - 1);
+  if (key === dayKey(y.getTime())) return t.yesterday;
+  return formatters(lang).day.format(ts);
+}

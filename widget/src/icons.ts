@@ -1,0 +1,14 @@
+// The few icons the widget draws, as inline SVG templates (no image requests, nothing for CSP to block).
+import { svg } from 'lit';
+
+const icon = (d: ReturnType<typeof svg>) =>
+  svg`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${d}</svg>`;
+
+export const chatIcon = icon(svg`<path d="M21 11.5a8.4 8.4 0 0 1-9 8.4 9.6 9.6 0 0 1-3.9-.8L3 20.5l1.4-4.3A8 8 0 0 1 3 11.5 8.4 8.4 0 0 1 12 3a8.4 8.4 0 0 1 9 8.5z"/>`);
+export const closeIcon = icon(svg`<path d="M18 6 6 18M6 6l12 12"/>`);
+export const sendIcon = icon(svg`<path d="M4 12 20 4l-6 16-3-7z"/><path d="M11 13 20 4"/>`);
+export const soundIcon = icon(svg`<path d="M11 5 6 9H3v6h3l5 4z"/><path d="M15.5 8.5a5 5 0 0 1 0 7M18.5 5.5a9 9 0 0 1 0 13"/>`);
+export const muteIcon = icon(svg`<path d="M11 5 6 9H3v6h3l5 4z"/><path d="m16 9 6 6M22 9l-6 6"/>`);
+export const userIcon = icon(svg`<circle cx="12" cy="8" r="4"/><path d="M4 21a8 8 0 0 1 16 0"/>`);
+export const peopleIcon = icon(svg`<circle cx="9" cy="8" r="3.5"/><path d="M2.5 20a6.5 6.5 0 0 1 13 0"/><path d="M16 4.5a3.5 3.5 0 0 1 0 7M18 14a6.5 6.5 0 0 1 3.5 6"/>`);
+export const downIcon = icon(svg`<path d="M12 5v14M6 13l6 6 6-6"/>`);

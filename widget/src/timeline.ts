@@ -1,0 +1,103 @@
+// One room's messages as the widget shows them: stored events in seq order (deduplicated by id, from
+// live delivery and history pages in any order), followed by the user's own sends not yet stored.
+import type { RoomEvent, SendAck } from '@parley/sdk';
+
+/** A message typed here that the server has not acknowledged yet (or that failed for good). */
+export interface PendingMessage {
+  /** Local identity, stable while the message is pending or failed. */
+  key: string;
+  body: string;
+  status: 'pending' | 'failed';
+  /** When it was typed, Unix ms (for its time label until the server's ts replaces it). */
+  ts: number;
+}
+
+/** Event kinds the widget renders; other kinds still advance seq but are not shown (protocol 8.3). */
+const SHOWN = new Set(['msg', 'join', 'leave', 'room']);
+let pendingCounter = 0;
+
+export class Timeline {
+  /** Shown events, ascending seq. */
+  readonly events: RoomEvent[] = [];
+  readonly pending: PendingMessage[] = [];
+  /** Whether older history exists beyond the first loaded event. */
+  more = true;
+  /** True once the first history page arrived. */
+  loaded = false;
+  private readonly ids = new Set<string>();
+  /** Highest seq seen of any kind, shown or not. */
+  private highest = 0;
+
+  /** Seq of the newest event, 0 for none. */
+  get lastSeq(): number {
+    return this.highest;
+  }
+
+  /** Seq of the oldest event loaded, undefined when none is. */
+  get firstSeq(): number | undefined {
+    return this.events[0]?.seq;
+  }
+
+  /** Adds an event from any source; returns false when it was already there or is not shown. */
+  add(event: RoomEvent): boolean {
+    if (event.seq > this.highest) this.highest = event.seq;
+    // A room's creation event (kind `room` carrying data.kind) is bookkeeping, not news.
+    if (this.ids.has(event.id) || !SHOWN.has(event.kind) || (event.kind === 'room' && event.data?.kind !== undefined)) return false;
+    this.ids.add(event.id);
+    // Live events arrive in order, so the common case is an append; history pages go to the front.
+    let i = this.events.length;
+    while (i > 0 && this.events[i - 1]!.seq > event.seq) i--;
+    this.events.splice(i, 0, event);
+    return true;
+  }
+
+  /** Adds a history page (ascending); `more` says whether the server has older events still. */
+  addPage(events: readonly RoomEvent[], more: boolean, older: boolean): void {
+    for (const e of events) this.add(e);
+    if (older || !this.loaded) this.more = more;
+    this.loaded = true;
+  }
+
+  /** Forgets every stored event (after a `reset`): the next history page starts over. */
+  clear(): void {
+    this.events.length = 0;
+    this.ids.clear();
+    this.loaded = false;
+    this.more = true;
+  }
+
+  /** Records a send in flight; returns its entry. */
+  addPending(body: string): PendingMessage {
+    const entry: PendingMessage = { key: `p${++pendingCounter}`, body, status: 'pending', ts: Date.now() };
+    this.pending.push(entry);
+    return entry;
+  }
+
+  /** The server stored the send: its pending entry becomes the stored event (unless the echo came first). */
+  acknowledge(entry: PendingMessage, ack: SendAck, self: { id: string; name: string }, room: string): RoomEvent {
+    this.dropPending(entry);
+    const event: RoomEvent = { room, seq: ack.seq, id: ack.id, kind: 'msg', ts: ack.ts, by: self.id, name: self.name, cid: ack.cid, body: entry.body };
+    this.add(event);
+    return event;
+  }
+
+  fail(entry: PendingMessage): void {
+    entry.status = 'failed';
+  }
+
+  dropPending(entry: PendingMessage): void {
+    const i = this.pending.indexOf(entry);
+    if (i >= 0) this.pending.splice(i, 1);
+  }
+
+  /** Messages by others after `seq`. */
+  unreadAfter(seq: number, self: string | undefined): number {
+    let n = 0;
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i]!;
+      if (e.seq <= seq) break;
+      if (e.kind === 'msg' && e.by !== self) n++;
+    }
+    return n;
+  }
+}
