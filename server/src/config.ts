@@ -27,6 +27,7 @@ export interface Config {
   helloTimeoutMs: number;
   idleTimeout: number;
   drainTimeoutMs: number;
+  widgetDir: string | undefined;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -92,6 +93,7 @@ export const OPTIONS = [
   opt({ key: 'awayAfterMs', env: 'PARLEY_AWAY_AFTER_MS', flag: '--away-after-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'A connection that sends nothing for this long counts as away, ms.' }),
   opt({ key: 'helloTimeoutMs', env: 'PARLEY_HELLO_TIMEOUT_MS', flag: '--hello-timeout-ms', default: 10_000, parse: int(100, 600_000), doc: 'Time a new socket has to send `hello`, ms.' }),
   opt({ key: 'idleTimeout', env: 'PARLEY_IDLE_TIMEOUT', flag: '--idle-timeout', default: 120, parse: int(8, 960), doc: 'Seconds of silence before a socket is considered dead (server pings keep live ones open).' }),
+  opt({ key: 'widgetDir', env: 'PARLEY_WIDGET_DIR', flag: '--widget-dir', default: undefined, parse: optStr, doc: 'Directory whose files are served at `/<name>` (`widget.js`, `chat-widget.js`, chunks). Default: `widget/dist` next to the server package.' }),
   opt({ key: 'drainTimeoutMs', env: 'PARLEY_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'On SIGTERM, longest wait for in-flight requests before closing sockets, ms.' }),
 ] as const;
 

@@ -4,6 +4,7 @@ export { loadConfig, configWith, helpText, OPTIONS, ConfigError } from './config
 export { createLogger, silentLogger } from './log.js';
 export { openStore, StoreUnavailableError, RoomNotFoundError } from './store/index.js';
 export { LocalBroker } from './broker/local.js';
+export { DEMO_CSP, DEFAULT_WIDGET_DIR } from './http/site.js';
 
 export type { ParleyServer, StartOptions } from './server.js';
 export type { Config } from './config.js';

@@ -1,7 +1,7 @@
 // Assembles a Parley node: store, auth, broker, hub, transport; and takes it down gracefully.
 import { CloseCode } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Authenticator } from './auth.js';
 import type { Broker } from './broker/broker.js';
@@ -9,6 +9,7 @@ import { LocalBroker } from './broker/local.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
 import { HttpApi } from './http/api.js';
+import { Site } from './http/site.js';
 import { createLogger, type Logger } from './log.js';
 import { openStore, type Store } from './store/index.js';
 import { UwsTransport } from './transport/uws.js';
@@ -42,7 +43,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const broker = options.broker ?? new LocalBroker();
   const hub = new Hub({ store, broker, auth, config, log, publisher: transport });
-  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o)));
+  const site = new Site(config.widgetDir);
+  if (!existsSync(join(site.widgetDir, 'widget.js'))) {
+    log.warn('the widget is not built: /widget.js will answer 404 (run `npm run build`, or set PARLEY_WIDGET_DIR)', { dir: site.widgetDir });
+  }
+  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), site));
   const port = await transport.listen();
   if (!config.origins) log.warn('PARLEY_ORIGINS is not set: browsers from any origin may connect');
 

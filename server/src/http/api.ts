@@ -1,11 +1,12 @@
-// The small HTTP API: health, guest sign-in, public rooms and room history. Transport-agnostic: the
-// transport hands in a parsed request and writes the reply.
+// The small HTTP API: health, guest sign-in, public rooms and room history, then the site's files
+// (demo page, widget build). Transport-agnostic: the transport hands in a parsed request and writes the reply.
 import { Limits, RoomKind } from '@parley/sdk/protocol';
 import { AuthError, validateDisplayName, type Identity } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { summary } from '../core/room-state.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../store/store.js';
+import type { Site } from './site.js';
 
 export interface HttpRequest {
   method: string;
@@ -15,10 +16,14 @@ export interface HttpRequest {
   origin: string;
   ip: string;
   body: string;
+  /** Request headers used for static files ('' when absent). */
+  acceptEncoding: string;
+  ifNoneMatch: string;
 }
 
 export interface HttpReply {
   status: number;
+  /** A string or bytes are sent as they are; anything else as JSON. */
   body?: unknown;
   headers?: Record<string, string>;
 }
@@ -41,6 +46,7 @@ export class HttpApi {
   constructor(
     private readonly hub: Hub,
     private readonly originAllowed: (origin: string) => boolean,
+    private readonly site?: Site,
   ) {}
 
   async handle(req: HttpRequest): Promise<HttpReply> {
@@ -62,7 +68,8 @@ export class HttpApi {
     if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
     const m = ROOM_EVENTS.exec(path);
     if (m) return method === 'GET' ? this.events(req, decodeURIComponent(m[1]!)) : notAllowed();
-    if (path === '/' && method === 'GET') return { status: 200, body: LANDING, headers: { 'content-type': 'text/html; charset=utf-8' } };
+    const file = await this.site?.reply(req);
+    if (file) return file;
     return fail(404, 'not_found', `no route for ${method} ${path}`);
   }
 
@@ -151,8 +158,3 @@ function uintParam(q: URLSearchParams, name: string): number | undefined | null 
   if (raw === null || raw === '') return undefined;
   return /^\d{1,15}$/.test(raw) ? Number(raw) : null;
 }
-
-const LANDING = `<!doctype html><meta charset="utf-8"><title>Parley</title>
-<h1>Parley is running</h1>
-<p>WebSocket endpoint: <code>/ws</code> (protocol: docs/protocol.md). HTTP: <code>GET /healthz</code>,
-<code>POST /v1/guest</code>, <code>GET /v1/rooms</code>, <code>GET /v1/rooms/:id/events</code>.</p>`;

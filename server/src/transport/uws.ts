@@ -156,12 +156,14 @@ export class UwsTransport implements Publisher {
         origin: req.getHeader('origin'),
         ip: Buffer.from(res.getRemoteAddressAsText()).toString(),
         body: '',
+        acceptEncoding: req.getHeader('accept-encoding'),
+        ifNoneMatch: req.getHeader('if-none-match'),
       };
       let aborted = false;
       res.onAborted(() => (aborted = true));
       const respond = (reply: HttpReply) => {
         if (aborted) return;
-        res.cork(() => writeReply(res, reply));
+        res.cork(() => writeReply(res, reply, method === 'HEAD'));
       };
       const run = () =>
         api.handle(request).then(respond, (err: unknown) => {
@@ -222,10 +224,17 @@ function readBody(res: HttpResponse, limit: number): Promise<string> {
   });
 }
 
-function writeReply(res: HttpResponse, reply: HttpReply): void {
+function writeReply(res: HttpResponse, reply: HttpReply, head: boolean): void {
   res.writeStatus(STATUS[reply.status] ?? String(reply.status));
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
-  if (typeof reply.body === 'string') {
+  if (reply.status === 304) {
+    res.endWithoutBody();
+  } else if (reply.body instanceof Uint8Array) {
+    // HEAD: the length GET would send, and no body. (endWithoutBody(length) breaks keep-alive in
+    // this uWS build: the next request on the connection dies, so the header is written by hand.)
+    if (head) res.writeHeader('content-length', String(reply.body.byteLength)).endWithoutBody();
+    else res.end(reply.body);
+  } else if (typeof reply.body === 'string') {
     res.end(reply.body);
   } else {
     res.writeHeader('content-type', 'application/json; charset=utf-8');
@@ -236,6 +245,7 @@ function writeReply(res: HttpResponse, reply: HttpReply): void {
 const STATUS: Record<number, string> = {
   200: '200 OK',
   204: '204 No Content',
+  304: '304 Not Modified',
   400: '400 Bad Request',
   401: '401 Unauthorized',
   403: '403 Forbidden',

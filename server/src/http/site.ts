@@ -1,0 +1,47 @@
+// The browser-facing files: the demo page at `/` (under a strict Content-Security-Policy) and every
+// file of the widget build at `/<name>`. Where the widget build lives is configurable (widgetDir).
+import { fileURLToPath } from 'node:url';
+import type { HttpReply, HttpRequest } from './api.js';
+import { StaticFiles } from './static-files.js';
+
+/**
+ * No inline script or style and no eval anywhere on the demo page: it doubles as the proof that the
+ * widget runs under the strict policy a careful site would set.
+ */
+export const DEMO_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; " +
+  "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * The widget build next to the server package: `<repo>/widget/dist` from `server/dist/http/` (or from
+ * `server/src/http/` under tests), and `node_modules/@parley/widget/dist` when both are installed packages.
+ */
+export const DEFAULT_WIDGET_DIR = fileURLToPath(new URL('../../../widget/dist/', import.meta.url));
+const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+export class Site {
+  private readonly widget: StaticFiles;
+  private readonly demo = new StaticFiles(DEMO_DIR);
+
+  constructor(widgetDir: string = DEFAULT_WIDGET_DIR) {
+    this.widget = new StaticFiles(widgetDir);
+  }
+
+  get widgetDir(): string {
+    return this.widget.dir;
+  }
+
+  /** The reply for a GET or HEAD of a page or file, or undefined when there is none at `req.path`. */
+  async reply(req: HttpRequest): Promise<HttpReply | undefined> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return undefined;
+    if (req.path === '/') {
+      return this.demo.reply('index.html', req, {
+        'content-security-policy': DEMO_CSP,
+        'referrer-policy': 'no-referrer',
+      });
+    }
+    const name = req.path.slice(1);
+    if (name === 'index.html') return undefined; // the demo page lives at `/` only, with its policy
+    return (await this.widget.reply(name, req)) ?? this.demo.reply(name, req);
+  }
+}
