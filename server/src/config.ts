@@ -7,6 +7,10 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   dbSchema: string;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  catchUpMs: number;
+  presenceTtlMs: number;
   jwtSecret: string | undefined;
   jwtPublicKey: string | undefined;
   jwtAlgorithms: ('HS256' | 'RS256' | 'ES256')[] | undefined;
@@ -63,6 +67,19 @@ const algorithms: Parser<Config['jwtAlgorithms']> = (raw, name) => {
   return algs.length ? (algs as Config['jwtAlgorithms']) : undefined;
 };
 
+const redisUrl: Parser<string | undefined> = (raw, name) => {
+  if (raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${url.protocol}//…"`);
+  if (!url.hostname) throw new ConfigError(`${name} has no host`);
+  return raw;
+};
+
 function opt<K extends keyof Config>(o: Option<K>): Option<K> {
   return o;
 }
@@ -74,6 +91,10 @@ export const OPTIONS = [
   opt({ key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', default: undefined, parse: optStr, doc: 'PostgreSQL URL. Unset: the embedded PGlite store in the data directory.' }),
   opt({ key: 'dataDir', env: 'PARLEY_DATA_DIR', flag: '--data-dir', default: './data', parse: str, doc: 'Directory of the embedded store (and the generated guest secret).' }),
   opt({ key: 'dbSchema', env: 'PARLEY_DB_SCHEMA', flag: '--db-schema', default: 'parley', parse: str, doc: 'PostgreSQL schema holding Parley\'s tables.' }),
+  opt({ key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', default: undefined, parse: redisUrl, doc: 'Redis URL (redis:// or rediss://) for fan-out and presence across several nodes. Unset: a single node.' }),
+  opt({ key: 'redisPrefix', env: 'PARLEY_REDIS_PREFIX', flag: '--redis-prefix', default: 'parley:', parse: str, doc: 'Prefix of every Redis channel and key, so that several deployments can share one Redis.' }),
+  opt({ key: 'catchUpMs', env: 'PARLEY_CATCHUP_MS', flag: '--catchup-ms', default: 1000, parse: int(50, 60_000), doc: 'With Redis: how often a node checks storage for room events the broker dropped, ms (a drop reaches clients within about twice this).' }),
+  opt({ key: 'presenceTtlMs', env: 'PARLEY_PRESENCE_TTL_MS', flag: '--presence-ttl-ms', default: 10_000, parse: int(1000, 600_000), doc: 'With Redis: a node that stops heart-beating is declared gone after this long and its users go offline, ms.' }),
   opt({ key: 'jwtSecret', env: 'PARLEY_JWT_SECRET', flag: '--jwt-secret', default: undefined, parse: optStr, doc: 'HS256 secret (32+ bytes) your backend signs user tokens with.' }),
   opt({ key: 'jwtPublicKey', env: 'PARLEY_JWT_PUBLIC_KEY', flag: '--jwt-public-key', default: undefined, parse: optStr, doc: 'PEM public key (or a path to one) for RS256/ES256 user tokens.' }),
   opt({ key: 'jwtAlgorithms', env: 'PARLEY_JWT_ALGORITHMS', flag: '--jwt-algorithms', default: undefined, parse: algorithms, doc: 'Accepted algorithms, comma-separated. Default: derived from the secret or key type.' }),

@@ -5,9 +5,11 @@ export { createLogger, silentLogger } from './log.js';
 export { openStore, StoreUnavailableError, RoomNotFoundError } from './store/index.js';
 export { LocalBroker } from './broker/local.js';
 export { DEMO_CSP, DEFAULT_WIDGET_DIR } from './http/site.js';
+export { RedisBroker } from './broker/redis.js';
 
 export type { ParleyServer, StartOptions } from './server.js';
 export type { Config } from './config.js';
 export type { Logger } from './log.js';
 export type { Store } from './store/index.js';
 export type { Broker, BrokerStats } from './broker/broker.js';
+export type { RedisBrokerOptions } from './broker/redis.js';

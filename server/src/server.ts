@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { Authenticator } from './auth.js';
 import type { Broker } from './broker/broker.js';
 import { LocalBroker } from './broker/local.js';
+import { RedisBroker } from './broker/redis.js';
+import { RedisPresence } from './broker/redis-presence.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
 import { HttpApi } from './http/api.js';
@@ -41,8 +43,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   for (const id of config.rooms) {
     await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [] });
   }
-  const broker = options.broker ?? new LocalBroker();
-  const hub = new Hub({ store, broker, auth, config, log, publisher: transport });
+  const broker = options.broker ?? openBroker(config, log);
+  const clustered = !(broker instanceof LocalBroker);
+  const hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered });
+  if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
   const site = new Site(config.widgetDir);
   if (!existsSync(join(site.widgetDir, 'widget.js'))) {
     log.warn('the widget is not built: /widget.js will answer 404 (run `npm run build`, or set PARLEY_WIDGET_DIR)', { dir: site.widgetDir });
@@ -64,13 +68,36 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         transport.stopAccepting();
         await hub.whenIdle(config.drainTimeoutMs);
         transport.closeAll(CloseCode.Reconnect, 'server restarting');
-        hub.close();
+        await hub.close();
         await broker.close();
         if (!options.store) await store.close();
       })();
       return closing;
     },
   };
+}
+
+/** Catch-up after Redis reconnects, and presence over every node. */
+function joinCluster(hub: Hub, broker: RedisBroker, config: Config, log: Logger): void {
+  broker.onResync(() => void hub.catchUp?.resync());
+  const directory = new RedisPresence({
+    client: broker.commands,
+    prefix: config.redisPrefix,
+    ttlMs: config.presenceTtlMs,
+    log,
+    announce: (room, user, name, state) => hub.publishPresence(room, user, name, state),
+    snapshot: () => hub.presenceSnapshot(),
+    rewritten: () => hub.reannouncePresence(),
+  });
+  hub.usePresenceDirectory(directory);
+}
+
+/** Redis when configured (several nodes), else the in-process broker. */
+function openBroker(config: Config, log: Logger): Broker {
+  if (!config.redisUrl) return new LocalBroker();
+  const broker = new RedisBroker({ url: config.redisUrl, prefix: config.redisPrefix, log });
+  broker.start();
+  return broker;
 }
 
 function authConfig(config: Config, log: Logger) {

@@ -31,6 +31,11 @@ describe('configuration', () => {
     [{ PARLEY_SEND_RATE: '0' }, [], /PARLEY_SEND_RATE/],
     [{}, ['--send-rate', '1.5'], /--send-rate must be an integer/],
     [{}, ['--no-such-flag'], /unknown option --no-such-flag/],
+    [{ REDIS_URL: 'localhost:6379' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_URL: 'http://cache:6379' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ REDIS_URL: 'not a url' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ PARLEY_CATCHUP_MS: '0' }, [], /PARLEY_CATCHUP_MS must be an integer/],
+    [{ PARLEY_PRESENCE_TTL_MS: '10' }, [], /PARLEY_PRESENCE_TTL_MS must be an integer/],
   ] as const)('bad input is refused with a clear message: %j %j', (env, argv, message) => {
     expect(() => loadConfig(env, argv)).toThrow(ConfigError);
     expect(() => loadConfig(env, argv)).toThrow(message);

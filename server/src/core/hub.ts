@@ -1,13 +1,15 @@
 // The node's shared state: live sessions, room subscriptions, presence, typing, and fan-out of
 // room frames through the broker. Sessions call into it; it never touches a socket directly.
-import { encodeFrame, EventKind, Op, type PresenceState, type RoomEvent } from '@parley/sdk/protocol';
+import { decodeRaw, encodeFrame, EventKind, Op, type PresenceState, type RoomEvent } from '@parley/sdk/protocol';
 import type { Authenticator } from '../auth.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { roomTopic, userTopic, type Conn, type Publisher } from './conn.js';
+import { CatchUp } from './catch-up.js';
 import { PresenceTracker } from './presence.js';
+import type { LocalPresence, PresenceDirectory } from './presence-directory.js';
 import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
 
@@ -18,6 +20,11 @@ export interface HubDeps {
   config: Config;
   log: Logger;
   publisher: Publisher;
+  /**
+   * The broker spans several nodes and may drop frames (Redis): room events are then tracked and
+   * recovered from storage every `config.catchUpMs`, and leaves reach the user's sessions on every node.
+   */
+  clustered?: boolean;
 }
 
 export class Hub {
@@ -29,8 +36,18 @@ export class Hub {
   readonly presence: PresenceTracker<Session>;
   readonly typing: TypingTracker;
   private readonly broker: Broker;
+  private readonly publisher: Publisher;
+  private readonly clustered: boolean;
+  /** Present when clustered. */
+  readonly catchUp: CatchUp | undefined;
   /** Local subscribed sessions per channel, to (un)subscribe the broker on the first/last one. */
   private readonly channelSessions = new Map<string, number>();
+  /** Presence over all nodes, when there are several. */
+  private directory: PresenceDirectory | undefined;
+  /** Rooms to announce each user's presence in, gathered over one tick for the directory. */
+  private readonly pendingPresence = new Map<string, { name: string; rooms: Set<string> }>();
+  private presenceChain: Promise<void> = Promise.resolve();
+  private presenceQueued = false;
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
@@ -41,7 +58,17 @@ export class Hub {
     this.config = deps.config;
     this.log = deps.log;
     this.broker = deps.broker;
-    this.broker.onFrame((channel, frame) => deps.publisher.publish(channel, frame));
+    this.publisher = deps.publisher;
+    this.clustered = deps.clustered ?? false;
+    this.catchUp = this.clustered
+      ? new CatchUp({
+          store: deps.store,
+          deliver: (room, frame) => deps.publisher.publish(roomTopic(room), frame),
+          log: deps.log,
+          intervalMs: deps.config.catchUpMs,
+        })
+      : undefined;
+    this.broker.onFrame((channel, frame) => this.onBrokerFrame(channel, frame));
     this.presence = new PresenceTracker((room, user, state) => this.announcePresence(room, user, state));
     this.typing = new TypingTracker(deps.config.typingTtlMs, (room, user, on) =>
       this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on }),
@@ -102,6 +129,42 @@ export class Hub {
     if (n > 1) return void this.channelSessions.set(channel, n - 1);
     this.channelSessions.delete(channel);
     this.broker.unsubscribe(channel);
+    if (channel.startsWith(ROOM_PREFIX)) this.catchUp?.untrack(channel.slice(ROOM_PREFIX.length));
+  }
+
+  /** A session of this node subscribed to `room` and read its head afterwards: it has everything up to there. */
+  subscribedAt(room: string, head: number): void {
+    this.catchUp?.track(room, head);
+  }
+
+  /**
+   * The user is no longer a member of `room`: their sessions on this node forget the membership and
+   * stop receiving the room. `leave` (the event, already stored) is first sent to those still
+   * subscribed unless the broker delivered it to them already (a local broker does so synchronously).
+   */
+  dropMembership(room: string, user: string, leave: RoomEvent | null, bytes?: Uint8Array): void {
+    this.typing.set(room, user, false);
+    for (const other of [...this.sessionsOf(user)]) {
+      other.memberOf.delete(room);
+      if (!other.rooms.has(room)) continue;
+      if (leave && this.clustered) other.conn.send(bytes ?? encodeFrame({ t: Op.Event, e: leave }));
+      this.unsubscribe(other, room);
+    }
+  }
+
+  /** Frames from the broker: to this node's subscribers, noting room events for catch-up and leaves. */
+  private onBrokerFrame(channel: string, frame: Uint8Array): void {
+    if (!this.clustered) return this.publisher.publish(channel, frame);
+    const event = eventOf(frame);
+    if (channel.startsWith(USER_PREFIX) && event?.kind === EventKind.Leave) {
+      // A leave on the user's channel reaches every node with their sessions, subscribed to the room or not.
+      return this.dropMembership(event.room, event.by, event, frame);
+    }
+    this.publisher.publish(channel, frame);
+    if (event && channel.startsWith(ROOM_PREFIX)) {
+      this.catchUp?.saw(event.room, event.seq);
+      if (event.kind === EventKind.Leave) this.dropMembership(event.room, event.by, null);
+    }
   }
 
   /** Sessions of `user` on this node. */
@@ -119,6 +182,8 @@ export class Hub {
     this.broker.publish(roomTopic(event.room), bytes);
     // Someone else added this user: tell all of their connections, which are not subscribed yet.
     if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);
+    // Other nodes may hold sessions of the user that cache the membership without following the room.
+    else if (event.kind === EventKind.Leave && this.clustered) this.broker.publish(userTopic(event.by), bytes);
   }
 
   /** Tracks a request in progress, so that a drain can wait for its reply. */
@@ -141,9 +206,40 @@ export class Hub {
     });
   }
 
-  close(): void {
+  /** Presence is kept across nodes in `directory` from now on. */
+  usePresenceDirectory(directory: PresenceDirectory): void {
+    this.directory = directory;
+  }
+
+  /** Each user's presence over all nodes (this node's view without a directory). */
+  async presenceStates(users: readonly string[]): Promise<Map<string, PresenceState>> {
+    if (!this.directory) return new Map(users.map((u) => [u, this.presence.state(u)]));
+    return this.directory.states(users, (u) => this.presence.state(u));
+  }
+
+  /** This node's view of every user it has sessions of. */
+  *presenceSnapshot(): Iterable<[string, LocalPresence]> {
+    for (const user of this.presence.users()) yield [user, this.localPresence(user, this.nameOf(user))];
+  }
+
+  /** Announces every local user's presence again in each room they follow (after other nodes may have announced them gone). */
+  reannouncePresence(): void {
+    for (const user of this.presence.users()) {
+      const state = this.presence.state(user);
+      for (const room of this.presence.roomsOf(user)) this.announcePresence(room, user, state);
+    }
+  }
+
+  publishPresence(room: string, user: string, name: string, state: PresenceState): void {
+    this.publishRoom(room, { t: Op.Presence, room, user, name, state });
+  }
+
+  async close(): Promise<void> {
     clearInterval(this.idleSweep);
+    this.catchUp?.close();
     this.typing.close();
+    await this.presenceChain;
+    await this.directory?.close();
   }
 
   /** Channels (rooms and users) with local subscribers. */
@@ -157,11 +253,49 @@ export class Hub {
   }
 
   private announcePresence(room: string, user: string, state: PresenceState): void {
-    this.publishRoom(room, { t: Op.Presence, room, user, name: this.nameOf(user), state });
+    if (!this.directory) return this.publishPresence(room, user, this.nameOf(user), state);
+    // With several nodes, what to announce depends on the user's sessions elsewhere: record this
+    // node's view and announce the combined state. Batched per tick, batches in order, so that a
+    // user's announcements leave in the order their changes happened here.
+    let pending = this.pendingPresence.get(user);
+    if (!pending) this.pendingPresence.set(user, (pending = { name: this.nameOf(user), rooms: new Set() }));
+    pending.rooms.add(room);
+    if (this.presenceQueued) return;
+    this.presenceQueued = true;
+    this.presenceChain = this.presenceChain.then(() => this.flushPresence());
+  }
+
+  private async flushPresence(): Promise<void> {
+    this.presenceQueued = false;
+    const batch = [...this.pendingPresence];
+    this.pendingPresence.clear();
+    await Promise.all(
+      batch.map(async ([user, { name, rooms }]) => {
+        const states = await this.directory!.update(user, this.localPresence(user, name), [...rooms]);
+        for (const [room, state] of states) this.publishPresence(room, user, name, state);
+      }),
+    );
+  }
+
+  private localPresence(user: string, name: string): LocalPresence {
+    return { state: this.presence.state(user), rooms: [...this.presence.roomsOf(user)], name };
   }
 
   private markIdle(): void {
     const cutoff = Date.now() - this.config.awayAfterMs;
     for (const s of this.sessions) if (s.authenticated && !s.idle && s.lastActive < cutoff) s.setIdle(true);
+  }
+}
+
+const ROOM_PREFIX = roomTopic('');
+const USER_PREFIX = userTopic('');
+
+/** The room event an encoded frame carries, if it is an `event` frame (frames from the broker are our own: not re-validated). */
+function eventOf(frame: Uint8Array): RoomEvent | undefined {
+  try {
+    const f = decodeRaw(frame) as { t?: unknown; e?: RoomEvent };
+    return f.t === Op.Event ? f.e : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -89,6 +89,11 @@ export class PresenceTracker<S extends PresenceHolder = PresenceHolder> {
     return this.sessionsByUser.get(user) ?? EMPTY;
   }
 
+  /** Ids of users with sessions on this node. */
+  users(): IterableIterator<string> {
+    return this.sessionsByUser.keys();
+  }
+
   /** Users with sessions on this node. */
   get userCount(): number {
     return this.sessionsByUser.size;

@@ -2,6 +2,7 @@
 import {
   ErrorCode,
   Op,
+  PresenceState,
   RoomKind,
   type ResultData,
   type InviteFrame,
@@ -94,11 +95,7 @@ export async function leave(s: Session, f: LeaveFrame): Promise<ResultData[typeo
   const ev = await hub.store.leave(f.room, { id: s.userId, name: s.userName });
   if (ev) hub.publishEvent(ev);
   else await requireRoom(s, f.room); // leaving a room you are not in succeeds; an unknown room does not
-  hub.typing.set(f.room, s.userId, false);
-  for (const other of hub.sessionsOf(s.userId)) {
-    other.memberOf.delete(f.room);
-    hub.unsubscribe(other, f.room);
-  }
+  hub.dropMembership(f.room, s.userId, ev);
   return { room: f.room };
 }
 
@@ -127,10 +124,10 @@ export function unsubscribe(s: Session, f: UnsubscribeFrame): ResultData[typeof 
 export async function members(s: Session, f: MembersFrame): Promise<ResultData[typeof Op.Members]> {
   const room = await requireRoom(s, f.room);
   if (room.kind !== RoomKind.Public) await requireMember(s, room.id);
-  const list = await s.hub.store.listMembers(room.id);
-  const { presence } = s.hub;
+  const list = (await s.hub.store.listMembers(room.id)).slice(0, MEMBERS_LIMIT);
+  const states = await s.hub.presenceStates(list.map((m) => m.user));
   return {
-    members: list.slice(0, MEMBERS_LIMIT).map((m) => ({ user: m.user, name: m.name, role: m.role, state: presence.state(m.user) })),
+    members: list.map((m) => ({ user: m.user, name: m.name, role: m.role, state: states.get(m.user) ?? PresenceState.Offline })),
   };
 }
 

@@ -45,6 +45,7 @@ export async function subscribeFrom(
   hub.subscribe(s, id);
   try {
     const room = await requireRoom(s, id);
+    hub.subscribedAt(id, room.head);
     let replayed = 0;
     if (after !== undefined && after !== room.head) {
       if (after > room.head || room.head - after > hub.config.resumeLimit) {

@@ -184,6 +184,12 @@ export class SqlStore implements Store {
     return this.guard(() => selectRoom(this.sql, id));
   }
 
+  async heads(rooms: readonly string[]): Promise<Map<string, number>> {
+    if (rooms.length === 0) return new Map();
+    const rows = await this.read<{ id: string; head_seq: number }>('SELECT id, head_seq FROM rooms WHERE id = ANY($1::text[])', [[...rooms]]);
+    return new Map(rows.map((r) => [r.id, r.head_seq]));
+  }
+
   async listPublicRooms(limit: number): Promise<RoomRecord[]> {
     const rows = await this.read<RoomRow>(
       `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'public' ORDER BY r.id LIMIT $1`,

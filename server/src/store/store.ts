@@ -112,6 +112,8 @@ export interface Store {
     members: { id: string; name: string }[];
   }): Promise<{ room: RoomRecord; created: boolean; events: RoomEvent[] }>;
   getRoom(id: string): Promise<RoomRecord | null>;
+  /** The head seq of each of `rooms` that exists, in one query (a node's catch-up reads all it serves). */
+  heads(rooms: readonly string[]): Promise<Map<string, number>>;
   /** Public rooms ordered by id, at most `limit`. */
   listPublicRooms(limit: number): Promise<RoomRecord[]>;
   /** Rooms `userId` is a member of, ordered by id, with the role. */
