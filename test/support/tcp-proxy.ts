@@ -1,29 +1,33 @@
 // A TCP proxy a test can cut and restore, to take a service away from the server the way a network
-// or a crash would (connections reset, new ones refused) and give it back.
+// or a crash would (connections reset, new ones refused) and give it back. Given several backends it
+// is a round-robin load balancer that skips backends refusing connections (a killed node).
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private targets: number[];
+  private turn = 0;
   port = 0;
 
   constructor(
-    private readonly targetPort: number,
+    target: number | readonly number[],
     private readonly targetHost = '127.0.0.1',
-  ) {}
+  ) {
+    this.targets = typeof target === 'number' ? [target] : [...target];
+  }
+
+  /** Replaces the backends (e.g. a restarted node on a new port); open connections stay where they are. */
+  setTargets(ports: readonly number[]): void {
+    this.targets = [...ports];
+  }
 
   /** Starts listening (on the previous port after a cut, so clients find it again). */
   async start(): Promise<void> {
     const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      client.pause(); // until a backend accepted: nothing read may be written to a refusing one
+      this.track(client);
+      this.pipeTo(client, this.turn++ % Math.max(1, this.targets.length), 0);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -39,5 +43,30 @@ export class TcpProxy {
     const server = this.server;
     this.server = undefined;
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  private pipeTo(client: Socket, index: number, tried: number): void {
+    if (client.destroyed) return;
+    if (tried >= this.targets.length) return void client.resetAndDestroy();
+    const upstream = connect(this.targets[index % this.targets.length]!, this.targetHost);
+    upstream.once('error', () => {
+      upstream.destroy();
+      this.pipeTo(client, index + 1, tried + 1);
+    });
+    upstream.once('connect', () => {
+      upstream.removeAllListeners('error');
+      if (client.destroyed) return void upstream.destroy();
+      this.track(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.resume();
+    });
+  }
+
+  private track(s: Socket): void {
+    this.sockets.add(s);
+    s.on('close', () => this.sockets.delete(s));
+    s.on('error', () => s.destroy());
   }
 }

@@ -48,9 +48,6 @@ export class RedisBroker implements Broker {
     this.commands.on('error', (err: unknown) => this.onError('commands', err));
     this.subscriber.on('error', (err: unknown) => this.onError('subscriber', err));
     this.subscriber.on('ready', () => this.onSubscriberReady());
-    this.commands.on('ready', () => {
-      if (this.lostSince !== undefined) this.log.info('redis reachable again');
-    });
   }
 
   /**
@@ -119,10 +116,8 @@ export class RedisBroker implements Broker {
   private onSubscriberReady(): void {
     // A first connection after a failed start missed frames too: nothing could be subscribed.
     const missed = this.subscriberWasReady || this.lostSince !== undefined;
-    if (this.subscriberWasReady) {
-      this.stats.reconnects++;
-      this.log.warn('redis subscriber reconnected', { downMs: this.lostSince === undefined ? 0 : Date.now() - this.lostSince });
-    }
+    if (this.subscriberWasReady) this.stats.reconnects++;
+    if (missed) this.log.warn('redis reachable again', { downMs: this.lostSince === undefined ? 0 : Date.now() - this.lostSince });
     this.subscriberWasReady = true;
     this.lostSince = undefined;
     // node-redis re-subscribes the channels it had confirmed; a subscribe that failed mid-outage it

@@ -1,0 +1,145 @@
+// Fault scenarios: numbered messages from every participant through the load balancer while a fault
+// is injected mid-stream, then a check of every participant's log against the database.
+import { PresenceState } from '@parley/sdk';
+import { check, type Figures } from './check.js';
+import type { FaultCluster } from './cluster.js';
+import { Participant } from './participant.js';
+
+export interface Scale {
+  /** Participants per scenario, spread over the nodes by the balancer. */
+  clients: number;
+  /** Rooms per scenario; every participant is in all of them. */
+  rooms: number;
+  /** Messages per second each participant sends. */
+  rate: number;
+  /** Traffic time per scenario, ms; the fault comes at a third of it. */
+  durationMs: number;
+  /** How long Redis or PostgreSQL stays down, ms. */
+  outageMs: number;
+}
+
+export const SHORT: Scale = { clients: 6, rooms: 2, rate: 4, durationMs: 6000, outageMs: 1500 };
+export const LONG: Scale = { clients: 24, rooms: 4, rate: 5, durationMs: 40_000, outageMs: 5000 };
+
+export const SCENARIOS = ['steady', 'flapping', 'slow-consumer', 'redis-restart', 'postgres-restart', 'node-kill'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export function roomsOf(name: ScenarioName, scale: Scale): string[] {
+  return Array.from({ length: scale.rooms }, (_, i) => `${name}-${i}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What a fault does; resolves with the window during which it disturbed the system. */
+type Fault = (ctx: { cluster: FaultCluster; participants: Participant[]; scale: Scale; figures: Figures['extra']; traffic: Traffic }) => Promise<void>;
+
+interface Traffic {
+  /** Appended to each message body while set (a big body for the slow consumer). */
+  padding: string;
+  /** Messages per tick per participant. */
+  burst: number;
+  /** Participants that do not send. */
+  silent: Set<Participant>;
+}
+
+const FAULTS: Record<ScenarioName, Fault | undefined> = {
+  steady: undefined,
+
+  async flapping({ participants, scale }) {
+    // Half of the participants lose their connection again and again; each reconnects (to any node) and resumes.
+    const flappers = participants.filter((_, i) => i % 2 === 1);
+    const end = Date.now() + scale.durationMs / 2;
+    while (Date.now() < end) {
+      flappers[Math.floor(Math.random() * flappers.length)]!.dropConnection();
+      await sleep(250);
+    }
+  },
+
+  async 'slow-consumer'({ participants, figures, traffic, scale }) {
+    // One participant stops reading its socket while the others send big messages: its node must
+    // close it with 4005 rather than drop frames, and it must resume with nothing missing.
+    const slow = participants[0]!;
+    traffic.silent.add(slow);
+    traffic.padding = ' ' + 'x'.repeat(3800);
+    traffic.burst = 4;
+    await sleep(1500);
+    slow.tcp!.pause();
+    // Its own history reads (size-capped pages of big messages) fill the socket far past what
+    // loopback buffers hold, so the close comes in seconds rather than after tens of MB of chat.
+    for (let i = 0; i < 80; i++) slow.readHistory();
+    await sleep(Math.min(4000, scale.durationMs / 2));
+    traffic.padding = '';
+    traffic.burst = 1;
+    slow.tcp?.resume();
+    const deadline = Date.now() + 10_000;
+    while (!slow.closeCodes.includes(4005) && Date.now() < deadline) await sleep(50);
+    figures.slowClosedWith = slow.closeCodes.join(',') || 'none';
+  },
+
+  async 'redis-restart'({ cluster, scale }) {
+    await cluster.restartRedis(scale.outageMs);
+  },
+
+  async 'postgres-restart'({ cluster, scale }) {
+    await cluster.restartPostgres(scale.outageMs);
+  },
+
+  async 'node-kill'({ cluster, participants, figures }) {
+    // A user connected only to the doomed node (no reconnect) must go offline for the others within
+    // the presence TTL; everyone else on that node reconnects through the balancer and resumes.
+    const doomed = 1;
+    const ghost = new Participant('ghost', cluster.nodeUrl(doomed), { reconnect: false });
+    const room = [...participants[0]!.delivered.keys()][0]!;
+    let offlineAt = 0;
+    participants[0]!.client.on('presence', ({ user, state }) => {
+      if (user === 'ghost' && state === PresenceState.Offline && !offlineAt) offlineAt = Date.now();
+    });
+    await ghost.join([room]);
+    const killedAt = Date.now();
+    await cluster.killNode(doomed);
+    const deadline = Date.now() + 30_000;
+    while (!offlineAt && Date.now() < deadline) await sleep(50);
+    figures.presenceOfflineMs = offlineAt ? offlineAt - killedAt : 'never';
+    await ghost.close();
+  },
+};
+
+export async function runScenario(cluster: FaultCluster, name: ScenarioName, scale: Scale): Promise<Figures> {
+  const rooms = roomsOf(name, scale);
+  const participants = Array.from({ length: scale.clients }, (_, i) => new Participant(`${name}-u${i}`, cluster.url));
+  await Promise.all(participants.map((p) => p.join(rooms)));
+  const traffic: Traffic = { padding: '', burst: 1, silent: new Set() };
+  const tick = setInterval(() => {
+    for (const p of participants) {
+      if (traffic.silent.has(p)) continue;
+      for (let i = 0; i < traffic.burst; i++) p.send(rooms[Math.floor(Math.random() * rooms.length)]!, traffic.padding);
+    }
+  }, 1000 / scale.rate);
+
+  const extra: Figures['extra'] = {};
+  let window: [number, number] | undefined;
+  try {
+    await sleep(scale.durationMs / 3);
+    const fault = FAULTS[name];
+    if (fault) {
+      const from = Date.now();
+      await fault({ cluster, participants, scale, figures: extra, traffic });
+      window = [from - 500, Date.now()];
+    }
+    await sleep(Math.max(0, scale.durationMs / 3) * 2 - (window ? window[1] - window[0] : 0));
+  } finally {
+    clearInterval(tick);
+  }
+  const settleStart = Date.now();
+  await Promise.race([Promise.all(participants.map((p) => p.settled())), sleep(90_000)]);
+  // Converged when every participant has reached the stored head of every room (or time is up: the checker says what is missing).
+  const heads = await cluster.heads(rooms);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && !participants.every((p) => rooms.every((r) => p.lastSeq(r) >= heads.get(r)!))) await sleep(50);
+  extra.settleMs = Date.now() - settleStart;
+  const logs = new Map(await Promise.all(rooms.map(async (r) => [r, await cluster.log(r)] as const)));
+  const figures = check(name, participants, logs, window);
+  Object.assign(figures.extra, extra);
+  await Promise.all(participants.map((p) => p.close()));
+  return figures;
+}
