@@ -13,7 +13,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['sdk/test/**/*.test.ts', 'server/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+    include: ['sdk/test/**/*.test.ts', 'server/test/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts', 'bench/test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,0 +1,46 @@
+// The load generator process (run pinned to its own core): holds one population of connections and
+// runs the orchestrator's commands, received over the IPC channel, one at a time.
+import { runPhase, quiesce, type Phase } from './phases.js';
+import { Population, type PopulationSpec } from './population.js';
+
+export type LoadCommand =
+  | { cmd: 'connect'; spec: PopulationSpec }
+  | { cmd: 'quiesce' }
+  | { cmd: 'phase'; phase: Phase }
+  | { cmd: 'close' };
+
+let pop: Population | undefined;
+
+async function handle(msg: LoadCommand): Promise<unknown> {
+  switch (msg.cmd) {
+    case 'connect':
+      pop?.closeAll();
+      pop = new Population(msg.spec);
+      return pop.connect();
+    case 'quiesce':
+      return quiesce(need());
+    case 'phase':
+      return runPhase(need(), msg.phase);
+    case 'close':
+      pop?.closeAll();
+      pop = undefined;
+      return null;
+  }
+}
+
+function need(): Population {
+  if (!pop) throw new Error('no population: connect first');
+  return pop;
+}
+
+// Commands are handled one after another; the reply carries the command's id.
+let chain: Promise<unknown> = Promise.resolve();
+process.on('message', (raw: { id: number } & LoadCommand) => {
+  chain = chain.then(() =>
+    handle(raw).then(
+      (result) => process.send!({ id: raw.id, result }),
+      (err: unknown) => process.send!({ id: raw.id, error: (err as Error).stack ?? String(err) }),
+    ),
+  );
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,51 @@
+// The shape of a results file, and the look-ups the tables, targets and chart share.
+import type { PeerKind } from '../load/dialect.js';
+import type { MachineInfo } from '../machine.js';
+import type { ScenarioKind } from '../scenarios.js';
+import type { RunResult } from '../suite.js';
+
+export interface BenchReport {
+  version: 1;
+  mode: string;
+  command: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Whether server and load generator ran on separate pinned cores. */
+  pinned: boolean;
+  parleyHasRedis: boolean;
+  machine: MachineInfo;
+  scenarios: { id: string; title: string; kind: ScenarioKind; peers: PeerKind[]; nodes: number }[];
+  results: RunResult[];
+}
+
+export const PEER_LABEL: Record<PeerKind, string> = {
+  parley: 'Parley',
+  'parley-naive': 'Parley, naive store',
+  socketio: 'Socket.IO 4',
+  'uws-relay': 'bare uWS relay',
+};
+
+export function resultOf(report: BenchReport, scenario: string, peer: PeerKind): RunResult | undefined {
+  const r = report.results.find((x) => x.scenario === scenario && x.peer === peer);
+  return r && !r.error && !r.skipped ? r : undefined;
+}
+
+/** a ÷ b, or undefined when either is missing or b is zero. */
+export function ratio(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined || b === 0 ? undefined : a / b;
+}
+
+export function fmtNum(n: number | undefined, digits = 0): string {
+  if (n === undefined || !Number.isFinite(n)) return '–';
+  if (Math.abs(n) >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
+  if (Math.abs(n) >= 1e4) return `${(n / 1e3).toFixed(1)} k`;
+  return n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function fmtRatio(n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? '–' : `${n >= 10 ? n.toFixed(0) : n.toFixed(2)}×`;
+}
+
+export function fmtMs(n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? '–' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}

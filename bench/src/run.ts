@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// `npm run bench` entry: runs the scenarios (quick by default, --full for the documented run), writes
+// bench/results/<timestamp>.json and regenerates docs/benchmarks.md and docs/benchmarks.svg from it.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasTaskset } from './launch.js';
+import { describeMachine } from './machine.js';
+import { writeReport, type BenchReport } from './report/write.js';
+import { Mode, scenarios } from './scenarios.js';
+import { parleyHasRedis, runSuite } from './suite.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface RunOptions {
+  mode: Mode;
+  /** Scenario ids to run (default: all). */
+  only?: string[];
+  /** Where the JSON goes (default bench/results). */
+  resultsDir?: string;
+  /** Where the markdown and chart go (default docs); null: do not write them. */
+  docsDir?: string | null;
+  command?: string;
+  log?: (line: string) => void;
+}
+
+export async function runBench(options: RunOptions): Promise<{ report: BenchReport; file: string }> {
+  const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
+  const chosen = scenarios(options.mode).filter((s) => !options.only || options.only.includes(s.id));
+  const machine = describeMachine();
+  const startedAt = new Date();
+  log(`parley bench (${options.mode}): ${chosen.length} scenarios; load average ${machine.loadavgBefore.map((n) => n.toFixed(2)).join(' ')}`);
+  if (!hasTaskset) log('!! taskset is not available: server and load generator are NOT pinned to separate cores');
+  const results = await runSuite({
+    mode: options.mode,
+    scenarios: chosen,
+    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    log,
+  });
+  machine.loadavgAfter = os.loadavg();
+  const report: BenchReport = {
+    version: 1,
+    mode: options.mode,
+    command: options.command ?? `npm run bench${options.mode === Mode.Full ? ' -- --full' : ''}`,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    pinned: hasTaskset,
+    parleyHasRedis,
+    machine,
+    scenarios: chosen.map((s) => ({ id: s.id, title: s.title, kind: s.kind, peers: s.peers, nodes: s.nodes })),
+    results,
+  };
+  const resultsDir = options.resultsDir ?? join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  log(`results: ${file}`);
+  if (options.docsDir !== null) {
+    const written = writeReport(report, options.docsDir ?? join(ROOT, 'docs'), file);
+    log(`report: ${written.join(', ')}`);
+  }
+  return { report, file };
+}
+
+function parseArgs(argv: string[]): RunOptions {
+  const mode = argv.includes('--full') ? Mode.Full : argv.includes('--tiny') ? Mode.Tiny : Mode.Quick;
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const options: RunOptions = { mode, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` };
+  if (onlyArg) options.only = onlyArg.slice('--only='.length).split(',');
+  if (argv.includes('--no-docs')) options.docsDir = null;
+  const value = (name: string) => argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+  const resultsDir = value('--results-dir');
+  const docsDir = value('--docs-dir');
+  if (resultsDir) options.resultsDir = resultsDir;
+  if (docsDir) options.docsDir = docsDir;
+  return options;
+}
+
+/** `--report=<results.json>`: regenerates the docs from an earlier run without running anything. */
+function rerender(file: string): void {
+  const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+  process.stdout.write(`report: ${writeReport(report, join(ROOT, 'docs'), file).join(', ')}\n`);
+}
+
+const reportArg = process.argv.find((a) => a.startsWith('--report='));
+if (reportArg) {
+  rerender(reportArg.slice('--report='.length));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  runBench(parseArgs(process.argv.slice(2))).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

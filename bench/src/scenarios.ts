@@ -1,0 +1,136 @@
+// The benchmark scenarios and their sizes in each mode: tiny (the test suite's smoke run), quick
+// (`npm run bench`, a few minutes) and full (`npm run bench -- --full`, the documented numbers).
+import { PeerKind } from './load/dialect.js';
+import type { PopulationSpec } from './load/population.js';
+
+export const Mode = { Tiny: 'tiny', Quick: 'quick', Full: 'full' } as const;
+export type Mode = (typeof Mode)[keyof typeof Mode];
+
+export const ScenarioKind = {
+  /** Chat traffic: a saturation phase, then latency at half of Parley's saturation. */
+  Traffic: 'traffic',
+  /** Stored messages: the same phases, completed by the store's acknowledgement. */
+  Persist: 'persist',
+  /** Connect + authenticate as fast as possible. */
+  Storm: 'storm',
+  /** Authenticated idle connections: memory per connection. */
+  Idle: 'idle',
+} as const;
+export type ScenarioKind = (typeof ScenarioKind)[keyof typeof ScenarioKind];
+
+export type Shape = Omit<PopulationSpec, 'peer' | 'ports' | 'secret'>;
+
+export interface Scenario {
+  id: string;
+  title: string;
+  kind: ScenarioKind;
+  /** Peers in run order; the first is the one whose saturation sets the latency phase's load. */
+  peers: PeerKind[];
+  /** Server nodes per peer (2: over Redis). */
+  nodes: number;
+  shape: Shape;
+  /** Closed-loop messages in flight per sender during the saturation phase. */
+  window: number;
+  /** Length of each measured phase. */
+  phaseMs: number;
+}
+
+const chatPeers = [PeerKind.Parley, PeerKind.Relay, PeerKind.SocketIo];
+
+interface Sizes {
+  fanout: number[];
+  rooms: number;
+  busy: number;
+  storm: number;
+  idle: number;
+  persistRooms: number;
+  twoNode: number;
+  phaseMs: number;
+}
+
+const SIZES: Record<Mode, Sizes> = {
+  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, twoNode: 12, phaseMs: 300 },
+  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, twoNode: 1000, phaseMs: 2000 },
+  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, twoNode: 2000, phaseMs: 8000 },
+};
+
+const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
+
+export function scenarios(mode: Mode): Scenario[] {
+  const z = SIZES[mode];
+  const tiny = mode === Mode.Tiny;
+  const busySampled = tiny ? 2 : 16;
+  const out: Scenario[] = z.fanout.map((n) => ({
+    id: `fanout-${n >= 1000 ? `${n / 1000}k` : n}`,
+    title: `Fan-out: one room, ${n.toLocaleString('en')} members, 4 senders`,
+    kind: ScenarioKind.Traffic,
+    peers: chatPeers,
+    nodes: 1,
+    shape: { ...base, rooms: 1, members: n, senders: 4, sampled: tiny ? 2 : 16 },
+    window: 8,
+    phaseMs: z.phaseMs,
+  }));
+  out.push(
+    {
+      id: 'rooms',
+      title: `Many rooms: ${z.rooms} rooms of 10 members, 2 senders each`,
+      kind: ScenarioKind.Traffic,
+      peers: chatPeers,
+      nodes: 1,
+      shape: { ...base, rooms: z.rooms, members: 10, senders: 2, sampled: 1, sampledRooms: Math.min(z.rooms, 20) },
+      window: 2,
+      phaseMs: z.phaseMs,
+    },
+    {
+      id: 'busy',
+      title: `Busy room: one room, ${z.busy} members, all but ${busySampled} of them sending`,
+      kind: ScenarioKind.Traffic,
+      peers: chatPeers,
+      nodes: 1,
+      shape: { ...base, rooms: 1, members: z.busy, senders: z.busy - busySampled, sampled: busySampled },
+      window: 2,
+      phaseMs: z.phaseMs,
+    },
+    {
+      id: 'storm',
+      title: `Connection storm: ${z.storm.toLocaleString('en')} connections authenticate, 100 at a time`,
+      kind: ScenarioKind.Storm,
+      peers: chatPeers,
+      nodes: 1,
+      shape: { ...base, rooms: 0, members: z.storm, senders: 0, sampled: 0 },
+      window: 0,
+      phaseMs: 0,
+    },
+    {
+      id: 'idle',
+      title: `Idle memory: ${z.idle.toLocaleString('en')} authenticated idle connections`,
+      kind: ScenarioKind.Idle,
+      peers: chatPeers,
+      nodes: 1,
+      shape: { ...base, rooms: 0, members: z.idle, senders: 0, sampled: 0, concurrency: 200 },
+      window: 0,
+      phaseMs: 0,
+    },
+    {
+      id: 'persist',
+      title: `Persistence: ${z.persistRooms} rooms, one sender each, acknowledged once stored in PostgreSQL`,
+      kind: ScenarioKind.Persist,
+      peers: [PeerKind.Parley, PeerKind.ParleyNaive],
+      nodes: 1,
+      shape: { ...base, rooms: z.persistRooms, members: 1, senders: 1, sampled: 0 },
+      window: 4,
+      phaseMs: z.phaseMs,
+    },
+    {
+      id: 'two-nodes',
+      title: `Two nodes over Redis: one room, ${z.twoNode.toLocaleString('en')} members split over both, 4 senders`,
+      kind: ScenarioKind.Traffic,
+      peers: [PeerKind.Parley, PeerKind.SocketIo],
+      nodes: 2,
+      shape: { ...base, rooms: 1, members: z.twoNode, senders: 4, sampled: tiny ? 2 : 16 },
+      window: 8,
+      phaseMs: z.phaseMs,
+    },
+  );
+  return out;
+}
