@@ -68,6 +68,8 @@ export class ChatPanel extends LitElement {
   /** Whether the message list shows its newest message. */
   atBottom = true;
   private _loadingOlder = false;
+  private _lastTop = 0;
+  private _renderedFirst: number | undefined;
   private _shownRoom: string | undefined;
 
   constructor() {
@@ -97,18 +99,22 @@ export class ChatPanel extends LitElement {
   protected override update(changed: PropertyValues<this>): void {
     // Measure the list before Lit touches it, so the view can stick to the bottom or keep its place.
     const list = this._part('messages');
-    const before = list && { height: list.scrollHeight, top: list.scrollTop, first: this.session.current?.timeline.firstSeq };
+    const before = list && { height: list.scrollHeight, top: list.scrollTop };
     super.update(changed);
     const after = this._part('messages');
-    if (!after) return;
     const current = this.session.current;
+    // The timeline is mutated in place, so compare with what the previous render showed.
+    const first = current?.timeline.firstSeq;
+    const grewAbove = first !== this._renderedFirst;
+    this._renderedFirst = first;
+    if (!after) return;
     if (current?.id !== this._shownRoom || !before || list !== after) {
       this._shownRoom = current?.id;
       this.atBottom = true;
       after.scrollTop = after.scrollHeight;
     } else if (this.atBottom) {
       after.scrollTop = after.scrollHeight;
-    } else if (current && current.timeline.firstSeq !== before.first) {
+    } else if (grewAbove) {
       // Older history went in above: keep the messages the reader was looking at in place.
       after.scrollTop = before.top + (after.scrollHeight - before.height);
     }
@@ -135,7 +141,7 @@ export class ChatPanel extends LitElement {
               part="members-toggle"
               class="icon-btn"
               type="button"
-              aria-label=${`${t.members} (${online})`}
+              aria-label=${`${t.members}: ${online} ${t.presence.online}`}
               aria-expanded=${this._showMembers ? 'true' : 'false'}
               aria-controls="members"
               @click=${() => (this._showMembers = !this._showMembers)}
@@ -338,8 +344,11 @@ export class ChatPanel extends LitElement {
       if (atBottom) this._newBelow = 0;
       this.requestUpdate();
     }
+    // Only a reader moving up asks for history: layout settling or new content may also fire scroll.
+    const up = el.scrollTop < this._lastTop;
+    this._lastTop = el.scrollTop;
     const view = this.session.current;
-    if (el.scrollTop < TOP_TRIGGER && view && view.timeline.more && !this._loadingOlder) {
+    if (up && el.scrollTop < TOP_TRIGGER && view && view.timeline.more && !this._loadingOlder) {
       this._loadingOlder = true;
       this.requestUpdate();
       void this.session

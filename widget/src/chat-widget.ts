@@ -202,6 +202,11 @@ export class ChatWidget extends LitElement {
     void this.updateComplete.then(() => this._part<HTMLButtonElement>('launcher')?.focus());
   }
 
+  /** Resolves once the widget has connected and loaded its rooms (or failed to: see chat-error). */
+  get ready(): Promise<void> {
+    return this._ready;
+  }
+
   /** Sends `text` to the current room; resolves once the server stored it, rejects if it failed for good. */
   async send(text: string): Promise<void> {
     await this._ready;
@@ -283,6 +288,7 @@ export class ChatWidget extends LitElement {
     }
     return html`<parley-chat-panel
       part="panel"
+      id="panel"
       class="panel"
       exportparts=${PANEL_PARTS}
       .session=${this._session}
@@ -448,7 +454,7 @@ declare global {
   interface HTMLElementTagNameMap {
     'chat-widget': ChatWidget;
   }
-  interface HTMLElementEventMap {
+  interface GlobalEventHandlersEventMap {
     'chat-message': CustomEvent<ChatMessageDetail>;
     'chat-unread-change': CustomEvent<ChatUnreadDetail>;
     'chat-open': CustomEvent<undefined>;
