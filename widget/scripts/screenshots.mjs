@@ -1,13 +1,12 @@
 // Takes screenshots of the widget (desktop and phone, light and dark) against a real Parley node, in
-// the Debian Chromium: `node widget/scripts/screenshots.mjs [outDir]` after `npm run build`.
+// the Debian Chromium, with the widget loaded by the node's own embed script: `node widget/scripts/screenshots.mjs [outDir]` after `npm run build`.
 import { createServer } from 'node:http';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { connectAs, startParley, tokenFor } from '../test/support/parley-server.mjs';
 
 const out = process.argv[2] ?? 'widget/screenshots';
-const dist = new URL('../dist/', import.meta.url).pathname;
 mkdirSync(out, { recursive: true });
 
 const parley = await startParley();
@@ -23,16 +22,10 @@ await lobbyBo.send('<img src=x onerror=alert(1)> shows as text, by the way');
 const page = `<!doctype html><html><head><meta charset="utf-8"><title>Parley demo</title>
 <style>body{margin:0;font:16px Georgia,serif;background:#f4efe6;color:#333;padding:40px}h1{font-weight:400}</style></head>
 <body><h1>Acme Store</h1><p>Some host page content behind the widget.</p>
-<chat-widget server="${parley.http}" room="lobby" token="${tokenFor('me', 'Carla')}" open></chat-widget>
-<script type="module" src="/chat-widget.js"></script></body></html>`;
+<script src="${parley.http}/widget.js" data-room="lobby" data-token="${tokenFor('me', 'Carla')}" async></script></body></html>`;
 const files = createServer((req, res) => {
-  if (req.url === '/' || req.url?.startsWith('/?')) return res.writeHead(200, { 'content-type': 'text/html' }).end(page);
-  try {
-    const body = readFileSync(join(dist, new URL(req.url, 'http://x').pathname));
-    res.writeHead(200, { 'content-type': extname(req.url) === '.js' ? 'text/javascript' : 'application/octet-stream' }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
+  if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  else res.writeHead(404).end();
 }).listen(0, '127.0.0.1');
 await new Promise((r) => files.once('listening', r));
 const origin = `http://127.0.0.1:${files.address().port}`;
@@ -48,6 +41,8 @@ try {
       const p = await ctx.newPage();
       p.on('console', (m) => m.type() === 'error' && console.error('page:', m.text()));
       await p.goto(origin);
+      // Through the embed script served by the node itself, as a site would use it.
+      await p.locator('chat-widget [part~="launcher"]').click();
       await p.locator('chat-widget [part~="message"]').nth(3).waitFor();
       if (name === 'desktop') {
         await lobbyBo.typing(true);

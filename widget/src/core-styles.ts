@@ -28,8 +28,10 @@ export const coreStyles = css`
     --_danger: var(--parley-danger, #b42318);
     --_radius: var(--parley-radius, 14px);
     --_shadow: var(--parley-shadow, 0 12px 40px rgb(15 20 30 / 0.18), 0 2px 8px rgb(15 20 30 / 0.08));
+    --_on-danger: #ffffff;
     --_gap: 12px;
     --_pad: 14px;
+    --_bubble-pad: 7px 12px;
     font-family: var(--parley-font, system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif);
     font-size: var(--parley-font-size, 14px);
     line-height: 1.45;
@@ -53,12 +55,14 @@ export const coreStyles = css`
     --_surface: var(--parley-surface, #252831);
     --_border: var(--parley-border, #30343e);
     --_danger: var(--parley-danger, #ff8a80);
+    --_on-danger: #2a0a08;
     --_shadow: var(--parley-shadow, 0 12px 40px rgb(0 0 0 / 0.5));
     color-scheme: dark;
   }
   .root.compact {
     --_gap: 6px;
     --_pad: 10px;
+    --_bubble-pad: 4px 10px;
     font-size: var(--parley-font-size, 13px);
   }
   *,
@@ -125,15 +129,12 @@ export const coreStyles = css`
     padding: 0 6px;
     border-radius: 11px;
     background: var(--_danger);
-    color: #fff;
+    color: var(--_on-danger);
     font-size: 12px;
     font-weight: 700;
     line-height: 22px;
     text-align: center;
     border: 2px solid var(--_bg);
-  }
-  .dark .badge {
-    color: #2a0a08;
   }
 
   /* ---- panel ---- */

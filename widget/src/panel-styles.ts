@@ -145,14 +145,11 @@ export const panelStyles = css`
     padding: 0 5px;
     border-radius: 9px;
     background: var(--_danger);
-    color: #fff;
+    color: var(--_on-danger);
     font-size: 11px;
     font-weight: 700;
     line-height: 18px;
     text-align: center;
-  }
-  .dark .room-unread {
-    color: #2a0a08;
   }
 
   .main {
@@ -236,14 +233,11 @@ export const panelStyles = css`
     color: var(--_fg);
   }
   .body {
-    padding: 7px 12px;
+    padding: var(--_bubble-pad);
     border-radius: 16px;
     background: var(--_surface);
     white-space: pre-wrap;
     overflow-wrap: anywhere;
-  }
-  .compact .body {
-    padding: 4px 10px;
   }
   .own .body {
     background: var(--parley-own-bg, var(--_accent));

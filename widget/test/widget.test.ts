@@ -2,7 +2,7 @@
 // accessibility and hostile input. Runs once on the sources and once on the minified bundle.
 import { expect } from '@open-wc/testing';
 import type { ChatClient, Room } from '@parley/sdk';
-import { emulateMedia, sendKeys } from '@web/test-runner-commands';
+import { emulateMedia, sendKeys, setViewport } from '@web/test-runner-commands';
 import type { ChatWidget } from '../src/index.js';
 import '../src/index.js';
 import { bodies, bot, deepActive, mount, parley, part, parts, tokenFor, unique, until } from './support/env.js';
@@ -27,6 +27,7 @@ afterEach(async () => {
   localStorage.clear();
   document.title = 'widget test';
   await emulateMedia({ colorScheme: 'light' });
+  await setViewport({ width: 1000, height: 760 });
 });
 
 /** A fresh public room where "Ana" (an SDK client) is; a widget signed in as a new user shows it. */
@@ -298,6 +299,32 @@ describe('<chat-widget> with a real server', () => {
     expect(getComputedStyle(panel).backgroundColor).to.equal('rgb(255, 255, 255)');
     await emulateMedia({ colorScheme: 'dark' });
     await until(() => getComputedStyle(panel).backgroundColor === 'rgb(22, 24, 29)', 'auto to follow prefers-color-scheme: dark');
+  });
+
+  it('tightens spacing in compact density', async () => {
+    const { el, anaRoom } = await scene();
+    await anaRoom.send('spacing');
+    await openPanel(el);
+    const body = await until(() => part(el, 'message-body'), 'the message');
+    const comfortable = parseFloat(getComputedStyle(body).paddingTop);
+    el.density = 'compact';
+    await el.updateComplete;
+    expect(parseFloat(getComputedStyle(body).paddingTop)).to.be.lessThan(comfortable);
+    expect(getComputedStyle(body).fontSize).to.equal('13px');
+  });
+
+  it('floats beside the page on desktop and fills the screen on a phone', async () => {
+    await setViewport({ width: 1000, height: 760 });
+    const { el } = await scene();
+    await openPanel(el);
+    const panel = part(el, 'panel')!;
+    let rect = panel.getBoundingClientRect();
+    expect(rect.width).to.equal(370);
+    expect(rect.right).to.equal(1000 - 20);
+    await setViewport({ width: 390, height: 700 });
+    await until(() => panel.getBoundingClientRect().width === 390, 'the panel to fill the phone screen');
+    rect = panel.getBoundingClientRect();
+    expect([rect.top, rect.left, rect.height]).to.deep.equal([0, 0, 700]);
   });
 
   it('keeps its look under hostile host-page CSS', async () => {
