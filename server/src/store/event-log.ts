@@ -56,8 +56,8 @@ export function toEvent(row: EventRow): RoomEvent {
 }
 
 /** Gives a draft its place in the log. */
-export function seal(draft: EventDraft, seq: number, ts: number): RoomEvent {
-  const event: RoomEvent = { room: draft.room, seq, id: eventId(ts), kind: draft.kind, ts, by: draft.by, name: draft.name };
+export function seal(draft: EventDraft, seq: number, ts: number, id: string = eventId(ts)): RoomEvent {
+  const event: RoomEvent = { room: draft.room, seq, id, kind: draft.kind, ts, by: draft.by, name: draft.name };
   if (draft.cid !== undefined) event.cid = draft.cid;
   if (draft.body !== undefined) event.body = draft.body;
   if (draft.data !== undefined) event.data = draft.data;

@@ -2,6 +2,7 @@
 // committed; every other write is its own transaction that takes the room row lock like a batch does.
 import type { RoomEvent } from '@parley/sdk/protocol';
 import { writeAppendBatch } from './append-batch.js';
+import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
@@ -38,7 +39,7 @@ export interface StoreStats {
   largestBatch: number;
   /** Write transactions begun (batches, retries, room and membership changes, migrations). */
   transactions: number;
-  /** Batches written again after losing a cid race to another node. */
+  /** Batches written again after a cid conflict: a retried send, or a race with another node. */
   retries: number;
   /** Appends waiting for the next batch. */
   queued: number;
@@ -293,6 +294,15 @@ export class SqlStore implements Store {
   // ---- group commit ---------------------------------------------------------------------------
 
   private async writeBatch(batch: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
+    // One round trip when no cid is stored yet (nearly always); on a cid conflict nothing was
+    // written, and the careful path below finds the stored events.
+    try {
+      this.transactions += 1;
+      return await writeAppendBatchFast(this.sql, batch);
+    } catch (err) {
+      if (!isCidRace(err)) throw toStoreError(err);
+      this.retries += 1;
+    }
     try {
       return await this.transact((tx) => writeAppendBatch(tx, batch), false);
     } catch (err) {
