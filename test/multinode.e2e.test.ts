@@ -123,6 +123,20 @@ describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
     expect(ginaB.frames.slice(mark).some((f) => f.t === Op.Event)).toBe(false);
   });
 
+  test('a new display name set on one node is used by the same user\'s session on the other', async () => {
+    const onA = await signIn(a, 'jack');
+    const onB = await signIn(b, 'jack');
+    await onB.ok({ t: Op.Join, room: 'lobby' });
+    await onA.ok({ t: Op.SetProfile, name: 'Jack Renamed' });
+    let name: unknown;
+    for (let i = 0; i < 50 && name !== 'Jack Renamed'; i++) {
+      const ack = await onB.ok({ t: Op.Send, room: 'lobby', cid: `probe-${i}`, body: 'who am I?' });
+      name = ((await onB.next((f) => f.t === Op.Event && (f.e as { seq: number }).seq === ack.seq)).e as { name: string }).name;
+      if (name !== 'Jack Renamed') await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(name).toBe('Jack Renamed');
+  });
+
   test('leaving also reaches a session on another node that caches the membership without following the room', async () => {
     const owner = await signIn(a, 'hank');
     const room = (await owner.ok({ t: Op.RoomCreate, kind: 'private', name: 'ops2', members: ['ivy'] })).room.id as string;

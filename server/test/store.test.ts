@@ -189,6 +189,14 @@ function storeContract(backend: () => Backend): void {
     expect(await store().getRoom(id)).toMatchObject({ name: 'Renamed', head: 2 });
   });
 
+  it('reads the head seqs of several rooms in one call, leaving out unknown ones', async () => {
+    const [x, y] = [await makeRoom(store()), await makeRoom(store())];
+    await Promise.all([0, 1, 2].map((i) => store().append(msg(x, i))));
+    const heads = await store().heads([x, y, uid('missing')]);
+    expect([...heads].sort()).toEqual([[x, 4], [y, 1]].sort());
+    expect(await store().heads([])).toEqual(new Map());
+  });
+
   it('rejects changes to a room that does not exist', async () => {
     const ghost = uid('ghost');
     const bob = { id: uid('bob'), name: 'Bob' };

@@ -70,7 +70,7 @@ export class RedisPresence implements PresenceDirectory {
         multi.sAdd(this.keys.users(this.nodeId), user);
       }
       multi.hGetAll(key);
-      const replies = await multi.exec();
+      const replies = await this.timed(multi.exec());
       const all = replies[2] as unknown as Record<string, string>;
       return new Map(rooms.map((room) => [room, this.best(all, room)]));
     } catch (err) {
@@ -85,7 +85,7 @@ export class RedisPresence implements PresenceDirectory {
     try {
       const multi = this.client.multi();
       for (const u of users) multi.hGetAll(this.keys.user(u));
-      const replies = (await multi.exec()) as unknown as Record<string, string>[];
+      const replies = (await this.timed(multi.exec())) as unknown as Record<string, string>[];
       return new Map(users.map((u, i) => [u, this.best(replies[i] ?? {}, undefined)]));
     } catch {
       return new Map(users.map((u) => [u, fallback(u)]));
@@ -106,6 +106,15 @@ export class RedisPresence implements PresenceDirectory {
     } catch (err) {
       this.options.log.debug('presence: could not remove this node\'s entries', { err });
     }
+  }
+
+  /** Rejects when Redis does not answer within a heart-beat: a hung connection must not hold up announcements or members lists. */
+  private timed<T>(p: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('redis did not answer in time')), Math.max(100, this.options.ttlMs / 3));
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
 
   /** The best state over live nodes' entries; with `room`, only entries following that room. */

@@ -152,13 +152,26 @@ export class Hub {
     }
   }
 
+  /** The user has a new display name: their sessions here send under it, and (clustered) so do those on other nodes. */
+  renameUser(user: string, name: string): void {
+    this.renameSessions(user, name);
+    if (this.clustered) this.broker.publish(userTopic(user), encodeFrame({ t: Op.Profile, room: '', user, name }));
+  }
+
+  private renameSessions(user: string, name: string): void {
+    for (const s of this.sessionsOf(user)) s.userName = name;
+  }
+
   /** Frames from the broker: to this node's subscribers, noting room events for catch-up and leaves. */
   private onBrokerFrame(channel: string, frame: Uint8Array): void {
     if (!this.clustered) return this.publisher.publish(channel, frame);
-    const event = eventOf(frame);
-    if (channel.startsWith(USER_PREFIX) && event?.kind === EventKind.Leave) {
-      // A leave on the user's channel reaches every node with their sessions, subscribed to the room or not.
-      return this.dropMembership(event.room, event.by, event, frame);
+    const decoded = peek(frame);
+    const event = decoded?.t === Op.Event ? decoded.e : undefined;
+    if (channel.startsWith(USER_PREFIX)) {
+      // Notices for the user's sessions on every node (not for the client): a leave reaches sessions
+      // that cache the membership without following the room; a rename, sessions that send under the name.
+      if (event?.kind === EventKind.Leave) return this.dropMembership(event.room, event.by, event, frame);
+      if (decoded?.t === Op.Profile && decoded.user !== undefined) return this.renameSessions(decoded.user, decoded.name ?? decoded.user);
     }
     this.publisher.publish(channel, frame);
     if (event && channel.startsWith(ROOM_PREFIX)) {
@@ -290,11 +303,20 @@ export class Hub {
 const ROOM_PREFIX = roomTopic('');
 const USER_PREFIX = userTopic('');
 
-/** The room event an encoded frame carries, if it is an `event` frame (frames from the broker are our own: not re-validated). */
-function eventOf(frame: Uint8Array): RoomEvent | undefined {
+/** The parts of a frame from the broker the hub looks at (frames from the broker are our own: not re-validated). */
+interface Peeked {
+  t?: unknown;
+  /** Of an `event` frame. */
+  e?: RoomEvent;
+  /** Of a `profile` frame. */
+  user?: string;
+  name?: string;
+}
+
+function peek(frame: Uint8Array): Peeked | undefined {
   try {
-    const f = decodeRaw(frame) as { t?: unknown; e?: RoomEvent };
-    return f.t === Op.Event ? f.e : undefined;
+    const f = decodeRaw(frame) as Peeked;
+    return typeof f === 'object' && f !== null ? f : undefined;
   } catch {
     return undefined;
   }

@@ -71,7 +71,7 @@ export async function setProfile(s: Session, f: SetProfileFrame): Promise<Result
   if (!name) throw badRequest('invalid display name');
   const { hub } = s;
   const user = await hub.store.setUserName(s.userId, name);
-  for (const other of hub.sessionsOf(s.userId)) other.userName = name;
+  hub.renameUser(s.userId, name);
   for (const room of await hub.store.listUserRooms(s.userId)) {
     hub.publishRoom(room.id, { t: Op.Profile, room: room.id, user: s.userId, name });
   }
