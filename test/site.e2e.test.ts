@@ -52,7 +52,7 @@ describe('site files', () => {
     writeFileSync(join(dir, '.hidden.js'), SECRET);
     writeFileSync(join(dir, 'sub', 'nested.js'), SECRET);
     writeFileSync(join(root, 'package.json'), SECRET);
-    node = await startNode('pglite', { widgetDir: dir });
+    node = await startNode('pglite', { widgetDir: dir, origins: ['https://site.example'] });
     bare = await startNode('pglite', { widgetDir: join(root, 'missing') });
   });
   afterAll(async () => {
@@ -70,6 +70,17 @@ describe('site files', () => {
     expect(res.headers.etag).toMatch(/^"[\w-]{22}"$/);
     expect(res.headers['content-encoding']).toBeUndefined();
     expect(res.body.toString()).toBe(STABLE_JS);
+  });
+
+  test('lets pages on any origin load the widget files, which module chunks need', async () => {
+    // The node allows only https://site.example for its API; the widget's files are public anyway.
+    for (const path of ['/widget.js', '/chat-widget.js', '/chat-panel-CgmJUaY1.js']) {
+      const res = await raw(node.http, path, { headers: { origin: 'https://elsewhere.example' } });
+      expect(res.headers['access-control-allow-origin'], path).toBe('*');
+      expect(res.headers['cross-origin-resource-policy'], path).toBe('cross-origin');
+    }
+    const guest = await raw(node.http, '/v1/guest', { method: 'POST', headers: { origin: 'https://elsewhere.example' } });
+    expect(guest.headers['access-control-allow-origin']).toBeUndefined();
   });
 
   test('marks content-hashed chunks immutable and names without a hash not', async () => {

@@ -13,6 +13,13 @@ export const DEMO_CSP =
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /**
+ * The widget's files load on any site: its module chunks are fetched with CORS (a dynamic import()
+ * from another origin), so they are public to every origin. PARLEY_ORIGINS still guards what counts:
+ * guest sign-in, the API and the WebSocket.
+ */
+const EMBEDDABLE = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
+
+/**
  * The widget build next to the server package: `<repo>/widget/dist` from `server/dist/http/` (or from
  * `server/src/http/` under tests), and `node_modules/@parley/widget/dist` when both are installed packages.
  */
@@ -42,6 +49,6 @@ export class Site {
     }
     const name = req.path.slice(1);
     if (name === 'index.html') return undefined; // the demo page lives at `/` only, with its policy
-    return (await this.widget.reply(name, req)) ?? this.demo.reply(name, req);
+    return (await this.widget.reply(name, req, EMBEDDABLE)) ?? this.demo.reply(name, req);
   }
 }
