@@ -1,0 +1,379 @@
+// The embeddable <chat-widget> end to end: real Chromium pages load /widget.js from a real node (the
+// demo page at `/`, and third-party pages on another origin, with and without a strict CSP), sign in
+// as guests and chat. Selectors are the contract's `part` names (Playwright CSS pierces shadow roots).
+import { DEFAULT_WIDGET_DIR } from '@parley/server';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { chromiumAvailable, launchChromium } from './support/browser.js';
+import { startNode, type TestNode } from './support/server.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+
+/** Screenshots land here (git-ignored); CI can keep the directory as a build artifact. */
+const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
+const STEP_TIMEOUT = 15_000;
+
+/** Records CSP violations, console errors and uncaught exceptions of a page, from before its first script. */
+async function watch(page: Page, { consoleErrors = true } = {}): Promise<() => Promise<string[]>> {
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  if (consoleErrors) page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+  await page.addInitScript(() => {
+    const seen: string[] = ((window as unknown as { __csp: string[] }).__csp = []);
+    document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+  });
+  return async () => [...problems, ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).map((v) => `CSP: ${v}`)];
+}
+
+const part = (page: Page, name: string): Locator => page.locator(`chat-widget [part~="${name}"]`);
+
+/** Opens the panel and signs in as a guest; resolves once the widget is connected. */
+async function signIn(page: Page, name: string): Promise<void> {
+  await part(page, 'launcher').click();
+  await part(page, 'guest-name').fill(name);
+  await part(page, 'guest-submit').click();
+  await connected(page);
+}
+
+const connected = (page: Page) => part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP_TIMEOUT });
+
+async function send(page: Page, text: string): Promise<void> {
+  await part(page, 'input').fill(text);
+  await part(page, 'send').click();
+}
+
+/** The message whose body is exactly `text` (text= matching would also find substrings). */
+function message(page: Page, text: string): Locator {
+  return part(page, 'message').filter({ has: page.locator('[part~="message-body"]', { hasText: new RegExp(`^${escapeRegExp(text)}$`) }) });
+}
+
+async function bodies(page: Page): Promise<string[]> {
+  return part(page, 'message-body').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
+  let node: TestNode;
+  let browser: Browser;
+  let demo: string;
+  const contexts: BrowserContext[] = [];
+
+  async function newPage(options: BrowserContextOptions = {}, url = demo): Promise<{ page: Page; context: BrowserContext; problems: () => Promise<string[]> }> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+    contexts.push(context);
+    const page = await context.newPage();
+    const problems = await watch(page);
+    await page.goto(url);
+    return { page, context, problems };
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(join(DEFAULT_WIDGET_DIR, 'widget.js'))) {
+      throw new Error(`the widget is not built (no ${join(DEFAULT_WIDGET_DIR, 'widget.js')}): run \`npm run build\` first`);
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [node, browser] = await Promise.all([startNode('pglite'), launchChromium()]);
+    demo = `${node.http}/`;
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await node?.destroy();
+  });
+
+  // Ana and Bo share the demo page across the tests below, as two people chatting would: the tests of
+  // this block are one story and run in order (run the whole block, not a single test).
+  let ana: Awaited<ReturnType<typeof newPage>>;
+  let bo: Awaited<ReturnType<typeof newPage>>;
+
+  test('two guests on the demo page chat in real time and see each other typing', async () => {
+    [ana, bo] = await Promise.all([newPage(), newPage({ colorScheme: 'dark' })]);
+    await Promise.all([signIn(ana.page, 'Ana'), signIn(bo.page, 'Bo')]);
+
+    await send(ana.page, 'Hi Bo, welcome to the lobby!');
+    await message(bo.page, 'Hi Bo, welcome to the lobby!').waitFor({ timeout: STEP_TIMEOUT });
+    const own = message(ana.page, 'Hi Bo, welcome to the lobby!').and(ana.page.locator('[data-status="sent"]'));
+    await own.waitFor({ timeout: STEP_TIMEOUT });
+    expect(await own.getAttribute('data-own')).not.toBeNull();
+    expect(Number(await own.getAttribute('data-seq'))).toBeGreaterThan(0);
+    const received = message(bo.page, 'Hi Bo, welcome to the lobby!');
+    expect(await received.getAttribute('data-own')).toBeNull();
+    expect(await received.getAttribute('data-author')).toBe(await own.getAttribute('data-author'));
+
+    // Bo types without sending: Ana sees who is typing, and it goes away once Bo sends.
+    await part(bo.page, 'input').pressSequentially('Hello Ana', { delay: 20 });
+    await part(ana.page, 'typing').filter({ hasText: 'Bo' }).waitFor({ timeout: STEP_TIMEOUT });
+    await part(bo.page, 'send').click();
+    await message(ana.page, 'Hello Ana').waitFor({ timeout: STEP_TIMEOUT });
+    await part(ana.page, 'typing').waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+
+    // Both appear online in each other's member list.
+    const boId = await message(ana.page, 'Hello Ana').getAttribute('data-author');
+    await part(ana.page, 'member').and(ana.page.locator(`[data-user="${boId}"][data-presence="online"]`)).waitFor({ state: 'attached', timeout: STEP_TIMEOUT });
+
+    expect(await ana.problems()).toEqual([]);
+    expect(await bo.problems()).toEqual([]);
+  }, 60_000);
+
+  test('screenshots: desktop and phone, light and dark', async () => {
+    // A friendlier conversation for the pictures (docs/screenshots/ holds a copy of two of them).
+    await send(ana.page, 'Is the new release out yet?');
+    await message(bo.page, 'Is the new release out yet?').waitFor({ timeout: STEP_TIMEOUT });
+    await send(bo.page, 'Yes, shipped this morning. The whole widget loads in under 25 KB gzip.');
+    await send(bo.page, 'Try it on your phone too, it goes full screen there.');
+    await message(ana.page, 'Try it on your phone too, it goes full screen there.').waitFor({ timeout: STEP_TIMEOUT });
+    const state = await ana.context.storageState();
+    const shots = [
+      { name: 'desktop-light', viewport: { width: 1280, height: 800 }, colorScheme: 'light' as const },
+      { name: 'desktop-dark', viewport: { width: 1280, height: 800 }, colorScheme: 'dark' as const },
+      { name: 'phone-light', viewport: { width: 390, height: 844 }, colorScheme: 'light' as const, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+      { name: 'phone-dark', viewport: { width: 390, height: 844 }, colorScheme: 'dark' as const, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+    ];
+    for (const { name, ...options } of shots) {
+      const { page, context, problems } = await newPage({ ...options, storageState: state });
+      await part(page, 'launcher').click();
+      await connected(page);
+      await message(page, 'Try it on your phone too, it goes full screen there.').waitFor({ timeout: STEP_TIMEOUT });
+      await page.evaluate(() => document.fonts.ready);
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+      expect(await problems()).toEqual([]);
+      await context.close();
+    }
+  }, 60_000);
+
+  test('hostile message text renders literally, never as markup', async () => {
+    const hostile = [
+      '<img src=x onerror="window.__pwned=1">',
+      '<script>window.__pwned=2</script>',
+      '"><svg onload=window.__pwned=3>',
+      '[click](javascript:window.__pwned=4) **not bold?** &lt;b&gt;',
+    ];
+    for (const text of hostile) await send(bo.page, text);
+    for (const text of hostile) await message(ana.page, text).waitFor({ timeout: STEP_TIMEOUT });
+    for (const page of [ana.page, bo.page]) {
+      const markup = await part(page, 'message-body').evaluateAll((els) => els.flatMap((e) => Array.from(e.querySelectorAll('img, script, svg, iframe, [onerror], [onload]')).map((x) => x.outerHTML)));
+      expect(markup).toEqual([]);
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      const javascriptLinks = await part(page, 'message-body').evaluateAll((els) => els.flatMap((e) => Array.from(e.querySelectorAll('a')).filter((a) => !/^https?:/.test(a.href)).map((a) => a.href)));
+      expect(javascriptLinks).toEqual([]);
+    }
+    expect(await ana.problems()).toEqual([]);
+  }, 30_000);
+
+  test('the unread badge counts messages that arrive while the panel is closed', async () => {
+    await part(ana.page, 'close').click();
+    await part(ana.page, 'panel').waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+    expect(await part(ana.page, 'badge').count()).toBe(0);
+    for (const text of ['unread one', 'unread two', 'unread three']) await send(bo.page, text);
+    await part(ana.page, 'badge').filter({ hasText: /^3$/ }).waitFor({ timeout: STEP_TIMEOUT });
+    await part(ana.page, 'launcher').click();
+    await message(ana.page, 'unread three').waitFor({ timeout: STEP_TIMEOUT });
+    await part(ana.page, 'badge').waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+  }, 30_000);
+
+  test('a hidden tab chimes and shows a system notification for a new message', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    contexts.push(context);
+    await context.grantPermissions(['notifications'], { origin: node.http });
+    const page = await context.newPage();
+    const problems = await watch(page);
+    await page.addInitScript(() => {
+      const w = window as unknown as { __hidden: boolean; __sound: number; __notes: { title: string; body?: string }[] };
+      w.__hidden = false;
+      w.__sound = 0;
+      w.__notes = [];
+      // The page's visibility, switched by the test (headless tabs are always "visible").
+      Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (w.__hidden ? 'hidden' : 'visible') });
+      Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => w.__hidden });
+      const start = OscillatorNode.prototype.start;
+      OscillatorNode.prototype.start = function (this: OscillatorNode, ...args: [number?]) {
+        w.__sound++;
+        return start.apply(this, args);
+      };
+      const Real = window.Notification;
+      class Recorded extends Real {
+        constructor(title: string, options?: NotificationOptions) {
+          super(title, options);
+          w.__notes.push({ title, body: options?.body });
+        }
+      }
+      window.Notification = Recorded;
+    });
+    await page.goto(demo);
+    await signIn(page, 'Cleo');
+    await page.evaluate(() => {
+      (window as unknown as { __hidden: boolean }).__hidden = true;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+
+    await send(bo.page, 'are you there, Cleo?');
+    await page.waitForFunction(() => (window as unknown as { __notes: unknown[] }).__notes.length > 0, undefined, { timeout: STEP_TIMEOUT });
+    const notes = await page.evaluate(() => (window as unknown as { __notes: { title: string; body?: string }[] }).__notes);
+    expect(notes).toEqual([expect.objectContaining({ body: 'are you there, Cleo?' })]);
+    expect(notes[0]!.title).toContain('Bo');
+    await page.waitForFunction(() => (window as unknown as { __sound: number }).__sound > 0, undefined, { timeout: STEP_TIMEOUT });
+    expect(await problems()).toEqual([]);
+    await context.close();
+  }, 30_000);
+
+  test('a reload keeps the guest signed in and the history on screen', async () => {
+    const before = await bodies(ana.page);
+    expect(before).toContain('Hello Ana');
+    await ana.page.reload();
+    await part(ana.page, 'launcher').click();
+    await connected(ana.page);
+    expect(await part(ana.page, 'guest-form').count()).toBe(0);
+    await message(ana.page, 'unread three').waitFor({ timeout: STEP_TIMEOUT });
+    const after = await bodies(ana.page);
+    for (const text of ['Hi Bo, welcome to the lobby!', 'Hello Ana', 'unread one']) expect(after).toContain(text);
+    expect(await ana.problems()).toEqual([]);
+  }, 30_000);
+
+  test('a message sent while offline shows as pending and is delivered exactly once after reconnecting', async () => {
+    // The page reaches the node through a proxy the test can cut: Chromium's offline mode alone does
+    // not close an open WebSocket, a real network loss does.
+    const proxy = new TcpProxy(node.server.port);
+    await proxy.start();
+    try {
+      const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+      contexts.push(context);
+      const page = await context.newPage();
+      const problems = await watch(page, { consoleErrors: false }); // failed reconnects log errors, by design
+      await page.goto(`http://127.0.0.1:${proxy.port}/`);
+      await signIn(page, 'Dana');
+      // The room is open (its history shown) before the network goes.
+      await message(page, 'Hello Ana').waitFor({ timeout: STEP_TIMEOUT });
+      await part(page, 'input').waitFor({ timeout: STEP_TIMEOUT });
+
+      // The network goes: the connection dies first (with offline emulation already on, Chromium may
+      // not report the reset), then the browser knows it is offline, so reconnect attempts fail.
+      await proxy.cut();
+      await part(page, 'status').and(page.locator('[data-state="reconnecting"], [data-state="offline"], [data-state="connecting"]')).waitFor({ timeout: STEP_TIMEOUT });
+      await context.setOffline(true);
+      await send(page, 'sent from a tunnel');
+      await message(page, 'sent from a tunnel').and(page.locator('[data-status="pending"]')).waitFor({ timeout: STEP_TIMEOUT });
+
+      await proxy.start();
+      await context.setOffline(false);
+      await message(page, 'sent from a tunnel').and(page.locator('[data-status="sent"]')).waitFor({ timeout: 30_000 });
+      await message(ana.page, 'sent from a tunnel').waitFor({ timeout: STEP_TIMEOUT });
+      // Exactly once: on both screens and in the stored history.
+      expect((await bodies(page)).filter((b) => b === 'sent from a tunnel')).toHaveLength(1);
+      expect((await bodies(ana.page)).filter((b) => b === 'sent from a tunnel')).toHaveLength(1);
+      const token = await page.evaluate(() => {
+        for (let i = 0; i < localStorage.length; i++) {
+          const key = localStorage.key(i)!;
+          if (key.startsWith('parley:guest:')) return (JSON.parse(localStorage.getItem(key)!) as { token: string }).token;
+        }
+        return '';
+      });
+      const history = (await (await fetch(`${node.http}/v1/rooms/lobby/events?limit=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        events: { body?: string }[];
+      };
+      expect(history.events.filter((e) => e.body === 'sent from a tunnel')).toHaveLength(1);
+      expect(await problems()).toEqual([]);
+      await context.close();
+    } finally {
+      await proxy.cut();
+    }
+  }, 60_000);
+
+  test('a member who closes the page turns offline for the others', async () => {
+    const boId = await message(ana.page, 'Hello Ana').getAttribute('data-author');
+    const member = (presence: string) => part(ana.page, 'member').and(ana.page.locator(`[data-user="${boId}"][data-presence="${presence}"]`));
+    await member('online').waitFor({ state: 'attached', timeout: STEP_TIMEOUT });
+    await bo.context.close();
+    await member('offline').waitFor({ state: 'attached', timeout: STEP_TIMEOUT });
+  }, 30_000);
+
+});
+
+describe.skipIf(!chromiumAvailable())('chat widget on third-party pages', () => {
+  let node: TestNode;
+  // Two host sites on two origins: the first is in the node's PARLEY_ORIGINS, the second is not.
+  const sites: Server[] = [];
+  let siteOrigin: string;
+  let strangerOrigin: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // The host pages' servers come first: the node needs their origin for PARLEY_ORIGINS.
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url === '/strict') {
+        // What a careful site would set: only its own scripts and the chat server, nothing inline, no eval.
+        res.setHeader(
+          'content-security-policy',
+          `default-src 'self'; script-src 'self' ${node.http}; style-src 'self'; connect-src 'self' ${node.http} ws://${new URL(node.http).host}; img-src 'self'; object-src 'none'; base-uri 'none'`,
+        );
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(hostPage('Strict shop'));
+      } else if (req.url === '/plain') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(hostPage('Plain blog'));
+      } else {
+        res.writeHead(204).end(); // favicon and friends: nothing, but no console error either
+      }
+    };
+    const hostPage = (title: string) =>
+      `<!doctype html><html lang="en"><meta charset="utf-8"><title>${title}</title><h1>${title}</h1>` +
+      `<p>An ordinary page that embeds the chat.</p><script src="${node.http}/widget.js" data-room="lobby" data-theme="light" async></script>`;
+    const origins: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const site = createServer(handler);
+      await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+      sites.push(site);
+      origins.push(`http://127.0.0.1:${(site.address() as AddressInfo).port}`);
+    }
+    [siteOrigin, strangerOrigin] = origins as [string, string];
+    [node, browser] = await Promise.all([startNode('pglite', { origins: [siteOrigin] }), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    for (const site of sites) site.close();
+    await node?.destroy();
+  });
+
+  test('the embed script works on a plain page and under a strict CSP on another origin', async () => {
+    const open = async (path: string) => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const page = await context.newPage();
+      const problems = await watch(page);
+      await page.goto(siteOrigin + path);
+      return { page, problems, context };
+    };
+    const [plain, strict] = await Promise.all([open('/plain'), open('/strict')]);
+    try {
+      await Promise.all([signIn(plain.page, 'Blog reader'), signIn(strict.page, 'Shopper')]);
+      await send(plain.page, 'hello from the blog');
+      await message(strict.page, 'hello from the blog').waitFor({ timeout: STEP_TIMEOUT });
+      await send(strict.page, 'hello from the shop');
+      await message(plain.page, 'hello from the shop').waitFor({ timeout: STEP_TIMEOUT });
+      // The widget took its server from its own script's origin, not from the host page.
+      expect(await plain.page.locator('chat-widget').getAttribute('server')).toBe(node.http);
+      expect(await plain.problems()).toEqual([]);
+      expect(await strict.problems()).toEqual([]);
+    } finally {
+      await plain.context.close();
+      await strict.context.close();
+    }
+  }, 60_000);
+
+  test('a page on an origin outside PARLEY_ORIGINS cannot sign in', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${strangerOrigin}/plain`);
+      await part(page, 'launcher').click();
+      await part(page, 'guest-name').fill('Intruder');
+      await part(page, 'guest-submit').click();
+      await page.locator('chat-widget [part~="guest-form"] [role="alert"]').waitFor({ timeout: STEP_TIMEOUT });
+      expect(await part(page, 'status').getAttribute('data-state')).not.toBe('connected');
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});
