@@ -1,13 +1,14 @@
 // The browser-facing files on a real node: the demo page at `/` under a strict CSP, and every file of
 // the widget build at `/<name>` with content types, validators, cache lifetimes, compression, and
 // nothing outside the directory reachable however the path is spelled.
-import { DEMO_CSP } from '@parley/server';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { DEFAULT_WIDGET_DIR, DEMO_CSP } from '@parley/server';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startProcess } from './support/process.js';
 import { startNode, type TestNode } from './support/server.js';
 
 interface RawResponse {
@@ -208,4 +209,28 @@ describe('site files', () => {
     expect(res.status).toBe(404);
     expect(res.body.toString()).not.toContain('console.log');
   });
+});
+
+describe('the server binary', () => {
+  test('serves the built widget from widget/dist next to the server package, with no option set', async () => {
+    const built = join(DEFAULT_WIDGET_DIR, 'widget.js');
+    if (!existsSync(built)) throw new Error(`the widget is not built (no ${built}): run \`npm run build\` first`);
+    const dataDir = mkdtempSync(join(tmpdir(), 'parley-bin-'));
+    // An empty PARLEY_WIDGET_DIR means unset, whatever the calling shell exports.
+    const server = await startProcess({ PARLEY_PORT: '0', PARLEY_HOST: '127.0.0.1', PARLEY_DATA_DIR: dataDir, PARLEY_WIDGET_DIR: '' });
+    try {
+      const base = `http://127.0.0.1:${server.port}`;
+      const widget = await raw(base, '/widget.js');
+      expect(widget.status).toBe(200);
+      expect(widget.body.equals(readFileSync(built))).toBe(true);
+      expect((await raw(base, '/chat-widget.js')).status).toBe(200);
+      const demo = await raw(base, '/');
+      expect(demo.status).toBe(200);
+      expect(demo.body.toString()).toContain('<script src="/widget.js" data-room="lobby" async></script>');
+      expect(server.output()).not.toContain('the widget is not built');
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
