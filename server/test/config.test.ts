@@ -1,7 +1,9 @@
 // Configuration: env and flags, defaults, clear errors for bad values, and docs that list every option.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, helpText, loadConfig, OPTIONS } from '../src/config.js';
+import { DEFAULT_WIDGET_DIR } from '../src/http/site.js';
 
 describe('configuration', () => {
   test('defaults with nothing set', () => {
@@ -21,6 +23,14 @@ describe('configuration', () => {
   test('origins: a list, or any when unset or *', () => {
     expect(loadConfig({ PARLEY_ORIGINS: 'https://a.example,https://b.example' }).origins).toEqual(['https://a.example', 'https://b.example']);
     expect(loadConfig({ PARLEY_ORIGINS: '*' }).origins).toBeUndefined();
+  });
+
+  test('widget directory: widget/dist of the repository by default, or the one given', () => {
+    expect(loadConfig({}).widgetDir).toBeUndefined();
+    expect(DEFAULT_WIDGET_DIR).toBe(fileURLToPath(new URL('../../widget/dist/', import.meta.url)));
+    expect(loadConfig({ PARLEY_WIDGET_DIR: 'build/widget' }).widgetDir).toBe('build/widget');
+    expect(loadConfig({ PARLEY_WIDGET_DIR: 'build/widget' }, ['--widget-dir', 'other']).widgetDir).toBe('other');
+    expect(loadConfig({ PARLEY_WIDGET_DIR: '' }).widgetDir).toBeUndefined();
   });
 
   test.each([
