@@ -5,26 +5,22 @@ import { ErrorCode, Op } from '@parley/sdk/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { RawClient } from './support/raw-client.js';
-import { freshStorage, PG_URL, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { postgresAvailable, userToken, type TestNode } from './support/server.js';
+import { startNodeBehindProxy, type NodeBehindProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 const available = await postgresAvailable();
 
 describe.skipIf(!available)('storage outage (postgres)', () => {
   let proxy: TcpProxy;
   let node: TestNode;
+  let behind: NodeBehindProxy;
 
   beforeAll(async () => {
-    const pg = new URL(PG_URL);
-    proxy = new TcpProxy(Number(pg.port || 5432), pg.hostname);
-    await proxy.start();
-    pg.port = String(proxy.port);
-    node = await startNode('postgres', {}, { ...freshStorage('postgres'), databaseUrl: pg.toString() });
+    behind = await startNodeBehindProxy();
+    ({ node, proxy } = behind);
   });
   afterAll(async () => {
-    await proxy.start().catch(() => {}); // make sure the schema can be dropped
-    await node?.destroy();
-    await proxy.cut();
+    await behind?.destroy();
   });
 
   test('sends during the outage fail clearly, then the outbox stores each exactly once', async () => {

@@ -1,5 +1,6 @@
 // Server configuration from environment variables and command-line flags (flags win), with defaults.
 // OPTIONS is the single table of every setting; README's configuration table is checked against it.
+import { isLevel, LEVELS, type Level } from './log.js';
 
 export interface Config {
   host: string;
@@ -32,6 +33,12 @@ export interface Config {
   idleTimeout: number;
   drainTimeoutMs: number;
   widgetDir: string | undefined;
+  drainDelayMs: number;
+  logLevel: Level;
+  metricsToken: string | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  tlsPassphrase: string | undefined;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -79,6 +86,10 @@ const redisUrl: Parser<string | undefined> = (raw, name) => {
   if (!url.hostname) throw new ConfigError(`${name} has no host`);
   return raw;
 };
+const level: Parser<Level> = (raw, name) => {
+  if (!isLevel(raw)) throw new ConfigError(`${name} must be one of ${LEVELS.join(', ')}, got "${raw}"`);
+  return raw;
+};
 
 function opt<K extends keyof Config>(o: Option<K>): Option<K> {
   return o;
@@ -116,6 +127,12 @@ export const OPTIONS = [
   opt({ key: 'idleTimeout', env: 'PARLEY_IDLE_TIMEOUT', flag: '--idle-timeout', default: 120, parse: int(8, 960), doc: 'Seconds of silence before a socket is considered dead (server pings keep live ones open).' }),
   opt({ key: 'widgetDir', env: 'PARLEY_WIDGET_DIR', flag: '--widget-dir', default: undefined, parse: optStr, doc: 'Directory whose files are served at `/<name>` (`widget.js`, `chat-widget.js`, chunks). Default: `widget/dist` next to the server package.' }),
   opt({ key: 'drainTimeoutMs', env: 'PARLEY_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'On SIGTERM, longest wait for in-flight requests before closing sockets, ms.' }),
+  opt({ key: 'drainDelayMs', env: 'PARLEY_DRAIN_DELAY_MS', flag: '--drain-delay-ms', default: 0, parse: int(0, 600_000), doc: 'On SIGTERM, time /readyz answers 503 "draining" while the node still serves, before it stops accepting connections, ms.' }),
+  opt({ key: 'logLevel', env: 'PARLEY_LOG_LEVEL', flag: '--log-level', default: 'info', parse: level, doc: 'Lowest level of the JSON log lines on stderr: debug, info, warn or error.' }),
+  opt({ key: 'metricsToken', env: 'PARLEY_METRICS_TOKEN', flag: '--metrics-token', default: undefined, parse: optStr, doc: 'When set, GET /metrics requires `Authorization: Bearer <token>`.' }),
+  opt({ key: 'tlsCert', env: 'PARLEY_TLS_CERT', flag: '--tls-cert', default: undefined, parse: optStr, doc: 'PEM certificate (chain) file: serve https:// and wss:// directly. Needs PARLEY_TLS_KEY.' }),
+  opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),
+  opt({ key: 'tlsPassphrase', env: 'PARLEY_TLS_PASSPHRASE', flag: '--tls-passphrase', default: undefined, parse: optStr, doc: 'Passphrase of an encrypted private key.' }),
 ] as const;
 
 export class ConfigError extends Error {
@@ -132,6 +149,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (fromFlag !== undefined) config[o.key] = (o.parse as Parser<unknown>)(fromFlag, o.flag);
     else if (fromEnv !== undefined) config[o.key] = (o.parse as Parser<unknown>)(fromEnv, o.env);
     else config[o.key] = o.default;
+  }
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
+    throw new ConfigError('PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together (certificate and its private key)');
   }
   return config as unknown as Config;
 }

@@ -10,23 +10,28 @@ if (args.includes('--help') || args.includes('-h')) {
   process.exit(0);
 }
 
-const log = createLogger();
+let log = createLogger();
 try {
   const config = loadConfig(process.env, args);
+  log = createLogger({ level: config.logLevel });
   const started = Date.now();
   const server = await startServer(config, { log });
   const where = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const store = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
+  const [http, ws] = server.secure ? ['https', 'wss'] : ['http', 'ws'];
   process.stdout.write(
-    `Parley listening on http://${where}:${server.port}  (WebSocket ws://${where}:${server.port}/ws, store: ${store}, ready in ${Date.now() - started} ms)\n`,
+    `Parley listening on ${http}://${where}:${server.port}  (WebSocket ${ws}://${where}:${server.port}/ws, store: ${store}, ready in ${Date.now() - started} ms)\n`,
   );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info('draining', { signal });
+    log.info('draining', { signal, drainDelayMs: config.drainDelayMs, drainTimeoutMs: config.drainTimeoutMs });
     server.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('stopped', { signal });
+        process.exit(0);
+      },
       (err: unknown) => {
         log.error('drain failed', { err });
         process.exit(1);
@@ -36,6 +41,7 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (err) {
+  // Configuration mistakes (bad values, unreadable or mismatched TLS files) get one clear line.
   if (err instanceof ConfigError) {
     process.stderr.write(`parley: ${err.message}\n`);
     process.exit(2);

@@ -11,8 +11,10 @@ import { RedisPresence } from './broker/redis-presence.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
 import { HttpApi } from './http/api.js';
+import { OpsEndpoints } from './http/ops.js';
 import { Site } from './http/site.js';
 import { createLogger, type Logger } from './log.js';
+import { PrometheusMetrics } from './metrics/prometheus.js';
 import { openStore, type Store } from './store/index.js';
 import { UwsTransport } from './transport/uws.js';
 
@@ -23,7 +25,14 @@ export interface ParleyServer {
   readonly store: Store;
   /** Open WebSocket connections. */
   readonly connections: number;
-  /** Graceful stop: refuse new sockets, let in-flight requests finish, close sockets with 4007, flush storage. */
+  /** True when serving https:// and wss://. */
+  readonly secure: boolean;
+  /** True once close() began: /readyz answers 503. */
+  readonly draining: boolean;
+  /**
+   * Graceful stop: /readyz fails at once; after drainDelayMs new connections are refused, in-flight
+   * requests finish (up to drainTimeoutMs), sockets close with 4007, storage is flushed.
+   */
   close(): Promise<void>;
 }
 
@@ -35,8 +44,8 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<ParleyServer> {
-  const log = options.log ?? createLogger();
-  const transport = new UwsTransport(config, log); // first: fail fast without the native binary
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const transport = new UwsTransport(config, log.child({ component: 'transport' })); // first: fail fast without the native binary or a bad certificate
   const auth = new Authenticator(authConfig(config, log));
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema }));
   await store.init();
@@ -45,26 +54,52 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   const broker = options.broker ?? openBroker(config, log);
   const clustered = !(broker instanceof LocalBroker);
-  const hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered });
+  let closing: Promise<void> | undefined;
+  const draining = () => closing !== undefined;
+  // Read at scrape time only, when `hub` exists.
+  const metrics = new PrometheusMetrics({
+    get connections() {
+      return transport.connectionCount;
+    },
+    get users(): number {
+      return hub.presence.userCount;
+    },
+    get rooms(): number {
+      return hub.roomCount;
+    },
+    get draining() {
+      return draining();
+    },
+    brokerStats: broker.stats,
+  });
+  store.observeCommits((size, seconds, ok) => metrics.commit(size, seconds, ok));
+  const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics });
   if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
+  const ops = new OpsEndpoints({ store, broker, draining, metrics, metricsToken: config.metricsToken });
   const site = new Site(config.widgetDir);
   if (!existsSync(join(site.widgetDir, 'widget.js'))) {
     log.warn('the widget is not built: /widget.js will answer 404 (run `npm run build`, or set PARLEY_WIDGET_DIR)', { dir: site.widgetDir });
   }
-  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), site));
+  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), ops, site));
   const port = await transport.listen();
   if (!config.origins) log.warn('PARLEY_ORIGINS is not set: browsers from any origin may connect');
 
-  let closing: Promise<void> | undefined;
   return {
     port,
     hub,
     store,
+    secure: transport.secure,
     get connections() {
       return transport.connectionCount;
     },
+    get draining() {
+      return draining();
+    },
     close() {
       closing ??= (async () => {
+        // Readiness already fails (closing is set): give load balancers drainDelayMs to stop sending
+        // new clients here while everything still works, then refuse new connections.
+        if (config.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.drainDelayMs));
         transport.stopAccepting();
         await hub.whenIdle(config.drainTimeoutMs);
         transport.closeAll(CloseCode.Reconnect, 'server restarting');

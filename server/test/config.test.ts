@@ -20,6 +20,15 @@ describe('configuration', () => {
     expect(c.guests).toBe(true);
   });
 
+  test('operations options: log level, drain delay, metrics token, TLS files', () => {
+    const c = loadConfig(
+      { PARLEY_LOG_LEVEL: 'debug', PARLEY_METRICS_TOKEN: 'tok', PARLEY_TLS_CERT: 'c.pem', PARLEY_TLS_KEY: 'k.pem' },
+      ['--drain-delay-ms', '5000', '--tls-passphrase=pw'],
+    );
+    expect(c).toMatchObject({ logLevel: 'debug', metricsToken: 'tok', drainDelayMs: 5000, tlsCert: 'c.pem', tlsKey: 'k.pem', tlsPassphrase: 'pw' });
+    expect(loadConfig({}, [])).toMatchObject({ logLevel: 'info', metricsToken: undefined, drainDelayMs: 0, tlsCert: undefined });
+  });
+
   test('origins: a list, or any when unset or *', () => {
     expect(loadConfig({ PARLEY_ORIGINS: 'https://a.example,https://b.example' }).origins).toEqual(['https://a.example', 'https://b.example']);
     expect(loadConfig({ PARLEY_ORIGINS: '*' }).origins).toBeUndefined();
@@ -46,6 +55,10 @@ describe('configuration', () => {
     [{ REDIS_URL: 'not a url' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ PARLEY_CATCHUP_MS: '0' }, [], /PARLEY_CATCHUP_MS must be an integer/],
     [{ PARLEY_PRESENCE_TTL_MS: '10' }, [], /PARLEY_PRESENCE_TTL_MS must be an integer/],
+    [{ PARLEY_LOG_LEVEL: 'loud' }, [], /PARLEY_LOG_LEVEL must be one of debug, info, warn, error, got "loud"/],
+    [{ PARLEY_DRAIN_DELAY_MS: '-1' }, [], /PARLEY_DRAIN_DELAY_MS must be an integer/],
+    [{ PARLEY_TLS_CERT: 'cert.pem' }, [], /PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together/],
+    [{}, ['--tls-key', 'key.pem'], /PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together/],
   ] as const)('bad input is refused with a clear message: %j %j', (env, argv, message) => {
     expect(() => loadConfig(env, argv)).toThrow(ConfigError);
     expect(() => loadConfig(env, argv)).toThrow(message);

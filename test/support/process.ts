@@ -33,7 +33,7 @@ export function startProcess(env: Record<string, string>): Promise<ServerProcess
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${out}`)), 30_000);
     const onData = () => {
-      const m = /Parley listening on http:\/\/[^:]+:(\d+)/.exec(out);
+      const m = /Parley listening on https?:\/\/[^:]+:(\d+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       child.stdout!.off('data', onData);

@@ -1,7 +1,9 @@
 // A TCP proxy a test can cut and restore, to take a service away from the server the way a network
 // or a crash would (connections reset, new ones refused) and give it back. Given several backends it
 // is a round-robin load balancer that skips backends refusing connections (a killed node).
+import type { Config } from '@parley/server';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { freshStorage, PG_URL, startNode, type TestNode } from './server.js';
 
 export class TcpProxy {
   private server: Server | undefined;
@@ -69,4 +71,29 @@ export class TcpProxy {
     s.on('close', () => this.sockets.delete(s));
     s.on('error', () => s.destroy());
   }
+}
+
+/** A PostgreSQL-backed node that reaches the database through a TcpProxy, so a test can cut it. */
+export interface NodeBehindProxy {
+  node: TestNode;
+  proxy: TcpProxy;
+  /** Restores the database (so the schema can be dropped), destroys the node, closes the proxy. */
+  destroy(): Promise<void>;
+}
+
+export async function startNodeBehindProxy(overrides: Partial<Config> = {}): Promise<NodeBehindProxy> {
+  const pg = new URL(PG_URL);
+  const proxy = new TcpProxy(Number(pg.port || 5432), pg.hostname);
+  await proxy.start();
+  pg.port = String(proxy.port);
+  const node = await startNode('postgres', overrides, { ...freshStorage('postgres'), databaseUrl: pg.toString() });
+  return {
+    node,
+    proxy,
+    async destroy() {
+      await proxy.start().catch(() => {});
+      await node.destroy();
+      await proxy.cut();
+    },
+  };
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 import { roomTopic, userTopic, type Conn, type Publisher } from './conn.js';
 import { CatchUp } from './catch-up.js';
+import { noMetrics, type Metrics } from './metrics.js';
 import { PresenceTracker } from './presence.js';
 import type { LocalPresence, PresenceDirectory } from './presence-directory.js';
 import { Session } from './session.js';
@@ -25,6 +26,7 @@ export interface HubDeps {
    * recovered from storage every `config.catchUpMs`, and leaves reach the user's sessions on every node.
    */
   clustered?: boolean;
+  metrics?: Metrics;
 }
 
 export class Hub {
@@ -32,6 +34,7 @@ export class Hub {
   readonly auth: Authenticator;
   readonly config: Config;
   readonly log: Logger;
+  readonly metrics: Metrics;
   readonly sessions = new Set<Session>();
   readonly presence: PresenceTracker<Session>;
   readonly typing: TypingTracker;
@@ -58,6 +61,7 @@ export class Hub {
     this.config = deps.config;
     this.log = deps.log;
     this.broker = deps.broker;
+    this.metrics = deps.metrics ?? noMetrics;
     this.publisher = deps.publisher;
     this.clustered = deps.clustered ?? false;
     this.catchUp = this.clustered
@@ -162,9 +166,15 @@ export class Hub {
     for (const s of this.sessionsOf(user)) s.userName = name;
   }
 
+  /** Hands a frame to this node's subscribers of `channel`, counting the deliveries (one map lookup, not one per socket). */
+  private deliver(channel: string, frame: Uint8Array): void {
+    this.publisher.publish(channel, frame);
+    this.metrics.fannedOut(this.channelSessions.get(channel) ?? 0);
+  }
+
   /** Frames from the broker: to this node's subscribers, noting room events for catch-up and leaves. */
   private onBrokerFrame(channel: string, frame: Uint8Array): void {
-    if (!this.clustered) return this.publisher.publish(channel, frame);
+    if (!this.clustered) return this.deliver(channel, frame);
     const decoded = peek(frame);
     const event = decoded?.t === Op.Event ? decoded.e : undefined;
     if (channel.startsWith(USER_PREFIX)) {
@@ -173,7 +183,7 @@ export class Hub {
       if (event?.kind === EventKind.Leave) return this.dropMembership(event.room, event.by, event, frame);
       if (decoded?.t === Op.Profile && decoded.user !== undefined) return this.renameSessions(decoded.user, decoded.name ?? decoded.user);
     }
-    this.publisher.publish(channel, frame);
+    this.deliver(channel, frame);
     if (event && channel.startsWith(ROOM_PREFIX)) {
       this.catchUp?.saw(event.room, event.seq);
       if (event.kind === EventKind.Leave) this.dropMembership(event.room, event.by, null);
@@ -258,6 +268,13 @@ export class Hub {
   /** Channels (rooms and users) with local subscribers. */
   get channelCount(): number {
     return this.channelSessions.size;
+  }
+
+  /** Rooms with local subscribers. */
+  get roomCount(): number {
+    let n = 0;
+    for (const channel of this.channelSessions.keys()) if (channel.startsWith('r/')) n++;
+    return n;
   }
 
   private nameOf(user: string): string {

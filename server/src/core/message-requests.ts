@@ -22,10 +22,21 @@ export const HISTORY_PAGE_CHARS = 128 * 1024;
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
   const check = s.memberOf.has(f.room) ? undefined : () => requireMember(s, f.room);
+  let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(check, () =>
-    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body }),
+    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body }).then((r) => {
+      // Taken as the batch settles, before any of its messages is published: the latency then
+      // includes waiting behind the batch's earlier publishes, as a subscriber experiences it.
+      ackedAt = performance.now();
+      return r;
+    }),
   );
-  if (!duplicate) s.hub.publishEvent(event);
+  if (!duplicate) {
+    const { metrics } = s.hub;
+    s.hub.publishEvent(event);
+    metrics.messageIn();
+    metrics.fanoutLatency((performance.now() - ackedAt) / 1000);
+  }
   s.hub.typing.set(f.room, s.userId, false);
   return { cid: f.cid, id: event.id, seq: event.seq, ts: event.ts, duplicate };
 }

@@ -14,6 +14,7 @@ import {
 } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
 import { AuthError } from '../auth.js';
+import type { Logger } from '../log.js';
 import { TokenBucket } from '../rate-limit.js';
 import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
@@ -51,6 +52,7 @@ export class Session {
   private rejected = 0;
   private rejectWindowStart = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private logger: Logger | undefined;
 
   constructor(
     readonly conn: Conn,
@@ -60,6 +62,11 @@ export class Session {
     this.frames = new TokenBucket(frameRate, frameRate * 2);
     this.sends = new TokenBucket(sendRate, sendRate * 2);
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
+  }
+
+  /** This connection's logger: every line names the session and, once signed in, the user. Made on first use. */
+  get log(): Logger {
+    return (this.logger ??= this.hub.log.child(this.userId ? { session: this.id, user: this.userId } : { session: this.id }));
   }
 
   get authenticated(): boolean {
@@ -154,6 +161,7 @@ export class Session {
     const frame: Record<string, unknown> = { t: Op.Error, code, message };
     if (r !== undefined) frame.r = r;
     if (retryAfter !== undefined) frame.retryAfter = retryAfter;
+    this.hub.metrics.errorFrame(code);
     this.send(frame);
   }
 
@@ -193,7 +201,7 @@ export class Session {
       if (!identity.guest && user.name !== identity.name) user = await this.hub.store.setUserName(identity.id, identity.name);
     } catch (err) {
       const f = describeFailure(err);
-      if (f.unexpected) this.hub.log.error('hello failed', { err });
+      if (f.unexpected) this.log.error('hello failed', { err });
       this.sendError(frame.r, f.code, f.message);
       return this.conn.close(CloseCode.Reconnect, 'storage unavailable');
     }
@@ -255,7 +263,7 @@ export class Session {
 
   private fail(r: number | undefined, err: unknown): void {
     const f = describeFailure(err);
-    if (f.unexpected) this.hub.log.error('request failed', { err, session: this.id });
+    if (f.unexpected) this.log.error('request failed', { err });
     this.sendError(r, f.code, f.message, f.retryAfter);
   }
 

@@ -6,6 +6,8 @@ import type { Hub } from '../core/hub.js';
 import { summary } from '../core/room-state.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../store/store.js';
+import type { OpsEndpoints } from './ops.js';
+import { ROOM_EVENTS } from './routes.js';
 import type { Site } from './site.js';
 
 export interface HttpRequest {
@@ -32,7 +34,6 @@ export interface HttpReply {
 const GUEST_RATE = 0.2;
 const GUEST_BURST = 10;
 const MAX_TRACKED_IPS = 10_000;
-const ROOM_EVENTS = /^\/v1\/rooms\/([^/]+)\/events$/;
 
 const fail = (status: number, code: string, message: string, headers?: Record<string, string>): HttpReply => ({
   status,
@@ -46,6 +47,7 @@ export class HttpApi {
   constructor(
     private readonly hub: Hub,
     private readonly originAllowed: (origin: string) => boolean,
+    private readonly ops: OpsEndpoints,
     private readonly site?: Site,
   ) {}
 
@@ -63,7 +65,7 @@ export class HttpApi {
   private async route(req: HttpRequest): Promise<HttpReply> {
     const { method, path } = req;
     if (method === 'OPTIONS') return { status: 204, headers: { 'access-control-max-age': '600' } };
-    if (path === '/healthz') return method === 'GET' ? { status: 200, body: { ok: true } } : notAllowed();
+    if (this.ops.handles(path)) return this.ops.handle(req);
     if (path === '/v1/guest') return method === 'POST' ? this.guest(req) : notAllowed();
     if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
     const m = ROOM_EVENTS.exec(path);

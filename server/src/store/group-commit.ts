@@ -7,6 +7,9 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 /** Writes one batch; returns one outcome per item, or throws to fail the whole batch. */
 export type Flush<I, T> = (items: readonly I[]) => Promise<Outcome<T>[]>;
 
+/** Told after every batch: its size, how long its flush took (seconds) and whether it was written. */
+export type BatchObserver = (size: number, seconds: number, ok: boolean) => void;
+
 interface Pending<I, T> {
   item: I;
   resolve: (value: T) => void;
@@ -18,6 +21,8 @@ export class GroupCommit<I, T> {
   private running: Promise<void> | null = null;
   private batches = 0;
   private largest = 0;
+  /** Set by the owner (metrics); called once per batch, never per item. */
+  observer: BatchObserver | undefined;
 
   /**
    * @param flush writes one batch.
@@ -71,12 +76,15 @@ export class GroupCommit<I, T> {
 
   private async flushOne(batch: Pending<I, T>[]): Promise<void> {
     let outcomes: Outcome<T>[];
+    const started = performance.now();
     try {
       outcomes = await this.flush(batch.map((p) => p.item));
     } catch (err) {
+      this.observer?.(batch.length, (performance.now() - started) / 1000, false);
       for (const p of batch) p.reject(err);
       return;
     }
+    this.observer?.(batch.length, (performance.now() - started) / 1000, true);
     batch.forEach((p, i) => {
       const outcome = outcomes[i];
       if (!outcome) p.reject(new Error('group commit: flush returned no outcome for an item'));

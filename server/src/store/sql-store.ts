@@ -111,6 +111,10 @@ export class SqlStore implements Store {
     await this.read('SELECT 1');
   }
 
+  observeCommits(observer: (size: number, seconds: number, ok: boolean) => void): void {
+    this.appends.observer = observer;
+  }
+
   // ---- users ----------------------------------------------------------------------------------
 
   async ensureUser(user: UserRecord): Promise<UserRecord> {

@@ -89,6 +89,8 @@ export interface Store {
   close(): Promise<void>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
+  /** Calls `observer` after every group-commit batch of appends with its size, duration (s) and success (metrics). */
+  observeCommits(observer: (size: number, seconds: number, ok: boolean) => void): void;
 
   /** Inserts the user if unknown; an existing user keeps its stored name. Returns the stored record. */
   ensureUser(user: UserRecord): Promise<UserRecord>;

@@ -2,12 +2,13 @@
 // Sessions through the Conn interface and HTTP requests to HttpApi; the only module that knows uWS.
 import { CloseCode, Limits } from '@parley/sdk/protocol';
 import type { HttpResponse, TemplatedApp, us_listen_socket, us_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Conn, Publisher } from '../core/conn.js';
 import type { Hub } from '../core/hub.js';
 import type { Session } from '../core/session.js';
 import type { HttpApi, HttpReply } from '../http/api.js';
 import type { Logger } from '../log.js';
+import { tlsOptions } from './tls.js';
 import { loadUws, type Uws } from './uws-binary.js';
 
 interface SocketData {
@@ -82,13 +83,22 @@ export class UwsTransport implements Publisher {
   private readonly sockets = new Set<WebSocket<SocketData>>();
   private listenSocket: us_listen_socket | undefined;
   private draining = false;
+  /** True when serving https:// and wss:// (a certificate is configured). */
+  readonly secure: boolean;
 
   constructor(
     private readonly config: Config,
     private readonly log: Logger,
   ) {
     this.uws = loadUws();
-    this.app = this.uws.App();
+    const tls = tlsOptions(config);
+    this.secure = tls !== undefined;
+    try {
+      this.app = tls ? this.uws.SSLApp(tls) : this.uws.App();
+    } catch (err) {
+      // Reached only if the files changed since tlsOptions checked them, or uWS rejects what node:crypto accepts.
+      throw new ConfigError(`TLS: uWebSockets.js could not use ${config.tlsCert} and ${config.tlsKey}: ${(err as Error).message}`);
+    }
   }
 
   publish(topic: string, frame: Uint8Array): void {
@@ -101,6 +111,7 @@ export class UwsTransport implements Publisher {
 
   attach(hub: Hub, api: HttpApi): void {
     const { config, log } = this;
+    const { metrics } = hub;
     this.app.ws<SocketData>('/ws', {
       maxPayloadLength: Limits.maxFrameBytes,
       maxBackpressure: config.maxBackpressure,
@@ -114,8 +125,15 @@ export class UwsTransport implements Publisher {
         const key = req.getHeader('sec-websocket-key');
         const protocol = req.getHeader('sec-websocket-protocol');
         const extensions = req.getHeader('sec-websocket-extensions');
-        if (this.draining) return void res.writeStatus('503 Service Unavailable').end('draining');
-        if (origin && !this.originAllowed(origin)) return void res.writeStatus('403 Forbidden').end('origin not allowed');
+        if (this.draining) {
+          metrics.httpRequest('/ws', 503);
+          return void res.writeStatus('503 Service Unavailable').end('draining');
+        }
+        if (origin && !this.originAllowed(origin)) {
+          metrics.httpRequest('/ws', 403);
+          return void res.writeStatus('403 Forbidden').end('origin not allowed');
+        }
+        metrics.httpRequest('/ws', 101);
         const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
         res.upgrade<SocketData>({ ip, closed: false }, key, protocol, extensions, context);
       },
@@ -138,7 +156,8 @@ export class UwsTransport implements Publisher {
         const data = ws.getUserData();
         if (data.drainWaiters && ws.getBufferedAmount() < config.maxBackpressure / 4) releaseDrainWaiters(data);
       },
-      close: (ws) => {
+      close: (ws, code) => {
+        metrics.socketClosed(code);
         const data = ws.getUserData();
         data.closed = true;
         releaseDrainWaiters(data);
@@ -162,6 +181,7 @@ export class UwsTransport implements Publisher {
       let aborted = false;
       res.onAborted(() => (aborted = true));
       const respond = (reply: HttpReply) => {
+        metrics.httpRequest(request.path, reply.status);
         if (aborted) return;
         res.cork(() => writeReply(res, reply, method === 'HEAD'));
       };

@@ -1,0 +1,13 @@
+// The fixed set of route names HTTP requests are counted under, so that metric labels stay bounded
+// whatever paths clients ask for.
+
+/** `/v1/rooms/:id/events`, the room id captured. */
+export const ROOM_EVENTS = /^\/v1\/rooms\/([^/]+)\/events$/;
+const EXACT = new Set(['/', '/healthz', '/readyz', '/metrics', '/v1/guest', '/v1/rooms', '/ws']);
+
+/** The route `path` belongs to: a known path, `/v1/rooms/:id/events`, or `other`. */
+export function routeLabel(path: string): string {
+  if (EXACT.has(path)) return path;
+  if (ROOM_EVENTS.test(path)) return '/v1/rooms/:id/events';
+  return 'other';
+}

@@ -1,0 +1,117 @@
+// The node's Prometheus metrics (prom-client), one registry per server. Counters on hot paths are
+// pre-bound; gauges and broker counters are read from the node only when Prometheus scrapes.
+import { CloseCode, ErrorCode } from '@parley/sdk/protocol';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BrokerStats } from '../broker/broker.js';
+import type { Metrics } from '../core/metrics.js';
+import { routeLabel } from '../http/routes.js';
+
+/** What the scrape-time gauges read. */
+export interface NodeState {
+  readonly connections: number;
+  readonly users: number;
+  readonly rooms: number;
+  readonly draining: boolean;
+  readonly brokerStats: BrokerStats;
+}
+
+/** The Content-Type of the exposition format. */
+export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** Close codes given their own label value; any other code a peer sends counts as "other" (bounded series). */
+const KNOWN_CLOSE_CODES = [...new Set([...Object.values(CloseCode), 1000, 1001, 1005, 1006, 1009, 1011])];
+
+const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
+
+export class PrometheusMetrics implements Metrics {
+  readonly registry = new Registry();
+  readonly contentType = METRICS_CONTENT_TYPE;
+  private readonly messagesIn: Counter;
+  private readonly deliveries: Counter;
+  private readonly fanout: Histogram;
+  private readonly commitSeconds: Histogram;
+  private readonly batchSize: Histogram;
+  private readonly commitFailures: Counter;
+  private readonly errorsByCode: Record<string, Counter.Internal>;
+  private readonly closesByCode = new Map<number, Counter.Internal>();
+  private readonly otherCloses: Counter.Internal;
+  private readonly http: Counter<'route' | 'status'>;
+
+  constructor(node: NodeState) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+
+    new Gauge({ name: 'parley_connections', help: 'Open WebSocket connections.', registers, collect() { this.set(node.connections); } });
+    new Gauge({ name: 'parley_users', help: 'Signed-in users with at least one connection on this node.', registers, collect() { this.set(node.users); } });
+    new Gauge({ name: 'parley_rooms', help: 'Rooms with at least one local subscriber.', registers, collect() { this.set(node.rooms); } });
+    new Gauge({ name: 'parley_draining', help: '1 while the node drains for shutdown (readiness fails), else 0.', registers, collect() { this.set(node.draining ? 1 : 0); } });
+
+    this.messagesIn = new Counter({ name: 'parley_messages_in_total', help: 'Messages accepted and stored (sends acked; retried duplicates excluded).', registers });
+    this.deliveries = new Counter({ name: 'parley_messages_out_total', help: 'Frames fanned out to local subscribers (room events, presence, typing): each publish times its local subscribers.', registers });
+    this.fanout = new Histogram({ name: 'parley_fanout_seconds', help: 'From the store acking a message to the end of its publish (with the in-process broker: delivery to every local subscriber).', buckets: LATENCY_BUCKETS, registers });
+    this.commitSeconds = new Histogram({ name: 'parley_store_commit_seconds', help: 'Duration of one group-commit batch of appends (one transaction).', buckets: COMMIT_BUCKETS, registers });
+    this.batchSize = new Histogram({ name: 'parley_store_batch_size', help: 'Appends per group-commit batch.', buckets: BATCH_BUCKETS, registers });
+    this.commitFailures = new Counter({ name: 'parley_store_commit_failures_total', help: 'Group-commit batches that failed (storage unavailable).', registers });
+
+    const errors = new Counter({ name: 'parley_errors_total', help: 'Error frames sent to clients, by protocol error code.', labelNames: ['code'], registers });
+    this.errorsByCode = Object.fromEntries(Object.values(ErrorCode).map((code) => [code, errors.labels(code)]));
+    // Every known series exists from the start, at 0, so that rate() and dashboards see the first error.
+    for (const child of Object.values(this.errorsByCode)) child.inc(0);
+    const closes = new Counter({ name: 'parley_ws_closes_total', help: 'WebSocket closes by close code (4xxx: Parley codes; "other": any code a peer made up).', labelNames: ['code'], registers });
+    for (const code of KNOWN_CLOSE_CODES) this.closesByCode.set(code, closes.labels(String(code)));
+    this.otherCloses = closes.labels('other');
+    for (const child of [...this.closesByCode.values(), this.otherCloses]) child.inc(0);
+    this.http = new Counter({ name: 'parley_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers });
+
+    const broker = (name: string, help: string, read: (s: BrokerStats) => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read(node.brokerStats));
+        },
+      });
+    broker('parley_broker_reconnects_total', 'Times the connection to the broker was re-established after a loss.', (s) => s.reconnects);
+    broker('parley_broker_published_total', 'Frames handed to the broker.', (s) => s.published);
+    broker('parley_broker_received_total', 'Frames received from the broker.', (s) => s.received);
+  }
+
+  /** The exposition text (Prometheus text format 0.0.4). */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  messageIn(): void {
+    this.messagesIn.inc();
+  }
+
+  fannedOut(subscribers: number): void {
+    if (subscribers > 0) this.deliveries.inc(subscribers);
+  }
+
+  fanoutLatency(seconds: number): void {
+    this.fanout.observe(seconds);
+  }
+
+  errorFrame(code: ErrorCode): void {
+    this.errorsByCode[code]?.inc();
+  }
+
+  socketClosed(code: number): void {
+    (this.closesByCode.get(code) ?? this.otherCloses).inc();
+  }
+
+  httpRequest(path: string, status: number): void {
+    this.http.labels(routeLabel(path), String(status)).inc();
+  }
+
+  commit(size: number, seconds: number, ok: boolean): void {
+    this.batchSize.observe(size);
+    this.commitSeconds.observe(seconds);
+    if (!ok) this.commitFailures.inc();
+  }
+}
