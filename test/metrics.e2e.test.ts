@@ -1,6 +1,7 @@
 // GET /metrics on a real node: the Prometheus text format, and counters that follow what clients do
 // (connections, messages in and fanned out, store commits, errors and closes by code, HTTP routes).
 import { ErrorCode, Op } from '@parley/sdk/protocol';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseScrape, scrape, type Scrape } from './support/prometheus.js';
 import { RawClient } from './support/raw-client.js';
@@ -138,6 +139,21 @@ describe('GET /metrics', () => {
     expect(s.value('parley_http_requests_total', { route: 'other', status: '404' })).toBe(1);
     expect(s.value('parley_http_requests_total', { route: '/ws', status: '101' })).toBeGreaterThanOrEqual(1);
     expect(s.samples.filter((x) => x.name === 'parley_http_requests_total').every((x) => !x.labels.route!.startsWith('/wp-admin'))).toBe(true);
+  });
+
+  test('the Grafana dashboard queries only metrics this node exports', async () => {
+    const dashboard = JSON.parse(readFileSync(new URL('../docs/grafana/parley-dashboard.json', import.meta.url), 'utf8')) as {
+      panels: { id: number; type: string; targets?: { expr: string }[] }[];
+    };
+    const exprs = dashboard.panels.flatMap((p) => p.targets ?? []).map((t) => t.expr);
+    expect(exprs.length).toBeGreaterThan(10);
+    expect(new Set(dashboard.panels.map((p) => p.id)).size).toBe(dashboard.panels.length);
+    const exported = new Set((await metrics()).samples.map((s) => s.name));
+    const queried = new Set(exprs.flatMap((e) => e.match(/\b(?:parley|process|nodejs)_[a-z0-9_]+/g) ?? []));
+    for (const name of Object.keys(PARLEY_FAMILIES)) {
+      expect([...queried].some((q) => q.startsWith(name)), `dashboard shows ${name}`).toBe(true);
+    }
+    for (const name of queried) expect(exported.has(name), `${name} is exported`).toBe(true);
   });
 
   test('refuses other methods with 405', async () => {

@@ -3,35 +3,14 @@
 import { ChatClient } from '@parley/sdk';
 import { configWith, ConfigError, silentLogger, startServer } from '@parley/server';
 import { rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startProcess } from './support/process.js';
 import { startNode, TEST_SECRET, userToken, type TestNode } from './support/server.js';
-import { opensslAvailable, selfSignedCert, type TestCert } from './support/tls.js';
+import { httpsGet, opensslAvailable, selfSignedCert, trustingWebSocket, type TestCert } from './support/tls.js';
 
 const available = opensslAvailable();
-
-/** GET over HTTPS trusting `ca`; resolves with status and body. */
-function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(url, { ca }, (res) => {
-      let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    }).on('error', reject);
-  });
-}
-
-/** A `ws` WebSocket that trusts `ca`, in the one-argument form the SDK constructs. */
-function trusting(ca: Buffer) {
-  return class extends WebSocket {
-    constructor(url: string) {
-      super(url, { ca });
-    }
-  };
-}
 
 describe.skipIf(!available)('TLS (wss:// and https:// from the node)', () => {
   let cert: TestCert;
@@ -54,8 +33,8 @@ describe.skipIf(!available)('TLS (wss:// and https:// from the node)', () => {
 
   test('two SDK clients chat over wss://', async () => {
     expect(node.server.secure).toBe(true);
-    const alice = new ChatClient({ url: wss, token: userToken('tls-alice'), WebSocket: trusting(cert.ca) });
-    const bob = new ChatClient({ url: wss, token: userToken('tls-bob'), WebSocket: trusting(cert.ca) });
+    const alice = new ChatClient({ url: wss, token: userToken('tls-alice'), WebSocket: trustingWebSocket(cert.ca) });
+    const bob = new ChatClient({ url: wss, token: userToken('tls-bob'), WebSocket: trustingWebSocket(cert.ca) });
     try {
       await alice.connect();
       await bob.connect();

@@ -2,8 +2,10 @@
 // 127.0.0.1, optionally with an encrypted key. openssl missing: a failure under CI, a loud skip elsewhere.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 
 export interface TestCert {
   dir: string;
@@ -40,4 +42,24 @@ export function selfSignedCert(passphrase?: string): TestCert {
     { stdio: 'pipe' },
   );
   return { dir, certFile, keyFile, ca: readFileSync(certFile) };
+}
+
+/** A GET over HTTPS trusting `ca` (no redirects followed): status and body. */
+export function httpsGet(url: string, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get(url, { ca }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', reject);
+  });
+}
+
+/** A `ws` WebSocket class that trusts `ca`, in the one-argument form the SDK constructs. */
+export function trustingWebSocket(ca: Buffer): new (url: string) => WebSocket {
+  return class extends WebSocket {
+    constructor(url: string) {
+      super(url, { ca });
+    }
+  };
 }
