@@ -63,5 +63,5 @@ describe('SIGTERM drain of the server process', () => {
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // a process start on a busy machine can take seconds
 });

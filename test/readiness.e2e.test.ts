@@ -116,7 +116,7 @@ describe('draining (in process)', () => {
       await client.close();
       await node.destroy();
     }
-  });
+  }, 60_000); // a node start and a full drain
 });
 
 const pgUp = await postgresAvailable();

@@ -105,7 +105,7 @@ describe.skipIf(!available)('TLS (wss:// and https:// from the node)', () => {
     await expect(startProcess({ ...base, PARLEY_TLS_CERT: cert.certFile, PARLEY_TLS_KEY: missing })).rejects.toThrow(
       `server exited with 2 before listening:\nparley: PARLEY_TLS_KEY: cannot read ${missing}: ENOENT\n`,
     );
-  });
+  }, 60_000); // two process starts
 });
 
 function garbage(dir: string): string {
