@@ -49,6 +49,7 @@ describe.skipIf(!available)(`fault suite (${long ? 'long' : 'short'}): 3 nodes, 
       });
       // The server closes with 4005; the client sees 1006 when that close frame sits behind the bytes it never read.
       if (name === 'slow-consumer') expect(String(f.extra.slowClosedWith)).toMatch(/4005|1006/);
+      if (name === 'redis-restart') expect(typeof f.extra.presenceRestoredMs).toBe('number'); // everyone online again
       if (name === 'node-kill') {
         expect(typeof f.extra.presenceOfflineMs).toBe('number'); // the ghost did go offline
       }

@@ -1,6 +1,6 @@
 // One chat user in a fault scenario: an SDK client in Node that records every event its app sees
 // (in delivery order, with the time), every send it makes and its ack, and how its sockets closed.
-import { ChatClient, type Room } from '@parley/sdk';
+import { ChatClient, type Member, type Room } from '@parley/sdk';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { userToken } from '../support/server.js';
@@ -95,6 +95,11 @@ export class Participant {
   /** Reads the newest page of every room, not awaited (a reader that keeps the server busy). */
   readHistory(): void {
     for (const room of this.rooms.values()) room.history({ limit: 200 }).catch(() => {});
+  }
+
+  /** Members of the first room with their presence, as the node serving this participant sees them. */
+  members(): Promise<Member[]> {
+    return [...this.rooms.values()][0]!.members();
   }
 
   lastSeq(room: string): number {

@@ -76,8 +76,20 @@ const FAULTS: Record<ScenarioName, Fault | undefined> = {
     figures.slowClosedWith = slow.closeCodes.join(',') || 'none';
   },
 
-  async 'redis-restart'({ cluster, scale }) {
+  async 'redis-restart'({ cluster, scale, participants, figures }) {
     await cluster.restartRedis(scale.outageMs);
+    // Redis came back empty: the nodes must write their users' presence back.
+    const back = Date.now();
+    const everyone = new Set(participants.map((p) => p.name));
+    const deadline = back + 20_000;
+    for (;;) {
+      const members = await participants[0]!.members().catch(() => []);
+      const online = members.filter((m) => everyone.has(m.user) && m.state === PresenceState.Online).length;
+      if (online === everyone.size) break;
+      if (Date.now() > deadline) return void (figures.presenceRestoredMs = `never (${online}/${everyone.size} online)`);
+      await sleep(100);
+    }
+    figures.presenceRestoredMs = Date.now() - back;
   },
 
   async 'postgres-restart'({ cluster, scale }) {
