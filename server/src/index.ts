@@ -6,6 +6,7 @@ export { openStore, StoreUnavailableError, RoomNotFoundError } from './store/ind
 export { LocalBroker } from './broker/local.js';
 export { DEMO_CSP, DEFAULT_WIDGET_DIR } from './http/site.js';
 export { RedisBroker } from './broker/redis.js';
+export { RedisPresence } from './broker/redis-presence.js';
 export { loadUws } from './transport/uws-binary.js';
 
 export type { ParleyServer, StartOptions } from './server.js';
@@ -14,4 +15,5 @@ export type { Logger } from './log.js';
 export type { Store } from './store/index.js';
 export type { Broker, BrokerStats } from './broker/broker.js';
 export type { RedisBrokerOptions } from './broker/redis.js';
+export type { LocalPresence, PresenceDirectory } from './core/presence-directory.js';
 export type { Uws } from './transport/uws-binary.js';

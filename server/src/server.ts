@@ -1,5 +1,5 @@
 // Assembles a Parley node: store, auth, broker, hub, transport; and takes it down gracefully.
-import { CloseCode } from '@parley/sdk/protocol';
+import { CloseCode, Op } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -120,11 +120,11 @@ function joinCluster(hub: Hub, broker: RedisBroker, config: Config, log: Logger)
     prefix: config.redisPrefix,
     ttlMs: config.presenceTtlMs,
     log,
-    announce: (room, user, name, state) => hub.publishPresence(room, user, name, state),
-    snapshot: () => hub.presenceSnapshot(),
-    rewritten: () => hub.reannouncePresence(),
+    announce: (room, user, name, state) => hub.publishRoom(room, { t: Op.Presence, room, user, name, state }),
+    snapshot: () => hub.announcer.snapshot(),
+    rewritten: () => hub.announcer.reannounce(),
   });
-  hub.usePresenceDirectory(directory);
+  hub.announcer.use(directory);
 }
 
 /** Redis when configured (several nodes), else the in-process broker. */

@@ -1,6 +1,6 @@
 // The node's shared state: live sessions, room subscriptions, presence, typing, and fan-out of
 // room frames through the broker. Sessions call into it; it never touches a socket directly.
-import { decodeRaw, encodeFrame, EventKind, Op, type PresenceState, type RoomEvent } from '@parley/sdk/protocol';
+import { decodeRaw, encodeFrame, EventKind, Op, type RoomEvent } from '@parley/sdk/protocol';
 import type { Authenticator } from '../auth.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
@@ -10,7 +10,7 @@ import { roomTopic, userTopic, type Conn, type Publisher } from './conn.js';
 import { CatchUp } from './catch-up.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { PresenceTracker } from './presence.js';
-import type { LocalPresence, PresenceDirectory } from './presence-directory.js';
+import { PresenceAnnouncer } from './presence-announcer.js';
 import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
 
@@ -45,12 +45,8 @@ export class Hub {
   readonly catchUp: CatchUp | undefined;
   /** Local subscribed sessions per channel, to (un)subscribe the broker on the first/last one. */
   private readonly channelSessions = new Map<string, number>();
-  /** Presence over all nodes, when there are several. */
-  private directory: PresenceDirectory | undefined;
-  /** Rooms to announce each user's presence in, gathered over one tick for the directory. */
-  private readonly pendingPresence = new Map<string, { name: string; rooms: Set<string> }>();
-  private presenceChain: Promise<void> = Promise.resolve();
-  private presenceQueued = false;
+  /** Announces presence changes, combined over every node when there are several. */
+  readonly announcer: PresenceAnnouncer;
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
@@ -73,7 +69,12 @@ export class Hub {
         })
       : undefined;
     this.broker.onFrame((channel, frame) => this.onBrokerFrame(channel, frame));
-    this.presence = new PresenceTracker((room, user, state) => this.announcePresence(room, user, state));
+    this.announcer = new PresenceAnnouncer({
+      tracker: () => this.presence,
+      nameOf: (user) => this.nameOf(user),
+      publish: (room, user, name, state) => this.publishRoom(room, { t: Op.Presence, room, user, name, state }),
+    });
+    this.presence = new PresenceTracker((room, user, state) => this.announcer.announce(room, user, state));
     this.typing = new TypingTracker(deps.config.typingTtlMs, (room, user, on) =>
       this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on }),
     );
@@ -229,40 +230,11 @@ export class Hub {
     });
   }
 
-  /** Presence is kept across nodes in `directory` from now on. */
-  usePresenceDirectory(directory: PresenceDirectory): void {
-    this.directory = directory;
-  }
-
-  /** Each user's presence over all nodes (this node's view without a directory). */
-  async presenceStates(users: readonly string[]): Promise<Map<string, PresenceState>> {
-    if (!this.directory) return new Map(users.map((u) => [u, this.presence.state(u)]));
-    return this.directory.states(users, (u) => this.presence.state(u));
-  }
-
-  /** This node's view of every user it has sessions of. */
-  *presenceSnapshot(): Iterable<[string, LocalPresence]> {
-    for (const user of this.presence.users()) yield [user, this.localPresence(user, this.nameOf(user))];
-  }
-
-  /** Announces every local user's presence again in each room they follow (after other nodes may have announced them gone). */
-  reannouncePresence(): void {
-    for (const user of this.presence.users()) {
-      const state = this.presence.state(user);
-      for (const room of this.presence.roomsOf(user)) this.announcePresence(room, user, state);
-    }
-  }
-
-  publishPresence(room: string, user: string, name: string, state: PresenceState): void {
-    this.publishRoom(room, { t: Op.Presence, room, user, name, state });
-  }
-
   async close(): Promise<void> {
     clearInterval(this.idleSweep);
     this.catchUp?.close();
     this.typing.close();
-    await this.presenceChain;
-    await this.directory?.close();
+    await this.announcer.close();
   }
 
   /** Channels (rooms and users) with local subscribers. */
@@ -280,35 +252,6 @@ export class Hub {
   private nameOf(user: string): string {
     for (const s of this.presence.sessionsOf(user)) return s.userName;
     return user;
-  }
-
-  private announcePresence(room: string, user: string, state: PresenceState): void {
-    if (!this.directory) return this.publishPresence(room, user, this.nameOf(user), state);
-    // With several nodes, what to announce depends on the user's sessions elsewhere: record this
-    // node's view and announce the combined state. Batched per tick, batches in order, so that a
-    // user's announcements leave in the order their changes happened here.
-    let pending = this.pendingPresence.get(user);
-    if (!pending) this.pendingPresence.set(user, (pending = { name: this.nameOf(user), rooms: new Set() }));
-    pending.rooms.add(room);
-    if (this.presenceQueued) return;
-    this.presenceQueued = true;
-    this.presenceChain = this.presenceChain.then(() => this.flushPresence());
-  }
-
-  private async flushPresence(): Promise<void> {
-    this.presenceQueued = false;
-    const batch = [...this.pendingPresence];
-    this.pendingPresence.clear();
-    await Promise.all(
-      batch.map(async ([user, { name, rooms }]) => {
-        const states = await this.directory!.update(user, this.localPresence(user, name), [...rooms]);
-        for (const [room, state] of states) this.publishPresence(room, user, name, state);
-      }),
-    );
-  }
-
-  private localPresence(user: string, name: string): LocalPresence {
-    return { state: this.presence.state(user), rooms: [...this.presence.roomsOf(user)], name };
   }
 
   private markIdle(): void {

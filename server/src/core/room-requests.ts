@@ -125,7 +125,7 @@ export async function members(s: Session, f: MembersFrame): Promise<ResultData[t
   const room = await requireRoom(s, f.room);
   if (room.kind !== RoomKind.Public) await requireMember(s, room.id);
   const list = (await s.hub.store.listMembers(room.id)).slice(0, MEMBERS_LIMIT);
-  const states = await s.hub.presenceStates(list.map((m) => m.user));
+  const states = await s.hub.announcer.states(list.map((m) => m.user));
   return {
     members: list.map((m) => ({ user: m.user, name: m.name, role: m.role, state: states.get(m.user) ?? PresenceState.Offline })),
   };
