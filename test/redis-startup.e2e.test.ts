@@ -1,5 +1,6 @@
 // REDIS_URL at start-up, with the real server binary: a malformed URL stops the process with a clear
-// message; an unreachable Redis does not stop it: it serves (delivering from storage) and joins Redis once it is up.
+// message; an unreachable Redis does not stop it: it is not ready (and says why) but serves, delivering
+// from storage, and joins Redis once it is up.
 import { ChatClient } from '@parley/sdk';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,10 @@ describe('REDIS_URL at start-up', () => {
     try {
       server = await startProcess({ ...env(redis.url), PARLEY_LOG_LEVEL: 'warn' });
       await until(() => /redis connection lost; retrying/.test(server!.output()));
+      const http = `http://127.0.0.1:${server.port}`;
+      const unready = await fetch(`${http}/readyz`);
+      expect(unready.status).toBe(503);
+      expect(JSON.stringify(await unready.json())).toMatch(/broker unreachable: .*redis is not connected/);
       const url = `ws://127.0.0.1:${server.port}/ws`;
       const [alice, bob] = [new ChatClient({ url, token: userToken('alice'), WebSocket }), new ChatClient({ url, token: userToken('bob'), WebSocket })];
       clients.push(alice, bob);
@@ -49,6 +54,7 @@ describe('REDIS_URL at start-up', () => {
 
       await redis.start();
       await until(() => /redis reachable again/.test(server!.output()));
+      await untilAsync(async () => (await fetch(`${http}/readyz`)).status === 200);
       await ra.send('after redis is up');
       await until(() => got.includes('after redis is up'));
       expect(got).toEqual(['while redis is down', 'after redis is up']);
@@ -65,5 +71,13 @@ async function until(check: () => boolean, ms = 10_000): Promise<void> {
   while (!check()) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function untilAsync(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
