@@ -9,17 +9,10 @@ import WebSocket from 'ws';
 import { RawClient } from './support/raw-client.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
 import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
+import { until } from './support/until.js';
 
 const available = (await postgresAvailable()) && (await redisAvailable());
 
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const isPresence = (room: string, user: string, state: string) => (f: Record<string, unknown>) =>
   f.t === Op.Presence && f.room === room && f.user === user && f.state === state;

@@ -5,17 +5,10 @@ import { createClient } from 'redis';
 import { afterEach, describe, expect, test } from 'vitest';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
 import { TcpProxy } from './support/tcp-proxy.js';
+import { until } from './support/until.js';
 
 const available = await redisAvailable();
 
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(!available)('RedisBroker', () => {
   const open: RedisBroker[] = [];

@@ -11,6 +11,7 @@ import { freePort, startProcess, type ServerProcess } from './support/process.js
 import { redisAvailable } from './support/redis.js';
 import { TEST_SECRET, userToken } from './support/server.js';
 import { PrivateRedis } from './support/services.js';
+import { until } from './support/until.js';
 
 const available = await redisAvailable(); // redis-server is needed to bring Redis up late
 
@@ -54,7 +55,7 @@ describe('REDIS_URL at start-up', () => {
 
       await redis.start();
       await until(() => /redis reachable again/.test(server!.output()));
-      await untilAsync(async () => (await fetch(`${http}/readyz`)).status === 200);
+      await until(async () => (await fetch(`${http}/readyz`)).status === 200);
       await ra.send('after redis is up');
       await until(() => got.includes('after redis is up'));
       expect(got).toEqual(['while redis is down', 'after redis is up']);
@@ -65,19 +66,3 @@ describe('REDIS_URL at start-up', () => {
     }
   });
 });
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function untilAsync(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
