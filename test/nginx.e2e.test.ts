@@ -3,7 +3,7 @@
 // connected straight to a node, and a node drained mid-session hands its clients to the other.
 import { ChatClient } from '@parley/sdk';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -16,7 +16,8 @@ import { waitForPort } from './support/services.js';
 import { httpsGet, opensslAvailable, selfSignedCert, trustingWebSocket, type TestCert } from './support/tls.js';
 
 const CONF = new URL('../docs/nginx/parley.conf', import.meta.url);
-const NGINX = process.env.NGINX_PATH ?? 'nginx';
+// Debian installs nginx in /usr/sbin, which is not on every user's PATH.
+const NGINX = process.env.NGINX_PATH ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
 
 function nginxAvailable(): boolean {
   if (spawnSync(NGINX, ['-v']).status === 0) return true;

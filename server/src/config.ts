@@ -1,5 +1,6 @@
 // Server configuration from environment variables and command-line flags (flags win), with defaults.
 // OPTIONS is the single table of every setting; README's configuration table is checked against it.
+import { isIP } from 'node:net';
 import { isLevel, LEVELS, type Level } from './log.js';
 
 export interface Config {
@@ -39,6 +40,7 @@ export interface Config {
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   tlsPassphrase: string | undefined;
+  trustedProxies: string[];
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -91,6 +93,12 @@ const level: Parser<Level> = (raw, name) => {
   return raw;
 };
 
+const ipList: Parser<string[]> = (raw, name) => {
+  const ips = list(raw, name);
+  for (const ip of ips) if (!isIP(ip)) throw new ConfigError(`${name}: "${ip}" is not an IP address (list proxies one address each, no ranges)`);
+  return ips.map((ip) => ip.toLowerCase());
+};
+
 function opt<K extends keyof Config>(o: Option<K>): Option<K> {
   return o;
 }
@@ -133,6 +141,7 @@ export const OPTIONS = [
   opt({ key: 'tlsCert', env: 'PARLEY_TLS_CERT', flag: '--tls-cert', default: undefined, parse: optStr, doc: 'PEM certificate (chain) file: serve https:// and wss:// directly. Needs PARLEY_TLS_KEY.' }),
   opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),
   opt({ key: 'tlsPassphrase', env: 'PARLEY_TLS_PASSPHRASE', flag: '--tls-passphrase', default: undefined, parse: optStr, doc: 'Passphrase of an encrypted private key.' }),
+  opt({ key: 'trustedProxies', env: 'PARLEY_TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], parse: ipList, doc: 'Addresses of your reverse proxies, comma-separated: their X-Forwarded-For names the client (per-IP limits). Others\' is ignored.' }),
 ] as const;
 
 export class ConfigError extends Error {

@@ -26,7 +26,8 @@ describe('configuration', () => {
       ['--drain-delay-ms', '5000', '--tls-passphrase=pw'],
     );
     expect(c).toMatchObject({ logLevel: 'debug', metricsToken: 'tok', drainDelayMs: 5000, tlsCert: 'c.pem', tlsKey: 'k.pem', tlsPassphrase: 'pw' });
-    expect(loadConfig({}, [])).toMatchObject({ logLevel: 'info', metricsToken: undefined, drainDelayMs: 0, tlsCert: undefined });
+    expect(loadConfig({}, [])).toMatchObject({ logLevel: 'info', metricsToken: undefined, drainDelayMs: 0, tlsCert: undefined, trustedProxies: [] });
+    expect(loadConfig({ PARLEY_TRUSTED_PROXIES: '10.0.0.5, ::1' }).trustedProxies).toEqual(['10.0.0.5', '::1']);
   });
 
   test('origins: a list, or any when unset or *', () => {
@@ -55,6 +56,8 @@ describe('configuration', () => {
     [{ REDIS_URL: 'not a url' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ PARLEY_CATCHUP_MS: '0' }, [], /PARLEY_CATCHUP_MS must be an integer/],
     [{ PARLEY_PRESENCE_TTL_MS: '10' }, [], /PARLEY_PRESENCE_TTL_MS must be an integer/],
+    [{ PARLEY_TRUSTED_PROXIES: '10.0.0.1,10.0.0.0/8' }, [], /PARLEY_TRUSTED_PROXIES: "10.0.0.0\/8" is not an IP address/],
+    [{}, ['--trusted-proxies', 'nginx.internal'], /--trusted-proxies: "nginx.internal" is not an IP address/],
     [{ PARLEY_LOG_LEVEL: 'loud' }, [], /PARLEY_LOG_LEVEL must be one of debug, info, warn, error, got "loud"/],
     [{ PARLEY_DRAIN_DELAY_MS: '-1' }, [], /PARLEY_DRAIN_DELAY_MS must be an integer/],
     [{ PARLEY_TLS_CERT: 'cert.pem' }, [], /PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together/],

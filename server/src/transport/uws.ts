@@ -8,6 +8,7 @@ import type { Hub } from '../core/hub.js';
 import type { Session } from '../core/session.js';
 import type { HttpApi, HttpReply } from '../http/api.js';
 import type { Logger } from '../log.js';
+import { clientIp } from './client-ip.js';
 import { tlsOptions } from './tls.js';
 import { loadUws, type Uws } from './uws-binary.js';
 
@@ -85,6 +86,7 @@ export class UwsTransport implements Publisher {
   private draining = false;
   /** True when serving https:// and wss:// (a certificate is configured). */
   readonly secure: boolean;
+  private readonly trustedProxies: ReadonlySet<string>;
 
   constructor(
     private readonly config: Config,
@@ -93,6 +95,7 @@ export class UwsTransport implements Publisher {
     this.uws = loadUws();
     const tls = tlsOptions(config);
     this.secure = tls !== undefined;
+    this.trustedProxies = new Set(config.trustedProxies);
     try {
       this.app = tls ? this.uws.SSLApp(tls) : this.uws.App();
     } catch (err) {
@@ -134,7 +137,7 @@ export class UwsTransport implements Publisher {
           return void res.writeStatus('403 Forbidden').end('origin not allowed');
         }
         metrics.httpRequest('/ws', 101);
-        const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+        const ip = clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), this.trustedProxies);
         res.upgrade<SocketData>({ ip, closed: false }, key, protocol, extensions, context);
       },
       open: (ws) => {
@@ -173,7 +176,7 @@ export class UwsTransport implements Publisher {
         query: new URLSearchParams(req.getQuery() ?? ''),
         authorization: req.getHeader('authorization'),
         origin: req.getHeader('origin'),
-        ip: Buffer.from(res.getRemoteAddressAsText()).toString(),
+        ip: clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), this.trustedProxies),
         body: '',
         acceptEncoding: req.getHeader('accept-encoding'),
         ifNoneMatch: req.getHeader('if-none-match'),
