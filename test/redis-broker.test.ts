@@ -1,6 +1,8 @@
-// The Redis broker against a real Redis: bytes pass unchanged, a node listens only to channels it has
-// subscribers for, and a lost connection neither throws into publishers nor leaves channels deaf.
+// The Redis broker against a real Redis: bytes pass unchanged, publishes are pipelined, a node listens
+// only to channels it has subscribers for, and a lost connection neither throws into publishers nor
+// leaves channels deaf.
 import { RedisBroker, silentLogger } from '@parley/server';
+import { Socket } from 'node:net';
 import { createClient } from 'redis';
 import { afterEach, describe, expect, test } from 'vitest';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
@@ -45,6 +47,36 @@ describe.skipIf(!available)('RedisBroker', () => {
     expect([...got[1]![1]]).toEqual([0xc3, 0x28, 0xff, 0]);
     expect(b.stats.received).toBeGreaterThanOrEqual(2);
     expect(a.stats.published).toBeGreaterThanOrEqual(2);
+  });
+
+  test('publishes of one tick leave in one corked socket write (pipelined), and all arrive in order', async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = [make(prefix), make(prefix)];
+    const got: number[] = [];
+    b.onFrame((_, frame) => got.push(frame[0]!));
+    b.subscribe('r/pipe');
+    await until(() => a.connected && b.connected);
+    await until(async () => {
+      a.publish('r/pipe', new Uint8Array([255]));
+      await new Promise((r) => setTimeout(r, 50));
+      return got.length > 0;
+    });
+    got.length = 0;
+    // node-redis writes a batch between cork() and uncork(): each uncork is one flush to the kernel.
+    const uncork = Socket.prototype.uncork;
+    let flushes = 0;
+    Socket.prototype.uncork = function (this: Socket) {
+      flushes++;
+      return uncork.call(this);
+    };
+    try {
+      for (let i = 0; i < 100; i++) a.publish('r/pipe', new Uint8Array([i]));
+      await until(() => got.length >= 100);
+    } finally {
+      Socket.prototype.uncork = uncork;
+    }
+    expect(got).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(flushes).toBeLessThanOrEqual(2); // 100 PUBLISH commands in one flush (nothing else writes meanwhile)
   });
 
   test('subscribes in Redis only to channels with local subscribers, under its prefix', async () => {

@@ -38,6 +38,7 @@ describe('REDIS_URL at start-up', () => {
     try {
       server = await startProcess({ ...env(redis.url), PARLEY_LOG_LEVEL: 'warn' });
       await until(() => /redis connection lost; retrying/.test(server!.output()));
+      expect(server.output()).toMatch(/REDIS_URL is set without DATABASE_URL/); // this node runs on its embedded store
       const http = `http://127.0.0.1:${server.port}`;
       const unready = await fetch(`${http}/readyz`);
       expect(unready.status).toBe(503);

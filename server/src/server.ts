@@ -130,6 +130,9 @@ function joinCluster(hub: Hub, broker: RedisBroker, config: Config, log: Logger)
 /** Redis when configured (several nodes), else the in-process broker. */
 function openBroker(config: Config, log: Logger): Broker {
   if (!config.redisUrl) return new LocalBroker();
+  if (!config.databaseUrl) {
+    log.warn('REDIS_URL is set without DATABASE_URL: each node keeps its own embedded store, so nodes will not share rooms or history');
+  }
   const broker = new RedisBroker({ url: config.redisUrl, prefix: config.redisPrefix, log });
   broker.start();
   return broker;
