@@ -13,18 +13,22 @@ const parley = await startParley();
 const ana = await connectAs(parley.ws, 'ana', 'Ana');
 const bo = await connectAs(parley.ws, 'bo', 'Bo');
 const [lobbyAna, lobbyBo] = [await ana.join('lobby'), await bo.join('lobby')];
-await (await connectAs(parley.ws, 'me', 'Carla')).join('lobby');
+const carla = await connectAs(parley.ws, 'me', 'Carla');
+const lobbyCarla = await carla.join('lobby');
 await lobbyAna.send('Hi everyone! Is the release still on for Friday?');
 await lobbyAna.send('I can take the changelog.');
-await lobbyBo.send('Yes, Friday. QA signs off on Thursday 🎉');
+await lobbyBo.send('Yes, Friday. QA signs off on Thursday.');
+await lobbyCarla.send('Great! I will draft the announcement.');
+await carla.close();
 await lobbyBo.send('<img src=x onerror=alert(1)> shows as text, by the way');
 
-const page = `<!doctype html><html><head><meta charset="utf-8"><title>Parley demo</title>
+const page = (token) => `<!doctype html><html><head><meta charset="utf-8"><title>Parley demo</title>
 <style>body{margin:0;font:16px Georgia,serif;background:#f4efe6;color:#333;padding:40px}h1{font-weight:400}</style></head>
 <body><h1>Acme Store</h1><p>Some host page content behind the widget.</p>
-<script src="${parley.http}/widget.js" data-room="lobby" data-token="${tokenFor('me', 'Carla')}" async></script></body></html>`;
+<script src="${parley.http}/widget.js" data-room="lobby" ${token ? `data-token="${token}"` : ''} async></script></body></html>`;
 const files = createServer((req, res) => {
-  if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+  if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(page(tokenFor('me', 'Carla')));
+  else if (req.url === '/guest') res.writeHead(200, { 'content-type': 'text/html' }).end(page(undefined));
   else res.writeHead(404).end();
 }).listen(0, '127.0.0.1');
 await new Promise((r) => files.once('listening', r));
@@ -45,6 +49,7 @@ try {
       await p.locator('chat-widget [part~="launcher"]').click();
       await p.locator('chat-widget [part~="message"]').nth(3).waitFor();
       if (name === 'desktop') {
+        await lobbyBo.typing(false);
         await lobbyBo.typing(true);
         await p.locator('chat-widget [part~="typing"]').waitFor({ timeout: 3000 }).catch(() => console.error('no typing indicator'));
       }
@@ -52,6 +57,27 @@ try {
       await ctx.close();
     }
   }
+  // A few more states: the closed launcher with its badge, the member list, the guest form.
+  const ctx = await browser.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: 'light' });
+  const p = await ctx.newPage();
+  await p.goto(origin);
+  await p.locator('chat-widget [part~="launcher"]').waitFor();
+  await p.waitForFunction(() => document.querySelector('chat-widget')?.ready).then((h) => h.evaluate((r) => r));
+  await lobbyAna.send('Anyone around to review my PR?');
+  await p.locator('chat-widget [part~="badge"]').waitFor();
+  await p.screenshot({ path: join(out, 'widget-launcher-badge.png') });
+  await p.locator('chat-widget [part~="launcher"]').click();
+  await p.locator('chat-widget [part~="input"]').fill('Sure, sending a link now');
+  await p.keyboard.press('Enter');
+  await p.locator('chat-widget [part~="message"][data-own][data-status="sent"]').last().waitFor();
+  await p.locator('chat-widget [part~="members-toggle"]').click();
+  await p.locator('chat-widget [part~="member"]').first().waitFor();
+  await p.screenshot({ path: join(out, 'widget-members.png') });
+  await p.goto(`${origin}/guest`);
+  await p.locator('chat-widget [part~="launcher"]').click();
+  await p.locator('chat-widget [part~="guest-form"]').waitFor();
+  await p.screenshot({ path: join(out, 'widget-guest.png') });
+  await ctx.close();
 } finally {
   await browser.close();
   files.close();

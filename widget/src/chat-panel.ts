@@ -118,6 +118,8 @@ export class ChatPanel extends LitElement {
       // Older history went in above: keep the messages the reader was looking at in place.
       after.scrollTop = before.top + (after.scrollHeight - before.height);
     }
+    // Programmatic scrolls do not always produce a scroll event before the reader's next one.
+    this._lastTop = after.scrollTop;
   }
 
   protected override updated(): void {
@@ -134,7 +136,7 @@ export class ChatPanel extends LitElement {
       <header part="header">
         <div class="heading">
           <h2>${title}</h2>
-          <span part="status" class="status" data-state=${s.status} role="status">${t.status[s.status]}</span>
+          ${this.needGuest ? nothing : html`<span part="status" class="status" data-state=${s.status} role="status">${t.status[s.status]}</span>`}
         </div>
         ${view
           ? html`<button

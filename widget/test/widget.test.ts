@@ -359,3 +359,58 @@ describe('<chat-widget> with a real server', () => {
     }
   });
 });
+
+describe('<chat-widget> attention', () => {
+  it('chimes with Web Audio for messages while closed, and not once muted', async () => {
+    const proto = BaseAudioContext.prototype;
+    const realCreate = proto.createOscillator;
+    let notes = 0;
+    // Counts the oscillators the chime starts; the sound itself still plays through the real context.
+    proto.createOscillator = function (this: BaseAudioContext) {
+      notes++;
+      return realCreate.call(this);
+    };
+    cleanups.push(() => (proto.createOscillator = realCreate));
+    const { el, anaRoom } = await scene({ notifications: 'false' });
+    part(el, 'launcher')!.click(); // the user gesture that unlocks audio
+    await until(() => part(el, 'input'), 'the panel');
+    el.close();
+    await anaRoom.send('ding');
+    await until(() => notes > 0, 'a chime');
+    const afterFirst = notes;
+    el.open();
+    await until(() => part(el, 'sound-toggle'), 'the sound toggle').then((b) => b.click());
+    el.close();
+    await anaRoom.send('quiet please');
+    await until(() => part(el, 'badge')?.textContent === '1', 'the second message to arrive (the first was read on opening)');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(notes).to.equal(afterFirst);
+  });
+
+  it('shows a system notification for a message while the page is hidden', async () => {
+    const shown: { title: string; body?: string }[] = [];
+    const RealNotification = window.Notification;
+    // Headless Chromium cannot grant permission or show notifications; this stand-in records them.
+    window.Notification = Object.assign(
+      class {
+        static permission = 'granted';
+        onclick: (() => void) | null = null;
+        constructor(title: string, options?: NotificationOptions) {
+          shown.push({ title, body: options?.body });
+        }
+        close(): void {}
+      },
+      { requestPermission: async () => 'granted' },
+    ) as unknown as typeof Notification;
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    cleanups.push(() => {
+      window.Notification = RealNotification;
+      delete (document as { visibilityState?: string }).visibilityState;
+    });
+    const { el, anaRoom } = await scene({ sound: 'false' });
+    await anaRoom.send('are you still there?');
+    await until(() => shown.length, 'a notification');
+    expect(shown).to.deep.equal([{ title: 'Ana in Test room', body: 'are you still there?' }]);
+    expect(part(el, 'launcher')).to.not.equal(undefined);
+  });
+});
