@@ -11,6 +11,7 @@ import { CatchUp } from './catch-up.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { PresenceTracker } from './presence.js';
 import { PresenceAnnouncer } from './presence-announcer.js';
+import { ExpiryWheel } from './expiry.js';
 import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
 
@@ -38,6 +39,8 @@ export class Hub {
   readonly sessions = new Set<Session>();
   readonly presence: PresenceTracker<Session>;
   readonly typing: TypingTracker;
+  /** Closes sessions whose token expired (4002). */
+  readonly expiries = new ExpiryWheel<Session>((s) => s.expire());
   private readonly broker: Broker;
   private readonly publisher: Publisher;
   private readonly clustered: boolean;
@@ -107,15 +110,14 @@ export class Hub {
   }
 
   subscribe(s: Session, room: string): void {
-    if (s.rooms.has(room)) return;
-    s.rooms.add(room);
+    if (!s.addRoom(room)) return;
     s.conn.subscribe(roomTopic(room));
     this.retain(roomTopic(room));
     this.presence.enterRoom(s, room);
   }
 
   unsubscribe(s: Session, room: string): void {
-    if (!s.rooms.delete(room)) return;
+    if (!s.removeRoom(room)) return;
     s.conn.unsubscribe(roomTopic(room));
     this.release(roomTopic(room));
     this.presence.leaveRoom(s, room);
@@ -150,7 +152,7 @@ export class Hub {
   dropMembership(room: string, user: string, leave: RoomEvent | null, bytes?: Uint8Array): void {
     this.typing.set(room, user, false);
     for (const other of [...this.sessionsOf(user)]) {
-      other.memberOf.delete(room);
+      other.setMember(room, false);
       if (!other.rooms.has(room)) continue;
       if (leave && this.clustered) other.conn.send(bytes ?? encodeFrame({ t: Op.Event, e: leave }));
       this.unsubscribe(other, room);
@@ -232,6 +234,7 @@ export class Hub {
 
   async close(): Promise<void> {
     clearInterval(this.idleSweep);
+    this.expiries.close();
     this.catchUp?.close();
     this.typing.close();
     await this.announcer.close();

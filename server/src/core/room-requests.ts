@@ -86,7 +86,7 @@ export async function join(s: Session, f: JoinFrame): Promise<ResultData[typeof 
     if (ev) s.hub.publishEvent(ev);
     role = 'member';
   }
-  s.memberOf.add(room.id);
+  s.setMember(room.id);
   return subscribeFrom(s, room.id, role);
 }
 
@@ -107,7 +107,7 @@ export async function invite(s: Session, f: InviteFrame): Promise<ResultData[typ
   const user = await userOrPlaceholder(s, f.user);
   const ev = await s.hub.store.join(room.id, { id: user.id, name: user.name }, 'member', s.userId);
   if (ev) s.hub.publishEvent(ev);
-  for (const other of s.hub.sessionsOf(user.id)) other.memberOf.add(room.id);
+  for (const other of s.hub.sessionsOf(user.id)) other.setMember(room.id);
   return { room: room.id, user: user.id };
 }
 

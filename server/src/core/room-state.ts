@@ -26,7 +26,7 @@ export async function requireMember(s: Session, id: string): Promise<RoleName> {
     await requireRoom(s, id);
     throw forbidden(`you are not a member of "${id}"`);
   }
-  s.memberOf.add(id);
+  s.setMember(id);
   return m.role;
 }
 

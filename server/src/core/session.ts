@@ -24,8 +24,8 @@ import { requestHandlers } from './requests.js';
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
 const REJECT_LIMIT = 100;
 const REJECT_WINDOW_MS = 10_000;
-/** setTimeout's ceiling; longer token lifetimes are re-armed. */
-const MAX_TIMER_MS = 2_147_483_647;
+/** What an idle connection without rooms reads instead of a Set of its own. */
+const NONE: ReadonlySet<string> = new Set();
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
@@ -35,10 +35,9 @@ export class Session {
   userId = '';
   userName = '';
   guest = false;
-  /** Rooms this connection receives live frames for. */
-  readonly rooms = new Set<string>();
-  /** Rooms the user is known to be a member of (positive cache; invalidated on leave). */
-  readonly memberOf = new Set<string>();
+  // Allocated on first use, like the rate limiters: most connections of a widget site sit idle.
+  private roomSet: Set<string> | undefined;
+  private memberSet: Set<string> | undefined;
   /** Client said it is away. */
   private reportedAway = false;
   /** No frames from the client for awayAfterMs. */
@@ -47,26 +46,54 @@ export class Session {
   /** Settles when every earlier send of this connection has handed its message to the store. */
   private sendGate: Promise<void> | undefined;
   private sendsWaiting = 0;
-  private readonly frames: TokenBucket;
-  private readonly sends: TokenBucket;
+  private frameBucket: TokenBucket | undefined;
+  private sendBucket: TokenBucket | undefined;
   private rejected = 0;
   private rejectWindowStart = 0;
+  /** The hello deadline, until hello arrives. */
   private timer: ReturnType<typeof setTimeout> | undefined;
   private logger: Logger | undefined;
+  /** The session's slot in the hub's token-expiry wheel, once authenticated. */
+  private expirySlot: number | undefined;
 
   constructor(
     readonly conn: Conn,
     readonly hub: Hub,
   ) {
-    const { frameRate, sendRate, helloTimeoutMs } = hub.config;
-    this.frames = new TokenBucket(frameRate, frameRate * 2);
-    this.sends = new TokenBucket(sendRate, sendRate * 2);
+    const { helloTimeoutMs } = hub.config;
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
   }
 
   /** This connection's logger: every line names the session and, once signed in, the user. Made on first use. */
   get log(): Logger {
     return (this.logger ??= this.hub.log.child(this.userId ? { session: this.id, user: this.userId } : { session: this.id }));
+  }
+
+  /** Rooms this connection receives live frames for. */
+  get rooms(): ReadonlySet<string> {
+    return this.roomSet ?? NONE;
+  }
+
+  /** Rooms the user is known to be a member of (positive cache; invalidated on leave). */
+  get memberOf(): ReadonlySet<string> {
+    return this.memberSet ?? NONE;
+  }
+
+  /** Adds `room` to {@link rooms}; false when it was there already. */
+  addRoom(room: string): boolean {
+    const rooms = (this.roomSet ??= new Set());
+    return rooms.size !== rooms.add(room).size;
+  }
+
+  /** Removes `room` from {@link rooms}; false when it was not there. */
+  removeRoom(room: string): boolean {
+    return this.roomSet?.delete(room) ?? false;
+  }
+
+  /** Remembers that the user is a member of `room` (or, with `member` false, forgets it). */
+  setMember(room: string, member = true): void {
+    if (member) (this.memberSet ??= new Set()).add(room);
+    else this.memberSet?.delete(room);
   }
 
   get authenticated(): boolean {
@@ -95,9 +122,12 @@ export class Session {
     }
     if (this.phase !== 'ready') return this.beforeReady(frame);
     if (frame.t === Op.Hello) return this.sendError(frame.r, ErrorCode.BadFrame, 'already signed in');
-    if (!this.frames.take() || (frame.t === Op.Send && !this.sends.take())) {
-      const bucket = frame.t === Op.Send ? this.sends : this.frames;
-      const retryAfter = Math.max(bucket.retryAfterMs(), this.frames.retryAfterMs(), 1);
+    const { frameRate, sendRate } = this.hub.config;
+    const frames = (this.frameBucket ??= new TokenBucket(frameRate, frameRate * 2));
+    const sends = frame.t === Op.Send ? (this.sendBucket ??= new TokenBucket(sendRate, sendRate * 2)) : undefined;
+    if (!frames.take() || (sends && !sends.take())) {
+      const bucket = sends ?? frames;
+      const retryAfter = Math.max(bucket.retryAfterMs(), frames.retryAfterMs(), 1);
       this.sendError('r' in frame ? frame.r : undefined, ErrorCode.RateLimited, 'too many frames; slow down', retryAfter);
       this.countRejected();
       return;
@@ -108,6 +138,7 @@ export class Session {
 
   onClose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.expirySlot !== undefined) this.hub.expiries.remove(this, this.expirySlot);
     this.hub.removeSession(this); // while still `ready`, so the hub releases its rooms and presence
     this.phase = 'closed';
   }
@@ -182,6 +213,7 @@ export class Session {
 
   private async hello(frame: HelloFrame): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     if (frame.v !== PROTOCOL_VERSION) {
       this.sendError(frame.r, ErrorCode.UnsupportedVersion, `this server speaks protocol v${PROTOCOL_VERSION}`);
       return this.conn.close(CloseCode.UnsupportedVersion, 'unsupported version');
@@ -210,7 +242,7 @@ export class Session {
     this.userName = user.name;
     this.guest = user.guest;
     this.phase = 'ready';
-    this.armExpiry(identity.validUntil);
+    this.expirySlot = this.hub.expiries.add(this, identity.validUntil);
     this.hub.addUser(this);
     const c = this.hub.config;
     this.send({
@@ -230,12 +262,10 @@ export class Session {
     });
   }
 
-  private armExpiry(expiresAt: number): void {
-    const ms = expiresAt - Date.now();
-    this.timer = setTimeout(
-      () => (ms > MAX_TIMER_MS ? this.armExpiry(expiresAt) : this.conn.close(CloseCode.TokenExpired, 'token expired')),
-      Math.max(0, Math.min(ms, MAX_TIMER_MS)),
-    );
+  /** Called by the hub when the token's validity has passed. */
+  expire(): void {
+    this.expirySlot = undefined;
+    this.conn.close(CloseCode.TokenExpired, 'token expired');
   }
 
   private dispatch(frame: ClientFrame): void {
