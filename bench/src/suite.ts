@@ -49,7 +49,8 @@ export interface RunResult {
   sat?: PhaseMeasure;
   half?: PhaseMeasure;
   storm?: { connected: number; ms: number; perSec: number; cpuSec: number; cpuUsPerConn: number };
-  idle?: { connected: number; rssBefore: number; rssAfter: number; bytesPerConn: number };
+  /** rssBefore: with the first third of the connections open; rssAfter: with all (`measured` more). */
+  idle?: { connected: number; measured: number; rssBefore: number; rssAfter: number; bytesPerConn: number };
   /** Why the run did not happen (a missing service or feature). */
   skipped?: string;
   error?: string;
@@ -177,10 +178,15 @@ async function measure(lg: LoadGenerator, pids: number[], phase: Phase): Promise
   };
 }
 
-async function connect(lg: LoadGenerator, spec: PopulationSpec): Promise<{ connected: number; ms: number }> {
-  const setup = await lg.call<{ connected: number; failed: number; error?: string; ms: number }>({ cmd: 'connect', spec });
+type Setup = { connected: number; failed: number; error?: string; ms: number };
+
+function checked(setup: Setup): Setup {
   if (setup.failed > 0) throw new Error(`${setup.failed} of ${setup.failed + setup.connected} connections failed: ${setup.error}`);
   return setup;
+}
+
+async function connect(lg: LoadGenerator, spec: PopulationSpec, upto?: number): Promise<Setup> {
+  return checked(await lg.call<Setup>({ cmd: 'connect', spec, ...(upto === undefined ? {} : { upto }) }));
 }
 
 async function traffic(lg: LoadGenerator, spec: PopulationSpec, pids: number[], s: Scenario, halfRate: number | undefined): Promise<Partial<RunResult>> {
@@ -202,19 +208,28 @@ async function storm(lg: LoadGenerator, spec: PopulationSpec, pids: number[]): P
   return { connected: setup.connected, ms: setup.ms, perSec: setup.connected / (setup.ms / 1000), cpuSec, cpuUsPerConn: (cpuSec * 1e6) / setup.connected };
 }
 
+/**
+ * Memory per connection at the margin: resident memory after a third of the connections and after all
+ * of them (each after a full GC), so fixed costs that the first connections trigger (heap growth,
+ * pools, caches) do not count as per-connection memory.
+ */
 async function idle(lg: LoadGenerator, spec: PopulationSpec, servers: ServerProcess[]): Promise<RunResult['idle']> {
   const server = servers[0]!;
   const settledRss = async () => {
-    server.gc();
-    await sleep(1000);
+    await lg.call({ cmd: 'quiesce' });
+    // Twice: V8 hands freed pages back to the system lazily, after a later collection.
+    for (const wait of [500, 1000]) {
+      server.gc();
+      await sleep(wait);
+    }
     return rssBytes(server.pid);
   };
-  await sleep(500);
+  const half = Math.floor(spec.members / 3);
+  const first = await connect(lg, spec, half);
   const rssBefore = await settledRss();
-  const setup = await connect(lg, spec);
-  await lg.call({ cmd: 'quiesce' });
+  const second = checked(await lg.call<Setup>({ cmd: 'grow' }));
   const rssAfter = await settledRss();
-  return { connected: setup.connected, rssBefore, rssAfter, bytesPerConn: (rssAfter - rssBefore) / setup.connected };
+  return { connected: first.connected + second.connected, measured: second.connected, rssBefore, rssAfter, bytesPerConn: (rssAfter - rssBefore) / second.connected };
 }
 
 function summarise(r: RunResult): string {

@@ -4,7 +4,9 @@ import { runPhase, quiesce, type Phase } from './phases.js';
 import { Population, type PopulationSpec } from './population.js';
 
 export type LoadCommand =
-  | { cmd: 'connect'; spec: PopulationSpec }
+  | { cmd: 'connect'; spec: PopulationSpec; upto?: number }
+  /** Opens more connections of the current population, up to `upto` (default: all). */
+  | { cmd: 'grow'; upto?: number }
   | { cmd: 'quiesce' }
   | { cmd: 'phase'; phase: Phase }
   | { cmd: 'close' };
@@ -16,7 +18,9 @@ async function handle(msg: LoadCommand): Promise<unknown> {
     case 'connect':
       pop?.closeAll();
       pop = new Population(msg.spec);
-      return pop.connect();
+      return pop.connect(msg.upto);
+    case 'grow':
+      return need().connect(msg.upto);
     case 'quiesce':
       return quiesce(need());
     case 'phase':

@@ -165,14 +165,23 @@ export class Population {
     this.onCompleted?.(c);
   }
 
-  /** Opens, authenticates and joins every connection; returns how many succeeded and the first error. */
-  async connect(): Promise<{ connected: number; failed: number; error?: string; ms: number }> {
+  /** Connections opened so far (they are opened in index order). */
+  private opened = 0;
+
+  /**
+   * Opens, authenticates and joins the next connections, up to `upto` (default: all); returns how
+   * many succeeded and the first error.
+   */
+  async connect(upto = this.clients.length): Promise<{ connected: number; failed: number; error?: string; ms: number }> {
     const started = performance.now();
-    let next = 0;
+    const first = this.opened;
+    const end = Math.min(upto, this.clients.length);
+    let next = first;
+    this.opened = end;
     let failed = 0;
     let error: string | undefined;
     const worker = async () => {
-      while (next < this.clients.length) {
+      while (next < end) {
         const c = this.clients[next++]!;
         try {
           await this.open(c);
@@ -182,8 +191,8 @@ export class Population {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.spec.concurrency, this.clients.length) }, worker));
-    return { connected: this.clients.length - failed, failed, error, ms: performance.now() - started };
+    await Promise.all(Array.from({ length: Math.min(this.spec.concurrency, end - first) }, worker));
+    return { connected: end - first - failed, failed, error, ms: performance.now() - started };
   }
 
   private async open(c: Client): Promise<void> {

@@ -117,7 +117,13 @@ function stormTable(report: BenchReport, s: Scenario, rows: RunResult[]): string
 
 function idleTable(report: BenchReport, s: Scenario, rows: RunResult[]): string[] {
   const parley = resultOf(report, s.id, PeerKind.Parley)?.idle;
-  const out = ['| Peer | Connections | RSS before, MiB | RSS after, MiB | Bytes per connection | Parley ÷ peer |', '| --- | --- | --- | --- | --- | --- |'];
+  const out = [
+    'Resident memory is read after a full GC with a third of the connections open and again with all of them;',
+    'the difference divided by the connections added is the memory each further connection costs.',
+    '',
+    '| Peer | Connections | RSS at a third, MiB | RSS at all, MiB | Bytes per connection | Parley ÷ peer |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   for (const r of rows) {
     if (!r.idle) continue;
