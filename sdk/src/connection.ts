@@ -1,6 +1,8 @@
 // Socket lifecycle: opens the WebSocket, runs the hello/welcome handshake, checks liveness with pings,
-// and reconnects with backoff after every non-fatal close until `close()` or a fatal error.
+// and reconnects with backoff after every non-fatal close until `close()` or a fatal error. In browsers
+// it also follows offline/online: a socket is dropped when the network goes, and retried when it returns.
 import { Liveness } from './liveness.js';
+import { watchNetwork } from './network.js';
 import { encodeFrame } from './protocol/codec.js';
 import { CloseCode, Op, PROTOCOL_VERSION } from './protocol/codes.js';
 import type { ClientFrame, ResultData, ResultOp, ServerFrame, WelcomeFrame } from './protocol/frames.js';
@@ -41,6 +43,7 @@ export class Connection {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly reconnect: ReconnectDelay | undefined;
   private waiters: Array<{ resolve(w: WelcomeFrame): void; reject(e: ParleyError): void }> = [];
+  private unwatchNetwork: (() => void) | undefined;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -57,6 +60,7 @@ export class Connection {
     const ready = new Promise<WelcomeFrame>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.state === 'idle' || this.state === 'closed') {
       this.setState('connecting');
+      this.unwatchNetwork ??= watchNetwork({ offline: () => this.networkLost(), online: () => this.networkBack() });
       void this.open();
     }
     return ready;
@@ -119,6 +123,19 @@ export class Connection {
     }
     this.socket = socket;
     this.liveness.awaitWelcome(this.options.requestTimeoutMs, (reason) => this.drop(reason));
+  }
+
+  /** A dead network rarely closes a socket by itself (no FIN, no RST): do not wait for pings to time out. */
+  private networkLost(): void {
+    if (this.socket) this.drop(new ConnectionClosedError('the browser went offline', 1006));
+  }
+
+  /** Back online: try now rather than at the end of the backoff delay. */
+  private networkBack(): void {
+    if (this.retryTimer === undefined) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    void this.open();
   }
 
   private receive(frame: ServerFrame): void {
@@ -187,6 +204,8 @@ export class Connection {
   }
 
   private terminate(error: ParleyError): void {
+    this.unwatchNetwork?.();
+    this.unwatchNetwork = undefined;
     this.requests.rejectAll(error);
     const waiters = this.waiters;
     this.waiters = [];

@@ -236,6 +236,71 @@ describe('reconnect', () => {
   });
 });
 
+describe('browser network events', () => {
+  /** Stands in for a browser's window: the global object fires offline/online. */
+  function fakeWindow(): EventTarget {
+    const win = new EventTarget();
+    vi.stubGlobal('addEventListener', win.addEventListener.bind(win));
+    vi.stubGlobal('removeEventListener', win.removeEventListener.bind(win));
+    return win;
+  }
+
+  it('drops the socket when the browser goes offline and reconnects at once when it is back online', async () => {
+    const win = fakeWindow();
+    const server = await startServer();
+    server.createRoom('lobby');
+    // A long backoff: only the online event can explain a quick reconnect.
+    const client = makeClient(server, { reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000 } });
+    vi.spyOn(Math, 'random').mockReturnValue(0.99);
+    const states = record(client, 'state');
+    await client.connect();
+    const room = await client.join('lobby');
+
+    win.dispatchEvent(new Event('offline'));
+
+    expect(client.state).toBe('reconnecting');
+    await server.waitFor(() => server.connections[0]!.closed, 3000, 'the dropped socket to close');
+    const pending = room.send('written offline');
+    await sleep(100);
+    expect(server.connections).toHaveLength(1);
+
+    win.dispatchEvent(new Event('online'));
+
+    await server.waitFor(() => server.connections[1]?.user, 3000, 'a reconnect right after online');
+    expect((await pending).seq).toBeGreaterThan(0);
+    expect(server.connections[1]!.sent(Op.Send).map((f) => f.body)).toEqual(['written offline']);
+    expect(states.map((s) => s.newState)).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+  });
+
+  it('stops following the network once closed', async () => {
+    const win = fakeWindow();
+    const server = await startServer();
+    const client = makeClient(server);
+    await client.connect();
+    await client.close();
+
+    win.dispatchEvent(new Event('offline'));
+    win.dispatchEvent(new Event('online'));
+    await sleep(100);
+
+    expect(client.state).toBe('closed');
+    expect(server.connections).toHaveLength(1);
+  });
+
+  it('ignores online while connected', async () => {
+    const win = fakeWindow();
+    const server = await startServer();
+    const client = makeClient(server);
+    await client.connect();
+
+    win.dispatchEvent(new Event('online'));
+    await sleep(100);
+
+    expect(client.state).toBe('connected');
+    expect(server.connections).toHaveLength(1);
+  });
+});
+
 describe('requests', () => {
   it('fails a request with TimeoutError when no reply arrives in requestTimeoutMs', async () => {
     const server = await startServer();
