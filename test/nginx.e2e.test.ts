@@ -13,6 +13,7 @@ import { scrape } from './support/prometheus.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
 import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
 import { waitForPort } from './support/services.js';
+import { until } from './support/until.js';
 import { httpsGet, opensslAvailable, selfSignedCert, trustingWebSocket, type TestCert } from './support/tls.js';
 
 const CONF = new URL('../docs/nginx/parley.conf', import.meta.url);
@@ -64,15 +65,6 @@ http {
   include ${dir}/parley.conf;
 }
 `;
-}
-
-/** Resolves once `check` holds, polling; fails after `ms`. */
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.skipIf(!available)('nginx in front of two nodes (docs/nginx/parley.conf)', () => {
@@ -150,8 +142,8 @@ describe.skipIf(!available)('nginx in front of two nodes (docs/nginx/parley.conf
 
     await directRoom.send('hello from a node');
     await rooms[0]!.send('hello through nginx');
-    await until(() => heard.every((h) => h.includes('hello from a node') && h.includes('hello through nginx')), 'every proxied client to hear both');
-    await until(() => heardDirect.includes('hello through nginx'), 'the direct client to hear the proxied one');
+    await until(() => heard.every((h) => h.includes('hello from a node') && h.includes('hello through nginx')));
+    await until(() => heardDirect.includes('hello through nginx'));
   });
 
   test('draining one node: its proxied clients are told to reconnect, come back through nginx on the other node and keep chatting', async () => {
@@ -177,10 +169,10 @@ describe.skipIf(!available)('nginx in front of two nodes (docs/nginx/parley.conf
     for (const c of movers) c.on('state', ({ newState }) => newState === 'reconnecting' && reconnects++);
     const moverRooms = await Promise.all(movers.map((c) => c.join('lobby')));
     await drained.stop();
-    await until(() => reconnects >= 1, 'a proxied client of the drained node to reconnect');
-    await until(() => movers.every((c) => c.state === 'connected'), 'the movers to be connected again');
+    await until(() => reconnects >= 1);
+    await until(() => movers.every((c) => c.state === 'connected'));
     for (const [i, r] of moverRooms.entries()) await r.send(`after the drain ${i}`);
-    await until(() => moverRooms.every((_, i) => heard.includes(`after the drain ${i}`)), 'messages after the drain');
+    await until(() => moverRooms.every((_, i) => heard.includes(`after the drain ${i}`)));
     expect(await connectionsOf(survivor)).toBeGreaterThanOrEqual(1 + movers.length); // the watcher and every mover
   });
 });

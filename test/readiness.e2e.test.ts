@@ -5,7 +5,11 @@ import { configWith, LocalBroker, silentLogger, startServer, type ParleyServer }
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { dropStorage, freshStorage, GUEST_SECRET, postgresAvailable, startNode, TEST_SECRET, userToken } from './support/server.js';
+import { scrape } from './support/prometheus.js';
 import { RawClient } from './support/raw-client.js';
+import { redisAvailable, uniquePrefix } from './support/redis.js';
+import { PrivateRedis } from './support/services.js';
+import { until } from './support/until.js';
 import { startNodeBehindProxy, type NodeBehindProxy } from './support/tcp-proxy.js';
 
 interface Readiness {
@@ -144,4 +148,31 @@ describe.skipIf(!pgUp)('/readyz with PostgreSQL behind a cut proxy', () => {
     await proxy.start();
     await readyzUntil(node.http, (r) => r.status === 200);
   });
+});
+
+const redisUp = await redisAvailable(); // redis-server runs the private Redis
+
+describe.skipIf(!redisUp)('/readyz and broker metrics when Redis goes away mid-session', () => {
+  test('503 "broker unreachable" while Redis is down; ready again and one reconnect counted after it returns', async () => {
+    const redis = new PrivateRedis();
+    await redis.start();
+    const node = await startNode('pglite', { redisUrl: redis.url, redisPrefix: uniquePrefix() });
+    const metrics = () => scrape(`${node.http}/metrics`);
+    try {
+      await until(async () => (await readyz(node.http)).status === 200);
+      expect((await metrics()).value('parley_broker_reconnects_total')).toBe(0);
+
+      await redis.kill();
+      const down = await readyzUntil(node.http, (r) => r.status === 503);
+      expect(down.body).toMatchObject({ ready: false, checks: { store: 'ok' } });
+      expect(down.body.reason).toMatch(/^broker unreachable: /);
+
+      await redis.start(); // same port
+      await readyzUntil(node.http, (r) => r.status === 200);
+      await until(async () => (await metrics()).value('parley_broker_reconnects_total') === 1);
+    } finally {
+      await node.destroy();
+      await redis.kill();
+    }
+  }, 60_000);
 });
