@@ -52,6 +52,7 @@ describe.skipIf(!available)(`fault suite (${long ? 'long' : 'short'}): 3 nodes, 
       if (name === 'redis-restart') expect(typeof f.extra.presenceRestoredMs).toBe('number'); // everyone online again
       if (name === 'node-kill') {
         expect(typeof f.extra.presenceOfflineMs).toBe('number'); // the ghost did go offline
+        expect(f.extra.reconnected).toBeGreaterThan(0); // the kill did cut clients off
       }
     });
   }

@@ -112,6 +112,8 @@ const FAULTS: Record<ScenarioName, Fault | undefined> = {
     const deadline = Date.now() + 30_000;
     while (!offlineAt && Date.now() < deadline) await sleep(50);
     figures.presenceOfflineMs = offlineAt ? offlineAt - killedAt : 'never';
+    // Clients the kill cut off (they reconnected elsewhere through the balancer and resumed).
+    figures.reconnected = participants.filter((p) => p.closeCodes.length > 0).length;
     await ghost.close();
   },
 };
