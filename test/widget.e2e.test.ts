@@ -358,7 +358,10 @@ describe.skipIf(!chromiumAvailable())('chat widget on third-party pages', () => 
       await part(page, 'guest-name').fill('Intruder');
       await part(page, 'guest-submit').click();
       await page.locator('chat-widget [part~="guest-form"] [role="alert"]').waitFor({ timeout: STEP_TIMEOUT });
-      expect(await part(page, 'status').getAttribute('data-state')).not.toBe('connected');
+      // Still at the sign-in form: no composer, no connection.
+      expect(await part(page, 'guest-form').count()).toBe(1);
+      expect(await part(page, 'input').count()).toBe(0);
+      expect(await page.locator('chat-widget [part~="status"][data-state="connected"]').count()).toBe(0);
     } finally {
       await context.close();
     }
