@@ -133,10 +133,16 @@ describe('GET /metrics', () => {
     await fetch(`${node.http}/v1/rooms/lobby/events`); // no token: 401
     await fetch(`${node.http}/v1/rooms/another/events`);
     await fetch(`${node.http}/wp-admin/${Math.random()}`);
+    await fetch(`${node.http}/widget.js`);
+    await fetch(`${node.http}/no-such-chunk-${Math.random().toString(36).slice(2)}.js`);
     const s = await metrics();
     expect(s.value('parley_http_requests_total', { route: '/healthz', status: '200' })).toBeGreaterThanOrEqual(1);
     expect(s.value('parley_http_requests_total', { route: '/v1/rooms/:id/events', status: '401' })).toBe(2);
     expect(s.value('parley_http_requests_total', { route: 'other', status: '404' })).toBe(1);
+    // Files (the widget and its chunks) share one label, found or not.
+    const files = s.samples.filter((x) => x.name === 'parley_http_requests_total' && x.labels.route === '/:file');
+    expect(files.reduce((n, x) => n + x.value, 0)).toBe(2);
+    expect(s.value('parley_http_requests_total', { route: '/:file', status: '404' })).toBeGreaterThanOrEqual(1);
     expect(s.value('parley_http_requests_total', { route: '/ws', status: '101' })).toBeGreaterThanOrEqual(1);
     expect(s.samples.filter((x) => x.name === 'parley_http_requests_total').every((x) => !x.labels.route!.startsWith('/wp-admin'))).toBe(true);
   });

@@ -4,10 +4,13 @@
 /** `/v1/rooms/:id/events`, the room id captured. */
 export const ROOM_EVENTS = /^\/v1\/rooms\/([^/]+)\/events$/;
 const EXACT = new Set(['/', '/healthz', '/readyz', '/metrics', '/v1/guest', '/v1/rooms', '/ws']);
+/** A top-level file such as the widget's `/widget.js` or a chunk. */
+const FILE = /^\/[\w.-]+\.(?:js|mjs|css|map|json|html|svg|png|ico|txt|woff2?)$/;
 
-/** The route `path` belongs to: a known path, `/v1/rooms/:id/events`, or `other`. */
+/** The route `path` belongs to: a known path, `/v1/rooms/:id/events`, `/:file`, or `other`. */
 export function routeLabel(path: string): string {
   if (EXACT.has(path)) return path;
   if (ROOM_EVENTS.test(path)) return '/v1/rooms/:id/events';
+  if (FILE.test(path)) return '/:file';
   return 'other';
 }
