@@ -119,6 +119,14 @@ describe.each(kinds)('hostile input (%s)', (kind) => {
     ok.ws.terminate();
   });
 
+  test("the server's own pages connect without being in the allowlist; the same host on another port does not", async () => {
+    const { hostname, port } = new URL(node.http);
+    const own = await RawClient.open(node.url, { origin: node.http });
+    own.ws.terminate();
+    const otherPort = Number(port) === 1 ? 2 : 1;
+    await expect(RawClient.open(node.url, { origin: `http://${hostname}:${otherPort}` })).rejects.toThrow(/403/);
+  });
+
   test('no hello in time closes with 4003', async () => {
     const m = await RawClient.open(node.url);
     expect((await m.closed).code).toBe(CloseCode.HelloTimeout);

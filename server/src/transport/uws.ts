@@ -132,7 +132,7 @@ export class UwsTransport implements Publisher {
           metrics.httpRequest('/ws', 503);
           return void res.writeStatus('503 Service Unavailable').end('draining');
         }
-        if (origin && !this.originAllowed(origin)) {
+        if (origin && !this.originAllowed(origin) && !sameOrigin(origin, req.getHeader('host'))) {
           metrics.httpRequest('/ws', 403);
           return void res.writeStatus('403 Forbidden').end('origin not allowed');
         }
@@ -231,6 +231,18 @@ export class UwsTransport implements Publisher {
 
   originAllowed(origin: string): boolean {
     return this.config.origins === undefined || this.config.origins.includes(origin);
+  }
+}
+
+/**
+ * A page the server itself serves (the demo page, a site on the same host): its Origin names the host
+ * the browser sent the request to. Browsers set both headers; a page cannot forge either.
+ */
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    return host !== '' && new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
   }
 }
 
