@@ -57,6 +57,7 @@ describe('SIGTERM drain of the server process', () => {
         expect(line, JSON.stringify(line)).toMatchObject({ level: expect.any(String), msg: expect.any(String), pid: server.child.pid, hostname: expect.any(String) });
         expect(new Date(line.time as string).toISOString()).toBe(line.time);
       }
+      expect(jsonLines).toContainEqual(expect.objectContaining({ level: 'info', msg: 'listening', port: server.port, tls: false, store: 'pglite', broker: 'local' }));
       expect(jsonLines).toContainEqual(expect.objectContaining({ level: 'info', msg: 'draining', signal: 'SIGTERM', drainDelayMs: DRAIN_DELAY_MS }));
       expect(jsonLines.at(-1)).toMatchObject({ level: 'info', msg: 'stopped', signal: 'SIGTERM' });
     } finally {

@@ -19,6 +19,7 @@ try {
   const where = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const store = config.databaseUrl ? 'PostgreSQL' : `embedded PGlite in ${config.dataDir}`;
   const [http, ws] = server.secure ? ['https', 'wss'] : ['http', 'ws'];
+  log.info('listening', { port: server.port, tls: server.secure, store: config.databaseUrl ? 'postgres' : 'pglite', broker: config.redisUrl ? 'redis' : 'local' });
   process.stdout.write(
     `Parley listening on ${http}://${where}:${server.port}  (WebSocket ${ws}://${where}:${server.port}/ws, store: ${store}, ready in ${Date.now() - started} ms)\n`,
   );

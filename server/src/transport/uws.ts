@@ -151,7 +151,7 @@ export class UwsTransport implements Publisher {
           if (isBinary) session.onBinary(new Uint8Array(message));
           else session.onText();
         } catch (err) {
-          log.error('frame handling failed', { err });
+          session.log.error('frame handling failed', { err });
           session.conn.close(1011, 'internal error');
         }
       },
