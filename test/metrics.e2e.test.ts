@@ -25,6 +25,7 @@ const PARLEY_FAMILIES = {
   parley_broker_reconnects_total: 'counter',
   parley_broker_published_total: 'counter',
   parley_broker_received_total: 'counter',
+  parley_catchup_recovered_total: 'counter',
 };
 
 describe('GET /metrics', () => {

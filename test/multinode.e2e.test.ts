@@ -200,6 +200,8 @@ describe.skipIf(!available)('catch-up from storage', () => {
       const got = await reader.next((f) => f.t === Op.Event && (f.e as { cid?: string }).cid === 'quiet-1');
       expect((got.e as { seq: number }).seq).toBe(ack.seq);
       expect(a.server.hub.catchUp!.recovered).toBeGreaterThanOrEqual(1);
+      const scraped = await (await fetch(`${a.http}/metrics`)).text();
+      expect(Number(/^parley_catchup_recovered_total (\d+)$/m.exec(scraped)?.[1])).toBeGreaterThanOrEqual(1);
       expect(reader.events('lobby').filter((e) => e.cid === 'quiet-1')).toHaveLength(1);
     } finally {
       sender.ws.terminate();

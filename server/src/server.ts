@@ -71,6 +71,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return draining();
     },
     brokerStats: broker.stats,
+    get recovered(): number {
+      return hub.catchUp?.recovered ?? 0;
+    },
   });
   store.observeCommits((size, seconds, ok) => metrics.commit(size, seconds, ok));
   const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics });

@@ -13,6 +13,8 @@ export interface NodeState {
   readonly rooms: number;
   readonly draining: boolean;
   readonly brokerStats: BrokerStats;
+  /** Room events delivered from storage because the broker had dropped them (several nodes). */
+  readonly recovered: number;
 }
 
 /** The Content-Type of the exposition format. */
@@ -78,6 +80,15 @@ export class PrometheusMetrics implements Metrics {
     broker('parley_broker_reconnects_total', 'Times the connection to the broker was re-established after a loss.', (s) => s.reconnects);
     broker('parley_broker_published_total', 'Frames handed to the broker.', (s) => s.published);
     broker('parley_broker_received_total', 'Frames received from the broker.', (s) => s.received);
+    new Counter({
+      name: 'parley_catchup_recovered_total',
+      help: 'Room events delivered to local subscribers from storage because the broker dropped them (several nodes).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(node.recovered);
+      },
+    });
   }
 
   /** The exposition text (Prometheus text format 0.0.4). */
