@@ -62,6 +62,15 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     if (s.kind === ScenarioKind.Traffic || s.kind === ScenarioKind.Persist) lines.push(...trafficTable(report, s, rows));
     else if (s.kind === ScenarioKind.Storm) lines.push(...stormTable(report, s, rows));
     else lines.push(...idleTable(report, s, rows));
+    const unsaturated = rows.filter((r) => r.sat && r.sat.cpuUtil / r.nodes < 0.8).map((r) => PEER_LABEL[r.peer]);
+    if (unsaturated.length > 0) {
+      lines.push(
+        '',
+        `Server CPU stayed below 80 % during saturation for ${unsaturated.join(', ')}: the load generator, the`,
+        'database or the machine, not that server, set the pace of that phase, so its rate is a lower bound;',
+        'deliveries per CPU-second still compare the servers at the load they carried.',
+      );
+    }
     const problems = rows.filter((r) => r.error || r.skipped);
     for (const r of problems) lines.push(`- ${PEER_LABEL[r.peer]}: ${r.skipped ? `skipped: ${r.skipped}` : `failed: ${r.error!.split('\n')[0]}`}`);
     lines.push('');
