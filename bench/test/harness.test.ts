@@ -33,13 +33,18 @@ function runs(kind: string): RunResult[] {
   return report.results.filter((r) => ids.includes(r.scenario) && !r.skipped);
 }
 
-function expectAllDelivered(p: PhaseMeasure | undefined, label: string): void {
+/** `busy`: a saturation phase, long enough to register in /proc's 10 ms CPU ticks. */
+function expectAllDelivered(p: PhaseMeasure | undefined, label: string, busy: boolean): void {
   expect(p, label).toBeDefined();
   expect(p!.sent, `${label}: messages sent`).toBeGreaterThan(0);
   expect(p!.expected, `${label}: deliveries owed`).toBeGreaterThan(0);
   expect(p!.delivered, `${label}: deliveries counted = owed`).toBe(p!.expected);
-  expect(p!.cpuSec, `${label}: server CPU measured`).toBeGreaterThan(0);
-  expect(p!.deliveriesPerCpuSec, `${label}: deliveries per CPU-second`).toBeGreaterThan(0);
+  if (busy) {
+    expect(p!.cpuSec, `${label}: server CPU measured`).toBeGreaterThan(0);
+    expect(p!.deliveriesPerCpuSec, `${label}: deliveries per CPU-second`).toBeGreaterThan(0);
+  } else {
+    expect(p!.cpuSec, `${label}: server CPU measured`).toBeGreaterThanOrEqual(0);
+  }
   expect(p!.closed, `${label}: connections closed by the server`).toBe(0);
 }
 
@@ -60,8 +65,8 @@ describe('benchmark harness (tiny run)', () => {
     expect(traffic.length).toBeGreaterThanOrEqual(10);
     for (const r of traffic) {
       const label = `${r.scenario}/${r.peer}`;
-      expectAllDelivered(r.sat, `${label} saturation`);
-      expectAllDelivered(r.half, `${label} half load`);
+      expectAllDelivered(r.sat, `${label} saturation`, true);
+      expectAllDelivered(r.half, `${label} half load`, false);
       expect(r.half!.offeredRate, `${label}: offered load`).toBeGreaterThan(0);
     }
     for (const r of runs('traffic')) expect(r.half!.latency.count, `${r.scenario}/${r.peer} latency samples`).toBeGreaterThan(0);
