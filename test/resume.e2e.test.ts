@@ -163,6 +163,6 @@ describe.each(kinds)('restart of the server process (%s)', (kind) => {
       await server.stop();
       await dropStorage(storage);
     }
-  });
+  }, 60_000); // two process starts: on a busy machine each can take several seconds
 });
 

@@ -23,12 +23,28 @@ export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 /** Close codes given their own label value; any other code a peer sends counts as "other" (bounded series). */
 const KNOWN_CLOSE_CODES = [...new Set([...Object.values(CloseCode), 1000, 1001, 1005, 1006, 1009, 1011])];
 
+let processRegistry: Registry | undefined;
+
+/**
+ * Process metrics (CPU, memory, event loop, GC) once per process: they describe the process, not a
+ * node, and each collector keeps observers alive for good, so several nodes in one process share one.
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
 const LATENCY_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 const COMMIT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
 
 export class PrometheusMetrics implements Metrics {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
+  /** This node's metrics and the process metrics, as one scrape. */
+  private readonly exposed: Registry;
   readonly contentType = METRICS_CONTENT_TYPE;
   private readonly messagesIn: Counter;
   private readonly deliveries: Counter;
@@ -43,7 +59,6 @@ export class PrometheusMetrics implements Metrics {
 
   constructor(node: NodeState) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry });
 
     new Gauge({ name: 'parley_connections', help: 'Open WebSocket connections.', registers, collect() { this.set(node.connections); } });
     new Gauge({ name: 'parley_users', help: 'Signed-in users with at least one connection on this node.', registers, collect() { this.set(node.users); } });
@@ -89,11 +104,12 @@ export class PrometheusMetrics implements Metrics {
         this.inc(node.recovered);
       },
     });
+    this.exposed = Registry.merge([this.registry, processMetrics()]);
   }
 
   /** The exposition text (Prometheus text format 0.0.4). */
   scrape(): Promise<string> {
-    return this.registry.metrics();
+    return this.exposed.metrics();
   }
 
   messageIn(): void {
