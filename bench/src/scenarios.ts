@@ -50,7 +50,7 @@ interface Sizes {
 
 const SIZES: Record<Mode, Sizes> = {
   tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, twoNode: 12, phaseMs: 300 },
-  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, twoNode: 1000, phaseMs: 2000 },
+  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, twoNode: 1000, phaseMs: 1500 },
   full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, twoNode: 2000, phaseMs: 8000 },
 };
 
