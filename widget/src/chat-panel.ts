@@ -136,7 +136,7 @@ export class ChatPanel extends LitElement {
       <header part="header">
         <div class="heading">
           <h2>${title}</h2>
-          ${this.needGuest ? nothing : html`<span part="status" class="status" data-state=${s.status} role="status">${t.status[s.status]}</span>`}
+          <span part="status" class="status" data-state=${s.status} role="status">${t.status[s.status]}</span>
         </div>
         ${view
           ? html`<button
