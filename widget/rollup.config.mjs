@@ -45,7 +45,21 @@ function budget() {
   };
 }
 
-const plugins = (label) => [nodeResolve({ browser: true }), terser({ format: { comments: false }, ecma: 2020, module: true }), sizes(label)];
+/** Squeezes the whitespace and comments out of the widget's css`` templates (terser leaves strings alone). */
+function minifyCss() {
+  return {
+    name: 'minify-css-templates',
+    transform(code, id) {
+      if (!/-styles\.js$/.test(id)) return null;
+      const squeezed = code.replace(/css ?`([^`]*)`/g, (_, body) =>
+        'css`' + body.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\s+/g, ' ').replace(/\s*([{};,])\s*/g, '$1').replace(/:\s+/g, ':').trim() + '`',
+      );
+      return { code: squeezed, map: null };
+    },
+  };
+}
+
+const plugins = (label) => [minifyCss(), nodeResolve({ browser: true }), terser({ format: { comments: false }, ecma: 2020, module: true }), sizes(label)];
 
 export default [
   {
