@@ -9,6 +9,8 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   dbSchema: string;
+  /** PostgreSQL: append batches in flight at once, pipelined on one connection. */
+  dbPipeline: number;
   redisUrl: string | undefined;
   redisPrefix: string;
   catchUpMs: number;
@@ -110,6 +112,7 @@ export const OPTIONS = [
   opt({ key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', default: undefined, parse: optStr, doc: 'PostgreSQL URL. Unset: the embedded PGlite store in the data directory.' }),
   opt({ key: 'dataDir', env: 'PARLEY_DATA_DIR', flag: '--data-dir', default: './data', parse: str, doc: 'Directory of the embedded store (and the generated guest secret).' }),
   opt({ key: 'dbSchema', env: 'PARLEY_DB_SCHEMA', flag: '--db-schema', default: 'parley', parse: str, doc: 'PostgreSQL schema holding Parley\'s tables.' }),
+  opt({ key: 'dbPipeline', env: 'PARLEY_DB_PIPELINE', flag: '--db-pipeline', default: 2, parse: int(1, 16), doc: 'PostgreSQL: message batches in flight at once, pipelined in order on one connection.' }),
   opt({ key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', default: undefined, parse: redisUrl, doc: 'Redis URL (redis:// or rediss://) for fan-out and presence across several nodes. Unset: a single node.' }),
   opt({ key: 'redisPrefix', env: 'PARLEY_REDIS_PREFIX', flag: '--redis-prefix', default: 'parley:', parse: str, doc: 'Prefix of every Redis channel and key, so that several deployments can share one Redis.' }),
   opt({ key: 'catchUpMs', env: 'PARLEY_CATCHUP_MS', flag: '--catchup-ms', default: 1000, parse: int(50, 60_000), doc: 'With Redis: how often a node checks storage for room events the broker dropped, ms (a drop reaches clients within about twice this).' }),

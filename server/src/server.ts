@@ -47,7 +47,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const log = options.log ?? createLogger({ level: config.logLevel });
   const transport = new UwsTransport(config, log.child({ component: 'transport' })); // first: fail fast without the native binary or a bad certificate
   const auth = new Authenticator(authConfig(config, log));
-  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema }));
+  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema, maxInFlight: config.dbPipeline }));
   await store.init();
   for (const id of config.rooms) {
     await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [] });

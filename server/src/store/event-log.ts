@@ -1,5 +1,6 @@
 // A room's log in SQL: seq allocation under the room row lock, multi-row event inserts, and the
-// mapping between event rows and protocol `RoomEvent`s. Every writer of `events` goes through here.
+// mapping between event rows and protocol `RoomEvent`s. Every writer of `events` goes through here,
+// except group-commit batches of messages, which `append_events` (migration 2) writes the same way.
 import type { RoomEvent } from '@parley/sdk/protocol';
 import { eventId } from '../ids.js';
 import type { SqlSession } from './sql.js';
@@ -7,12 +8,6 @@ import type { EventData } from './store.js';
 
 export const EVENT_COLUMNS = 'room_id, seq, id, kind, author, author_name, cid, body, data, ts';
 
-/** The event columns qualified by a table alias, for joins. */
-export function eventColumns(alias: string): string {
-  return EVENT_COLUMNS.split(', ')
-    .map((c) => `${alias}.${c}`)
-    .join(', ');
-}
 
 export interface EventRow {
   room_id: string;

@@ -14,6 +14,8 @@ export interface OpenStoreOptions {
   schema?: string | undefined;
   /** Most appends written in one transaction. Default 2000. */
   maxBatch?: number | undefined;
+  /** Most append batches in flight at once, pipelined on one connection; PostgreSQL only (PGlite runs in this process). Default 2. */
+  maxInFlight?: number | undefined;
 }
 
 /**
@@ -25,7 +27,10 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<SqlStor
   const sql = options.databaseUrl
     ? openPg({ url: options.databaseUrl, schema })
     : await openPglite({ dataDir: embeddedDir(options.dataDir ?? './data'), schema });
-  const store = new SqlStore(sql, options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch });
+  const store = new SqlStore(sql, {
+    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(options.maxInFlight === undefined || !options.databaseUrl ? {} : { maxInFlight: options.maxInFlight }),
+  });
   try {
     await store.init();
   } catch (err) {

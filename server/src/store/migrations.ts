@@ -64,4 +64,96 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX events_room_author_cid_key ON events (room_id, author, cid) WHERE cid IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'append_events: one group-commit batch in one call',
+    sql: `
+      -- Appends one batch of events and answers one row per input whose room exists (none for an
+      -- unknown room). The room-major arguments carry the batch's distinct rooms and how many new
+      -- events each gets; the input-major ones carry, per event, its room's index into p_rooms and
+      -- its rank among that room's events in the batch, so seq = room head before + rank with no join
+      -- over the events. Returning rows carry only (k, seq) for fresh events; the caller has the rest.
+      --
+      -- A cid already stored (a retried send) or repeated within the batch breaks the fast path on
+      -- the unique index; the batch is then written again in the same call, the careful way, and
+      -- repeats answer with the stored event (dup = true). Staying inside one call keeps batches sent
+      -- back to back on one connection (pipelined) in their order, retries included.
+      CREATE FUNCTION append_events(
+        p_rooms text[], p_counts int[], p_ri int[], p_rank int[], p_id text[], p_kind text[],
+        p_author text[], p_name text[], p_cid text[], p_body text[], p_data jsonb[], p_ts int8
+      ) RETURNS TABLE (k int, seq int8, id text, ts int8, kind text, name text, body text, data jsonb, dup boolean)
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      #variable_conflict use_column
+      DECLARE
+        v_base int8[];
+      BEGIN
+        BEGIN
+          -- Row locks in room id order, as every writer of rooms takes them, so batches cannot deadlock.
+          PERFORM 1 FROM rooms r WHERE r.id = ANY (p_rooms) ORDER BY r.id FOR UPDATE;
+          WITH bumped AS (
+            UPDATE rooms r SET head_seq = r.head_seq + c.n
+              FROM unnest(p_rooms, p_counts) AS c(room, n)
+             WHERE r.id = c.room
+            RETURNING r.id AS room, r.head_seq - c.n AS base
+          )
+          SELECT array_agg(b.base ORDER BY c.i) INTO v_base
+            FROM unnest(p_rooms) WITH ORDINALITY AS c(room, i) LEFT JOIN bumped b ON b.room = c.room;
+          INSERT INTO events AS e (room_id, seq, id, kind, author, author_name, cid, body, data, ts)
+          SELECT p_rooms[x.ri], v_base[x.ri] + x.rank, x.id, x.kind, x.author, x.name, x.cid, x.body, x.data, p_ts
+            FROM unnest(p_ri, p_rank, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data)
+                 AS x(ri, rank, id, kind, author, name, cid, body, data)
+           WHERE v_base[x.ri] IS NOT NULL;
+          RETURN QUERY
+            SELECT g.i::int, v_base[p_ri[g.i]] + p_rank[g.i], NULL::text, NULL::int8, NULL::text, NULL::text, NULL::text, NULL::jsonb, false
+              FROM generate_subscripts(p_ri, 1) AS g(i)
+             WHERE v_base[p_ri[g.i]] IS NOT NULL;
+          RETURN;
+        EXCEPTION WHEN unique_violation THEN
+          NULL; -- Nothing of the fast path is kept: the careful path below decides every input again.
+        END;
+        RETURN QUERY
+          WITH input AS (
+            SELECT x.*, CASE WHEN x.cid IS NULL THEN x.i
+                             ELSE min(x.i) OVER (PARTITION BY x.ri, x.author, x.cid) END AS leader
+              FROM unnest(p_ri, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data)
+                   WITH ORDINALITY AS x(ri, id, kind, author, name, cid, body, data, i)
+          ), stored AS (
+            -- LATERAL ... LIMIT 1: one unique-index probe per cid, whatever the planner thinks of the log's size.
+            SELECT l.i, e.seq, e.id, e.ts, e.kind, e.author_name, e.body, e.data
+              FROM input l
+              CROSS JOIN LATERAL (
+                SELECT * FROM events ev
+                 WHERE ev.room_id = p_rooms[l.ri] AND ev.author = l.author AND ev.cid = l.cid AND ev.cid IS NOT NULL
+                 LIMIT 1
+              ) e
+             WHERE l.cid IS NOT NULL AND l.leader = l.i
+          ), fresh AS (
+            SELECT f.*, row_number() OVER (PARTITION BY f.ri ORDER BY f.i) AS rank
+              FROM input f
+             WHERE f.leader = f.i AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.i = f.i)
+          ), counts AS (
+            SELECT f.ri, count(*) AS n FROM fresh f GROUP BY f.ri
+          ), locked AS (
+            SELECT r.id FROM rooms r WHERE r.id IN (SELECT p_rooms[c.ri] FROM counts c) ORDER BY r.id FOR UPDATE
+          ), bumped AS (
+            UPDATE rooms r SET head_seq = r.head_seq + c.n
+              FROM counts c
+             WHERE r.id = p_rooms[c.ri] AND r.id IN (SELECT l.id FROM locked l)
+            RETURNING c.ri, r.head_seq - c.n AS base
+          ), inserted AS (
+            INSERT INTO events (room_id, seq, id, kind, author, author_name, cid, body, data, ts)
+            SELECT p_rooms[f.ri], b.base + f.rank, f.id, f.kind, f.author, f.name, f.cid, f.body, f.data, p_ts
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+          ), answers AS (
+            SELECT f.i, b.base + f.rank AS seq, f.id, p_ts AS ts, f.kind, f.name, f.body, f.data, false AS dup
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+            UNION ALL
+            SELECT s.i, s.seq, s.id, s.ts, s.kind, s.author_name, s.body, s.data, true FROM stored s
+          )
+          SELECT l.i::int, a.seq, a.id, a.ts, a.kind, a.name, a.body, a.data, a.dup OR l.leader <> l.i
+            FROM input l JOIN answers a ON a.i = l.leader;
+      END
+      $fn$;
+    `,
+  },
 ];

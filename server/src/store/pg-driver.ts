@@ -29,20 +29,65 @@ const types: pg.CustomTypesConfig = {
 /** Creates a pool. No connection is made until the first statement. */
 export function openPg(options: PgOptions): Sql {
   const schema = checkSchemaName(options.schema ?? 'parley');
-  const pool = new pg.Pool({
+  const connection: pg.ClientConfig = {
     connectionString: withDefaultUser(options.url),
     options: `-c search_path=${schema}`,
     types,
-    max: options.maxConnections ?? 10,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     // Lets the kernel notice a peer that vanished without closing (a partitioned network), which
     // would otherwise leave a batch and every append queued behind it waiting forever.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
-  return new PgSql(pool, schema);
+  return new PgSql(pool, schema, new PipelinedSession(connection));
+}
+
+/**
+ * One connection in pipeline mode: statements are written as soon as they are issued, without
+ * waiting for the answers to earlier ones, and PostgreSQL runs and answers them in that order. Only
+ * autocommitted single statements go here (each is its own implicit transaction). A broken
+ * connection fails every statement in flight; the next statement opens a new one.
+ */
+class PipelinedSession implements SqlSession {
+  private client: pg.Client | undefined;
+  private closed = false;
+
+  constructor(private readonly config: pg.ClientConfig) {}
+
+  async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
+    if (this.closed) throw new Error('Cannot use a pool after calling end on the pool');
+    // Statements issued before the connection is up queue inside the client, in order.
+    const result = await this.connection().query(text, params ? [...params] : undefined);
+    return result.rows as Row[];
+  }
+
+  async exec(text: string): Promise<void> {
+    await this.query(text);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private connection(): pg.Client {
+    if (this.client) return this.client;
+    const client = new pg.Client({ ...this.config, pipeline: true });
+    const drop = () => {
+      if (this.client === client) this.client = undefined;
+    };
+    // The statements in flight fail with the connection's error; the event itself must be heard.
+    client.on('error', drop);
+    client.on('end', drop);
+    client.connect().catch(drop);
+    this.client = client;
+    return client;
+  }
 }
 
 // Like psql: with no user in the URL or the environment, connect as the OS user (pg would send
@@ -65,6 +110,7 @@ class PgSql implements Sql {
   constructor(
     private readonly pool: pg.Pool,
     readonly schema: string,
+    readonly appender: PipelinedSession,
   ) {}
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
@@ -106,6 +152,7 @@ class PgSql implements Sql {
   }
 
   async close(): Promise<void> {
+    await this.appender.close();
     if (!this.pool.ended) await this.pool.end();
   }
 }

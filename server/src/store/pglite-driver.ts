@@ -28,6 +28,8 @@ export async function openPglite(options: PgliteOptions): Promise<Sql> {
 
 class PgliteSql implements Sql {
   readonly driver = 'pglite';
+  /** PGlite runs statements one at a time in the order they were issued: it is its own appender. */
+  readonly appender: SqlSession = this;
 
   constructor(
     private readonly db: PGlite,

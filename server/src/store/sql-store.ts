@@ -1,7 +1,6 @@
 // The Store over SQL, one dialect for both drivers (PGlite is real Postgres). Appends are group
 // committed; every other write is its own transaction that takes the room row lock like a batch does.
 import type { RoomEvent } from '@parley/sdk/protocol';
-import { writeAppendBatch } from './append-batch.js';
 import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
@@ -25,6 +24,12 @@ import {
 export interface SqlStoreOptions {
   /** Most appends written in one transaction. Default 2000. */
   maxBatch?: number;
+  /**
+   * Most append batches in flight at once, pipelined on the appender connection (they run and answer
+   * in order). Default 2 with PostgreSQL: the next batch waits at the database while one commits,
+   * instead of a round trip behind it. 1 with PGlite, which runs in this process.
+   */
+  maxInFlight?: number;
 }
 
 /** Counters of the store's work since it was opened. */
@@ -39,7 +44,7 @@ export interface StoreStats {
   largestBatch: number;
   /** Write transactions begun (batches, retries, room and membership changes, migrations). */
   transactions: number;
-  /** Batches written again after a cid conflict: a retried send, or a race with another node. */
+  /** Batches written again after losing a cid race to another node. */
   retries: number;
   /** Appends waiting for the next batch. */
   queued: number;
@@ -70,7 +75,10 @@ export class SqlStore implements Store {
     private readonly sql: Sql,
     options: SqlStoreOptions = {},
   ) {
-    this.appends = new GroupCommit((batch) => this.writeBatch(batch), options.maxBatch ?? 2000);
+    this.appends = new GroupCommit((batch) => this.writeBatch(batch), {
+      maxBatch: options.maxBatch ?? 2000,
+      maxInFlight: options.maxInFlight ?? (sql.driver === 'pg' ? 2 : 1),
+    });
   }
 
   stats(): StoreStats {
@@ -298,35 +306,29 @@ export class SqlStore implements Store {
   // ---- group commit ---------------------------------------------------------------------------
 
   private async writeBatch(batch: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
-    // One round trip when no cid is stored yet (nearly always); on a cid conflict nothing was
-    // written, and the careful path below finds the stored events.
-    try {
-      this.transactions += 1;
-      return await writeAppendBatchFast(this.sql, batch);
-    } catch (err) {
-      if (!isCidRace(err)) throw toStoreError(err);
-      this.retries += 1;
-    }
-    try {
-      return await this.transact((tx) => writeAppendBatch(tx, batch), false);
-    } catch (err) {
-      // Another node stored one of these cids between our duplicate check and our insert. The
-      // rollback returned every seq; this time the duplicate check finds the stored event.
-      if (!isCidRace(err)) throw toStoreError(err);
-      this.retries += 1;
-      return await this.transact((tx) => writeAppendBatch(tx, batch));
+    // One statement, which also answers retried and repeated cids itself. It fails on the cid index
+    // only when another node stored one of these cids after the call's own duplicate check: nothing
+    // was written, and the next call finds the stored event.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.transactions += 1;
+        return await writeAppendBatchFast(this.sql.appender, batch);
+      } catch (err) {
+        if (!isCidRace(err) || attempt >= 3) throw toStoreError(err);
+        this.retries += 1;
+      }
     }
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
 
   /** Runs `fn` in a transaction, counting it and reporting an unreachable database as such. */
-  private async transact<T>(fn: (tx: SqlSession) => Promise<T>, mapErrors = true): Promise<T> {
+  private async transact<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     this.transactions += 1;
     try {
       return await this.sql.transaction(fn);
     } catch (err) {
-      throw mapErrors ? toStoreError(err) : err;
+      throw toStoreError(err);
     }
   }
 

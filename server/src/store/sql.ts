@@ -14,6 +14,12 @@ export interface Sql extends SqlSession {
   readonly driver: 'pglite' | 'pg';
   /** Schema that holds the store's tables; already on the search_path of every session. */
   readonly schema: string;
+  /**
+   * Where group-commit batches go: single autocommitted statements that run, and are answered, in
+   * the order they are issued — on PostgreSQL pipelined on one connection of their own, so the next
+   * batch is already there when the database finishes one.
+   */
+  readonly appender: SqlSession;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T>;
   /** Releases every connection. Statements issued afterwards fail. */
