@@ -17,6 +17,8 @@ export interface RunOptions {
   mode: Mode;
   /** Scenario ids to run (default: all). */
   only?: string[];
+  /** Peers to run (default: every peer of each scenario), e.g. to profile one server. */
+  peers?: string[];
   /** Where the JSON goes (default bench/results). */
   resultsDir?: string;
   /** Where the markdown and chart go (default docs); null: do not write them. */
@@ -27,7 +29,10 @@ export interface RunOptions {
 
 export async function runBench(options: RunOptions): Promise<{ report: BenchReport; file: string }> {
   const log = options.log ?? ((line: string) => process.stdout.write(line + '\n'));
-  const chosen = scenarios(options.mode).filter((s) => !options.only || options.only.includes(s.id));
+  const chosen = scenarios(options.mode)
+    .filter((s) => !options.only || options.only.includes(s.id))
+    .map((s) => (options.peers ? { ...s, peers: s.peers.filter((p) => options.peers!.includes(p)) } : s))
+    .filter((s) => s.peers.length > 0);
   const machine = describeMachine();
   const startedAt = new Date();
   log(`parley bench (${options.mode}): ${chosen.length} scenarios; load average ${machine.loadavgBefore.map((n) => n.toFixed(2)).join(' ')}`);
@@ -69,6 +74,8 @@ function parseArgs(argv: string[]): RunOptions {
   const onlyArg = argv.find((a) => a.startsWith('--only='));
   const options: RunOptions = { mode, command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}` };
   if (onlyArg) options.only = onlyArg.slice('--only='.length).split(',');
+  const peersArg = argv.find((a) => a.startsWith('--peers='));
+  if (peersArg) options.peers = peersArg.slice('--peers='.length).split(',');
   if (argv.includes('--no-docs')) options.docsDir = null;
   const value = (name: string) => argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
   const resultsDir = value('--results-dir');

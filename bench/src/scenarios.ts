@@ -33,6 +33,8 @@ export interface Scenario {
   window: number;
   /** Length of each measured phase. */
   phaseMs: number;
+  /** Unmeasured traffic before the first measured phase, so that every server is measured warm (JIT-compiled hot paths, grown pools). */
+  warmupMs: number;
 }
 
 const chatPeers = [PeerKind.Parley, PeerKind.Relay, PeerKind.SocketIo];
@@ -46,12 +48,13 @@ interface Sizes {
   persistRooms: number;
   twoNode: number;
   phaseMs: number;
+  warmupMs: number;
 }
 
 const SIZES: Record<Mode, Sizes> = {
-  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, twoNode: 12, phaseMs: 300 },
-  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, twoNode: 1000, phaseMs: 1500 },
-  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, twoNode: 2000, phaseMs: 8000 },
+  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, twoNode: 12, phaseMs: 300, warmupMs: 100 },
+  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, twoNode: 1000, phaseMs: 1500, warmupMs: 1000 },
+  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, twoNode: 2000, phaseMs: 8000, warmupMs: 3000 },
 };
 
 const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
@@ -69,6 +72,7 @@ export function scenarios(mode: Mode): Scenario[] {
     shape: { ...base, rooms: 1, members: n, senders: 4, sampled: tiny ? 2 : 16 },
     window: 8,
     phaseMs: z.phaseMs,
+    warmupMs: z.warmupMs,
   }));
   out.push(
     {
@@ -80,6 +84,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: z.rooms, members: 10, senders: 2, sampled: 1, sampledRooms: Math.min(z.rooms, 20) },
       window: 2,
       phaseMs: z.phaseMs,
+      warmupMs: z.warmupMs,
     },
     {
       id: 'busy',
@@ -90,6 +95,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: 1, members: z.busy, senders: z.busy - busySampled, sampled: busySampled },
       window: 2,
       phaseMs: z.phaseMs,
+      warmupMs: z.warmupMs,
     },
     {
       id: 'storm',
@@ -100,6 +106,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: 0, members: z.storm, senders: 0, sampled: 0 },
       window: 0,
       phaseMs: 0,
+      warmupMs: 0,
     },
     {
       id: 'idle',
@@ -110,6 +117,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: 0, members: z.idle, senders: 0, sampled: 0, concurrency: 200 },
       window: 0,
       phaseMs: 0,
+      warmupMs: 0,
     },
     {
       id: 'persist',
@@ -120,6 +128,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: z.persistRooms, members: 1, senders: 1, sampled: 0 },
       window: 4,
       phaseMs: z.phaseMs,
+      warmupMs: z.warmupMs,
     },
     {
       id: 'two-nodes',
@@ -130,6 +139,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: 1, members: z.twoNode, senders: 4, sampled: tiny ? 2 : 16 },
       window: 8,
       phaseMs: z.phaseMs,
+      warmupMs: z.warmupMs,
     },
   );
   return out;

@@ -13,6 +13,7 @@ import type { Phase, PhaseResult } from './load/phases.js';
 import type { PopulationSpec } from './load/population.js';
 import { cpuSecondsOf, rssBytes } from './proc-stats.js';
 import { ScenarioKind, type Mode, type Scenario } from './scenarios.js';
+import { storeDiagnostics, storeSnapshot, type StoreDiagnostics } from './server-metrics.js';
 
 export const SERVER_CORE = 0;
 export const LOAD_CORE = 1;
@@ -38,6 +39,8 @@ export interface PhaseMeasure extends PhaseResult {
   msgsPerSec: number;
   deliveriesPerSec: number;
   deliveriesPerCpuSec: number;
+  /** Parley only: the group-commit batches of the first node during the phase, as the server timed them. */
+  store?: StoreDiagnostics;
 }
 
 export interface RunResult {
@@ -127,7 +130,7 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
       case ScenarioKind.Idle:
         return { ...base, idle: await idle(lg, spec, servers) };
       default:
-        return { ...base, ...(await traffic(lg, spec, pids, scenario, halfRate)) };
+        return { ...base, ...(await traffic(lg, spec, pids, scenario, halfRate, usesPostgres(peer) ? servers[0]!.port : undefined)) };
     }
   } catch (err) {
     const tail = servers.map((s) => s.stderr().trim().split('\n').slice(-3).join('\n')).join('\n');
@@ -159,14 +162,17 @@ function serverEnv(s: Scenario, peer: PeerKind, schema: string, options: SuiteOp
   return env;
 }
 
-async function measure(lg: LoadGenerator, pids: number[], phase: Phase): Promise<PhaseMeasure> {
+async function measure(lg: LoadGenerator, pids: number[], phase: Phase, metricsPort?: number): Promise<PhaseMeasure> {
+  const before = metricsPort === undefined ? undefined : await storeSnapshot(metricsPort);
   const cpu0 = cpuSecondsOf(pids);
   const t0 = performance.now();
   const r = await lg.call<PhaseResult>({ cmd: 'phase', phase });
   const wallSec = (performance.now() - t0) / 1000;
   const cpuSec = cpuSecondsOf(pids) - cpu0;
   const sending = r.sendingMs / 1000;
+  const after = before && metricsPort !== undefined ? await storeSnapshot(metricsPort) : undefined;
   return {
+    ...(before && after ? { store: storeDiagnostics(before, after) } : {}),
     ...r,
     ...(phase.kind === 'open' ? { offeredRate: phase.rate } : {}),
     cpuSec,
@@ -189,15 +195,28 @@ async function connect(lg: LoadGenerator, spec: PopulationSpec, upto?: number): 
   return checked(await lg.call<Setup>({ cmd: 'connect', spec, ...(upto === undefined ? {} : { upto }) }));
 }
 
-async function traffic(lg: LoadGenerator, spec: PopulationSpec, pids: number[], s: Scenario, halfRate: number | undefined): Promise<Partial<RunResult>> {
+async function traffic(
+  lg: LoadGenerator,
+  spec: PopulationSpec,
+  pids: number[],
+  s: Scenario,
+  halfRate: number | undefined,
+  metricsPort: number | undefined,
+): Promise<Partial<RunResult>> {
   const setup = await connect(lg, spec);
   await lg.call({ cmd: 'quiesce' });
   const maxDrainMs = s.phaseMs + 5000;
   const completion = s.kind === ScenarioKind.Persist ? 'ack' : 'echo';
-  const sat = await measure(lg, pids, { kind: 'closed', durationMs: s.phaseMs, window: s.window, completion, maxDrainMs });
+  if (s.warmupMs > 0) {
+    // The same traffic, unmeasured: JIT compilation of the hot paths and pool growth are start-up
+    // costs, not costs of a delivery, and a short phase would otherwise charge them to the first peer.
+    await lg.call<PhaseResult>({ cmd: 'phase', phase: { kind: 'closed', durationMs: s.warmupMs, window: s.window, completion, maxDrainMs } });
+    await lg.call({ cmd: 'quiesce' });
+  }
+  const sat = await measure(lg, pids, { kind: 'closed', durationMs: s.phaseMs, window: s.window, completion, maxDrainMs }, metricsPort);
   await lg.call({ cmd: 'quiesce' });
   const rate = halfRate ?? sat.msgsPerSec / 2;
-  const half = await measure(lg, pids, { kind: 'open', durationMs: s.phaseMs, rate, maxDrainMs });
+  const half = await measure(lg, pids, { kind: 'open', durationMs: s.phaseMs, rate, maxDrainMs }, metricsPort);
   return { setupMs: setup.ms, sat, half };
 }
 
@@ -241,6 +260,7 @@ function summarise(r: RunResult): string {
     return (
       `sat ${k(r.sat.msgsPerSec)} msg/s ${k(r.sat.deliveriesPerSec)} dlv/s ${k(r.sat.deliveriesPerCpuSec)} dlv/CPU-s cpu ${(r.sat.cpuUtil * 100).toFixed(0)}% ` +
       `| half ${k(r.half.msgsPerSec)} msg/s p99 ${r.half.latency.p99.toFixed(2)} ms commit p99 ${r.half.commit.p99.toFixed(2)} ms ` +
+      (r.half.store ? `(server: ${r.half.store.batches} batches of ${r.half.store.meanBatch.toFixed(1)}, ${r.half.store.commitMeanMs.toFixed(2)} ms mean, p99 ≤ ${r.half.store.commitP99Ms} ms) ` : '') +
       `| delivered ${r.sat.delivered}/${r.sat.expected}, ${r.half.delivered}/${r.half.expected}`
     );
   }
