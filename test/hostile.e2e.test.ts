@@ -70,6 +70,19 @@ describe.each(kinds)('hostile input (%s)', (kind) => {
     await stillChatting();
   });
 
+  test('a message holding U+0000 is refused with bad_frame and cannot sink the batch it arrives with', async () => {
+    const m = await attacker();
+    await m.ok({ t: Op.Join, room: 'lobby' });
+    // Sent in one burst with Alice's message, so that both would share one group-commit batch.
+    const bad = m.request({ t: Op.Send, room: 'lobby', cid: 'nul', body: 'a\u0000b' });
+    const good = alice.ok({ t: Op.Send, room: 'lobby', cid: `beside-nul-${n++}`, body: 'next to it' });
+    expect(await bad).toMatchObject({ t: Op.Error, code: ErrorCode.BadFrame, message: expect.stringMatching(/NUL/) });
+    const ack = await good;
+    await bob.next((f) => f.t === Op.Event && (f.e as any).id === ack.id);
+    expect(await m.ok({ t: Op.Send, room: 'lobby', cid: 'after-nul', body: 'and the attacker may still talk' })).toMatchObject({ seq: expect.any(Number) });
+    await stillChatting();
+  });
+
   test('deeply nested msgpack is refused before decoding', async () => {
     const m = await attacker();
     const nested = new Uint8Array(50_000).fill(0x91); // 50k nested one-element arrays

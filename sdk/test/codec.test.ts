@@ -17,8 +17,11 @@ import {
 
 // ---- arbitraries for valid values (lengths are UTF-16 code units, as the schemas count them) ----
 
+// Any text but U+0000, which no protocol string may hold (PostgreSQL cannot store it).
 const text = (min: number, max: number) =>
-  fc.string({ unit: 'binary', minLength: min, maxLength: max }).filter((s) => s.length >= min && s.length <= max);
+  fc
+    .string({ unit: 'binary', minLength: min, maxLength: max })
+    .filter((s) => s.length >= min && s.length <= max && !s.includes('\u0000'));
 const r = fc.integer({ min: 0, max: 0xffff_ffff });
 const seq = fc.maxSafeNat();
 const roomId = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/);
@@ -222,6 +225,18 @@ describe('hostile bytes', () => {
     // Fields over their schema limits are too_large, with the request id kept for the reply.
     const error = expectFrameError(() => decodeClientFrame(encodeFrame({ t: Op.Send, r: 7, room: 'a', cid: 'c', body: 'x'.repeat(4001) })), ErrorCode.TooLarge);
     expect(error.r).toBe(7);
+  });
+
+  it('refuses a string holding U+0000 anywhere in a frame, with bad_frame and the request id', () => {
+    fc.assert(
+      fc.property(text(0, 40), text(0, 40), r, (before, after, reqId) => {
+        const body = `${before}\u0000${after}`;
+        const err = expectFrameError(() => decodeClientFrame(encodeFrame({ t: Op.Send, r: reqId, room: 'lobby', cid: 'c1', body })), ErrorCode.BadFrame);
+        expect(err.r).toBe(reqId);
+        expect(err.message).toMatch(/NUL/);
+      }),
+    );
+    expectFrameError(() => decodeClientFrame(encodeFrame({ t: Op.SetProfile, r: 1, name: 'A\u0000B' })), ErrorCode.BadFrame);
   });
 
   it('rejects extension types', () => {

@@ -28,6 +28,9 @@ export function str(min = 0, max = 256, pattern?: RegExp): Schema<string> {
       if (v.length > max) throw new SchemaError(path, `longer than ${max}`, true);
       if (v.length < min) throw new SchemaError(path, `shorter than ${min}`);
       if (pattern && !pattern.test(v)) throw new SchemaError(path, 'has characters that are not allowed');
+      // No text a client sends may hold U+0000: PostgreSQL cannot store it, and one such message would
+      // fail the whole group-commit batch it shares with other people's messages.
+      if (v.indexOf('\u0000') >= 0) throw new SchemaError(path, 'contains a NUL character (U+0000)');
       return v;
     },
   };
