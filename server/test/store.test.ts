@@ -324,6 +324,19 @@ function storeContract(backend: () => Backend): void {
     }
   });
 
+  it('stores text exactly, whatever array-literal syntax it holds', async () => {
+    const room = await makeRoom(store());
+    const bodies = ['say "hi"', 'back\\slash \\"both\\"', '{a,b}', 'NULL', '', ' spaced ', 'é ü 😀 中文', ',', '\\', '"'];
+    const results = await Promise.all(
+      bodies.map((body, i) => store().append({ ...msg(room, i), body, name: `N "${i}" \\`, data: { quote: '"', brace: '{}' } })),
+    );
+    const log = await wholeLog(store(), room);
+    expect(log.slice(1).map((e) => e.body)).toEqual(bodies);
+    expect(log.slice(1).map((e) => e.name)).toEqual(bodies.map((_, i) => `N "${i}" \\`));
+    expect(log[1]!.data).toEqual({ quote: '"', brace: '{}' });
+    expect(results.map((r) => r.event)).toEqual(log.slice(1));
+  });
+
   it('returns the stored event with duplicate:true when a cid is retried', async () => {
     const room = await makeRoom(store());
     const first = await store().append(msg(room, 1));

@@ -68,16 +68,17 @@ export const migrations: readonly Migration[] = [
     version: 2,
     name: 'append_events: one group-commit batch in one call',
     sql: `
-      -- Appends one batch of events and answers one row per input whose room exists (none for an
-      -- unknown room). The room-major arguments carry the batch's distinct rooms and how many new
-      -- events each gets; the input-major ones carry, per event, its room's index into p_rooms and
-      -- its rank among that room's events in the batch, so seq = room head before + rank with no join
-      -- over the events. Returning rows carry only (k, seq) for fresh events; the caller has the rest.
+      -- Appends one batch of events. The room-major arguments carry the batch's distinct rooms and
+      -- how many events each gets; the input-major ones carry, per event, its room's index into
+      -- p_rooms and its rank among that room's events in the batch, so seq = the room's head before
+      -- the batch + rank, with no join over the events to plan.
       --
-      -- A cid already stored (a retried send) or repeated within the batch breaks the fast path on
-      -- the unique index; the batch is then written again in the same call, the careful way, and
-      -- repeats answer with the stored event (dup = true). Staying inside one call keeps batches sent
-      -- back to back on one connection (pipelined) in their order, retries included.
+      -- Fast path: one row per existing room, k = -(room index), seq = its head before the batch; the
+      -- caller has everything else. A cid already stored (a retried send) or repeated within the
+      -- batch breaks the fast path on the unique index; nothing of it is kept and the same call writes
+      -- the batch again, the careful way: then one row per input whose room exists, k = its 1-based
+      -- position, with the stored event's fields for repeats (dup = true). Unknown rooms get no row.
+      -- Staying inside one call keeps batches pipelined on one connection in their order.
       CREATE FUNCTION append_events(
         p_rooms text[], p_counts int[], p_ri int[], p_rank int[], p_id text[], p_kind text[],
         p_author text[], p_name text[], p_cid text[], p_body text[], p_data jsonb[], p_ts int8
@@ -103,10 +104,11 @@ export const migrations: readonly Migration[] = [
             FROM unnest(p_ri, p_rank, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data)
                  AS x(ri, rank, id, kind, author, name, cid, body, data)
            WHERE v_base[x.ri] IS NOT NULL;
+          -- One row per room, k = -(its index in p_rooms), seq = its head before the batch.
           RETURN QUERY
-            SELECT g.i::int, v_base[p_ri[g.i]] + p_rank[g.i], NULL::text, NULL::int8, NULL::text, NULL::text, NULL::text, NULL::jsonb, false
-              FROM generate_subscripts(p_ri, 1) AS g(i)
-             WHERE v_base[p_ri[g.i]] IS NOT NULL;
+            SELECT -g.i::int, v_base[g.i], NULL::text, NULL::int8, NULL::text, NULL::text, NULL::text, NULL::jsonb, false
+              FROM generate_subscripts(p_rooms, 1) AS g(i)
+             WHERE v_base[g.i] IS NOT NULL;
           RETURN;
         EXCEPTION WHEN unique_violation THEN
           NULL; -- Nothing of the fast path is kept: the careful path below decides every input again.
