@@ -6,13 +6,16 @@ import {
   decodeClientFrame,
   decodeRaw,
   decodeServerFrame,
+  encodeEventFrame,
   encodeFrame,
+  encodeResultFrame,
   ErrorCode,
   FrameError,
   Limits,
   Op,
   resultSchemas,
   type ResultOp,
+  type RoomEvent,
 } from '../src/protocol/index.js';
 
 // ---- arbitraries for valid values (lengths are UTF-16 code units, as the schemas count them) ----
@@ -164,6 +167,40 @@ describe('codec round trips', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('hot-path encoders', () => {
+  // Integers of every width (fixint to above 2^32, where msgpack has them as float64) and every string size.
+  const anySeq = fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 70_000 }), fc.maxSafeNat());
+  const event = fc.record(
+    { room: roomId, seq: anySeq, id: text(1, 64), kind: text(1, 32), ts: anySeq, by: userId, name, cid, body: fc.oneof(text(0, 40), text(200, 70_000)), data: fc.dictionary(dataKey, scalar, { maxKeys: 20 }) },
+    { requiredKeys: ['room', 'seq', 'id', 'kind', 'ts', 'by', 'name'] },
+  );
+
+  it('writes an event frame byte for byte as encodeFrame does', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const fast = encodeEventFrame(e as RoomEvent);
+        expect(Buffer.from(fast).equals(Buffer.from(encodeFrame({ t: Op.Event, e })))).toBe(true);
+        expect(plain(decodeServerFrame(fast))).toEqual(plain({ t: Op.Event, e }));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes every kind of result frame byte for byte as encodeFrame does', () => {
+    fc.assert(
+      fc.property(r, resultData, (rid, { data }) => {
+        expect(Buffer.from(encodeResultFrame(rid, data)).equals(Buffer.from(encodeFrame({ t: Op.Result, r: rid, data })))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leaves undefined fields out, which the schema reads as absent', () => {
+    const e = { room: 'lobby', seq: 1, id: 'x', kind: 'message', ts: 5, by: 'u', name: 'U', cid: undefined, body: 'hi' };
+    expect(plain(decodeServerFrame(encodeEventFrame(e as RoomEvent)))).toEqual({ t: Op.Event, e: { room: 'lobby', seq: 1, id: 'x', kind: 'message', ts: 5, by: 'u', name: 'U', body: 'hi' } });
   });
 });
 

@@ -21,6 +21,7 @@ export {
   UserShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError } from './codec.js';
+export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
 export { scanMsgpack } from './scan.js';
 export { SchemaError } from './schema.js';
 

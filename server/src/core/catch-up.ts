@@ -2,7 +2,7 @@
 // which seqs reached it; periodically (and at once after the broker reconnects) it reads the store's
 // heads of all those rooms in one query and hands the missing events, read from storage, to its local
 // subscribers. Clients drop what they already have by seq, so a late broker copy costs nothing.
-import { encodeFrame, Op } from '@parley/sdk/protocol';
+import { encodeEventFrame } from '@parley/sdk/protocol';
 import type { Logger } from '../log.js';
 import type { Store } from '../store/store.js';
 
@@ -124,7 +124,7 @@ export class CatchUp {
     if (this.rooms.get(room) !== m) return; // unsubscribed meanwhile
     for (const e of page.events) {
       if (e.seq > target || e.seq <= m.delivered || m.above.has(e.seq)) continue;
-      this.deps.deliver(room, encodeFrame({ t: Op.Event, e }));
+      this.deps.deliver(room, encodeEventFrame(e));
       this.recovered++;
     }
     m.delivered = Math.max(m.delivered, target);

@@ -1,6 +1,6 @@
 // The node's shared state: live sessions, room subscriptions, presence, typing, and fan-out of
 // room frames through the broker. Sessions call into it; it never touches a socket directly.
-import { decodeRaw, encodeFrame, EventKind, Op, type RoomEvent } from '@parley/sdk/protocol';
+import { decodeRaw, encodeEventFrame, encodeFrame, EventKind, Op, type RoomEvent } from '@parley/sdk/protocol';
 import type { Authenticator } from '../auth.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
@@ -154,7 +154,7 @@ export class Hub {
     for (const other of [...this.sessionsOf(user)]) {
       other.setMember(room, false);
       if (!other.rooms.has(room)) continue;
-      if (leave && this.clustered) other.conn.send(bytes ?? encodeFrame({ t: Op.Event, e: leave }));
+      if (leave && this.clustered) other.conn.send(bytes ?? encodeEventFrame(leave));
       this.unsubscribe(other, room);
     }
   }
@@ -204,7 +204,7 @@ export class Hub {
   }
 
   publishEvent(event: RoomEvent): void {
-    const bytes = encodeFrame({ t: Op.Event, e: event });
+    const bytes = encodeEventFrame(event);
     this.broker.publish(roomTopic(event.room), bytes);
     // Someone else added this user: tell all of their connections, which are not subscribed yet.
     if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);

@@ -1,5 +1,5 @@
 // Shared steps of room requests: look-ups with ACL checks, summaries, and subscribing with replay.
-import { Op, type ResultData, type RoomSummary } from '@parley/sdk/protocol';
+import { encodeEventFrame, Op, type ResultData, type RoomSummary } from '@parley/sdk/protocol';
 import type { RoleName, RoomRecord } from '../store/store.js';
 import { forbidden, notFound } from './errors.js';
 import type { Session } from './session.js';
@@ -56,7 +56,7 @@ export async function subscribeFrom(
         const page = await hub.store.history(id, { after: cursor, limit: REPLAY_PAGE });
         if (page.events.length === 0) break;
         s.conn.cork(() => {
-          for (const e of page.events) s.send({ t: Op.Event, e });
+          for (const e of page.events) s.conn.send(encodeEventFrame(e));
         });
         replayed += page.events.length;
         cursor = page.events[page.events.length - 1]!.seq;

@@ -4,6 +4,7 @@ import {
   CloseCode,
   decodeClientFrame,
   encodeFrame,
+  encodeResultFrame,
   ErrorCode,
   FrameError,
   Limits,
@@ -185,7 +186,7 @@ export class Session {
   }
 
   reply(r: number, data: object): void {
-    this.send({ t: Op.Result, r, data });
+    this.conn.send(encodeResultFrame(r, data));
   }
 
   sendError(r: number | undefined, code: ErrorCode, message: string, retryAfter?: number): void {
