@@ -28,23 +28,25 @@ function room(n: number): void {
   view = new DataView(next.buffer);
 }
 
+/** A type byte followed by `n` as an unsigned big-endian number of `width` bytes (0, 1, 2 or 4). */
+function typed(type: number, width: number, n: number): void {
+  out[pos++] = type;
+  if (width === 1) out[pos++] = n;
+  else if (width === 2) {
+    view.setUint16(pos, n);
+    pos += 2;
+  } else if (width === 4) {
+    view.setUint32(pos, n);
+    pos += 4;
+  }
+}
+
 /** The header of a string of `n` UTF-8 bytes. */
 function strHead(n: number): void {
   if (n < 32) out[pos++] = 0xa0 | n;
-  else if (n < 0x100) {
-    out[pos++] = 0xd9;
-    out[pos++] = n;
-  } else if (n < 0x10000) {
-    out[pos++] = 0xda;
-    out[pos++] = n >>> 8;
-    out[pos++] = n & 0xff;
-  } else {
-    out[pos++] = 0xdb;
-    out[pos++] = n >>> 24;
-    out[pos++] = (n >>> 16) & 0xff;
-    out[pos++] = (n >>> 8) & 0xff;
-    out[pos++] = n & 0xff;
-  }
+  else if (n < 0x100) typed(0xd9, 1, n);
+  else if (n < 0x10000) typed(0xda, 2, n);
+  else typed(0xdb, 4, n);
 }
 
 const headSize = (n: number): number => (n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5);
@@ -85,20 +87,9 @@ function writeValue(v: unknown): void {
   room(9);
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 0x1_0000_0000) {
     if (v < 0x80) out[pos++] = v;
-    else if (v < 0x100) {
-      out[pos++] = 0xcc;
-      out[pos++] = v;
-    } else if (v < 0x10000) {
-      out[pos++] = 0xcd;
-      out[pos++] = v >>> 8;
-      out[pos++] = v & 0xff;
-    } else {
-      out[pos++] = 0xce;
-      out[pos++] = v >>> 24;
-      out[pos++] = (v >>> 16) & 0xff;
-      out[pos++] = (v >>> 8) & 0xff;
-      out[pos++] = v & 0xff;
-    }
+    else if (v < 0x100) typed(0xcc, 1, v);
+    else if (v < 0x10000) typed(0xcd, 2, v);
+    else typed(0xce, 4, v);
     return;
   }
   if (typeof v === 'boolean') {
@@ -126,11 +117,7 @@ function writeFlat(obj: object): void {
   for (const k of keys) if ((obj as Record<string, unknown>)[k] !== undefined) count++;
   room(3);
   if (count < 16) out[pos++] = 0x80 | count;
-  else {
-    out[pos++] = 0xde;
-    out[pos++] = count >>> 8;
-    out[pos++] = count & 0xff;
-  }
+  else typed(0xde, 2, count);
   for (const k of keys) {
     const v = (obj as Record<string, unknown>)[k];
     if (v === undefined) continue;
