@@ -298,7 +298,7 @@ function storeContract(backend: () => Backend): void {
   });
 
   it('stores and settles appends in submission order with several batches in flight, retries included', async () => {
-    const pipelined = new SqlStore(backend().sql, { maxBatch: 5, maxInFlight: 4 });
+    const pipelined = new SqlStore(backend().sql, { maxBatch: 5, maxInFlight: 4, minToOverlap: 1 });
     const [a, b] = await Promise.all([makeRoom(store()), makeRoom(store())]);
     const settled: { room: string; seq: number; cid: string }[] = [];
     const pending: Promise<AppendResult>[] = [];

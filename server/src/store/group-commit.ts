@@ -17,6 +17,12 @@ export interface GroupCommitOptions {
   maxBatch?: number;
   /** Most batches being flushed at once. Default 1. */
   maxInFlight?: number;
+  /**
+   * Fewest queued items that start a batch beside one already in flight. Below it they wait for the
+   * flush to end and join a larger batch: larger batches are fewer commits and, for the fan-out,
+   * more of a room's messages in each socket write. Default 1.
+   */
+  minToOverlap?: number;
 }
 
 interface Pending<I, T> {
@@ -35,6 +41,7 @@ export class GroupCommit<I, T> {
   private largest = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
+  private readonly minToOverlap: number;
   /** Set by the owner (metrics); called once per batch, never per item. */
   observer: BatchObserver | undefined;
 
@@ -44,6 +51,7 @@ export class GroupCommit<I, T> {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 2000);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+    this.minToOverlap = Math.max(1, options.minToOverlap ?? 1);
   }
 
   /** Queues `item`; settles when the batch holding it has been written. */
@@ -73,7 +81,7 @@ export class GroupCommit<I, T> {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
+    if (this.scheduled || !this.mayStart()) return;
     this.scheduled = true;
     // Start after the current I/O phase (setImmediate), not on a microtask: Node drains microtasks
     // after every native callback, so a microtask start would flush the first frame of a socket
@@ -88,7 +96,7 @@ export class GroupCommit<I, T> {
 
   /** Starts batches of the oldest queued writes while a slot is free. */
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) void this.flushOne(this.queue.splice(0, this.maxBatch));
+    while (this.queue.length > 0 && this.mayStart()) void this.flushOne(this.queue.splice(0, this.maxBatch));
     this.checkIdle();
   }
 
@@ -115,6 +123,11 @@ export class GroupCommit<I, T> {
     });
     // Writes that queued meanwhile go at once: their burst has had the whole flush to gather.
     this.pump();
+  }
+
+  private mayStart(): boolean {
+    if (this.inFlight === 0) return true;
+    return this.inFlight < this.maxInFlight && this.queue.length >= this.minToOverlap;
   }
 
   private checkIdle(): void {

@@ -30,6 +30,8 @@ export interface SqlStoreOptions {
    * instead of a round trip behind it. 1 with PGlite, which runs in this process.
    */
   maxInFlight?: number;
+  /** Fewest queued appends that start a batch beside one in flight; fewer wait for a larger batch. Default 64. */
+  minToOverlap?: number;
 }
 
 /** Counters of the store's work since it was opened. */
@@ -78,6 +80,7 @@ export class SqlStore implements Store {
     this.appends = new GroupCommit((batch) => this.writeBatch(batch), {
       maxBatch: options.maxBatch ?? 2000,
       maxInFlight: options.maxInFlight ?? (sql.driver === 'pg' ? 2 : 1),
+      minToOverlap: options.minToOverlap ?? 64,
     });
   }
 
