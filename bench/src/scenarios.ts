@@ -35,6 +35,8 @@ export interface Scenario {
   phaseMs: number;
   /** Unmeasured traffic before the first measured phase, so that every server is measured warm (JIT-compiled hot paths, grown pools). */
   warmupMs: number;
+  /** Persistence: Parley also runs an open-loop phase at this many stored messages/s, where the commit-latency target is checked. */
+  targetRate?: number;
 }
 
 const chatPeers = [PeerKind.Parley, PeerKind.Relay, PeerKind.SocketIo];
@@ -46,15 +48,17 @@ interface Sizes {
   storm: number;
   idle: number;
   persistRooms: number;
+  /** Offered rate of the persistence target phase, messages/s. */
+  persistTarget: number;
   twoNode: number;
   phaseMs: number;
   warmupMs: number;
 }
 
 const SIZES: Record<Mode, Sizes> = {
-  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, twoNode: 12, phaseMs: 300, warmupMs: 100 },
-  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, twoNode: 1000, phaseMs: 1500, warmupMs: 1000 },
-  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, twoNode: 2000, phaseMs: 8000, warmupMs: 3000 },
+  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, persistTarget: 200, twoNode: 12, phaseMs: 300, warmupMs: 100 },
+  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, persistTarget: 30_000, twoNode: 1000, phaseMs: 1500, warmupMs: 1000 },
+  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, persistTarget: 30_000, twoNode: 2000, phaseMs: 8000, warmupMs: 3000 },
 };
 
 const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
@@ -127,6 +131,7 @@ export function scenarios(mode: Mode): Scenario[] {
       nodes: 1,
       shape: { ...base, rooms: z.persistRooms, members: 1, senders: 1, sampled: 0 },
       window: 4,
+      targetRate: z.persistTarget,
       phaseMs: z.phaseMs,
       warmupMs: z.warmupMs,
     },

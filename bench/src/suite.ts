@@ -51,6 +51,8 @@ export interface RunResult {
   setupMs?: number;
   sat?: PhaseMeasure;
   half?: PhaseMeasure;
+  /** Persistence, Parley only: open loop at the scenario's target rate. */
+  atTarget?: PhaseMeasure;
   storm?: { connected: number; ms: number; perSec: number; cpuSec: number; cpuUsPerConn: number };
   /** rssBefore: with the first third of the connections open; rssAfter: with all (`measured` more). */
   idle?: { connected: number; measured: number; rssBefore: number; rssAfter: number; bytesPerConn: number };
@@ -130,7 +132,7 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
       case ScenarioKind.Idle:
         return { ...base, idle: await idle(lg, spec, servers) };
       default:
-        return { ...base, ...(await traffic(lg, spec, pids, scenario, halfRate, usesPostgres(peer) ? servers[0]!.port : undefined)) };
+        return { ...base, ...(await traffic(lg, spec, pids, scenario, halfRate, usesPostgres(peer) ? servers[0]!.port : undefined, peer === PeerKind.Parley)) };
     }
   } catch (err) {
     const tail = servers.map((s) => s.stderr().trim().split('\n').slice(-3).join('\n')).join('\n');
@@ -202,6 +204,7 @@ async function traffic(
   s: Scenario,
   halfRate: number | undefined,
   metricsPort: number | undefined,
+  isParley: boolean,
 ): Promise<Partial<RunResult>> {
   const setup = await connect(lg, spec);
   await lg.call({ cmd: 'quiesce' });
@@ -217,7 +220,10 @@ async function traffic(
   await lg.call({ cmd: 'quiesce' });
   const rate = halfRate ?? sat.msgsPerSec / 2;
   const half = await measure(lg, pids, { kind: 'open', durationMs: s.phaseMs, rate, maxDrainMs }, metricsPort);
-  return { setupMs: setup.ms, sat, half };
+  if (s.targetRate === undefined || !isParley) return { setupMs: setup.ms, sat, half };
+  await lg.call({ cmd: 'quiesce' });
+  const atTarget = await measure(lg, pids, { kind: 'open', durationMs: s.phaseMs, rate: s.targetRate, maxDrainMs }, metricsPort);
+  return { setupMs: setup.ms, sat, half, atTarget };
 }
 
 async function storm(lg: LoadGenerator, spec: PopulationSpec, pids: number[]): Promise<RunResult['storm']> {
@@ -261,6 +267,7 @@ function summarise(r: RunResult): string {
       `sat ${k(r.sat.msgsPerSec)} msg/s ${k(r.sat.deliveriesPerSec)} dlv/s ${k(r.sat.deliveriesPerCpuSec)} dlv/CPU-s cpu ${(r.sat.cpuUtil * 100).toFixed(0)}% ` +
       `| half ${k(r.half.msgsPerSec)} msg/s p99 ${r.half.latency.p99.toFixed(2)} ms commit p99 ${r.half.commit.p99.toFixed(2)} ms ` +
       (r.half.store ? `(server: ${r.half.store.batches} batches of ${r.half.store.meanBatch.toFixed(1)}, ${r.half.store.commitMeanMs.toFixed(2)} ms mean, p99 ≤ ${r.half.store.commitP99Ms} ms) ` : '') +
+      (r.atTarget ? `| at ${k(r.atTarget.offeredRate ?? 0)} msg/s: commit p99 ${r.atTarget.commit.p99.toFixed(2)} ms, ${k(r.atTarget.acked / (r.atTarget.sendingMs / 1000))} acked/s ` : '') +
       `| delivered ${r.sat.delivered}/${r.sat.expected}, ${r.half.delivered}/${r.half.expected}`
     );
   }

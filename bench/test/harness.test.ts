@@ -81,6 +81,13 @@ describe('benchmark harness (tiny run)', () => {
       expect(r.sat!.commit.count).toBe(r.sat!.acked);
       expect(r.sat!.commit.p50).toBeGreaterThan(0);
     }
+    // Parley alone also runs at the target rate, where the commit-latency target is read; it reports its batches.
+    const parley = persist.find((r) => r.peer === 'parley')!;
+    expect(parley.atTarget, 'parley target-rate phase').toBeDefined();
+    expect(parley.atTarget!.acked).toBe(parley.atTarget!.sent);
+    expect(parley.atTarget!.offeredRate).toBeGreaterThan(0);
+    expect(parley.atTarget!.store!.batches).toBeGreaterThan(0);
+    expect(persist.find((r) => r.peer === 'parley-naive')!.atTarget).toBeUndefined();
   });
 
   it('connects and authenticates the whole storm and measures idle memory of every connection', () => {

@@ -93,10 +93,12 @@ function trafficTable(report: BenchReport, s: Scenario, rows: RunResult[]): stri
         '| Peer | Saturation msg/s | Deliveries/s | Server CPU | Deliveries per CPU-s | Parley ÷ peer | Offered msg/s | Latency p50 / p99 / p99.9, ms | Parley p99 ÷ peer p99 | Delivered |',
         '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
       ];
+  let targetRow: PhaseMeasure | undefined;
   for (const r of rows) {
     if (r.error || r.skipped || !r.sat || !r.half) continue;
     const { sat, half } = r;
     if (persist) {
+      if (r.atTarget) targetRow = r.atTarget;
       const storedOf = (x: RunResult | undefined) => (x?.sat ? x.sat.acked / (x.sat.sendingMs / 1000) : undefined);
       out.push(
         `| ${PEER_LABEL[r.peer]} | ${fmtNum(storedOf(r))} | ${fmtMs(sat.commit.p99)} | ${fmtRatio(ratio(storedOf(parley), storedOf(r)))} | ` +
@@ -111,6 +113,15 @@ function trafficTable(report: BenchReport, s: Scenario, rows: RunResult[]): stri
           `${fmtRatio(ratio(parley?.half?.latency.p99, half.latency.p99))} | ${delivered(sat)}, ${delivered(half)} |`,
       );
     }
+  }
+  if (targetRow) {
+    const t = targetRow;
+    out.push(
+      '',
+      `Parley with ${fmtNum(t.offeredRate)} msg/s offered (open loop): ${fmtNum(t.acked / (t.sendingMs / 1000))} acknowledged/s, ` +
+        `commit p50 / p99 / p99.9 ${fmtMs(t.commit.p50)} / ${fmtMs(t.commit.p99)} / ${fmtMs(t.commit.p999)} ms` +
+        (t.store ? `; in the server ${fmtNum(t.store.batches)} batches of ${t.store.meanBatch.toFixed(1)} on average, ${t.store.commitMeanMs.toFixed(2)} ms each (p99 ≤ ${t.store.commitP99Ms} ms).` : '.'),
+    );
   }
   return out;
 }

@@ -54,15 +54,20 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     met: idle === undefined ? undefined : idle <= 2000,
   });
 
-  const p = resultOf(report, 'persist', PeerKind.Parley)?.sat;
+  const parley = resultOf(report, 'persist', PeerKind.Parley);
+  const p = parley?.sat;
   const n = resultOf(report, 'persist', PeerKind.ParleyNaive)?.sat;
   const stored = p ? p.acked / (p.sendingMs / 1000) : undefined;
   const naive = n ? n.acked / (n.sendingMs / 1000) : undefined;
   const x = ratio(stored, naive);
+  // Commit latency is read where the target puts it: with 30k msg/s offered (open loop). At closed-loop
+  // saturation it only says how deep the senders' windows are. Older results have no such phase.
+  const latency = parley?.atTarget ?? p;
+  const where = parley?.atTarget ? `at ${fmtNum(parley.atTarget.offeredRate)} msg/s offered` : 'at saturation';
   out.push({
-    target: 'Persistence: ≥ 30k stored msg/s, p99 commit ≤ 15 ms, ≥ 15× the naive store',
-    measured: `${fmtNum(stored)} msg/s, p99 commit ${fmtMs(p?.commit.p99)} ms, ${fmtRatio(x)} naive`,
-    met: stored === undefined || x === undefined ? undefined : stored >= 30_000 && p!.commit.p99 <= 15 && x >= 15,
+    target: 'Persistence: ≥ 30k stored msg/s, p99 commit ≤ 15 ms at that rate, ≥ 15× the naive store',
+    measured: `${fmtNum(stored)} msg/s, p99 commit ${fmtMs(latency?.commit.p99)} ms ${where}, ${fmtRatio(x)} naive`,
+    met: stored === undefined || x === undefined || !latency ? undefined : stored >= 30_000 && latency.commit.p99 <= 15 && x >= 15,
   });
   return out;
 }
