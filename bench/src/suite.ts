@@ -265,6 +265,7 @@ function summarise(r: RunResult): string {
   if (r.sat && r.half) {
     return (
       `sat ${k(r.sat.msgsPerSec)} msg/s ${k(r.sat.deliveriesPerSec)} dlv/s ${k(r.sat.deliveriesPerCpuSec)} dlv/CPU-s cpu ${(r.sat.cpuUtil * 100).toFixed(0)}% ` +
+      (r.sat.store ? `(server: ${r.sat.store.batches} batches of ${r.sat.store.meanBatch.toFixed(1)}, ${r.sat.store.commitMeanMs.toFixed(2)} ms mean) ` : "") +
       `| half ${k(r.half.msgsPerSec)} msg/s p99 ${r.half.latency.p99.toFixed(2)} ms commit p99 ${r.half.commit.p99.toFixed(2)} ms ` +
       (r.half.store ? `(server: ${r.half.store.batches} batches of ${r.half.store.meanBatch.toFixed(1)}, ${r.half.store.commitMeanMs.toFixed(2)} ms mean, p99 ≤ ${r.half.store.commitP99Ms} ms) ` : '') +
       (r.atTarget ? `| at ${k(r.atTarget.offeredRate ?? 0)} msg/s: commit p99 ${r.atTarget.commit.p99.toFixed(2)} ms, ${k(r.atTarget.acked / (r.atTarget.sendingMs / 1000))} acked/s ` : '') +
