@@ -54,6 +54,9 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     '| --- | --- | --- |',
     ...checkTargets(report).map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? '**yes**' : '**no**'} |`),
     '',
+    'What sets the figures of missed targets on this machine (commit waits, socket writes, per-message work) is measured in',
+    '[bench/README.md](../bench/README.md#what-limits-parley-here-measured).',
+    '',
     `![Benchmark chart](${chartFile})`,
     '',
   ];
