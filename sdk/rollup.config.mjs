@@ -1,9 +1,14 @@
-// Browser bundle of the SDK (ES module, minified), with its size printed on every build. Node users
-// import the package's tsc output instead. The `browser` field of package.json swaps msgpackr for
-// the compact codec (protocol/msgpack-compact.js); the build fails if msgpackr slips back in.
+// Two builds from the package's tsc output (dist/): the browser bundle (ES module, minified, its size
+// printed on every build; the `browser` field of package.json swaps msgpackr for the compact codec and
+// the build fails if msgpackr slips back in), and dist/cjs/, the CommonJS build behind `require`.
+// Node's `import` takes the tsc output itself.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
+
+const dist = new URL('./dist/', import.meta.url).pathname;
 
 /** Prints raw, gzip and brotli sizes of each emitted chunk. */
 function sizes() {
@@ -34,8 +39,41 @@ function browserOnly(forbidden) {
   };
 }
 
-export default {
-  input: new URL('./dist/index.js', import.meta.url).pathname,
-  output: { file: new URL('./dist/browser/parley-sdk.js', import.meta.url).pathname, format: 'es', sourcemap: true },
-  plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } }), browserOnly(['/msgpackr/', '/protocol/msgpack.js']), sizes()],
-};
+/** The .d.ts files of the tsc output, relative to dist/ (the builds' own folders left out). */
+function declarations(dir = dist) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'cjs' || entry.name === 'browser' ? [] : declarations(path);
+    return entry.name.endsWith('.d.ts') ? [relative(dist, path)] : [];
+  });
+}
+
+/**
+ * Makes dist/cjs/ a CommonJS scope: its own package.json says so, and a copy of the declarations sits
+ * beside the code, so TypeScript reads them as CommonJS there (node16/nodenext `require` resolution
+ * rejects ES-module typings with TS1479).
+ */
+function commonJsScope() {
+  return {
+    name: 'commonjs-scope',
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: 'package.json', source: '{ "type": "commonjs" }\n' });
+      for (const file of declarations()) this.emitFile({ type: 'asset', fileName: file, source: readFileSync(join(dist, file)) });
+    },
+  };
+}
+
+export default [
+  {
+    input: `${dist}index.js`,
+    output: { file: `${dist}browser/parley-sdk.js`, format: 'es', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } }), browserOnly(['/msgpackr/', '/protocol/msgpack.js']), sizes()],
+  },
+  {
+    // Both entries in one build, so that `@parley/sdk` and `@parley/sdk/protocol` share their classes.
+    input: { index: `${dist}index.js`, 'protocol/index': `${dist}protocol/index.js` },
+    external: (id) => !id.startsWith('.') && !id.startsWith('/'),
+    output: { dir: `${dist}cjs`, format: 'cjs', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
+    plugins: [commonJsScope()],
+  },
+];
