@@ -1,6 +1,7 @@
 // The browser-facing files: the demo page at `/` (under a strict Content-Security-Policy) and every
 // file of the widget build at `/<name>`. Where the widget build lives is configurable (widgetDir).
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HttpReply, HttpRequest } from './api.js';
 import { StaticFiles } from './static-files.js';
 
@@ -20,11 +21,22 @@ export const DEMO_CSP =
 const EMBEDDABLE = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
 
 /**
- * The widget build next to the server package: `<repo>/widget/dist` from `server/dist/http/` (or from
- * `server/src/http/` under tests), and `node_modules/@parley/widget/dist` when both are installed packages.
+ * The build of the `@parley/widget` dependency, found the way Node finds the package: in the
+ * repository that is `widget/dist` (the workspace link), in an install it is wherever npm put the
+ * package (hoisted beside the server, or nested under it as in a global install).
  */
-export const DEFAULT_WIDGET_DIR = fileURLToPath(new URL('../../../widget/dist/', import.meta.url));
+export const DEFAULT_WIDGET_DIR = installedWidgetDir() ?? fileURLToPath(new URL('../../../widget/dist/', import.meta.url));
 const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+
+/** Undefined when the package cannot be found (a copy of the server without its dependencies). */
+function installedWidgetDir(): string | undefined {
+  try {
+    const manifest = createRequire(import.meta.url).resolve('@parley/widget/package.json');
+    return fileURLToPath(new URL('dist/', pathToFileURL(manifest)));
+  } catch {
+    return undefined;
+  }
+}
 
 export class Site {
   private readonly widget: StaticFiles;
