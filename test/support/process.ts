@@ -24,14 +24,28 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function startProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** What to run: by default this repository's build; an installed `parley-server` bin for the package tests. */
+export interface Launch {
+  command: string;
+  args?: string[];
+  cwd?: string;
+}
+
+export function startProcess(env: Record<string, string>, launch: Launch = { command: process.execPath, args: [MAIN] }): Promise<ServerProcess> {
+  const child = spawn(launch.command, launch.args ?? [], {
+    cwd: launch.cwd,
+    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // nobody holds a handle to stop it otherwise
+      reject(new Error(`server did not start within 30 s:\n${out}`));
+    }, 30_000);
     const onData = () => {
       const m = /Parley listening on https?:\/\/[^:]+:(\d+)/.exec(out);
       if (!m) return;
