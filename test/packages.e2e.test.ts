@@ -5,14 +5,15 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startProcess, type ServerProcess } from './support/process.js';
 import { dropStorage, freshStorage, postgresAvailable } from './support/server.js';
 
-const repo = new URL('..', import.meta.url).pathname;
+const repo = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = ['sdk', 'widget', 'server'] as const;
 type Package = (typeof PACKAGES)[number];
-const tarball = (pkg: Package) => `parley-${pkg}-0.1.0.tgz`;
+const tarball = (pkg: Package) => `parley-${pkg}-${(JSON.parse(readFileSync(join(repo, pkg, 'package.json'), 'utf8')) as { version: string }).version}.tgz`;
 
 interface Ran {
   code: number | null;
@@ -129,6 +130,12 @@ describe('the packages installed from tarballs', () => {
       join(project, 'tsconfig.node16.json'),
       JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', noEmit: true, skipLibCheck: true }, files: ['chat.mts', 'chat.cts'] }),
     );
+    // The widget's ES-module example, as a page's script compiled by a bundler-minded setup.
+    writeFileSync(join(project, 'page.ts'), codeBlock('widget/README.md', '## Embed'));
+    writeFileSync(
+      join(project, 'tsconfig.page.json'),
+      JSON.stringify({ compilerOptions: { strict: true, target: 'es2022', lib: ['es2022', 'dom'], module: 'esnext', moduleResolution: 'bundler', types: [], noEmit: true }, files: ['page.ts'] }),
+    );
     // The command the installed server package put in node_modules/.bin, as `npx parley-server` runs it.
     server = await startProcess(serverEnv, bin());
   }, 300_000);
@@ -163,13 +170,12 @@ describe('the packages installed from tarballs', () => {
     expect(entries.sdk).toEqual(expect.arrayContaining(['dist/index.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/browser/parley-sdk.js']));
   });
 
-  test('the README example type-checks as ES module and as CommonJS (nodenext and node16)', async () => {
-    const nodenext = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], project);
-    expect(nodenext.stdout + nodenext.stderr).toBe('');
-    expect(nodenext.code).toBe(0);
-    const node16 = await run(process.execPath, [tsc, '-p', 'tsconfig.node16.json'], project);
-    expect(node16.stdout + node16.stderr).toBe('');
-    expect(node16.code).toBe(0);
+  test('the README example type-checks as ES module and as CommonJS (nodenext and node16), the widget README one in a page', async () => {
+    const checks = await Promise.all(['tsconfig.json', 'tsconfig.node16.json', 'tsconfig.page.json'].map((config) => run(process.execPath, [tsc, '-p', config], project)));
+    for (const [i, config] of ['nodenext', 'node16', 'page'].entries()) {
+      expect(checks[i]!.stdout + checks[i]!.stderr, config).toBe('');
+      expect(checks[i]!.code, config).toBe(0);
+    }
     // The CommonJS build really is loaded with require() (not the ES module through require(esm)).
     expect(readFileSync(join(project, 'out/chat.cjs'), 'utf8')).toContain('require("@parley/sdk")');
   }, 120_000);
