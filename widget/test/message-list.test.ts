@@ -3,7 +3,8 @@
 import { expect } from '@open-wc/testing';
 import type { RoomEvent } from '@parley/sdk';
 import { render } from 'lit';
-import { LANGS, resolveLang } from '../src/i18n.js';
+import { LANGS } from '../src/i18n.js';
+import { resolveLang } from '../src/lang.js';
 import { renderTimeline } from '../src/message-list.js';
 import { Timeline } from '../src/timeline.js';
 
