@@ -82,6 +82,8 @@ export class ChatPanel extends LitElement {
   private _lastTop = 0;
   private _renderedFirst: number | undefined;
   private _shownRoom: string | undefined;
+  /** The next render scrolls to the newest message even if the reader was up in the history (they just sent). */
+  private _pinNext = false;
   /** Focus was asked for before there was anything to type into (signing in, connecting). */
   private _focusPending = false;
 
@@ -116,7 +118,9 @@ export class ChatPanel extends LitElement {
   protected override update(changed: PropertyValues<this>): void {
     // Measure the list before Lit touches it, so the view can stick to the bottom or keep its place.
     const list = this._part('messages');
-    const before = list && { height: list.scrollHeight, top: list.scrollTop };
+    const before = list && { height: list.scrollHeight, top: list.scrollTop, end: list.scrollHeight - list.scrollTop - list.clientHeight <= BOTTOM_SLACK };
+    const pin = this._pinNext;
+    this._pinNext = false;
     super.update(changed);
     const after = this._part('messages');
     const current = this.session.current;
@@ -125,16 +129,20 @@ export class ChatPanel extends LitElement {
     const grewAbove = first !== this._renderedFirst;
     this._renderedFirst = first;
     if (!after) return;
+    let top: number | undefined;
     if (current?.id !== this._shownRoom || !before || list !== after) {
       this._shownRoom = current?.id;
       this.atBottom = true;
-      after.scrollTop = after.scrollHeight;
-    } else if (this.atBottom) {
-      after.scrollTop = after.scrollHeight;
+      top = after.scrollHeight;
+    } else if (pin || (this.atBottom && before.end)) {
+      // `atBottom` alone is not enough: a reader's scroll whose event has not fired yet must not be undone.
+      top = after.scrollHeight;
     } else if (grewAbove) {
       // Older history went in above: keep the messages the reader was looking at in place.
-      after.scrollTop = before.top + (after.scrollHeight - before.height);
+      top = before.top + (after.scrollHeight - before.height);
     }
+    if (top === undefined) return;
+    after.scrollTop = top;
     // Programmatic scrolls do not always produce a scroll event before the reader's next one.
     this._lastTop = after.scrollTop;
   }
@@ -394,6 +402,7 @@ export class ChatPanel extends LitElement {
     this._refusal = '';
     this._rows = 1;
     this.atBottom = true;
+    this._pinNext = true;
     this.session.typing(false);
     // A failure shows on the message itself (with Retry); chat-error tells the host.
     this.session.send(text).catch(() => {});

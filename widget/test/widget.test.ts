@@ -213,6 +213,23 @@ describe('<chat-widget> with a real server', () => {
     expect(list.scrollHeight - list.scrollTop - list.clientHeight).to.be.lessThan(40);
   });
 
+  it('leaves a reader’s scroll alone when a render comes before the scroll event', async () => {
+    const { el } = await scene({}, async (room) => {
+      for (let i = 1; i <= 45; i++) await room.send(`message ${i}`);
+    });
+    await openPanel(el);
+    await until(() => bodies(el).includes('message 45'), 'the newest message');
+    await settle(el);
+    const list = part(el, 'messages')!;
+    const panel = el.shadowRoot!.querySelector<ChatPanel>('parley-chat-panel')!;
+    // The scroll event comes with the next frame; a render (presence, typing…) can land first.
+    list.scrollTop = 0;
+    panel.requestUpdate();
+    await panel.updateComplete;
+    expect(list.scrollTop, 'not pulled back to the bottom').to.equal(0);
+    await until(() => bodies(el).includes('message 1'), 'the oldest message after scrolling up');
+  });
+
   it('refuses send() of text over the server’s limit before anything shows, and offers no Retry', async () => {
     const { el } = await scene();
     await openPanel(el);
