@@ -27,6 +27,13 @@ const TOP_TRIGGER = 80;
 const MAX_ROWS = 5;
 /** The composer shows its character counter from this share of the server's limit on. */
 const COUNTER_FROM = 0.9;
+/** Longest name (characters) the one-line typing indicator shows whole, so "is typing…" stays visible. */
+const TYPING_NAME = 24;
+
+function shorten(name: string): string {
+  const chars = [...name];
+  return chars.length > TYPING_NAME ? `${chars.slice(0, TYPING_NAME - 1).join('')}…` : name;
+}
 
 export class ChatPanel extends LitElement {
   static override styles = panelStyles;
@@ -239,6 +246,7 @@ export class ChatPanel extends LitElement {
     const { session: s, t } = this;
     const tl = view.timeline;
     const typing = [...view.typing.entries()].filter(([id]) => id !== s.user?.id).map(([, name]) => name);
+    const typingLine = t.typing(typing.map(shorten));
     return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
@@ -247,7 +255,7 @@ export class ChatPanel extends LitElement {
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
         : nothing}
-      <div class="typing">${typing.length ? html`<span part="typing" title=${t.typing(typing)}>${t.typing(typing)}</span>` : nothing}</div>
+      <div class="typing">${typing.length ? html`<span part="typing" title=${t.typing(typing)}>${typingLine}</span>` : nothing}</div>
       <div id="members" class="members" role="region" aria-labelledby="members-title" tabindex="0" ?hidden=${!this._showMembers}>
         <h3 id="members-title">${t.members}</h3>
         <ul part="members" aria-labelledby="members-title">

@@ -510,7 +510,9 @@ describe('<chat-widget> with a real server', () => {
     wideRoom.typing(true);
     part(el, 'members-toggle')!.click();
     const message = await until(() => parts(el, 'message').find((m) => m.dataset.author === wide.user!.id), 'the message');
-    await until(() => part(el, 'typing'), 'the typing line');
+    const typing = await until(() => part(el, 'typing'), 'the typing line');
+    expect(typing.textContent).to.equal(`${'W'.repeat(23)}… is typing…`);
+    expect(typing.title).to.equal(`${long} is typing…`);
     const member = await until(() => parts(el, 'member').find((m) => m.dataset.user === wide.user!.id), 'the member');
     await settle(el);
     const panel = part(el, 'panel')!.getBoundingClientRect();
