@@ -484,6 +484,41 @@ describe('<chat-widget> with a real server', () => {
     expect([rect.top, rect.left, rect.height]).to.deep.equal([0, 0, 700]);
   });
 
+  it('floats in the top layer and still takes ::part styles and custom properties from the page', async () => {
+    const style = document.createElement('style');
+    style.textContent = 'body { --parley-accent: rgb(0, 120, 60) } chat-widget::part(launcher) { width: 64px; height: 64px }';
+    document.head.append(style);
+    cleanups.push(() => style.remove());
+    const { el } = await scene();
+    const launcher = part(el, 'launcher')!;
+    expect(launcher.closest('.root')!.matches(':popover-open')).to.equal(true);
+    expect(launcher.getBoundingClientRect().width).to.equal(64);
+    expect(getComputedStyle(launcher).backgroundColor, 'inherited from <body>').to.equal('rgb(0, 120, 60)');
+    await openPanel(el);
+    expect(getComputedStyle(part(el, 'send')!).backgroundColor).to.equal('rgb(0, 120, 60)');
+  });
+
+  it('stays in the page flow in inline mode: no launcher, no top layer, the panel fills the element', async () => {
+    const box = document.createElement('div');
+    box.style.cssText = 'margin: 40px; width: 420px';
+    document.body.append(box);
+    cleanups.push(() => box.remove());
+    const { http } = await parley();
+    const el = document.createElement('chat-widget');
+    el.setAttribute('server', http);
+    el.setAttribute('mode', 'inline');
+    el.setAttribute('token', await tokenFor(unique('me'), 'Maria'));
+    box.append(el);
+    await el.ready;
+    const panel = await until(() => part(el, 'panel'), 'the inline panel');
+    expect(part(el, 'launcher')).to.equal(undefined);
+    expect(el.shadowRoot!.querySelector('[popover]')).to.equal(null);
+    expect(el.parentElement, 'left where the page put it').to.equal(box);
+    const outer = box.getBoundingClientRect();
+    const inner = panel.getBoundingClientRect();
+    expect([inner.left, inner.top, inner.width, inner.height]).to.deep.equal([outer.left, outer.top, 420, 520]);
+  });
+
   it('keeps its look under hostile host-page CSS', async () => {
     const style = document.createElement('style');
     style.textContent = '* { color: rgb(255, 0, 0) !important; font: 40px serif !important; line-height: 9 !important; letter-spacing: 9px !important } chat-widget { all: unset !important }';
