@@ -494,8 +494,11 @@ describe.skipIf(!chromiumAvailable())('chat widget on hostile host pages', () =>
         const at = await launcherAtCorner(page);
         expect(at.box).toEqual(corner(VIEWPORT));
         expect(at.hitsLauncher).toBe(true);
+        // The layer that holds the chat covers the viewport but takes no clicks of its own.
+        expect(await page.evaluate(() => document.elementFromPoint(300, 300)?.className)).toBe('cover');
         await page.mouse.click(at.centre[0]!, at.centre[1]!);
         await part(page, 'guest-name').waitFor({ timeout: STEP_TIMEOUT });
+        expect(await page.evaluate(() => document.elementFromPoint(300, 300)?.className), 'nor with the panel open').toBe('cover');
         await part(page, 'guest-name').fill('Above the overlay');
         await part(page, 'guest-submit').click();
         await connected(page);
