@@ -367,3 +367,200 @@ describe.skipIf(!chromiumAvailable())('chat widget on third-party pages', () => 
     }
   }, 30_000);
 });
+
+describe.skipIf(!chromiumAvailable())('chat widget on hostile host pages', () => {
+  let node: TestNode;
+  let site: Server;
+  let origin: string;
+  let browser: Browser;
+  const VIEWPORT = { width: 1280, height: 800 };
+  const PHONE = { width: 390, height: 700 };
+
+  beforeAll(async () => {
+    const embed = (room = 'lobby') => `<script src="${node.http}/widget.js" data-room="${room}" data-theme="light" async></script>`;
+    const long = `<p>${'A long article that makes the page many screens tall. '.repeat(400)}</p>`;
+    const page = (title: string, head: string, body: string) =>
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>${head}</head><body><h1>${title}</h1>${body}</body></html>`;
+    // Built per request: the embed needs the node's URL, and the node needs this site's origin first.
+    const pages = (): Record<string, string> => ({
+      // A body that is a containing block for fixed descendants, in each of the three ways CSS allows.
+      '/transform': page('Transformed body', '<style>body{transform:translateZ(0)}</style>', long + embed()),
+      '/filter': page('Filtered body', '<style>body{filter:saturate(1.2)}</style>', long + embed()),
+      '/contain': page('Contained body', '<style>body{contain:paint}</style>', long + embed()),
+      '/overlay': page('Overlay', '<style>.cover{position:fixed;inset:0;z-index:2147483647;background:rgb(0 0 0 / 0.04)}</style>', `<div class="cover"></div>${embed()}`),
+      '/twice': page('Included twice', '', embed() + embed()),
+      '/taken': page('Tag taken', '<script>customElements.define("chat-widget", class extends HTMLElement {})</script>', embed()),
+      '/taken-module': page('Tag taken, module', '<script>customElements.define("chat-widget", class extends HTMLElement {})</script>', `<script type="module" src="${node.http}/chat-widget.js"></script>`),
+      '/plain': page('Plain', '', embed()),
+      '/missing': page('Missing room', '', embed('no-such-room')),
+    });
+    site = createServer((req, res) => {
+      const html = pages()[req.url ?? ''];
+      if (html) res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+      else res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    [node, browser] = await Promise.all([startNode('pglite', { origins: [origin] }), launchChromium()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    site?.close();
+    await node?.destroy();
+  });
+
+  /** A page of the host site; `popover: false` removes the Popover API first, as in browsers without it. */
+  async function open(path: string, { popover = true, viewport = VIEWPORT } = {}) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    const problems = await watch(page);
+    const sockets: string[] = [];
+    page.on('websocket', (ws) => sockets.push(ws.url()));
+    await page.addInitScript((withPopover) => {
+      const w = window as unknown as { __chatErrors: { code: string; message: string }[] };
+      w.__chatErrors = [];
+      window.addEventListener('chat-error', (e) => w.__chatErrors.push((e as CustomEvent<{ code: string; message: string }>).detail));
+      if (!withPopover) delete (HTMLElement.prototype as { showPopover?: unknown }).showPopover;
+    }, popover);
+    await page.goto(origin + path);
+    const chatErrors = () => page.evaluate(() => (window as unknown as { __chatErrors: { code: string; message: string }[] }).__chatErrors);
+    return { page, context, problems, sockets, chatErrors };
+  }
+
+  /** Where the launcher is, and what a click at its centre would hit: the launcher, or something of the page. */
+  async function launcherAtCorner(page: Page) {
+    await part(page, 'launcher').waitFor({ timeout: STEP_TIMEOUT });
+    return page.evaluate(() => {
+      const widget = document.querySelector('chat-widget')!;
+      const box = widget.shadowRoot!.querySelector('[part~="launcher"]')!.getBoundingClientRect();
+      const x = box.left + box.width / 2;
+      const y = box.top + box.height / 2;
+      const top = document.elementFromPoint(x, y);
+      const inside = top === widget ? widget.shadowRoot!.elementFromPoint(x, y) : null;
+      return {
+        box: [box.left, box.top, box.width, box.height],
+        centre: [x, y],
+        hitsLauncher: !!inside?.closest('[part~="launcher"]'),
+        underHtml: widget.parentElement === document.documentElement,
+        topLayer: !!widget.shadowRoot!.querySelector('.root:popover-open'),
+      };
+    });
+  }
+
+  const corner = (v: { width: number; height: number }) => [v.width - 20 - 56, v.height - 20 - 56, 56, 56];
+
+  for (const popover of [true, false]) {
+    const how = popover ? 'in the top layer' : 'under <html>, without the Popover API';
+    for (const path of ['/transform', '/filter', '/contain']) {
+      test(`${path.slice(1)} on <body>: the launcher stays in the viewport corner and opens the panel, ${how}`, async () => {
+        const { page, context, problems } = await open(path, { popover });
+        try {
+          await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight / 2));
+          const at = await launcherAtCorner(page);
+          expect(at.box).toEqual(corner(VIEWPORT));
+          expect(at.hitsLauncher).toBe(true);
+          expect(at.topLayer).toBe(popover);
+          expect(at.underHtml).toBe(!popover);
+          await page.mouse.click(at.centre[0]!, at.centre[1]!);
+          await part(page, 'guest-name').waitFor({ timeout: STEP_TIMEOUT });
+          const panel = await part(page, 'panel').boundingBox();
+          // 20 px from the right, 68 px above the launcher's bottom offset, 600 px tall (its default).
+          expect(panel).toEqual({ x: VIEWPORT.width - 20 - 370, y: VIEWPORT.height - 88 - 600, width: 370, height: 600 });
+          // Keyboard: Escape closes and gives focus back to the launcher.
+          await page.keyboard.press('Escape');
+          await part(page, 'panel').waitFor({ state: 'detached', timeout: STEP_TIMEOUT });
+          expect(await page.evaluate(() => document.querySelector('chat-widget')!.shadowRoot!.activeElement?.getAttribute('part'))).toBe('launcher');
+
+          // On a phone the panel fills the viewport, not the page's height. (The pointer moves off the
+          // launcher first: hovering scales it.)
+          await page.mouse.move(0, 0);
+          await page.setViewportSize(PHONE);
+          await expect.poll(async () => (await launcherAtCorner(page)).box, { timeout: STEP_TIMEOUT }).toEqual(corner(PHONE));
+          const phone = await launcherAtCorner(page);
+          await page.mouse.click(phone.centre[0]!, phone.centre[1]!);
+          await part(page, 'guest-name').waitFor({ timeout: STEP_TIMEOUT });
+          expect(await part(page, 'panel').boundingBox()).toEqual({ x: 0, y: 0, ...PHONE });
+          if (path === '/transform') await page.screenshot({ path: join(ARTIFACTS, `hostile-transform-phone${popover ? '' : '-fallback'}.png`) });
+          expect(await problems()).toEqual([]);
+        } finally {
+          await context.close();
+        }
+      }, 60_000);
+    }
+
+    test(`an overlay at z-index 2147483647 does not cover the launcher, ${how}`, async () => {
+      const { page, context, problems } = await open('/overlay', { popover });
+      try {
+        const at = await launcherAtCorner(page);
+        expect(at.box).toEqual(corner(VIEWPORT));
+        expect(at.hitsLauncher).toBe(true);
+        // The layer that holds the chat covers the viewport but takes no clicks of its own.
+        expect(await page.evaluate(() => document.elementFromPoint(300, 300)?.className)).toBe('cover');
+        await page.mouse.click(at.centre[0]!, at.centre[1]!);
+        await part(page, 'guest-name').waitFor({ timeout: STEP_TIMEOUT });
+        expect(await page.evaluate(() => document.elementFromPoint(300, 300)?.className), 'nor with the panel open').toBe('cover');
+        await part(page, 'guest-name').fill('Above the overlay');
+        await part(page, 'guest-submit').click();
+        await connected(page);
+        await page.screenshot({ path: join(ARTIFACTS, `hostile-overlay${popover ? '' : '-fallback'}.png`) });
+        expect(await problems()).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }, 60_000);
+  }
+
+  test('widget.js included twice: one widget, one connection, a console error and a chat-error', async () => {
+    const { page, context, problems, sockets, chatErrors } = await open('/twice');
+    try {
+      await signIn(page, 'Twice');
+      await page.waitForTimeout(300);
+      expect(await page.locator('chat-widget').count()).toBe(1);
+      expect(sockets.filter((url) => url.endsWith('/ws'))).toHaveLength(1);
+      const message = 'widget.js is included more than once on this page; only the first include is used';
+      expect(await chatErrors()).toEqual([{ code: 'duplicate_embed', message }]);
+      expect(await problems()).toEqual([`console error: [parley] ${message}`]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+
+  for (const path of ['/taken', '/taken-module']) {
+    test(`another script’s <chat-widget> (${path === '/taken' ? 'embed script' : 'ES module'}): a console error and a chat-error on window`, async () => {
+      const { page, context, problems, sockets, chatErrors } = await open(path);
+      try {
+        const message = 'the <chat-widget> tag is already defined by another script on this page; the Parley chat cannot start';
+        await page.waitForFunction(() => (window as unknown as { __chatErrors: unknown[] }).__chatErrors.length > 0, undefined, { timeout: STEP_TIMEOUT });
+        expect(await chatErrors()).toEqual([{ code: 'tag_taken', message }]);
+        expect(await problems()).toEqual([`console error: [parley] ${message}`]);
+        expect(sockets).toEqual([]);
+        // The embed script adds no element the other script would own.
+        if (path === '/taken') expect(await page.locator('chat-widget').count()).toBe(0);
+      } finally {
+        await context.close();
+      }
+    }, 30_000);
+  }
+
+  test('a data-room that does not exist: said on screen, a console error and a chat-error, never another room', async () => {
+    const { page, context } = await open('/plain');
+    try {
+      // The guest is a member of lobby from an earlier visit, so lobby is in their room list.
+      await signIn(page, 'Wanderer');
+      const problems = await watch(page);
+      await page.goto(`${origin}/missing`);
+      await part(page, 'launcher').click();
+      const notice = page.locator('chat-widget .empty[role="alert"]');
+      await notice.waitFor({ timeout: STEP_TIMEOUT });
+      expect(await notice.textContent()).toBe('The room “no-such-room” is not available.');
+      expect(await part(page, 'messages').count()).toBe(0);
+      expect(await part(page, 'room').and(page.locator('[data-room="lobby"]')).count()).toBe(1);
+      const message = 'the room "no-such-room" does not exist or this user may not join it (not_found)';
+      const errors = await page.evaluate(() => (window as unknown as { __chatErrors: unknown[] }).__chatErrors);
+      expect(errors).toEqual([{ code: 'room_unavailable', message }]);
+      expect(await problems()).toEqual([`console error: [parley] ${message}`]);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
+});

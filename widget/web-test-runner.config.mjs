@@ -60,7 +60,7 @@ export default {
     {
       name: 'bundle',
       files: here('./test/widget.test.ts'),
-      testRunnerHtml: page({ '/widget/src/index.js': '/widget/dist/chat-widget.js' }),
+      testRunnerHtml: page({ '/widget/src/index.js': '/widget/dist/chat-widget.js', '/widget/src/index.ts': '/widget/dist/chat-widget.js' }),
     },
   ],
 };

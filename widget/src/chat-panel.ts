@@ -4,7 +4,8 @@
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { RoomEvent } from '@parley/sdk';
 import { roomName, type ChatSession, type RoomView } from './chat-session.js';
-import type { Catalog } from './i18n.js';
+import { LANGS, type Catalog } from './i18n.js';
+import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
 import { renderTimeline } from './message-list.js';
 import { panelStyles } from './panel-styles.js';
@@ -13,7 +14,7 @@ import { panelStyles } from './panel-styles.js';
 export interface PanelActions {
   close(): void;
   toggleSound(): void;
-  /** Signs in as a guest; rejects with a message to show. */
+  /** Signs in as a guest; rejects with the server's `code` and reason. */
   signIn(name: string): Promise<void>;
   rename(name: string): Promise<void>;
   selectRoom(id: string): void;
@@ -24,6 +25,15 @@ const BOTTOM_SLACK = 32;
 /** Distance from the top (px) at which older history starts loading. */
 const TOP_TRIGGER = 80;
 const MAX_ROWS = 5;
+/** The composer shows its character counter from this share of the server's limit on. */
+const COUNTER_FROM = 0.9;
+/** Longest name (characters) the one-line typing indicator shows whole, so "is typing…" stays visible. */
+const TYPING_NAME = 24;
+
+function shorten(name: string): string {
+  const chars = [...name];
+  return chars.length > TYPING_NAME ? `${chars.slice(0, TYPING_NAME - 1).join('')}…` : name;
+}
 
 export class ChatPanel extends LitElement {
   static override styles = panelStyles;
@@ -31,7 +41,6 @@ export class ChatPanel extends LitElement {
   static override properties = {
     session: { attribute: false },
     actions: { attribute: false },
-    t: { attribute: false },
     locale: { attribute: false },
     floating: { attribute: false },
     needGuest: { attribute: false },
@@ -45,12 +54,13 @@ export class ChatPanel extends LitElement {
     _announce: { state: true },
     _busy: { state: true },
     _formError: { state: true },
+    _length: { state: true },
+    _refusal: { state: true },
   };
 
   declare session: ChatSession;
   declare actions: PanelActions;
-  declare t: Catalog;
-  declare locale: string;
+  declare locale: Lang;
   declare floating: boolean;
   declare needGuest: boolean;
   declare soundOn: boolean;
@@ -64,6 +74,14 @@ export class ChatPanel extends LitElement {
   declare private _announce: string;
   declare private _busy: boolean;
   declare private _formError: string;
+  /** Length of the draft in UTF-16 code units, the unit of `welcome.limits.maxBody`. */
+  declare private _length: number;
+  /** Why the draft was not sent (too long), until it is edited back within the limit. */
+  declare private _refusal: string;
+
+  get t(): Catalog {
+    return LANGS[this.locale] ?? LANGS.en;
+  }
 
   /** Whether the message list shows its newest message. */
   atBottom = true;
@@ -71,6 +89,10 @@ export class ChatPanel extends LitElement {
   private _lastTop = 0;
   private _renderedFirst: number | undefined;
   private _shownRoom: string | undefined;
+  /** The next render scrolls to the newest message even if the reader was up in the history (they just sent). */
+  private _pinNext = false;
+  /** Focus was asked for before there was anything to type into (signing in, connecting). */
+  private _focusPending = false;
 
   constructor() {
     super();
@@ -82,11 +104,15 @@ export class ChatPanel extends LitElement {
     this._announce = '';
     this._busy = false;
     this._formError = '';
+    this._length = 0;
+    this._refusal = '';
   }
 
-  /** Focuses the first thing to type into. */
+  /** Focuses the first thing to type into; if there is none yet, holds focus in the panel until it renders. */
   focusFirst(): void {
-    (this._part('guest-name') ?? this._part('input'))?.focus();
+    const target = this._part('guest-name') ?? this._part('input');
+    this._focusPending = !target;
+    (target ?? this.renderRoot.querySelector<HTMLElement>('.frame'))?.focus();
   }
 
   /** A message from someone else arrived in `view`: announce it, and count it if scrolled up. */
@@ -99,7 +125,9 @@ export class ChatPanel extends LitElement {
   protected override update(changed: PropertyValues<this>): void {
     // Measure the list before Lit touches it, so the view can stick to the bottom or keep its place.
     const list = this._part('messages');
-    const before = list && { height: list.scrollHeight, top: list.scrollTop };
+    const before = list && { height: list.scrollHeight, top: list.scrollTop, end: list.scrollHeight - list.scrollTop - list.clientHeight <= BOTTOM_SLACK };
+    const pin = this._pinNext;
+    this._pinNext = false;
     super.update(changed);
     const after = this._part('messages');
     const current = this.session.current;
@@ -108,16 +136,20 @@ export class ChatPanel extends LitElement {
     const grewAbove = first !== this._renderedFirst;
     this._renderedFirst = first;
     if (!after) return;
+    let top: number | undefined;
     if (current?.id !== this._shownRoom || !before || list !== after) {
       this._shownRoom = current?.id;
       this.atBottom = true;
-      after.scrollTop = after.scrollHeight;
-    } else if (this.atBottom) {
-      after.scrollTop = after.scrollHeight;
+      top = after.scrollHeight;
+    } else if (pin || (this.atBottom && before.end)) {
+      // `atBottom` alone is not enough: a reader's scroll whose event has not fired yet must not be undone.
+      top = after.scrollHeight;
     } else if (grewAbove) {
       // Older history went in above: keep the messages the reader was looking at in place.
-      after.scrollTop = before.top + (after.scrollHeight - before.height);
+      top = before.top + (after.scrollHeight - before.height);
     }
+    if (top === undefined) return;
+    after.scrollTop = top;
     // Programmatic scrolls do not always produce a scroll event before the reader's next one.
     this._lastTop = after.scrollTop;
   }
@@ -125,6 +157,12 @@ export class ChatPanel extends LitElement {
   protected override updated(): void {
     const current = this.session.current;
     if (current) this.session.markRead(current);
+    if (this._focusPending && (this._part('guest-name') ?? this._part('input'))) {
+      // Only while focus is still where focusFirst() left it: a reader who moved on keeps their place.
+      const active = document.activeElement;
+      if (!active || active === document.body || active === (this.getRootNode() as ShadowRoot).host) this.focusFirst();
+      else this._focusPending = false;
+    }
   }
 
   protected override render(): TemplateResult {
@@ -132,11 +170,14 @@ export class ChatPanel extends LitElement {
     const view = s.current;
     const title = view ? roomName(view) : t.title;
     const online = view?.members?.filter((m) => m.state !== 'offline').length ?? 0;
-    return html`<div class="frame" role=${this.floating ? 'dialog' : 'region'} aria-label=${title} @keydown=${this._onKey}>
-      <header part="header">
+    // Before sign-in nothing is offline: the visitor simply has not picked a name yet.
+    const state = this.needGuest ? 'signed-out' : s.status;
+    // A div, not <header>: inside the page that would be a second `banner` landmark.
+    return html`<div class="frame" role=${this.floating ? 'dialog' : 'region'} aria-label=${title} tabindex="-1" @keydown=${this._onKey}>
+      <div part="header" class="header">
         <div class="heading">
-          <h2>${title}</h2>
-          <span part="status" class="status" data-state=${s.status} role="status">${t.status[s.status]}</span>
+          <h2 title=${title}>${title}</h2>
+          <span part="status" class="status" data-state=${state} role="status">${t.status[state]}</span>
         </div>
         ${view
           ? html`<button
@@ -164,11 +205,17 @@ export class ChatPanel extends LitElement {
         ${this.floating
           ? html`<button part="close" class="icon-btn" type="button" aria-label=${t.closeChat} @click=${() => this.actions.close()}>${closeIcon}</button>`
           : nothing}
-      </header>
+      </div>
       ${this._renaming && s.user ? this._renderRename(s.user.name) : nothing}
       ${s.rooms.size && !this.needGuest ? this._renderRooms() : nothing}
       <div class="main">
-        ${this.needGuest ? this._renderGuest() : view ? this._renderRoom(view) : html`<p class="empty">${t.status[s.status]}</p>`}
+        ${this.needGuest
+          ? this._renderGuest()
+          : view
+            ? this._renderRoom(view)
+            : s.unavailable
+              ? html`<p class="empty" role="alert">${t.roomUnavailable(s.unavailable)}</p>`
+              : html`<p class="empty">${s.status === 'connected' ? t.noRoom : t.status[s.status]}</p>`}
       </div>
       ${view && !this.needGuest ? this._renderComposer() : nothing}
       <div class="sr-only" aria-live="polite">${this._announce}</div>
@@ -188,7 +235,7 @@ export class ChatPanel extends LitElement {
           aria-label=${r.unread ? `${roomName(r)} (${t.unread(r.unread)})` : roomName(r)}
           @click=${() => this._selectRoom(r.id)}
         >
-          <span>${roomName(r)}</span>
+          <span class="room-name" title=${roomName(r)}>${roomName(r)}</span>
           ${r.unread ? html`<span part="room-unread" class="room-unread" aria-hidden="true">${r.unread}</span>` : nothing}
         </button>`,
       )}
@@ -199,6 +246,7 @@ export class ChatPanel extends LitElement {
     const { session: s, t } = this;
     const tl = view.timeline;
     const typing = [...view.typing.entries()].filter(([id]) => id !== s.user?.id).map(([, name]) => name);
+    const typingLine = t.typing(typing.map(shorten));
     return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
@@ -207,14 +255,14 @@ export class ChatPanel extends LitElement {
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
         : nothing}
-      <div class="typing">${typing.length ? html`<span part="typing">${t.typing(typing)}</span>` : nothing}</div>
-      <div id="members" class="members" ?hidden=${!this._showMembers}>
+      <div class="typing">${typing.length ? html`<span part="typing" title=${t.typing(typing)}>${typingLine}</span>` : nothing}</div>
+      <div id="members" class="members" role="region" aria-labelledby="members-title" tabindex="0" ?hidden=${!this._showMembers}>
         <h3 id="members-title">${t.members}</h3>
         <ul part="members" aria-labelledby="members-title">
           ${(view.members ?? []).map(
             (m) => html`<li part="member" class="member" data-user=${m.user} data-presence=${m.state}>
               <span class="dot" data-presence=${m.state}></span>
-              <span class="name">${m.user === s.user?.id ? `${m.name} (${t.you})` : m.name || m.user}</span>
+              <span class="name" dir="auto" title=${m.name || m.user}>${m.user === s.user?.id ? `${m.name} (${t.you})` : m.name || m.user}</span>
               <small>${t.presence[m.state]}</small>
             </li>`,
           )}
@@ -224,18 +272,27 @@ export class ChatPanel extends LitElement {
 
   private _renderComposer(): TemplateResult {
     const { t } = this;
+    const max = this.session.maxBody;
+    const near = this._length >= max * COUNTER_FROM;
+    const over = this._length > max;
+    // No maxlength: a paste over the limit would be cut silently. The counter and refusal say it instead.
     return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
       <textarea
         part="input"
         rows=${this._rows}
-        maxlength="4000"
         aria-label=${t.messagePlaceholder}
+        aria-invalid=${over ? 'true' : 'false'}
+        aria-describedby=${near ? 'counter' : nothing}
         placeholder=${t.messagePlaceholder}
         @keydown=${this._onInputKey}
         @input=${this._onInput}
         @blur=${() => this.session.typing(false)}
       ></textarea>
       <button part="send" class="send" type="submit" aria-label=${t.send}>${sendIcon}</button>
+      ${near
+        ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
+        : nothing}
+      ${this._refusal ? html`<p class="error refusal" role="alert">${this._refusal}</p>` : nothing}
     </form>`;
   }
 
@@ -266,7 +323,8 @@ export class ChatPanel extends LitElement {
   private async _onGuestSubmit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
     const name = this._part<HTMLInputElement>('guest-name')?.value.trim();
-    if (name) await this._runForm(() => this.actions.signIn(name));
+    // The disabled button lost focus while busy: give it back to the name, which is what to fix.
+    if (name && !(await this._runForm(() => this.actions.signIn(name)))) this._part('guest-name')?.focus();
   }
 
   private async _onRename(e: SubmitEvent): Promise<void> {
@@ -284,11 +342,25 @@ export class ChatPanel extends LitElement {
       await action();
       return true;
     } catch (err) {
-      this._formError = (err as Error).message;
+      this._formError = this._reason(err as Error & { code?: string });
       return false;
     } finally {
       this._busy = false;
     }
+  }
+
+  /** A sign-in or rename failure in words: the widget's own where it knows the code, else the server's reason. */
+  private _reason(err: Error & { code?: string }): string {
+    const t = this.t;
+    const known: Record<string, string> = {
+      forbidden: t.guestsDisabled,
+      // A guest sign-in answers `bad_request` and a rename `bad_frame` when the server refuses the name.
+      bad_request: t.badName,
+      bad_frame: t.badName,
+      rate_limited: t.tooManySignIns,
+      network: t.unreachable,
+    };
+    return known[err.code ?? ''] ?? (err.message ? t.failedBecause(err.message) : t.signInFailed);
   }
 
   private _toggleRename(): void {
@@ -313,6 +385,8 @@ export class ChatPanel extends LitElement {
   private _onInput(e: InputEvent): void {
     const area = e.target as HTMLTextAreaElement;
     this._rows = Math.min(MAX_ROWS, area.value.split('\n').length);
+    this._length = area.value.length;
+    if (this._length <= this.session.maxBody) this._refusal = '';
     this.session.typing(area.value.trim().length > 0);
   }
 
@@ -325,9 +399,18 @@ export class ChatPanel extends LitElement {
     const area = this._part<HTMLTextAreaElement>('input');
     if (!area || !area.value.trim()) return;
     const text = area.value;
+    const max = this.session.maxBody;
+    if (text.length > max) {
+      // Refused before sending, with the draft kept: a message the server must refuse never shows as sent.
+      this._refusal = this.t.tooLong(this._number(max));
+      return;
+    }
     area.value = '';
+    this._length = 0;
+    this._refusal = '';
     this._rows = 1;
     this.atBottom = true;
+    this._pinNext = true;
     this.session.typing(false);
     // A failure shows on the message itself (with Retry); chat-error tells the host.
     this.session.send(text).catch(() => {});
@@ -369,6 +452,10 @@ export class ChatPanel extends LitElement {
     this._newBelow = 0;
     if (list) list.scrollTop = list.scrollHeight;
     this._part('input')?.focus();
+  }
+
+  private _number(n: number): string {
+    return n.toLocaleString(this.locale);
   }
 
   private _part<T extends HTMLElement = HTMLElement>(name: string): T | null {

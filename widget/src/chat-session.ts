@@ -1,6 +1,19 @@
 // The widget's live chat state behind one ChatClient: connection status, followed rooms with their
 // timelines, typing, members and unread counts. The element renders it; nothing here touches the DOM.
-import { ChatClient, type Member, type ParleyError, type Room, type RoomEvent, type RoomSummary, type User } from '@parley/sdk';
+import {
+  ChatClient,
+  ErrorCode,
+  ForbiddenError,
+  InvalidRequestError,
+  Limits,
+  NotFoundError,
+  type Member,
+  type ParleyError,
+  type Room,
+  type RoomEvent,
+  type RoomSummary,
+  type User,
+} from '@parley/sdk';
 import { ReadMarkers } from './read-markers.js';
 import { Timeline, type PendingMessage } from './timeline.js';
 
@@ -26,7 +39,8 @@ export interface SessionHooks {
   /** A new message arrived live (not from history). */
   message(room: RoomView, event: RoomEvent, own: boolean): void;
   unread(room: RoomView, total: number): void;
-  error(code: string, message: string): void;
+  /** `setup` marks a mistake of the embedding page (e.g. a room that does not exist), not of the user. */
+  error(code: string, message: string, setup?: boolean): void;
   /** Whether the user is looking at `room` right now (panel open, room active, scrolled to the bottom). */
   reading(room: RoomView): boolean;
 }
@@ -45,6 +59,8 @@ export class ChatSession {
   user: User | undefined;
   readonly rooms = new Map<string, RoomView>();
   active: string | undefined;
+  /** The room the page asked for when it could not be opened (missing, or not this user's to join). */
+  unavailable: string | undefined;
   private client: ChatClient | undefined;
   private markers: ReadMarkers | undefined;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -68,9 +84,10 @@ export class ChatSession {
       if (gen !== this.generation) return;
       const joined = await client.listRooms('joined').catch(() => [] as RoomSummary[]);
       const ids = [...new Set([...(initialRoom ? [initialRoom] : []), ...joined.map((r) => r.id)])].slice(0, MAX_FOLLOWED);
-      await Promise.all(ids.map((id) => this.follow(id, gen)));
+      await Promise.all(ids.map((id) => this.follow(id, gen, id === initialRoom)));
       if (gen !== this.generation) return;
-      if (!this.active) this.select(initialRoom && this.rooms.has(initialRoom) ? initialRoom : ids.find((id) => this.rooms.has(id)));
+      // A room the page asked for and cannot have is said so on screen, never swapped for another one.
+      if (!this.active && !this.unavailable) this.select(initialRoom && this.rooms.has(initialRoom) ? initialRoom : ids.find((id) => this.rooms.has(id)));
       this.hooks.changed();
     } catch (err) {
       if (gen !== this.generation) return;
@@ -88,6 +105,7 @@ export class ChatSession {
     this.typingTimers.clear();
     this.rooms.clear();
     this.active = undefined;
+    this.unavailable = undefined;
     this.user = undefined;
     this.status = 'offline';
     if (client) await client.close().catch(() => {});
@@ -95,6 +113,11 @@ export class ChatSession {
 
   get current(): RoomView | undefined {
     return this.active ? this.rooms.get(this.active) : undefined;
+  }
+
+  /** Longest message body the server accepts (UTF-16 code units), from its `welcome`. */
+  get maxBody(): number {
+    return this.client?.limits?.maxBody || Limits.maxBody;
   }
 
   /** Sum of unread messages over all followed rooms. */
@@ -107,7 +130,11 @@ export class ChatSession {
   /** Follows `id` if needed (joining it) and makes it the room on screen. */
   async openRoom(id: string): Promise<void> {
     if (!this.client) return;
-    if (!this.rooms.has(id)) await this.follow(id, this.generation);
+    if (!this.rooms.has(id) && !(await this.follow(id, this.generation, true))) {
+      this.active = undefined;
+      this.hooks.changed();
+      return;
+    }
     this.select(id);
   }
 
@@ -115,6 +142,7 @@ export class ChatSession {
   select(id: string | undefined): void {
     if (!id || !this.rooms.has(id)) return;
     this.active = id;
+    this.unavailable = undefined;
     void this.loadMembers(this.rooms.get(id)!);
     this.hooks.changed();
   }
@@ -125,6 +153,16 @@ export class ChatSession {
    */
   async send(body: string, view = this.current, entry?: PendingMessage): Promise<void> {
     if (!view) throw new Error('no room to send to');
+    // Text that can never be stored is refused here, before it shows as a message that could only fail.
+    const invalid = !/\S/.test(body)
+      ? new InvalidRequestError(ErrorCode.BadFrame, 'a message needs some non-whitespace text')
+      : body.length > this.maxBody
+        ? new InvalidRequestError(ErrorCode.TooLarge, `message of ${body.length} characters is over the limit of ${this.maxBody}`)
+        : undefined;
+    if (invalid) {
+      this.report(invalid);
+      throw invalid;
+    }
     const timeline = view.timeline;
     if (entry) entry.status = 'pending';
     else entry = timeline.addPending(body);
@@ -136,7 +174,8 @@ export class ChatSession {
       this.markRead(view);
       this.hooks.message(view, event, true);
     } catch (err) {
-      timeline.fail(entry);
+      const e = err as ParleyError;
+      timeline.fail(entry, err instanceof InvalidRequestError ? { code: e.code, message: e.message } : undefined);
       this.report(err);
       throw err;
     } finally {
@@ -183,21 +222,29 @@ export class ChatSession {
     if (this.client?.state === 'connected') this.client.setPresence(away ? 'away' : 'online');
   }
 
-  private async follow(id: string, gen: number): Promise<void> {
+  /** Joins and loads `id`; resolves false when it could not. `asked`: the page named this room. */
+  private async follow(id: string, gen: number, asked = false): Promise<boolean> {
     const client = this.client!;
     let handle: Room;
     try {
       handle = await client.join(id);
     } catch (err) {
-      this.report(err);
-      return;
+      if (asked && (err instanceof NotFoundError || err instanceof ForbiddenError)) {
+        if (gen !== this.generation) return false;
+        this.unavailable = id;
+        this.hooks.error('room_unavailable', `the room "${id}" does not exist or this user may not join it (${err.code})`, true);
+      } else {
+        this.report(err);
+      }
+      return false;
     }
-    if (gen !== this.generation || this.rooms.has(id)) return;
+    if (gen !== this.generation || this.rooms.has(id)) return true;
     const view: RoomView = { id, summary: handle.summary, timeline: new Timeline(), typing: new Map(), members: undefined, unread: 0, handle };
     this.rooms.set(id, view);
     // The first sight of a room starts with everything read: a newcomer gets no backlog badge.
     if (this.markers && this.markers.get(id) === undefined) this.markers.set(id, handle.summary?.head ?? 0);
     await this.loadLatest(view);
+    return true;
   }
 
   private async loadLatest(view: RoomView): Promise<void> {

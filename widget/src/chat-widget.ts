@@ -6,16 +6,22 @@ import { offByDefault, onByDefault } from './attributes.js';
 import type { ChatPanel, PanelActions } from './chat-panel.js';
 import { ChatSession, roomName, type RoomView } from './chat-session.js';
 import { coreStyles } from './core-styles.js';
-import { LANGS, resolveLang, type Catalog } from './i18n.js';
+import { LAUNCHER, resolveLang, type LauncherWords } from './lang.js';
 import { chatIcon, closeIcon } from './icons.js';
 import { GuestSignInError, guestTokenSource, loadGuest, readStored, saveGuest, signInGuest, writeStored } from './identity.js';
 
 type Alerts = typeof import('./alerts.js');
 
+/** Marks Parley's own <chat-widget> class, so a second copy of the widget is told apart from someone else's tag. */
+export const WIDGET_BRAND = Symbol.for('parley.chat-widget');
+
+/** The Popover API puts the floating launcher and panel in the top layer, out of reach of the page's CSS. */
+const TOP_LAYER = typeof HTMLElement.prototype.showPopover === 'function';
+
 /** Parts inside the lazily loaded panel, re-exported so pages can style them with ::part. */
 const PANEL_PARTS =
   'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
-  'members-toggle, members, member, composer, input, send, retry, guest-form, guest-name, guest-submit, sound-toggle, rename, close';
+  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, rename, close';
 
 /** Detail of `chat-message`. */
 export interface ChatMessageDetail {
@@ -43,13 +49,13 @@ const MUTE_KEY = 'parley:sound';
  * @fires chat-unread-change - A room's unread count changed. `detail: {room, unread, total}`.
  * @fires chat-open - The panel opened.
  * @fires chat-close - The panel closed.
- * @fires chat-error - Something failed (sign-in, a send, the connection). `detail: {code, message}`.
+ * @fires chat-error - Something failed (sign-in, a send, the connection, the page's setup). `detail: {code, message}`.
  *
  * @csspart launcher - The round button that opens the panel (floating mode only).
  * @csspart badge - Unread count on the launcher; its text is the number.
  * @csspart panel - The chat panel.
  * @csspart header - The panel's header bar.
- * @csspart status - Connection status text; `data-state` is connecting, connected, reconnecting or offline.
+ * @csspart status - Connection status text; `data-state` is signed-out, connecting, connected, reconnecting or offline.
  * @csspart room-list - The row of room buttons.
  * @csspart room - One room button; `data-room` is the room id.
  * @csspart room-unread - Unread count on a room button.
@@ -66,6 +72,7 @@ const MUTE_KEY = 'parley:sound';
  * @csspart composer - The message form.
  * @csspart input - The message textarea.
  * @csspart send - The send button.
+ * @csspart counter - Characters used of the server's limit, shown near it; `data-over` when past it.
  * @csspart retry - Re-sends a failed message.
  * @csspart guest-form - The guest name form.
  * @csspart guest-name - The guest name input.
@@ -91,10 +98,11 @@ const MUTE_KEY = 'parley:sound';
  * @cssprop --parley-width - Floating panel width. Default 370px.
  * @cssprop --parley-height - Panel height (floating and inline). Default min(600px, 100vh - 120px); inline 520px.
  * @cssprop --parley-offset - Distance of the launcher and panel from the viewport's corner. Default 20px.
- * @cssprop --parley-z-index - Stacking level of the floating launcher and panel. Default 2147483000.
+ * @cssprop --parley-z-index - Stacking level of the floating launcher and panel where the browser lacks the Popover API (elsewhere they are in the top layer, above every z-index). Default 2147483647.
  */
 export class ChatWidget extends LitElement {
   static override styles = coreStyles;
+  static readonly [WIDGET_BRAND] = true;
 
   static override properties = {
     server: { type: String },
@@ -152,7 +160,7 @@ export class ChatWidget extends LitElement {
     changed: () => this._rev++,
     message: (view, event, own) => this._onMessage(view, event, own),
     unread: (view, total) => this._onUnread(view, total),
-    error: (code, message) => this._emit<ChatErrorDetail>('chat-error', { code, message }),
+    error: (code, message, setup) => this._fail(code, message, setup),
     reading: (view) => this._isReading(view),
   });
   private _ready: Promise<void> = Promise.resolve();
@@ -216,10 +224,19 @@ export class ChatWidget extends LitElement {
   // ---- lifecycle -------------------------------------------------------------------------------
 
   override connectedCallback(): void {
+    // Without the top layer, a floating widget inside <body> is trapped by a body transform, filter or
+    // contain: it moves under <html>. The move runs this callback again, from the new place.
+    const root = document.documentElement;
+    if (!TOP_LAYER && this.mode !== 'inline' && this.parentNode !== root && this.getRootNode() === document) {
+      root.append(this);
+      return;
+    }
     super.connectedCallback();
     document.addEventListener('visibilitychange', this._onVisibility);
     this._media?.addEventListener('change', this._onScheme);
     this._start();
+    // Leaving the document closed the popover; Lit does not render again on return.
+    if (this.hasUpdated) this._raise();
   }
 
   override disconnectedCallback(): void {
@@ -240,6 +257,7 @@ export class ChatWidget extends LitElement {
   }
 
   protected override updated(): void {
+    this._raise();
     const panel = this._panelElement();
     if (this._focusOnRender && panel) {
       this._focusOnRender = false;
@@ -249,8 +267,8 @@ export class ChatWidget extends LitElement {
 
   // ---- rendering -------------------------------------------------------------------------------
 
-  private get _t(): Catalog {
-    return LANGS[resolveLang(this.lang || undefined)];
+  private get _t(): LauncherWords {
+    return LAUNCHER[resolveLang(this.lang || undefined)];
   }
 
   protected override render(): TemplateResult {
@@ -258,9 +276,13 @@ export class ChatWidget extends LitElement {
     const dark = this.theme === 'dark' || (this.theme !== 'light' && this._dark);
     const total = this._session.totalUnread;
     const t = this._t;
+    // `dir` from the language: `all: initial` does not reset `direction`, so an rtl page would mirror English.
+    const lang = resolveLang(this.lang || undefined);
     return html`<div
       class="root ${floating ? 'floating' : 'inline'} ${dark ? 'dark' : ''} ${this.density === 'compact' ? 'compact' : ''} ${this.opened ? 'open' : ''}"
-      lang=${resolveLang(this.lang || undefined)}
+      lang=${lang}
+      dir=${t.dir}
+      popover=${floating && TOP_LAYER ? 'manual' : nothing}
     >
       ${floating
         ? html`<button
@@ -276,11 +298,11 @@ export class ChatWidget extends LitElement {
             ${total ? html`<span part="badge" class="badge" aria-hidden="true">${total > 99 ? '99+' : total}</span>` : nothing}
           </button>`
         : nothing}
-      ${this._isPanelShown() ? this._renderPanel(floating, t) : nothing}
+      ${this._isPanelShown() ? this._renderPanel(floating, lang) : nothing}
     </div>`;
   }
 
-  private _renderPanel(floating: boolean, t: Catalog): TemplateResult | typeof nothing {
+  private _renderPanel(floating: boolean, lang: string): TemplateResult | typeof nothing {
     if (!this._panelLoaded) {
       // The panel's code and styles load on first use; render again once they are here.
       this._panel ??= import('./chat-panel.js').then(() => (this._panelLoaded = true));
@@ -293,8 +315,7 @@ export class ChatWidget extends LitElement {
       exportparts=${PANEL_PARTS}
       .session=${this._session}
       .actions=${this._actions}
-      .t=${t}
-      .locale=${resolveLang(this.lang || undefined)}
+      .locale=${lang}
       .floating=${floating}
       .needGuest=${this._needGuest}
       .soundOn=${!this._muted}
@@ -345,9 +366,9 @@ export class ChatWidget extends LitElement {
     try {
       saveGuest(server, await signInGuest(server, name));
     } catch (err) {
-      const code = err instanceof GuestSignInError ? err.code : 'error';
-      this._emit<ChatErrorDetail>('chat-error', { code, message: (err as Error).message });
-      throw new Error(code === 'forbidden' ? this._t.guestsDisabled : this._t.signInFailed);
+      const failure = err instanceof GuestSignInError ? err : new GuestSignInError('error', (err as Error).message);
+      this._emit<ChatErrorDetail>('chat-error', { code: failure.code, message: failure.message });
+      throw failure;
     }
     this._focusOnRender = true;
     this._start();
@@ -413,6 +434,18 @@ export class ChatWidget extends LitElement {
       document.title = this._baseTitle;
       this._baseTitle = undefined;
     }
+  }
+
+  /** Reports a failure to the page; a mistake in the page's setup also goes to the console, for its author. */
+  private _fail(code: string, message: string, setup = false): void {
+    if (setup) console.error(`[parley] ${message}`);
+    this._emit<ChatErrorDetail>('chat-error', { code, message });
+  }
+
+  /** Puts the floating layer in the top layer (again: leaving the document takes it out). */
+  private _raise(): void {
+    const root = this.renderRoot?.querySelector<HTMLElement>('.root[popover]');
+    if (root && this.isConnected && !root.matches(':popover-open')) root.showPopover();
   }
 
   private _isPanelShown(): boolean {

@@ -46,6 +46,26 @@ export const coreStyles = css`
   .root.inline {
     height: 100%;
   }
+  /* The floating layer: a popover in the top layer (where no transform, filter, contain or z-index of
+     the page reaches), else a fixed box under <html>. It covers the viewport but lets clicks through. */
+  .root.floating {
+    position: fixed;
+    inset: 0;
+    width: auto;
+    height: auto;
+    max-width: none;
+    max-height: none;
+    margin: 0;
+    padding: 0;
+    border: 0;
+    background: none;
+    overflow: visible;
+    pointer-events: none;
+    z-index: var(--parley-z-index, 2147483647);
+  }
+  .floating > * {
+    pointer-events: auto;
+  }
   .root.dark {
     --_accent: var(--parley-accent, #8ea6ff);
     --_accent-fg: var(--parley-accent-fg, #0c1124);
@@ -102,7 +122,6 @@ export const coreStyles = css`
     position: fixed;
     right: var(--parley-offset, 20px);
     bottom: var(--parley-offset, 20px);
-    z-index: var(--parley-z-index, 2147483000);
     width: 56px;
     height: 56px;
     border-radius: 50%;
@@ -115,6 +134,14 @@ export const coreStyles = css`
   }
   .launcher:hover {
     transform: scale(1.06);
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .launcher {
+      transition: none;
+    }
+    .launcher:hover {
+      transform: none;
+    }
   }
   .launcher svg {
     width: 26px;
@@ -151,7 +178,6 @@ export const coreStyles = css`
     position: fixed;
     right: var(--parley-offset, 20px);
     bottom: calc(var(--parley-offset, 20px) + 68px);
-    z-index: var(--parley-z-index, 2147483000);
     width: var(--parley-width, 370px);
     height: var(--parley-height, min(600px, calc(100vh - 120px)));
     border-radius: var(--_radius);
@@ -166,7 +192,6 @@ export const coreStyles = css`
   }
   @media (max-width: 480px) {
     .floating .panel {
-    display: flex;
       inset: 0;
       width: 100%;
       height: 100%;

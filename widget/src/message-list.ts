@@ -47,7 +47,7 @@ export function renderTimeline(tl: Timeline, ctx: ListContext): TemplateResult[]
       const row: Row = { by: e.by, name: e.name, ts: e.ts, body: e.body ?? '', seq: e.seq, status: 'sent' };
       push(row, e.ts, (g) => message(row, g, ctx));
     } else {
-      push(undefined, e.ts, () => html`<div part="notice" class="notice">${noticeText(e, ctx.t)}</div>`);
+      push(undefined, e.ts, () => html`<div part="notice" class="notice" dir="auto">${noticeText(e, ctx.t)}</div>`);
     }
   }
   for (const p of tl.pending) {
@@ -67,6 +67,8 @@ function noticeText(e: RoomEvent, t: Catalog): string {
 function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
   const own = row.by === ctx.self;
   const { t } = ctx;
+  const author = own ? t.you : row.name || row.by;
+  const refused = row.pending?.refused;
   return html`<div
     part="message"
     class="msg ${own ? 'own' : ''} ${grouped ? 'grouped' : ''}"
@@ -78,15 +80,17 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
     ${grouped
       ? nothing
       : html`<div class="meta">
-          <span class="author">${own ? t.you : row.name || row.by}</span>
+          <span class="author" dir="auto" title=${author}>${author}</span>
           <time datetime=${new Date(row.ts).toISOString()} title=${fullLabel(row.ts, ctx.lang)}>${timeLabel(row.ts, ctx.lang)}</time>
         </div>`}
-    <div part="message-body" class="body">${row.body}</div>
+    <div part="message-body" class="body" dir="auto">${row.body}</div>
     ${row.status === 'pending'
       ? html`<div class="state">${t.sending}</div>`
-      : row.status === 'failed'
-        ? html`<div class="state failed">${t.failed} ·
-            <button part="retry" type="button" @click=${() => row.pending && ctx.retry(row.pending)}>${t.retry}</button></div>`
-        : nothing}
+      : refused
+        ? html`<div class="state failed">${t.notSent(refused.code, refused.message)}</div>`
+        : row.status === 'failed'
+          ? html`<div class="state failed">${t.failed} ·
+              <button part="retry" type="button" @click=${() => row.pending && ctx.retry(row.pending)}>${t.retry}</button></div>`
+          : nothing}
   </div>`;
 }

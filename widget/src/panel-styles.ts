@@ -16,6 +16,10 @@ export const panelStyles = css`
     min-height: 0;
     position: relative;
   }
+  .frame:focus {
+    /* Focus rests here only while the composer is on its way (after sign-in). */
+    outline: none;
+  }
   [hidden] {
     display: none !important;
   }
@@ -51,7 +55,7 @@ export const panelStyles = css`
     white-space: nowrap;
   }
 
-  header {
+  .header {
     display: flex;
     align-items: center;
     gap: 8px;
@@ -126,6 +130,11 @@ export const panelStyles = css`
     border-bottom: 1px solid var(--_border);
     scrollbar-width: thin;
   }
+  .room-name {
+    max-width: 14em;
+    overflow: hidden;
+    text-overflow: ellipsis;
+  }
   .room {
     display: inline-flex;
     align-items: center;
@@ -199,6 +208,9 @@ export const panelStyles = css`
   }
   .notice {
     align-self: center;
+    max-width: 100%;
+    overflow-wrap: anywhere;
+    text-align: center;
     margin: 6px 0;
     padding: 2px 10px;
     border-radius: 999px;
@@ -228,9 +240,20 @@ export const panelStyles = css`
     font-size: 0.8em;
     color: var(--_muted);
   }
+  .meta {
+    max-width: 100%;
+  }
   .author {
     font-weight: 650;
     color: var(--_fg);
+    /* Names run to 64 characters: the full one is in the title tooltip. */
+    min-width: 0;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .meta time {
+    flex: none;
   }
   .body {
     padding: var(--_bubble-pad);
@@ -289,6 +312,9 @@ export const panelStyles = css`
     height: 16px;
   }
   .typing {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
     min-height: 1.5em;
     padding: 0 var(--_pad);
     font-size: 0.8em;
@@ -298,9 +324,24 @@ export const panelStyles = css`
 
   form.composer {
     display: flex;
+    flex-wrap: wrap;
     align-items: flex-end;
     gap: 8px;
     padding: 8px var(--_pad) var(--_pad);
+  }
+  .counter,
+  .refusal {
+    flex-basis: 100%;
+    margin: -2px 4px 0;
+    font-size: 0.78em;
+  }
+  .counter {
+    color: var(--_muted);
+    text-align: end;
+  }
+  .counter[data-over='true'] {
+    color: var(--_danger);
+    font-weight: 650;
   }
   textarea {
     flex: 1;
@@ -431,9 +472,4 @@ export const panelStyles = css`
     color: var(--_muted);
   }
 
-  @media (prefers-reduced-motion: reduce) {
-    .launcher {
-      transition: none;
-    }
-  }
 `;

@@ -8,6 +8,11 @@ export interface PendingMessage {
   key: string;
   body: string;
   status: 'pending' | 'failed';
+  /**
+   * Set when the send failed for a reason that sending it again cannot fix (too long, malformed): what
+   * to explain instead of offering Retry. Unset on a failure worth retrying.
+   */
+  refused?: { code: string; message: string };
   /** When it was typed, Unix ms (for its time label until the server's ts replaces it). */
   ts: number;
 }
@@ -81,8 +86,10 @@ export class Timeline {
     return event;
   }
 
-  fail(entry: PendingMessage): void {
+  /** Marks a send failed; `refused` (the error's code and words) when retrying cannot help. */
+  fail(entry: PendingMessage, refused?: { code: string; message: string }): void {
     entry.status = 'failed';
+    entry.refused = refused;
   }
 
   dropPending(entry: PendingMessage): void {

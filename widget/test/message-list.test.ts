@@ -3,7 +3,8 @@
 import { expect } from '@open-wc/testing';
 import type { RoomEvent } from '@parley/sdk';
 import { render } from 'lit';
-import { LANGS, resolveLang } from '../src/i18n.js';
+import { LANGS } from '../src/i18n.js';
+import { resolveLang } from '../src/lang.js';
 import { renderTimeline } from '../src/message-list.js';
 import { Timeline } from '../src/timeline.js';
 
@@ -73,6 +74,22 @@ describe('renderTimeline', () => {
     expect(rows.map((r) => r.dataset.status)).to.deep.equal(['sent', 'pending', 'failed']);
     expect(rows.map((r) => !!r.querySelector('[part~="retry"]'))).to.deep.equal([false, false, true]);
     expect(rows[1]!.hasAttribute('data-seq')).to.equal(false);
+  });
+
+  it('offers no retry for a send refused for good, and says why instead, in both languages', () => {
+    const tl = new Timeline();
+    tl.fail(tl.addPending('lost with the connection'));
+    tl.fail(tl.addPending('x'.repeat(10)), { code: 'too_large', message: 'message longer than 4000 characters' });
+    tl.fail(tl.addPending('odd'), { code: 'bad_frame', message: 'body must be text' });
+    for (const [lang, words] of [
+      ['en', ['Not sent · Retry', 'Not sent: too long', 'Not sent: body must be text']],
+      ['pt-BR', ['Não enviada · Tentar de novo', 'Não enviada: longa demais', 'Não enviada: body must be text']],
+    ] as const) {
+      const rows = [...draw(tl, lang).querySelectorAll<HTMLElement>('[part~="message"]')];
+      expect(rows.map((r) => r.dataset.status)).to.deep.equal(['failed', 'failed', 'failed']);
+      expect(rows.map((r) => !!r.querySelector('[part~="retry"]'))).to.deep.equal([true, false, false]);
+      expect(rows.map((r) => r.querySelector('.state')!.textContent!.replace(/\s+/g, ' ').trim())).to.deep.equal(words);
+    }
   });
 
   it('deduplicates an event seen live and again in a history page, and keeps seq order', () => {

@@ -9,7 +9,7 @@ import '../src/index.js';
 import { bodies, bot, deepActive, mount, parley, part, parts, tokenFor, unique, until } from './support/env.js';
 
 declare const axe: {
-  run(context: Element, options?: object): Promise<{ violations: { id: string; help: string; nodes: { target: unknown; failureSummary?: string }[] }[] }>;
+  run(context: Element | Document, options?: object): Promise<{ violations: { id: string; help: string; nodes: { target: unknown; failureSummary?: string }[] }[] }>;
 };
 
 interface Scene {
@@ -213,21 +213,91 @@ describe('<chat-widget> with a real server', () => {
     expect(list.scrollHeight - list.scrollTop - list.clientHeight).to.be.lessThan(40);
   });
 
-  it('marks a send the server refuses as failed, with a retry that tries again', async () => {
+  it('leaves a reader’s scroll alone when a render comes before the scroll event', async () => {
+    const { el } = await scene({}, async (room) => {
+      for (let i = 1; i <= 45; i++) await room.send(`message ${i}`);
+    });
+    await openPanel(el);
+    await until(() => bodies(el).includes('message 45'), 'the newest message');
+    await settle(el);
+    const list = part(el, 'messages')!;
+    const panel = el.shadowRoot!.querySelector<ChatPanel>('parley-chat-panel')!;
+    // The scroll event comes with the next frame; a render (presence, typing…) can land first.
+    list.scrollTop = 0;
+    panel.requestUpdate();
+    await panel.updateComplete;
+    expect(list.scrollTop, 'not pulled back to the bottom').to.equal(0);
+    await until(() => bodies(el).includes('message 1'), 'the oldest message after scrolling up');
+  });
+
+  it('refuses send() of text over the server’s limit before anything shows, and offers no Retry', async () => {
     const { el } = await scene();
     await openPanel(el);
-    const errors: string[] = [];
-    el.addEventListener('chat-error', (e) => errors.push(e.detail.code));
-    const tooLong = 'x'.repeat(4001);
-    let rejected = false;
-    await el.send(tooLong).catch(() => (rejected = true));
-    expect(rejected).to.equal(true);
-    const msg = await until(() => parts(el, 'message').find((m) => m.dataset.status === 'failed'), 'a failed message');
-    expect(msg.hasAttribute('data-own')).to.equal(true);
-    expect(errors).to.deep.equal(['too_large']);
-    (msg.querySelector('[part~="retry"]') as HTMLElement).click();
-    await until(() => errors.length === 2, 'the retry to be attempted');
-    expect(parts(el, 'message')).to.have.length(1);
+    const errors: { code: string; message: string }[] = [];
+    el.addEventListener('chat-error', (e) => errors.push(e.detail));
+    const err = await el.send('x'.repeat(4001)).then(
+      () => undefined,
+      (e: Error & { code?: string }) => e,
+    );
+    expect(err?.name).to.equal('InvalidRequestError');
+    expect(err?.code).to.equal('too_large');
+    expect(err?.message).to.contain('4000');
+    expect(errors.map((e) => e.code)).to.deep.equal(['too_large']);
+    await settle(el);
+    expect(parts(el, 'message'), 'no message that could only fail').to.have.length(0);
+    expect(part(el, 'retry')).to.equal(undefined);
+    // Right at the limit it is stored.
+    await el.send('y'.repeat(4000));
+    await until(() => parts(el, 'message').find((m) => m.dataset.status === 'sent'), 'the 4,000-character message stored');
+  });
+
+  it('keeps a 5,000-character paste whole, counts characters near the limit and refuses to send over it, with a reason', async () => {
+    const { el } = await scene();
+    await openPanel(el);
+    const input = part(el, 'input') as HTMLTextAreaElement;
+    const paste = (text: string) => {
+      input.value = text;
+      input.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+    };
+    paste('a'.repeat(3000));
+    await settle(el);
+    expect(part(el, 'counter'), 'no counter far from the limit').to.equal(undefined);
+
+    paste('b'.repeat(5000));
+    const counter = await until(() => part(el, 'counter'), 'the counter');
+    expect(input.value.length, 'nothing cut silently').to.equal(5000);
+    expect(counter.textContent).to.equal('5,000 / 4,000');
+    expect(counter.dataset.over).to.equal('true');
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+    expect(input.getAttribute('aria-describedby')).to.equal('counter');
+    input.focus();
+    await sendKeys({ press: 'Enter' });
+    const reason = await until(() => el.shadowRoot!.querySelector('parley-chat-panel')!.shadowRoot!.querySelector('.refusal'), 'the refusal');
+    expect(reason.getAttribute('role')).to.equal('alert');
+    expect(reason.textContent).to.equal('This message is too long to send. Shorten it to 4,000 characters or fewer.');
+    expect(input.value.length, 'the draft is kept').to.equal(5000);
+    expect(parts(el, 'message')).to.have.length(0);
+
+    paste('c'.repeat(3700));
+    await until(() => part(el, 'counter')?.textContent === '3,700 / 4,000', 'the counter under the limit');
+    expect(part(el, 'counter')!.dataset.over).to.equal('false');
+    expect(el.shadowRoot!.querySelector('parley-chat-panel')!.shadowRoot!.querySelector('.refusal'), 'the reason goes once the text fits').to.equal(null);
+    await sendKeys({ press: 'Enter' });
+    await until(() => parts(el, 'message').find((m) => m.dataset.status === 'sent'), 'the message that fits, stored');
+    expect(bodies(el)).to.deep.equal(['c'.repeat(3700)]);
+    expect(part(el, 'counter')).to.equal(undefined);
+  });
+
+  it('counts in Brazilian Portuguese number format with lang="pt-BR"', async () => {
+    const { el } = await scene({ lang: 'pt-BR' });
+    await openPanel(el);
+    const input = part(el, 'input') as HTMLTextAreaElement;
+    input.value = 'd'.repeat(4100);
+    input.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+    expect((await until(() => part(el, 'counter'), 'the counter')).textContent).to.equal('4.100 / 4.000');
+    input.form!.requestSubmit();
+    const reason = await until(() => el.shadowRoot!.querySelector('parley-chat-panel')!.shadowRoot!.querySelector('.refusal'), 'the refusal');
+    expect(reason.textContent).to.equal('Esta mensagem é longa demais para enviar. Reduza para 4.000 caracteres ou menos.');
   });
 
   it('signs in a guest by name and reuses the remembered token after a reload', async () => {
@@ -252,6 +322,69 @@ describe('<chat-widget> with a real server', () => {
     const again = await mount({ server: http, room, open: '' });
     await until(() => parts(again, 'message').some((m) => m.dataset.author === guestId && m.hasAttribute('data-own')), 'the same guest after reload');
     expect(part(again, 'guest-form')).to.equal(undefined);
+  });
+
+  it('says “Not signed in yet” before guest sign-in and puts focus in the composer after it', async () => {
+    const { http } = await parley();
+    const room = unique('guest-room');
+    const ana = await bot(unique('ana'), 'Ana');
+    cleanups.push(() => ana.close());
+    await ana.createRoom({ kind: 'public', id: room });
+    const el = await mount({ server: http, room });
+    part(el, 'launcher')!.click();
+    const name = await until(() => part(el, 'guest-name') as HTMLInputElement | undefined, 'the guest form');
+    const status = part(el, 'status')!;
+    expect(status.dataset.state).to.equal('signed-out');
+    expect(status.textContent).to.equal('Not signed in yet');
+    await until(() => deepActive() === name, 'focus in the name field');
+    await sendKeys({ type: 'Visitor' });
+    await sendKeys({ press: 'Enter' });
+    const input = await until(() => part(el, 'input'), 'the composer after sign-in');
+    await until(() => deepActive() === input, 'focus in the composer, not on <body>');
+    expect(part(el, 'status')!.dataset.state).to.equal('connected');
+    await sendKeys({ type: 'typed right away' });
+    await sendKeys({ press: 'Enter' });
+    await until(() => bodies(el).includes('typed right away'), 'the message typed without reaching for the mouse');
+  });
+
+  it('says “Você ainda não entrou” before sign-in in Brazilian Portuguese', async () => {
+    const { http } = await parley();
+    const el = await mount({ server: http, lang: 'pt-BR', open: '' });
+    await until(() => part(el, 'guest-name'), 'the guest form');
+    expect(part(el, 'status')!.textContent).to.equal('Você ainda não entrou');
+  });
+
+  it('shows why the server refused a guest name (a right-to-left override), in the reader’s language', async () => {
+    const { http } = await parley();
+    for (const [lang, words] of [
+      ['en', 'That name cannot be used. Use 1 to 64 characters, without control or text-direction characters.'],
+      ['pt-BR', 'Esse nome não pode ser usado. Use de 1 a 64 caracteres, sem caracteres de controle ou de direção do texto.'],
+    ] as const) {
+      const el = await mount({ server: http, lang, open: '' });
+      const errors: string[] = [];
+      el.addEventListener('chat-error', (e) => errors.push(e.detail.code));
+      const name = await until(() => part(el, 'guest-name') as HTMLInputElement | undefined, 'the guest form');
+      name.value = 'Eve\u202Egnp.exe';
+      part(el, 'guest-submit')!.click();
+      const alert = await until(() => parts(el, 'guest-form')[0]?.querySelector('[role="alert"]'), 'the reason');
+      expect(alert.textContent).to.equal(words);
+      expect(errors).to.deep.equal(['bad_request']);
+      expect(part(el, 'input')).to.equal(undefined);
+      expect(deepActive(), 'focus back on the name to fix').to.equal(name);
+      el.remove();
+    }
+  });
+
+  it('shows why the server refused a new display name', async () => {
+    const { el } = await scene();
+    await openPanel(el);
+    part(el, 'rename')!.click();
+    const sheet = () => el.shadowRoot!.querySelector('parley-chat-panel')!.shadowRoot!;
+    const input = await until(() => sheet().querySelector<HTMLInputElement>('#rename-input'), 'the rename form');
+    input.value = 'Mallory\u202E';
+    input.form!.requestSubmit();
+    const alert = await until(() => sheet().querySelector('.sheet [role="alert"]'), 'the reason');
+    expect(alert.textContent).to.equal('That name cannot be used. Use 1 to 64 characters, without control or text-direction characters.');
   });
 
   it('renames the user', async () => {
@@ -291,6 +424,20 @@ describe('<chat-widget> with a real server', () => {
     anaRoom.typing(true);
     expect((await until(() => part(el, 'typing'), 'typing')).textContent).to.equal('Ana está digitando…');
     expect(parts(el, 'date-separator').map((d) => d.textContent?.trim())).to.deep.equal(['Hoje']);
+  });
+
+  it('shows a notice when a member joins and when one leaves, in English and Portuguese', async () => {
+    for (const lang of ['en', 'pt-BR'] as const) {
+      const { el, room } = await scene({ lang });
+      await openPanel(el);
+      const bo = await bot(unique('bo'), 'Bo');
+      cleanups.push(() => bo.close());
+      const boRoom = await bo.join(room);
+      await until(() => parts(el, 'notice').some((n) => n.textContent === (lang === 'en' ? 'Bo joined' : 'Bo entrou')), `the join notice (${lang})`);
+      await boRoom.leave();
+      await until(() => parts(el, 'notice').some((n) => n.textContent === (lang === 'en' ? 'Bo left' : 'Bo saiu')), `the leave notice (${lang})`);
+      el.remove();
+    }
   });
 
   it('takes its colours from --parley-* custom properties and the theme attribute', async () => {
@@ -337,6 +484,41 @@ describe('<chat-widget> with a real server', () => {
     expect([rect.top, rect.left, rect.height]).to.deep.equal([0, 0, 700]);
   });
 
+  it('floats in the top layer and still takes ::part styles and custom properties from the page', async () => {
+    const style = document.createElement('style');
+    style.textContent = 'body { --parley-accent: rgb(0, 120, 60) } chat-widget::part(launcher) { width: 64px; height: 64px }';
+    document.head.append(style);
+    cleanups.push(() => style.remove());
+    const { el } = await scene();
+    const launcher = part(el, 'launcher')!;
+    expect(launcher.closest('.root')!.matches(':popover-open')).to.equal(true);
+    expect(launcher.getBoundingClientRect().width).to.equal(64);
+    expect(getComputedStyle(launcher).backgroundColor, 'inherited from <body>').to.equal('rgb(0, 120, 60)');
+    await openPanel(el);
+    expect(getComputedStyle(part(el, 'send')!).backgroundColor).to.equal('rgb(0, 120, 60)');
+  });
+
+  it('stays in the page flow in inline mode: no launcher, no top layer, the panel fills the element', async () => {
+    const box = document.createElement('div');
+    box.style.cssText = 'margin: 40px; width: 420px';
+    document.body.append(box);
+    cleanups.push(() => box.remove());
+    const { http } = await parley();
+    const el = document.createElement('chat-widget');
+    el.setAttribute('server', http);
+    el.setAttribute('mode', 'inline');
+    el.setAttribute('token', await tokenFor(unique('me'), 'Maria'));
+    box.append(el);
+    await el.ready;
+    const panel = await until(() => part(el, 'panel'), 'the inline panel');
+    expect(part(el, 'launcher')).to.equal(undefined);
+    expect(el.shadowRoot!.querySelector('[popover]')).to.equal(null);
+    expect(el.parentElement, 'left where the page put it').to.equal(box);
+    const outer = box.getBoundingClientRect();
+    const inner = panel.getBoundingClientRect();
+    expect([inner.left, inner.top, inner.width, inner.height]).to.deep.equal([outer.left, outer.top, 420, 520]);
+  });
+
   it('keeps its look under hostile host-page CSS', async () => {
     const style = document.createElement('style');
     style.textContent = '* { color: rgb(255, 0, 0) !important; font: 40px serif !important; line-height: 9 !important; letter-spacing: 9px !important } chat-widget { all: unset !important }';
@@ -350,6 +532,126 @@ describe('<chat-widget> with a real server', () => {
     expect(css.color).to.not.equal('rgb(255, 0, 0)');
     expect(css.fontSize).to.equal('14px');
     expect(css.letterSpacing).to.equal('normal');
+  });
+
+  it('keeps a 64-character name inside the panel, cut with an ellipsis and whole in a tooltip', async () => {
+    const long = 'W'.repeat(64);
+    const { el, room } = await scene();
+    await openPanel(el);
+    const wide = await bot(unique('wide'), long);
+    cleanups.push(() => wide.close());
+    const wideRoom = await wide.join(room);
+    await wideRoom.send('hi');
+    wideRoom.typing(true);
+    part(el, 'members-toggle')!.click();
+    const message = await until(() => parts(el, 'message').find((m) => m.dataset.author === wide.user!.id), 'the message');
+    const typing = await until(() => part(el, 'typing'), 'the typing line');
+    expect(typing.textContent).to.equal(`${'W'.repeat(23)}… is typing…`);
+    expect(typing.title).to.equal(`${long} is typing…`);
+    const member = await until(() => parts(el, 'member').find((m) => m.dataset.user === wide.user!.id), 'the member');
+    await settle(el);
+    const panel = part(el, 'panel')!.getBoundingClientRect();
+    const author = message.querySelector<HTMLElement>('.author')!;
+    expect(author.title).to.equal(long);
+    expect(author.textContent).to.equal(long);
+    const name = member.querySelector<HTMLElement>('.name')!;
+    expect(name.title).to.equal(long);
+    for (const [what, box] of [
+      ['author', author],
+      ['member', name],
+      ['typing', part(el, 'typing')!.parentElement!],
+      ['notice', parts(el, 'notice').find((n) => n.textContent!.includes(long))!],
+    ] as const) {
+      const r = box.getBoundingClientRect();
+      expect(r.right, `${what} ends inside the panel`).to.be.at.most(panel.right);
+      expect(r.left, `${what} starts inside the panel`).to.be.at.least(panel.left);
+    }
+    expect(author.scrollWidth, 'the name is cut, not squeezed').to.be.greaterThan(author.clientWidth);
+    const list = part(el, 'messages')!;
+    expect(list.scrollWidth, 'no sideways scrolling').to.equal(list.clientWidth);
+  });
+
+  it('stays left-to-right in English on a right-to-left page, and lets a message pick its own direction', async () => {
+    document.documentElement.dir = 'rtl';
+    document.body.style.direction = 'rtl';
+    cleanups.push(() => {
+      document.documentElement.removeAttribute('dir');
+      document.body.style.removeProperty('direction');
+    });
+    const { el, anaRoom } = await scene();
+    await openPanel(el);
+    const panelRoot = el.shadowRoot!.querySelector('parley-chat-panel')!.shadowRoot!;
+    for (const name of ['panel', 'header', 'status', 'input', 'launcher']) expect(getComputedStyle(part(el, name)!).direction, name).to.equal('ltr');
+    expect(part(el, 'status')!.textContent).to.equal('Online');
+    // Not mirrored: the title on the left, the close button on the right.
+    const heading = panelRoot.querySelector('h2')!.getBoundingClientRect();
+    expect(part(el, 'close')!.getBoundingClientRect().left).to.be.greaterThan(heading.left);
+    await anaRoom.send('مرحبا بالجميع');
+    const body = await until(() => part(el, 'message-body'), 'the Arabic message');
+    expect(getComputedStyle(body).direction, 'an Arabic message still reads right to left').to.equal('rtl');
+  });
+
+  it('does not animate the launcher under prefers-reduced-motion', async () => {
+    const { el } = await scene();
+    const launcher = part(el, 'launcher')!;
+    expect(getComputedStyle(launcher).transitionDuration).to.not.equal('0s');
+    await emulateMedia({ reducedMotion: 'reduce' });
+    cleanups.push(() => emulateMedia({ reducedMotion: 'no-preference' }));
+    await until(() => getComputedStyle(launcher).transitionDuration === '0s', 'no launcher transition');
+  });
+
+  it('passes axe on a page with its own banner, with a member list long enough to scroll', async () => {
+    const header = document.createElement('header');
+    header.textContent = 'The host site’s own header';
+    document.body.prepend(header);
+    cleanups.push(() => header.remove());
+    await setViewport({ width: 1000, height: 520 });
+    const { el, ana } = await scene();
+    // 40 more members than fit: the list must scroll, so a keyboard must be able to reach it.
+    const crowd = await ana.createRoom({ kind: 'public', id: unique('crowd'), name: 'Crowd', members: Array.from({ length: 40 }, (_, i) => unique(`m${i}`)) });
+    el.room = crowd.id;
+    await openPanel(el);
+    await until(() => parts(el, 'room').find((r) => r.dataset.room === crowd.id && r.getAttribute('aria-current') === 'true'), 'the crowded room');
+    part(el, 'members-toggle')!.click();
+    await until(() => parts(el, 'member').length >= 41, 'the member list');
+    const list = el.shadowRoot!.querySelector('parley-chat-panel')!.shadowRoot!.querySelector<HTMLElement>('#members')!;
+    expect(list.scrollHeight).to.be.greaterThan(list.clientHeight);
+    expect(list.tabIndex).to.equal(0);
+    // The bare test page has no <main> or <h1> of its own: rules about the host page itself are off.
+    const { violations } = await axe.run(document, { rules: { region: { enabled: false }, 'landmark-one-main': { enabled: false }, 'page-has-heading-one': { enabled: false } } });
+    const found = violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => JSON.stringify(n.target)).join('; ')}`);
+    expect(found).to.deep.equal([]);
+  });
+
+  it('says so when the room it was given cannot be opened, instead of showing another room', async () => {
+    const { http } = await parley();
+    const me = unique('me');
+    const token = await tokenFor(me, 'Maria');
+    const first = await scene();
+    // The user is a member of a real room; the page now names one that does not exist.
+    const known = await mount({ server: http, room: first.room, token });
+    await known.ready;
+    known.remove();
+    const logged: unknown[][] = [];
+    const realError = console.error;
+    console.error = (...args: unknown[]) => logged.push(args);
+    cleanups.push(() => (console.error = realError));
+    const errors: { code: string; message: string }[] = [];
+    document.addEventListener('chat-error', (e) => errors.push(e.detail), { once: true });
+    const missing = unique('no-such-room');
+    const el = await mount({ server: http, room: missing, token, open: '' });
+    await el.ready;
+    const notice = await until(() => el.shadowRoot!.querySelector('parley-chat-panel')?.shadowRoot!.querySelector('.empty[role="alert"]'), 'the notice');
+    expect(notice.textContent).to.equal(`The room “${missing}” is not available.`);
+    expect(errors).to.have.length(1);
+    expect(errors[0]!.code).to.equal('room_unavailable');
+    expect(errors[0]!.message).to.contain(missing);
+    expect(logged.map((args) => String(args[0]))).to.deep.equal([`[parley] ${errors[0]!.message}`]);
+    expect(part(el, 'messages'), 'no other room’s messages').to.equal(undefined);
+    // The user's own room is still one click away.
+    const other = await until(() => parts(el, 'room').find((r) => r.dataset.room === first.room), 'the user’s room in the list');
+    other.click();
+    await until(() => part(el, 'messages'), 'the chosen room');
   });
 
   it('has no axe accessibility violations, open with messages, light and dark', async () => {
