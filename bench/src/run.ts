@@ -85,15 +85,16 @@ function parseArgs(argv: string[]): RunOptions {
   return options;
 }
 
-/** `--report=<results.json>`: regenerates the docs from an earlier run without running anything. */
-function rerender(file: string): void {
+/** `--report=<results.json>`: regenerates the docs (into --docs-dir, default docs) from an earlier run without running anything. */
+function rerender(file: string, docsDir: string): void {
   const report = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
-  process.stdout.write(`report: ${writeReport(report, join(ROOT, 'docs'), file).join(', ')}\n`);
+  process.stdout.write(`report: ${writeReport(report, docsDir, file).join(', ')}\n`);
 }
 
 const reportArg = process.argv.find((a) => a.startsWith('--report='));
 if (reportArg) {
-  rerender(reportArg.slice('--report='.length));
+  const docsDir = process.argv.find((a) => a.startsWith('--docs-dir='))?.slice('--docs-dir='.length);
+  rerender(reportArg.slice('--report='.length), docsDir ?? join(ROOT, 'docs'));
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   runBench(parseArgs(process.argv.slice(2))).then(
     () => process.exit(0),

@@ -7,7 +7,7 @@ export const Mode = { Tiny: 'tiny', Quick: 'quick', Full: 'full' } as const;
 export type Mode = (typeof Mode)[keyof typeof Mode];
 
 export const ScenarioKind = {
-  /** Chat traffic: a saturation phase, then latency at half of Parley's saturation. */
+  /** Chat traffic: a saturation phase, then latency at half of each peer's own saturation and at half of Parley's. */
   Traffic: 'traffic',
   /** Stored messages: the same phases, completed by the store's acknowledgement. */
   Persist: 'persist',
@@ -24,7 +24,7 @@ export interface Scenario {
   id: string;
   title: string;
   kind: ScenarioKind;
-  /** Peers in run order; the first is the one whose saturation sets the latency phase's load. */
+  /** Peers in run order; the first is the one whose saturation sets the same-load phase's offered rate. */
   peers: PeerKind[];
   /** Server nodes per peer (2: over Redis). */
   nodes: number;
@@ -37,9 +37,14 @@ export interface Scenario {
   warmupMs: number;
   /** Persistence: Parley also runs an open-loop phase at this many stored messages/s, where the commit-latency target is checked. */
   targetRate?: number;
+  /** Idle memory: the waits after each of the two full collections before resident memory is read, ms. */
+  gcWaitsMs: number[];
 }
 
-const chatPeers = [PeerKind.Parley, PeerKind.Relay, PeerKind.SocketIo];
+/** Traffic: both relays, since how much batching saves depends on the scenario. */
+const chatPeers = [PeerKind.Parley, PeerKind.RelayBatched, PeerKind.Relay, PeerKind.SocketIo];
+/** Connections without traffic: the relays differ only in how they publish, so one of them is enough. */
+const connectionPeers = [PeerKind.Parley, PeerKind.Relay, PeerKind.SocketIo];
 
 interface Sizes {
   fanout: number[];
@@ -53,12 +58,14 @@ interface Sizes {
   twoNode: number;
   phaseMs: number;
   warmupMs: number;
+  gcWaitsMs: number[];
 }
 
 const SIZES: Record<Mode, Sizes> = {
-  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, persistTarget: 200, twoNode: 12, phaseMs: 300, warmupMs: 100 },
-  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, persistTarget: 30_000, twoNode: 1000, phaseMs: 1500, warmupMs: 1000 },
-  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, persistTarget: 30_000, twoNode: 2000, phaseMs: 8000, warmupMs: 3000 },
+  // The tiny run checks the harness, not memory: 20 connections cannot show a per-connection figure anyway.
+  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, persistTarget: 200, twoNode: 12, phaseMs: 300, warmupMs: 100, gcWaitsMs: [100, 200] },
+  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, persistTarget: 30_000, twoNode: 1000, phaseMs: 1500, warmupMs: 1000, gcWaitsMs: [500, 1000] },
+  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, persistTarget: 30_000, twoNode: 2000, phaseMs: 8000, warmupMs: 3000, gcWaitsMs: [500, 1000] },
 };
 
 const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
@@ -66,6 +73,7 @@ const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
 export function scenarios(mode: Mode): Scenario[] {
   const z = SIZES[mode];
   const tiny = mode === Mode.Tiny;
+  const timing = { phaseMs: z.phaseMs, warmupMs: z.warmupMs, gcWaitsMs: z.gcWaitsMs };
   const busySampled = tiny ? 2 : 16;
   const out: Scenario[] = z.fanout.map((n) => ({
     id: `fanout-${n >= 1000 ? `${n / 1000}k` : n}`,
@@ -75,8 +83,7 @@ export function scenarios(mode: Mode): Scenario[] {
     nodes: 1,
     shape: { ...base, rooms: 1, members: n, senders: 4, sampled: tiny ? 2 : 16 },
     window: 8,
-    phaseMs: z.phaseMs,
-    warmupMs: z.warmupMs,
+    ...timing,
   }));
   out.push(
     {
@@ -87,8 +94,7 @@ export function scenarios(mode: Mode): Scenario[] {
       nodes: 1,
       shape: { ...base, rooms: z.rooms, members: 10, senders: 2, sampled: 1, sampledRooms: Math.min(z.rooms, 20) },
       window: 2,
-      phaseMs: z.phaseMs,
-      warmupMs: z.warmupMs,
+      ...timing,
     },
     {
       id: 'busy',
@@ -98,17 +104,17 @@ export function scenarios(mode: Mode): Scenario[] {
       nodes: 1,
       shape: { ...base, rooms: 1, members: z.busy, senders: z.busy - busySampled, sampled: busySampled },
       window: 2,
-      phaseMs: z.phaseMs,
-      warmupMs: z.warmupMs,
+      ...timing,
     },
     {
       id: 'storm',
       title: `Connection storm: ${z.storm.toLocaleString('en')} connections authenticate, 100 at a time`,
       kind: ScenarioKind.Storm,
-      peers: chatPeers,
+      peers: connectionPeers,
       nodes: 1,
       shape: { ...base, rooms: 0, members: z.storm, senders: 0, sampled: 0 },
       window: 0,
+      ...timing,
       phaseMs: 0,
       warmupMs: 0,
     },
@@ -116,10 +122,11 @@ export function scenarios(mode: Mode): Scenario[] {
       id: 'idle',
       title: `Idle memory: ${z.idle.toLocaleString('en')} authenticated idle connections`,
       kind: ScenarioKind.Idle,
-      peers: chatPeers,
+      peers: connectionPeers,
       nodes: 1,
       shape: { ...base, rooms: 0, members: z.idle, senders: 0, sampled: 0, concurrency: 200 },
       window: 0,
+      ...timing,
       phaseMs: 0,
       warmupMs: 0,
     },
@@ -132,8 +139,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: z.persistRooms, members: 1, senders: 1, sampled: 0 },
       window: 4,
       targetRate: z.persistTarget,
-      phaseMs: z.phaseMs,
-      warmupMs: z.warmupMs,
+      ...timing,
     },
     {
       id: 'two-nodes',
@@ -143,8 +149,7 @@ export function scenarios(mode: Mode): Scenario[] {
       nodes: 2,
       shape: { ...base, rooms: 1, members: z.twoNode, senders: 4, sampled: tiny ? 2 : 16 },
       window: 8,
-      phaseMs: z.phaseMs,
-      warmupMs: z.warmupMs,
+      ...timing,
     },
   );
   return out;

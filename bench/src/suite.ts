@@ -1,22 +1,25 @@
-// Runs every scenario against every peer: starts the servers (core 0) and the load generator (core 1),
-// measures server CPU from /proc around each phase, and returns plain results for the report.
+// Runs every scenario against every peer: starts the servers and the load generator on their cores,
+// measures the CPU of the servers and of the services they use from /proc around each phase, and
+// returns plain results for the report.
 import { OPTIONS } from '@parley/server';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { launchLoadGenerator, launchServer, type LoadGenerator, type ServerProcess } from './launch.js';
+import { hasTaskset, launchLoadGenerator, launchServer, type LoadGenerator, type ServerProcess } from './launch.js';
 import { PeerKind } from './load/dialect.js';
 import type { Phase, PhaseResult } from './load/phases.js';
 import type { PopulationSpec } from './load/population.js';
+import { ackedPerSecond } from './phase-rates.js';
+import { placement, type Placement } from './placement.js';
 import { cpuSecondsOf, rssBytes } from './proc-stats.js';
 import { ScenarioKind, type Mode, type Scenario } from './scenarios.js';
 import { storeDiagnostics, storeSnapshot, type StoreDiagnostics } from './server-metrics.js';
+import { ServiceWatch, serviceCpuBetween, type ServiceCpu } from './service-cpu.js';
 
-export const SERVER_CORE = 0;
-export const LOAD_CORE = 1;
 const SECRET = 'bench-secret-that-is-at-least-32-bytes-long';
 
 export interface SuiteOptions {
@@ -28,10 +31,11 @@ export interface SuiteOptions {
   log: (line: string) => void;
 }
 
-/** One measured phase: the load generator's counts plus the server CPU over the same window. */
+/** One measured phase: the load generator's counts plus the CPU spent over the same window. */
 export interface PhaseMeasure extends PhaseResult {
   /** Offered messages/s (open loop only). */
   offeredRate?: number;
+  /** CPU of the server processes (every node). */
   cpuSec: number;
   wallSec: number;
   /** Server CPU busy share over the phase (1 = one core; two nodes can exceed 1). */
@@ -39,6 +43,16 @@ export interface PhaseMeasure extends PhaseResult {
   msgsPerSec: number;
   deliveriesPerSec: number;
   deliveriesPerCpuSec: number;
+  /** Stored messages per second of real time (peers that acknowledge; 0 for the others). */
+  ackedPerSec: number;
+  /** CPU of the services the server used (PostgreSQL, Redis), where they could be read. */
+  serviceCpu?: ServiceCpu;
+  /**
+   * Server CPU plus that of every service it used: the whole system but the load generator.
+   * Absent when a service it used could not be read (not on this machine).
+   */
+  systemCpuSec?: number;
+  deliveriesPerSystemCpuSec?: number;
   /** Parley only: the group-commit batches of the first node during the phase, as the server timed them. */
   store?: StoreDiagnostics;
 }
@@ -49,7 +63,16 @@ export interface RunResult {
   nodes: number;
   connections: number;
   setupMs?: number;
+  /** Cores the processes were pinned to; absent when unpinned. */
+  placement?: Placement;
   sat?: PhaseMeasure;
+  /** Open loop at half of this peer's own saturation rate. */
+  ownHalf?: PhaseMeasure;
+  /**
+   * Open loop at half of the first peer's (Parley's) saturation rate: the same offered load for
+   * every peer. Absent for the first peer, whose own half is that load. (Results written before
+   * `ownHalf` existed have only this phase, for every peer.)
+   */
   half?: PhaseMeasure;
   /** Persistence, Parley only: open loop at the scenario's target rate. */
   atTarget?: PhaseMeasure;
@@ -70,6 +93,7 @@ const SCRIPTS: Record<PeerKind, string> = {
   [PeerKind.ParleyNaive]: here('./servers/parley-naive.js'),
   [PeerKind.SocketIo]: here('./servers/socketio.js'),
   [PeerKind.Relay]: here('./servers/uws-relay.js'),
+  [PeerKind.RelayBatched]: here('./servers/uws-relay.js'),
 };
 
 const usesPostgres = (peer: PeerKind) => peer === PeerKind.Parley || peer === PeerKind.ParleyNaive;
@@ -80,7 +104,7 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult[]> {
   const services = { postgres: await reachable(() => pingPostgres(options.databaseUrl)), redis: await reachable(() => pingRedis(options.redisUrl)) };
   const results: RunResult[] = [];
   for (const scenario of options.scenarios) {
-    let halfRate: number | undefined;
+    let sameLoad: number | undefined;
     for (const peer of scenario.peers) {
       const skipped = skipReason(scenario, peer, services);
       const base: RunResult = { scenario: scenario.id, peer, nodes: scenario.nodes, connections: connectionsOf(scenario) };
@@ -92,12 +116,12 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult[]> {
       const started = Date.now();
       let result: RunResult;
       try {
-        result = await runOne(scenario, peer, base, options, halfRate);
+        result = await runOne(scenario, peer, base, options, sameLoad);
       } catch (err) {
         result = { ...base, error: (err as Error).message.slice(0, 2000) };
       }
-      // The first peer (Parley) sets the latency phase's offered load for the others.
-      if (halfRate === undefined && result.sat) halfRate = result.sat.msgsPerSec / 2;
+      // The first peer (Parley) sets the offered load of the others' same-load phase.
+      if (peer === scenario.peers[0] && result.sat) sameLoad = result.sat.msgsPerSec / 2;
       results.push(result);
       options.log(`  ${scenario.id} / ${peer}: ${summarise(result)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
@@ -116,28 +140,39 @@ function skipReason(s: Scenario, peer: PeerKind, services: { postgres: string | 
   return undefined;
 }
 
-async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, options: SuiteOptions, halfRate: number | undefined): Promise<RunResult> {
+async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, options: SuiteOptions, sameLoad: number | undefined): Promise<RunResult> {
   const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
+  const cores = placement(scenario.nodes, os.cpus().length, hasTaskset);
   const servers: ServerProcess[] = [];
   let lg: LoadGenerator | undefined;
+  let watch: ServiceWatch | undefined;
   try {
-    for (let i = 0; i < scenario.nodes; i++) servers.push(await launchServer(SCRIPTS[peer], serverEnv(scenario, peer, schema, options), SERVER_CORE));
+    for (let i = 0; i < scenario.nodes; i++) servers.push(await launchServer(SCRIPTS[peer], serverEnv(scenario, peer, schema, options), cores?.servers[i]));
     if (usesPostgres(peer) && scenario.shape.rooms > 0) await provisionMembers(options.databaseUrl, schema, scenario.shape);
-    lg = launchLoadGenerator(LOAD_CORE);
+    lg = launchLoadGenerator(cores?.load);
     const spec: PopulationSpec = { ...scenario.shape, peer, ports: servers.map((s) => s.port), secret: SECRET };
     const pids = servers.map((s) => s.pid);
+    const placed = cores ? { ...base, placement: cores } : base;
     switch (scenario.kind) {
       case ScenarioKind.Storm:
-        return { ...base, storm: await storm(lg, spec, pids) };
+        return { ...placed, storm: await storm(lg, spec, pids) };
       case ScenarioKind.Idle:
-        return { ...base, idle: await idle(lg, spec, servers) };
-      default:
-        return { ...base, ...(await traffic(lg, spec, pids, scenario, halfRate, usesPostgres(peer) ? servers[0]!.port : undefined, peer === PeerKind.Parley)) };
+        return { ...placed, idle: await idle(lg, spec, servers, scenario.gcWaitsMs) };
+      default: {
+        watch = await ServiceWatch.open({
+          ...(usesPostgres(peer) ? { postgres: { url: options.databaseUrl, appName: appNameOf(schema) } } : {}),
+          ...(scenario.nodes > 1 ? { redisUrl: options.redisUrl } : {}),
+        });
+        const counted: Counted = { pids, watch, usesPostgres: usesPostgres(peer), usesRedis: scenario.nodes > 1 };
+        if (usesPostgres(peer)) counted.metricsPort = servers[0]!.port;
+        return { ...placed, ...(await traffic(lg, spec, counted, scenario, sameLoad, peer === PeerKind.Parley)) };
+      }
     }
   } catch (err) {
     const tail = servers.map((s) => s.stderr().trim().split('\n').slice(-3).join('\n')).join('\n');
     throw new Error(`${(err as Error).message}${tail ? `\nserver stderr: ${tail}` : ''}`);
   } finally {
+    await watch?.close();
     await lg?.call({ cmd: 'close' }).catch(() => undefined);
     await lg?.stop();
     for (const s of servers) await s.stop();
@@ -145,11 +180,27 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
   }
 }
 
+/** application_name of a run's PostgreSQL connections, by which its backends are found. */
+const appNameOf = (schema: string) => `parley-bench-${schema}`;
+
+/** What a traffic phase charges CPU to: the server processes and the services they use. */
+interface Counted {
+  pids: number[];
+  watch: ServiceWatch;
+  usesPostgres: boolean;
+  usesRedis: boolean;
+  /** Parley: the node whose /metrics tell its store batches. */
+  metricsPort?: number;
+}
+
 function serverEnv(s: Scenario, peer: PeerKind, schema: string, options: SuiteOptions): Record<string, string> {
   const env: Record<string, string> = { PORT: '0', BENCH_JWT_SECRET: SECRET };
   if (s.nodes > 1) env.REDIS_URL = options.redisUrl;
+  if (peer === PeerKind.RelayBatched) env.BENCH_RELAY_BATCHING = 'turn';
   if (usesPostgres(peer)) {
     Object.assign(env, {
+      // node-postgres names every connection of the server with it: how its backends are told apart.
+      PGAPPNAME: appNameOf(schema),
       PARLEY_PORT: '0',
       PARLEY_JWT_SECRET: SECRET,
       DATABASE_URL: options.databaseUrl,
@@ -164,15 +215,20 @@ function serverEnv(s: Scenario, peer: PeerKind, schema: string, options: SuiteOp
   return env;
 }
 
-async function measure(lg: LoadGenerator, pids: number[], phase: Phase, metricsPort?: number): Promise<PhaseMeasure> {
+async function measure(lg: LoadGenerator, counted: Counted, phase: Phase): Promise<PhaseMeasure> {
+  const { pids, watch, metricsPort } = counted;
   const before = metricsPort === undefined ? undefined : await storeSnapshot(metricsPort);
+  const services0 = await watch.sample();
   const cpu0 = cpuSecondsOf(pids);
   const t0 = performance.now();
   const r = await lg.call<PhaseResult>({ cmd: 'phase', phase });
   const wallSec = (performance.now() - t0) / 1000;
   const cpuSec = cpuSecondsOf(pids) - cpu0;
+  const serviceCpu = serviceCpuBetween(services0, await watch.sample());
   const sending = r.sendingMs / 1000;
   const after = before && metricsPort !== undefined ? await storeSnapshot(metricsPort) : undefined;
+  const measured = (counted.usesPostgres ? serviceCpu.postgres !== undefined : true) && (counted.usesRedis ? serviceCpu.redis !== undefined : true);
+  const systemCpuSec = measured ? cpuSec + (serviceCpu.postgres ?? 0) + (serviceCpu.redis ?? 0) : undefined;
   return {
     ...(before && after ? { store: storeDiagnostics(before, after) } : {}),
     ...r,
@@ -183,6 +239,9 @@ async function measure(lg: LoadGenerator, pids: number[], phase: Phase, metricsP
     msgsPerSec: r.sent / sending,
     deliveriesPerSec: r.deliveredInWindow / sending,
     deliveriesPerCpuSec: cpuSec > 0 ? r.delivered / cpuSec : 0,
+    ackedPerSec: ackedPerSecond(r),
+    ...(Object.keys(serviceCpu).length > 0 ? { serviceCpu } : {}),
+    ...(systemCpuSec === undefined ? {} : { systemCpuSec, deliveriesPerSystemCpuSec: systemCpuSec > 0 ? r.delivered / systemCpuSec : 0 }),
   };
 }
 
@@ -200,10 +259,9 @@ async function connect(lg: LoadGenerator, spec: PopulationSpec, upto?: number): 
 async function traffic(
   lg: LoadGenerator,
   spec: PopulationSpec,
-  pids: number[],
+  counted: Counted,
   s: Scenario,
-  halfRate: number | undefined,
-  metricsPort: number | undefined,
+  sameLoad: number | undefined,
   isParley: boolean,
 ): Promise<Partial<RunResult>> {
   const setup = await connect(lg, spec);
@@ -216,14 +274,21 @@ async function traffic(
     await lg.call<PhaseResult>({ cmd: 'phase', phase: { kind: 'closed', durationMs: s.warmupMs, window: s.window, completion, maxDrainMs } });
     await lg.call({ cmd: 'quiesce' });
   }
-  const sat = await measure(lg, pids, { kind: 'closed', durationMs: s.phaseMs, window: s.window, completion, maxDrainMs }, metricsPort);
+  const sat = await measure(lg, counted, { kind: 'closed', durationMs: s.phaseMs, window: s.window, completion, maxDrainMs });
   await lg.call({ cmd: 'quiesce' });
-  const rate = halfRate ?? sat.msgsPerSec / 2;
-  const half = await measure(lg, pids, { kind: 'open', durationMs: s.phaseMs, rate, maxDrainMs }, metricsPort);
-  if (s.targetRate === undefined || !isParley) return { setupMs: setup.ms, sat, half };
-  await lg.call({ cmd: 'quiesce' });
-  const atTarget = await measure(lg, pids, { kind: 'open', durationMs: s.phaseMs, rate: s.targetRate, maxDrainMs }, metricsPort);
-  return { setupMs: setup.ms, sat, half, atTarget };
+  // Latency is read below each peer's own saturation: above it, a queue grows for the whole phase and
+  // its p99 measures the phase's length, not the server.
+  const ownHalf = await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate: sat.msgsPerSec / 2, maxDrainMs });
+  const out: Partial<RunResult> = { setupMs: setup.ms, sat, ownHalf };
+  if (sameLoad !== undefined) {
+    await lg.call({ cmd: 'quiesce' });
+    out.half = await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate: sameLoad, maxDrainMs });
+  }
+  if (s.targetRate !== undefined && isParley) {
+    await lg.call({ cmd: 'quiesce' });
+    out.atTarget = await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate: s.targetRate, maxDrainMs });
+  }
+  return out;
 }
 
 async function storm(lg: LoadGenerator, spec: PopulationSpec, pids: number[]): Promise<RunResult['storm']> {
@@ -238,12 +303,12 @@ async function storm(lg: LoadGenerator, spec: PopulationSpec, pids: number[]): P
  * of them (each after a full GC), so fixed costs that the first connections trigger (heap growth,
  * pools, caches) do not count as per-connection memory.
  */
-async function idle(lg: LoadGenerator, spec: PopulationSpec, servers: ServerProcess[]): Promise<RunResult['idle']> {
+async function idle(lg: LoadGenerator, spec: PopulationSpec, servers: ServerProcess[], gcWaitsMs: number[]): Promise<RunResult['idle']> {
   const server = servers[0]!;
   const settledRss = async () => {
     await lg.call({ cmd: 'quiesce' });
     // Twice: V8 hands freed pages back to the system lazily, after a later collection.
-    for (const wait of [500, 1000]) {
+    for (const wait of gcWaitsMs) {
       server.gc();
       await sleep(wait);
     }
@@ -262,17 +327,23 @@ function summarise(r: RunResult): string {
   const k = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1));
   if (r.storm) return `${k(r.storm.perSec)} conn/s, ${r.storm.cpuUsPerConn.toFixed(0)} µs CPU/conn`;
   if (r.idle) return `${(r.idle.bytesPerConn / 1024).toFixed(2)} KiB/conn`;
-  if (r.sat && r.half) {
-    return (
-      `sat ${k(r.sat.msgsPerSec)} msg/s ${k(r.sat.deliveriesPerSec)} dlv/s ${k(r.sat.deliveriesPerCpuSec)} dlv/CPU-s cpu ${(r.sat.cpuUtil * 100).toFixed(0)}% ` +
-      (r.sat.store ? `(server: ${r.sat.store.batches} batches of ${r.sat.store.meanBatch.toFixed(1)}, ${r.sat.store.commitMeanMs.toFixed(2)} ms mean) ` : "") +
-      `| half ${k(r.half.msgsPerSec)} msg/s p99 ${r.half.latency.p99.toFixed(2)} ms commit p99 ${r.half.commit.p99.toFixed(2)} ms ` +
-      (r.half.store ? `(server: ${r.half.store.batches} batches of ${r.half.store.meanBatch.toFixed(1)}, ${r.half.store.commitMeanMs.toFixed(2)} ms mean, p99 ≤ ${r.half.store.commitP99Ms} ms) ` : '') +
-      (r.atTarget ? `| at ${k(r.atTarget.offeredRate ?? 0)} msg/s: commit p99 ${r.atTarget.commit.p99.toFixed(2)} ms, ${k(r.atTarget.acked / (r.atTarget.sendingMs / 1000))} acked/s ` : '') +
-      `| delivered ${r.sat.delivered}/${r.sat.expected}, ${r.half.delivered}/${r.half.expected}`
-    );
-  }
-  return 'no result';
+  if (!r.sat || !r.ownHalf) return 'no result';
+  const batches = (p: PhaseMeasure) =>
+    p.store ? `(server: ${p.store.batches} batches of ${p.store.meanBatch.toFixed(1)}, ${p.store.commitMeanMs.toFixed(2)} ms mean, p99 ≤ ${p.store.commitP99Ms} ms) ` : '';
+  const open = (label: string, p: PhaseMeasure) =>
+    `| ${label} ${k(p.offeredRate ?? 0)} msg/s: p99 ${p.latency.p99.toFixed(2)} ms` +
+    (p.acked > 0 ? `, commit p99 ${p.commit.p99.toFixed(2)} ms, ${k(p.ackedPerSec)} acked/s ` : ' ') +
+    batches(p);
+  const phases = [r.sat, r.ownHalf, r.half, r.atTarget].filter((p): p is PhaseMeasure => p !== undefined);
+  const system = r.sat.deliveriesPerSystemCpuSec === undefined ? '' : ` ${k(r.sat.deliveriesPerSystemCpuSec)} dlv/system-CPU-s`;
+  return (
+    `sat ${k(r.sat.msgsPerSec)} msg/s ${k(r.sat.deliveriesPerSec)} dlv/s ${k(r.sat.deliveriesPerCpuSec)} dlv/CPU-s${system} cpu ${(r.sat.cpuUtil * 100).toFixed(0)}% ` +
+    batches(r.sat) +
+    open('own half', r.ownHalf) +
+    (r.half ? open('same load', r.half) : '') +
+    (r.atTarget ? open('target', r.atTarget) : '') +
+    `| delivered ${phases.map((p) => `${p.delivered}/${p.expected}`).join(', ')}`
+  );
 }
 
 async function reachable(check: () => Promise<void>): Promise<string | undefined> {

@@ -1,5 +1,6 @@
-// The bare uWebSockets.js relay's protocol: the first binary frame names the room (answered with a
-// text "joined"); every later frame is published as is to that room; every binary frame is a delivery.
+// The bare uWebSockets.js relays' protocol (both publishing modes): the first binary frame names the
+// room (answered with a text "joined"); every later frame is published as is to that room; every
+// binary frame is a delivery.
 import { exchange, type Dialect, type OutFrame } from './dialect.js';
 import { WsOp, type RawWs } from './raw-ws.js';
 

@@ -7,7 +7,10 @@ export const PeerKind = {
   Parley: 'parley',
   ParleyNaive: 'parley-naive',
   SocketIo: 'socketio',
+  /** Bare uWS relay publishing each frame from its message callback (unbatched). */
   Relay: 'uws-relay',
+  /** Bare uWS relay publishing a room's frames together once per event-loop turn (batched). */
+  RelayBatched: 'uws-relay-batched',
 } as const;
 export type PeerKind = (typeof PeerKind)[keyof typeof PeerKind];
 

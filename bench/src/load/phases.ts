@@ -25,6 +25,11 @@ export interface PhaseResult {
   expected: number;
   /** Store acknowledgements received (peers that store). */
   acked: number;
+  /**
+   * Real time from the phase's first send to its last acknowledgement, ms (0 without any): the
+   * stored rate is `acked` over this span, which grows when acknowledgements trail the sends.
+   */
+  ackSpanMs: number;
   sendingMs: number;
   drainMs: number;
   /** Send-to-delivery latency seen by the sampled clients. */
@@ -50,6 +55,7 @@ function reset(pop: Population): void {
   pop.delivered = 0;
   pop.sent = 0;
   pop.acked = 0;
+  pop.lastAckAt = 0;
   pop.latency.clear();
   pop.commit.clear();
   for (const c of pop.senders) {
@@ -73,6 +79,7 @@ export async function runPhase(pop: Population, phase: Phase): Promise<PhaseResu
     delivered: pop.delivered,
     expected: pop.sent * pop.fanout,
     acked: pop.acked,
+    ackSpanMs: pop.lastAckAt > started ? pop.lastAckAt - started : 0,
     sendingMs,
     drainMs: performance.now() - drainStart,
     latency: pop.latency.percentiles(),

@@ -38,6 +38,7 @@ const dialects: Record<PeerKind, Dialect> = {
   [PeerKind.ParleyNaive]: parleyDialect,
   [PeerKind.SocketIo]: socketIoDialect,
   [PeerKind.Relay]: relayDialect,
+  [PeerKind.RelayBatched]: relayDialect,
 };
 
 /** Source addresses the connections are spread over (each has its own ephemeral port range). */
@@ -80,8 +81,10 @@ export class Client implements FrameSink {
       const at = this.pendingAcks.get(n);
       if (at === undefined) return;
       this.pendingAcks.delete(n);
+      const now = performance.now();
       pop.acked++;
-      pop.commit.add(performance.now() - at);
+      pop.lastAckAt = now;
+      pop.commit.add(now - at);
       if (pop.completion === 'ack') {
         this.inFlight--;
         pop.completed(this);
@@ -131,6 +134,8 @@ export class Population {
   delivered = 0;
   sent = 0;
   acked = 0;
+  /** When the latest store acknowledgement arrived (performance.now()), 0 before any. */
+  lastAckAt = 0;
   readonly latency = new Samples();
   readonly commit = new Samples();
   /** How a closed-loop sender learns a message is done: its own echo, or the store's acknowledgement. */

@@ -2,7 +2,7 @@
 // each panel on its own linear scale with the value written at the bar's end.
 import { PeerKind } from '../load/dialect.js';
 import { ScenarioKind } from '../scenarios.js';
-import { fmtMs, fmtNum, PEER_LABEL, resultOf, type BenchReport } from './model.js';
+import { fmtMs, fmtNum, ownHalfOf, PEER_LABEL, resultOf, storedPerSec, type BenchReport } from './model.js';
 
 interface Bar {
   label: string;
@@ -21,7 +21,8 @@ const COLORS: Record<PeerKind, string> = {
   parley: '#2f6fdf',
   'parley-naive': '#9db8e8',
   socketio: '#d9822b',
-  'uws-relay': '#6b7280',
+  'uws-relay-batched': '#374151',
+  'uws-relay': '#9ca3af',
 };
 
 const WIDTH = 900;
@@ -48,9 +49,17 @@ function panels(report: BenchReport): Panel[] {
       bars: bars(traffic, (s, p) => resultOf(report, s, p)?.sat?.deliveriesPerCpuSec, (n) => fmtNum(n)),
     },
     {
-      title: "p99 latency at half of Parley's saturation, ms",
+      title: 'Deliveries per system CPU-second: server + PostgreSQL + Redis (saturation)',
+      note: 'higher is better',
+      bars: bars(traffic, (s, p) => resultOf(report, s, p)?.sat?.deliveriesPerSystemCpuSec, (n) => fmtNum(n)),
+    },
+    {
+      title: "p99 latency at half of each peer's own saturation, ms",
       note: 'lower is better',
-      bars: bars(traffic, (s, p) => resultOf(report, s, p)?.half?.latency.p99, fmtMs),
+      bars: bars(traffic, (s, p) => {
+        const r = resultOf(report, s, p);
+        return r ? ownHalfOf(report, r)?.latency.p99 : undefined;
+      }, fmtMs),
     },
     {
       title: 'Connection storm: connections authenticated per second',
@@ -63,12 +72,9 @@ function panels(report: BenchReport): Panel[] {
       bars: bars(byKind(ScenarioKind.Idle), (s, p) => resultOf(report, s, p)?.idle?.bytesPerConn, (n) => fmtNum(n)),
     },
     {
-      title: 'Stored messages per second (PostgreSQL)',
+      title: 'Stored messages per second of real time (PostgreSQL)',
       note: 'higher is better',
-      bars: bars(byKind(ScenarioKind.Persist), (s, p) => {
-        const sat = resultOf(report, s, p)?.sat;
-        return sat ? sat.acked / (sat.sendingMs / 1000) : undefined;
-      }, (n) => fmtNum(n)),
+      bars: bars(byKind(ScenarioKind.Persist), (s, p) => storedPerSec(resultOf(report, s, p)), (n) => fmtNum(n)),
     },
   ].filter((p) => p.bars.length > 0);
 }
@@ -91,7 +97,7 @@ export function renderChart(report: BenchReport): string {
     y += 34;
   }
   const legend = (Object.keys(COLORS) as PeerKind[])
-    .map((p, i) => `<rect x="${16 + i * 200}" y="${y - 12}" width="12" height="12" fill="${COLORS[p]}"/><text x="${34 + i * 200}" y="${y - 2}">${esc(PEER_LABEL[p])}</text>`)
+    .map((p, i) => `<rect x="${16 + i * 175}" y="${y - 12}" width="12" height="12" fill="${COLORS[p]}"/><text x="${34 + i * 175}" y="${y - 2}">${esc(PEER_LABEL[p])}</text>`)
     .join('');
   const height = y + 16;
   return [

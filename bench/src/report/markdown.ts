@@ -1,9 +1,11 @@
-// Renders docs/benchmarks.md from one results file: run conditions, targets, and a table per scenario
-// with every peer beside Parley as a ratio.
+// Renders docs/benchmarks.md from one results file: run conditions, targets, and per scenario a table
+// of throughput and CPU and a table of latency, with every peer beside Parley as a ratio.
 import { PeerKind } from '../load/dialect.js';
+import { ackedPerSecond } from '../phase-rates.js';
+import { nodesShareACore } from '../placement.js';
 import { ScenarioKind } from '../scenarios.js';
 import type { PhaseMeasure, RunResult } from '../suite.js';
-import { fmtMs, fmtNum, fmtRatio, PEER_LABEL, ratio, resultOf, type BenchReport } from './model.js';
+import { carried, fmtMs, fmtNum, fmtRatio, ownHalfOf, PEER_LABEL, ratio, resultOf, sameLoadOf, storedPerSec, type BenchReport } from './model.js';
 import { checkTargets } from './targets.js';
 
 type Scenario = BenchReport['scenarios'][number];
@@ -28,31 +30,45 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     `| Memory | ${m.memoryGiB} GiB |`,
     `| System | ${m.kernel}, Node ${m.node}, open-file limit ${m.nofile} |`,
     `| Load average (1 / 5 / 15 min) | before ${load(m.loadavgBefore)}, after ${load(m.loadavgAfter)} |`,
-    `| Pinning | ${report.pinned ? 'servers under test on core 0, load generator on core 1 (`taskset`)' : '**not pinned** (no taskset)'} |`,
+    `| Pinning | ${pinning(report)} |`,
     '',
     busy
       ? `**The machine was busy** (load average ${m.loadavgBefore[0]!.toFixed(2)} when the run started, on ${m.cores} cores): other work competed for both cores, so absolute numbers are noisy. Ratios between peers measured back to back are more telling than the absolute numbers.`
       : 'The machine was otherwise quiet when the run started.',
     '',
     'Method. Each peer runs the same scenario in the same script, one after another, on a fresh server',
-    'process. Server CPU is user + system time from `/proc/<pid>/stat` over the measured window (the sending',
-    'phase plus the drain until every owed delivery arrived); it does not include PostgreSQL or Redis.',
+    'process. *Server CPU* is user + system time of the server processes from `/proc/<pid>/stat` over the',
+    'measured window (the sending phase plus the drain until every owed delivery arrived). *System CPU*',
+    'adds, from `/proc` as well and over the same window, the CPU of the services the server used: the',
+    'PostgreSQL backends of its own connections (found by their `application_name`), PostgreSQL\'s WAL',
+    'writer, checkpointer and background writer, and the Redis server in the two-node run. It leaves out',
+    'the load generator and the orchestrator; the shared PostgreSQL writers and Redis also serve whatever',
+    'else runs on the machine, so on a busy machine it is an upper bound.',
     'Receivers are raw WebSocket connections that count frames from their first bytes without decoding;',
     'a sample of members decode every frame and take latency from the send time carried in the body.',
     'A *delivery* is one chat message arriving at one member (the sender included). *Saturation*: every',
     'sender keeps a window of messages in flight (closed loop), after an unmeasured warm-up of the same',
-    'traffic (so that no server is charged for compiling its hot paths). *Half load*: an open-loop rate of half of',
-    "Parley's saturation message rate, the same offered load for every peer. Parley runs the real server",
-    '(`server/dist/main.js`) with HS256 tokens and PostgreSQL in a fresh schema; every message is stored before',
-    'it is acknowledged and fanned out. Socket.IO 4 checks the same tokens at connect, uses rooms and',
-    '`io.to(room).emit`, WebSocket transport only. The bare uWS relay (same native binary as Parley: no auth,',
-    'no storage, pub/sub topics, binary frames) is the ceiling.',
+    'traffic (so that no server is charged for compiling its hot paths). Latency is read in open loops:',
+    '*own half*, at half of that peer\'s own saturation rate (every server at the same share of what it',
+    'can carry), and *same load*, at half of Parley\'s saturation rate (the same offered messages/s for',
+    'every peer). Where the same load is above a peer\'s saturation rate, its queue grows for the whole',
+    'phase and its latency measures the phase\'s length, not the server: the tables say so instead of',
+    'giving a ratio. *Stored msg/s* counts acknowledgements per second of real time, from the phase\'s',
+    'first send to its last acknowledgement, so a store that falls behind shows less than it was offered.',
+    'Parley runs the real server (`server/dist/main.js`) with HS256 tokens and PostgreSQL in a fresh',
+    'schema; every message is stored before it is acknowledged and fanned out. Socket.IO 4 checks the same',
+    'tokens at connect, uses rooms and `io.to(room).emit`, WebSocket transport only. Two bare uWS relays',
+    'run on the same native binary as Parley (no auth, no storage, pub/sub topics, binary frames): the',
+    '*unbatched* one publishes each frame from its message callback as it arrives; the *batched* one',
+    'collects a room\'s frames of one event-loop turn and publishes them together once the turn\'s reads',
+    'are done, so that uWS writes a member\'s frames of that turn at once. Neither bounds Parley from',
+    'above: Parley publishes a whole group-commit batch at once, which can span several turns.',
     '',
     '## Targets',
     '',
     '| Target | Measured | Met |',
     '| --- | --- | --- |',
-    ...checkTargets(report).map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? '**yes**' : '**no**'} |`),
+    ...checkTargets(report).map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? (t.unchecked ?? 'not measured') : t.met ? '**yes**' : '**no**'} |`),
     '',
     'What sets the figures of missed targets on this machine (commit waits, socket writes, per-message work) is measured in',
     '[bench/README.md](../bench/README.md#what-limits-parley-here-measured).',
@@ -63,7 +79,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
   for (const s of report.scenarios) {
     lines.push(`## ${s.title}`, '');
     const rows = report.results.filter((r) => r.scenario === s.id);
-    if (s.kind === ScenarioKind.Traffic || s.kind === ScenarioKind.Persist) lines.push(...trafficTable(report, s, rows));
+    if (s.kind === ScenarioKind.Traffic || s.kind === ScenarioKind.Persist) lines.push(...throughputTable(report, s, rows), '', ...latencyTable(report, s, rows));
     else if (s.kind === ScenarioKind.Storm) lines.push(...stormTable(report, s, rows));
     else lines.push(...idleTable(report, s, rows));
     const unsaturated = rows.filter((r) => r.sat && r.sat.cpuUtil / r.nodes < 0.8).map((r) => PEER_LABEL[r.peer]);
@@ -75,6 +91,14 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
         'deliveries per CPU-second still compare the servers at the load they carried.',
       );
     }
+    const shared = rows.find((r) => nodesShareACore(r.placement));
+    if (shared?.placement) {
+      lines.push(
+        '',
+        `Both nodes ran on core ${shared.placement.servers[0]}, with the load generator alone on core ${shared.placement.load}: this machine has no third core.`,
+        'The nodes compete for one core, so this run shows what crossing Redis costs per delivery, not how far two nodes scale.',
+      );
+    }
     const problems = rows.filter((r) => r.error || r.skipped);
     for (const r of problems) lines.push(`- ${PEER_LABEL[r.peer]}: ${r.skipped ? `skipped: ${r.skipped}` : `failed: ${r.error!.split('\n')[0]}`}`);
     lines.push('');
@@ -82,48 +106,91 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
   return lines.join('\n');
 }
 
-const delivered = (p: PhaseMeasure | undefined) => (p ? `${p.delivered === p.expected ? 'all' : `${fmtNum(p.delivered)} of ${fmtNum(p.expected)}`}` : '–');
+/** Where the processes ran, from the placements the results recorded (older results recorded none). */
+function pinning(report: BenchReport): string {
+  if (!report.pinned) return '**not pinned** (no taskset)';
+  const placements = report.results.flatMap((r) => (r.placement ? [r.placement] : []));
+  if (placements.length === 0) return 'servers under test on core 0 (both nodes of the two-node run too), load generator on core 1 (`taskset`)';
+  const load = [...new Set(placements.map((p) => p.load))].join(', ');
+  const oneNode = [...new Set(placements.filter((p) => p.servers.length === 1).map((p) => p.servers[0]))].join(', ');
+  const multi = placements.find((p) => p.servers.length > 1);
+  const nodes = multi
+    ? nodesShareACore(multi)
+      ? `; the two-node run's nodes share core ${multi.servers[0]}`
+      : `; the two-node run's nodes on cores ${multi.servers.join(' and ')}`
+    : '';
+  return `servers under test on core ${oneNode}${nodes}; load generator on core ${load} (\`taskset\`)`;
+}
 
-function trafficTable(report: BenchReport, s: Scenario, rows: RunResult[]): string[] {
+const delivered = (p: PhaseMeasure | undefined) => (p ? `${p.delivered === p.expected ? 'all' : `${fmtNum(p.delivered)} of ${fmtNum(p.expected)}`}` : '–');
+const acknowledged = (p: PhaseMeasure | undefined) => (p ? `${p.acked === p.sent ? 'all' : `${fmtNum(p.acked)} of ${fmtNum(p.sent)}`}` : '–');
+const percent = (n: number | undefined) => (n === undefined ? '–' : `${(n * 100).toFixed(0)} %`);
+const systemShare = (p: PhaseMeasure) => (p.systemCpuSec === undefined ? undefined : p.systemCpuSec / p.wallSec);
+
+function throughputTable(report: BenchReport, s: Scenario, rows: RunResult[]): string[] {
   const parley = resultOf(report, s.id, PeerKind.Parley);
-  const persist = s.kind === ScenarioKind.Persist;
-  const out = persist
-    ? [
-        '| Peer | Stored msg/s | p99 commit at saturation, ms | Parley ÷ peer | Offered msg/s | Commit p50 / p99 / p99.9 at that load, ms | Server CPU | Acknowledged |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      ]
-    : [
-        '| Peer | Saturation msg/s | Deliveries/s | Server CPU | Deliveries per CPU-s | Parley ÷ peer | Offered msg/s | Latency p50 / p99 / p99.9, ms | Parley p99 ÷ peer p99 | Delivered |',
-        '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-      ];
-  let targetRow: PhaseMeasure | undefined;
-  for (const r of rows) {
-    if (r.error || r.skipped || !r.sat || !r.half) continue;
-    const { sat, half } = r;
-    if (persist) {
-      if (r.atTarget) targetRow = r.atTarget;
-      const storedOf = (x: RunResult | undefined) => (x?.sat ? x.sat.acked / (x.sat.sendingMs / 1000) : undefined);
+  if (s.kind === ScenarioKind.Persist) {
+    const out = [
+      '| Peer | Stored msg/s | p99 commit at saturation, ms | Parley ÷ peer | Server CPU | System CPU | Stored msg per system CPU-s | Acknowledged |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ];
+    for (const r of rows) {
+      if (r.error || r.skipped || !r.sat) continue;
+      const perSystemCpu = r.sat.systemCpuSec ? r.sat.acked / r.sat.systemCpuSec : undefined;
       out.push(
-        `| ${PEER_LABEL[r.peer]} | ${fmtNum(storedOf(r))} | ${fmtMs(sat.commit.p99)} | ${fmtRatio(ratio(storedOf(parley), storedOf(r)))} | ` +
-          `${fmtNum(half.offeredRate)} | ${fmtMs(half.commit.p50)} / ${fmtMs(half.commit.p99)} / ${fmtMs(half.commit.p999)} | ` +
-          `${(sat.cpuUtil * 100).toFixed(0)} % | ${sat.acked === sat.sent && half.acked === half.sent ? 'all' : `${sat.acked + half.acked} of ${sat.sent + half.sent}`} |`,
-      );
-    } else {
-      out.push(
-        `| ${PEER_LABEL[r.peer]} | ${fmtNum(sat.msgsPerSec)} | ${fmtNum(sat.deliveriesPerSec)} | ${(sat.cpuUtil * 100).toFixed(0)} % | ` +
-          `${fmtNum(sat.deliveriesPerCpuSec)} | ${fmtRatio(ratio(parley?.sat?.deliveriesPerCpuSec, sat.deliveriesPerCpuSec))} | ` +
-          `${fmtNum(half.offeredRate)} | ${fmtMs(half.latency.p50)} / ${fmtMs(half.latency.p99)} / ${fmtMs(half.latency.p999)} | ` +
-          `${fmtRatio(ratio(parley?.half?.latency.p99, half.latency.p99))} | ${delivered(sat)}, ${delivered(half)} |`,
+        `| ${PEER_LABEL[r.peer]} | ${fmtNum(storedPerSec(r))} | ${fmtMs(r.sat.commit.p99)} | ${fmtRatio(ratio(storedPerSec(parley), storedPerSec(r)))} | ` +
+          `${percent(r.sat.cpuUtil)} | ${percent(systemShare(r.sat))} | ${fmtNum(perSystemCpu)} | ${acknowledged(r.sat)} |`,
       );
     }
+    const t = parley?.atTarget;
+    if (t) {
+      out.push(
+        '',
+        `Parley with ${fmtNum(t.offeredRate)} msg/s offered (open loop): ${fmtNum(ackedPerSecond(t))} acknowledged per second of real time ` +
+          `(${fmtNum(t.acked)} of ${fmtNum(t.sent)} sent), commit p50 / p99 / p99.9 ${fmtMs(t.commit.p50)} / ${fmtMs(t.commit.p99)} / ${fmtMs(t.commit.p999)} ms` +
+          (t.store ? `; in the server ${fmtNum(t.store.batches)} batches of ${t.store.meanBatch.toFixed(1)} on average, ${t.store.commitMeanMs.toFixed(2)} ms each (p99 ≤ ${t.store.commitP99Ms} ms).` : '.'),
+      );
+    }
+    return out;
   }
-  if (targetRow) {
-    const t = targetRow;
+  const out = [
+    '| Peer | Saturation msg/s | Deliveries/s | Server CPU | Deliveries per server CPU-s | Parley ÷ peer | System CPU | Deliveries per system CPU-s | Parley ÷ peer | Delivered |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    if (r.error || r.skipped || !r.sat) continue;
+    const { sat } = r;
     out.push(
-      '',
-      `Parley with ${fmtNum(t.offeredRate)} msg/s offered (open loop): ${fmtNum(t.acked / (t.sendingMs / 1000))} acknowledged/s, ` +
-        `commit p50 / p99 / p99.9 ${fmtMs(t.commit.p50)} / ${fmtMs(t.commit.p99)} / ${fmtMs(t.commit.p999)} ms` +
-        (t.store ? `; in the server ${fmtNum(t.store.batches)} batches of ${t.store.meanBatch.toFixed(1)} on average, ${t.store.commitMeanMs.toFixed(2)} ms each (p99 ≤ ${t.store.commitP99Ms} ms).` : '.'),
+      `| ${PEER_LABEL[r.peer]} | ${fmtNum(sat.msgsPerSec)} | ${fmtNum(sat.deliveriesPerSec)} | ${percent(sat.cpuUtil)} | ` +
+        `${fmtNum(sat.deliveriesPerCpuSec)} | ${fmtRatio(ratio(parley?.sat?.deliveriesPerCpuSec, sat.deliveriesPerCpuSec))} | ` +
+        `${percent(systemShare(sat))} | ${fmtNum(sat.deliveriesPerSystemCpuSec)} | ${fmtRatio(ratio(parley?.sat?.deliveriesPerSystemCpuSec, sat.deliveriesPerSystemCpuSec))} | ` +
+        `${delivered(sat)} |`,
+    );
+  }
+  return out;
+}
+
+function latencyTable(report: BenchReport, s: Scenario, rows: RunResult[]): string[] {
+  const persist = s.kind === ScenarioKind.Persist;
+  const what = persist ? 'Commit' : 'Latency';
+  const pick = (p: PhaseMeasure) => (persist ? p.commit : p.latency);
+  const triple = (p: PhaseMeasure | undefined) => (p ? `${fmtMs(pick(p).p50)} / ${fmtMs(pick(p).p99)} / ${fmtMs(pick(p).p999)}` : 'not measured');
+  const parleyRow = resultOf(report, s.id, PeerKind.Parley);
+  const parleySame = parleyRow ? sameLoadOf(report, parleyRow) : undefined;
+  const out = [
+    `| Peer | Own half: offered msg/s | ${what} p50 / p99 / p99.9, ms | Same load: offered msg/s | ${what} p50 / p99 / p99.9, ms | Parley p99 ÷ peer p99, same load | ${persist ? 'Acknowledged' : 'Delivered'} |`,
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    if (r.error || r.skipped || !r.sat) continue;
+    const own = ownHalfOf(report, r);
+    const same = sameLoadOf(report, r);
+    let versus = fmtRatio(ratio(parleySame ? pick(parleySame).p99 : undefined, same ? pick(same).p99 : undefined));
+    if (same && !carried(r, same)) versus = `– (above its saturation, ${fmtNum(r.sat.msgsPerSec)} msg/s)`;
+    const counts = [own, same].filter((p, i, all): p is PhaseMeasure => p !== undefined && all.indexOf(p) === i);
+    out.push(
+      `| ${PEER_LABEL[r.peer]} | ${fmtNum(own?.offeredRate)} | ${triple(own)} | ${fmtNum(same?.offeredRate)} | ${triple(same)} | ${versus} | ` +
+        `${counts.map(persist ? acknowledged : delivered).join(', ') || '–'} |`,
     );
   }
   return out;

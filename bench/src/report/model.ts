@@ -1,8 +1,9 @@
 // The shape of a results file, and the look-ups the tables, targets and chart share.
 import type { PeerKind } from '../load/dialect.js';
+import { ackedPerSecond } from '../phase-rates.js';
 import type { MachineInfo } from '../machine.js';
 import type { ScenarioKind } from '../scenarios.js';
-import type { RunResult } from '../suite.js';
+import type { PhaseMeasure, RunResult } from '../suite.js';
 
 export interface BenchReport {
   version: 1;
@@ -22,12 +23,41 @@ export const PEER_LABEL: Record<PeerKind, string> = {
   parley: 'Parley',
   'parley-naive': 'Parley, naive store',
   socketio: 'Socket.IO 4',
-  'uws-relay': 'bare uWS relay',
+  'uws-relay-batched': 'uWS relay, batched per turn',
+  'uws-relay': 'uWS relay, unbatched',
 };
 
 export function resultOf(report: BenchReport, scenario: string, peer: PeerKind): RunResult | undefined {
   const r = report.results.find((x) => x.scenario === scenario && x.peer === peer);
   return r && !r.error && !r.skipped ? r : undefined;
+}
+
+/** Whether `r` is its scenario's first peer, whose saturation sets the others' same-load phase. */
+function paceSetter(report: BenchReport, r: RunResult): boolean {
+  return report.scenarios.find((s) => s.id === r.scenario)?.peers[0] === r.peer;
+}
+
+/** The phase at half of the peer's own saturation (older results have it only for the first peer). */
+export function ownHalfOf(report: BenchReport, r: RunResult): PhaseMeasure | undefined {
+  return r.ownHalf ?? (paceSetter(report, r) ? r.half : undefined);
+}
+
+/** The phase at half of the first peer's saturation: the same offered load for every peer. */
+export function sameLoadOf(report: BenchReport, r: RunResult): PhaseMeasure | undefined {
+  return r.half ?? (paceSetter(report, r) ? r.ownHalf : undefined);
+}
+
+/**
+ * Whether a peer could carry a phase's offered load: an open loop above the peer's own saturation
+ * rate grows a queue for the whole phase, and its latency then measures the phase's length.
+ */
+export function carried(r: RunResult, phase: PhaseMeasure | undefined): boolean {
+  return phase?.offeredRate !== undefined && r.sat !== undefined && phase.offeredRate <= r.sat.msgsPerSec;
+}
+
+/** Stored messages per second of real time at saturation (older results: from the sending time they kept). */
+export function storedPerSec(r: RunResult | undefined): number | undefined {
+  return r?.sat ? ackedPerSecond(r.sat) : undefined;
 }
 
 /** a ÷ b, or undefined when either is missing or b is zero. */
