@@ -39,6 +39,8 @@ export interface Scenario {
   targetRate?: number;
   /** Idle memory: the waits after each of the two full collections before resident memory is read, ms. */
   gcWaitsMs: number[];
+  /** How long no delivery may arrive before traffic counts as drained between phases, ms. */
+  quietMs: number;
 }
 
 /** Traffic: both relays, since how much batching saves depends on the scenario. */
@@ -59,13 +61,14 @@ interface Sizes {
   phaseMs: number;
   warmupMs: number;
   gcWaitsMs: number[];
+  quietMs: number;
 }
 
 const SIZES: Record<Mode, Sizes> = {
   // The tiny run checks the harness, not memory: 20 connections cannot show a per-connection figure anyway.
-  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, persistTarget: 200, twoNode: 12, phaseMs: 300, warmupMs: 100, gcWaitsMs: [100, 200] },
-  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, persistTarget: 30_000, twoNode: 1000, phaseMs: 1500, warmupMs: 1000, gcWaitsMs: [500, 1000] },
-  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, persistTarget: 30_000, twoNode: 2000, phaseMs: 8000, warmupMs: 3000, gcWaitsMs: [500, 1000] },
+  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, persistTarget: 200, twoNode: 12, phaseMs: 300, warmupMs: 100, gcWaitsMs: [100, 200], quietMs: 100 },
+  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, persistTarget: 30_000, twoNode: 1000, phaseMs: 1500, warmupMs: 1000, gcWaitsMs: [500, 1000], quietMs: 250 },
+  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, persistTarget: 30_000, twoNode: 2000, phaseMs: 8000, warmupMs: 3000, gcWaitsMs: [500, 1000], quietMs: 250 },
 };
 
 const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
@@ -73,7 +76,7 @@ const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
 export function scenarios(mode: Mode): Scenario[] {
   const z = SIZES[mode];
   const tiny = mode === Mode.Tiny;
-  const timing = { phaseMs: z.phaseMs, warmupMs: z.warmupMs, gcWaitsMs: z.gcWaitsMs };
+  const timing = { phaseMs: z.phaseMs, warmupMs: z.warmupMs, gcWaitsMs: z.gcWaitsMs, quietMs: z.quietMs };
   const busySampled = tiny ? 2 : 16;
   const out: Scenario[] = z.fanout.map((n) => ({
     id: `fanout-${n >= 1000 ? `${n / 1000}k` : n}`,

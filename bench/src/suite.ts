@@ -157,7 +157,7 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
       case ScenarioKind.Storm:
         return { ...placed, storm: await storm(lg, spec, pids) };
       case ScenarioKind.Idle:
-        return { ...placed, idle: await idle(lg, spec, servers, scenario.gcWaitsMs) };
+        return { ...placed, idle: await idle(lg, spec, servers, scenario) };
       default: {
         watch = await ServiceWatch.open({
           ...(usesPostgres(peer) ? { postgres: { url: options.databaseUrl, appName: appNameOf(schema) } } : {}),
@@ -265,27 +265,27 @@ async function traffic(
   isParley: boolean,
 ): Promise<Partial<RunResult>> {
   const setup = await connect(lg, spec);
-  await lg.call({ cmd: 'quiesce' });
+  await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
   const maxDrainMs = s.phaseMs + 5000;
   const completion = s.kind === ScenarioKind.Persist ? 'ack' : 'echo';
   if (s.warmupMs > 0) {
     // The same traffic, unmeasured: JIT compilation of the hot paths and pool growth are start-up
     // costs, not costs of a delivery, and a short phase would otherwise charge them to the first peer.
     await lg.call<PhaseResult>({ cmd: 'phase', phase: { kind: 'closed', durationMs: s.warmupMs, window: s.window, completion, maxDrainMs } });
-    await lg.call({ cmd: 'quiesce' });
+    await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
   }
   const sat = await measure(lg, counted, { kind: 'closed', durationMs: s.phaseMs, window: s.window, completion, maxDrainMs });
-  await lg.call({ cmd: 'quiesce' });
+  await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
   // Latency is read below each peer's own saturation: above it, a queue grows for the whole phase and
   // its p99 measures the phase's length, not the server.
   const ownHalf = await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate: sat.msgsPerSec / 2, maxDrainMs });
   const out: Partial<RunResult> = { setupMs: setup.ms, sat, ownHalf };
   if (sameLoad !== undefined) {
-    await lg.call({ cmd: 'quiesce' });
+    await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
     out.half = await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate: sameLoad, maxDrainMs });
   }
   if (s.targetRate !== undefined && isParley) {
-    await lg.call({ cmd: 'quiesce' });
+    await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
     out.atTarget = await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate: s.targetRate, maxDrainMs });
   }
   return out;
@@ -303,12 +303,12 @@ async function storm(lg: LoadGenerator, spec: PopulationSpec, pids: number[]): P
  * of them (each after a full GC), so fixed costs that the first connections trigger (heap growth,
  * pools, caches) do not count as per-connection memory.
  */
-async function idle(lg: LoadGenerator, spec: PopulationSpec, servers: ServerProcess[], gcWaitsMs: number[]): Promise<RunResult['idle']> {
+async function idle(lg: LoadGenerator, spec: PopulationSpec, servers: ServerProcess[], s: Scenario): Promise<RunResult['idle']> {
   const server = servers[0]!;
   const settledRss = async () => {
-    await lg.call({ cmd: 'quiesce' });
+    await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
     // Twice: V8 hands freed pages back to the system lazily, after a later collection.
-    for (const wait of gcWaitsMs) {
+    for (const wait of s.gcWaitsMs) {
       server.gc();
       await sleep(wait);
     }

@@ -1,9 +1,11 @@
 // Smoke run of the benchmark harness at a tiny size: every scenario kind against every peer, through
 // the real `bench/dist/run.js` command. No timing assertions: it checks that each run measured
-// something real and that every delivery owed was counted, so the harness cannot silently measure nothing.
+// something real and consistent (every delivery owed counted, CPU within what the pinned cores could
+// give, the services' CPU found, each phase at the rate it was meant to offer), so the harness cannot
+// silently measure nothing or the wrong thing.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -33,26 +35,32 @@ function runs(kind: string): RunResult[] {
   return report.results.filter((r) => ids.includes(r.scenario) && !r.skipped);
 }
 
-/** `busy`: a saturation phase, long enough to register in /proc's 10 ms CPU ticks. */
-function expectAllDelivered(p: PhaseMeasure | undefined, label: string, busy: boolean): void {
+/** /proc counts CPU in 10 ms ticks per process: the most a reading can be over the true figure. */
+const TICK_SLACK_SEC = 0.02;
+
+function expectAllDelivered(p: PhaseMeasure | undefined, label: string): void {
   expect(p, label).toBeDefined();
   expect(p!.sent, `${label}: messages sent`).toBeGreaterThan(0);
   expect(p!.expected, `${label}: deliveries owed`).toBeGreaterThan(0);
   expect(p!.delivered, `${label}: deliveries counted = owed`).toBe(p!.expected);
-  if (busy) {
-    expect(p!.cpuSec, `${label}: server CPU measured`).toBeGreaterThan(0);
-    expect(p!.deliveriesPerCpuSec, `${label}: deliveries per CPU-second`).toBeGreaterThan(0);
-  } else {
-    expect(p!.cpuSec, `${label}: server CPU measured`).toBeGreaterThanOrEqual(0);
-  }
   expect(p!.closed, `${label}: connections closed by the server`).toBe(0);
+}
+
+/**
+ * Server CPU cannot exceed what the cores the servers were pinned to could give over the phase (or
+ * the whole machine, unpinned): a reading past that is not CPU time (a wrong field, unit or process).
+ */
+function expectCpuWithinCores(r: RunResult, p: PhaseMeasure, label: string): void {
+  const cores = r.placement ? new Set(r.placement.servers).size : cpus().length;
+  expect(p.cpuSec, `${label}: server CPU`).toBeLessThanOrEqual(p.wallSec * cores + TICK_SLACK_SEC * r.nodes);
+  expect(p.cpuUtil, `${label}: CPU share`).toBeCloseTo(p.cpuSec / p.wallSec, 6);
 }
 
 describe('benchmark harness (tiny run)', () => {
   it('runs every scenario against every peer, skipping only what this build cannot do', () => {
     const expectedRuns = report.scenarios.reduce((n, s) => n + s.peers.length, 0);
     expect(report.results).toHaveLength(expectedRuns);
-    expect(new Set(report.results.map((r) => r.peer))).toEqual(new Set(['parley', 'parley-naive', 'socketio', 'uws-relay']));
+    expect(new Set(report.results.map((r) => r.peer))).toEqual(new Set(['parley', 'parley-naive', 'socketio', 'uws-relay', 'uws-relay-batched']));
     for (const r of report.results) {
       expect(r.error, `${r.scenario}/${r.peer} failed`).toBeUndefined();
       // Services missing is a failure; only a Parley build without a Redis broker may skip its two-node run.
@@ -62,22 +70,91 @@ describe('benchmark harness (tiny run)', () => {
 
   it('counts every owed delivery in traffic and persistence phases, with latency from the sampled clients', () => {
     const traffic = [...runs('traffic'), ...runs('persist')];
-    expect(traffic.length).toBeGreaterThanOrEqual(10);
+    expect(traffic.length).toBeGreaterThanOrEqual(14);
     for (const r of traffic) {
       const label = `${r.scenario}/${r.peer}`;
-      expectAllDelivered(r.sat, `${label} saturation`, true);
-      expectAllDelivered(r.half, `${label} half load`, false);
-      expect(r.half!.offeredRate, `${label}: offered load`).toBeGreaterThan(0);
+      expectAllDelivered(r.sat, `${label} saturation`);
+      expectAllDelivered(r.ownHalf, `${label} own half`);
+      if (r.half) expectAllDelivered(r.half, `${label} same load`);
     }
-    for (const r of runs('traffic')) expect(r.half!.latency.count, `${r.scenario}/${r.peer} latency samples`).toBeGreaterThan(0);
+    for (const r of runs('traffic')) {
+      expect(r.ownHalf!.latency.count, `${r.scenario}/${r.peer} latency samples`).toBeGreaterThan(0);
+      if (r.half) expect(r.half.latency.count, `${r.scenario}/${r.peer} same-load latency samples`).toBeGreaterThan(0);
+    }
   });
 
-  it('acknowledges every stored message in the persistence scenario, for both stores', () => {
+  it("reads latency at half of each peer's own saturation, and every other peer also at half of Parley's", () => {
+    for (const s of report.scenarios.filter((x) => x.kind === 'traffic' || x.kind === 'persist')) {
+      const [first, ...others] = s.peers;
+      const pacer = report.results.find((r) => r.scenario === s.id && r.peer === first)!;
+      expect(pacer.half, `${s.id}/${first}: its own half is the same load`).toBeUndefined();
+      for (const r of report.results.filter((x) => x.scenario === s.id)) {
+        expect(r.ownHalf!.offeredRate, `${s.id}/${r.peer} own half`).toBe(r.sat!.msgsPerSec / 2);
+      }
+      for (const peer of others) {
+        const r = report.results.find((x) => x.scenario === s.id && x.peer === peer)!;
+        expect(r.half!.offeredRate, `${s.id}/${peer} same load`).toBe(pacer.sat!.msgsPerSec / 2);
+      }
+    }
+  });
+
+  it('measures server CPU within what its cores could give, and busy servers above zero', () => {
+    const traffic = [...runs('traffic'), ...runs('persist')];
+    for (const r of traffic) {
+      for (const [name, p] of [['saturation', r.sat], ['own half', r.ownHalf], ['same load', r.half]] as const) {
+        if (p) expectCpuWithinCores(r, p, `${r.scenario}/${r.peer} ${name}`);
+      }
+      // A saturation phase is long enough to register in /proc's 10 ms ticks.
+      expect(r.sat!.cpuSec, `${r.scenario}/${r.peer}: saturation CPU`).toBeGreaterThan(0);
+      expect(r.sat!.deliveriesPerCpuSec).toBe(r.sat!.delivered / r.sat!.cpuSec);
+    }
+    for (const r of runs('storm')) expect(r.storm!.cpuSec, `${r.peer} storm CPU`).toBeLessThanOrEqual(r.storm!.ms / 1000 + TICK_SLACK_SEC);
+  });
+
+  it('pins the load generator to a core no server uses', () => {
+    const ran = report.results.filter((x) => !x.skipped);
+    if (!report.pinned) {
+      expect(ran.every((r) => r.placement === undefined)).toBe(true);
+      return;
+    }
+    for (const r of ran) {
+      expect(r.placement, `${r.scenario}/${r.peer}`).toBeDefined();
+      expect(r.placement!.servers).toHaveLength(r.nodes);
+      expect(r.placement!.servers, `${r.scenario}/${r.peer}`).not.toContain(r.placement!.load);
+    }
+  });
+
+  it('adds the CPU of PostgreSQL and Redis to the whole-system figure of the servers that use them', () => {
+    const traffic = [...runs('traffic'), ...runs('persist')];
+    let postgresSec = 0;
+    for (const r of traffic) {
+      const usesPostgres = r.peer === 'parley' || r.peer === 'parley-naive';
+      for (const p of [r.sat!, r.ownHalf!]) {
+        const label = `${r.scenario}/${r.peer}`;
+        // The services run on this machine here: what they used can always be read.
+        expect(p.systemCpuSec, `${label}: system CPU`).toBeDefined();
+        expect(p.serviceCpu?.postgres !== undefined, `${label}: PostgreSQL CPU read`).toBe(usesPostgres);
+        expect(p.serviceCpu?.redis !== undefined, `${label}: Redis CPU read`).toBe(r.nodes > 1);
+        expect(p.systemCpuSec!).toBeCloseTo(p.cpuSec + (p.serviceCpu?.postgres ?? 0) + (p.serviceCpu?.redis ?? 0), 9);
+        expect(p.deliveriesPerSystemCpuSec).toBe(p.systemCpuSec! > 0 ? p.delivered / p.systemCpuSec! : 0);
+        postgresSec += p.serviceCpu?.postgres ?? 0;
+      }
+    }
+    // Thousands of stored messages cost PostgreSQL measurable CPU over the run.
+    expect(postgresSec).toBeGreaterThan(0);
+  });
+
+  it('acknowledges every stored message in the persistence scenario, for both stores, counted over real time', () => {
     const persist = runs('persist');
     expect(persist.map((r) => r.peer).sort()).toEqual(['parley', 'parley-naive']);
     for (const r of persist) {
-      expect(r.sat!.acked, `${r.peer} saturation acks`).toBe(r.sat!.sent);
-      expect(r.half!.acked, `${r.peer} half-load acks`).toBe(r.half!.sent);
+      for (const p of [r.sat!, r.ownHalf!, ...(r.half ? [r.half] : []), ...(r.atTarget ? [r.atTarget] : [])]) {
+        expect(p.acked, `${r.peer} acks`).toBe(p.sent);
+        // The last acknowledgement comes after the first send and by the end of the drain.
+        expect(p.ackSpanMs).toBeGreaterThan(0);
+        expect(p.ackSpanMs).toBeLessThanOrEqual(p.sendingMs + p.drainMs);
+        expect(p.ackedPerSec).toBeCloseTo(p.acked / (p.ackSpanMs / 1000), 6);
+      }
       expect(r.sat!.commit.count).toBe(r.sat!.acked);
       expect(r.sat!.commit.p50).toBeGreaterThan(0);
     }
@@ -109,6 +186,8 @@ describe('benchmark harness (tiny run)', () => {
     expect(md).toContain('## Targets');
     for (const s of report.scenarios) expect(md).toContain(`## ${s.title}`);
     expect(md).toContain('![Benchmark chart](benchmarks.svg)');
+    expect(md).toContain('| Peer | Own half: offered msg/s |');
+    expect(md).toContain('Deliveries per system CPU-s');
     const svg = readFileSync(join(dir, 'benchmarks.svg'), 'utf8');
     expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg.match(/<rect /g)!.length).toBeGreaterThan(20);

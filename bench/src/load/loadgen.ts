@@ -7,7 +7,8 @@ export type LoadCommand =
   | { cmd: 'connect'; spec: PopulationSpec; upto?: number }
   /** Opens more connections of the current population, up to `upto` (default: all). */
   | { cmd: 'grow'; upto?: number }
-  | { cmd: 'quiesce' }
+  /** Waits for `quietMs` without deliveries (default 250), then zeroes the counters. */
+  | { cmd: 'quiesce'; quietMs?: number }
   | { cmd: 'phase'; phase: Phase }
   | { cmd: 'close' };
 
@@ -22,7 +23,7 @@ async function handle(msg: LoadCommand): Promise<unknown> {
     case 'grow':
       return need().connect(msg.upto);
     case 'quiesce':
-      return quiesce(need());
+      return quiesce(need(), msg.quietMs);
     case 'phase':
       return runPhase(need(), msg.phase);
     case 'close':

@@ -1,0 +1,230 @@
+#!/usr/bin/env node
+// `npm run bench:store`: drives Parley's message store alone (no server, no sockets) at a fixed offered
+// rate into fresh rooms of a fresh PostgreSQL schema, and reports how long each append waited for its
+// commit, the rate stored in real time and the group-commit batches. The "store alone" figures of
+// bench/README.md and docs/decisions/0006 come from it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { hasTaskset } from './launch.js';
+import { Samples, type Percentiles } from './load/samples.js';
+
+export interface StoreAloneOptions {
+  /** Offered appends per second, spread evenly over the rooms. */
+  rate: number;
+  rooms: number;
+  seconds: number;
+  /** Append batches in flight at once (PARLEY_DB_PIPELINE). */
+  inFlight: number;
+  /** PostgreSQL's synchronous_commit for the store's connections: 'on' (what Parley runs with) or 'off'. */
+  synchronousCommit: 'on' | 'off';
+  /** A core kept busy by a spinning process during the run, to see the wait for a core (needs taskset). */
+  busyCore?: number;
+  databaseUrl: string;
+}
+
+export interface StoreAloneResult {
+  options: Omit<StoreAloneOptions, 'databaseUrl'>;
+  /** The settings PostgreSQL reported for a connection made like the store's. */
+  settings: { synchronousCommit: string };
+  offered: number;
+  stored: number;
+  failed: number;
+  firstError?: string;
+  /** Stored appends per second of real time, from the first append to the last commit. */
+  storedPerSec: number;
+  /** Append to resolved commit, ms. */
+  wait: Percentiles;
+  batches: number;
+  meanBatch: number;
+  /** Every room's seqs ran 1..n without a gap or a repeat. */
+  gapless: boolean;
+}
+
+/** A command line the harness cannot run; printed with the usage and exit code 2. */
+export class StoreAloneUsageError extends Error {
+  override readonly name = 'StoreAloneUsageError';
+}
+
+const USAGE = `usage: npm run bench:store -- [--rate=5000] [--rooms=1] [--seconds=10] [--in-flight=2] [--synchronous-commit=on|off] [--busy-core=N] [--json]
+  DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): a fresh schema is made there and dropped after.`;
+
+export function parseStoreAloneArgs(argv: string[], env: NodeJS.ProcessEnv): StoreAloneOptions & { json: boolean } {
+  const known = new Set(['--rate', '--rooms', '--seconds', '--in-flight', '--synchronous-commit', '--busy-core', '--json']);
+  const values = new Map<string, string>();
+  for (const arg of argv) {
+    const [name, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
+    if (!known.has(name)) throw new StoreAloneUsageError(`unknown option ${name}`);
+    values.set(name, value);
+  }
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = values.get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (raw === '' || !Number.isFinite(n) || n < min || n > max) throw new StoreAloneUsageError(`${name} takes a number from ${min} to ${max}, not "${raw}"`);
+    return n;
+  };
+  const sync = values.get('--synchronous-commit') ?? 'on';
+  if (sync !== 'on' && sync !== 'off') throw new StoreAloneUsageError(`--synchronous-commit takes on or off, not "${sync}"`);
+  const options: StoreAloneOptions & { json: boolean } = {
+    rate: number('--rate', 5000, 1, 1_000_000),
+    rooms: Math.floor(number('--rooms', 1, 1, 10_000)),
+    seconds: number('--seconds', 10, 0.1, 3600),
+    inFlight: Math.floor(number('--in-flight', 2, 1, 16)),
+    synchronousCommit: sync,
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    json: values.has('--json'),
+  };
+  if (values.has('--busy-core')) {
+    if (!hasTaskset) throw new StoreAloneUsageError('--busy-core needs taskset, which is not available here');
+    options.busyCore = Math.floor(number('--busy-core', 0, 0, 1023));
+  }
+  return options;
+}
+
+/**
+ * The store's URL with its connection options in the URL itself: node-postgres lets options in the
+ * connection string override those the store passes, so search_path has to be repeated beside the
+ * synchronous_commit setting (Parley itself never turns it off).
+ */
+function storeUrl(url: string, schema: string, synchronousCommit: 'on' | 'off'): string {
+  if (synchronousCommit === 'on') return url;
+  const u = new URL(url);
+  u.searchParams.set('options', `-c search_path=${schema} -c synchronous_commit=off`);
+  return u.toString();
+}
+
+export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAloneResult> {
+  const schema = `bench_store_${process.pid}_${Date.now().toString(36)}`;
+  const url = storeUrl(options.databaseUrl, schema, options.synchronousCommit);
+  // Loaded here, after the command line was checked: the server package takes seconds to load on a busy machine.
+  const { openStore } = await import('@parley/server');
+  const store = await openStore({ databaseUrl: url, schema, maxInFlight: options.inFlight });
+  let spinner: ChildProcess | undefined;
+  try {
+    const settings = await readSettings(url);
+    const rooms = Array.from({ length: options.rooms }, (_, i) => `r${i}`);
+    // Creating a room logs its own events: the messages' seqs follow its head.
+    const heads: number[] = [];
+    for (const id of rooms) heads.push((await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'bench', name: 'Bench' }, members: [] })).room.head);
+    if (options.busyCore !== undefined) spinner = spin(options.busyCore);
+    const before = store.stats();
+    const waits = new Samples();
+    const seqs = rooms.map(() => [] as number[]);
+    let stored = 0;
+    let failed = 0;
+    let firstError: string | undefined;
+    let lastCommit = 0;
+    const pending: Promise<void>[] = [];
+    const started = performance.now();
+    const durationMs = options.seconds * 1000;
+    let offered = 0;
+    // Open loop: every millisecond, issue what the rate owes by now, whatever is still waiting.
+    while (performance.now() - started < durationMs) {
+      const owed = Math.floor((options.rate * (performance.now() - started)) / 1000);
+      for (; offered < owed; offered++) {
+        const n = offered;
+        const room = n % rooms.length;
+        const at = performance.now();
+        pending.push(
+          store.append({ room: rooms[room]!, kind: 'msg', by: 'bench', name: 'Bench', cid: `c${n}`, body: `message ${n}` }).then(
+            (res) => {
+              lastCommit = performance.now();
+              waits.add(lastCommit - at);
+              seqs[room]!.push(res.event.seq);
+              stored++;
+            },
+            (err: unknown) => {
+              failed++;
+              firstError ??= (err as Error).message;
+            },
+          ),
+        );
+      }
+      await sleep(1);
+    }
+    await Promise.all(pending);
+    const after = store.stats();
+    const batches = after.batches - before.batches;
+    return {
+      options: { rate: options.rate, rooms: options.rooms, seconds: options.seconds, inFlight: options.inFlight, synchronousCommit: options.synchronousCommit, ...(options.busyCore === undefined ? {} : { busyCore: options.busyCore }) },
+      settings,
+      offered,
+      stored,
+      failed,
+      ...(firstError === undefined ? {} : { firstError }),
+      storedPerSec: stored > 0 ? stored / ((lastCommit - started) / 1000) : 0,
+      wait: waits.percentiles(),
+      batches,
+      meanBatch: batches > 0 ? stored / batches : 0,
+      gapless: seqs.every((s, room) => s.sort((a, b) => a - b).every((seq, i) => seq === heads[room]! + 1 + i)),
+    };
+  } finally {
+    spinner?.kill('SIGKILL');
+    await store.close().catch(() => undefined);
+    await dropSchema(options.databaseUrl, schema);
+  }
+}
+
+/** Reads back what a connection made with the store's URL runs with. */
+async function readSettings(url: string): Promise<StoreAloneResult['settings']> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    return { synchronousCommit: rows[0]!.synchronous_commit };
+  } finally {
+    await client.end();
+  }
+}
+
+function spin(core: number): ChildProcess {
+  return spawn('taskset', ['-c', String(core), process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' });
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } catch {
+    // Best effort: a leftover schema only costs disk.
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function describe(r: StoreAloneResult): string {
+  const o = r.options;
+  const f = (n: number) => n.toFixed(n >= 100 ? 0 : n >= 10 ? 1 : 2);
+  return [
+    `store alone: ${o.rate.toLocaleString('en')} appends/s offered into ${o.rooms} room(s) for ${o.seconds} s, ${o.inFlight} batch(es) in flight, ` +
+      `synchronous_commit ${r.settings.synchronousCommit}${o.busyCore === undefined ? '' : `, core ${o.busyCore} kept busy`}`,
+    `  stored ${r.stored.toLocaleString('en')} of ${r.offered.toLocaleString('en')} (${Math.round(r.storedPerSec).toLocaleString('en')}/s in real time)` +
+      `${r.failed > 0 ? `, ${r.failed} failed (${r.firstError})` : ''}; seqs ${r.gapless ? 'gapless' : 'NOT gapless'}`,
+    `  wait for commit p50 / p99 / p99.9 / max: ${f(r.wait.p50)} / ${f(r.wait.p99)} / ${f(r.wait.p999)} / ${f(r.wait.max)} ms; ` +
+      `${r.batches.toLocaleString('en')} batches of ${r.meanBatch.toFixed(1)} on average`,
+  ].join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  let options: ReturnType<typeof parseStoreAloneArgs>;
+  try {
+    options = parseStoreAloneArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  runStoreAlone(options).then(
+    (r) => {
+      process.stdout.write(options.json ? JSON.stringify(r, null, 2) + '\n' : describe(r) + '\n');
+      process.exit(r.failed > 0 || !r.gapless ? 1 : 0);
+    },
+    (err: unknown) => {
+      process.stderr.write(`store alone failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}

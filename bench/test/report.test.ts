@@ -1,0 +1,201 @@
+// The report's arithmetic and wording on results made up for the purpose (and on the last committed
+// full run): rates over real time, no latency ratio against a peer that could not carry the load,
+// latency at each peer's own half, whole-system CPU, and where the processes ran.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { PeerKind } from '../src/load/dialect.js';
+import type { Percentiles } from '../src/load/samples.js';
+import { nodesShareACore, placement } from '../src/placement.js';
+import { renderMarkdown } from '../src/report/markdown.js';
+import type { BenchReport } from '../src/report/model.js';
+import { checkTargets } from '../src/report/targets.js';
+import { ScenarioKind } from '../src/scenarios.js';
+import type { PhaseMeasure, RunResult } from '../src/suite.js';
+
+const NO_SAMPLES: Percentiles = { count: 0, p50: 0, p99: 0, p999: 0, max: 0 };
+const ms = (p99: number): Percentiles => ({ count: 100, p50: p99 / 2, p99, p999: p99 * 1.1, max: p99 * 1.2 });
+
+/** A phase with every count consistent: `sent` messages over `sendingMs`, each delivered to `fanout` members. */
+function phase(p: Partial<PhaseMeasure> & { sent: number; sendingMs: number }, fanout = 10): PhaseMeasure {
+  const delivered = p.sent * fanout;
+  const cpuSec = p.cpuSec ?? 0.5;
+  return {
+    deliveredInWindow: delivered,
+    delivered,
+    expected: delivered,
+    acked: 0,
+    ackSpanMs: 0,
+    drainMs: 5,
+    latency: NO_SAMPLES,
+    commit: NO_SAMPLES,
+    closed: 0,
+    cpuSec,
+    wallSec: p.sendingMs / 1000,
+    cpuUtil: cpuSec / (p.sendingMs / 1000),
+    msgsPerSec: p.sent / (p.sendingMs / 1000),
+    deliveriesPerSec: delivered / (p.sendingMs / 1000),
+    deliveriesPerCpuSec: delivered / cpuSec,
+    ackedPerSec: 0,
+    ...p,
+  };
+}
+
+function report(scenarios: BenchReport['scenarios'], results: RunResult[]): BenchReport {
+  return {
+    version: 1,
+    mode: 'full',
+    command: 'npm run bench -- --full',
+    startedAt: '2026-12-01T00:00:00.000Z',
+    finishedAt: '2026-12-01T01:00:00.000Z',
+    pinned: true,
+    parleyHasRedis: true,
+    machine: { cpuModel: 'test CPU', cores: 2, memoryGiB: 8, kernel: 'Linux', node: 'v20', loadavgBefore: [0.1, 0.1, 0.1], nofile: '20000 (hard 20000)' },
+    scenarios,
+    results,
+  };
+}
+
+const run = (scenario: string, peer: PeerKind, r: Partial<RunResult>): RunResult => ({ scenario, peer, nodes: 1, connections: 10, ...r });
+
+const busy = { id: 'busy', title: 'Busy room', kind: ScenarioKind.Traffic, peers: [PeerKind.Parley, PeerKind.RelayBatched, PeerKind.Relay, PeerKind.SocketIo], nodes: 1 };
+const persist = { id: 'persist', title: 'Persistence', kind: ScenarioKind.Persist, peers: [PeerKind.Parley, PeerKind.ParleyNaive], nodes: 1 };
+
+/** Parley saturates at 1,000 msg/s; Socket.IO at 100, so Parley's half (500) is above Socket.IO's saturation. */
+function busyRoom(): BenchReport {
+  return report(
+    [busy],
+    [
+      run('busy', PeerKind.Parley, {
+        sat: phase({ sent: 1000, sendingMs: 1000, cpuSec: 0.5, systemCpuSec: 0.8, deliveriesPerSystemCpuSec: 10_000 / 0.8 }),
+        ownHalf: phase({ sent: 500, sendingMs: 1000, offeredRate: 500, latency: ms(40) }),
+      }),
+      run('busy', PeerKind.RelayBatched, {
+        sat: phase({ sent: 4000, sendingMs: 1000, cpuSec: 0.5 }),
+        ownHalf: phase({ sent: 2000, sendingMs: 1000, offeredRate: 2000, latency: ms(3) }),
+        half: phase({ sent: 500, sendingMs: 1000, offeredRate: 500, latency: ms(2) }),
+      }),
+      run('busy', PeerKind.Relay, {
+        sat: phase({ sent: 800, sendingMs: 1000, cpuSec: 1 }),
+        ownHalf: phase({ sent: 400, sendingMs: 1000, offeredRate: 400, latency: ms(8) }),
+        half: phase({ sent: 500, sendingMs: 1000, offeredRate: 500, latency: ms(10) }),
+      }),
+      run('busy', PeerKind.SocketIo, {
+        sat: phase({ sent: 100, sendingMs: 1000, cpuSec: 1 }),
+        ownHalf: phase({ sent: 50, sendingMs: 1000, offeredRate: 50, latency: ms(20) }),
+        half: phase({ sent: 500, sendingMs: 1000, offeredRate: 500, latency: ms(16_000) }),
+      }),
+    ],
+  );
+}
+
+const rowOf = (md: string, label: string, header: string) => {
+  const table = md.slice(md.indexOf(header));
+  return table.split('\n').find((l) => l.startsWith(`| ${label} |`)) ?? '';
+};
+
+describe('benchmark report', () => {
+  it('counts stored messages per second of real time, so a store that falls behind shows less than it was offered', () => {
+    // 30,000 sent in one second at 30k/s offered, the last acknowledged 1.5 s after the first send.
+    const atTarget = phase({ sent: 30_000, sendingMs: 1000, offeredRate: 30_000, acked: 30_000, ackSpanMs: 1500, commit: ms(400) }, 1);
+    const sat = phase({ sent: 20_000, sendingMs: 1000, acked: 20_000, ackSpanMs: 2000, commit: ms(90) }, 1);
+    const naiveSat = phase({ sent: 2000, sendingMs: 1000, acked: 2000, ackSpanMs: 1000, commit: ms(300) }, 1);
+    const r = report([persist], [
+      run('persist', PeerKind.Parley, { sat, ownHalf: phase({ sent: 10_000, sendingMs: 1000, offeredRate: 10_000, acked: 10_000, ackSpanMs: 1001 }, 1), atTarget }),
+      run('persist', PeerKind.ParleyNaive, { sat: naiveSat }),
+    ]);
+    const target = checkTargets(r).find((t) => t.target.startsWith('Persistence'))!;
+    expect(target.measured).toContain('10.0 k msg/s');
+    expect(target.measured).toContain('20.0 k acknowledged/s in real time');
+    expect(target.measured).toContain('5.00× naive');
+    expect(target.met).toBe(false);
+    const md = renderMarkdown(r, 'bench/results/x.json', 'benchmarks.svg');
+    expect(md).toContain('20.0 k acknowledged per second of real time');
+    expect(md).not.toContain('30.0 k acknowledged');
+    expect(rowOf(md, 'Parley', '| Peer | Stored msg/s')).toMatch(/^\| Parley \| 10\.0 k \|/);
+  });
+
+  it('gives no latency ratio against a peer whose saturation is below the offered load, and says so', () => {
+    const r = busyRoom();
+    const vsSio = checkTargets(r).find((t) => t.target.includes("Socket.IO's p99"))!;
+    expect(vsSio.measured).toBe('busy: Socket.IO saturated at 100 msg/s, below the 500 offered');
+    expect(vsSio.met).toBeUndefined();
+    expect(vsSio.unchecked).toMatch(/not comparable/);
+    const md = renderMarkdown(r, 'bench/results/x.json', 'benchmarks.svg');
+    expect(rowOf(md, 'Socket.IO 4', '| Peer | Own half')).toContain('– (above its saturation, 100 msg/s)');
+    expect(md).not.toContain('0.01×');
+    // The relays carried it: their ratios stand.
+    expect(rowOf(md, 'uWS relay, batched per turn', '| Peer | Own half')).toContain('| 20× |');
+    expect(rowOf(md, 'uWS relay, unbatched', '| Peer | Own half')).toContain('| 4.00× |');
+  });
+
+  it("shows every peer's latency at half of its own saturation beside the same-load phase", () => {
+    const md = renderMarkdown(busyRoom(), 'bench/results/x.json', 'benchmarks.svg');
+    // Socket.IO at 50 msg/s (half of its 100): p50 / p99 / p99.9 of 10 / 20 / 22 ms.
+    expect(rowOf(md, 'Socket.IO 4', '| Peer | Own half')).toMatch(/^\| Socket\.IO 4 \| 50 \| 10\.0 \/ 20\.0 \/ 22\.0 \| 500 \| 8000 \/ 16000 \/ 17600 \|/);
+    // Parley's own half is the same load.
+    expect(rowOf(md, 'Parley', '| Peer | Own half')).toMatch(/^\| Parley \| 500 \| 20\.0 \/ 40\.0 \/ 44\.0 \| 500 \| 20\.0 \/ 40\.0 \/ 44\.0 \| 1\.00× \|/);
+  });
+
+  it('checks deliveries per CPU-second against both relays and calls neither the ceiling', () => {
+    const checks = checkTargets(busyRoom());
+    // Parley 20k per CPU-s; batched relay 80k, unbatched 8k.
+    expect(checks.find((t) => t.target.includes('batched per loop turn'))).toMatchObject({ measured: 'busy 0.25×', met: false });
+    expect(checks.find((t) => t.target.includes('unbatched'))).toMatchObject({ measured: 'busy 2.50×', met: true });
+    const md = renderMarkdown(busyRoom(), 'bench/results/x.json', 'benchmarks.svg');
+    expect(md).not.toMatch(/ceiling/i);
+  });
+
+  it('puts deliveries per whole-system CPU-second (server + PostgreSQL + Redis) beside the server-only figure', () => {
+    const md = renderMarkdown(busyRoom(), 'bench/results/x.json', 'benchmarks.svg');
+    expect(md).toContain('| Deliveries per server CPU-s | Parley ÷ peer | System CPU | Deliveries per system CPU-s | Parley ÷ peer |');
+    // Parley: 10,000 deliveries, 0.5 s of server CPU, 0.8 s with PostgreSQL's.
+    expect(rowOf(md, 'Parley', '| Peer | Saturation')).toMatch(/^\| Parley \| 1,000 \| 10\.0 k \| 50 % \| 20\.0 k \| 1\.00× \| 80 % \| 12\.5 k \| 1\.00× \|/);
+    // A peer whose service CPU could not be read is not given a system figure.
+    expect(rowOf(md, 'Socket.IO 4', '| Peer | Saturation')).toMatch(/\| – \| – \| – \| all \|$/);
+  });
+
+  it('renders the last committed full run with its missed latency targets, and the checks it could not make', () => {
+    const file = fileURLToPath(new URL('../results/2026-12-02T06-20-31-615Z.json', import.meta.url));
+    const committed = JSON.parse(readFileSync(file, 'utf8')) as BenchReport;
+    const checks = checkTargets(committed);
+    expect(checks.find((t) => t.target.startsWith('p99 latency ≤ 5 ms'))).toMatchObject({
+      measured: 'fanout-1k 160 ms, fanout-5k 216 ms, rooms 177 ms, busy 236 ms',
+      met: false,
+    });
+    expect(checks.find((t) => t.target.includes('batched per loop turn'))).toMatchObject({ measured: 'not in this run', met: undefined });
+    // Socket.IO could not carry half of Parley's saturation rate in any scenario of that run.
+    expect(checks.find((t) => t.target.includes("Socket.IO's p99"))!.met).toBeUndefined();
+    const persistence = checks.find((t) => t.target.startsWith('Persistence'))!;
+    expect(persistence.measured).toContain('29.6 k acknowledged/s in real time');
+    const md = renderMarkdown(committed, 'bench/results/2026-12-02T06-20-31-615Z.json', 'benchmarks.svg');
+    expect(md).toContain('servers under test on core 0 (both nodes of the two-node run too), load generator on core 1');
+  });
+});
+
+describe('core placement', () => {
+  it('keeps a core for the load generator and gives each node its own core when there are enough', () => {
+    expect(placement(1, 2, true)).toEqual({ servers: [0], load: 1 });
+    expect(placement(2, 4, true)).toEqual({ servers: [0, 1], load: 3 });
+    expect(placement(2, 3, true)).toEqual({ servers: [0, 1], load: 2 });
+    expect(nodesShareACore(placement(2, 3, true))).toBe(false);
+  });
+
+  it('puts both nodes on core 0 on a 2-core machine, and the report says what that run shows', () => {
+    const shared = placement(2, 2, true);
+    expect(shared).toEqual({ servers: [0, 0], load: 1 });
+    expect(nodesShareACore(shared)).toBe(true);
+    const twoNodes = { id: 'two-nodes', title: 'Two nodes over Redis', kind: ScenarioKind.Traffic, peers: [PeerKind.Parley], nodes: 2 };
+    const r = report([twoNodes], [
+      { ...run('two-nodes', PeerKind.Parley, { sat: phase({ sent: 100, sendingMs: 1000 }), ownHalf: phase({ sent: 50, sendingMs: 1000, offeredRate: 50 }) }), nodes: 2, placement: shared! },
+    ]);
+    const md = renderMarkdown(r, 'bench/results/x.json', 'benchmarks.svg');
+    expect(md).toContain("the two-node run's nodes share core 0; load generator on core 1");
+    expect(md).toContain('Both nodes ran on core 0, with the load generator alone on core 1');
+  });
+
+  it('does not pin on one core or without taskset', () => {
+    expect(placement(1, 1, true)).toBeUndefined();
+    expect(placement(1, 8, false)).toBeUndefined();
+  });
+});
