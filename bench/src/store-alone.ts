@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { hasTaskset } from './launch.js';
 import { Samples, type Percentiles } from './load/samples.js';
+import { dropSchema, scratchSchemaName } from './scratch-schema.js';
 
 export interface StoreAloneOptions {
   /** Offered appends per second, spread evenly over the rooms. */
@@ -97,7 +98,7 @@ function storeUrl(url: string, schema: string, synchronousCommit: 'on' | 'off'):
 }
 
 export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAloneResult> {
-  const schema = `bench_store_${process.pid}_${Date.now().toString(36)}`;
+  const schema = scratchSchemaName('bench_store');
   const url = storeUrl(options.databaseUrl, schema, options.synchronousCommit);
   // Loaded here, after the command line was checked: the server package takes seconds to load on a busy machine.
   const { openStore } = await import('@parley/server');
@@ -182,18 +183,6 @@ async function readSettings(url: string): Promise<StoreAloneResult['settings']> 
 
 function spin(core: number): ChildProcess {
   return spawn('taskset', ['-c', String(core), process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' });
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } catch {
-    // Best effort: a leftover schema only costs disk.
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }
 
 function describe(r: StoreAloneResult): string {

@@ -17,6 +17,7 @@ import { ackedPerSecond } from './phase-rates.js';
 import { placement, type Placement } from './placement.js';
 import { cpuSecondsOf, rssBytes } from './proc-stats.js';
 import { ScenarioKind, type Mode, type Scenario } from './scenarios.js';
+import { dropSchema, scratchSchemaName } from './scratch-schema.js';
 import { storeDiagnostics, storeSnapshot, type StoreDiagnostics } from './server-metrics.js';
 import { ServiceWatch, serviceCpuBetween, type ServiceCpu } from './service-cpu.js';
 
@@ -141,7 +142,7 @@ function skipReason(s: Scenario, peer: PeerKind, services: { postgres: string | 
 }
 
 async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, options: SuiteOptions, sameLoad: number | undefined): Promise<RunResult> {
-  const schema = `bench_${process.pid}_${Date.now().toString(36)}`;
+  const schema = scratchSchemaName('bench');
   const cores = placement(scenario.nodes, os.cpus().length, hasTaskset);
   const servers: ServerProcess[] = [];
   let lg: LoadGenerator | undefined;
@@ -390,18 +391,6 @@ async function provisionMembers(url: string, schema: string, shape: Scenario['sh
        ON CONFLICT DO NOTHING`,
       [shape.members, shape.rooms * shape.members],
     );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  try {
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } catch {
-    // Best effort: a leftover schema only costs disk.
   } finally {
     await client.end().catch(() => undefined);
   }
