@@ -108,7 +108,6 @@ describe('benchmark harness (tiny run)', () => {
       expect(r.sat!.cpuSec, `${r.scenario}/${r.peer}: saturation CPU`).toBeGreaterThan(0);
       expect(r.sat!.deliveriesPerCpuSec).toBe(r.sat!.delivered / r.sat!.cpuSec);
     }
-    for (const r of runs('storm')) expect(r.storm!.cpuSec, `${r.peer} storm CPU`).toBeLessThanOrEqual(r.storm!.ms / 1000 + TICK_SLACK_SEC);
   });
 
   it('pins the load generator to a core no server uses', () => {

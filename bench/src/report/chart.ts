@@ -76,7 +76,8 @@ function panels(report: BenchReport): Panel[] {
       note: 'higher is better',
       bars: bars(byKind(ScenarioKind.Persist), (s, p) => storedPerSec(resultOf(report, s, p)), (n) => fmtNum(n)),
     },
-  ].filter((p) => p.bars.length > 0);
+    // A panel none of whose bars was measured (a figure older results lack) says nothing.
+  ].filter((p) => p.bars.some((b) => b.value !== undefined));
 }
 
 export function renderChart(report: BenchReport): string {
@@ -96,8 +97,15 @@ export function renderChart(report: BenchReport): string {
     }
     y += 34;
   }
-  const legend = (Object.keys(COLORS) as PeerKind[])
-    .map((p, i) => `<rect x="${16 + i * 175}" y="${y - 12}" width="12" height="12" fill="${COLORS[p]}"/><text x="${34 + i * 175}" y="${y - 2}">${esc(PEER_LABEL[p])}</text>`)
+  // Only the peers this run had, each entry as wide as its label (about 6.5 px a character at 12 px).
+  const peers = (Object.keys(COLORS) as PeerKind[]).filter((p) => report.scenarios.some((s) => s.peers.includes(p)));
+  let x = 16;
+  const legend = peers
+    .map((p) => {
+      const entry = `<rect x="${x}" y="${y - 12}" width="12" height="12" fill="${COLORS[p]}"/><text x="${x + 18}" y="${y - 2}">${esc(PEER_LABEL[p])}</text>`;
+      x += 18 + Math.ceil(PEER_LABEL[p].length * 6.5) + 24;
+      return entry;
+    })
     .join('');
   const height = y + 16;
   return [
