@@ -98,16 +98,19 @@ describe('benchmark harness (tiny run)', () => {
     }
   });
 
-  it('measures server CPU within what its cores could give, and busy servers above zero', () => {
+  it('measures server CPU within what its cores could give, and counts some for Parley', () => {
     const traffic = [...runs('traffic'), ...runs('persist')];
+    let parleySec = 0;
     for (const r of traffic) {
       for (const [name, p] of [['saturation', r.sat], ['own half', r.ownHalf], ['same load', r.half]] as const) {
-        if (p) expectCpuWithinCores(r, p, `${r.scenario}/${r.peer} ${name}`);
+        if (!p) continue;
+        expectCpuWithinCores(r, p, `${r.scenario}/${r.peer} ${name}`);
+        expect(p.deliveriesPerCpuSec).toBe(p.cpuSec > 0 ? p.delivered / p.cpuSec : 0);
+        if (r.peer === 'parley') parleySec += p.cpuSec;
       }
-      // A saturation phase is long enough to register in /proc's 10 ms ticks.
-      expect(r.sat!.cpuSec, `${r.scenario}/${r.peer}: saturation CPU`).toBeGreaterThan(0);
-      expect(r.sat!.deliveriesPerCpuSec).toBe(r.sat!.delivered / r.sat!.cpuSec);
     }
+    // One tiny phase of an efficient server can stay under /proc's 10 ms tick; all of Parley's cannot.
+    expect(parleySec).toBeGreaterThan(0.05);
   });
 
   it('pins the load generator to a core no server uses', () => {
