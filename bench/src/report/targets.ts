@@ -13,6 +13,8 @@ export interface TargetCheck {
   unchecked?: string;
 }
 
+const NOT_RUN = 'not in this run';
+
 const allMet = (checks: (boolean | undefined)[]): boolean | undefined =>
   checks.length === 0 || checks.includes(undefined) ? undefined : checks.every(Boolean);
 
@@ -35,7 +37,7 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
     const ran = traffic.some((s) => s.peers.includes(relay));
     out.push({
       target: `Deliveries per server CPU-second ≥ 0.8× ${what}, every one-node scenario`,
-      measured: ran ? vs.map((x) => `${x.id} ${fmtRatio(x.r)}`).join(', ') : 'not in this run',
+      measured: ran ? vs.map((x) => `${x.id} ${fmtRatio(x.r)}`).join(', ') : NOT_RUN,
       met: ran ? allMet(vs.map((x) => (x.r === undefined ? undefined : x.r >= 0.8))) : undefined,
     });
   }
@@ -50,7 +52,7 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   });
   out.push({
     target: 'p99 latency ≤ 5 ms on one node at half of saturation',
-    measured: p99s.map((x) => `${x.id} ${fmtMs(x.p99)} ms`).join(', '),
+    measured: p99s.map((x) => `${x.id} ${fmtMs(x.p99)} ms`).join(', ') || NOT_RUN,
     met: allMet(p99s.map((x) => (x.p99 === undefined ? undefined : x.p99 <= 5))),
   });
 
@@ -68,7 +70,7 @@ export function checkTargets(report: BenchReport): TargetCheck[] {
   const comparable = vsSio.filter((x) => x.comparable);
   out.push({
     target: "p99 ≤ 1/5 of Socket.IO's p99 at the same offered load",
-    measured: vsSio.map((x) => x.text).join('; '),
+    measured: vsSio.map((x) => x.text).join('; ') || NOT_RUN,
     met: comparable.length === 0 ? undefined : allMet(comparable.map((x) => (x.r === undefined ? undefined : x.r <= 0.2))),
     ...(comparable.length === 0 && vsSio.length > 0 ? { unchecked: 'not comparable: Socket.IO carried that load in no scenario' } : {}),
   });
