@@ -119,10 +119,9 @@ async function openLoop(pop: Population, durationMs: number, rate: number): Prom
   let sent = 0;
   let turn = 0;
   pop.completion = 'echo';
-  while (performance.now() - started < durationMs) {
-    const target = Math.floor((rate * (performance.now() - started)) / 1000);
+  const sendUpTo = (target: number) => {
     let owed = target - sent;
-    sent = target;
+    sent = Math.max(sent, target);
     // Spread what is owed over the senders in turn; a sender with several owed sends them in one write.
     const each = Math.floor(owed / senders.length);
     if (each > 0) {
@@ -133,8 +132,14 @@ async function openLoop(pop: Population, durationMs: number, rate: number): Prom
       const c = senders[turn++ % senders.length]!;
       if (!c.ws.closed) c.sendMessages(1);
     }
+  };
+  while (performance.now() - started < durationMs) {
+    sendUpTo(Math.floor((rate * (performance.now() - started)) / 1000));
     await sleep(1);
   }
+  // A starved load generator can leave the loop before it caught up (one sleep outlasting the phase):
+  // the phase still offers rate × duration, late.
+  sendUpTo(Math.floor((rate * durationMs) / 1000));
 }
 
 /** Waits for every owed delivery (and acknowledgement), giving up after 3 s without progress. */
