@@ -21,6 +21,21 @@ export interface CreateRoomOptions {
   members?: string[];
 }
 
+/** Which page of `listRooms` to read. */
+export interface ListRoomsOptions {
+  /** The `next` of the previous page; absent: the first page. */
+  cursor?: string;
+  /** Rooms per page, 1..1000. Default: the server's (1000). */
+  limit?: number;
+}
+
+/** One page of `listRooms`: rooms the server made itself (such as `lobby`) first, then the others by id. */
+export interface RoomPage {
+  rooms: RoomSummary[];
+  /** Present when more rooms follow: pass it as `cursor` to read them. */
+  next?: string;
+}
+
 export class ChatClient {
   private readonly emitter = new Emitter<ClientEvents>();
   private readonly connection: Connection;
@@ -125,10 +140,14 @@ export class ChatClient {
     return this.createRoom({ kind: RoomKind.Direct, members: [userId] });
   }
 
-  /** Rooms the user is a member of (`joined`, the default) or every public room (`public`). */
-  async listRooms(scope: 'joined' | 'public' = 'joined'): Promise<RoomSummary[]> {
-    const { rooms } = await this.connection.request(Op.RoomList, { scope }, { timeoutMs: this.timeoutMs, retry: true });
-    return rooms;
+  /**
+   * One page of the rooms the user is a member of (`joined`, the default) or of every public room
+   * (`public`). Follow `next` for the rest: `listRooms(scope, { cursor: page.next })`.
+   */
+  async listRooms(scope: 'joined' | 'public' = 'joined', page: ListRoomsOptions = {}): Promise<RoomPage> {
+    const { cursor, limit } = page;
+    const { rooms, next } = await this.connection.request(Op.RoomList, { scope, cursor, limit }, { timeoutMs: this.timeoutMs, retry: true });
+    return next === undefined ? { rooms } : { rooms, next };
   }
 
   /** Changes the user's display name; resolves with the updated user. */

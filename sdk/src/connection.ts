@@ -189,6 +189,8 @@ export class Connection {
       return;
     }
     const delay = this.reconnect.next(code);
+    // Only the user can free a place (close a tab): tell the app, which may say so.
+    if (code === CloseCode.TooManyConnections) this.hooks.error(error);
     if (this.state === 'connected') this.setState('reconnecting');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

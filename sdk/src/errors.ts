@@ -67,6 +67,17 @@ export class RateLimitedError extends ParleyError {
 }
 
 /**
+ * A quota of the server is used up for this user or address: rooms created, open connections.
+ * Retrying soon does not help. Code `limit_reached`.
+ */
+export class LimitReachedError extends ParleyError {
+  override name = 'LimitReachedError';
+  constructor(message: string) {
+    super(ErrorCode.LimitReached, message);
+  }
+}
+
+/**
  * The request itself is unacceptable and retrying it unchanged cannot help: a field too long or
  * malformed. Code `bad_frame`, `too_large` or `unknown_type`; raised locally before sending when possible.
  */
@@ -132,6 +143,7 @@ export function errorFromFrame(frame: { code: string; message: string; retryAfte
     // A server that forgets retryAfter still gets a pause, not a hot retry loop.
     case ErrorCode.RateLimited: return new RateLimitedError(message, frame.retryAfter ?? 1000);
     case ErrorCode.Unavailable: return new UnavailableError(message);
+    case ErrorCode.LimitReached: return new LimitReachedError(message);
     case ErrorCode.Internal: return new ServerError(message);
     case ErrorCode.BadFrame:
     case ErrorCode.TooLarge:

@@ -1,6 +1,6 @@
 // @parley/sdk public API: an explicit allow-list. Anything not named here is internal and may change.
 import type { ClientState } from './connection.js';
-import type { CreateRoomOptions } from './client.js';
+import type { CreateRoomOptions, ListRoomsOptions, RoomPage } from './client.js';
 import type { Listener } from './emitter.js';
 import type {
   AddedContext,
@@ -29,6 +29,7 @@ export {
   NotFoundError,
   ConflictError,
   RateLimitedError,
+  LimitReachedError,
   InvalidRequestError,
   UnavailableError,
   ServerError,
@@ -54,6 +55,8 @@ export type {
   WebSocketConstructor,
   ClientState,
   CreateRoomOptions,
+  ListRoomsOptions,
+  RoomPage,
   Room,
   HistoryOptions,
   HistoryPage,

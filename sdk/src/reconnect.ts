@@ -6,6 +6,9 @@ import type { ParleyError } from './errors.js';
 
 // Flooding closes (4006) ask for a pause: a quick return would only be refused again.
 const RATE_LIMITED_PAUSE_MS = 5000;
+// Too many connections of this user (4008): only another tab or device closing frees a place, so
+// come back rarely rather than join the queue of refused attempts.
+const TOO_MANY_CONNECTIONS_PAUSE_MS = 30_000;
 // A connection that drops sooner than this after its welcome does not reset the backoff, so a
 // server that accepts and then kicks us keeps getting slower retries instead of a tight loop.
 const STABLE_AFTER_MS = 10_000;
@@ -42,6 +45,7 @@ export class ReconnectDelay {
     if (this.readyAt && Date.now() - this.readyAt >= STABLE_AFTER_MS) this.backoff.reset();
     this.readyAt = 0;
     const delay = this.backoff.next();
+    if (code === CloseCode.TooManyConnections) return Math.max(delay, TOO_MANY_CONNECTIONS_PAUSE_MS);
     return code === CloseCode.RateLimited ? Math.max(delay, RATE_LIMITED_PAUSE_MS) : delay;
   }
 }

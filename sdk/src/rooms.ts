@@ -5,7 +5,7 @@ import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError
 import type { ClientEvents, RoomEvents } from './events.js';
 import type { Connection } from './connection.js';
 import type { Outbox, RequestFn, SendAck } from './outbox.js';
-import { EventKind, Op } from './protocol/codes.js';
+import { EventKind, Op, Role } from './protocol/codes.js';
 import type { ClientFrame, ResultData, RoomEvent, RoomSummary, ServerFrame, WelcomeFrame } from './protocol/frames.js';
 import { Room, type RoomLink } from './room.js';
 import { Sequencer } from './sequencer.js';
@@ -213,8 +213,14 @@ export class JoinedRooms implements RoomLink {
 
   private deliver(f: Followed, event: RoomEvent): void {
     const { room } = f;
-    if (event.kind === EventKind.Room && typeof event.data?.name === 'string' && f.summary) {
-      f.summary = { ...f.summary, name: event.data.name };
+    if (event.kind === EventKind.Room && f.summary) {
+      const { name, owner } = event.data ?? {};
+      if (typeof name === 'string') f.summary = { ...f.summary, name };
+      // Ownership passed on (the owner left): this user may be the new owner.
+      if (typeof owner === 'string') {
+        const role = owner === this.connection.welcome?.user.id ? Role.Owner : f.summary.role && Role.Member;
+        f.summary = { ...f.summary, role };
+      }
     }
     this.emit(f, 'event', { room, event });
     if (event.kind === EventKind.Message) this.emit(f, 'message', { room, event });

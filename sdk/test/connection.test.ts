@@ -359,7 +359,7 @@ describe('malformed input', () => {
     server.last.sendRaw(encodeFrame({ t: Op.Event, e: { room: 'lobby', seq: 'one' } }));
     server.last.sendRaw('a text frame');
 
-    await expect(client.listRooms('public')).resolves.toEqual([]);
+    await expect(client.listRooms('public')).resolves.toEqual({ rooms: [] });
     expect(errors.map((e) => e.error)).toEqual([
       expect.any(ProtocolError),
       expect.any(ProtocolError),

@@ -206,8 +206,14 @@ export class FakeServer {
         return answer(frame.r, { room: summary(room), created: true });
       }
       case Op.RoomList: {
-        const rooms = [...this.rooms.values()].filter((r) => (frame.scope === 'public' ? r.kind === 'public' : r.members.has(user.id)));
-        return answer(frame.r, { rooms: rooms.map(summary) });
+        // Pages by id, the cursor being the last id of the previous page (a real server's is opaque).
+        const rooms = [...this.rooms.values()]
+          .filter((r) => (frame.scope === 'public' ? r.kind === 'public' : r.members.has(user.id)))
+          .filter((r) => frame.cursor === undefined || r.id > frame.cursor)
+          .sort((a, b) => (a.id < b.id ? -1 : 1));
+        const page = rooms.slice(0, frame.limit ?? 1000);
+        const next = rooms.length > page.length ? page[page.length - 1]!.id : undefined;
+        return answer(frame.r, { rooms: page.map(summary), next });
       }
       case Op.Join: {
         const room = roomOf(frame.room, frame.r);

@@ -22,11 +22,32 @@ describe('rooms', () => {
     expect(client.room('design')).toBe(room);
     expect(client.joinedRooms()).toEqual([room]);
     await expect(client.createRoom({ kind: 'public', id: 'design' })).rejects.toBeInstanceOf(ConflictError);
-    expect((await client.listRooms()).map((r) => r.id)).toEqual(['design']);
-    expect(await client.listRooms('public')).toEqual([]);
+    expect((await client.listRooms()).rooms.map((r) => r.id)).toEqual(['design']);
+    expect(await client.listRooms('public')).toEqual({ rooms: [] });
     const page = await room.history();
     expect(page.events.map((e) => e.kind)).toEqual(['room', 'join', 'join']);
     expect(seqs(events)).toEqual([]);
+  });
+
+  it('lists rooms a page at a time, following next', async () => {
+    const server = await startServer();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) server.createRoom(id);
+    const client = makeClient(server);
+    await client.connect();
+
+    const first = await client.listRooms('public', { limit: 2 });
+    const second = await client.listRooms('public', { limit: 2, cursor: first.next });
+    const last = await client.listRooms('public', { limit: 2, cursor: second.next });
+
+    expect([first, second, last].map((p) => p.rooms.map((r) => r.id))).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(last.next).toBeUndefined();
+    expect(server.last.sent(Op.RoomList).map((f) => [f.scope, f.limit, f.cursor])).toEqual([
+      ['public', 2, undefined],
+      ['public', 2, first.next],
+      ['public', 2, second.next],
+    ]);
+    await expect(client.listRooms('public', { limit: 1001 })).rejects.toMatchObject({ code: 'too_large' });
+    expect(server.last.sent(Op.RoomList)).toHaveLength(3);
   });
 
   it('opens the same direct room twice', async () => {

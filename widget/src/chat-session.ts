@@ -51,7 +51,7 @@ export function roomName(view: RoomView): string {
 }
 
 const HISTORY_PAGE = 30;
-/** More joined rooms than this are listed by the server but not followed, to bound startup work. */
+/** Joined rooms followed at start (one page of that many), to bound startup work. */
 const MAX_FOLLOWED = 20;
 
 export class ChatSession {
@@ -82,7 +82,7 @@ export class ChatSession {
     try {
       this.user = await client.connect();
       if (gen !== this.generation) return;
-      const joined = await client.listRooms('joined').catch(() => [] as RoomSummary[]);
+      const joined = await client.listRooms('joined', { limit: MAX_FOLLOWED }).then((page) => page.rooms, () => [] as RoomSummary[]);
       const ids = [...new Set([...(initialRoom ? [initialRoom] : []), ...joined.map((r) => r.id)])].slice(0, MAX_FOLLOWED);
       await Promise.all(ids.map((id) => this.follow(id, gen, id === initialRoom)));
       if (gen !== this.generation) return;

@@ -55,6 +55,8 @@ export const ErrorCode = {
   TooLarge: 'too_large',
   /** Storage is unreachable; nothing was stored, the request may be retried. */
   Unavailable: 'unavailable',
+  /** A per-user or per-address quota is used up (rooms created, open connections); waiting does not refill it soon. */
+  LimitReached: 'limit_reached',
   /** The client speaks a protocol version the server does not. */
   UnsupportedVersion: 'unsupported_version',
   /** An unexpected server fault. */
@@ -86,6 +88,8 @@ export const CloseCode = {
   RateLimited: 4006,
   /** The server is draining (restart, deploy): reconnect, ideally to another node, and resume. */
   Reconnect: 4007,
+  /** The user already has as many connections as the server allows: reconnect only after a long pause. */
+  TooManyConnections: 4008,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -118,6 +122,10 @@ export const Limits = {
   maxHistory: 200,
   /** Most members named in one room create. */
   maxCreateMembers: 100,
+  /** Most rooms in one `room_list` page (the default page size too). */
+  maxRoomPage: 1000,
+  /** Longest `room_list` cursor. */
+  maxCursor: 128,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */

@@ -25,7 +25,15 @@ export const RoomCreateFrame = obj({
   name: opt(displayName),
   members: opt(arr(userId, Limits.maxCreateMembers)),
 });
-export const RoomListFrame = obj({ t: literal(Op.RoomList), r: reqId, scope: opt(literal('joined', 'public')) });
+export const RoomListFrame = obj({
+  t: literal(Op.RoomList),
+  r: reqId,
+  scope: opt(literal('joined', 'public')),
+  /** Where the page starts: the `next` of the previous page. Opaque. */
+  cursor: opt(str(1, Limits.maxCursor)),
+  /** Page size, 1..1000; default 1000. */
+  limit: opt(uint(Limits.maxRoomPage)),
+});
 export const JoinFrame = obj({ t: literal(Op.Join), r: reqId, room: roomId });
 export const LeaveFrame = obj({ t: literal(Op.Leave), r: reqId, room: roomId });
 export const InviteFrame = obj({ t: literal(Op.Invite), r: reqId, room: roomId, user: userId });
@@ -156,6 +164,10 @@ export const WelcomeFrame = obj({
     /** Sustained sends per second allowed on one connection. */
     sendRate: uint(),
     typingTtlMs: uint(),
+    /** Rooms this user may create in all (servers before these limits do not send it). */
+    maxCreatedRooms: opt(uint()),
+    /** Rooms this user may create per minute. */
+    roomCreatesPerMinute: opt(uint()),
   }),
 });
 /** Successful reply to a request; the remaining fields depend on the request (see docs/protocol.md). */
@@ -209,7 +221,11 @@ const RoomSubscribed = obj({
 export const resultSchemas = {
   [Op.Ping]: obj({ ts: uint() }),
   [Op.RoomCreate]: obj({ room: RoomSummaryShape, created: bool() }),
-  [Op.RoomList]: obj({ rooms: arr(RoomSummaryShape, Limits.maxEntries) }),
+  [Op.RoomList]: obj({
+    rooms: arr(RoomSummaryShape, Limits.maxRoomPage),
+    /** Present when more rooms follow: the `cursor` of the next page. */
+    next: opt(str(1, Limits.maxCursor)),
+  }),
   [Op.Join]: RoomSubscribed,
   [Op.Leave]: obj({ room: roomId }),
   [Op.Invite]: obj({ room: roomId, user: userId }),
