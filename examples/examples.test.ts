@@ -62,9 +62,20 @@ describe('examples against a server', () => {
     }
   });
 
-  test('the hello script sends a message and prints it back from history', async () => {
+  test('the hello script sends a message, prints it back from history, and really leaves the room', async () => {
     const lines = await hello(node.http, 'lobby', () => {});
     expect(lines[0]).toMatch(/^sent #\d+ to lobby$/);
     expect(lines.some((l) => l.endsWith('Hello Script: Hello from Hello Script!'))).toBe(true);
+    expect(lines.at(-1)).toBe('left lobby');
+    const watcher = new ChatClient({ url: node.url, token: await guestToken(node.http, 'Watcher'), WebSocket });
+    try {
+      await watcher.connect();
+      const lobby = await watcher.join('lobby');
+      expect((await lobby.members()).map((m) => m.name)).not.toContain('Hello Script');
+      const { events } = await lobby.history({ limit: 3 });
+      expect(events.map((e) => [e.kind, e.name])).toEqual([['join', 'Hello Script'], ['msg', 'Hello Script'], ['leave', 'Hello Script']]);
+    } finally {
+      await watcher.close();
+    }
   });
 });

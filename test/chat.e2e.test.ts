@@ -100,7 +100,7 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
     expect(page.events.filter((e: any) => e.kind === 'msg').map((e: any) => Number(e.body))).toEqual(Array.from({ length: n }, (_, i) => i));
   });
 
-  test('a private room refuses a non-member join, history, send and subscribe; an invite lets them in', async () => {
+  test('a private room answers a non-member’s join, history, send, subscribe and members as if it did not exist; an invite lets them in', async () => {
     const owner = await signIn('owner');
     const outsider = await signIn('outsider');
     const room = uniqueRoom('secret');
@@ -114,7 +114,7 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
       { t: Op.Members, room },
     ]) {
       const reply = await outsider.request(frame);
-      expect(reply, `frame ${frame.t}`).toMatchObject({ t: Op.Error, code: ErrorCode.Forbidden });
+      expect(reply, `frame ${frame.t}`).toMatchObject({ t: Op.Error, code: ErrorCode.NotFound, message: `no room "${room}"` });
     }
     const notOwner = await signIn('member2');
     await owner.ok({ t: Op.Invite, room, user: 'member2' });
@@ -212,7 +212,7 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
     const again = await b.ok({ t: Op.RoomCreate, kind: 'dm', members: ['dm-a'] });
     expect(again).toMatchObject({ created: false, room: { id: first.room.id } });
     const stranger = await signIn('dm-c');
-    expect((await stranger.request({ t: Op.Join, room: first.room.id })).code).toBe(ErrorCode.Forbidden);
+    expect((await stranger.request({ t: Op.Join, room: first.room.id })).code).toBe(ErrorCode.NotFound);
     expect((await a.request({ t: Op.Invite, room: first.room.id, user: 'dm-c' })).code).toBe(ErrorCode.Forbidden);
     const list = await b.ok({ t: Op.RoomList });
     expect(list.rooms.map((r: any) => r.id)).toContain(first.room.id);

@@ -99,7 +99,7 @@ describe('HTTP API', () => {
     expect(page.more).toBe(true);
     const older = (await (await get(`/v1/rooms/lobby/events?before=${page.events[0].seq}&limit=200`, auth('reader'))).json()) as any;
     expect(older.events.at(-1).body).toBe('hello 1');
-    expect((await get('/v1/rooms/vault/events', auth('reader'))).status).toBe(403);
+    expect((await get('/v1/rooms/vault/events', auth('reader'))).status).toBe(404); // hidden, not just forbidden
     expect((await get('/v1/rooms/vault/events', auth('owner'))).status).toBe(200);
     expect((await get('/v1/rooms/nowhere/events', auth('reader'))).status).toBe(404);
     for (const q of ['limit=0', 'limit=201', 'before=-1', 'after=abc', 'limit=1e3']) {

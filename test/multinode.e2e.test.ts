@@ -107,7 +107,7 @@ describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
     await ginaA.ok({ t: Op.Leave, room });
     await ginaB.next((f) => f.t === Op.Event && (f.e as { kind: string }).kind === 'leave');
     const refused = await ginaB.request({ t: Op.Send, room, cid: 'gina-2', body: 'still here?' });
-    expect(refused).toMatchObject({ t: Op.Error, code: ErrorCode.Forbidden });
+    expect(refused).toMatchObject({ t: Op.Error, code: ErrorCode.NotFound });
     const mark = ginaB.mark;
     await owner.ok({ t: Op.Send, room, cid: 'secret', body: 'after gina left' });
     await owner.ok({ t: Op.Send, room, cid: 'secret-2', body: 'after gina left 2' });
@@ -141,10 +141,10 @@ describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
     const end = Date.now() + 5000;
     while (!refused && Date.now() < end) {
       const reply = await ivyB.request({ t: Op.History, room });
-      if (reply.t === Op.Error && reply.code === ErrorCode.Forbidden) refused = reply;
+      if (reply.t === Op.Error && reply.code === ErrorCode.NotFound) refused = reply;
       else await new Promise((r) => setTimeout(r, 50));
     }
-    expect(refused).toMatchObject({ code: ErrorCode.Forbidden });
+    expect(refused).toMatchObject({ code: ErrorCode.NotFound });
   });
 });
 

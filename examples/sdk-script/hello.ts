@@ -20,6 +20,9 @@ export async function hello(server: string, room: string, print: (line: string) 
       if (e.kind === 'msg') out(`[${new Date(e.ts).toISOString()}] ${e.name}: ${e.body}`);
       else out(`[${new Date(e.ts).toISOString()}] (${e.kind} by ${e.name})`);
     }
+    // Closing only disconnects; a script that said hello should not stay in the member list for good.
+    await lobby.leave();
+    out(`left ${room}`);
   } finally {
     await client.close();
   }

@@ -28,6 +28,11 @@ export interface Config {
   rooms: string[];
   sendRate: number;
   frameRate: number;
+  roomsPerUser: number;
+  roomsPerGuest: number;
+  roomCreateRate: number;
+  connectionsPerIp: number;
+  connectionsPerUser: number;
   maxBackpressure: number;
   resumeLimit: number;
   typingTtlMs: number;
@@ -130,6 +135,11 @@ export const OPTIONS = [
   opt({ key: 'rooms', env: 'PARLEY_ROOMS', flag: '--rooms', default: ['lobby'], parse: list, doc: 'Public rooms created at start-up if missing, comma-separated.' }),
   opt({ key: 'sendRate', env: 'PARLEY_SEND_RATE', flag: '--send-rate', default: 10, parse: int(1, 100_000), doc: 'Messages per second one connection may send (burst: twice that).' }),
   opt({ key: 'frameRate', env: 'PARLEY_FRAME_RATE', flag: '--frame-rate', default: 50, parse: int(1, 100_000), doc: 'Frames per second one connection may send (burst: twice that).' }),
+  opt({ key: 'roomsPerUser', env: 'PARLEY_ROOMS_PER_USER', flag: '--rooms-per-user', default: 1000, parse: int(0, 1_000_000_000), doc: 'Rooms (direct rooms included) one user signed in with your token may create in all; 0: none.' }),
+  opt({ key: 'roomsPerGuest', env: 'PARLEY_ROOMS_PER_GUEST', flag: '--rooms-per-guest', default: 3, parse: int(0, 1_000_000_000), doc: 'Rooms one guest may create in all; 0: guests cannot create rooms.' }),
+  opt({ key: 'roomCreateRate', env: 'PARLEY_ROOM_CREATE_RATE', flag: '--room-create-rate', default: 10, parse: int(1, 100_000), doc: 'Rooms one user may create per minute on one node (burst: the same number).' }),
+  opt({ key: 'connectionsPerIp', env: 'PARLEY_CONNECTIONS_PER_IP', flag: '--connections-per-ip', default: 200, parse: int(0, 10_000_000), doc: 'Open WebSocket connections from one client address on one node; more are refused with HTTP 429. Behind a proxy, set PARLEY_TRUSTED_PROXIES. 0: no cap.' }),
+  opt({ key: 'connectionsPerUser', env: 'PARLEY_CONNECTIONS_PER_USER', flag: '--connections-per-user', default: 20, parse: int(0, 10_000_000), doc: 'Open connections of one user on one node; one more is closed with 4008. 0: no cap.' }),
   opt({ key: 'maxBackpressure', env: 'PARLEY_MAX_BACKPRESSURE', flag: '--max-backpressure', default: 1_048_576, parse: int(65_536, 1 << 30), doc: 'Bytes queued for a slow socket before it is closed with 4005 (it then resumes).' }),
   opt({ key: 'resumeLimit', env: 'PARLEY_RESUME_LIMIT', flag: '--resume-limit', default: 1000, parse: int(1, 1_000_000), doc: 'Most events replayed on resume; further behind, the client is told to refetch.' }),
   opt({ key: 'typingTtlMs', env: 'PARLEY_TYPING_TTL_MS', flag: '--typing-ttl-ms', default: 6000, parse: int(500, 60_000), doc: 'Typing indicator expiry without a refresh, ms.' }),

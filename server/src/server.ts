@@ -50,7 +50,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema, maxInFlight: config.dbPipeline }));
   await store.init();
   for (const id of config.rooms) {
-    await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [] });
+    await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [], server: true });
   }
   const broker = options.broker ?? openBroker(config, log);
   const clustered = !(broker instanceof LocalBroker);

@@ -13,6 +13,7 @@ import {
   openPg,
   openPglite,
   openStore,
+  RoomLimitError,
   RoomNotFoundError,
   SqlStore,
   StoreUnavailableError,
@@ -175,8 +176,8 @@ function storeContract(backend: () => Backend): void {
     const id = await makeRoom(store());
     const bob = { id: uid('bob'), name: 'Bob' };
     await store().join(id, bob, 'member');
-    expect(await store().leave(id, bob)).toMatchObject({ seq: 3, kind: 'leave', by: bob.id, name: 'Bob' });
-    expect(await store().leave(id, bob)).toBeNull();
+    expect(await store().leave(id, bob)).toMatchObject([{ seq: 3, kind: 'leave', by: bob.id, name: 'Bob' }]);
+    expect(await store().leave(id, bob)).toEqual([]);
     expect(await store().getMember(id, bob.id)).toBeNull();
     expect(await store().getRoom(id)).toMatchObject({ head: 3, members: 0 });
   });
@@ -234,22 +235,86 @@ function storeContract(backend: () => Backend): void {
     expect(await store().listMembers(uid('ghost'))).toEqual([]);
   });
 
-  it('lists public rooms by id and a user’s rooms with the role', async () => {
+  it('lists public rooms, the server’s first and then by id, and a user’s rooms with the role', async () => {
     const alice = { id: uid('alice'), name: 'Alice' };
     const pub = uid('a-pub');
     const priv = uid('a-priv');
+    const house = uid('z-house');
     await store().createRoom({ id: pub, name: 'pub', kind: 'public', owner: alice.id, creator: alice, members: [] });
     await store().createRoom({ id: priv, name: 'priv', kind: 'private', owner: null, creator: SERVER, members: [alice] });
-    const all = await store().listPublicRooms(100_000);
-    expect(all.map((r) => r.id)).toContain(pub);
-    expect(all.map((r) => r.id)).not.toContain(priv);
+    await store().createRoom({ id: house, name: 'house', kind: 'public', owner: null, creator: SERVER, members: [], server: true });
+    const { rooms: all, next } = await store().listPublicRooms(100_000);
+    expect(next).toBeUndefined();
+    const ids = all.map((r) => r.id);
+    expect(ids).toContain(pub);
+    expect(ids).not.toContain(priv);
     expect(all.every((r) => r.kind === 'public')).toBe(true);
-    expect(all.map((r) => r.id)).toEqual([...all.map((r) => r.id)].sort());
-    expect(await store().listPublicRooms(1)).toHaveLength(1);
-    expect(await store().listUserRooms(alice.id)).toEqual([
+    // Rooms the server made come first, however their ids sort.
+    const servers = ids.indexOf(house);
+    expect(ids.indexOf(pub)).toBeGreaterThan(servers);
+    expect(ids.slice(servers + 1)).toEqual([...ids.slice(servers + 1)].sort());
+    // Page by page, every room once, in the same order.
+    const paged: string[] = [];
+    let after;
+    do {
+      const page = await store().listPublicRooms(2, after);
+      expect(page.rooms.length).toBeLessThanOrEqual(2);
+      paged.push(...page.rooms.map((r) => r.id));
+      after = page.next;
+    } while (after);
+    expect(paged).toEqual(ids);
+    expect((await store().listUserRooms(alice.id)).rooms).toEqual([
       { id: pub, name: 'pub', kind: 'public', owner: alice.id, head: 2, members: 1, role: 'owner' },
       { id: priv, name: 'priv', kind: 'private', owner: null, head: 2, members: 1, role: 'member' },
     ].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    expect((await store().listUserRooms(alice.id, 1)).rooms).toHaveLength(1);
+    expect(await store().memberRoles(alice.id, [pub, priv, house])).toEqual(new Map([[pub, 'owner'], [priv, 'member']]));
+  });
+
+  it('counts the rooms a creator made against a quota, atomically, and leaves existing rooms alone', async () => {
+    const maker = { id: uid('maker'), name: 'Maker' };
+    await store().ensureUser({ ...maker, guest: false });
+    const make = (id: string) => store().createRoom({ id, name: id, kind: 'public', owner: maker.id, creator: maker, members: [], quota: 2 });
+    const ids = range(1, 6).map((i) => uid(`q${i}`));
+    const outcomes = await Promise.allSettled(ids.map(make));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(2);
+    expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof RoomLimitError)).toHaveLength(4);
+    const made = ids.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+    expect(await make(made[0]!)).toMatchObject({ created: false });
+    // Leaving does not give a creation back.
+    await store().leave(made[0]!, maker);
+    await expect(make(uid('q7'))).rejects.toBeInstanceOf(RoomLimitError);
+  });
+
+  it('hands a room to its longest-standing member when the owner leaves, and to nobody when the last one goes', async () => {
+    const [owner, first, second] = [uid('owner'), uid('first'), uid('second')].map((id) => ({ id, name: id }));
+    const id = uid('room');
+    await store().createRoom({ id, name: 'r', kind: 'private', owner: owner!.id, creator: owner!, members: [] });
+    await store().join(id, second!, 'member');
+    await store().join(id, first!, 'member');
+    const events = await store().leave(id, owner!);
+    expect(events.map((e) => [e.seq, e.kind, e.by, e.data])).toEqual([
+      [5, 'leave', owner!.id, undefined],
+      [6, 'room', owner!.id, { owner: second!.id }],
+    ]);
+    expect(await store().getRoom(id)).toMatchObject({ owner: second!.id, head: 6, members: 2 });
+    expect(await store().getMember(id, second!.id)).toEqual({ role: 'owner' });
+    expect(await store().leave(id, first!)).toHaveLength(1); // not the owner: nothing passes on
+    expect(await store().leave(id, second!)).toHaveLength(1); // the last one: nobody to pass it to
+    expect(await store().getRoom(id)).toMatchObject({ owner: null, members: 0 });
+  });
+
+  it('finds guests’ memberships of public rooms that began before a time', async () => {
+    const guest = { id: uid('guest'), name: 'Guest' };
+    const user = { id: uid('user'), name: 'User' };
+    await store().ensureUser({ ...guest, guest: true });
+    await store().ensureUser({ ...user, guest: false });
+    const pub = await makeRoom(store());
+    const priv = await makeRoom(store(), 'private');
+    for (const room of [pub, priv]) for (const who of [guest, user]) await store().join(room, who, 'member');
+    const mine = (list: { user: string }[]) => list.filter((m) => m.user === guest.id || m.user === user.id);
+    expect(mine(await store().expiredGuestMemberships(Date.now() - 60_000, 1000))).toEqual([]);
+    expect(mine(await store().expiredGuestMemberships(Date.now() + 60_000, 1000))).toEqual([{ room: pub, user: guest.id, name: 'Guest' }]);
   });
 
   it('stores every field of an appended event and answers with it', async () => {

@@ -97,3 +97,8 @@ export async function dropStorage(storage: Partial<Config>): Promise<void> {
 export function userToken(sub: string, name = sub, options: jwt.SignOptions = {}): string {
   return jwt.sign({ sub, name }, TEST_SECRET, { algorithm: 'HS256', expiresIn: 600, ...options });
 }
+
+/** A guest token from the node itself (the same signer as POST /v1/guest, without its per-address rate limit). */
+export function guestToken(node: TestNode, name = 'Guest'): string {
+  return node.server.hub.auth.issueGuest(name).token;
+}

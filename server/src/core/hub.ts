@@ -12,6 +12,8 @@ import { noMetrics, type Metrics } from './metrics.js';
 import { PresenceTracker } from './presence.js';
 import { PresenceAnnouncer } from './presence-announcer.js';
 import { ExpiryWheel } from './expiry.js';
+import { GuestMembershipExpiry } from './guest-expiry.js';
+import { RoomCreationLimits } from './room-limits.js';
 import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
 
@@ -41,6 +43,10 @@ export class Hub {
   readonly typing: TypingTracker;
   /** Closes sessions whose token expired (4002). */
   readonly expiries = new ExpiryWheel<Session>((s) => s.expire());
+  /** How many rooms users may create, and how fast. */
+  readonly roomLimits: RoomCreationLimits;
+  /** Ends guests' memberships of public rooms after the guest token lifetime. */
+  readonly guestExpiry: GuestMembershipExpiry;
   private readonly broker: Broker;
   private readonly publisher: Publisher;
   private readonly clustered: boolean;
@@ -81,6 +87,9 @@ export class Hub {
     this.typing = new TypingTracker(deps.config.typingTtlMs, (room, user, on) =>
       this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on }),
     );
+    this.roomLimits = new RoomCreationLimits(deps.config);
+    this.guestExpiry = new GuestMembershipExpiry(this, (deps.config.guestTtl + deps.config.jwtClockTolerance) * 1000);
+    this.guestExpiry.start();
     const sweepMs = Math.min(30_000, Math.max(250, Math.floor(deps.config.awayAfterMs / 4)));
     this.idleSweep = setInterval(() => this.markIdle(), sweepMs);
     this.idleSweep.unref();
@@ -234,6 +243,7 @@ export class Hub {
 
   async close(): Promise<void> {
     clearInterval(this.idleSweep);
+    this.guestExpiry.close();
     this.expiries.close();
     this.catchUp?.close();
     this.typing.close();

@@ -2,7 +2,6 @@
 import {
   EventKind,
   Op,
-  RoomKind,
   type HistoryFrame,
   type ResultData,
   type SendFrame,
@@ -12,16 +11,31 @@ import {
 } from '@parley/sdk/protocol';
 import { validateDisplayName } from '../auth.js';
 import { badRequest, forbidden } from './errors.js';
-import { requireMember, requireRoom } from './room-state.js';
+import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
 
 const DEFAULT_HISTORY = 50;
 /** Most body characters in one history reply: keeps any page well under the backpressure limit. */
 export const HISTORY_PAGE_CHARS = 128 * 1024;
 
+/**
+ * Makes sure the sender is a member. A guest who only followed a public room becomes one now: the
+ * `join` is stored (and published) before the message is handed to the store, so it comes first in
+ * the log (ADR 0008).
+ */
+async function memberForSend(s: Session, room: string): Promise<void> {
+  if (!s.guest || (await requireVisible(s, room))) {
+    await requireMember(s, room);
+    return;
+  }
+  const ev = await s.hub.store.join(room, { id: s.userId, name: s.userName }, 'member');
+  if (ev) s.hub.publishEvent(ev);
+  for (const other of s.hub.sessionsOf(s.userId)) other.setMember(room);
+}
+
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
-  const check = s.memberOf.has(f.room) ? undefined : () => requireMember(s, f.room);
+  const check = s.memberOf.has(f.room) ? undefined : () => memberForSend(s, f.room);
   let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(check, () =>
     s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body }).then((r) => {
@@ -42,10 +56,9 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
 }
 
 export async function history(s: Session, f: HistoryFrame): Promise<ResultData[typeof Op.History]> {
-  const room = await requireRoom(s, f.room);
-  if (room.kind !== RoomKind.Public && !s.memberOf.has(room.id)) await requireMember(s, room.id);
+  if (!s.memberOf.has(f.room)) await requireVisible(s, f.room);
   const limit = Math.max(1, f.limit ?? DEFAULT_HISTORY);
-  const page = await s.hub.store.history(room.id, { before: f.before, after: f.after, limit });
+  const page = await s.hub.store.history(f.room, { before: f.before, after: f.after, limit });
   return capPage(page, f.after !== undefined);
 }
 
@@ -68,9 +81,15 @@ export function capPage<P extends { events: { body?: string }[]; more: boolean }
   return page;
 }
 
-export function typing(s: Session, f: TypingFrame): void {
-  if (!s.rooms.has(f.room)) throw forbidden(`subscribe to "${f.room}" before typing in it`);
-  s.hub.typing.set(f.room, s.userId, f.on);
+export function typing(s: Session, f: TypingFrame): Promise<void> | void {
+  if (s.rooms.has(f.room)) return s.hub.typing.set(f.room, s.userId, f.on);
+  return notFollowing(s, f.room);
+}
+
+/** Typing in a room this connection does not follow: a missing or hidden room reads as missing. */
+async function notFollowing(s: Session, room: string): Promise<void> {
+  await requireVisible(s, room);
+  throw forbidden(`subscribe to "${room}" before typing in it`);
 }
 
 export function setPresence(s: Session, f: SetPresenceFrame): void {
@@ -83,7 +102,7 @@ export async function setProfile(s: Session, f: SetProfileFrame): Promise<Result
   const { hub } = s;
   const user = await hub.store.setUserName(s.userId, name);
   hub.renameUser(s.userId, name);
-  for (const room of await hub.store.listUserRooms(s.userId)) {
+  for (const room of (await hub.store.listUserRooms(s.userId)).rooms) {
     hub.publishRoom(room.id, { t: Op.Profile, room: room.id, user: s.userId, name });
   }
   return { user: { id: user.id, name: user.name, guest: user.guest } };

@@ -1,6 +1,7 @@
 // Handlers for room requests: create, list, join, leave, invite, subscribe, members, rename.
 import {
   ErrorCode,
+  Limits,
   Op,
   PresenceState,
   RoomKind,
@@ -17,12 +18,17 @@ import {
 } from '@parley/sdk/protocol';
 import { createHash, randomBytes } from 'node:crypto';
 import { validateDisplayName } from '../auth.js';
+import { RoomLimitError } from '../store/store.js';
 import { badRequest, forbidden, RequestError } from './errors.js';
-import { requireMember, requireRoom, subscribeFrom, summary } from './room-state.js';
+import { decodeCursor, roomPage } from './room-list.js';
+import { requireMember, requireRoom, requireVisible, subscribeFrom, summary } from './room-state.js';
 import type { Session } from './session.js';
 
 /** Most members listed in one reply (a frame's container limit). */
 const MEMBERS_LIMIT = 1000;
+
+/** Guests are anyone who opened the page: they may not put other people anywhere (ADR 0007). */
+const GUESTS_ADD_NOBODY = 'guests cannot add other people to rooms or open direct rooms; sign in with an account to do that';
 
 /** A direct room's id is derived from its two members, so creating it twice finds the same room. */
 export function directRoomId(a: string, b: string): string {
@@ -36,9 +42,10 @@ async function userOrPlaceholder(s: Session, id: string) {
 }
 
 export async function createRoom(s: Session, f: RoomCreateFrame): Promise<ResultData[typeof Op.RoomCreate]> {
-  const { store } = s.hub;
+  const { store, roomLimits } = s.hub;
   const me = { id: s.userId, name: s.userName };
   const others = [...new Set(f.members ?? [])].filter((u) => u !== me.id);
+  if (s.guest && (others.length > 0 || f.kind === RoomKind.Direct)) throw forbidden(GUESTS_ADD_NOBODY);
   let id: string;
   let name: string;
   if (f.kind === RoomKind.Direct) {
@@ -51,12 +58,25 @@ export async function createRoom(s: Session, f: RoomCreateFrame): Promise<Result
     name = f.name === undefined ? id : (validateDisplayName(f.name) ?? '');
     if (!name) throw badRequest('invalid room name');
   }
-  const members = [me];
-  for (const u of others) members.push(await userOrPlaceholder(s, u));
-  const owner = f.kind === RoomKind.Direct ? null : me.id;
-  const res = await store.createRoom({ id, name, kind: f.kind, owner, creator: me, members });
+  const wait = roomLimits.take(me.id);
+  if (wait > 0) {
+    throw new RequestError(ErrorCode.RateLimited, `more than ${roomLimits.perMinute} rooms a minute; try again in ${Math.ceil(wait / 1000)} s`, wait);
+  }
+  const quota = roomLimits.quota(s.guest);
+  let res;
+  try {
+    const members = [me];
+    for (const u of others) members.push(await userOrPlaceholder(s, u));
+    const owner = f.kind === RoomKind.Direct ? null : me.id;
+    res = await store.createRoom({ id, name, kind: f.kind, owner, creator: me, members, quota });
+  } catch (err) {
+    if (err instanceof RoomLimitError) throw roomLimitReached(s.guest, quota);
+    roomLimits.refund(me.id);
+    throw err;
+  }
   for (const e of res.events) s.hub.publishEvent(e);
   if (!res.created) {
+    roomLimits.refund(me.id); // nothing was created: opening an existing direct room, or a taken id
     if (f.kind !== RoomKind.Direct || res.room.kind !== RoomKind.Direct) {
       throw new RequestError(ErrorCode.Conflict, `room "${id}" already exists`);
     }
@@ -68,41 +88,55 @@ export async function createRoom(s: Session, f: RoomCreateFrame): Promise<Result
   return { room, created: res.created };
 }
 
+function roomLimitReached(guest: boolean, quota: number): RequestError {
+  const who = guest ? 'guests' : 'users';
+  if (quota === 0) return new RequestError(ErrorCode.LimitReached, `this server does not let ${who} create rooms`);
+  return new RequestError(ErrorCode.LimitReached, `you have created ${quota} rooms, the most this server allows ${who}`);
+}
+
 export async function listRooms(s: Session, f: RoomListFrame): Promise<ResultData[typeof Op.RoomList]> {
   const { store } = s.hub;
-  const mine = await store.listUserRooms(s.userId);
-  if (f.scope !== 'public') return { rooms: mine.map((r) => summary(r, r.role)) };
-  const roles = new Map(mine.map((r) => [r.id, r.role]));
-  const rooms = await store.listPublicRooms(1000);
-  return { rooms: rooms.map((r) => summary(r, roles.get(r.id))) };
+  const limit = f.limit ?? Limits.maxRoomPage;
+  if (limit < 1) throw badRequest('limit must be 1 or more');
+  const after = f.cursor === undefined ? undefined : decodeCursor(f.cursor);
+  if (after === null) throw badRequest('cursor is not one this server handed out: start again without it');
+  if (f.scope !== 'public') {
+    const page = await store.listUserRooms(s.userId, limit, after);
+    return roomPage(page.rooms.map((r) => summary(r, r.role)), page.next);
+  }
+  const page = await store.listPublicRooms(limit, after);
+  const roles = await store.memberRoles(s.userId, page.rooms.map((r) => r.id));
+  return roomPage(page.rooms.map((r) => summary(r, roles.get(r.id))), page.next);
 }
 
 export async function join(s: Session, f: JoinFrame): Promise<ResultData[typeof Op.Join]> {
-  const room = await requireRoom(s, f.room);
-  let role = (await s.hub.store.getMember(room.id, s.userId))?.role;
-  if (!role) {
-    if (room.kind !== RoomKind.Public) throw forbidden(`"${room.id}" is private: ask its owner for an invite`);
-    const ev = await s.hub.store.join(room.id, { id: s.userId, name: s.userName }, 'member');
+  let role = await requireVisible(s, f.room);
+  // A guest who only looks at a public room follows it without becoming a member: that happens with
+  // their first message (ADR 0008), so page views leave no trace in the log or the member list.
+  if (!role && !s.guest) {
+    const ev = await s.hub.store.join(f.room, { id: s.userId, name: s.userName }, 'member');
     if (ev) s.hub.publishEvent(ev);
+    s.setMember(f.room);
     role = 'member';
   }
-  s.setMember(room.id);
-  return subscribeFrom(s, room.id, role);
+  return subscribeFrom(s, f.room, role);
 }
 
 export async function leave(s: Session, f: LeaveFrame): Promise<ResultData[typeof Op.Leave]> {
   const { hub } = s;
-  const ev = await hub.store.leave(f.room, { id: s.userId, name: s.userName });
-  if (ev) hub.publishEvent(ev);
-  else await requireRoom(s, f.room); // leaving a room you are not in succeeds; an unknown room does not
-  hub.dropMembership(f.room, s.userId, ev);
+  // Leaving a public room you are not in succeeds; a private one is answered like a missing one.
+  const role = await requireVisible(s, f.room);
+  const events = role ? await hub.store.leave(f.room, { id: s.userId, name: s.userName }) : [];
+  for (const e of events) hub.publishEvent(e);
+  hub.dropMembership(f.room, s.userId, events[0] ?? null);
   return { room: f.room };
 }
 
 export async function invite(s: Session, f: InviteFrame): Promise<ResultData[typeof Op.Invite]> {
+  if (s.guest) throw forbidden(GUESTS_ADD_NOBODY);
+  const role = await requireMember(s, f.room);
   const room = await requireRoom(s, f.room);
   if (room.kind === RoomKind.Direct) throw forbidden('nobody can be added to a direct room');
-  const role = await requireMember(s, room.id);
   if (room.kind === RoomKind.Private && role !== 'owner') throw forbidden('only the owner can invite to a private room');
   const user = await userOrPlaceholder(s, f.user);
   const ev = await s.hub.store.join(room.id, { id: user.id, name: user.name }, 'member', s.userId);
@@ -112,7 +146,7 @@ export async function invite(s: Session, f: InviteFrame): Promise<ResultData[typ
 }
 
 export async function subscribe(s: Session, f: SubscribeFrame): Promise<ResultData[typeof Op.Subscribe]> {
-  const role = await requireMember(s, f.room);
+  const role = await requireVisible(s, f.room);
   return subscribeFrom(s, f.room, role, f.after);
 }
 
@@ -122,9 +156,8 @@ export function unsubscribe(s: Session, f: UnsubscribeFrame): ResultData[typeof 
 }
 
 export async function members(s: Session, f: MembersFrame): Promise<ResultData[typeof Op.Members]> {
-  const room = await requireRoom(s, f.room);
-  if (room.kind !== RoomKind.Public) await requireMember(s, room.id);
-  const list = (await s.hub.store.listMembers(room.id)).slice(0, MEMBERS_LIMIT);
+  await requireVisible(s, f.room);
+  const list = (await s.hub.store.listMembers(f.room)).slice(0, MEMBERS_LIMIT);
   const states = await s.hub.announcer.states(list.map((m) => m.user));
   return {
     members: list.map((m) => ({ user: m.user, name: m.name, role: m.role, state: states.get(m.user) ?? PresenceState.Offline })),
@@ -132,6 +165,7 @@ export async function members(s: Session, f: MembersFrame): Promise<ResultData[t
 }
 
 export async function updateRoom(s: Session, f: RoomUpdateFrame): Promise<ResultData[typeof Op.RoomUpdate]> {
+  await requireVisible(s, f.room);
   const room = await requireRoom(s, f.room);
   if (room.owner !== s.userId) throw forbidden('only the owner can rename this room');
   const name = validateDisplayName(f.name);

@@ -1,7 +1,7 @@
 // Shared steps of room requests: look-ups with ACL checks, summaries, and subscribing with replay.
-import { encodeEventFrame, Op, type ResultData, type RoomSummary } from '@parley/sdk/protocol';
+import { encodeEventFrame, Op, RoomKind, type ResultData, type RoomSummary } from '@parley/sdk/protocol';
 import type { RoleName, RoomRecord } from '../store/store.js';
-import { forbidden, notFound } from './errors.js';
+import { forbidden, notFound, type RequestError } from './errors.js';
 import type { Session } from './session.js';
 
 /** Events read per query while replaying a resume. */
@@ -13,21 +13,41 @@ export function summary(room: RoomRecord, role?: RoleName): RoomSummary {
   return out;
 }
 
+/**
+ * The one answer for a room that does not exist and for a private or direct room the caller is not
+ * in: the same bytes for both, so nobody learns which private room ids exist (ADR 0007).
+ */
+export function noRoom(id: string): RequestError {
+  return notFound(`no room "${id}"`);
+}
+
 export async function requireRoom(s: Session, id: string): Promise<RoomRecord> {
   const room = await s.hub.store.getRoom(id);
-  if (!room) throw notFound(`no room "${id}"`);
+  if (!room) throw noRoom(id);
   return room;
 }
 
-/** The caller's role in the room; forbidden when not a member, not_found when there is no room. */
-export async function requireMember(s: Session, id: string): Promise<RoleName> {
-  const m = await s.hub.store.getMember(id, s.userId);
-  if (!m) {
-    await requireRoom(s, id);
-    throw forbidden(`you are not a member of "${id}"`);
+/**
+ * Checks that the caller may see the room: any public room, or a private or direct room the caller
+ * is a member of; anything else is {@link noRoom}. Resolves with the caller's role, or undefined for
+ * a public room the caller is not a member of.
+ */
+export async function requireVisible(s: Session, id: string): Promise<RoleName | undefined> {
+  const member = await s.hub.store.getMember(id, s.userId);
+  if (member) {
+    s.setMember(id);
+    return member.role;
   }
-  s.setMember(id);
-  return m.role;
+  const room = await s.hub.store.getRoom(id);
+  if (room?.kind !== RoomKind.Public) throw noRoom(id);
+  return undefined;
+}
+
+/** The caller's role in the room; {@link noRoom} unless it is a public room, where not being a member is forbidden. */
+export async function requireMember(s: Session, id: string): Promise<RoleName> {
+  const role = await requireVisible(s, id);
+  if (!role) throw forbidden(`you are not a member of "${id}": join it first`);
+  return role;
 }
 
 /**
@@ -38,7 +58,7 @@ export async function requireMember(s: Session, id: string): Promise<RoleName> {
 export async function subscribeFrom(
   s: Session,
   id: string,
-  role: RoleName,
+  role: RoleName | undefined,
   after?: number,
 ): Promise<ResultData[typeof Op.Subscribe]> {
   const { hub } = s;

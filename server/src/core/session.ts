@@ -239,6 +239,11 @@ export class Session {
       return this.conn.close(CloseCode.Reconnect, 'storage unavailable');
     }
     if (this.conn.closed || this.phase !== 'authenticating') return;
+    const { connectionsPerUser } = this.hub.config;
+    if (connectionsPerUser > 0 && this.hub.sessionsOf(user.id).size >= connectionsPerUser) {
+      this.sendError(frame.r, ErrorCode.LimitReached, `this user already has ${connectionsPerUser} connections open, the most this server allows; close one first`);
+      return this.conn.close(CloseCode.TooManyConnections, 'too many connections');
+    }
     this.userId = user.id;
     this.userName = user.name;
     this.guest = user.guest;
@@ -259,6 +264,8 @@ export class Session {
         resumeLimit: c.resumeLimit,
         sendRate: c.sendRate,
         typingTtlMs: c.typingTtlMs,
+        maxCreatedRooms: this.hub.roomLimits.quota(user.guest),
+        roomCreatesPerMinute: this.hub.roomLimits.perMinute,
       },
     });
   }

@@ -3,7 +3,8 @@
 import { Limits, RoomKind } from '@parley/sdk/protocol';
 import { AuthError, validateDisplayName, type Identity } from '../auth.js';
 import type { Hub } from '../core/hub.js';
-import { summary } from '../core/room-state.js';
+import { decodeCursor, roomPage } from '../core/room-list.js';
+import { noRoom, summary } from '../core/room-state.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../store/store.js';
 import type { OpsEndpoints } from './ops.js';
@@ -97,8 +98,15 @@ export class HttpApi {
   private async rooms(req: HttpRequest): Promise<HttpReply> {
     const who = this.identify(req);
     if ('status' in who) return who;
-    const rooms = await this.hub.store.listPublicRooms(1000);
-    return { status: 200, body: { rooms: rooms.map((r) => summary(r)) } };
+    const limit = uintParam(req.query, 'limit');
+    if (limit === null || (limit !== undefined && (limit < 1 || limit > Limits.maxRoomPage))) {
+      return fail(400, 'bad_request', `limit must be an integer in 1-${Limits.maxRoomPage}`);
+    }
+    const cursor = req.query.get('cursor');
+    const after = cursor ? decodeCursor(cursor) : undefined;
+    if (after === null) return fail(400, 'bad_request', 'cursor is not one this server handed out: start again without it');
+    const page = await this.hub.store.listPublicRooms(limit ?? Limits.maxRoomPage, after);
+    return { status: 200, body: roomPage(page.rooms.map((r) => summary(r)), page.next) };
   }
 
   private async events(req: HttpRequest, roomId: string): Promise<HttpReply> {
@@ -111,12 +119,12 @@ export class HttpApi {
       return fail(400, 'bad_request', `before/after must be non-negative integers, limit 1-${Limits.maxHistory}`);
     }
     const { store } = this.hub;
-    const room = await store.getRoom(roomId);
-    if (!room) return fail(404, 'not_found', `no room "${roomId}"`);
-    if (room.kind !== RoomKind.Public && !(await store.getMember(room.id, who.id))) {
-      return fail(403, 'forbidden', `you are not a member of "${roomId}"`);
+    // A private room the caller is not in reads exactly like a missing one (ADR 0007).
+    if (!(await store.getMember(roomId, who.id)) && (await store.getRoom(roomId))?.kind !== RoomKind.Public) {
+      const { code, message } = noRoom(roomId);
+      return fail(404, code, message);
     }
-    return { status: 200, body: await store.history(room.id, { before, after, limit: limit ?? 50 }) };
+    return { status: 200, body: await store.history(roomId, { before, after, limit: limit ?? 50 }) };
   }
 
   private identify(req: HttpRequest): Identity | HttpReply {

@@ -51,7 +51,7 @@ export { openPg } from './pg-driver.js';
 export { openPglite } from './pglite-driver.js';
 export { migrate } from './migrate.js';
 export { migrations } from './migrations.js';
-export { StoreUnavailableError, RoomNotFoundError } from './store.js';
+export { StoreUnavailableError, RoomNotFoundError, RoomLimitError } from './store.js';
 
 export type { SqlStoreOptions, StoreStats } from './sql-store.js';
 export type { Sql, SqlSession } from './sql.js';

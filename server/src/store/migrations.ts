@@ -158,4 +158,20 @@ export const migrations: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 3,
+    name: 'room creators, room list order, guest membership expiry',
+    sql: `
+      -- Who made the room; null for rooms the server made itself (PARLEY_ROOMS). Unlike owner it never
+      -- changes hands: it is what per-user room caps count, and room lists show server rooms first.
+      ALTER TABLE rooms ADD COLUMN creator text COLLATE "C" NULL;
+      UPDATE rooms SET creator = owner WHERE owner IS NOT NULL;
+      UPDATE rooms r SET creator = e.author FROM events e WHERE r.kind = 'dm' AND e.room_id = r.id AND e.seq = 1;
+      CREATE INDEX rooms_creator_idx ON rooms (creator) WHERE creator IS NOT NULL;
+      -- Room list pages: server rooms first, then by id; one index range per page.
+      CREATE INDEX rooms_list_idx ON rooms (kind, (creator IS NOT NULL), id);
+      -- Guests' memberships of public rooms end a guest token lifetime after they began.
+      CREATE INDEX members_joined_at_idx ON members (joined_at);
+    `,
+  },
 ];

@@ -7,15 +7,19 @@ import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
+  RoomLimitError,
   RoomNotFoundError,
   StoreUnavailableError,
   type AppendInput,
+  type ExpiredMembership,
   type AppendResult,
   type HistoryPage,
   type HistoryQuery,
   type MemberRecord,
   type RoleName,
   type RoomKindName,
+  type RoomListPage,
+  type RoomListPosition,
   type RoomRecord,
   type Store,
   type UserRecord,
@@ -55,6 +59,8 @@ export interface StoreStats {
 const CID_INDEX = 'events_room_author_cid_key';
 const ROOM_COLUMNS = `r.id, r.name, r.kind, r.owner, r.head_seq,
   (SELECT count(*) FROM members c WHERE c.room_id = r.id) AS member_count`;
+/** Room-list order (RoomListPosition): server rooms (no creator) first, then by id. */
+const LIST_KEY = '(r.creator IS NOT NULL), r.id';
 
 interface RoomRow {
   id: string;
@@ -63,6 +69,11 @@ interface RoomRow {
   owner: string | null;
   head_seq: number;
   member_count: number;
+}
+
+/** A row of a room list: the room and whether the server made it (its place in list order). */
+interface ListedRow extends RoomRow {
+  by_server: boolean;
 }
 
 export class SqlStore implements Store {
@@ -159,10 +170,19 @@ export class SqlStore implements Store {
   async createRoom(input: Parameters<Store['createRoom']>[0]): Promise<{ room: RoomRecord; created: boolean; events: RoomEvent[] }> {
     const members = orderMembers(input);
     return this.transact(async (tx) => {
+      if (input.quota !== undefined) {
+        // One creator's creations take turns (on every node: the row lock is the database's), so
+        // concurrent requests cannot each see room for one more. An existing room is not a creation.
+        await tx.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [input.creator.id]);
+        const existing = await selectRoom(tx, input.id);
+        if (existing) return { room: existing, created: false, events: [] };
+        const [made] = await tx.query<{ n: number }>('SELECT count(*) AS n FROM rooms WHERE creator = $1', [input.creator.id]);
+        if (made!.n >= input.quota) throw new RoomLimitError(input.quota);
+      }
       const inserted = await tx.query(
-        `INSERT INTO rooms (id, name, kind, owner) VALUES ($1, $2, $3, $4)
+        `INSERT INTO rooms (id, name, kind, owner, creator) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [input.id, input.name, input.kind, input.owner],
+        [input.id, input.name, input.kind, input.owner, input.server ? null : input.creator.id],
       );
       if (inserted.length === 0) {
         const room = await selectRoom(tx, input.id);
@@ -206,22 +226,28 @@ export class SqlStore implements Store {
     return new Map(rows.map((r) => [r.id, r.head_seq]));
   }
 
-  async listPublicRooms(limit: number): Promise<RoomRecord[]> {
-    const rows = await this.read<RoomRow>(
-      `SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.kind = 'public' ORDER BY r.id LIMIT $1`,
-      [limit],
+  async listPublicRooms(limit: number, after?: RoomListPosition): Promise<RoomListPage> {
+    const params: unknown[] = [];
+    const where = [`r.kind = 'public'`, ...listedAfter(after, params)];
+    const rows = await this.read<ListedRow>(
+      `SELECT ${ROOM_COLUMNS}, r.creator IS NULL AS by_server FROM rooms r
+        WHERE ${where.join(' AND ')} ORDER BY ${LIST_KEY} LIMIT $${params.push(limit + 1)}`,
+      params,
     );
-    return rows.map(toRoom);
+    return toPage(rows, limit, toRoom);
   }
 
-  async listUserRooms(userId: string): Promise<(RoomRecord & { role: RoleName })[]> {
-    const rows = await this.read<RoomRow & { role: RoleName }>(
-      `SELECT ${ROOM_COLUMNS}, m.role
+  async listUserRooms(userId: string, limit?: number, after?: RoomListPosition): Promise<RoomListPage<RoomRecord & { role: RoleName }>> {
+    const params: unknown[] = [userId];
+    const where = ['m.user_id = $1', ...listedAfter(after, params)];
+    const rows = await this.read<ListedRow & { role: RoleName }>(
+      `SELECT ${ROOM_COLUMNS}, r.creator IS NULL AS by_server, m.role
          FROM members m JOIN rooms r ON r.id = m.room_id
-        WHERE m.user_id = $1 ORDER BY r.id`,
-      [userId],
+        WHERE ${where.join(' AND ')} ORDER BY ${LIST_KEY}
+        ${limit === undefined ? '' : `LIMIT $${params.push(limit + 1)}`}`,
+      params,
     );
-    return rows.map((row) => ({ ...toRoom(row), role: row.role }));
+    return toPage(rows, limit ?? rows.length, (row) => ({ ...toRoom(row), role: row.role }));
   }
 
   async renameRoom(room: string, name: string, by: { id: string; name: string }): Promise<RoomEvent> {
@@ -239,6 +265,15 @@ export class SqlStore implements Store {
   async getMember(room: string, user: string): Promise<{ role: RoleName } | null> {
     const rows = await this.read<{ role: RoleName }>('SELECT role FROM members WHERE room_id = $1 AND user_id = $2', [room, user]);
     return rows[0] ?? null;
+  }
+
+  async memberRoles(user: string, rooms: readonly string[]): Promise<Map<string, RoleName>> {
+    if (rooms.length === 0) return new Map();
+    const rows = await this.read<{ room_id: string; role: RoleName }>(
+      'SELECT room_id, role FROM members WHERE user_id = $1 AND room_id = ANY($2::text[])',
+      [user, [...rooms]],
+    );
+    return new Map(rows.map((r) => [r.room_id, r.role]));
   }
 
   async listMembers(room: string): Promise<MemberRecord[]> {
@@ -268,14 +303,36 @@ export class SqlStore implements Store {
     });
   }
 
-  async leave(room: string, user: { id: string; name: string }): Promise<RoomEvent | null> {
+  async leave(room: string, user: { id: string; name: string }): Promise<RoomEvent[]> {
     return this.transact(async (tx) => {
       await lockRoom(tx, room);
-      const removed = await tx.query('DELETE FROM members WHERE room_id = $1 AND user_id = $2 RETURNING user_id', [room, user.id]);
-      if (removed.length === 0) return null;
-      const events = await appendToRoom(tx, room, [{ room, kind: 'leave', by: user.id, name: user.name }]);
-      return events![0]!;
+      const removed = await tx.query<{ role: RoleName }>('DELETE FROM members WHERE room_id = $1 AND user_id = $2 RETURNING role', [room, user.id]);
+      if (removed.length === 0) return [];
+      const drafts: EventDraft[] = [{ room, kind: 'leave', by: user.id, name: user.name }];
+      if (removed[0]!.role === 'owner') {
+        // The room would be left without anyone allowed to rename it or invite to it: the member
+        // who joined first takes over, and the log says so right after the leave.
+        const [heir] = await tx.query<{ user_id: string }>(
+          `UPDATE members SET role = 'owner'
+            WHERE (room_id, user_id) = (SELECT room_id, user_id FROM members WHERE room_id = $1 ORDER BY joined_at, user_id LIMIT 1)
+           RETURNING user_id`,
+          [room],
+        );
+        await tx.query('UPDATE rooms SET owner = $2 WHERE id = $1', [room, heir?.user_id ?? null]);
+        if (heir) drafts.push({ room, kind: 'room', by: user.id, name: user.name, data: { owner: heir.user_id } });
+      }
+      return (await appendToRoom(tx, room, drafts))!;
     });
+  }
+
+  async expiredGuestMemberships(before: number, limit: number): Promise<ExpiredMembership[]> {
+    return this.read<ExpiredMembership>(
+      `SELECT m.room_id AS room, m.user_id AS "user", u.name
+         FROM members m JOIN users u ON u.id = m.user_id JOIN rooms r ON r.id = m.room_id
+        WHERE m.joined_at < $1::timestamptz AND u.guest AND r.kind = 'public'
+        ORDER BY m.joined_at, m.room_id, m.user_id LIMIT $2`,
+      [new Date(before).toISOString(), limit],
+    );
   }
 
   // ---- the log --------------------------------------------------------------------------------
@@ -356,6 +413,21 @@ async function lockRoom(tx: SqlSession, room: string): Promise<void> {
 async function selectRoom(session: SqlSession, id: string): Promise<RoomRecord | null> {
   const rows = await session.query<RoomRow>(`SELECT ${ROOM_COLUMNS} FROM rooms r WHERE r.id = $1`, [id]);
   return rows[0] ? toRoom(rows[0]) : null;
+}
+
+/** The condition that starts a room-list page after `after` (none for the first page); adds its parameters. */
+function listedAfter(after: RoomListPosition | undefined, params: unknown[]): string[] {
+  if (!after) return [];
+  const server = `$${params.push(!after.server)}::boolean`;
+  return [`(${LIST_KEY}) > (${server}, $${params.push(after.id)}::text COLLATE "C")`];
+}
+
+/** The first `limit` of `rows` (fetched one past the page), and where the next page starts. */
+function toPage<R extends ListedRow, T extends RoomRecord>(rows: R[], limit: number, map: (row: R) => T): RoomListPage<T> {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const rooms = page.map(map);
+  return rows.length > limit && last ? { rooms, next: { server: last.by_server, id: last.id } } : { rooms };
 }
 
 function toRoom(row: RoomRow): RoomRecord {

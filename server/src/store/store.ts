@@ -16,7 +16,11 @@ export interface RoomRecord {
   id: string;
   name: string;
   kind: RoomKindName;
-  /** Creator of a user-made room; null for rooms made by the server (default rooms). */
+  /**
+   * Who may rename the room and invite to a private one: its creator at first, then (when the owner
+   * leaves) the longest-standing member. Null for rooms made by the server, direct rooms, and rooms
+   * whose last member left.
+   */
   owner: string | null;
   /** Seq of the latest event, 0 when the room has none. */
   head: number;
@@ -76,6 +80,36 @@ export class StoreUnavailableError extends Error {
   readonly code = 'unavailable';
 }
 
+/** A place in room-list order: rooms the server made first, then every other room, each by id. */
+export interface RoomListPosition {
+  /** True for a room the server made itself. */
+  server: boolean;
+  id: string;
+}
+
+/** One page of a room list. */
+export interface RoomListPage<R extends RoomRecord = RoomRecord> {
+  rooms: R[];
+  /** Where the next page starts; absent on the last page. */
+  next?: RoomListPosition;
+}
+
+/** A guest's membership that outlived every token the guest could hold. */
+export interface ExpiredMembership {
+  room: string;
+  user: string;
+  /** The guest's display name, for the `leave` event. */
+  name: string;
+}
+
+/** Raised when a user who already created `limit` rooms asks for another: nothing was created. */
+export class RoomLimitError extends Error {
+  override readonly name = 'RoomLimitError';
+  constructor(readonly limit: number) {
+    super(`already created ${limit} rooms`);
+  }
+}
+
 /** Raised for an operation on a room that does not exist. */
 export class RoomNotFoundError extends Error {
   override readonly name = 'RoomNotFoundError';
@@ -104,6 +138,8 @@ export interface Store {
    * taken once each; when `owner` is the creator it is a member even if left out of `members`.
    * Join events of members other than the creator carry data.inviter = creator. When a room with
    * this id exists, nothing changes, `created` is false, `events` is empty and `room` is the stored one.
+   * With `quota`, a creator who already made that many rooms gets RoomLimitError and nothing changes
+   * (an existing room is still answered as above).
    */
   createRoom(input: {
     id: string;
@@ -112,16 +148,22 @@ export interface Store {
     owner: string | null;
     creator: { id: string; name: string };
     members: { id: string; name: string }[];
+    /** Made by the server itself (PARLEY_ROOMS): no creator is recorded, and room lists show it first. */
+    server?: boolean;
+    /** Most rooms `creator` may have created in all, this one included. */
+    quota?: number;
   }): Promise<{ room: RoomRecord; created: boolean; events: RoomEvent[] }>;
   getRoom(id: string): Promise<RoomRecord | null>;
   /** The head seq of each of `rooms` that exists, in one query (a node's catch-up reads all it serves). */
   heads(rooms: readonly string[]): Promise<Map<string, number>>;
-  /** Public rooms ordered by id, at most `limit`. */
-  listPublicRooms(limit: number): Promise<RoomRecord[]>;
-  /** Rooms `userId` is a member of, ordered by id, with the role. */
-  listUserRooms(userId: string): Promise<(RoomRecord & { role: RoleName })[]>;
+  /** Public rooms in room-list order (RoomListPosition), at most `limit`, after `after` when given. */
+  listPublicRooms(limit: number, after?: RoomListPosition): Promise<RoomListPage>;
+  /** Rooms `userId` is a member of, with the role, in room-list order; all of them without `limit`. */
+  listUserRooms(userId: string, limit?: number, after?: RoomListPosition): Promise<RoomListPage<RoomRecord & { role: RoleName }>>;
 
   getMember(room: string, user: string): Promise<{ role: RoleName } | null>;
+  /** The user's role in each of `rooms` they are a member of. */
+  memberRoles(user: string, rooms: readonly string[]): Promise<Map<string, RoleName>>;
   /** Owner first, then by join time. A member with no user record yet (never connected) is named by id. Unknown room: []. */
   listMembers(room: string): Promise<MemberRecord[]>;
   /**
@@ -129,8 +171,15 @@ export interface Store {
    * Returns null, appending nothing, when the user already is a member. RoomNotFoundError for an unknown room.
    */
   join(room: string, user: { id: string; name: string }, role: RoleName, inviter?: string): Promise<RoomEvent | null>;
-  /** Removes a member and appends its `leave` event atomically; null when it was not a member. RoomNotFoundError for an unknown room. */
-  leave(room: string, user: { id: string; name: string }): Promise<RoomEvent | null>;
+  /**
+   * Removes a member and appends its `leave` event atomically; [] when it was not a member.
+   * RoomNotFoundError for an unknown room. When the owner leaves, ownership passes to the
+   * longest-standing member in the same step, recorded by a `room` event (data.owner) after the
+   * `leave`; with nobody left the room has no owner.
+   */
+  leave(room: string, user: { id: string; name: string }): Promise<RoomEvent[]>;
+  /** Guests' memberships of public rooms that began before `before` (ms epoch), oldest first, at most `limit`. */
+  expiredGuestMemberships(before: number, limit: number): Promise<ExpiredMembership[]>;
   /** Renames the room and appends a `room` event (data: name) atomically. RoomNotFoundError for an unknown room. */
   renameRoom(room: string, name: string, by: { id: string; name: string }): Promise<RoomEvent>;
 

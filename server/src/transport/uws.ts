@@ -90,6 +90,10 @@ export class UwsTransport implements Publisher {
   /** True when serving https:// and wss:// (a certificate is configured). */
   readonly secure: boolean;
   private readonly trustedProxies: ReadonlySet<string>;
+  /** Open sockets per client address, for PARLEY_CONNECTIONS_PER_IP. */
+  private readonly perIp = new Map<string, number>();
+  /** Addresses refused since they last had no socket: each is logged once, not on every attempt. */
+  private readonly crowdedIps = new Set<string>();
 
   constructor(
     private readonly config: Config,
@@ -139,12 +143,18 @@ export class UwsTransport implements Publisher {
           metrics.httpRequest('/ws', 403);
           return void res.writeStatus('403 Forbidden').end('origin not allowed');
         }
-        metrics.httpRequest('/ws', 101);
         const ip = clientIp(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for'), this.trustedProxies);
+        if (this.crowded(ip)) {
+          // Refused before a socket exists: a flood from one address costs no more than its requests.
+          metrics.httpRequest('/ws', 429);
+          return void res.writeStatus('429 Too Many Requests').writeHeader('retry-after', '30').end('too many connections from this address');
+        }
+        metrics.httpRequest('/ws', 101);
         res.upgrade<SocketData>({ ip, closed: false }, key, protocol, extensions, context);
       },
       open: (ws) => {
         const data = ws.getUserData();
+        this.perIp.set(data.ip, (this.perIp.get(data.ip) ?? 0) + 1);
         this.sockets.add(ws);
         data.session = hub.openSession(new UwsConn(ws, data, config.maxBackpressure));
       },
@@ -168,6 +178,13 @@ export class UwsTransport implements Publisher {
         data.closed = true;
         releaseDrainWaiters(data);
         this.sockets.delete(ws);
+        const left = (this.perIp.get(data.ip) ?? 1) - 1;
+        if (left > 0) {
+          this.perIp.set(data.ip, left);
+        } else {
+          this.perIp.delete(data.ip);
+          this.crowdedIps.delete(data.ip);
+        }
         data.session?.onClose();
       },
     });
@@ -230,6 +247,17 @@ export class UwsTransport implements Publisher {
   /** Closes every open socket with `code`. */
   closeAll(code: number, reason: string): void {
     for (const ws of [...this.sockets]) ws.getUserData().session?.conn.close(code, reason);
+  }
+
+  /** Whether `ip` already has as many sockets as PARLEY_CONNECTIONS_PER_IP allows (logged once per episode). */
+  private crowded(ip: string): boolean {
+    const cap = this.config.connectionsPerIp;
+    if (cap === 0 || (this.perIp.get(ip) ?? 0) < cap) return false;
+    if (!this.crowdedIps.has(ip)) {
+      this.crowdedIps.add(ip);
+      this.log.warn('refusing connections from an address at its cap (if it is your reverse proxy, list it in PARLEY_TRUSTED_PROXIES)', { ip, cap });
+    }
+    return true;
   }
 
   originAllowed(origin: string): boolean {
