@@ -255,7 +255,10 @@ export class UwsTransport implements Publisher {
     if (cap === 0 || (this.perIp.get(ip) ?? 0) < cap) return false;
     if (!this.crowdedIps.has(ip)) {
       this.crowdedIps.add(ip);
-      this.log.warn('refusing connections from an address at its cap (if it is your reverse proxy, list it in PARLEY_TRUSTED_PROXIES)', { ip, cap });
+      this.log.warn(
+        'refusing WebSocket connections from an address at PARLEY_CONNECTIONS_PER_IP; if it is your proxy, list it in PARLEY_TRUSTED_PROXIES (when it sets X-Forwarded-For) or raise the cap',
+        { ip, cap },
+      );
     }
     return true;
   }
