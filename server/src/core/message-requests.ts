@@ -24,10 +24,11 @@ export const HISTORY_PAGE_CHARS = 128 * 1024;
  * the log (ADR 0008).
  */
 async function memberForSend(s: Session, room: string): Promise<void> {
-  if (!s.guest || (await requireVisible(s, room))) {
+  if (!s.guest) {
     await requireMember(s, room);
     return;
   }
+  if (await requireVisible(s, room)) return;
   const ev = await s.hub.store.join(room, { id: s.userId, name: s.userName }, 'member');
   if (ev) s.hub.publishEvent(ev);
   for (const other of s.hub.sessionsOf(s.userId)) other.setMember(room);
