@@ -1,10 +1,13 @@
 // Guests in public rooms, once per store: a guest who only looks follows the room live without
 // becoming a member; the first message makes them one (join first, then the message); memberships
 // of guests end with a `leave` once no token of theirs can be valid.
+import { ChatClient } from '@parley/sdk';
 import { ErrorCode, Op } from '@parley/sdk/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
 import { RawClient } from './support/raw-client.js';
 import { guestToken, postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
+import { until } from './support/until.js';
 
 const kinds: StoreKind[] = (await postgresAvailable()) ? ['pglite', 'postgres'] : ['pglite'];
 
@@ -80,6 +83,19 @@ describe.each(kinds)('guests in public rooms (%s)', (kind) => {
     await otherTab.ok({ t: Op.Send, room: 'lobby', cid: 'talk-4', body: 'from my other tab' });
     expect(await memberIds('lobby')).toContain(me);
     expect((await talker.ok({ t: Op.RoomList })).rooms.map((r: Reply) => [r.id, r.role])).toEqual([['lobby', 'member']]);
+  });
+
+  test('through the SDK: a guest’s room has no role until their first message, then it is a member', async () => {
+    const client = new ChatClient({ url: node.url, token: guestToken(node, 'Sdk Guest'), WebSocket });
+    try {
+      await client.connect();
+      const lobby = await client.join('lobby');
+      expect(lobby.summary?.role).toBeUndefined();
+      await lobby.send('hello from the SDK');
+      await until(() => lobby.summary?.role === 'member', 5000);
+    } finally {
+      await client.close();
+    }
   });
 
   test('a guest may not post to a private room by the same route', async () => {

@@ -213,6 +213,10 @@ export class JoinedRooms implements RoomLink {
 
   private deliver(f: Followed, event: RoomEvent): void {
     const { room } = f;
+    // A guest who only looked at a public room became a member with their first message.
+    if (event.kind === EventKind.Join && event.by === this.connection.welcome?.user.id && f.summary && !f.summary.role) {
+      f.summary = { ...f.summary, role: Role.Member };
+    }
     if (event.kind === EventKind.Room && f.summary) {
       const { name, owner } = event.data ?? {};
       if (typeof name === 'string') f.summary = { ...f.summary, name };
