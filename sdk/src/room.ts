@@ -115,7 +115,7 @@ export class Room {
     this.link.left(this);
   }
 
-  /** Adds a user to the room (private: owner only; public: any member; dm: forbidden). Idempotent. */
+  /** Adds a user to the room (private: owner only; public: any member; dm and guests: never). Idempotent. */
   async invite(userId: string): Promise<void> {
     await this.link.request(Op.Invite, { room: this.id, user: userId }, { timeoutMs: this.link.timeoutMs, retry: true });
   }
