@@ -545,8 +545,11 @@ describe.skipIf(!chromiumAvailable())('chat widget on hostile host pages', () =>
   test('a data-room that does not exist: said on screen, a console error and a chat-error, never another room', async () => {
     const { page, context } = await open('/plain');
     try {
-      // The guest is a member of lobby from an earlier visit, so lobby is in their room list.
+      // The guest became a member of lobby on an earlier visit (a guest joins by posting), so lobby
+      // is in their room list.
       await signIn(page, 'Wanderer');
+      await send(page, 'hello from an earlier visit');
+      await part(page, 'message').and(page.locator('[data-status="sent"]')).waitFor({ timeout: STEP_TIMEOUT });
       const problems = await watch(page);
       await page.goto(`${origin}/missing`);
       await part(page, 'launcher').click();
