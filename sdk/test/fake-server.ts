@@ -372,7 +372,8 @@ export class FakeServer {
     conn.token = frame.token;
     for (const fn of [...this.interceptors]) if (fn(frame, conn)) return;
     const { tokens } = this.options;
-    const user = tokens ? tokens[frame.token] : { id: frame.token, name: frame.token, guest: false };
+    const token = frame.token ?? '';
+    const user = !token ? undefined : tokens ? tokens[token] : { id: token, name: token, guest: false };
     if (!user) {
       conn.error(frame.r, ErrorCode.Unauthorized, 'bad token');
       return conn.close(CloseCode.Unauthorized, 'unauthorized');

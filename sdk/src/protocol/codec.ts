@@ -41,7 +41,8 @@ function decodeWith<F>(bytes: Uint8Array, schemas: Record<number, Schema<unknown
   }
   const { t, r } = raw as { t?: unknown; r?: unknown };
   const reqId = typeof r === 'number' && Number.isSafeInteger(r) && r >= 0 && r <= 0xffff_ffff ? r : undefined;
-  if (typeof t !== 'number') throw new FrameError(ErrorCode.BadFrame, 'frame has no numeric type "t"', reqId);
+  // A float such as 2.5 is no opcode at all (bad_frame); unknown_type is for integers nobody assigned.
+  if (typeof t !== 'number' || !Number.isInteger(t)) throw new FrameError(ErrorCode.BadFrame, 'frame type "t" must be an integer', reqId);
   const schema = Object.prototype.hasOwnProperty.call(schemas, t) ? schemas[t] : undefined;
   if (!schema) throw new FrameError(ErrorCode.UnknownType, `unknown frame type ${t}`, reqId);
   try {

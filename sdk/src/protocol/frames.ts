@@ -14,7 +14,9 @@ const seq = uint();
 
 // ---- client -> server -------------------------------------------------------------------------
 
-export const HelloFrame = obj({ t: literal(Op.Hello), r: reqId, v: uint(0xffff), token: str(1, 8192) });
+// `token` is optional in the schema so that a missing, empty or oversize token is refused as what it is,
+// an authentication failure (`unauthorized`, close 4001), rather than a broken frame (4000).
+export const HelloFrame = obj({ t: literal(Op.Hello), r: reqId, v: uint(0xffff), token: opt(str(0, Limits.maxFrameBytes)) });
 export const PingFrame = obj({ t: literal(Op.Ping), r: reqId });
 export const RoomCreateFrame = obj({
   t: literal(Op.RoomCreate),

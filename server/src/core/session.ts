@@ -238,6 +238,10 @@ export class Session {
       this.sendError(frame.r, f.code, f.message);
       return this.conn.close(CloseCode.Reconnect, 'storage unavailable');
     }
+    // Frames that arrived with `hello` were sent before the client could read `welcome`: they must be
+    // refused (not_ready) whatever the store's speed. An in-process store can finish the hello between
+    // two frames of one read; setImmediate runs after every frame of this loop turn was handled.
+    await new Promise((resolve) => setImmediate(resolve));
     if (this.conn.closed || this.phase !== 'authenticating') return;
     const { connectionsPerUser } = this.hub.config;
     if (connectionsPerUser > 0 && this.hub.sessionsOf(user.id).size >= connectionsPerUser) {
