@@ -107,6 +107,27 @@ describe('HTTP API', () => {
     }
   });
 
+  test('room ids in paths are checked like room ids in frames: malformed ones are 400 bad_request, not a server fault', async () => {
+    for (const id of ['lobby%00', '%ff%fe', 'a'.repeat(65), '-lobby', 'lob%20by']) {
+      const res = await get(`/v1/rooms/${id}/events`, auth('reader'));
+      expect(res.status, id).toBe(400);
+      expect(((await res.json()) as any).error.code, id).toBe('bad_request');
+    }
+    expect((await get('/v1/rooms/dm%3Anobody/events', auth('reader'))).status).toBe(404); // well-formed, absent
+    expect((await get('/v1/rooms/%6Cobby/events', auth('reader'))).status).toBe(200); // %6C is "l"
+    const metrics = await (await get('/metrics')).text();
+    expect(metrics).not.toMatch(/parley_http_requests_total\{route="\/v1\/rooms\/:id\/events",status="500"\}/);
+  });
+
+  test('responses carry nosniff and do not name the server software', async () => {
+    for (const [path, headers] of [['/healthz', {}], ['/v1/rooms', auth('reader')], ['/nowhere', {}], ['/metrics', {}], ['/', {}]] as const) {
+      const res = await get(path, headers);
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(res.headers.get('uwebsockets'), path).toBeNull();
+      expect(res.headers.get('server'), path).toBeNull();
+    }
+  });
+
   test('unknown routes are 404, wrong methods 405', async () => {
     expect((await get('/v2/nothing')).status).toBe(404);
     expect((await fetch(node.http + '/healthz', { method: 'POST' })).status).toBe(405);

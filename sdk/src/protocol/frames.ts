@@ -8,6 +8,8 @@ const CID = /^[A-Za-z0-9_-]+$/;
 
 const reqId = uint(0xffff_ffff);
 const roomId = str(1, Limits.maxRoomId, ROOM_ID);
+/** A room id as every frame checks it; the HTTP API checks ids in paths with it too. */
+export const RoomIdShape = roomId;
 const userId = str(1, Limits.maxUserId);
 const displayName = str(1, Limits.maxName);
 const seq = uint();

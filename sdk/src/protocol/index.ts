@@ -15,6 +15,7 @@ export {
   clientFrameSchemas,
   serverFrameSchemas,
   resultSchemas,
+  RoomIdShape,
   RoomEventShape,
   RoomSummaryShape,
   MemberShape,

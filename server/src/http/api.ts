@@ -1,6 +1,6 @@
 // The small HTTP API: health, guest sign-in, public rooms and room history, then the site's files
 // (demo page, widget build). Transport-agnostic: the transport hands in a parsed request and writes the reply.
-import { Limits, RoomKind } from '@parley/sdk/protocol';
+import { Limits, RoomIdShape, RoomKind, SchemaError } from '@parley/sdk/protocol';
 import { AuthError, validateDisplayName, type Identity } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { decodeCursor, roomPage } from '../core/room-list.js';
@@ -70,7 +70,11 @@ export class HttpApi {
     if (path === '/v1/guest') return method === 'POST' ? this.guest(req) : notAllowed();
     if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
     const m = ROOM_EVENTS.exec(path);
-    if (m) return method === 'GET' ? this.events(req, decodeURIComponent(m[1]!)) : notAllowed();
+    if (m) {
+      if (method !== 'GET') return notAllowed();
+      const room = roomIdParam(m[1]!);
+      return room === null ? fail(400, 'bad_request', 'the room id in the path is not a valid room id') : this.events(req, room);
+    }
     const file = await this.site?.reply(req);
     if (file) return file;
     return fail(404, 'not_found', `no route for ${method} ${path}`);
@@ -160,6 +164,19 @@ export class HttpApi {
 
 function notAllowed(): HttpReply {
   return fail(405, 'method_not_allowed', 'method not allowed');
+}
+
+/**
+ * The percent-decoded room id of a path, or null when it is not valid percent-encoding (`%ff%fe`) or
+ * not a room id by the same rule as every frame's (which also keeps U+0000 away from the database).
+ */
+function roomIdParam(encoded: string): string | null {
+  try {
+    return RoomIdShape.parse(decodeURIComponent(encoded), 'room');
+  } catch (err) {
+    if (err instanceof URIError || err instanceof SchemaError) return null;
+    throw err;
+  }
 }
 
 /** undefined when absent, null when present but not a non-negative integer. */

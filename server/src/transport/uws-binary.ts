@@ -10,8 +10,9 @@ const require = createRequire(import.meta.url);
 export function loadUws(): Uws {
   const pkg = dirname(require.resolve('@trufflesuite/uws-js-unofficial/package.json'));
   const binary = join(pkg, 'binaries', `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`);
+  let uws: Uws;
   try {
-    return require(binary) as Uws;
+    uws = require(binary) as Uws;
   } catch (err) {
     throw new Error(
       `the native uWebSockets.js binary could not be loaded for Node ${process.version} on ` +
@@ -19,4 +20,17 @@ export function loadUws(): Uws {
         `slow JavaScript fallback; use a Node version with a prebuilt binary (Node 20 on glibc >= 2.36).`,
     );
   }
+  silenceServerHeader(uws);
+  return uws;
+}
+
+/**
+ * uWS writes `uWebSockets: 20` into every HTTP response, which tells scanners what serves the port.
+ * The header has no documented switch (upstream keeps it on purpose: uNetworking/uWebSockets.js#956);
+ * this build's private `_cfg('silent')` sets the event loop's "no mark" flag, for the whole process.
+ * test/http.e2e.test.ts checks that the header is gone, so a build without the switch fails there.
+ */
+function silenceServerHeader(uws: Uws): void {
+  const cfg = (uws as unknown as { _cfg?: (key: string) => void })._cfg;
+  if (typeof cfg === 'function') cfg('silent');
 }

@@ -295,7 +295,10 @@ function readBody(res: HttpResponse, limit: number): Promise<string> {
 
 function writeReply(res: HttpResponse, reply: HttpReply, head: boolean): void {
   res.writeStatus(STATUS[reply.status] ?? String(reply.status));
-  for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
+  const headers = reply.headers ?? {};
+  for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
+  // Every answer says what it is (JSON, metrics text, files): browsers must not guess another type.
+  if (!('x-content-type-options' in headers)) res.writeHeader('x-content-type-options', 'nosniff');
   if (reply.status === 304) {
     res.endWithoutBody();
   } else if (reply.body instanceof Uint8Array) {
