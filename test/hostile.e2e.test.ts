@@ -138,12 +138,40 @@ describe.each(kinds)('hostile input (%s)', (kind) => {
     own.ws.terminate();
     const otherPort = Number(port) === 1 ? 2 : 1;
     await expect(RawClient.open(node.url, { origin: `http://${hostname}:${otherPort}` })).rejects.toThrow(/403/);
+    const localhost = await RawClient.open(node.url.replace('127.0.0.1', 'localhost'), { origin: `http://localhost:${port}` });
+    localhost.ws.terminate();
+  });
+
+  test('a DNS-rebinding page that names itself in the Host header is refused: Host proves nothing', async () => {
+    const { port } = new URL(node.http);
+    const forged = { origin: `http://rebind.example:${port}`, host: `rebind.example:${port}` };
+    await expect(RawClient.open(node.url, forged)).rejects.toThrow(/403/);
+    await stillChatting();
   });
 
   test('no hello in time closes with 4003', async () => {
     const m = await RawClient.open(node.url);
     expect((await m.closed).code).toBe(CloseCode.HelloTimeout);
     await stillChatting();
+  });
+});
+
+describe('PARLEY_PUBLIC_URL (pglite)', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    node = await startNode('pglite', { origins: ['https://good.example'], publicUrls: ['https://chat.example.com'] });
+  });
+  afterAll(async () => {
+    await node?.destroy();
+  });
+
+  test('names the only origins exempt from PARLEY_ORIGINS: not localhost then, and never a forged Host', async () => {
+    const own = await RawClient.open(node.url, { origin: 'https://chat.example.com' });
+    own.ws.terminate();
+    await expect(RawClient.open(node.url, { origin: node.http })).rejects.toThrow(/403/);
+    await expect(RawClient.open(node.url, { origin: 'https://rebind.example', host: 'rebind.example' })).rejects.toThrow(/403/);
+    const listed = await RawClient.open(node.url, { origin: 'https://good.example' });
+    listed.ws.terminate();
   });
 });
 

@@ -25,6 +25,7 @@ export interface Config {
   guestSecret: string | undefined;
   guestTtl: number;
   origins: string[] | undefined;
+  publicUrls: string[];
   rooms: string[];
   sendRate: number;
   frameRate: number;
@@ -100,6 +101,20 @@ const level: Parser<Level> = (raw, name) => {
   return raw;
 };
 
+const urlList: Parser<string[]> = (raw, name) => {
+  const urls = list(raw, name);
+  for (const u of urls) {
+    let url: URL | undefined;
+    try {
+      url = new URL(u);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${name}: "${u}" is not an http:// or https:// URL`);
+  }
+  return urls;
+};
+
 const ipList: Parser<string[]> = (raw, name) => {
   const ips = list(raw, name);
   for (const ip of ips) if (!isIP(ip)) throw new ConfigError(`${name}: "${ip}" is not an IP address (list proxies one address each, no ranges)`);
@@ -131,7 +146,8 @@ export const OPTIONS = [
   opt({ key: 'guests', env: 'PARLEY_GUESTS', flag: '--guests', default: undefined, parse: bool, doc: 'Allow guest sign-in (POST /v1/guest). Default: on when no JWT key is configured, else off.' }),
   opt({ key: 'guestSecret', env: 'PARLEY_GUEST_SECRET', flag: '--guest-secret', default: undefined, parse: optStr, doc: 'HS256 secret for guest tokens; set the same on every node. Default: generated once and kept in the data directory.' }),
   opt({ key: 'guestTtl', env: 'PARLEY_GUEST_TTL', flag: '--guest-ttl', default: 86_400, parse: int(60, 31_536_000), doc: 'Lifetime of guest tokens, seconds.' }),
-  opt({ key: 'origins', env: 'PARLEY_ORIGINS', flag: '--origins', default: undefined, parse: optList, doc: 'Allowed browser origins, comma-separated (e.g. https://shop.example); pages of the server\'s own host are always allowed. Unset or `*`: any.' }),
+  opt({ key: 'origins', env: 'PARLEY_ORIGINS', flag: '--origins', default: undefined, parse: optList, doc: 'Allowed browser origins, comma-separated (e.g. https://shop.example); pages at PARLEY_PUBLIC_URL are always allowed. Unset or `*`: any.' }),
+  opt({ key: 'publicUrls', env: 'PARLEY_PUBLIC_URL', flag: '--public-url', default: [], parse: urlList, doc: 'URL(s) browsers reach this server at, comma-separated (e.g. https://chat.example.com): its own pages there (the demo page) may connect whatever PARLEY_ORIGINS says. Unset: only pages on localhost at this server\'s port.' }),
   opt({ key: 'rooms', env: 'PARLEY_ROOMS', flag: '--rooms', default: ['lobby'], parse: list, doc: 'Public rooms created at start-up if missing, comma-separated.' }),
   opt({ key: 'sendRate', env: 'PARLEY_SEND_RATE', flag: '--send-rate', default: 10, parse: int(1, 100_000), doc: 'Messages per second one connection may send (burst: twice that).' }),
   opt({ key: 'frameRate', env: 'PARLEY_FRAME_RATE', flag: '--frame-rate', default: 50, parse: int(1, 100_000), doc: 'Frames per second one connection may send (burst: twice that).' }),

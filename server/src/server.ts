@@ -86,6 +86,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), ops, site));
   const port = await transport.listen();
   if (!config.origins) log.warn('PARLEY_ORIGINS is not set: browsers from any origin may connect');
+  else if (config.publicUrls.length === 0) {
+    log.warn('PARLEY_PUBLIC_URL is not set: of this server\'s own pages (the demo page) only those opened at localhost may connect; set it to the URL browsers use, e.g. PARLEY_PUBLIC_URL=https://chat.example.com');
+  }
 
   return {
     port,

@@ -9,6 +9,7 @@ import type { Session } from '../core/session.js';
 import type { HttpApi, HttpReply } from '../http/api.js';
 import type { Logger } from '../log.js';
 import { clientIp } from './client-ip.js';
+import { OwnOrigins } from './own-origin.js';
 import { tlsOptions } from './tls.js';
 import { loadUws, type Uws } from './uws-binary.js';
 
@@ -86,6 +87,9 @@ export class UwsTransport implements Publisher {
   private readonly app: TemplatedApp;
   private readonly sockets = new Set<WebSocket<SocketData>>();
   private listenSocket: us_listen_socket | undefined;
+  /** The port bound by listen(). */
+  private port = 0;
+  private readonly ownOrigins: OwnOrigins;
   private draining = false;
   /** True when serving https:// and wss:// (a certificate is configured). */
   readonly secure: boolean;
@@ -103,6 +107,7 @@ export class UwsTransport implements Publisher {
     const tls = tlsOptions(config);
     this.secure = tls !== undefined;
     this.trustedProxies = new Set(config.trustedProxies);
+    this.ownOrigins = new OwnOrigins(config.publicUrls);
     try {
       this.app = tls ? this.uws.SSLApp(tls) : this.uws.App();
     } catch (err) {
@@ -139,7 +144,7 @@ export class UwsTransport implements Publisher {
           metrics.httpRequest('/ws', 503);
           return void res.writeStatus('503 Service Unavailable').end('draining');
         }
-        if (origin && !this.originAllowed(origin) && !sameOrigin(origin, req.getHeader('host'))) {
+        if (origin && !this.originAllowed(origin) && !this.ownOrigins.includes(origin, this.port, this.secure)) {
           metrics.httpRequest('/ws', 403);
           return void res.writeStatus('403 Forbidden').end('origin not allowed');
         }
@@ -232,7 +237,8 @@ export class UwsTransport implements Publisher {
       this.app.listen(this.config.host, this.config.port, (socket) => {
         if (!socket) return reject(new Error(`could not listen on ${this.config.host}:${this.config.port}`));
         this.listenSocket = socket;
-        resolve(this.uws.us_socket_local_port(socket as unknown as us_socket));
+        this.port = this.uws.us_socket_local_port(socket as unknown as us_socket);
+        resolve(this.port);
       });
     });
   }
@@ -265,18 +271,6 @@ export class UwsTransport implements Publisher {
 
   originAllowed(origin: string): boolean {
     return this.config.origins === undefined || this.config.origins.includes(origin);
-  }
-}
-
-/**
- * A page the server itself serves (the demo page, a site on the same host): its Origin names the host
- * the browser sent the request to. Browsers set both headers; a page cannot forge either.
- */
-function sameOrigin(origin: string, host: string): boolean {
-  try {
-    return host !== '' && new URL(origin).host === host.toLowerCase();
-  } catch {
-    return false;
   }
 }
 
