@@ -6,6 +6,7 @@ import { isLevel, LEVELS, type Level } from './log.js';
 export interface Config {
   host: string;
   port: number;
+  reusePort: boolean;
   databaseUrl: string | undefined;
   dataDir: string;
   dbSchema: string;
@@ -129,6 +130,7 @@ function opt<K extends keyof Config>(o: Option<K>): Option<K> {
 export const OPTIONS = [
   opt({ key: 'host', env: 'PARLEY_HOST', flag: '--host', default: '0.0.0.0', parse: str, doc: 'Interface to listen on.' }),
   opt({ key: 'port', env: 'PARLEY_PORT', flag: '--port', default: 8080, parse: int(0, 65535), doc: 'TCP port for WebSocket (/ws) and HTTP; 0 picks a free one.' }),
+  opt({ key: 'reusePort', env: 'PARLEY_REUSE_PORT', flag: '--reuse-port', default: false, parse: bool, doc: 'Share the port with other processes (SO_REUSEPORT: the kernel spreads connections over them). Off: a second process on the port refuses to start.' }),
   opt({ key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', default: undefined, parse: optStr, doc: 'PostgreSQL URL. Unset: the embedded PGlite store in the data directory.' }),
   opt({ key: 'dataDir', env: 'PARLEY_DATA_DIR', flag: '--data-dir', default: './data', parse: str, doc: 'Directory of the embedded store (and the generated guest secret).' }),
   opt({ key: 'dbSchema', env: 'PARLEY_DB_SCHEMA', flag: '--db-schema', default: 'parley', parse: str, doc: 'PostgreSQL schema holding Parley\'s tables.' }),

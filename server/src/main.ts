@@ -3,6 +3,7 @@
 import { ConfigError, helpText, loadConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startServer } from './server.js';
+import { StartupError } from './startup-errors.js';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -42,10 +43,12 @@ try {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 } catch (err) {
-  // Configuration mistakes (bad values, unreadable or mismatched TLS files) get one clear line.
-  if (err instanceof ConfigError) {
+  // Configuration mistakes (bad values, unreadable or mismatched files) and failures in the
+  // environment (a port taken, a database down) get one clear line; the stack only at debug level.
+  if (err instanceof ConfigError || err instanceof StartupError) {
+    log.debug('failed to start', { err });
     process.stderr.write(`parley: ${err.message}\n`);
-    process.exit(2);
+    process.exit(err instanceof ConfigError ? 2 : 1);
   }
   log.error('failed to start', { err });
   process.exit(1);

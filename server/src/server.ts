@@ -16,6 +16,7 @@ import { Site } from './http/site.js';
 import { createLogger, type Logger } from './log.js';
 import { PrometheusMetrics } from './metrics/prometheus.js';
 import { openStore, type Store } from './store/index.js';
+import { checkPortFree } from './transport/listen-failure.js';
 import { UwsTransport } from './transport/uws.js';
 
 export interface ParleyServer {
@@ -46,6 +47,8 @@ export interface StartOptions {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<ParleyServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
   const transport = new UwsTransport(config, log.child({ component: 'transport' })); // first: fail fast without the native binary or a bad certificate
+  // A taken port is known before the store takes seconds to open (PGlite) only to be closed again.
+  if (!config.reusePort && config.port !== 0) await checkPortFree(config.host, config.port);
   const auth = new Authenticator(authConfig(config, log));
   const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema, maxInFlight: config.dbPipeline }));
   await store.init();

@@ -24,6 +24,40 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The child's environment: this process's, without its PARLEY_* variables (the server refuses names it
+ * does not know, such as the test runner's PARLEY_FAULT, and a developer's shell must not leak in), then `env`.
+ */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('PARLEY_')));
+  return { ...inherited, PARLEY_LOG_LEVEL: 'warn', ...env };
+}
+
+export interface Exited {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the server with `env` (and `args`) until it exits by itself; rejects if it is still running after `ms`. */
+export function runToExit(env: Record<string, string>, args: string[] = [], ms = 30_000): Promise<Exited> {
+  const child = spawn(process.execPath, [MAIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the server was still running after ${ms} ms:\n${stdout}${stderr}`));
+    }, ms);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
 /** What to run: by default this repository's build; an installed `parley-server` bin for the package tests. */
 export interface Launch {
   command: string;
@@ -34,7 +68,7 @@ export interface Launch {
 export function startProcess(env: Record<string, string>, launch: Launch = { command: process.execPath, args: [MAIN] }): Promise<ServerProcess> {
   const child = spawn(launch.command, launch.args ?? [], {
     cwd: launch.cwd,
-    env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

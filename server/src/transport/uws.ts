@@ -9,6 +9,7 @@ import type { Session } from '../core/session.js';
 import type { HttpApi, HttpReply } from '../http/api.js';
 import type { Logger } from '../log.js';
 import { clientIp } from './client-ip.js';
+import { listenFailure } from './listen-failure.js';
 import { OwnOrigins } from './own-origin.js';
 import { tlsOptions } from './tls.js';
 import { loadUws, type Uws } from './uws-binary.js';
@@ -232,10 +233,16 @@ export class UwsTransport implements Publisher {
     });
   }
 
+  /** Binds the port, exclusively unless `reusePort`; rejects with ListenError saying why not. */
   listen(): Promise<number> {
+    const { host, port, reusePort } = this.config;
+    // Without the exclusive flag uWS sets SO_REUSEPORT: a second process on the port would start and
+    // take half of the connections, with another guest secret and other sessions.
+    const options = reusePort ? 0 : (this.uws as unknown as { LIBUS_LISTEN_EXCLUSIVE_PORT: number }).LIBUS_LISTEN_EXCLUSIVE_PORT;
+    const listen = this.app.listen as unknown as (host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void) => void;
     return new Promise((resolve, reject) => {
-      this.app.listen(this.config.host, this.config.port, (socket) => {
-        if (!socket) return reject(new Error(`could not listen on ${this.config.host}:${this.config.port}`));
+      listen.call(this.app, host, port, options, (socket) => {
+        if (!socket) return void listenFailure(host, port).then(reject);
         this.listenSocket = socket;
         this.port = this.uws.us_socket_local_port(socket as unknown as us_socket);
         resolve(this.port);
