@@ -2,6 +2,7 @@
 // OPTIONS is the single table of every setting; README's configuration table is checked against it.
 import { isIP } from 'node:net';
 import { isLevel, LEVELS, type Level } from './log.js';
+import { unknownVariables, withSuggestion } from './unknown-options.js';
 
 export interface Config {
   host: string;
@@ -85,18 +86,24 @@ const algorithms: Parser<Config['jwtAlgorithms']> = (raw, name) => {
   return algs.length ? (algs as Config['jwtAlgorithms']) : undefined;
 };
 
-const redisUrl: Parser<string | undefined> = (raw, name) => {
-  if (raw.trim() === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${raw}"`);
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`${name} must be a redis:// or rediss:// URL, got "${url.protocol}//…"`);
-  if (!url.hostname) throw new ConfigError(`${name} has no host`);
-  return raw;
-};
+/** A service URL with one of `schemes` (unset when empty). Values are never repeated: they may hold a password. */
+function serviceUrl(schemes: readonly [string, string], example: string, needsHost: boolean): Parser<string | undefined> {
+  const expected = `a ${schemes[0]}// or ${schemes[1]}// URL (e.g. ${example})`;
+  return (raw, name) => {
+    if (raw.trim() === '') return undefined;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name} must be ${expected}; the value is not a URL`);
+    }
+    if (!schemes.includes(url.protocol)) throw new ConfigError(`${name} must be ${expected}, got "${url.protocol}//…"`);
+    if (needsHost && !url.hostname) throw new ConfigError(`${name} has no host`);
+    return raw;
+  };
+}
+const postgresUrl = serviceUrl(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database', false);
+const redisUrl = serviceUrl(['redis:', 'rediss:'], 'redis://host:6379', true);
 const level: Parser<Level> = (raw, name) => {
   if (!isLevel(raw)) throw new ConfigError(`${name} must be one of ${LEVELS.join(', ')}, got "${raw}"`);
   return raw;
@@ -131,7 +138,7 @@ export const OPTIONS = [
   opt({ key: 'host', env: 'PARLEY_HOST', flag: '--host', default: '0.0.0.0', parse: str, doc: 'Interface to listen on.' }),
   opt({ key: 'port', env: 'PARLEY_PORT', flag: '--port', default: 8080, parse: int(0, 65535), doc: 'TCP port for WebSocket (/ws) and HTTP; 0 picks a free one.' }),
   opt({ key: 'reusePort', env: 'PARLEY_REUSE_PORT', flag: '--reuse-port', default: false, parse: bool, doc: 'Share the port with other processes (SO_REUSEPORT: the kernel spreads connections over them). Off: a second process on the port refuses to start.' }),
-  opt({ key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', default: undefined, parse: optStr, doc: 'PostgreSQL URL. Unset: the embedded PGlite store in the data directory.' }),
+  opt({ key: 'databaseUrl', env: 'DATABASE_URL', flag: '--database-url', default: undefined, parse: postgresUrl, doc: 'PostgreSQL URL. Unset: the embedded PGlite store in the data directory.' }),
   opt({ key: 'dataDir', env: 'PARLEY_DATA_DIR', flag: '--data-dir', default: './data', parse: str, doc: 'Directory of the embedded store (and the generated guest secret).' }),
   opt({ key: 'dbSchema', env: 'PARLEY_DB_SCHEMA', flag: '--db-schema', default: 'parley', parse: str, doc: 'PostgreSQL schema holding Parley\'s tables.' }),
   opt({ key: 'dbPipeline', env: 'PARLEY_DB_PIPELINE', flag: '--db-pipeline', default: 2, parse: int(1, 16), doc: 'PostgreSQL: message batches in flight at once, pipelined in order on one connection.' }),
@@ -181,6 +188,12 @@ export class ConfigError extends Error {
 
 /** Builds the configuration from `env` and `argv` (flags as `--name value` or `--name=value`). */
 export function loadConfig(env: Record<string, string | undefined> = process.env, argv: readonly string[] = []): Config {
+  const names = OPTIONS.map((o) => o.env);
+  const unknown = unknownVariables(env, names);
+  if (unknown.length > 0) {
+    const listed = unknown.map((name) => withSuggestion(name, names, 'PARLEY_')).join(', ');
+    throw new ConfigError(`unknown variable${unknown.length > 1 ? 's' : ''} ${listed}: remove or correct it (--help lists every option)`);
+  }
   const flags = parseFlags(argv);
   const config: Record<string, unknown> = {};
   for (const o of OPTIONS) {
@@ -209,7 +222,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     if (arg === '--help' || arg === '-h') continue;
     const eq = arg.indexOf('=');
     const name = eq > 0 ? arg.slice(0, eq) : arg;
-    if (!known.has(name)) throw new ConfigError(`unknown option ${name} (see --help)`);
+    if (!known.has(name)) throw new ConfigError(`unknown option ${withSuggestion(name, [...known], '--')} (see --help)`);
     let value: string | undefined;
     if (eq > 0) value = arg.slice(eq + 1);
     else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) value = argv[++i];

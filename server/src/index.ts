@@ -1,7 +1,7 @@
 // Public API of @parley/server for embedding a node in another program and for tests.
 export { startServer } from './server.js';
 export { loadConfig, configWith, helpText, OPTIONS, ConfigError } from './config.js';
-export { StartupError, ListenError, DatabaseUnreachableError } from './startup-errors.js';
+export { StartupError, ListenError, DatabaseStartError } from './startup-errors.js';
 export { createLogger, silentLogger } from './log.js';
 export { openStore, StoreUnavailableError, RoomNotFoundError } from './store/index.js';
 export { LocalBroker } from './broker/local.js';

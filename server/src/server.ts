@@ -16,6 +16,7 @@ import { Site } from './http/site.js';
 import { createLogger, type Logger } from './log.js';
 import { PrometheusMetrics } from './metrics/prometheus.js';
 import { openStore, type Store } from './store/index.js';
+import { databaseStartError, prepareDataDir, readPublicKey, withAuthVariables } from './startup-checks.js';
 import { checkPortFree } from './transport/listen-failure.js';
 import { UwsTransport } from './transport/uws.js';
 
@@ -49,8 +50,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const transport = new UwsTransport(config, log.child({ component: 'transport' })); // first: fail fast without the native binary or a bad certificate
   // A taken port is known before the store takes seconds to open (PGlite) only to be closed again.
   if (!config.reusePort && config.port !== 0) await checkPortFree(config.host, config.port);
-  const auth = new Authenticator(authConfig(config, log));
-  const store = options.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema, maxInFlight: config.dbPipeline }));
+  if (!config.databaseUrl) prepareDataDir(config.dataDir);
+  const auth = withAuthVariables(() => new Authenticator(authConfig(config, log)));
+  const store = options.store ?? (await openConfiguredStore(config));
   await store.init();
   for (const id of config.rooms) {
     await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [], server: true });
@@ -121,6 +123,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 }
 
+/** The store the configuration names; failures to reach PostgreSQL are said in terms of DATABASE_URL. */
+async function openConfiguredStore(config: Config): Promise<Store> {
+  try {
+    return await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema, maxInFlight: config.dbPipeline });
+  } catch (err) {
+    throw (config.databaseUrl && databaseStartError(config.databaseUrl, err)) || err;
+  }
+}
+
 /** Catch-up after Redis reconnects, and presence over every node. */
 function joinCluster(hub: Hub, broker: RedisBroker, config: Config, log: Logger): void {
   broker.onResync(() => void hub.catchUp?.resync());
@@ -150,11 +161,9 @@ function openBroker(config: Config, log: Logger): Broker {
 function authConfig(config: Config, log: Logger) {
   const hostKey = Boolean(config.jwtSecret || config.jwtPublicKey);
   const guests = config.guests ?? !hostKey;
-  let publicKey = config.jwtPublicKey;
-  if (publicKey && !publicKey.includes('-----BEGIN')) publicKey = readFileSync(publicKey, 'utf8');
   return {
     secret: config.jwtSecret,
-    publicKey,
+    publicKey: readPublicKey(config.jwtPublicKey),
     algorithms: config.jwtAlgorithms,
     audience: config.jwtAudience,
     issuer: config.jwtIssuer,

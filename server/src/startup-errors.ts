@@ -11,7 +11,7 @@ export class ListenError extends StartupError {
   override readonly name = 'ListenError';
 }
 
-/** The configured PostgreSQL did not answer while the node started. */
-export class DatabaseUnreachableError extends StartupError {
-  override readonly name = 'DatabaseUnreachableError';
+/** The configured PostgreSQL could not be used while the node started: unreachable, login refused, no such database. */
+export class DatabaseStartError extends StartupError {
+  override readonly name = 'DatabaseStartError';
 }

@@ -51,6 +51,11 @@ describe('configuration', () => {
     [{ PARLEY_SEND_RATE: '0' }, [], /PARLEY_SEND_RATE/],
     [{}, ['--send-rate', '1.5'], /--send-rate must be an integer/],
     [{}, ['--no-such-flag'], /unknown option --no-such-flag/],
+    [{}, ['--prot', '9000'], /unknown option --prot \(did you mean --port\?\)/],
+    [{ PARLEY_JWT_SECRT: 'x' }, [], /unknown variable PARLEY_JWT_SECRT \(did you mean PARLEY_JWT_SECRET\?\)/],
+    [{ PARLEY_NOPE: '1' }, [], /^unknown variable PARLEY_NOPE: remove or correct it/],
+    [{ DATABASE_URL: 'not-a-url' }, [], /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL .*; the value is not a URL/],
+    [{ DATABASE_URL: 'http://db:5432/x' }, [], /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/],
     [{ REDIS_URL: 'localhost:6379' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ REDIS_URL: 'http://cache:6379' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ REDIS_URL: 'not a url' }, [], /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
@@ -67,6 +72,10 @@ describe('configuration', () => {
   ] as const)('bad input is refused with a clear message: %j %j', (env, argv, message) => {
     expect(() => loadConfig(env, argv)).toThrow(ConfigError);
     expect(() => loadConfig(env, argv)).toThrow(message);
+  });
+
+  test('the example bots\' PARLEY_URL and PARLEY_TOKEN are not taken for misspelt options', () => {
+    expect(loadConfig({ PARLEY_URL: 'http://localhost:8080', PARLEY_TOKEN: 'jwt', PARLEY_PORT: '9000' }).port).toBe(9000);
   });
 
   test('--help and README.md document every option', () => {

@@ -1,6 +1,7 @@
 // Turns an AuthConfig into ready key objects, failing at start-up (with the fix in the message)
 // rather than letting a weak or mismatched key surface as every user being refused.
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { AuthConfigError, type AuthConfigField } from './errors.js';
 
 export type HostAlgorithm = 'HS256' | 'RS256' | 'ES256';
 
@@ -47,53 +48,53 @@ const MIN_SECRET_BYTES = 32;
 const MIN_RSA_BITS = 2048;
 const MAX_TOLERANCE_SEC = 300;
 
-function fail(message: string, cause?: unknown): never {
-  throw new Error(`auth config: ${message}`, cause === undefined ? undefined : { cause });
+function fail(field: AuthConfigField, message: string, cause?: unknown): never {
+  throw new AuthConfigError(field, `auth config: ${message}`, cause === undefined ? undefined : { cause });
 }
 
-function secretKey(secret: unknown, field: string): KeyObject {
-  if (typeof secret !== 'string') fail(`${field} must be a string`);
+function secretKey(secret: unknown, field: 'secret' | 'guestSecret'): KeyObject {
+  if (typeof secret !== 'string') fail(field, `${field} must be a string`);
   const bytes = Buffer.byteLength(secret, 'utf8');
   if (bytes < MIN_SECRET_BYTES) {
-    fail(`${field} is ${bytes} bytes; HS256 needs at least ${MIN_SECRET_BYTES} random bytes or it can be ` +
+    fail(field, `${field} is ${bytes} bytes; HS256 needs at least ${MIN_SECRET_BYTES} random bytes or it can be ` +
       `brute-forced from one token (generate one with: openssl rand -base64 48)`);
   }
   return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
 function publicKey(pem: unknown): [HostAlgorithm, KeyObject] {
-  if (typeof pem !== 'string' || !pem.includes('-----BEGIN ')) fail('publicKey must be a PEM string (-----BEGIN PUBLIC KEY-----)');
+  if (typeof pem !== 'string' || !pem.includes('-----BEGIN ')) fail('publicKey', 'publicKey must be a PEM string (-----BEGIN PUBLIC KEY-----)');
   // createPublicKey would happily derive a public key from it, leaving a signing key on the chat server.
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) fail('publicKey is a private key; give the server only the public half (openssl pkey -pubout)');
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) fail('publicKey', 'publicKey is a private key; give the server only the public half (openssl pkey -pubout)');
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
   } catch (err) {
-    fail('publicKey is not a valid PEM public key', err);
+    fail('publicKey', 'publicKey is not a valid PEM public key', err);
   }
   const type = key.asymmetricKeyType;
   if (type === 'rsa') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-    if (bits < MIN_RSA_BITS) fail(`publicKey is a ${bits}-bit RSA key; RS256 needs at least ${MIN_RSA_BITS} bits`);
+    if (bits < MIN_RSA_BITS) fail('publicKey', `publicKey is a ${bits}-bit RSA key; RS256 needs at least ${MIN_RSA_BITS} bits`);
     return ['RS256', key];
   }
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve !== 'prime256v1') fail(`publicKey is an EC key on ${curve ?? 'an unknown curve'}; ES256 needs P-256 (prime256v1)`);
+    if (curve !== 'prime256v1') fail('publicKey', `publicKey is an EC key on ${curve ?? 'an unknown curve'}; ES256 needs P-256 (prime256v1)`);
     return ['ES256', key];
   }
-  return fail(`publicKey is a ${type ?? 'unknown'} key; use RSA (RS256) or EC P-256 (ES256)`);
+  return fail('publicKey', `publicKey is a ${type ?? 'unknown'} key; use RSA (RS256) or EC P-256 (ES256)`);
 }
 
-function seconds(value: unknown, field: string, fallback: number, min: number, max: number): number {
+function seconds(value: unknown, field: 'clockToleranceSec' | 'guestTtlSec', fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) fail(`${field} must be a number of seconds in ${min}..${max}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) fail(field, `${field} must be a number of seconds in ${min}..${max}`);
   return value;
 }
 
-function optionalString(value: unknown, field: string): string | undefined {
+function optionalString(value: unknown, field: 'audience' | 'issuer'): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value === '') fail(`${field} must be a non-empty string or left out`);
+  if (typeof value !== 'string' || value === '') fail(field, `${field} must be a non-empty string or left out`);
   return value;
 }
 
@@ -105,25 +106,25 @@ export function resolveAuthConfig(config: AuthConfig): ResolvedAuth {
 
   if (config.algorithms !== undefined) {
     const listed: unknown = config.algorithms;
-    if (!Array.isArray(listed) || listed.length === 0) fail('algorithms must be a non-empty list, or left out to follow the keys');
+    if (!Array.isArray(listed) || listed.length === 0) fail('algorithms', 'algorithms must be a non-empty list, or left out to follow the keys');
     for (const alg of listed) {
-      if (typeof alg !== 'string' || !SUPPORTED.includes(alg)) fail(`algorithm ${JSON.stringify(alg)} is not supported; use HS256, RS256 or ES256 (never none)`);
-      if (!hostKeys.has(alg as HostAlgorithm)) fail(`algorithms lists ${alg} but ${describeKeys(hostKeys)}`);
+      if (typeof alg !== 'string' || !SUPPORTED.includes(alg)) fail('algorithms', `algorithm ${JSON.stringify(alg)} is not supported; use HS256, RS256 or ES256 (never none)`);
+      if (!hostKeys.has(alg as HostAlgorithm)) fail('algorithms', `algorithms lists ${alg} but ${describeKeys(hostKeys)}`);
     }
     for (const alg of hostKeys.keys()) {
-      if (!listed.includes(alg)) fail(`${alg === 'HS256' ? 'secret' : 'publicKey'} needs ${alg}, which algorithms does not list`);
+      if (!listed.includes(alg)) fail('algorithms', `${alg === 'HS256' ? 'secret' : 'publicKey'} needs ${alg}, which algorithms does not list`);
     }
   }
 
   let guestKey: KeyObject | null = null;
   if (config.guests) {
     guestKey = secretKey(config.guestSecret, 'guestSecret');
-    if (config.secret === config.guestSecret) fail('guestSecret must differ from secret, or the host could sign tokens the guest key accepts');
+    if (config.secret === config.guestSecret) fail('guestSecret', 'guestSecret must differ from secret, or the host could sign tokens the guest key accepts');
   }
-  if (hostKeys.size === 0 && guestKey === null) fail('nobody can sign in: set secret or publicKey for host tokens, or enable guests');
+  if (hostKeys.size === 0 && guestKey === null) fail('guests', 'nobody can sign in: set secret or publicKey for host tokens, or enable guests');
 
   const issuer = optionalString(config.issuer, 'issuer');
-  if (issuer === GUEST_ISSUER) fail(`issuer ${GUEST_ISSUER} is reserved for guest tokens`);
+  if (issuer === GUEST_ISSUER) fail('issuer', `issuer ${GUEST_ISSUER} is reserved for guest tokens`);
   return {
     hostKeys,
     guestKey,

@@ -1,5 +1,5 @@
-// Why a token or guest request was refused: one error type with the stable wire code and a
-// machine-readable reason for logs, close reasons and tests.
+// Why a token or guest request was refused (AuthError: the stable wire code and a machine-readable
+// reason for logs, close reasons and tests), and why an auth configuration cannot work (AuthConfigError).
 
 /** Why {@link Authenticator.verify} or {@link Authenticator.issueGuest} refused. */
 export type AuthReason =
@@ -40,5 +40,24 @@ export class AuthError extends Error {
   constructor(reason: AuthReason, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.reason = reason;
+  }
+}
+
+/** The AuthConfig field an {@link AuthConfigError} is about. */
+export type AuthConfigField = 'secret' | 'publicKey' | 'algorithms' | 'audience' | 'issuer' | 'clockToleranceSec' | 'guests' | 'guestSecret' | 'guestTtlSec';
+
+/**
+ * An AuthConfig that cannot work (weak secret, wrong key type...), found when the Authenticator is
+ * built. `field` names the setting to fix, so that the server can name its environment variable.
+ */
+export class AuthConfigError extends Error {
+  override readonly name = 'AuthConfigError';
+
+  constructor(
+    readonly field: AuthConfigField,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }
