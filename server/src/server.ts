@@ -1,22 +1,23 @@
 // Assembles a Parley node: store, auth, broker, hub, transport; and takes it down gracefully.
 import { CloseCode, Op } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Authenticator } from './auth.js';
+import { Authenticator, type AuthConfig } from './auth.js';
 import type { Broker } from './broker/broker.js';
 import { LocalBroker } from './broker/local.js';
 import { RedisBroker } from './broker/redis.js';
 import { RedisPresence } from './broker/redis-presence.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
+import { guestSecret } from './guest-secret.js';
 import { HttpApi } from './http/api.js';
 import { OpsEndpoints } from './http/ops.js';
 import { Site } from './http/site.js';
 import { createLogger, type Logger } from './log.js';
 import { PrometheusMetrics } from './metrics/prometheus.js';
 import { openStore, type Store } from './store/index.js';
-import { databaseStartError, prepareDataDir, readPublicKey, withAuthVariables } from './startup-checks.js';
+import { checkAuthConfig, databaseStartError, prepareDataDir, readPublicKey, withAuthVariables } from './startup-checks.js';
 import { checkPortFree } from './transport/listen-failure.js';
 import { UwsTransport } from './transport/uws.js';
 
@@ -51,9 +52,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // A taken port is known before the store takes seconds to open (PGlite) only to be closed again.
   if (!config.reusePort && config.port !== 0) await checkPortFree(config.host, config.port);
   if (!config.databaseUrl) prepareDataDir(config.dataDir);
-  const auth = withAuthVariables(() => new Authenticator(authConfig(config, log)));
+  const signIn = authConfig(config);
+  checkAuthConfig(signIn);
   const store = options.store ?? (await openConfiguredStore(config));
   await store.init();
+  // Without guests the key is never used, but the Authenticator wants one: a throwaway.
+  const guestKey = signIn.guests
+    ? await guestSecret(config.guestSecret, store, options.store || config.databaseUrl ? undefined : config.dataDir, log)
+    : randomBytes(32).toString('base64url');
+  const auth = withAuthVariables(() => new Authenticator({ ...signIn, guestSecret: guestKey }));
   for (const id of config.rooms) {
     await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [], server: true });
   }
@@ -158,9 +165,9 @@ function openBroker(config: Config, log: Logger): Broker {
   return broker;
 }
 
-function authConfig(config: Config, log: Logger) {
+/** The sign-in settings; `guestSecret` is the configured one ('' when the store is to provide it). */
+function authConfig(config: Config): AuthConfig {
   const hostKey = Boolean(config.jwtSecret || config.jwtPublicKey);
-  const guests = config.guests ?? !hostKey;
   return {
     secret: config.jwtSecret,
     publicKey: readPublicKey(config.jwtPublicKey),
@@ -168,26 +175,8 @@ function authConfig(config: Config, log: Logger) {
     audience: config.jwtAudience,
     issuer: config.jwtIssuer,
     clockToleranceSec: config.jwtClockTolerance,
-    guests,
-    guestSecret: guests ? guestSecret(config, log) : randomBytes(32).toString('base64url'),
+    guests: config.guests ?? !hostKey,
+    guestSecret: config.guestSecret ?? '',
     guestTtlSec: config.guestTtl,
   };
-}
-
-/** The configured guest secret, else one generated once and kept in the data directory. */
-function guestSecret(config: Config, log: Logger): string {
-  if (config.guestSecret) return config.guestSecret;
-  if (config.databaseUrl) {
-    log.warn('PARLEY_GUEST_SECRET is not set: guest tokens are valid on this node only until it restarts');
-    return randomBytes(32).toString('base64url');
-  }
-  const file = join(config.dataDir, 'guest-secret');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    mkdirSync(config.dataDir, { recursive: true });
-    const secret = randomBytes(32).toString('base64url');
-    writeFileSync(file, secret, { mode: 0o600 });
-    return secret;
-  }
 }

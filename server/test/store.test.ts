@@ -116,6 +116,12 @@ function storeContract(backend: () => Backend): void {
     await expect(store().ping()).resolves.toBeUndefined();
   });
 
+  it('stores a shared setting once: later calls get the first value', async () => {
+    const name = uid('setting');
+    expect(await store().sharedSetting(name, 'first')).toBe('first');
+    expect(await store().sharedSetting(name, 'second')).toBe('first');
+  });
+
   it('creates a room with a room event then a join per member, owner first', async () => {
     const alice = { id: uid('alice'), name: 'Alice' };
     const bob = { id: uid('bob'), name: 'Bob' };
@@ -588,7 +594,16 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [fresh],
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['events', 'members', 'rooms', 'schema_migrations', 'users']);
+    expect(tables.map((t) => t.table_name)).toEqual(['events', 'members', 'rooms', 'schema_migrations', 'settings', 'users']);
+  });
+
+  it('gives every node the one value stored first when they store a shared setting at once', async () => {
+    const nodes = range(1, 4).map(() => node());
+    const name = uid('setting');
+    const values = await Promise.all(nodes.map((n, i) => n.sharedSetting(name, `value-of-node-${i}`)));
+    expect(new Set(values).size).toBe(1);
+    expect(values[0]).toMatch(/^value-of-node-\d$/);
+    expect(await backend.store.sharedSetting(name, 'too late')).toBe(values[0]);
   });
 
   it('keeps one gapless log when two nodes append to one room concurrently', async () => {

@@ -40,8 +40,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<SqlStor
   return store;
 }
 
-// A subdirectory, because the data directory also holds Parley's own files (the guest secret) and
-// Postgres expects to own every file in its data directory.
+// A subdirectory, because Postgres expects to own every file in its data directory and Parley's data
+// directory may hold other files (a guest secret left there by earlier versions, until it is moved).
 function embeddedDir(dataDir: string): string {
   return dataDir.startsWith('memory://') ? dataDir : join(dataDir, 'pglite');
 }

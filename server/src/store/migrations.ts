@@ -174,4 +174,17 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX members_joined_at_idx ON members (joined_at);
     `,
   },
+  {
+    version: 4,
+    name: 'settings shared by every node (the generated guest secret)',
+    sql: `
+      -- Written once by whichever node comes first (INSERT ... ON CONFLICT DO NOTHING) and read by all:
+      -- nodes of one database then agree on values such as the guest token secret, across restarts.
+      CREATE TABLE settings (
+        name        text COLLATE "C" PRIMARY KEY,
+        value       text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

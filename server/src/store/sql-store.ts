@@ -137,6 +137,18 @@ export class SqlStore implements Store {
     this.appends.observer = observer;
   }
 
+  async sharedSetting(name: string, initial: string): Promise<string> {
+    const inserted = await this.read<{ value: string }>(
+      'INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value',
+      [name, initial],
+    );
+    if (inserted[0]) return inserted[0].value;
+    // Another node's insert won (ON CONFLICT waited for it to commit): a new statement sees its row.
+    const stored = await this.read<{ value: string }>('SELECT value FROM settings WHERE name = $1', [name]);
+    if (!stored[0]) throw new Error(`setting ${name} conflicted on insert but cannot be read`);
+    return stored[0].value;
+  }
+
   // ---- users ----------------------------------------------------------------------------------
 
   async ensureUser(user: UserRecord): Promise<UserRecord> {

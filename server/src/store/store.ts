@@ -126,6 +126,12 @@ export interface Store {
   /** Calls `observer` after every group-commit batch of appends with its size, duration (s) and success (metrics). */
   observeCommits(observer: (size: number, seconds: number, ok: boolean) => void): void;
 
+  /**
+   * The value stored under `name`; when there is none yet, `initial` is stored and returned. Several
+   * nodes calling at once with different `initial`s all get the one value that was stored first.
+   */
+  sharedSetting(name: string, initial: string): Promise<string>;
+
   /** Inserts the user if unknown; an existing user keeps its stored name. Returns the stored record. */
   ensureUser(user: UserRecord): Promise<UserRecord>;
   getUser(id: string): Promise<UserRecord | null>;
