@@ -14,9 +14,10 @@ describe.skipIf(!available)('RedisPresence', () => {
     for (const c of cleanup.splice(0)) await c().catch(() => {});
   });
 
-  async function node(prefix: string, ttlMs: number) {
+  /** A node's presence; `connectFirst` false builds it before its connection is up, as a starting server does. */
+  async function node(prefix: string, ttlMs: number, connectFirst = true) {
     const client = createClient({ url: REDIS_URL, disableOfflineQueue: true });
-    await client.connect();
+    if (connectFirst) await client.connect();
     const announced: string[] = [];
     // What the node's hub would hold: the presence rewrites it after losing Redis.
     const views = new Map<string, LocalPresence>();
@@ -35,6 +36,7 @@ describe.skipIf(!available)('RedisPresence', () => {
       else views.set(user, local);
       return presence.update(user, local, rooms);
     };
+    if (!connectFirst) await client.connect();
     return { presence, client, announced, update };
   }
 
@@ -69,5 +71,19 @@ describe.skipIf(!available)('RedisPresence', () => {
     expect(await survivor.presence.states(['ghost', 'alive'], () => PresenceState.Offline)).toEqual(
       new Map([['ghost', PresenceState.Offline], ['alive', PresenceState.Online]]),
     );
+  });
+
+  test('a node killed right after its first user arrived, before any heart-beat, still has that user announced offline', async () => {
+    const prefix = uniquePrefix();
+    const ttlMs = 1500; // heart-beats every 500 ms: the kill below comes well before the first interval beat
+    const survivor = await node(prefix, ttlMs);
+    const doomed = await node(prefix, ttlMs, false);
+    await doomed.update('early', { state: PresenceState.Online, rooms: ['lobby'], name: 'Early' }, ['lobby']);
+    doomed.client.destroy(); // kill -9 moments after the node started
+    expect(await survivor.presence.states(['early'], () => PresenceState.Offline)).toEqual(new Map([['early', PresenceState.Online]]));
+    const deadline = Date.now() + ttlMs * 10;
+    while (survivor.announced.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(survivor.announced).toEqual(['lobby:early:Early:offline']);
+    expect(await survivor.presence.states(['early'], () => PresenceState.Offline)).toEqual(new Map([['early', PresenceState.Offline]]));
   });
 });

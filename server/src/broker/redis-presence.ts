@@ -1,7 +1,8 @@
 // Presence over several nodes in Redis. Per user, a hash of node id -> that node's view (state,
 // rooms, name); per node, the set of its users and a heart-beat key that expires after `ttlMs`.
 // Every node heart-beats every ttl/3; a node whose key expired is gone (kill -9, partition): the
-// first node to notice claims it, removes its entries and announces the resulting states.
+// first node to notice claims it, removes its entries and announces the resulting states. A node is
+// in the node set before any entry of its own: every write of an entry registers it too.
 import { PresenceState } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
 import type { createClient } from 'redis';
@@ -56,13 +57,20 @@ export class RedisPresence implements PresenceDirectory {
     };
     this.timer = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(options.ttlMs / 3)));
     this.timer.unref();
-    void this.heartbeat();
+    // Registered as soon as Redis answers, not a heart-beat interval later.
+    if (this.client.isReady) void this.heartbeat();
+    else this.client.once('ready', () => void this.heartbeat());
   }
 
   async update(user: string, local: LocalPresence, rooms: readonly string[]): Promise<Map<string, PresenceState>> {
     const key = this.keys.user(user);
     try {
       const multi = this.client.multi();
+      // In the same transaction as the entry: a node killed before its first heart-beat is still in
+      // the node set, so another node finds it gone and clears its users. NX: a key that was missing
+      // (Redis lost it, or this node was declared gone) also means the rest of this node's entries
+      // need writing back, which `dirty` asks of the next heart-beat.
+      multi.set(this.keys.alive(this.nodeId), String(Date.now()), { PX: this.options.ttlMs, NX: true }).sAdd(this.keys.nodes, this.nodeId);
       if (local.state === PresenceState.Offline) {
         multi.hDel(key, this.nodeId).sRem(this.keys.users(this.nodeId), user);
       } else {
@@ -71,7 +79,8 @@ export class RedisPresence implements PresenceDirectory {
       }
       multi.hGetAll(key);
       const replies = await this.timed(multi.exec());
-      const all = replies[2] as unknown as Record<string, string>;
+      if (replies[0] !== null) this.dirty = true;
+      const all = replies[4] as unknown as Record<string, string>;
       return new Map(rooms.map((room) => [room, this.best(all, room)]));
     } catch (err) {
       this.dirty = true;
