@@ -3,6 +3,7 @@
 import { CloseCode, encodeFrame, ErrorCode, Limits, Op, PROTOCOL_VERSION } from '@parley/sdk/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { scrape } from './support/prometheus.js';
 import { RawClient } from './support/raw-client.js';
 import { postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
 
@@ -176,7 +177,28 @@ describe('PARLEY_PUBLIC_URL (pglite)', () => {
 });
 
 describe('slow consumer (pglite)', () => {
-  test('a socket that never reads is closed with a resume code instead of losing frames silently', async () => {
+  // Each case starts its own node and fills megabytes of socket buffers: slow on a busy machine.
+  const SLOW = 120_000;
+
+  /**
+   * Stops reading `slow`'s socket, runs `flood` until the server has dropped it, then reads again and
+   * returns the close the client observed. The kernel's buffers fill first, then the server's queue.
+   */
+  async function neverReads(node: TestNode, slow: RawClient, flood: (round: number) => Promise<unknown>): Promise<number> {
+    const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
+    socket.pause();
+    for (let round = 0; node.server.connections > 1 && round < 2000; round++) await flood(round);
+    expect(node.server.connections).toBe(1); // dropped while still not reading: its queue is freed now
+    socket.resume();
+    return (await slow.closed).code;
+  }
+
+  async function closes(node: TestNode): Promise<Record<string, number | undefined>> {
+    const s = await scrape(`${node.http}/metrics`);
+    return Object.fromEntries(['slow_consumer', '4005', '1006'].map((code) => [code, s.value('parley_ws_closes_total', { code })]));
+  }
+
+  test('a client that never reads its replies is aborted: it sees 1006, /metrics counts a slow consumer', async () => {
     const node = await startNode('pglite', { sendRate: 5000, frameRate: 5000, maxBackpressure: 65_536 });
     try {
       const writer = await RawClient.signedIn(node.url, userToken('writer'));
@@ -185,22 +207,37 @@ describe('slow consumer (pglite)', () => {
       await Promise.all(Array.from({ length: 200 }, (_, i) => writer.ok({ t: Op.Send, room: 'big', cid: `b${i}`, body })));
       const slow = await RawClient.signedIn(node.url, userToken('slow'));
       await slow.ok({ t: Op.Join, room: 'big' });
-      const socket = (slow.ws as unknown as { _socket: import('node:net').Socket })._socket;
-      socket.pause(); // never read again: kernel buffers fill, then the server's
-      // Each reply is ~130 KB (history pages are capped by size): 300 of them are ~40 MB, far more
-      // than loopback socket buffers hold.
-      for (let i = 0; i < 300; i++) slow.send({ t: Op.History, r: i + 1, room: 'big', limit: 200 });
-      const deadline = Date.now() + 15_000;
-      while (node.server.connections > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(node.server.connections).toBe(1); // only the writer is left
-      socket.resume();
-      const { code } = await slow.closed;
-      expect([CloseCode.SlowConsumer, 1006]).toContain(code);
-      // the writer was never affected
-      await writer.ok({ t: Op.Send, room: 'big', cid: 'after', body: 'fine' });
+      // Each history reply is ~130 KB (pages are capped by size): far more than loopback buffers hold.
+      let r = 1000;
+      const code = await neverReads(node, slow, async () => {
+        for (let i = 0; i < 20; i++) slow.send({ t: Op.History, r: r++, room: 'big', limit: 200 });
+        await writer.ok({ t: Op.Ping });
+      });
+      expect(code).toBe(1006); // no 4005 can arrive: a close frame would queue behind what it never read
+      expect(await closes(node)).toEqual({ slow_consumer: 1, '4005': 0, '1006': 0 });
+      await writer.ok({ t: Op.Send, room: 'big', cid: 'after', body: 'fine' }); // the writer was never affected
       writer.ws.terminate();
     } finally {
       await node.destroy();
     }
-  });
+  }, SLOW);
+
+  test('a subscriber that never reads the room it follows is aborted the same way (fan-out path, default limit)', async () => {
+    const node = await startNode('pglite', { sendRate: 5000, frameRate: 5000 });
+    try {
+      const writer = await RawClient.signedIn(node.url, userToken('writer'));
+      await writer.ok({ t: Op.RoomCreate, kind: 'public', id: 'busy' });
+      const slow = await RawClient.signedIn(node.url, userToken('slow'));
+      await slow.ok({ t: Op.Join, room: 'busy' });
+      const body = 'z'.repeat(Limits.maxBody);
+      const code = await neverReads(node, slow, (round) =>
+        Promise.all(Array.from({ length: 10 }, (_, i) => writer.ok({ t: Op.Send, room: 'busy', cid: `f${round}-${i}`, body }))),
+      );
+      expect(code).toBe(1006);
+      expect(await closes(node)).toEqual({ slow_consumer: 1, '4005': 0, '1006': 0 });
+      writer.ws.terminate();
+    } finally {
+      await node.destroy();
+    }
+  }, SLOW);
 });

@@ -57,7 +57,7 @@ const FAULTS: Record<ScenarioName, Fault | undefined> = {
 
   async 'slow-consumer'({ participants, figures, traffic, scale }) {
     // One participant stops reading its socket while the others send big messages: its node must
-    // close it with 4005 rather than drop frames, and it must resume with nothing missing.
+    // abort it (the client sees 1006) rather than drop frames, and it must resume with nothing missing.
     const slow = participants[0]!;
     traffic.silent.add(slow);
     traffic.padding = ' ' + 'x'.repeat(3800);
@@ -72,7 +72,7 @@ const FAULTS: Record<ScenarioName, Fault | undefined> = {
     traffic.burst = 1;
     slow.tcp?.resume();
     const deadline = Date.now() + 10_000;
-    while (!slow.closeCodes.includes(4005) && Date.now() < deadline) await sleep(50);
+    while (!slow.closeCodes.includes(1006) && Date.now() < deadline) await sleep(50);
     figures.slowClosedWith = slow.closeCodes.join(',') || 'none';
   },
 

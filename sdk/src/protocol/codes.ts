@@ -82,7 +82,10 @@ export const CloseCode = {
   HelloTimeout: 4003,
   /** Protocol version not supported. Fatal. */
   UnsupportedVersion: 4004,
-  /** The socket could not keep up with its outgoing frames: reconnect and resume. */
+  /**
+   * The socket could not keep up with its outgoing frames: reconnect and resume. Reserved: the
+   * reference server aborts a slow consumer instead, so its client sees 1006 (protocol section 11.2).
+   */
   SlowConsumer: 4005,
   /** Sustained flooding after rate-limit errors: reconnect after a pause. */
   RateLimited: 4006,

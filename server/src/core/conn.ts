@@ -1,7 +1,7 @@
 // What the core needs from one client socket. Implemented by the transport (uWS); core never imports uWS.
 
 export interface Conn {
-  /** Sends one binary frame. A no-op once closed; a socket over its backpressure limit is closed with 4005. */
+  /** Sends one binary frame. A no-op once closed; a socket over its backpressure limit is aborted (the client sees 1006). */
   send(frame: Uint8Array): void;
   /** Runs `fn` with the socket corked, so several sends leave in one write. */
   cork(fn: () => void): void;

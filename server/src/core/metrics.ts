@@ -13,6 +13,8 @@ export interface Metrics {
   errorFrame(code: ErrorCode): void;
   /** A WebSocket closed with `code` (either side). */
   socketClosed(code: number): void;
+  /** A WebSocket was aborted because its client did not read what was sent to it (a slow consumer). */
+  slowConsumerDropped(): void;
   /** An HTTP request to `path` was answered with `status`. */
   httpRequest(path: string, status: number): void;
   /** A group-commit batch of `size` appends took `seconds`; `ok` false when it failed. */
@@ -26,6 +28,7 @@ export const noMetrics: Metrics = {
   fanoutLatency() {},
   errorFrame() {},
   socketClosed() {},
+  slowConsumerDropped() {},
   httpRequest() {},
   commit() {},
 };

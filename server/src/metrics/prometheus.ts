@@ -55,6 +55,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly errorsByCode: Record<string, Counter.Internal>;
   private readonly closesByCode = new Map<number, Counter.Internal>();
   private readonly otherCloses: Counter.Internal;
+  private readonly slowConsumerCloses: Counter.Internal;
   private readonly http: Counter<'route' | 'status'>;
 
   constructor(node: NodeState) {
@@ -76,10 +77,16 @@ export class PrometheusMetrics implements Metrics {
     this.errorsByCode = Object.fromEntries(Object.values(ErrorCode).map((code) => [code, errors.labels(code)]));
     // Every known series exists from the start, at 0, so that rate() and dashboards see the first error.
     for (const child of Object.values(this.errorsByCode)) child.inc(0);
-    const closes = new Counter({ name: 'parley_ws_closes_total', help: 'WebSocket closes by close code (4xxx: Parley codes; "other": any code a peer made up).', labelNames: ['code'], registers });
+    const closes = new Counter({
+      name: 'parley_ws_closes_total',
+      help: 'WebSocket closes by close code (4xxx: Parley codes; "slow_consumer": aborted for not reading, seen as 1006 by the client; "other": any code a peer made up).',
+      labelNames: ['code'],
+      registers,
+    });
     for (const code of KNOWN_CLOSE_CODES) this.closesByCode.set(code, closes.labels(String(code)));
     this.otherCloses = closes.labels('other');
-    for (const child of [...this.closesByCode.values(), this.otherCloses]) child.inc(0);
+    this.slowConsumerCloses = closes.labels('slow_consumer');
+    for (const child of [...this.closesByCode.values(), this.otherCloses, this.slowConsumerCloses]) child.inc(0);
     this.http = new Counter({ name: 'parley_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers });
 
     const broker = (name: string, help: string, read: (s: BrokerStats) => number) =>
@@ -130,6 +137,10 @@ export class PrometheusMetrics implements Metrics {
 
   socketClosed(code: number): void {
     (this.closesByCode.get(code) ?? this.otherCloses).inc();
+  }
+
+  slowConsumerDropped(): void {
+    this.slowConsumerCloses.inc();
   }
 
   httpRequest(path: string, status: number): void {

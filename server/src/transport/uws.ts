@@ -1,6 +1,6 @@
 // The uWebSockets.js glue: WebSocket endpoint /ws and the HTTP API on one port. Maps sockets to core
 // Sessions through the Conn interface and HTTP requests to HttpApi; the only module that knows uWS.
-import { CloseCode, Limits } from '@parley/sdk/protocol';
+import { Limits } from '@parley/sdk/protocol';
 import type { HttpResponse, TemplatedApp, us_listen_socket, us_socket, WebSocket } from '@trufflesuite/uws-js-unofficial';
 import { ConfigError, type Config } from '../config.js';
 import type { Conn, Publisher } from '../core/conn.js';
@@ -9,6 +9,7 @@ import type { Session } from '../core/session.js';
 import type { HttpApi, HttpReply } from '../http/api.js';
 import type { Logger } from '../log.js';
 import { clientIp } from './client-ip.js';
+import { BacklogWatch, type WatchedSocket } from './backlog-watch.js';
 import { listenFailure } from './listen-failure.js';
 import { OwnOrigins } from './own-origin.js';
 import { tlsOptions } from './tls.js';
@@ -17,6 +18,9 @@ import { loadUws, type Uws } from './uws-binary.js';
 interface SocketData {
   ip: string;
   closed: boolean;
+  /** Dropped for not reading its frames (counted under its own label, not as the 1006 it closes with). */
+  slowConsumer?: boolean;
+  conn?: UwsConn;
   session?: Session;
   /** Waiting for backpressure to drain. */
   drainWaiters?: (() => void)[];
@@ -24,7 +28,16 @@ interface SocketData {
 
 const MAX_HTTP_BODY = 16 * 1024;
 
-class UwsConn implements Conn {
+class UwsConn implements Conn, WatchedSocket {
+  /** Over its backpressure limit: takes no more frames and is dropped once no cork is open. */
+  private overflowed = false;
+  private corks = 0;
+  /**
+   * The queue was a quarter full at the BacklogWatch's last look. A 1006 close of such a socket
+   * is uWS's own backpressure limit catching a fan-out burst between two looks: a slow consumer too.
+   */
+  backlogged = false;
+
   constructor(
     private readonly ws: WebSocket<SocketData>,
     private readonly data: SocketData,
@@ -32,7 +45,7 @@ class UwsConn implements Conn {
   ) {}
 
   get closed(): boolean {
-    return this.data.closed;
+    return this.data.closed || this.overflowed;
   }
 
   get remoteAddress(): string {
@@ -40,17 +53,44 @@ class UwsConn implements Conn {
   }
 
   send(frame: Uint8Array): void {
-    if (this.data.closed) return;
+    if (this.closed) return;
     // Corked: uWS first flushes the topic messages pending for this socket (the sender's own copy of
     // the event its ack follows) and then the frame, so both leave in one write instead of two.
     let status = 0;
     this.ws.cork(() => (status = this.ws.send(frame, true)));
-    // 2 = dropped: never drop silently; close so the client reconnects and resumes from storage.
-    if (status === 2 || this.ws.getBufferedAmount() > this.maxBackpressure) this.close(CloseCode.SlowConsumer, 'slow consumer');
+    // 2 = dropped: never drop silently; the client reconnects and resumes from storage.
+    if (status === 2 || this.ws.getBufferedAmount() > this.maxBackpressure) {
+      this.overflowed = true;
+      if (this.corks === 0) this.dropSlowConsumer();
+    }
   }
 
   cork(fn: () => void): void {
-    if (!this.data.closed) this.ws.cork(fn);
+    if (this.closed) return;
+    this.corks++;
+    try {
+      this.ws.cork(fn);
+    } finally {
+      this.corks--;
+    }
+    if (this.overflowed && this.corks === 0) this.dropSlowConsumer();
+  }
+
+  /** How the close handler counts this socket's close with `code`. */
+  droppedAsSlowConsumer(code: number): boolean {
+    return this.data.slowConsumer === true || (code === 1006 && this.backlogged);
+  }
+
+  /**
+   * Aborts the connection of a client that does not read: at once, without a close frame, which would
+   * only queue behind the megabytes it did not read and never arrive (the client sees 1006 either way,
+   * and resumes). What was queued for it is freed now rather than at a close timeout.
+   */
+  dropSlowConsumer(): void {
+    if (this.data.closed) return;
+    this.data.closed = true;
+    this.data.slowConsumer = true;
+    this.ws.close();
   }
 
   get bufferedAmount(): number {
@@ -86,7 +126,9 @@ function releaseDrainWaiters(data: SocketData): void {
 export class UwsTransport implements Publisher {
   private readonly uws: Uws;
   private readonly app: TemplatedApp;
-  private readonly sockets = new Set<WebSocket<SocketData>>();
+  /** Every open WebSocket; a deletion during a BacklogWatch look is safe (Set iteration allows it). */
+  private readonly conns = new Set<UwsConn>();
+  private readonly backlogs: BacklogWatch;
   private listenSocket: us_listen_socket | undefined;
   /** The port bound by listen(). */
   private port = 0;
@@ -109,6 +151,7 @@ export class UwsTransport implements Publisher {
     this.secure = tls !== undefined;
     this.trustedProxies = new Set(config.trustedProxies);
     this.ownOrigins = new OwnOrigins(config.publicUrls);
+    this.backlogs = new BacklogWatch(() => this.conns, config.maxBackpressure);
     try {
       this.app = tls ? this.uws.SSLApp(tls) : this.uws.App();
     } catch (err) {
@@ -122,7 +165,7 @@ export class UwsTransport implements Publisher {
   }
 
   get connectionCount(): number {
-    return this.sockets.size;
+    return this.conns.size;
   }
 
   attach(hub: Hub, api: HttpApi): void {
@@ -130,9 +173,11 @@ export class UwsTransport implements Publisher {
     const { metrics } = hub;
     this.app.ws<SocketData>('/ws', {
       maxPayloadLength: Limits.maxFrameBytes,
-      maxBackpressure: config.maxBackpressure,
-      // Without this uWS skips publishes to a slow socket: a silent drop. Closing makes it resume.
+      // uWS's own limit is a backstop at twice ours: the BacklogWatch and the send path drop a slow
+      // consumer first, knowingly. Past it uWS would skip publishes (a silent drop) without
+      // closeOnBackpressureLimit, which closes instead, so that the client resumes.
       // (Typed as a number in this package's typings; the native side reads it as a boolean.)
+      maxBackpressure: config.maxBackpressure * 2,
       closeOnBackpressureLimit: 1,
       idleTimeout: config.idleTimeout,
       sendPingsAutomatically: true,
@@ -161,8 +206,9 @@ export class UwsTransport implements Publisher {
       open: (ws) => {
         const data = ws.getUserData();
         this.perIp.set(data.ip, (this.perIp.get(data.ip) ?? 0) + 1);
-        this.sockets.add(ws);
-        data.session = hub.openSession(new UwsConn(ws, data, config.maxBackpressure));
+        data.conn = new UwsConn(ws, data, config.maxBackpressure);
+        this.conns.add(data.conn);
+        data.session = hub.openSession(data.conn);
       },
       message: (ws, message, isBinary) => {
         const session = ws.getUserData().session!;
@@ -179,11 +225,12 @@ export class UwsTransport implements Publisher {
         if (data.drainWaiters && ws.getBufferedAmount() < config.maxBackpressure / 4) releaseDrainWaiters(data);
       },
       close: (ws, code) => {
-        metrics.socketClosed(code);
         const data = ws.getUserData();
+        if (data.conn?.droppedAsSlowConsumer(code)) metrics.slowConsumerDropped();
+        else metrics.socketClosed(code);
         data.closed = true;
         releaseDrainWaiters(data);
-        this.sockets.delete(ws);
+        if (data.conn) this.conns.delete(data.conn);
         const left = (this.perIp.get(data.ip) ?? 1) - 1;
         if (left > 0) {
           this.perIp.set(data.ip, left);
@@ -245,6 +292,7 @@ export class UwsTransport implements Publisher {
         if (!socket) return void listenFailure(host, port).then(reject);
         this.listenSocket = socket;
         this.port = this.uws.us_socket_local_port(socket as unknown as us_socket);
+        this.backlogs.start();
         resolve(this.port);
       });
     });
@@ -259,7 +307,8 @@ export class UwsTransport implements Publisher {
 
   /** Closes every open socket with `code`. */
   closeAll(code: number, reason: string): void {
-    for (const ws of [...this.sockets]) ws.getUserData().session?.conn.close(code, reason);
+    this.backlogs.stop();
+    for (const conn of [...this.conns]) conn.close(code, reason);
   }
 
   /** Whether `ip` already has as many sockets as PARLEY_CONNECTIONS_PER_IP allows (logged once per episode). */
