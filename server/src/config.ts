@@ -1,5 +1,6 @@
 // Server configuration from environment variables and command-line flags (flags win), with defaults.
 // OPTIONS is the single table of every setting; README's configuration table is checked against it.
+import { RoomIdShape } from '@parley/sdk/protocol';
 import { isIP } from 'node:net';
 import { isLevel, LEVELS, type Level } from './log.js';
 import { unknownVariables, withSuggestion } from './unknown-options.js';
@@ -123,6 +124,19 @@ const urlList: Parser<string[]> = (raw, name) => {
   return urls;
 };
 
+/** Room ids by the protocol's rule (section 3.2): a server-made room with a longer id would be refused by every client. */
+const roomIds: Parser<string[]> = (raw, name) => {
+  const ids = list(raw, name);
+  for (const id of ids) {
+    try {
+      RoomIdShape.parse(id, name);
+    } catch {
+      throw new ConfigError(`${name}: "${id}" is not a room id (1-64 characters: letters and digits first, then also _ . : -)`);
+    }
+  }
+  return ids;
+};
+
 const ipList: Parser<string[]> = (raw, name) => {
   const ips = list(raw, name);
   for (const ip of ips) if (!isIP(ip)) throw new ConfigError(`${name}: "${ip}" is not an IP address (list proxies one address each, no ranges)`);
@@ -157,7 +171,7 @@ export const OPTIONS = [
   opt({ key: 'guestTtl', env: 'PARLEY_GUEST_TTL', flag: '--guest-ttl', default: 86_400, parse: int(60, 31_536_000), doc: 'Lifetime of guest tokens, seconds.' }),
   opt({ key: 'origins', env: 'PARLEY_ORIGINS', flag: '--origins', default: undefined, parse: optList, doc: 'Allowed browser origins, comma-separated (e.g. https://shop.example); pages at PARLEY_PUBLIC_URL are always allowed. Unset or `*`: any.' }),
   opt({ key: 'publicUrls', env: 'PARLEY_PUBLIC_URL', flag: '--public-url', default: [], parse: urlList, doc: 'URL(s) browsers reach this server at, comma-separated (e.g. https://chat.example.com): its own pages there (the demo page) may connect whatever PARLEY_ORIGINS says. Unset: only pages on localhost at this server\'s port.' }),
-  opt({ key: 'rooms', env: 'PARLEY_ROOMS', flag: '--rooms', default: ['lobby'], parse: list, doc: 'Public rooms created at start-up if missing, comma-separated.' }),
+  opt({ key: 'rooms', env: 'PARLEY_ROOMS', flag: '--rooms', default: ['lobby'], parse: roomIds, doc: 'Public rooms created at start-up if missing, comma-separated.' }),
   opt({ key: 'sendRate', env: 'PARLEY_SEND_RATE', flag: '--send-rate', default: 10, parse: int(1, 100_000), doc: 'Messages per second one connection may send (burst: twice that).' }),
   opt({ key: 'frameRate', env: 'PARLEY_FRAME_RATE', flag: '--frame-rate', default: 50, parse: int(1, 100_000), doc: 'Frames per second one connection may send (burst: twice that).' }),
   opt({ key: 'roomsPerUser', env: 'PARLEY_ROOMS_PER_USER', flag: '--rooms-per-user', default: 1000, parse: int(0, 1_000_000_000), doc: 'Rooms (direct rooms included) one user signed in with your token may create in all; 0: none.' }),

@@ -118,11 +118,12 @@ describe('display names from host tokens', () => {
     expect(nameOf({ name: '\u0000\u0001\n', preferred_username: 'pref' })).toBe('pref');
   });
 
-  it('truncates to 64 code points without splitting an emoji', () => {
+  it('shortens to 64 UTF-16 code units (the protocol\'s unit) without splitting a character', () => {
     expect(nameOf({ name: 'x'.repeat(100) })).toBe('x'.repeat(64));
-    const emoji = nameOf({ name: '😀'.repeat(70) });
-    expect([...emoji]).toHaveLength(64);
-    expect(emoji).toBe('😀'.repeat(64));
+    expect(nameOf({ name: '😀'.repeat(70) })).toBe('😀'.repeat(32)); // 2 units each
+    expect(nameOf({ name: 'a'.repeat(63) + '😀' })).toBe('a'.repeat(63)); // never half a surrogate pair
+    expect(nameOf({ name: 'a'.repeat(60) + '👩‍💻' })).toBe('a'.repeat(60)); // nor half an emoji sequence (5 units)
+    expect(nameOf({ name: 'a'.repeat(59) + '👩‍💻' })).toBe('a'.repeat(59) + '👩‍💻');
   });
 });
 
@@ -349,15 +350,15 @@ describe('configuration errors at start-up', () => {
 });
 
 describe('validateDisplayName', () => {
-  it('trims and accepts 1..64 code points', () => {
+  it('trims and accepts 1..64 UTF-16 code units', () => {
     expect(validateDisplayName('  Ada  ')).toBe('Ada');
     expect(validateDisplayName('x'.repeat(64))).toBe('x'.repeat(64));
-    expect(validateDisplayName('😀'.repeat(64))).toBe('😀'.repeat(64));
+    expect(validateDisplayName('😀'.repeat(32))).toBe('😀'.repeat(32));
     expect(validateDisplayName('👩‍💻 dev')).toBe('👩‍💻 dev');
   });
 
   it('rejects empty, too long, control characters, bidi overrides and non-strings', () => {
-    for (const bad of ['', '   ', 'x'.repeat(65), '😀'.repeat(65), 'a\nb', 'a\u0000', 'a\u202Eb', 'a\u2028b', 'a\uD800', 42, null, undefined]) {
+    for (const bad of ['', '   ', 'x'.repeat(65), '😀'.repeat(33), '😀'.repeat(64), 'a\nb', 'a\u0000', 'a\u202Eb', 'a\u2028b', 'a\uD800', 42, null, undefined]) {
       expect(validateDisplayName(bad)).toBeNull();
     }
   });

@@ -64,6 +64,8 @@ describe('configuration', () => {
     [{ PARLEY_TRUSTED_PROXIES: '10.0.0.1,10.0.0.0/8' }, [], /PARLEY_TRUSTED_PROXIES: "10.0.0.0\/8" is not an IP address/],
     [{}, ['--trusted-proxies', 'nginx.internal'], /--trusted-proxies: "nginx.internal" is not an IP address/],
     [{ PARLEY_LOG_LEVEL: 'loud' }, [], /PARLEY_LOG_LEVEL must be one of debug, info, warn, error, got "loud"/],
+    [{ PARLEY_ROOMS: 'lobby,has space' }, [], /PARLEY_ROOMS: "has space" is not a room id/],
+    [{ PARLEY_ROOMS: 'x'.repeat(65) }, [], /PARLEY_ROOMS: "x{65}" is not a room id/],
     [{ PARLEY_PUBLIC_URL: 'chat.example.com' }, [], /PARLEY_PUBLIC_URL: "chat.example.com" is not an http:\/\/ or https:\/\/ URL/],
     [{}, ['--public-url', 'https://a.example,ftp://b.example'], /--public-url: "ftp:\/\/b.example" is not an http/],
     [{ PARLEY_DRAIN_DELAY_MS: '-1' }, [], /PARLEY_DRAIN_DELAY_MS must be an integer/],

@@ -529,6 +529,30 @@ describe('SqlStore on PGlite', () => {
 
   storeContract(() => backend);
 
+  it('shortens names stored longer than 64 UTF-16 code units by older versions (migration 5), and fits event names as read', async () => {
+    const sql = await openPglite({ dataDir: join(dir, 'names') });
+    try {
+      await migrate(sql, migrations.filter((m) => m.version < 5));
+      const emoji = '😀'.repeat(64); // 64 code points, which older versions allowed: 128 code units
+      await sql.query(`INSERT INTO users (id, name) VALUES ('wide', $1), ('odd', $2), ('short', 'Ada')`, [emoji, `${'a'.repeat(63)}😀`]);
+      await sql.query(`INSERT INTO rooms (id, name, kind) VALUES ('r', $1, 'public')`, [emoji]);
+      await migrate(sql);
+      const users = await sql.query<{ id: string; name: string }>('SELECT id, name FROM users ORDER BY id');
+      expect(users).toEqual([
+        { id: 'odd', name: 'a'.repeat(63) },
+        { id: 'short', name: 'Ada' },
+        { id: 'wide', name: '😀'.repeat(32) },
+      ]);
+      const store = new SqlStore(sql);
+      expect((await store.getRoom('r'))!.name).toBe('😀'.repeat(32));
+      await store.append({ room: 'r', kind: 'msg', by: 'wide', name: emoji, cid: 'c1', body: 'hi' });
+      await sql.query('UPDATE events SET author_name = $1', [emoji]);
+      expect((await store.history('r', { limit: 10 })).events.map((e) => e.name)).toEqual(['😀'.repeat(32)]);
+    } finally {
+      await sql.close();
+    }
+  });
+
   it('keeps the data across close and reopen, and close waits for queued appends', async () => {
     const dataDir = join(dir, 'reopen');
     const first = await openStore({ dataDir, schema: 'chat' });

@@ -68,7 +68,7 @@ export class Authenticator {
   issueGuest(name: string): { token: string; identity: Identity } {
     if (this.#guestKey === null) throw new AuthError('guests_disabled', 'guest access is disabled');
     const clean = validateDisplayName(name);
-    if (clean === null) throw new AuthError('bad_name', 'name must be 1 to 64 characters without control characters');
+    if (clean === null) throw new AuthError('bad_name', 'name must be 1 to 64 UTF-16 code units (an emoji counts 2) without control characters');
     const iat = Math.floor(Date.now() / 1000);
     const exp = iat + Math.floor(this.#guestTtlSec);
     const id = GUEST_ID_PREFIX + randomBytes(16).toString('base64url');

@@ -1,7 +1,8 @@
 // Display names: one rule shared by guest sign-up, renames and names taken from host tokens.
+import { fitName, MAX_NAME_UNITS } from '../name-length.js';
 
-/** Longest display name, in Unicode code points (so an emoji counts once). */
-export const MAX_NAME_CHARS = 64;
+/** Longest display name, in UTF-16 code units like every length of the protocol (an emoji counts 2). */
+export const MAX_NAME_CHARS = MAX_NAME_UNITS;
 
 // Control characters and line/paragraph separators break one-line rendering and logs; bidi
 // overrides and isolates let a name render as something else; lone surrogates are not text.
@@ -14,23 +15,21 @@ export function hasUnprintable(text: string): boolean {
   return FORBIDDEN.test(text);
 }
 
-/** Trims `name`; returns it when it is 1..64 code points without control characters, else null. */
+/** Trims `name`; returns it when it is 1..64 UTF-16 code units without control characters, else null. */
 export function validateDisplayName(name: unknown): string | null {
   if (typeof name !== 'string') return null;
   const trimmed = name.trim();
-  if (trimmed === '' || FORBIDDEN.test(trimmed)) return null;
-  // UTF-16 length bounds the code point count from above, so most names skip the count.
-  if (trimmed.length > MAX_NAME_CHARS && [...trimmed].length > MAX_NAME_CHARS) return null;
+  if (trimmed === '' || trimmed.length > MAX_NAME_CHARS || FORBIDDEN.test(trimmed)) return null;
   return trimmed;
 }
 
 /**
  * Best-effort name from a claim we do not control (a host token): forbidden characters become
- * spaces, then trimmed and cut to 64 code points. Null when nothing usable is left.
+ * spaces, then trimmed and shortened to 64 UTF-16 code units at a character boundary (the host's
+ * name is authoritative, so it is cut rather than refused). Null when nothing usable is left.
  */
 export function sanitiseName(value: unknown): string | null {
   if (typeof value !== 'string') return null;
-  let name = value.replace(FORBIDDEN_RUNS, ' ').trim();
-  if (name.length > MAX_NAME_CHARS) name = [...name].slice(0, MAX_NAME_CHARS).join('').trim();
+  const name = fitName(value.replace(FORBIDDEN_RUNS, ' ').trim());
   return name === '' ? null : name;
 }

@@ -89,7 +89,7 @@ export class HttpApi {
       return fail(400, 'bad_request', 'body must be JSON: {"name": "..."}');
     }
     const name = validateDisplayName((parsed as { name?: unknown } | null)?.name);
-    if (!name) return fail(400, 'bad_request', `name must be 1-${Limits.maxName} printable characters`);
+    if (!name) return fail(400, 'bad_request', `name must be 1-${Limits.maxName} printable characters, counted in UTF-16 code units (an emoji counts 2)`);
     try {
       const { token, identity } = this.hub.auth.issueGuest(name);
       return { status: 200, body: { token, user: { id: identity.id, name: identity.name, guest: true }, expiresAt: identity.expiresAt } };

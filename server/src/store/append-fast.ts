@@ -3,6 +3,7 @@
 // in one autocommitted statement. One statement per batch is what lets batches be pipelined on one
 // connection: they run, commit and answer in the order they were sent.
 import { eventId } from '../ids.js';
+import { fitName } from '../name-length.js';
 import type { Outcome } from './group-commit.js';
 import type { SqlSession } from './sql.js';
 import { seal } from './event-log.js';
@@ -53,7 +54,7 @@ export async function writeAppendBatchFast(sql: SqlSession, batch: readonly Appe
     ids[i] = eventId(ts);
     kind[i] = input.kind;
     by[i] = input.by;
-    name[i] = input.name;
+    name[i] = fitName(input.name);
     cid[i] = input.cid ?? null;
     body[i] = input.body ?? null;
     data[i] = input.data === undefined ? null : JSON.stringify(input.data);

@@ -3,6 +3,7 @@
 // except group-commit batches of messages, which `append_events` (migration 2) writes the same way.
 import type { RoomEvent } from '@parley/sdk/protocol';
 import { eventId } from '../ids.js';
+import { fitName } from '../name-length.js';
 import type { SqlSession } from './sql.js';
 import type { EventData } from './store.js';
 
@@ -41,7 +42,8 @@ export function toEvent(row: EventRow): RoomEvent {
     kind: row.kind,
     ts: row.ts,
     by: row.author,
-    name: row.author_name,
+    // Rows stored before names were limited in UTF-16 code units may be longer than any client accepts.
+    name: fitName(row.author_name),
   };
   // Absent rather than null/undefined: the wire schema has optional fields, not nullable ones.
   if (row.cid !== null) event.cid = row.cid;
@@ -52,7 +54,7 @@ export function toEvent(row: EventRow): RoomEvent {
 
 /** Gives a draft its place in the log. */
 export function seal(draft: EventDraft, seq: number, ts: number, id: string = eventId(ts)): RoomEvent {
-  const event: RoomEvent = { room: draft.room, seq, id, kind: draft.kind, ts, by: draft.by, name: draft.name };
+  const event: RoomEvent = { room: draft.room, seq, id, kind: draft.kind, ts, by: draft.by, name: fitName(draft.name) };
   if (draft.cid !== undefined) event.cid = draft.cid;
   if (draft.body !== undefined) event.body = draft.body;
   if (draft.data !== undefined) event.data = draft.data;

@@ -187,4 +187,28 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'display names within 64 UTF-16 code units',
+    sql: `
+      -- Names used to be limited to 64 code points, the protocol counts UTF-16 code units (an emoji is
+      -- 2): a longer stored name in a frame would be refused by SDK clients. Users and rooms are cut
+      -- at a character here; event rows (a large table) are fitted as they are read.
+      CREATE FUNCTION fit_name_v5(s text) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $fn$
+      DECLARE
+        units int := 0;
+      BEGIN
+        FOR i IN 1 .. char_length(s) LOOP
+          units := units + CASE WHEN ascii(substr(s, i, 1)) > 65535 THEN 2 ELSE 1 END;
+          IF units > 64 THEN RETURN rtrim(substr(s, 1, i - 1)); END IF;
+        END LOOP;
+        RETURN s;
+      END
+      $fn$;
+      -- 33 code points or more is the shortest a name over 64 code units can be.
+      UPDATE users SET name = fit_name_v5(name) WHERE char_length(name) > 32 AND fit_name_v5(name) <> name;
+      UPDATE rooms SET name = fit_name_v5(name) WHERE char_length(name) > 32 AND fit_name_v5(name) <> name;
+      DROP FUNCTION fit_name_v5(text);
+    `,
+  },
 ];

@@ -1,6 +1,7 @@
 // The Store over SQL, one dialect for both drivers (PGlite is real Postgres). Appends are group
 // committed; every other write is its own transaction that takes the room row lock like a batch does.
 import type { RoomEvent } from '@parley/sdk/protocol';
+import { fitName } from '../name-length.js';
 import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
@@ -157,7 +158,7 @@ export class SqlStore implements Store {
     const inserted = await this.read<UserRecord>(
       `INSERT INTO users (id, name, guest) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO NOTHING RETURNING id, name, guest`,
-      [user.id, user.name, user.guest],
+      [user.id, fitName(user.name), user.guest],
     );
     // Empty when another node inserted the same user meanwhile: theirs is the stored record.
     return inserted[0] ?? (await this.getUser(user.id)) ?? user;
@@ -172,7 +173,7 @@ export class SqlStore implements Store {
     const rows = await this.read<UserRecord>(
       `INSERT INTO users (id, name) VALUES ($1, $2)
        ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name RETURNING id, name, guest`,
-      [id, name],
+      [id, fitName(name)],
     );
     return rows[0]!;
   }
@@ -194,7 +195,7 @@ export class SqlStore implements Store {
       const inserted = await tx.query(
         `INSERT INTO rooms (id, name, kind, owner, creator) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [input.id, input.name, input.kind, input.owner, input.server ? null : input.creator.id],
+        [input.id, fitName(input.name), input.kind, input.owner, input.server ? null : input.creator.id],
       );
       if (inserted.length === 0) {
         const room = await selectRoom(tx, input.id);
@@ -218,7 +219,7 @@ export class SqlStore implements Store {
       const events = (await appendToRoom(tx, input.id, drafts))!;
       const room: RoomRecord = {
         id: input.id,
-        name: input.name,
+        name: fitName(input.name),
         kind: input.kind,
         owner: input.owner,
         head: events.length,
@@ -265,7 +266,7 @@ export class SqlStore implements Store {
   async renameRoom(room: string, name: string, by: { id: string; name: string }): Promise<RoomEvent> {
     return this.transact(async (tx) => {
       // The update takes the room row lock, so the new name and its event land in the same place in the log.
-      const renamed = await tx.query('UPDATE rooms SET name = $2 WHERE id = $1 RETURNING id', [room, name]);
+      const renamed = await tx.query('UPDATE rooms SET name = $2 WHERE id = $1 RETURNING id', [room, fitName(name)]);
       if (renamed.length === 0) throw new RoomNotFoundError(`room ${room} does not exist`);
       const events = await appendToRoom(tx, room, [{ room, kind: 'room', by: by.id, name: by.name, data: { name } }]);
       return events![0]!;
@@ -289,14 +290,16 @@ export class SqlStore implements Store {
   }
 
   async listMembers(room: string): Promise<MemberRecord[]> {
-    // A member who never connected has no users row yet: show their id until they do.
-    return this.read<MemberRecord>(
+    // A member who never connected has no users row yet: show their id (fitted: ids may be 128 long) until they do.
+    const members = await this.read<MemberRecord>(
       `SELECT m.user_id AS "user", coalesce(u.name, m.user_id) AS name, m.role
          FROM members m LEFT JOIN users u ON u.id = m.user_id
         WHERE m.room_id = $1
         ORDER BY m.role = 'owner' DESC, m.joined_at, m.user_id`,
       [room],
     );
+    for (const m of members) m.name = fitName(m.name);
+    return members;
   }
 
   async join(room: string, user: { id: string; name: string }, role: RoleName, inviter?: string): Promise<RoomEvent | null> {
