@@ -1,8 +1,9 @@
 // The HTTP API on a real node: guest sign-in, rooms, history, CORS, and every failure answer.
 import { CloseCode, ErrorCode, Op } from '@parley/sdk/protocol';
+import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RawClient } from './support/raw-client.js';
-import { startNode, userToken, type TestNode } from './support/server.js';
+import { startNode, TEST_SECRET, userToken, type TestNode } from './support/server.js';
 
 describe('HTTP API', () => {
   let node: TestNode;
@@ -179,3 +180,36 @@ describe('connection state over time', () => {
     expect(await again.request({ t: Op.Hello, v: 1, token: userToken('short', 'short', { expiresIn: -1 }) })).toMatchObject({ code: ErrorCode.Unauthorized });
   });
 });
+
+describe('token expiry with the default clock tolerance', () => {
+  let node: TestNode;
+  beforeAll(async () => {
+    node = await startNode('pglite'); // PARLEY_JWT_CLOCK_TOLERANCE 30 s: it must not stretch exp
+  });
+  afterAll(async () => {
+    await node?.destroy();
+  });
+
+  test('the socket is closed with 4002 by exp, and nothing stored after exp reaches it', async () => {
+    const writer = await RawClient.signedIn(node.url, userToken('writer'));
+    await writer.ok({ t: Op.Join, room: 'lobby' });
+    const exp = Math.floor(Date.now() / 1000) + 3;
+    const reader = await RawClient.signedIn(node.url, jwt.sign({ sub: 'brief', name: 'Brief', exp }, TEST_SECRET, { algorithm: 'HS256' }));
+    await reader.ok({ t: Op.Join, room: 'lobby' });
+    let n = 0;
+    const talking = setInterval(() => writer.send({ t: Op.Send, r: 1_000_000 + n, room: 'lobby', cid: `w${n++}`, body: 'tick' }), 100);
+    try {
+      const { code } = await reader.closed;
+      expect(code).toBe(CloseCode.TokenExpired);
+      const seen = reader.events('lobby').filter((e) => e.kind === 'msg');
+      expect(seen.length).toBeGreaterThan(0);
+      for (const e of seen) expect(e.ts, `event ${e.seq}`).toBeLessThan(exp * 1000);
+      // The writer went on: events were stored after exp, and none of them reached the expired socket.
+      await expect.poll(() => writer.events('lobby').some((e) => e.ts >= exp * 1000), { timeout: 5000 }).toBe(true);
+    } finally {
+      clearInterval(talking);
+      writer.ws.terminate();
+    }
+  }, 60_000);
+});
+

@@ -1,6 +1,11 @@
 // PostgreSQL goes away mid-session: sends are answered `unavailable` with nothing stored, the SDK keeps
 // them, HTTP reads answer 503, and once the database is back every message is stored exactly once.
+// The node says so in its log: once when the outage begins (warn), once when it ends (info).
 import { ChatClient } from '@parley/sdk';
+import { createLogger } from '@parley/server';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ErrorCode, Op } from '@parley/sdk/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
@@ -14,13 +19,24 @@ describe.skipIf(!available)('storage outage (postgres)', () => {
   let proxy: TcpProxy;
   let node: TestNode;
   let behind: NodeBehindProxy;
+  // The node's JSON log lines, as an operator's log shipper would read them from stderr.
+  const logDir = mkdtempSync(join(tmpdir(), 'parley-outage-log-'));
+  const logFile = join(logDir, 'node.jsonl');
+  const logFd = openSync(logFile, 'w');
+  const logLines = () =>
+    readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, any>);
 
   beforeAll(async () => {
-    behind = await startNodeBehindProxy();
+    behind = await startNodeBehindProxy({}, createLogger({ level: 'info', fd: logFd }));
     ({ node, proxy } = behind);
   });
   afterAll(async () => {
     await behind?.destroy();
+    closeSync(logFd);
+    rmSync(logDir, { recursive: true, force: true });
   });
 
   test('sends during the outage fail clearly, then the outbox stores each exactly once', async () => {
@@ -53,6 +69,15 @@ describe.skipIf(!available)('storage outage (postgres)', () => {
       expect(bodies.indexOf('during 1')).toBeLessThan(bodies.indexOf('during 2'));
       const seqs = page.events.map((e) => e.seq);
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i)); // no hole from the failed writes
+
+      // Many requests failed during the outage; the log has one line for it and one for its end.
+      const store = logLines().filter((l) => l.component === 'store');
+      expect(store.map((l) => [l.level, l.msg])).toEqual([
+        ['warn', 'storage unreachable: requests that need it answer `unavailable` until it is back'],
+        ['info', 'storage reachable again'],
+      ]);
+      expect(store[0]!.reason).toMatch(/database unavailable: .+/);
+      expect(store[1]!.downMs).toBeGreaterThanOrEqual(1500);
     } finally {
       await client.close();
       raw.ws.terminate();

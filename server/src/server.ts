@@ -88,6 +88,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
   });
   store.observeCommits((size, seconds, ok) => metrics.commit(size, seconds, ok));
+  const storeLog = log.child({ component: 'store' });
+  store.observeOutages((change) => {
+    if (change.down) storeLog.warn('storage unreachable: requests that need it answer `unavailable` until it is back', { reason: change.reason });
+    else storeLog.info('storage reachable again', { downMs: change.downMs });
+  });
   const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics });
   if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
   const ops = new OpsEndpoints({ store, broker, draining, metrics, metricsToken: config.metricsToken });

@@ -1,7 +1,7 @@
 // A TCP proxy a test can cut and restore, to take a service away from the server the way a network
 // or a crash would (connections reset, new ones refused) and give it back. Given several backends it
 // is a round-robin load balancer that skips backends refusing connections (a killed node).
-import type { Config } from '@parley/server';
+import type { Config, Logger } from '@parley/server';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { freshStorage, PG_URL, startNode, type TestNode } from './server.js';
 
@@ -81,12 +81,12 @@ export interface NodeBehindProxy {
   destroy(): Promise<void>;
 }
 
-export async function startNodeBehindProxy(overrides: Partial<Config> = {}): Promise<NodeBehindProxy> {
+export async function startNodeBehindProxy(overrides: Partial<Config> = {}, log?: Logger): Promise<NodeBehindProxy> {
   const pg = new URL(PG_URL);
   const proxy = new TcpProxy(Number(pg.port || 5432), pg.hostname);
   await proxy.start();
   pg.port = String(proxy.port);
-  const node = await startNode('postgres', overrides, { ...freshStorage('postgres'), databaseUrl: pg.toString() });
+  const node = await startNode('postgres', overrides, { ...freshStorage('postgres'), databaseUrl: pg.toString() }, log);
   return {
     node,
     proxy,

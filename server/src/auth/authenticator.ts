@@ -16,14 +16,11 @@ export interface Identity {
   id: string;
   name: string;
   guest: boolean;
-  /** ms epoch when the token expires (its `exp`). */
-  expiresAt: number;
   /**
-   * ms epoch until which verify() still accepts the token (expiresAt + clock tolerance). Close the
-   * connection with 4002 here, not at expiresAt: a token accepted within tolerance is already past
-   * expiresAt, and closing it at once would only make the client retry the same token.
+   * ms epoch when the token expires (its `exp`): verify() refuses it from then on, and a connection
+   * signed in with it is closed before then, so that nothing reaches it after `exp`.
    */
-  validUntil: number;
+  expiresAt: number;
 }
 
 export class Authenticator {
@@ -119,20 +116,24 @@ export class Authenticator {
     return claims as Claims;
   }
 
-  /** Returns `exp`; a token without one would be valid forever, so it is refused. */
+  /**
+   * Returns `exp`; a token without one would be valid forever, so it is refused. The clock tolerance
+   * applies to `nbf` only: `exp` is when the host said the token stops working, and it is kept to
+   * the second (an open connection is closed then too).
+   */
   #checkTimes(claims: Claims): number {
     const { exp, nbf } = claims;
     if (exp === undefined) throw new AuthError('no_expiry', 'token has no expiry');
     if (typeof exp !== 'number' || !Number.isFinite(exp)) malformed('token exp is not a number');
     if (nbf !== undefined && (typeof nbf !== 'number' || !Number.isFinite(nbf))) malformed('token nbf is not a number');
     const now = Date.now() / 1000;
-    if (now >= exp + this.#toleranceSec) throw new AuthError('expired', 'token has expired');
+    if (now >= exp) throw new AuthError('expired', 'token has expired');
     if (nbf !== undefined && nbf > now + this.#toleranceSec) throw new AuthError('not_yet_valid', 'token is not valid yet');
     return exp;
   }
 
   #identity(id: string, name: string, guest: boolean, exp: number): Identity {
-    return { id, name, guest, expiresAt: Math.floor(exp * 1000), validUntil: Math.floor((exp + this.#toleranceSec) * 1000) };
+    return { id, name, guest, expiresAt: Math.floor(exp * 1000) };
   }
 }
 

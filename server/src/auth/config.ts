@@ -19,7 +19,7 @@ export interface AuthConfig {
   audience?: string;
   /** Required `iss` of host tokens; unchecked when undefined. */
   issuer?: string;
-  /** Seconds of clock skew tolerated on `exp` and `nbf`; default 30, at most 300. */
+  /** Seconds of clock skew tolerated on `nbf` (not on `exp`, which is exact); default 30, at most 300. */
   clockToleranceSec?: number;
   /** Allow guest tokens (signed by this server). */
   guests: boolean;

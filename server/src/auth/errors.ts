@@ -10,7 +10,7 @@ export type AuthReason =
   /** The header's `alg` is not the one pinned for the key this token routes to (includes `none`). */
   | 'algorithm'
   | 'bad_signature'
-  /** `exp` is past, beyond the clock tolerance. */
+  /** `exp` is past (the clock tolerance applies to `nbf` only). */
   | 'expired'
   /** `nbf` is in the future, beyond the clock tolerance. */
   | 'not_yet_valid'

@@ -1,6 +1,7 @@
 // Token expiry of authenticated sessions, driven by one coarse timer for all of them rather than a
 // timer per connection: an idle connection should cost a few hundred bytes, and a Timeout alone is
-// ~120 (plus a timer list per distinct duration). Items expire within `tickMs` after their time.
+// ~120 (plus a timer list per distinct duration). Items expire before their deadline, never after:
+// a connection must not receive anything once its token has expired.
 
 export class ExpiryWheel<T> {
   /** Items by the tick at which they are due. */
@@ -12,9 +13,15 @@ export class ExpiryWheel<T> {
     private readonly tickMs = 1000,
   ) {}
 
-  /** Expires `item` at `at` (ms since the epoch) or up to one tick later; returns its slot for {@link remove}. */
-  add(item: T, at: number): number {
-    const slot = Math.ceil(at / this.tickMs);
+  /**
+   * Expires `item` before `deadline` (ms since the epoch), at most two ticks before it; returns its
+   * slot for {@link remove}. An item due within a tick is expired at once (on the next turn of the loop).
+   */
+  add(item: T, deadline: number): number {
+    // A slot is handled by the first tick at or after slot × tickMs, which comes less than a tick
+    // later: slot + 1 ticks must not pass the deadline.
+    const slot = Math.floor(deadline / this.tickMs) - 1;
+    if (deadline - Date.now() <= this.tickMs) setImmediate(() => this.tick());
     let set = this.due.get(slot);
     if (!set) this.due.set(slot, (set = new Set()));
     set.add(item);

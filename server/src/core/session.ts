@@ -252,7 +252,7 @@ export class Session {
     this.userName = user.name;
     this.guest = user.guest;
     this.phase = 'ready';
-    this.expirySlot = this.hub.expiries.add(this, identity.validUntil);
+    this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
     this.hub.addUser(this);
     const c = this.hub.config;
     this.send({

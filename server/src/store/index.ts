@@ -70,4 +70,5 @@ export type {
   AppendResult,
   HistoryQuery,
   HistoryPage,
+  StoreOutage,
 } from './store.js';

@@ -23,6 +23,7 @@ import {
   type RoomListPosition,
   type RoomRecord,
   type Store,
+  type StoreOutage,
   type UserRecord,
 } from './store.js';
 
@@ -84,6 +85,9 @@ export class SqlStore implements Store {
   private appendCount = 0;
   private transactions = 0;
   private retries = 0;
+  /** When the current outage began; undefined while the database answers. */
+  private downSince: number | undefined;
+  private outageObserver: ((change: StoreOutage) => void) | undefined;
 
   constructor(
     private readonly sql: Sql,
@@ -136,6 +140,10 @@ export class SqlStore implements Store {
 
   observeCommits(observer: (size: number, seconds: number, ok: boolean) => void): void {
     this.appends.observer = observer;
+  }
+
+  observeOutages(observer: (change: StoreOutage) => void): void {
+    this.outageObserver = observer;
   }
 
   async sharedSetting(name: string, initial: string): Promise<string> {
@@ -387,9 +395,11 @@ export class SqlStore implements Store {
     for (let attempt = 1; ; attempt++) {
       try {
         this.transactions += 1;
-        return await writeAppendBatchFast(this.sql.appender, batch);
+        const outcomes = await writeAppendBatchFast(this.sql.appender, batch);
+        this.answered();
+        return outcomes;
       } catch (err) {
-        if (!isCidRace(err) || attempt >= 3) throw toStoreError(err);
+        if (!isCidRace(err) || attempt >= 3) throw this.failed(err);
         this.retries += 1;
       }
     }
@@ -401,9 +411,11 @@ export class SqlStore implements Store {
   private async transact<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T> {
     this.transactions += 1;
     try {
-      return await this.sql.transaction(fn);
+      const result = await this.sql.transaction(fn);
+      this.answered();
+      return result;
     } catch (err) {
-      throw toStoreError(err);
+      throw this.failed(err);
     }
   }
 
@@ -413,10 +425,30 @@ export class SqlStore implements Store {
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      const result = await fn();
+      this.answered();
+      return result;
     } catch (err) {
-      throw toStoreError(err);
+      throw this.failed(err);
     }
+  }
+
+  /** The database answered: an outage, if there was one, is over. */
+  private answered(): void {
+    if (this.downSince === undefined) return;
+    const downMs = Date.now() - this.downSince;
+    this.downSince = undefined;
+    this.outageObserver?.({ down: false, downMs });
+  }
+
+  /** The store's error for `err`; the first unreachable one of an outage is reported. */
+  private failed(err: unknown): unknown {
+    const mapped = toStoreError(err);
+    if (mapped instanceof StoreUnavailableError && this.downSince === undefined && !this.closed) {
+      this.downSince = Date.now();
+      this.outageObserver?.({ down: true, reason: mapped.message });
+    }
+    return mapped;
   }
 }
 

@@ -110,6 +110,9 @@ export class RoomLimitError extends Error {
   }
 }
 
+/** The database became unreachable (`reason`), or answers again after `downMs`. */
+export type StoreOutage = { down: true; reason: string } | { down: false; downMs: number };
+
 /** Raised for an operation on a room that does not exist. */
 export class RoomNotFoundError extends Error {
   override readonly name = 'RoomNotFoundError';
@@ -125,6 +128,11 @@ export interface Store {
   ping(): Promise<void>;
   /** Calls `observer` after every group-commit batch of appends with its size, duration (s) and success (metrics). */
   observeCommits(observer: (size: number, seconds: number, ok: boolean) => void): void;
+  /**
+   * Calls `observer` once when the database is found unreachable (with the reason), and once when
+   * it answers again (with how long it was unreachable): once per outage, however many requests fail.
+   */
+  observeOutages(observer: (change: StoreOutage) => void): void;
 
   /**
    * The value stored under `name`; when there is none yet, `initial` is stored and returned. Several
