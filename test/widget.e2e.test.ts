@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
+import { freePort } from './support/process.js';
 import { startNode, type TestNode } from './support/server.js';
 
 /** Screenshots land here (git-ignored); CI can keep the directory as a build artifact. */
@@ -567,3 +568,46 @@ describe.skipIf(!chromiumAvailable())('chat widget on hostile host pages', () =>
     }
   }, 30_000);
 });
+
+describe.skipIf(!chromiumAvailable())('the demo page when PARLEY_ORIGINS lists only other sites', () => {
+  let browser: Browser;
+  let local: TestNode;
+  let published: TestNode;
+  let publicUrl: string;
+
+  beforeAll(async () => {
+    // One node with no PARLEY_PUBLIC_URL (its own pages count at localhost), one with it set to the
+    // URL its page is opened at (the port is chosen first, so that the URL can be configured).
+    const port = await freePort();
+    publicUrl = `http://127.0.0.1:${port}`;
+    [local, published, browser] = await Promise.all([
+      startNode('pglite', { origins: ['https://shop.example'] }),
+      startNode('pglite', { origins: ['https://shop.example'], port, publicUrls: [publicUrl] }),
+      launchChromium(),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await local?.destroy();
+    await published?.destroy();
+  });
+
+  test.each([
+    ['at localhost, without PARLEY_PUBLIC_URL', () => `http://localhost:${local.server.port}/`],
+    ['at the URL in PARLEY_PUBLIC_URL', () => `${publicUrl}/`],
+  ])('signs in and connects %s', async (_, url) => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      const problems = await watch(page);
+      await page.goto(url());
+      await signIn(page, 'Operator');
+      await send(page, 'from the demo page');
+      await message(page, 'from the demo page').waitFor({ timeout: STEP_TIMEOUT });
+      expect(await problems()).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
+
