@@ -10,6 +10,9 @@ import type { RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
 
+// Messages per second a connection may send when the welcome does not say (protocol 4.3).
+const DEFAULT_SEND_RATE = 10;
+
 export interface CreateRoomOptions {
   /** `public` (anyone may join), `private` (owner invites) or `dm` (exactly two members). */
   kind: RoomKind;
@@ -55,14 +58,18 @@ export class ChatClient {
         if (frame.t === Op.Profile && frame.user === this.currentUser?.id) this.currentUser = { ...this.currentUser, name: frame.name };
         this.rooms.route(frame);
       },
-      down: () => this.rooms.pause(),
+      down: () => {
+        this.outbox.disconnected();
+        this.rooms.pause();
+      },
       closed: (error) => {
         this.outbox.cancel(error);
         this.rooms.pause();
       },
       error: (error) => this.emitter.emit('error', { error }),
     });
-    this.outbox = new Outbox((op, body, opts) => this.connection.request(op, body, opts), resolved.outboxTtlMs);
+    const connection = this.connection;
+    this.outbox = new Outbox((op, body, opts) => connection.request(op, body, opts), resolved.outboxTtlMs, () => connection.refusal());
     this.rooms = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs);
   }
 
@@ -168,5 +175,6 @@ export class ChatClient {
     // A new connection starts out online; re-assert away before anyone sees the flip.
     if (this.presence === PresenceState.Away) this.connection.notify({ t: Op.SetPresence, state: PresenceState.Away });
     this.rooms.resume();
+    this.outbox.connected(frame.limits.sendRate || DEFAULT_SEND_RATE);
   }
 }

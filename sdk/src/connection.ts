@@ -1,6 +1,7 @@
 // Socket lifecycle: opens the WebSocket, runs the hello/welcome handshake, checks liveness with pings,
 // and reconnects with backoff after every non-fatal close until `close()` or a fatal error. In browsers
 // it also follows offline/online: a socket is dropped when the network goes, and retried when it returns.
+// Frames leave paced below the server's rate.
 import { Liveness } from './liveness.js';
 import { watchNetwork } from './network.js';
 import { encodeFrame } from './protocol/codec.js';
@@ -8,12 +9,16 @@ import { CloseCode, Op, PROTOCOL_VERSION } from './protocol/codes.js';
 import type { ClientFrame, ResultData, ResultOp, ServerFrame, WelcomeFrame } from './protocol/frames.js';
 import { ClientClosedError, ConnectionClosedError, errorFromClose, errorFromFrame, UnauthorizedError, type ParleyError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { FrameQueue } from './pacing.js';
 import { isFatalClose, ReconnectDelay } from './reconnect.js';
 import { checkFrame, Requests, type RequestBody, type RequestOptions } from './requests.js';
 import { Socket } from './socket.js';
 import { TokenSource } from './token.js';
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+// All client frames per second the server allows when its welcome does not say (protocol 4.3).
+const DEFAULT_FRAME_RATE = 50;
 
 export interface ConnectionHooks {
   state(oldState: ClientState, newState: ClientState): void;
@@ -35,6 +40,7 @@ export class Connection {
   private socket: Socket | undefined;
   /** True once this socket's `welcome` arrived. */
   private ready = false;
+  private readonly outgoing = new FrameQueue();
   private readonly liveness = new Liveness();
   private readonly token: TokenSource;
   /** Bumped whenever an attempt is abandoned, so its pending async steps do nothing. */
@@ -67,16 +73,20 @@ export class Connection {
   }
 
   request<O extends ResultOp>(op: O, body: RequestBody<O>, options: RequestOptions): Promise<ResultData[O]> {
-    if (this.state === 'idle' || this.state === 'closed') {
-      return Promise.reject(new ClientClosedError(this.state === 'idle' ? 'not connected: call connect() first' : undefined));
-    }
-    return this.requests.request(op, body, options);
+    const refused = this.refusal();
+    return refused ? Promise.reject(refused) : this.requests.request(op, body, options);
+  }
+
+  /** Why nothing can be sent now (the client is idle or closed), if so. */
+  refusal(): ClientClosedError | undefined {
+    if (this.state === 'idle') return new ClientClosedError('not connected: call connect() first');
+    return this.state === 'closed' ? new ClientClosedError() : undefined;
   }
 
   /** Sends a frame that gets no reply (typing, presence). Dropped while disconnected: it is ephemeral. */
   notify(frame: ClientFrame): void {
     const checked = checkFrame(frame);
-    if (this.ready) this.socket?.send(encodeFrame(checked));
+    if (this.ready) this.outgoing.push(encodeFrame(checked));
   }
 
   async close(): Promise<void> {
@@ -154,7 +164,8 @@ export class Connection {
     this.token.accepted();
     this.reconnect?.ready();
     this.requests.maxFrameBytes = frame.limits.maxFrameBytes || this.requests.maxFrameBytes;
-    this.requests.open((bytes) => socket.send(bytes));
+    this.outgoing.open((bytes) => socket.send(bytes), frame.limits.frameRate || DEFAULT_FRAME_RATE);
+    this.requests.open((bytes) => this.outgoing.push(bytes));
     const { pingIntervalMs, requestTimeoutMs } = this.options;
     this.liveness.welcomed(pingIntervalMs, () => this.requests.request(Op.Ping, {}, { timeoutMs: requestTimeoutMs }), (reason) => this.drop(reason));
     this.setState('connected');
@@ -218,6 +229,7 @@ export class Connection {
   /** Forgets the current socket and its timers; returns it so the caller can close it. */
   private detach(): Socket | undefined {
     this.liveness.stop();
+    this.outgoing.close();
     const socket = this.socket;
     this.socket = undefined;
     this.ready = false;

@@ -1,10 +1,13 @@
-// Messages sent but not yet acknowledged. Each keeps its `cid` for life, so re-sending it after a
-// reconnect or a retryable error can never store it twice; it fails only when it cannot succeed.
-// Sends of one room keep their order: they are pipelined while all goes well, and once one of them
-// has to be retried, the room's later messages wait behind it in a lane instead of overtaking it.
+// Messages sent but not yet acknowledged: one queue per room, in call order. Each message keeps its
+// `cid` for life, so re-sending it after a reconnect or a retryable error can never store it twice;
+// it fails only when it cannot succeed. A message leaves only once every earlier message of its room
+// is acknowledged or in flight on the same connection, and no faster than the server's announced
+// send rate. After a retryable failure the room sends nothing but the failed message until it is
+// acknowledged, so that no later message can be stored before it.
 import { Backoff } from './backoff.js';
 import { newCid } from './cid.js';
-import { RateLimitedError, ServerError, TimeoutError, UnavailableError, type ParleyError } from './errors.js';
+import { ConnectionClosedError, RateLimitedError, ServerError, TimeoutError, UnavailableError, type ParleyError } from './errors.js';
+import { TokenBucket } from './pacing.js';
 import { Op } from './protocol/codes.js';
 import type { ResultData, ResultOp } from './protocol/frames.js';
 import type { RequestBody, RequestOptions } from './requests.js';
@@ -18,106 +21,164 @@ interface Entry {
   readonly room: string;
   readonly cid: string;
   readonly body: string;
+  /** Position in call order, over all rooms. */
+  readonly n: number;
   readonly deadline: number;
-  timer?: ReturnType<typeof setTimeout>;
-  cancel?: (error: ParleyError) => void;
+  /** The connection (Outbox.link) it is in flight on; any other value means it is not in flight. */
+  link: number;
+  readonly timer: ReturnType<typeof setTimeout>;
+  resolve(ack: SendAck): void;
+  reject(error: ParleyError): void;
+}
+
+interface RoomQueue {
+  /** The room's unacknowledged messages, in call order. */
+  readonly entries: Entry[];
+  /** After a retryable failure: the one message that may leave until it is acknowledged. */
+  probe?: Entry;
+  /** Nothing leaves for this room before this time (retryAfter, or the backoff after a failure). */
+  holdUntil: number;
+  readonly backoff: Backoff;
 }
 
 // Storage outages and server faults usually pass within seconds; retry soon, then back off.
 const UNAVAILABLE_MIN_MS = 250;
 const UNAVAILABLE_MAX_MS = 10_000;
 
-/** The room's messages that are being retried, or waiting behind one that is: a FIFO of turns. */
-interface Lane {
-  tail: Promise<void>;
-  size: number;
-}
-
 export class Outbox {
-  private readonly entries = new Set<Entry>();
-  private readonly lanes = new Map<string, Lane>();
-  /** Set by cancel(): a retry that was about to sleep must fail instead of arming a timer. */
-  private cancelled: ParleyError | undefined;
+  private readonly rooms = new Map<string, RoomQueue>();
+  private count = 0;
+  private waiting = 0;
+  /** Numbers the current connection; 0 while there is none. */
+  private link = 0;
+  private links = 0;
+  private bucket: TokenBucket | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly request: RequestFn,
     private readonly ttlMs: number,
+    /** Why nothing can be sent now (the client is idle or closed), if so. */
+    private readonly refusal: () => ParleyError | undefined,
   ) {}
 
   /** Number of messages waiting for their ack. */
   get size(): number {
-    return this.entries.size;
+    return this.waiting;
   }
 
   send(room: string, body: string): Promise<SendAck> {
-    this.cancelled = undefined;
-    const entry: Entry = { room, body, cid: newCid(), deadline: Date.now() + this.ttlMs };
-    this.entries.add(entry);
-    return this.deliver(entry).finally(() => this.entries.delete(entry));
+    const refused = this.refusal();
+    if (refused) return Promise.reject(refused);
+    return new Promise<SendAck>((resolve, reject) => {
+      const entry: Entry = {
+        room,
+        body,
+        cid: newCid(),
+        n: ++this.count,
+        deadline: Date.now() + this.ttlMs,
+        link: 0,
+        timer: setTimeout(() => this.settle(entry, undefined, this.expired()), this.ttlMs),
+        resolve,
+        reject,
+      };
+      let queue = this.rooms.get(room);
+      if (!queue) this.rooms.set(room, (queue = { entries: [], holdUntil: 0, backoff: new Backoff(UNAVAILABLE_MIN_MS, UNAVAILABLE_MAX_MS) }));
+      queue.entries.push(entry);
+      this.waiting++;
+      this.pump();
+    });
+  }
+
+  /** A connection is ready and its rooms resumed: send, at most `sendRate` messages per second. */
+  connected(sendRate: number): void {
+    this.link = ++this.links;
+    this.bucket = new TokenBucket(sendRate);
+    this.pump();
+  }
+
+  /** The connection is gone; messages in flight on it come back as ConnectionClosedError. */
+  disconnected(): void {
+    this.link = 0;
+    clearTimeout(this.timer);
   }
 
   /** Fails every waiting message with `error` (the client was closed). */
   cancel(error: ParleyError): void {
-    this.cancelled = error;
-    for (const entry of this.entries) {
-      clearTimeout(entry.timer);
-      entry.cancel?.(error);
-    }
+    this.disconnected();
+    for (const queue of [...this.rooms.values()]) for (const entry of [...queue.entries]) this.settle(entry, undefined, error);
   }
 
-  private async deliver(entry: Entry): Promise<SendAck> {
-    let backoff: Backoff | undefined;
-    // Held from the moment this message must not be overtaken until it settles.
-    let release: (() => void) | undefined;
-    try {
-      if (this.lanes.has(entry.room)) release = await this.enter(entry.room);
-      for (;;) {
-        const left = entry.deadline - Date.now();
-        if (left <= 0) throw this.expired();
-        try {
-          // `retry`: a send lost with its socket goes out again, same cid, after the next handshake.
-          return await this.request(Op.Send, { room: entry.room, cid: entry.cid, body: entry.body }, { timeoutMs: left, retry: true });
-        } catch (err) {
-          if (err instanceof TimeoutError) throw this.expired();
-          let wait: number;
-          if (err instanceof RateLimitedError) wait = err.retryAfter;
-          // `internal` has an unknown outcome, which the cid makes safe to retry.
-          else if (err instanceof UnavailableError || err instanceof ServerError) wait = (backoff ??= new Backoff(UNAVAILABLE_MIN_MS, UNAVAILABLE_MAX_MS)).next();
-          else throw err;
-          release ??= await this.enter(entry.room);
-          await this.sleep(entry, Math.min(wait, Math.max(0, entry.deadline - Date.now())));
-        }
+  /** Sends what may leave now, oldest call first; sets a timer for what must wait. */
+  private pump(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (!this.link) return;
+    const now = Date.now();
+    let wake = Infinity;
+    for (;;) {
+      let next: Entry | undefined;
+      for (const queue of this.rooms.values()) {
+        const first = queue.entries.find((e) => e.link !== this.link);
+        if (!first || (queue.probe && queue.probe !== first)) continue;
+        if (queue.holdUntil > now) wake = Math.min(wake, queue.holdUntil);
+        else if (!next || first.n < next.n) next = first;
       }
-    } finally {
-      release?.();
+      if (!next) break;
+      const wait = this.bucket!.take();
+      if (wait) {
+        wake = Math.min(wake, now + wait);
+        break;
+      }
+      this.dispatch(next);
     }
+    if (wake < Infinity) this.timer = setTimeout(() => this.pump(), wake - now);
   }
 
-  /** Takes the next turn in the room's lane; resolves when every earlier turn is over. */
-  private async enter(room: string): Promise<() => void> {
-    let lane = this.lanes.get(room);
-    if (!lane) this.lanes.set(room, (lane = { tail: Promise.resolve(), size: 0 }));
-    const earlier = lane.tail;
-    let done!: () => void;
-    lane.tail = new Promise<void>((resolve) => (done = resolve));
-    lane.size++;
-    const mine = lane;
-    await earlier;
-    return () => {
-      done();
-      if (--mine.size === 0 && this.lanes.get(room) === mine) this.lanes.delete(room);
-    };
+  private dispatch(entry: Entry): void {
+    const link = (entry.link = this.link);
+    const body = { room: entry.room, cid: entry.cid, body: entry.body };
+    this.request(Op.Send, body, { timeoutMs: Math.max(1, entry.deadline - Date.now()) }).then(
+      (ack) => this.settle(entry, ack),
+      (err: ParleyError) => {
+        if (entry.link === link) this.failed(entry, err);
+      },
+    );
   }
 
-  private sleep(entry: Entry, ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.cancelled) return reject(this.cancelled);
-      entry.timer = setTimeout(() => {
-        entry.cancel = undefined;
-        resolve();
-      }, ms);
-      entry.cancel = reject;
-    });
+  private failed(entry: Entry, err: ParleyError): void {
+    const queue = this.rooms.get(entry.room);
+    if (!queue?.entries.includes(entry)) return;
+    entry.link = 0;
+    // `internal` and a lost connection have an unknown outcome, which the cid makes safe to retry.
+    const lost = err instanceof ConnectionClosedError;
+    if (!lost && !(err instanceof RateLimitedError || err instanceof UnavailableError || err instanceof ServerError)) {
+      this.settle(entry, undefined, err instanceof TimeoutError ? this.expired() : err);
+      return;
+    }
+    if (!queue.probe || entry.n < queue.probe.n) queue.probe = entry;
+    // Later messages already in flight fail the same way; only the probe's failures lengthen the pause.
+    let wait = err instanceof RateLimitedError ? err.retryAfter : 0;
+    if (!lost && queue.probe === entry) wait = Math.max(wait, queue.backoff.next());
+    queue.holdUntil = Math.max(queue.holdUntil, Date.now() + wait);
+    this.pump();
+  }
+
+  private settle(entry: Entry, ack: SendAck | undefined, error?: ParleyError): void {
+    const queue = this.rooms.get(entry.room);
+    const at = queue ? queue.entries.indexOf(entry) : -1;
+    if (at < 0) return;
+    queue!.entries.splice(at, 1);
+    this.waiting--;
+    clearTimeout(entry.timer);
+    if (queue!.probe === entry) {
+      queue!.probe = undefined;
+      if (ack) queue!.backoff.reset();
+    }
+    if (!queue!.entries.length) this.rooms.delete(entry.room);
+    if (ack) entry.resolve(ack);
+    else entry.reject(error!);
+    this.pump();
   }
 
   private expired(): TimeoutError {

@@ -38,11 +38,51 @@ export interface FakeServerOptions {
   resumeLimit?: number;
   /** Largest history page the server returns, whatever the client asks. Default 200. */
   historyPage?: number;
+  /**
+   * Enforces and announces per-connection rate limits the way the real server does (session.ts):
+   * token buckets with a burst of twice the rate, `rate_limited` for a frame over either, and close
+   * 4006 after more than 100 rejected frames within 10 s. Default: no limits (sendRate 10 announced).
+   */
+  rateLimits?: { sendRate: number; frameRate: number };
 }
 
 const LIMITS = { maxFrameBytes: 65536, maxBody: 4000, maxHistory: 200, typingTtlMs: 6000, sendRate: 10 };
 
 let eventIds = 0;
+
+/** The real server's rate limiter, restated here so that the SDK is not tested against its own code. */
+class Bucket {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  retryAfterMs(): number {
+    return Math.max(1, Math.ceil(((1 - this.tokens) / this.rate) * 1000));
+  }
+}
+
+/** Per connection: both buckets and the rejections counted towards a 4006 close. */
+interface Limiter {
+  frames: Bucket;
+  sends: Bucket;
+  rejected: number;
+  windowStart: number;
+}
 
 /** Drops `undefined` values: the codec would encode them as a msgpack extension that decoders refuse. */
 function clean<T>(value: T): T {
@@ -56,6 +96,11 @@ function clean<T>(value: T): T {
 export class FakeConnection {
   /** Every frame this connection received, decoded. */
   readonly frames: ClientFrame[] = [];
+  /** Frames refused with `rate_limited` (only with `rateLimits`). */
+  readonly rateLimited: ClientFrame[] = [];
+  limiter: Limiter | undefined;
+  /** The close code this connection was closed with by the server, if it was. */
+  closedWith: number | undefined;
   readonly subscriptions = new Set<string>();
   user: User | undefined;
   token: string | undefined;
@@ -87,6 +132,7 @@ export class FakeConnection {
   }
 
   close(code: number, reason = ''): void {
+    this.closedWith ??= code;
     this.ws.close(code, reason);
   }
 
@@ -363,9 +409,30 @@ export class FakeServer {
       conn.frames.push(frame);
       if (frame.t === Op.Hello) return this.hello(frame, conn);
       if (!conn.user) return conn.close(CloseCode.ProtocolError, 'no hello');
+      if (!this.admit(frame, conn)) return;
       for (const fn of [...this.interceptors]) if (fn(frame, conn)) return;
       this.handle(frame, conn);
     });
+  }
+
+  /** Applies `rateLimits`, as the real server does before it handles a frame. */
+  private admit(frame: ClientFrame, conn: FakeConnection): boolean {
+    const limits = this.options.rateLimits;
+    if (!limits) return true;
+    const l = (conn.limiter ??= {
+      frames: new Bucket(limits.frameRate, limits.frameRate * 2),
+      sends: new Bucket(limits.sendRate, limits.sendRate * 2),
+      rejected: 0,
+      windowStart: 0,
+    });
+    if (l.frames.take() && (frame.t !== Op.Send || l.sends.take())) return true;
+    conn.rateLimited.push(frame);
+    const retryAfter = Math.max(frame.t === Op.Send ? l.sends.retryAfterMs() : 1, l.frames.retryAfterMs());
+    conn.error('r' in frame ? frame.r : undefined, ErrorCode.RateLimited, 'too many frames; slow down', retryAfter);
+    const now = Date.now();
+    if (now - l.windowStart > 10_000) [l.windowStart, l.rejected] = [now, 0];
+    if (++l.rejected > 100) conn.close(CloseCode.RateLimited, 'flooding');
+    return false;
   }
 
   private hello(frame: Extract<ClientFrame, { t: typeof Op.Hello }>, conn: FakeConnection): void {
@@ -389,7 +456,7 @@ export class FakeServer {
       v: PROTOCOL_VERSION,
       user: conn.user,
       session: `s${this.connections.length}`,
-      limits: { ...LIMITS, resumeLimit: this.options.resumeLimit ?? 1000 },
+      limits: { ...LIMITS, resumeLimit: this.options.resumeLimit ?? 1000, ...this.options.rateLimits },
     });
   }
 }

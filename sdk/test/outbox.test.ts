@@ -163,3 +163,103 @@ describe('outbox', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 });
+
+describe('outbox after a backlog', () => {
+  // The field report (issue 10, items 1 and 2) at ten times the speed: a client sending at half the
+  // server's send rate over two rooms is cut off long enough to pile up a backlog, keeps sending
+  // after it is back, and must have every message stored once, in its call order per room, without
+  // ever being refused by the server's rate limits (which this fake enforces like the real one).
+  it('stores a backlog in call order per room, paced below the announced rates', { timeout: 30_000 }, async () => {
+    const server = await startServer({ rateLimits: { sendRate: 100, frameRate: 500 } });
+    for (const id of ['a', 'b']) server.createRoom(id, 'public', ['alice']);
+    const client = makeClient(server);
+    await client.connect();
+    const rooms = [await client.join('a'), await client.join('b')];
+    let offline = false;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Hello || !offline) return false;
+      conn.close(1013, 'try again later');
+      return true;
+    });
+    const called: Record<string, string[]> = { a: [], b: [] };
+    const acks: Promise<unknown>[] = [];
+    let n = 0;
+    const sendFor = async (ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) {
+        const room = rooms[Math.floor(Math.random() * 2)]!;
+        const body = `m${++n}`;
+        called[room.id]!.push(body);
+        acks.push(room.send(body));
+      }
+    };
+
+    await sendFor(500);
+    offline = true;
+    server.last.terminate();
+    await sendFor(6000);
+    offline = false;
+    await sendFor(3000);
+    await Promise.all(acks);
+
+    for (const id of ['a', 'b']) {
+      const stored = server.rooms.get(id)!.events.filter((e) => e.kind === 'msg').map((e) => e.body);
+      expect(stored).toEqual(called[id]);
+    }
+    expect(server.connections.flatMap((c) => c.rateLimited)).toHaveLength(0);
+    expect(server.connections.filter((c) => c.closedWith === 4006)).toHaveLength(0);
+  });
+
+  it('holds a room\'s later messages, even those sent meanwhile, until a rate-limited one is stored', async () => {
+    const { server, room } = await setup();
+    let refused: string | undefined;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Send || refused) return false;
+      refused = frame.cid;
+      conn.error(frame.r, ErrorCode.RateLimited, 'slow down', 200);
+      return true;
+    });
+    const first = room.send('first');
+    await server.waitFor(() => refused);
+    const later = [room.send('second'), room.send('third')];
+    await sleep(100); // within retryAfter: nothing may overtake the refused message
+
+    expect(server.last.sent(Op.Send).map((f) => f.body)).toEqual(['first']);
+    await Promise.all([first, ...later]);
+    expect(server.last.sent(Op.Send).map((f) => f.body)).toEqual(['first', 'first', 'second', 'third']);
+    expect(server.rooms.get('lobby')!.events.filter((e) => e.kind === 'msg').map((e) => e.body)).toEqual(['first', 'second', 'third']);
+  });
+
+  it('does not hold other rooms behind a room whose message is being retried', async () => {
+    const { server, client, room } = await setup();
+    server.createRoom('side');
+    const side = await client.join('side');
+    let outage = true;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Send || frame.room !== 'lobby' || !outage) return false;
+      conn.error(frame.r, ErrorCode.Unavailable, 'storage unavailable');
+      return true;
+    });
+    const held = room.send('held');
+
+    const ack = await side.send('through');
+
+    expect(ack.seq).toBe(2);
+    outage = false;
+    expect((await held).duplicate).toBe(false);
+  });
+
+  it('paces other requests below the announced frame rate too', async () => {
+    const server = await startServer({ rateLimits: { sendRate: 10, frameRate: 50 } });
+    server.createRoom('lobby');
+    const client = makeClient(server, { requestTimeoutMs: 10_000 });
+    await client.connect();
+    const room = await client.join('lobby');
+
+    // One and a half times the server's burst of frames, at once: all must be answered, none refused.
+    const pages = await Promise.all(Array.from({ length: 150 }, () => room.history({ limit: 1 })));
+
+    expect(pages).toHaveLength(150);
+    expect(server.last.rateLimited).toHaveLength(0);
+    expect(server.connections).toHaveLength(1);
+  });
+});

@@ -167,6 +167,8 @@ export const WelcomeFrame = obj({
     resumeLimit: uint(),
     /** Sustained sends per second allowed on one connection. */
     sendRate: uint(),
+    /** Sustained frames of any kind per second allowed on one connection (absent from older servers: 50). */
+    frameRate: opt(uint()),
     typingTtlMs: uint(),
     /** Rooms this user may create in all (servers before these limits do not send it). */
     maxCreatedRooms: opt(uint()),

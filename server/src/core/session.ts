@@ -267,6 +267,7 @@ export class Session {
         maxHistory: Limits.maxHistory,
         resumeLimit: c.resumeLimit,
         sendRate: c.sendRate,
+        frameRate: c.frameRate,
         typingTtlMs: c.typingTtlMs,
         maxCreatedRooms: this.hub.roomLimits.quota(user.guest),
         roomCreatesPerMinute: this.hub.roomLimits.perMinute,
