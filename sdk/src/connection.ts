@@ -1,13 +1,13 @@
 // Socket lifecycle: opens the WebSocket, runs the hello/welcome handshake, checks liveness with pings,
-// and reconnects with backoff after every non-fatal close until `close()` or a fatal error. In browsers
-// it also follows offline/online: a socket is dropped when the network goes, and retried when it returns.
-// Frames leave paced below the server's rate.
+// and reconnects with backoff after every non-fatal close until `close()`, a fatal error, or a first
+// `connect()` that found no server in time. In browsers it also follows offline/online: a socket is
+// dropped when the network goes, and retried when it returns. Frames leave paced below the server's rate.
 import { Liveness } from './liveness.js';
 import { watchNetwork } from './network.js';
 import { encodeFrame } from './protocol/codec.js';
 import { CloseCode, Op, PROTOCOL_VERSION } from './protocol/codes.js';
 import type { ClientFrame, ResultData, ResultOp, ServerFrame, WelcomeFrame } from './protocol/frames.js';
-import { ClientClosedError, ConnectionClosedError, errorFromClose, errorFromFrame, UnauthorizedError, type ParleyError } from './errors.js';
+import { ClientClosedError, ConnectError, ConnectionClosedError, errorFromClose, errorFromFrame, TimeoutError, UnauthorizedError, type ParleyError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { FrameQueue } from './pacing.js';
 import { isFatalClose, ReconnectDelay } from './reconnect.js';
@@ -40,6 +40,13 @@ export class Connection {
   private socket: Socket | undefined;
   /** True once this socket's `welcome` arrived. */
   private ready = false;
+  /** Whether the current attempt got as far as a welcome (it stays true after its socket is gone). */
+  private welcomedAttempt = false;
+  /** Attempts in a row that ended before a welcome, and why the last one did. */
+  private failures = 0;
+  private lastFailure: ParleyError | undefined;
+  /** Armed by a `connect()` from idle or closed until the first welcome. */
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly outgoing = new FrameQueue();
   private readonly liveness = new Liveness();
   private readonly token: TokenSource;
@@ -66,6 +73,9 @@ export class Connection {
     const ready = new Promise<WelcomeFrame>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.state === 'idle' || this.state === 'closed') {
       this.setState('connecting');
+      this.failures = 0;
+      this.lastFailure = undefined;
+      this.connectTimer = setTimeout(() => this.giveUp(), this.options.connectTimeoutMs);
       this.unwatchNetwork ??= watchNetwork({ offline: () => this.networkLost(), online: () => this.networkBack() });
       void this.open();
     }
@@ -93,6 +103,7 @@ export class Connection {
     if (this.state === 'closed') return;
     const socket = this.detach();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.connectTimer);
     this.attempt++;
     this.setState('closed');
     this.terminate(new ClientClosedError());
@@ -102,6 +113,7 @@ export class Connection {
   private async open(): Promise<void> {
     const attempt = ++this.attempt;
     this.handshakeError = undefined;
+    this.welcomedAttempt = false;
     let token: string;
     try {
       token = await this.token.get();
@@ -160,6 +172,9 @@ export class Connection {
   private welcomed(frame: WelcomeFrame): void {
     const socket = this.socket!;
     this.ready = true;
+    this.welcomedAttempt = true;
+    this.failures = 0;
+    clearTimeout(this.connectTimer);
     this.welcome = frame;
     this.token.accepted();
     this.reconnect?.ready();
@@ -199,6 +214,14 @@ export class Connection {
       this.fail(error);
       return;
     }
+    if (!this.welcomedAttempt) {
+      this.failures++;
+      this.lastFailure = error;
+      // A failed getToken was reported already, as what it is.
+      if (error.code !== 'token_unavailable') {
+        this.hooks.error(new ConnectError(`connection attempt ${this.failures} to ${this.options.url} failed: ${error.message}`, this.failures, { cause: error }));
+      }
+    }
     const delay = this.reconnect.next(code);
     // Only the user can free a place (close a tab): tell the app, which may say so.
     if (code === CloseCode.TooManyConnections) this.hooks.error(error);
@@ -209,7 +232,19 @@ export class Connection {
     }, delay);
   }
 
+  /** The first `connect()` found no server within `connectTimeoutMs`: stop trying and say why. */
+  private giveUp(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.detach()?.kill();
+    const { url, connectTimeoutMs } = this.options;
+    const last = this.lastFailure;
+    const tried = last ? ` (${this.failures} failed attempts, the last: ${last.message})` : '';
+    this.fail(new TimeoutError(`could not connect to ${url} within ${connectTimeoutMs} ms${tried}`, { cause: last }));
+  }
+
   private fail(error: ParleyError): void {
+    clearTimeout(this.connectTimer);
     this.attempt++;
     this.setState('closed');
     this.terminate(error);

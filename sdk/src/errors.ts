@@ -15,11 +15,27 @@ export class ParleyError extends Error {
   }
 }
 
-/** No reply (or no handshake, or no ack) arrived in time. Code `timeout`. */
+/** No reply (or no handshake, or no ack, or no connection by `connectTimeoutMs`) arrived in time. Code `timeout`. */
 export class TimeoutError extends ParleyError {
   override name = 'TimeoutError';
-  constructor(message: string) {
-    super('timeout', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('timeout', message, options);
+  }
+}
+
+/**
+ * One attempt to connect failed before the server's welcome; the client tries again after a backoff
+ * delay. Reported on `error` for every such attempt; `cause` says why. Code `connect_failed`.
+ */
+export class ConnectError extends ParleyError {
+  override name = 'ConnectError';
+  constructor(
+    message: string,
+    /** Failed attempts in a row, counting this one (1 for the first). */
+    readonly attempt: number,
+    options: { cause: ParleyError },
+  ) {
+    super('connect_failed', message, options);
   }
 }
 

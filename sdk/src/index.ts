@@ -35,6 +35,7 @@ export {
   ServerError,
   ProtocolError,
   ConnectionClosedError,
+  ConnectError,
   ClientClosedError,
 } from './errors.js';
 export {

@@ -40,6 +40,8 @@ export interface ClientOptions {
   WebSocket?: WebSocketConstructor;
   /** How long a request, the handshake and a liveness ping wait for their reply, in ms. Default 10000. */
   requestTimeoutMs?: number;
+  /** How long `connect()` keeps trying when no connection comes up before it rejects with TimeoutError, in ms. Default 30000. */
+  connectTimeoutMs?: number;
   /** Reconnect delays in ms (exponential, full jitter), or `false` to never reconnect. Default `{ minDelayMs: 500, maxDelayMs: 15000 }`. */
   reconnect?: ReconnectOptions | false;
   /** Interval between liveness pings while connected, in ms. Default 25000. */
@@ -56,6 +58,7 @@ export interface ResolvedOptions {
   getToken: (() => string | Promise<string>) | undefined;
   WebSocket: WebSocketConstructor;
   requestTimeoutMs: number;
+  connectTimeoutMs: number;
   reconnect: Required<ReconnectOptions> | false;
   pingIntervalMs: number;
   outboxTtlMs: number;
@@ -82,6 +85,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     getToken: options.getToken,
     WebSocket,
     requestTimeoutMs: positive(options.requestTimeoutMs, 10_000),
+    connectTimeoutMs: positive(options.connectTimeoutMs, 30_000),
     reconnect,
     pingIntervalMs: positive(options.pingIntervalMs, 25_000),
     outboxTtlMs: positive(options.outboxTtlMs, 300_000),

@@ -46,9 +46,13 @@ export class Socket {
         handlers.welcome(frame);
       }
     };
-    ws.onclose = (event: { code: number; reason: string }) => handlers.close(event.code, event.reason);
-    // An error is always followed by close, which carries the code that matters.
-    ws.onerror = noop;
+    // An error is always followed by close, which carries the code that matters; `ws` also says why
+    // (refused, DNS, an HTTP answer instead of an upgrade), which browsers keep to themselves.
+    let why = '';
+    ws.onerror = (event: { message?: unknown }) => {
+      if (typeof event?.message === 'string') why = event.message;
+    };
+    ws.onclose = (event: { code: number; reason: string }) => handlers.close(event.code, event.reason || why);
   }
 
   send(bytes: Uint8Array): void {

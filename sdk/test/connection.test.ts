@@ -1,9 +1,12 @@
 // Connection lifecycle through the public API: handshake, auth failures, token refresh, reconnect with
 // backoff, liveness, timeouts, malformed frames and shutdown.
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ChatClient,
   ClientClosedError,
+  ConnectError,
   ConnectionClosedError,
   ProtocolError,
   TimeoutError,
@@ -424,5 +427,109 @@ describe('close', () => {
     await server.waitFor(() => room.lastSeq === 2);
     expect(seqs(events)).toEqual([2]);
     expect(server.connections[1]!.sent(Op.Subscribe)).toEqual([expect.objectContaining({ room: 'lobby', after: 1 })]);
+  });
+});
+
+describe('connecting to a wrong address', () => {
+  /** A port on which nothing listens (it was free a moment ago). */
+  async function deadUrl(): Promise<string> {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    return `ws://127.0.0.1:${port}/ws`;
+  }
+
+  /** An HTTP server that answers every WebSocket upgrade with 404, as a wrong path or a plain web server does. */
+  async function refusingUrl(): Promise<{ url: string; stop: () => Promise<unknown> }> {
+    const http = createHttpServer((_, res) => res.writeHead(404).end());
+    http.on('upgrade', (_, socket) => socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as AddressInfo;
+    return { url: `ws://127.0.0.1:${port}/chat`, stop: () => new Promise((resolve) => http.close(resolve)) };
+  }
+
+  async function expectGivesUp(url: string, cause: RegExp): Promise<void> {
+    const server = await startServer(); // for makeClient's cleanup only; the client does not use it
+    const client = makeClient(server, { url, connectTimeoutMs: 400 });
+    const errors = record(client, 'error');
+    const states = record(client, 'state');
+
+    const failure = await client.connect().then(() => undefined, (err: unknown) => err);
+
+    expect(failure).toBeInstanceOf(TimeoutError);
+    expect((failure as TimeoutError).message).toMatch(/could not connect .* within 400 ms/);
+    expect(client.state).toBe('closed');
+    expect(states.map((s) => s.newState)).toEqual(['connecting', 'closed']);
+    const attempts = errors.filter((e) => e.error instanceof ConnectError).map((e) => e.error as ConnectError);
+    expect(attempts.length).toBeGreaterThan(1);
+    expect(attempts.map((e) => e.attempt)).toEqual(attempts.map((_, i) => i + 1));
+    for (const attempt of attempts) {
+      expect(attempt.code).toBe('connect_failed');
+      expect(attempt.cause).toBeInstanceOf(ConnectionClosedError);
+      expect((attempt.cause as ConnectionClosedError).closeCode).toBe(1006);
+      expect((attempt.cause as Error).message).toMatch(cause);
+    }
+    expect(errors.at(-1)!.error).toBe(failure);
+    expect((failure as TimeoutError).cause).toBe(attempts.at(-1)!.cause);
+    // Given up for good: no attempt after the rejection.
+    const seen = errors.length;
+    await sleep(150);
+    expect(errors).toHaveLength(seen);
+  }
+
+  it('reports each failed attempt and rejects connect() after connectTimeoutMs when nothing listens', async () => {
+    await expectGivesUp(await deadUrl(), /ECONNREFUSED/);
+  });
+
+  it('reports each failed attempt and rejects connect() after connectTimeoutMs when the upgrade is refused', async () => {
+    const refusing = await refusingUrl();
+    try {
+      await expectGivesUp(refusing.url, /Unexpected server response: 404/);
+    } finally {
+      await refusing.stop();
+    }
+  });
+
+  it('keeps reconnecting past connectTimeoutMs once it was connected, reporting each failed attempt', async () => {
+    const server = await startServer();
+    let refusing = false;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Hello || !refusing) return false;
+      conn.terminate();
+      return true;
+    });
+    const client = makeClient(server, { connectTimeoutMs: 100 });
+    const errors = record(client, 'error');
+    await client.connect();
+
+    refusing = true;
+    server.last.terminate();
+    await server.waitFor(() => errors.length >= 3, 3000, 'three failed attempts');
+    await sleep(200); // past connectTimeoutMs
+    refusing = false;
+
+    await server.waitFor(() => client.state === 'connected', 3000, 'the reconnect');
+    expect(errors.every((e) => e.error instanceof ConnectError)).toBe(true);
+    expect((errors[0]!.error as ConnectError).attempt).toBe(1);
+    await expect(client.connect()).resolves.toMatchObject({ id: 'alice' });
+  });
+
+  it('connects when the server comes up before connectTimeoutMs', async () => {
+    const server = await startServer();
+    let refused = 0;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Hello || refused >= 2) return false;
+      refused++;
+      conn.close(1013, 'try again later');
+      return true;
+    });
+    const client = makeClient(server, { connectTimeoutMs: 5000 });
+    const errors = record(client, 'error');
+
+    await client.connect();
+
+    expect(errors.map((e) => [e.error.code, (e.error as ConnectError).attempt])).toEqual([['connect_failed', 1], ['connect_failed', 2]]);
+    expect((errors[1]!.error.cause as ConnectionClosedError).closeCode).toBe(1013);
   });
 });
