@@ -48,7 +48,6 @@ const UNAVAILABLE_MAX_MS = 10_000;
 export class Outbox {
   private readonly rooms = new Map<string, RoomQueue>();
   private count = 0;
-  private waiting = 0;
   /** Numbers the current connection; 0 while there is none. */
   private link = 0;
   private links = 0;
@@ -61,11 +60,6 @@ export class Outbox {
     /** Why nothing can be sent now (the client is idle or closed), if so. */
     private readonly refusal: () => ParleyError | undefined,
   ) {}
-
-  /** Number of messages waiting for their ack. */
-  get size(): number {
-    return this.waiting;
-  }
 
   send(room: string, body: string): Promise<SendAck> {
     const refused = this.refusal();
@@ -85,7 +79,6 @@ export class Outbox {
       let queue = this.rooms.get(room);
       if (!queue) this.rooms.set(room, (queue = { entries: [], holdUntil: 0, backoff: new Backoff(UNAVAILABLE_MIN_MS, UNAVAILABLE_MAX_MS) }));
       queue.entries.push(entry);
-      this.waiting++;
       this.pump();
     });
   }
@@ -169,7 +162,6 @@ export class Outbox {
     const at = queue ? queue.entries.indexOf(entry) : -1;
     if (at < 0) return;
     queue!.entries.splice(at, 1);
-    this.waiting--;
     clearTimeout(entry.timer);
     if (queue!.probe === entry) {
       queue!.probe = undefined;
