@@ -1,5 +1,6 @@
-// PostgreSQL goes away mid-session: sends are answered `unavailable` with nothing stored, the SDK keeps
-// them, HTTP reads answer 503, and once the database is back every message is stored exactly once.
+// PostgreSQL goes away mid-session: sends are answered `unavailable`, the SDK keeps them, HTTP reads
+// answer 503, and once the database is back every message is stored exactly once, including one whose
+// commit went through while its answer was lost (`unavailable` means the outcome is unknown).
 // The node says so in its log: once when the outage begins (warn), once when it ends (info).
 import { ChatClient } from '@parley/sdk';
 import { createLogger } from '@parley/server';
@@ -7,10 +8,12 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, Op } from '@parley/sdk/protocol';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { RawClient } from './support/raw-client.js';
-import { postgresAvailable, userToken, type TestNode } from './support/server.js';
+import { PG_URL, postgresAvailable, userToken, type TestNode } from './support/server.js';
+import { until } from './support/until.js';
 import { startNodeBehindProxy, type NodeBehindProxy, type TcpProxy } from './support/tcp-proxy.js';
 
 const available = await postgresAvailable();
@@ -81,6 +84,52 @@ describe.skipIf(!available)('storage outage (postgres)', () => {
     } finally {
       await client.close();
       raw.ws.terminate();
+    }
+  });
+
+  test('a send whose commit succeeded but whose answer was lost is unavailable, and its retry finds the one stored message', async () => {
+    const db = new pg.Client({ connectionString: PG_URL });
+    await db.connect();
+    const storedWith = async (cid: string) =>
+      (await db.query<{ seq: number }>(`SELECT seq::int FROM "${node.config.dbSchema}".events WHERE cid = $1`, [cid])).rows;
+    const raw = await RawClient.signedIn(node.url, userToken('unlucky'));
+    const client = new ChatClient({ url: node.url, token: userToken('unlucky'), WebSocket });
+    try {
+      await raw.ok({ t: Op.Join, room: 'lobby' });
+      await client.connect();
+      const lobby = await client.join('lobby');
+
+      // The database stores the message, then the connection to it breaks before the answer arrives.
+      proxy.loseReplies();
+      const reply = raw.request({ t: Op.Send, room: 'lobby', cid: 'commit-lost', body: 'stored or not?' });
+      await until(async () => (await storedWith('commit-lost')).length === 1);
+      await proxy.cut();
+      expect(await reply).toMatchObject({ t: Op.Error, code: ErrorCode.Unavailable });
+      expect((await reply).message).toMatch(/may or may not have been stored/);
+      await proxy.start();
+
+      const retried = await raw.ok({ t: Op.Send, room: 'lobby', cid: 'commit-lost', body: 'stored or not?' });
+      expect(retried).toMatchObject({ duplicate: true, seq: (await storedWith('commit-lost'))[0]!.seq });
+      expect(await storedWith('commit-lost')).toHaveLength(1);
+
+      // The same through the SDK: its outbox retries with the same cid and reports the stored message.
+      proxy.loseReplies();
+      const sending = lobby.send('sent once, acknowledged once');
+      let cid = '';
+      await until(async () => {
+        const { rows } = await db.query<{ cid: string }>(`SELECT cid FROM "${node.config.dbSchema}".events WHERE body = $1`, ['sent once, acknowledged once']);
+        return !!(cid = rows[0]?.cid ?? '');
+      });
+      await proxy.cut();
+      await new Promise((r) => setTimeout(r, 500)); // the outbox meets the outage at least once
+      await proxy.start();
+      const ack = await sending;
+      expect(ack).toMatchObject({ cid, duplicate: true });
+      expect(await storedWith(cid)).toHaveLength(1);
+    } finally {
+      await client.close();
+      raw.ws.terminate();
+      await db.end();
     }
   });
 });

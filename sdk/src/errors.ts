@@ -101,7 +101,12 @@ export class InvalidRequestError extends ParleyError {
   override name = 'InvalidRequestError';
 }
 
-/** Storage is unreachable; nothing was stored and retrying is safe. Code `unavailable`. */
+/**
+ * Storage is unreachable or failed mid-write. For a write the outcome is unknown: the database may
+ * have stored it before the connection to it broke. Retrying is safe where the request is idempotent;
+ * the outbox re-sends a message with the same `cid`, which returns the stored one (`duplicate: true`)
+ * if it was stored. Code `unavailable`.
+ */
 export class UnavailableError extends ParleyError {
   override name = 'UnavailableError';
   constructor(message: string) {

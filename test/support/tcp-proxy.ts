@@ -1,6 +1,7 @@
 // A TCP proxy a test can cut and restore, to take a service away from the server the way a network
-// or a crash would (connections reset, new ones refused) and give it back. Given several backends it
-// is a round-robin load balancer that skips backends refusing connections (a killed node).
+// or a crash would (connections reset, new ones refused) and give it back, or make it lose answers
+// (requests still arrive). Given several backends it is a round-robin load balancer that skips
+// backends refusing connections (a killed node).
 import type { Config, Logger } from '@parley/server';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { freshStorage, PG_URL, startNode, type TestNode } from './server.js';
@@ -8,6 +9,8 @@ import { freshStorage, PG_URL, startNode, type TestNode } from './server.js';
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Open connections: the client's side and the backend's. */
+  private readonly pairs = new Set<{ client: Socket; upstream: Socket }>();
   private targets: number[];
   private turn = 0;
   port = 0;
@@ -39,6 +42,17 @@ export class TcpProxy {
     this.server = server;
   }
 
+  /**
+   * From now on the backends' answers on open connections are dropped on the way back, while the
+   * clients' bytes still reach them: the backend acts on a request whose reply is lost.
+   */
+  loseReplies(): void {
+    for (const { client, upstream } of this.pairs) {
+      upstream.unpipe(client);
+      upstream.on('data', () => {}).resume();
+    }
+  }
+
   /** Resets every connection and stops accepting new ones. */
   async cut(): Promise<void> {
     for (const s of this.sockets) s.resetAndDestroy();
@@ -59,6 +73,9 @@ export class TcpProxy {
       upstream.removeAllListeners('error');
       if (client.destroyed) return void upstream.destroy();
       this.track(upstream);
+      const pair = { client, upstream };
+      this.pairs.add(pair);
+      client.once('close', () => this.pairs.delete(pair));
       client.pipe(upstream).pipe(client);
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());

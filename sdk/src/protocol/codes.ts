@@ -53,7 +53,7 @@ export const ErrorCode = {
   RateLimited: 'rate_limited',
   /** A field is longer than the server allows. */
   TooLarge: 'too_large',
-  /** Storage is unreachable; nothing was stored, the request may be retried. */
+  /** Storage is unreachable or failed mid-write: a write's outcome is unknown; retry (a send with the same cid). */
   Unavailable: 'unavailable',
   /** A per-user or per-address quota is used up (rooms created, open connections); waiting does not refill it soon. */
   LimitReached: 'limit_reached',

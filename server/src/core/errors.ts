@@ -20,7 +20,11 @@ export const badRequest = (message: string) => new RequestError(ErrorCode.BadFra
 /** Maps any thrown value to the error frame fields; `internal` for the unexpected (which the caller logs). */
 export function describeFailure(err: unknown): { code: ErrorCode; message: string; retryAfter?: number; unexpected: boolean } {
   if (err instanceof RequestError) return { code: err.code, message: err.message, retryAfter: err.retryAfter, unexpected: false };
-  if (err instanceof StoreUnavailableError) return { code: ErrorCode.Unavailable, message: 'storage unavailable; nothing was stored, retry later', unexpected: false };
+  if (err instanceof StoreUnavailableError) {
+    // The database may have committed a write before the connection to it broke: no one can tell.
+    const message = 'storage unavailable; a write may or may not have been stored: retry later (a send with the same cid)';
+    return { code: ErrorCode.Unavailable, message, unexpected: false };
+  }
   if (err instanceof RoomNotFoundError) return { code: ErrorCode.NotFound, message: 'no such room', unexpected: false };
   return { code: ErrorCode.Internal, message: 'internal error', unexpected: true };
 }
