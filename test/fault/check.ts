@@ -1,5 +1,6 @@
 // Compares what every participant's app saw with the database, the truth: acked messages lost,
-// messages stored or delivered twice, order inversions, and how long deliveries took.
+// messages stored or delivered twice, order inversions, sends stored out of their call order, and how
+// long deliveries took.
 import type { StoredEvent } from './cluster.js';
 import type { Participant } from './participant.js';
 
@@ -11,6 +12,8 @@ export interface Figures {
   duplicated: number;
   /** Events an app saw after one with a higher seq, or whose id differs from the stored one at that seq. */
   inversions: number;
+  /** Messages a participant sent to a room that were stored before one it had sent there earlier. */
+  reordered: number;
   /** Messages sent (acked) in the scenario. */
   messages: number;
   /** Sends that failed for good (the SDK gave up). */
@@ -48,6 +51,17 @@ export function check(
   const sends = participants.flatMap((p) => p.sent);
   const acked = sends.filter((s) => s.id !== undefined);
   for (const s of acked) if (!stored.has(s.id!) || stored.get(s.id!)!.body !== s.body) lost++;
+
+  // Each participant's sends to one room must be stored in the order it called send().
+  let reordered = 0;
+  for (const p of participants) {
+    const highest = new Map<string, number>(); // room -> highest seq of an earlier send
+    for (const s of p.sent) {
+      if (s.seq === undefined) continue;
+      if (s.seq < (highest.get(s.room) ?? 0)) reordered++;
+      highest.set(s.room, Math.max(s.seq, highest.get(s.room) ?? 0));
+    }
+  }
 
   // Per participant and room: order, duplicates, and when each seq arrived.
   const arrivals = new Map<string, Map<number, number>[]>(); // room -> per participant seq -> time
@@ -89,6 +103,7 @@ export function check(
     lost,
     duplicated,
     inversions,
+    reordered,
     messages: acked.length,
     failedSends: sends.filter((s) => s.failed !== undefined).length,
     resets: participants.reduce((n, p) => n + p.resets, 0),
@@ -104,7 +119,7 @@ export function formatFigures(f: Figures): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
   return (
-    `[fault] ${f.scenario.padEnd(16)} messages=${f.messages} lost=${f.lost} duplicated=${f.duplicated} inversions=${f.inversions} ` +
+    `[fault] ${f.scenario.padEnd(16)} messages=${f.messages} lost=${f.lost} duplicated=${f.duplicated} inversions=${f.inversions} reordered=${f.reordered} ` +
     `failedSends=${f.failedSends} resets=${f.resets} p50=${f.p50DeliveryMs}ms max=${f.maxDeliveryMs}ms recovery=${f.recoveryMs}ms ${extra}`.trimEnd()
   );
 }

@@ -2,6 +2,7 @@
 // balancer, over a private Redis and a private PostgreSQL, with the faults a scenario injects.
 import pg from 'pg';
 import { startProcess, type ServerProcess } from '../support/process.js';
+import { scrape } from '../support/prometheus.js';
 import { TEST_SECRET } from '../support/server.js';
 import { PrivatePostgres, PrivateRedis } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -14,6 +15,8 @@ export interface ClusterOptions {
   presenceTtlMs: number;
   /** PARLEY_CATCHUP_MS of the nodes. */
   catchUpMs: number;
+  /** PARLEY_SEND_RATE and PARLEY_FRAME_RATE of the nodes; absent: the server's defaults. */
+  rates?: { send: number; frame: number };
 }
 
 export interface StoredEvent {
@@ -92,6 +95,23 @@ export class FaultCluster {
     await this.postgres.start();
   }
 
+  /** The network between clients and nodes goes: open connections are reset, new ones refused. */
+  cutNetwork(): Promise<void> {
+    return this.balancer.cut();
+  }
+
+  /** The network is back, on the same address. */
+  restoreNetwork(): Promise<void> {
+    return this.balancer.start();
+  }
+
+  /** A counter of every live node (from its /metrics), by node port. */
+  async counter(name: string, labels: Record<string, string>): Promise<Map<number, number>> {
+    const ports = this.livePorts();
+    const values = await Promise.all(ports.map(async (port) => (await scrape(`http://127.0.0.1:${port}/metrics`)).value(name, labels) ?? 0));
+    return new Map(ports.map((port, i) => [port, values[i]!]));
+  }
+
   /** The room's stored log, in seq order (retrying while the database is coming back). */
   async log(room: string): Promise<StoredEvent[]> {
     const { rows } = await this.query<StoredEvent>(
@@ -122,6 +142,7 @@ export class FaultCluster {
   }
 
   private spawn(): Promise<ServerProcess> {
+    const { rates } = this.options;
     return startProcess({
       PARLEY_HOST: '127.0.0.1',
       PARLEY_PORT: '0',
@@ -131,8 +152,7 @@ export class FaultCluster {
       PARLEY_JWT_SECRET: TEST_SECRET,
       PARLEY_GUESTS: 'false',
       PARLEY_ROOMS: this.options.rooms.join(','),
-      PARLEY_SEND_RATE: '1000',
-      PARLEY_FRAME_RATE: '2000',
+      ...(rates && { PARLEY_SEND_RATE: String(rates.send), PARLEY_FRAME_RATE: String(rates.frame) }),
       PARLEY_MAX_BACKPRESSURE: '65536',
       PARLEY_CATCHUP_MS: String(this.options.catchUpMs),
       PARLEY_PRESENCE_TTL_MS: String(this.options.presenceTtlMs),

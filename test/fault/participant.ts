@@ -1,6 +1,6 @@
 // One chat user in a fault scenario: an SDK client in Node that records every event its app sees
 // (in delivery order, with the time), every send it makes and its ack, and how its sockets closed.
-import { ChatClient, type Member, type Room } from '@parley/sdk';
+import { ChatClient, type ClientOptions, type Member, type Room } from '@parley/sdk';
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { userToken } from '../support/server.js';
@@ -39,7 +39,8 @@ export class Participant {
   constructor(
     readonly name: string,
     url: string,
-    options: { reconnect?: false } = {},
+    /** ChatClient options besides url, token and WebSocket (the run's profile). */
+    options: Partial<ClientOptions> = {},
   ) {
     const self = this;
     // The SDK takes a WebSocket constructor: this one lets the scenario reach the live socket.
@@ -50,13 +51,7 @@ export class Participant {
         this.on('close', (code) => self.closeCodes.push(code));
       }
     }
-    this.client = new ChatClient({
-      url,
-      token: userToken(name),
-      WebSocket: TrackedSocket,
-      reconnect: options.reconnect === false ? false : { minDelayMs: 100, maxDelayMs: 1000 },
-      requestTimeoutMs: 5000,
-    });
+    this.client = new ChatClient({ ...options, url, token: userToken(name), WebSocket: TrackedSocket });
   }
 
   async join(roomIds: readonly string[]): Promise<void> {

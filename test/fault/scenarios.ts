@@ -1,6 +1,6 @@
 // Fault scenarios: numbered messages from every participant through the load balancer while a fault
 // is injected mid-stream, then a check of every participant's log against the database.
-import { PresenceState } from '@parley/sdk';
+import { PresenceState, type ClientOptions } from '@parley/sdk';
 import { check, type Figures } from './check.js';
 import type { FaultCluster } from './cluster.js';
 import { Participant } from './participant.js';
@@ -16,12 +16,31 @@ export interface Scale {
   durationMs: number;
   /** How long Redis or PostgreSQL stays down, ms. */
   outageMs: number;
+  /** How long the network stays cut, and how long the apps go on sending once it is back, ms. */
+  cutMs: number;
+  afterCutMs: number;
 }
 
-export const SHORT: Scale = { clients: 6, rooms: 2, rate: 4, durationMs: 6000, outageMs: 1500 };
-export const LONG: Scale = { clients: 24, rooms: 4, rate: 5, durationMs: 40_000, outageMs: 5000 };
+export const SHORT: Scale = { clients: 6, rooms: 2, rate: 4, durationMs: 6000, outageMs: 1500, cutMs: 3000, afterCutMs: 3000 };
+export const LONG: Scale = { clients: 24, rooms: 4, rate: 5, durationMs: 40_000, outageMs: 5000, cutMs: 30_000, afterCutMs: 20_000 };
 
-export const SCENARIOS = ['steady', 'flapping', 'slow-consumer', 'redis-restart', 'postgres-restart', 'node-kill'] as const;
+/** How the SDK clients and the nodes are tuned for a run. */
+export interface Profile {
+  name: string;
+  /** ChatClient options besides url, token and WebSocket. */
+  client: Partial<ClientOptions>;
+  /** The nodes' send and frame rates; absent: the server's defaults (10 and 50 per second). */
+  rates?: { send: number; frame: number };
+}
+
+export const PROFILES: readonly Profile[] = [
+  // Quick reconnects and rates far above the traffic: faults are seen at their shortest.
+  { name: 'fast', client: { reconnect: { minDelayMs: 100, maxDelayMs: 1000 }, requestTimeoutMs: 5000 }, rates: { send: 1000, frame: 2000 } },
+  // What an app gets out of the box: the SDK's default options against the server's default rate limits.
+  { name: 'defaults', client: {} },
+];
+
+export const SCENARIOS = ['steady', 'flapping', 'slow-consumer', 'redis-restart', 'postgres-restart', 'node-kill', 'network-cut'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export function roomsOf(name: ScenarioName, scale: Scale): string[] {
@@ -116,12 +135,23 @@ const FAULTS: Record<ScenarioName, Fault | undefined> = {
     figures.reconnected = participants.filter((p) => p.closeCodes.length > 0).length;
     await ghost.close();
   },
+
+  async 'network-cut'({ cluster, scale, participants, figures }) {
+    // Every client loses the network while its app keeps sending (issue 10, item 1); once it is back
+    // the backlogs must drain, each participant's messages stored in its call order, none refused.
+    await cluster.cutNetwork();
+    await sleep(scale.cutMs);
+    await cluster.restoreNetwork();
+    await sleep(scale.afterCutMs);
+    figures.reconnected = participants.filter((p) => p.closeCodes.length > 0).length;
+  },
 };
 
-export async function runScenario(cluster: FaultCluster, name: ScenarioName, scale: Scale): Promise<Figures> {
+export async function runScenario(cluster: FaultCluster, name: ScenarioName, scale: Scale, profile: Profile): Promise<Figures> {
   const rooms = roomsOf(name, scale);
-  const participants = Array.from({ length: scale.clients }, (_, i) => new Participant(`${name}-u${i}`, cluster.url));
+  const participants = Array.from({ length: scale.clients }, (_, i) => new Participant(`${name}-u${i}`, cluster.url, profile.client));
   await Promise.all(participants.map((p) => p.join(rooms)));
+  const refusedBefore = await cluster.counter('parley_errors_total', { code: 'rate_limited' });
   const traffic: Traffic = { padding: '', burst: 1, silent: new Set() };
   const tick = setInterval(() => {
     for (const p of participants) {
@@ -151,6 +181,10 @@ export async function runScenario(cluster: FaultCluster, name: ScenarioName, sca
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && !participants.every((p) => rooms.every((r) => p.lastSeq(r) >= heads.get(r)!))) await sleep(50);
   extra.settleMs = Date.now() - settleStart;
+  // Frames the nodes refused for their rate limits (a killed node's count goes with it).
+  const refusedAfter = await cluster.counter('parley_errors_total', { code: 'rate_limited' });
+  extra.refused = [...refusedAfter].reduce((n, [port, v]) => n + v - (refusedBefore.get(port) ?? 0), 0);
+  extra.floodCloses = participants.reduce((n, p) => n + p.closeCodes.filter((c) => c === 4006).length, 0);
   const logs = new Map(await Promise.all(rooms.map(async (r) => [r, await cluster.log(r)] as const)));
   const figures = check(name, participants, logs, window);
   Object.assign(figures.extra, extra);

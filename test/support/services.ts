@@ -91,11 +91,18 @@ export class PrivatePostgres {
       const { stdout: gid } = await run('id', ['-g', 'postgres']);
       chownSync(this.dir, Number(stdout.trim()), Number(gid.trim()));
     }
+    // --no-sync only skips flushing initdb's own files, before anything is stored: nothing durable rides on it.
     await this.pg('initdb', ['-D', join(this.dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
   }
 
+  /**
+   * Starts the server with fsync on, as PostgreSQL runs in production, because the suites using it
+   * test durability: a commit costs its WAL flush (which shapes group-commit batches and latency),
+   * and crash recovery replays a flushed WAL. (A killed process cannot tell fsync off from on, only
+   * a power loss can, which a test cannot stage; fsync off would still make the figures flattering.)
+   */
   async start(): Promise<void> {
-    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+    const opts = `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200`;
     await this.pg('pg_ctl', ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), '-o', opts, '-w', '-t', '30', 'start']);
   }
 
