@@ -29,13 +29,12 @@ describe.skipIf(!available)('outbox backlog against a real node with default lim
   });
 
   test(`drains a ${BACKLOG}-message backlog over two rooms in call order, never refused`, { timeout: 180_000 }, async () => {
-    const limits = node.config;
-    expect({ sendRate: limits.sendRate, frameRate: limits.frameRate }).toEqual({ sendRate: 10, frameRate: 50 }); // the defaults
     const url = `ws://127.0.0.1:${network.port}/ws`;
     const client = new ChatClient({ url, token: userToken('backlogger'), WebSocket }); // the SDK's defaults
     const connectedAt: number[] = [];
     client.on('state', ({ newState }) => newState === 'connected' && connectedAt.push(Date.now()));
     await client.connect();
+    expect(client.limits).toMatchObject({ sendRate: 10, frameRate: 50 }); // the defaults, as the welcome announces them
     const rooms = await Promise.all(ROOMS.map((id) => client.join(id)));
     const called = new Map<string, string[]>(ROOMS.map((id) => [id, []]));
     const acks: Promise<SendAck>[] = [];

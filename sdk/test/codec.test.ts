@@ -89,7 +89,7 @@ const serverFrame = fc.oneof(
     v: fc.integer({ min: 0, max: 0xffff }),
     user,
     session: text(1, 64),
-    limits: fc.record({ maxFrameBytes: seq, maxBody: seq, maxHistory: seq, resumeLimit: seq, sendRate: seq, typingTtlMs: seq }),
+    limits: fc.record({ maxFrameBytes: seq, maxBody: seq, maxHistory: seq, resumeLimit: seq, sendRate: seq, frameRate: seq, typingTtlMs: seq }),
   }),
   fc.record({ t: fc.constant(Op.Error), r, code: text(1, 64), message: text(0, 1024), retryAfter: seq }, { requiredKeys: ['t', 'code', 'message'] }),
   fc.record({ t: fc.constant(Op.Event), e: roomEvent }),
