@@ -533,3 +533,24 @@ describe('connecting to a wrong address', () => {
     expect((errors[1]!.error.cause as ConnectionClosedError).closeCode).toBe(1013);
   });
 });
+
+describe('closing from an error listener', () => {
+  it('makes no further attempt when a failed attempt\'s error listener closes the client', async () => {
+    const server = await startServer();
+    let hellos = 0;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.Hello) return false;
+      hellos++;
+      conn.close(1013, 'try again later');
+      return true;
+    });
+    const client = makeClient(server);
+    client.on('error', () => void client.close());
+
+    await expect(client.connect()).rejects.toBeInstanceOf(ClientClosedError);
+
+    await sleep(150); // several backoff delays
+    expect(hellos).toBe(1);
+    expect(client.state).toBe('closed');
+  });
+});
