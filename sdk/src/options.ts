@@ -46,7 +46,7 @@ export interface ClientOptions {
   reconnect?: ReconnectOptions | false;
   /** Interval between liveness pings while connected, in ms. Default 25000. */
   pingIntervalMs?: number;
-  /** How long `room.send` keeps retrying an unacknowledged message before failing with TimeoutError, in ms. Default 300000. */
+  /** How long a message may wait for its ack (queued, paced or retried) before `room.send` fails with TimeoutError, in ms. Default 300000. */
   outboxTtlMs?: number;
   /** How long a gap in a room's seq may wait for live or replayed events before history is fetched, in ms. Default 250. */
   gapFillDelayMs?: number;
