@@ -154,6 +154,9 @@ export class FaultCluster {
       PARLEY_ROOMS: this.options.rooms.join(','),
       ...(rates && { PARLEY_SEND_RATE: String(rates.send), PARLEY_FRAME_RATE: String(rates.frame) }),
       PARLEY_MAX_BACKPRESSURE: '65536',
+      // After a long network cut every client's backlog lands at once (thousands of events a room)
+      // while some clients are still waiting out their reconnect delay: they must resume, not reset.
+      PARLEY_RESUME_LIMIT: '50000',
       PARLEY_CATCHUP_MS: String(this.options.catchUpMs),
       PARLEY_PRESENCE_TTL_MS: String(this.options.presenceTtlMs),
       PARLEY_DRAIN_TIMEOUT_MS: '1000',
