@@ -695,6 +695,67 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
     }
   });
 
+  it('keeps a node’s submission order when its batch meets a cid race while the next one is pipelined', async () => {
+    const tag = uid('order');
+    const url = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${tag}`;
+    const x = new SqlStore(openPg({ url, schema }), { maxInFlight: 2, minToOverlap: 1 });
+    const y = new SqlStore(openPg({ url, schema }));
+    others.push(x, y);
+    const room = await makeRoom(backend.store);
+    // Already stored: retried in x's batch, it sends that batch down the careful path.
+    await backend.store.append({ ...msg(room, 1), by: 'alice', cid: 'stored' });
+    const holder = openPg({ url: PG_URL, schema });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let onLocked!: () => void;
+    const locked = new Promise<void>((resolve) => (onLocked = resolve));
+    const holding = holder.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [room]);
+      onLocked();
+      await released;
+    });
+    const blocked = async (n: number) => {
+      for (let polls = 0; ; polls++) {
+        const [row] = await admin.query<{ n: number }>(
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+          [tag],
+        );
+        if (row!.n >= n) return;
+        if (polls > 1000) throw new Error(`${n} appends never blocked on the room lock`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    try {
+      await locked;
+      // x's batch: the retried message, one that y is about to store as well, bob's first message, and
+      // enough others that y commits while x's careful path is still reading which cids are stored.
+      const first = [
+        x.append({ ...msg(room, 1), by: 'alice', cid: 'stored' }),
+        x.append({ ...msg(room, 2), by: 'alice', cid: 'contested' }),
+        x.append({ ...msg(room, 3), by: 'bob', cid: 'bob-1' }),
+        ...range(10, 1999).map((i) => x.append(msg(room, i))),
+      ];
+      await blocked(1);
+      const rival = y.append({ ...msg(room, 2), by: 'alice', cid: 'contested' });
+      await blocked(2);
+      // bob's second message: x's next batch, at the database behind the first.
+      const second = x.append({ ...msg(room, 4), by: 'bob', cid: 'bob-2' });
+      while (x.stats().batches < 2) await new Promise((resolve) => setImmediate(resolve));
+      release();
+      await holding;
+
+      const [, , bob1] = await Promise.all(first);
+      const bob2 = await second;
+      await rival;
+      expect(bob1!.event.seq).toBeLessThan(bob2.event.seq);
+      expect(x.stats().retries).toBe(0);
+    } finally {
+      release();
+      await holding.catch(() => undefined);
+      await holder.close();
+    }
+  });
+
   it('close waits for queued appends', async () => {
     const n = new SqlStore(openPg({ url: PG_URL, schema }));
     const room = await makeRoom(backend.store);

@@ -211,4 +211,28 @@ export const migrations: readonly Migration[] = [
       DROP FUNCTION fit_name_v5(text);
     `,
   },
+  {
+    version: 6,
+    name: 'append_events holds its rooms for the whole call',
+    sql: `
+      -- A batch whose careful path met a cid another node stored in the meantime failed, and the node
+      -- called again; with batches pipelined, its next batch had already run by then, so it stored
+      -- later messages first. The rooms' row locks are now taken before the fast path's exception
+      -- block and kept until the commit: the careful path then reads which cids are stored while no
+      -- other writer can add one to these rooms, and cannot fail on the cid index.
+      ALTER FUNCTION append_events(text[], int[], int[], int[], text[], text[], text[], text[], text[], text[], jsonb[], int8)
+        RENAME TO append_events_unlocked;
+      CREATE FUNCTION append_events(
+        p_rooms text[], p_counts int[], p_ri int[], p_rank int[], p_id text[], p_kind text[],
+        p_author text[], p_name text[], p_cid text[], p_body text[], p_data jsonb[], p_ts int8
+      ) RETURNS TABLE (k int, seq int8, id text, ts int8, kind text, name text, body text, data jsonb, dup boolean)
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        -- In room id order, as every writer of rooms takes them.
+        PERFORM 1 FROM rooms r WHERE r.id = ANY (p_rooms) ORDER BY r.id FOR UPDATE;
+        RETURN QUERY SELECT * FROM append_events_unlocked(p_rooms, p_counts, p_ri, p_rank, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data, p_ts);
+      END
+      $fn$;
+    `,
+  },
 ];

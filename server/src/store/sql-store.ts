@@ -389,9 +389,10 @@ export class SqlStore implements Store {
   // ---- group commit ---------------------------------------------------------------------------
 
   private async writeBatch(batch: readonly AppendInput[]): Promise<Outcome<AppendResult>[]> {
-    // One statement, which also answers retried and repeated cids itself. It fails on the cid index
-    // only when another node stored one of these cids after the call's own duplicate check: nothing
-    // was written, and the next call finds the stored event.
+    // One statement, which also answers retried and repeated cids itself. Since migration 6 it holds
+    // the batch's rooms while it checks for stored cids, so another node cannot store one of them in
+    // between; were that to fail on the cid index anyway, nothing was written and the next call finds
+    // the stored event (but stores this batch after any batch pipelined behind it).
     for (let attempt = 1; ; attempt++) {
       try {
         this.transactions += 1;
