@@ -220,8 +220,8 @@ export class Connection {
       // A failed getToken was reported already, as what it is.
       if (error.code !== 'token_unavailable') {
         this.hooks.error(new ConnectError(`connection attempt ${this.failures} to ${this.options.url} failed: ${error.message}`, this.failures, { cause: error }));
-        // A listener may have closed the client.
-        if (this.state === 'closed') return;
+        // A listener may have closed the client (a change the narrowing above cannot see).
+        if ((this.state as ClientState) === 'closed') return;
       }
     }
     const delay = this.reconnect.next(code);
