@@ -21,6 +21,7 @@ import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
+import { SendOrder } from './send-order.js';
 
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
 const REJECT_LIMIT = 100;
@@ -44,9 +45,8 @@ export class Session {
   /** No frames from the client for awayAfterMs. */
   idle = false;
   lastActive = Date.now();
-  /** Settles when every earlier send of this connection has handed its message to the store. */
-  private sendGate: Promise<void> | undefined;
-  private sendsWaiting = 0;
+  /** Keeps this connection's messages in arrival order on their way to the store. */
+  private sendOrder: SendOrder | undefined;
   private frameBucket: TokenBucket | undefined;
   private sendBucket: TokenBucket | undefined;
   private rejected = 0;
@@ -157,28 +157,10 @@ export class Session {
     this.hub.presence.refresh(this.userId);
   }
 
-  /**
-   * Hands messages to the store in the order their frames arrived, so a connection's seq order is its
-   * send order even when one send must first wait for a check (`prepare`, e.g. membership) that a later
-   * one skips. `prepare` starts at once; `submit` runs after it and after every earlier submit. With
-   * nothing to wait for, `submit` runs synchronously: the common path costs nothing.
-   */
+  /** Hands messages to the store in the order their frames arrived (see SendOrder). */
   inOrder<T>(prepare: (() => Promise<unknown>) | undefined, submit: () => Promise<T>): Promise<T> {
-    if (!prepare && this.sendsWaiting === 0) return submit();
-    const earlier = this.sendGate;
-    let done!: () => void;
-    this.sendGate = new Promise<void>((resolve) => (done = resolve));
-    this.sendsWaiting++;
-    const run = async (): Promise<T> => {
-      try {
-        await Promise.all([earlier, prepare?.()]);
-        return submit(); // called before `finally` lets the next send submit
-      } finally {
-        done();
-        if (--this.sendsWaiting === 0) this.sendGate = undefined;
-      }
-    };
-    return run();
+    if (!prepare && !this.sendOrder) return submit();
+    return (this.sendOrder ??= new SendOrder()).inOrder(prepare, submit);
   }
 
   send(frame: object): void {
