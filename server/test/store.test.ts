@@ -588,6 +588,43 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
     return store;
   }
 
+  /** Holds a room's row in a transaction of its own until `release()` (which may be called again), so that appends queue on it. */
+  async function holdRoom(room: string): Promise<{ release(): Promise<void> }> {
+    const holder = openPg({ url: PG_URL, schema });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let onLocked!: () => void;
+    const locked = new Promise<void>((resolve) => (onLocked = resolve));
+    const holding = holder.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [room]);
+      onLocked();
+      await released;
+    });
+    await locked;
+    let closed: Promise<void> | undefined;
+    return {
+      release: () =>
+        (closed ??= (async () => {
+          release();
+          await holding.catch(() => undefined);
+          await holder.close();
+        })()),
+    };
+  }
+
+  /** Waits for a state, not a time: `n` connections named `tag` blocked on a lock. */
+  async function blockedOnLock(tag: string, n: number): Promise<void> {
+    for (let polls = 0; ; polls++) {
+      const [row] = await admin.query<{ n: number }>(
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+        [tag],
+      );
+      if (row!.n >= n) return;
+      if (polls > 1000) throw new Error(`${n} appends never blocked on the room lock`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   beforeAll(async () => {
     if (!pgUp) throw new Error(`PostgreSQL is required in CI but unreachable at ${PG_URL}`);
     admin = openPg({ url: PG_URL, schema: 'public' });
@@ -657,31 +694,11 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
     const [a, b] = [node({ url }), node({ url })];
     const room = await makeRoom(backend.store);
     // Hold the room row so both nodes pass their duplicate check and then queue on the lock.
-    const holder = openPg({ url: PG_URL, schema });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let onLocked!: () => void;
-    const locked = new Promise<void>((resolve) => (onLocked = resolve));
-    const holding = holder.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [room]);
-      onLocked();
-      await released;
-    });
+    const hold = await holdRoom(room);
     try {
-      await locked;
       const racing = [a, b].map((n) => n.append({ ...msg(room, 1), cid: 'raced' }));
-      // Wait for a state, not a time: both nodes blocked on the row (the second queues behind the first).
-      for (let polls = 0; ; polls++) {
-        const [row] = await admin.query<{ n: number }>(
-          `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-          [tag],
-        );
-        if (row!.n >= 2) break;
-        if (polls > 1000) throw new Error('the racing appends never blocked on the room lock');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      release();
-      await holding;
+      await blockedOnLock(tag, 2); // the second queues behind the first
+      await hold.release();
       const [x, y] = await Promise.all(racing);
       expect(x!.event).toEqual(y!.event);
       expect([x!.duplicate, y!.duplicate].sort()).toEqual([false, true]);
@@ -689,9 +706,7 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
       expect(a.stats().retries + b.stats().retries).toBe(0);
       expect((await wholeLog(backend.store, room)).map((e) => e.seq)).toEqual([1, 2]);
     } finally {
-      release();
-      await holding.catch(() => undefined);
-      await holder.close();
+      await hold.release();
     }
   });
 
@@ -704,29 +719,8 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
     const room = await makeRoom(backend.store);
     // Already stored: retried in x's batch, it sends that batch down the careful path.
     await backend.store.append({ ...msg(room, 1), by: 'alice', cid: 'stored' });
-    const holder = openPg({ url: PG_URL, schema });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let onLocked!: () => void;
-    const locked = new Promise<void>((resolve) => (onLocked = resolve));
-    const holding = holder.transaction(async (tx) => {
-      await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE', [room]);
-      onLocked();
-      await released;
-    });
-    const blocked = async (n: number) => {
-      for (let polls = 0; ; polls++) {
-        const [row] = await admin.query<{ n: number }>(
-          `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-          [tag],
-        );
-        if (row!.n >= n) return;
-        if (polls > 1000) throw new Error(`${n} appends never blocked on the room lock`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-    };
+    const hold = await holdRoom(room);
     try {
-      await locked;
       // x's batch: the retried message, one that y is about to store as well, bob's first message, and
       // enough others that y commits while x's careful path is still reading which cids are stored.
       const first = [
@@ -735,14 +729,13 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
         x.append({ ...msg(room, 3), by: 'bob', cid: 'bob-1' }),
         ...range(10, 1999).map((i) => x.append(msg(room, i))),
       ];
-      await blocked(1);
+      await blockedOnLock(tag, 1);
       const rival = y.append({ ...msg(room, 2), by: 'alice', cid: 'contested' });
-      await blocked(2);
+      await blockedOnLock(tag, 2);
       // bob's second message: x's next batch, at the database behind the first.
       const second = x.append({ ...msg(room, 4), by: 'bob', cid: 'bob-2' });
       while (x.stats().batches < 2) await new Promise((resolve) => setImmediate(resolve));
-      release();
-      await holding;
+      await hold.release();
 
       const [, , bob1] = await Promise.all(first);
       const bob2 = await second;
@@ -750,9 +743,7 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
       expect(bob1!.event.seq).toBeLessThan(bob2.event.seq);
       expect(x.stats().retries).toBe(0);
     } finally {
-      release();
-      await holding.catch(() => undefined);
-      await holder.close();
+      await hold.release();
     }
   });
 
