@@ -14,6 +14,8 @@ export interface Config {
   dbSchema: string;
   /** PostgreSQL: append batches in flight at once, pipelined on one connection. */
   dbPipeline: number;
+  /** Embedded store: PostgreSQL's page cache inside the process (`shared_buffers`). */
+  pgliteSharedBuffers: string;
   redisUrl: string | undefined;
   redisPrefix: string;
   catchUpMs: number;
@@ -105,6 +107,13 @@ function serviceUrl(schemes: readonly [string, string], example: string, needsHo
 }
 const postgresUrl = serviceUrl(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/database', false);
 const redisUrl = serviceUrl(['redis:', 'rediss:'], 'redis://host:6379', true);
+const memorySize: Parser<string> = (raw, name) => {
+  const m = /^(\d+)(kB|MB|GB)$/.exec(raw.trim());
+  const kb = m ? Number(m[1]) * { kB: 1, MB: 1024, GB: 1024 * 1024 }[m[2] as 'kB' | 'MB' | 'GB'] : 0;
+  // PostgreSQL's own bounds for shared_buffers are 128kB and far beyond what WebAssembly can address (2 GiB).
+  if (kb < 128 || kb > 1024 * 1024) throw new ConfigError(`${name} must be a size from 128kB to 1GB such as 32MB, got "${raw}"`);
+  return `${m![1]}${m![2]}`;
+};
 const level: Parser<Level> = (raw, name) => {
   if (!isLevel(raw)) throw new ConfigError(`${name} must be one of ${LEVELS.join(', ')}, got "${raw}"`);
   return raw;
@@ -156,6 +165,7 @@ export const OPTIONS = [
   opt({ key: 'dataDir', env: 'PARLEY_DATA_DIR', flag: '--data-dir', default: './data', parse: str, doc: 'Directory of the embedded store.' }),
   opt({ key: 'dbSchema', env: 'PARLEY_DB_SCHEMA', flag: '--db-schema', default: 'parley', parse: str, doc: 'PostgreSQL schema holding Parley\'s tables.' }),
   opt({ key: 'dbPipeline', env: 'PARLEY_DB_PIPELINE', flag: '--db-pipeline', default: 2, parse: int(1, 16), doc: 'PostgreSQL: message batches in flight at once, pipelined in order on one connection.' }),
+  opt({ key: 'pgliteSharedBuffers', env: 'PARLEY_PGLITE_SHARED_BUFFERS', flag: '--pglite-shared-buffers', default: '32MB', parse: memorySize, doc: 'Embedded store: the database\'s page cache inside the server process (PostgreSQL `shared_buffers`, e.g. 16MB, 128MB); resident memory grows by about this much.' }),
   opt({ key: 'redisUrl', env: 'REDIS_URL', flag: '--redis-url', default: undefined, parse: redisUrl, doc: 'Redis URL (redis:// or rediss://) for fan-out and presence across several nodes. Unset: a single node.' }),
   opt({ key: 'redisPrefix', env: 'PARLEY_REDIS_PREFIX', flag: '--redis-prefix', default: 'parley:', parse: str, doc: 'Prefix of every Redis channel and key, so that several deployments can share one Redis.' }),
   opt({ key: 'catchUpMs', env: 'PARLEY_CATCHUP_MS', flag: '--catchup-ms', default: 1000, parse: int(50, 60_000), doc: 'With Redis: how often a node checks storage for room events the broker dropped, ms (a drop reaches clients within about twice this).' }),

@@ -138,7 +138,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 /** The store the configuration names; failures to reach PostgreSQL are said in terms of DATABASE_URL. */
 async function openConfiguredStore(config: Config): Promise<Store> {
   try {
-    return await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, schema: config.dbSchema, maxInFlight: config.dbPipeline });
+    return await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      schema: config.dbSchema,
+      maxInFlight: config.dbPipeline,
+      sharedBuffers: config.pgliteSharedBuffers,
+    });
   } catch (err) {
     throw (config.databaseUrl && databaseStartError(config.databaseUrl, err)) || err;
   }

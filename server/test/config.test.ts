@@ -30,6 +30,13 @@ describe('configuration', () => {
     expect(loadConfig({ PARLEY_TRUSTED_PROXIES: '10.0.0.5, ::1' }).trustedProxies).toEqual(['10.0.0.5', '::1']);
   });
 
+  test('embedded store page cache: a PostgreSQL size, 32MB unless set', () => {
+    expect(loadConfig({}).pgliteSharedBuffers).toBe('32MB');
+    expect(loadConfig({ PARLEY_PGLITE_SHARED_BUFFERS: '16MB' }).pgliteSharedBuffers).toBe('16MB');
+    expect(loadConfig({}, ['--pglite-shared-buffers', '1GB']).pgliteSharedBuffers).toBe('1GB');
+    expect(loadConfig({}, ['--pglite-shared-buffers=512kB']).pgliteSharedBuffers).toBe('512kB');
+  });
+
   test('origins: a list, or any when unset or *', () => {
     expect(loadConfig({ PARLEY_ORIGINS: 'https://a.example,https://b.example' }).origins).toEqual(['https://a.example', 'https://b.example']);
     expect(loadConfig({ PARLEY_ORIGINS: '*' }).origins).toBeUndefined();
@@ -69,6 +76,10 @@ describe('configuration', () => {
     [{ PARLEY_PUBLIC_URL: 'chat.example.com' }, [], /PARLEY_PUBLIC_URL: "chat.example.com" is not an http:\/\/ or https:\/\/ URL/],
     [{}, ['--public-url', 'https://a.example,ftp://b.example'], /--public-url: "ftp:\/\/b.example" is not an http/],
     [{ PARLEY_DRAIN_DELAY_MS: '-1' }, [], /PARLEY_DRAIN_DELAY_MS must be an integer/],
+    [{ PARLEY_PGLITE_SHARED_BUFFERS: 'lots' }, [], /PARLEY_PGLITE_SHARED_BUFFERS must be a size from 128kB to 1GB such as 32MB, got "lots"/],
+    [{ PARLEY_PGLITE_SHARED_BUFFERS: '64' }, [], /PARLEY_PGLITE_SHARED_BUFFERS must be a size/],
+    [{ PARLEY_PGLITE_SHARED_BUFFERS: '64kB' }, [], /PARLEY_PGLITE_SHARED_BUFFERS must be a size/],
+    [{}, ['--pglite-shared-buffers', '2GB'], /--pglite-shared-buffers must be a size/],
     [{ PARLEY_TLS_CERT: 'cert.pem' }, [], /PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together/],
     [{}, ['--tls-key', 'key.pem'], /PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together/],
   ] as const)('bad input is refused with a clear message: %j %j', (env, argv, message) => {

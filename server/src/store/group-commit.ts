@@ -85,9 +85,8 @@ export class GroupCommit<I, T> {
     this.scheduled = true;
     // Start after the current I/O phase (setImmediate), not on a microtask: Node drains microtasks
     // after every native callback, so a microtask start would flush the first frame of a socket
-    // read alone — and an in-process database (PGlite) finishes that flush before the next frame
-    // of the same read is even delivered. setImmediate lets the whole burst join one batch, at a
-    // cost of one event-loop turn.
+    // read alone, and the rest of the read would wait behind that flush. setImmediate lets the
+    // whole burst join one batch, at a cost of one event-loop turn.
     setImmediate(() => {
       this.scheduled = false;
       this.pump();

@@ -14,8 +14,10 @@ export interface OpenStoreOptions {
   schema?: string | undefined;
   /** Most appends written in one transaction. Default 2000. */
   maxBatch?: number | undefined;
-  /** Most append batches in flight at once, pipelined on one connection; PostgreSQL only (PGlite runs in this process). Default 2. */
+  /** Most append batches in flight at once, pipelined on one connection; PostgreSQL only (PGlite is one session). Default 2. */
   maxInFlight?: number | undefined;
+  /** Embedded store: PostgreSQL's page cache (`shared_buffers`), e.g. `32MB`. Default `32MB`. */
+  sharedBuffers?: string | undefined;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<SqlStor
   const schema = options.schema ?? 'parley';
   const sql = options.databaseUrl
     ? openPg({ url: options.databaseUrl, schema })
-    : await openPglite({ dataDir: embeddedDir(options.dataDir ?? './data'), schema });
+    : await openPglite({ dataDir: embeddedDir(options.dataDir ?? './data'), schema, ...(options.sharedBuffers ? { sharedBuffers: options.sharedBuffers } : {}) });
   const store = new SqlStore(sql, {
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxInFlight === undefined || !options.databaseUrl ? {} : { maxInFlight: options.maxInFlight }),

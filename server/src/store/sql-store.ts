@@ -33,7 +33,7 @@ export interface SqlStoreOptions {
   /**
    * Most append batches in flight at once, pipelined on the appender connection (they run and answer
    * in order). Default 2 with PostgreSQL: the next batch waits at the database while one commits,
-   * instead of a round trip behind it. 1 with PGlite, which runs in this process.
+   * instead of a round trip behind it. 1 with PGlite, whose one session runs a statement at a time.
    */
   maxInFlight?: number;
   /** Fewest queued appends that start a batch beside one in flight; fewer wait for a larger batch. Default 64. */
