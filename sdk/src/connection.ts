@@ -179,6 +179,7 @@ export class Connection {
     this.token.accepted();
     this.reconnect?.ready();
     this.requests.maxFrameBytes = frame.limits.maxFrameBytes || this.requests.maxFrameBytes;
+    this.requests.maxPending = frame.limits.maxPending || Infinity;
     this.outgoing.open((bytes) => socket.send(bytes), frame.limits.frameRate || DEFAULT_FRAME_RATE);
     this.requests.open((bytes) => this.outgoing.push(bytes));
     const { pingIntervalMs, requestTimeoutMs } = this.options;

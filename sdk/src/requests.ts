@@ -1,6 +1,6 @@
 // Requests awaiting their reply, keyed by `r`: validates and encodes each frame before it leaves,
-// holds it while disconnected, enforces its deadline, and checks the result against the schema of
-// the op that asked for it.
+// holds it while disconnected or while the server's `maxPending` are in progress, enforces its
+// deadline, and checks the result against the schema of the op that asked for it.
 import { encodeFrame } from './protocol/codec.js';
 import { ErrorCode, Limits, Op } from './protocol/codes.js';
 import { clientFrameSchemas, resultSchemas } from './protocol/frames.js';
@@ -30,6 +30,11 @@ interface Pending {
   r?: number;
 }
 
+/** Requests the server answers at once: they never count against `maxPending`, so pings are never held. */
+function answeredAtOnce(op: ResultOp): boolean {
+  return op === Op.Ping || op === Op.Unsubscribe;
+}
+
 const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Op).map(([name, op]) => [op, name]));
 
 /**
@@ -50,6 +55,10 @@ export function checkFrame(frame: ClientFrame): Record<string, unknown> {
 export class Requests {
   /** Largest frame the server accepts; a bigger one would make it drop the connection. */
   maxFrameBytes: number = Limits.maxFrameBytes;
+  /** Requests the server lets one connection have in progress (`welcome.limits.maxPending`); more wait here. */
+  maxPending = Infinity;
+  /** Requests sent and unanswered that count against `maxPending`. */
+  private inProgress = 0;
   private lastId = 0;
   private readonly inflight = new Map<number, Pending>();
   private waiting: Pending[] = [];
@@ -67,7 +76,9 @@ export class Requests {
       }
       const pending: Pending = { op, frame, retry: !!options.retry, timeoutMs: options.timeoutMs, resolve: resolve as (d: unknown) => void, reject };
       pending.timer = setTimeout(() => this.expire(pending), options.timeoutMs);
-      if (this.sink) this.dispatch(pending);
+      // While connected and under maxPending a request leaves at once, even ahead of requests queued
+      // while disconnected: those wait for `flush()` (after the welcome hooks resumed the rooms).
+      if (this.sink && (answeredAtOnce(op) || this.inProgress < this.maxPending)) this.dispatch(pending);
       else this.waiting.push(pending);
     });
   }
@@ -77,13 +88,11 @@ export class Requests {
     this.sink = sink;
   }
 
-  /** Sends the requests queued while disconnected, oldest first. */
+  /** Sends queued requests, oldest first, while connected and fewer than `maxPending` are in progress. */
   flush(): void {
-    const queued = this.waiting;
-    this.waiting = [];
-    for (const pending of queued) {
-      if (this.sink) this.dispatch(pending);
-      else this.waiting.push(pending);
+    while (this.sink && this.waiting.length > 0) {
+      if (!answeredAtOnce(this.waiting[0]!.op) && this.inProgress >= this.maxPending) return;
+      this.dispatch(this.waiting.shift()!);
     }
   }
 
@@ -92,6 +101,7 @@ export class Requests {
     this.sink = undefined;
     const sent = [...this.inflight.values()];
     this.inflight.clear();
+    this.inProgress = 0;
     const kept: Pending[] = [];
     for (const pending of sent) {
       pending.r = undefined;
@@ -106,6 +116,7 @@ export class Requests {
     this.sink = undefined;
     const all = [...this.inflight.values(), ...this.waiting];
     this.inflight.clear();
+    this.inProgress = 0;
     this.waiting = [];
     for (const pending of all) this.finish(pending, error);
   }
@@ -114,7 +125,7 @@ export class Requests {
   settle(frame: ResultFrame | ErrorFrame): boolean {
     const pending = frame.r === undefined ? undefined : this.inflight.get(frame.r);
     if (!pending) return false;
-    this.inflight.delete(frame.r!);
+    this.answered(pending);
     clearTimeout(pending.timer);
     if ('code' in frame) {
       pending.reject(errorFromFrame(frame));
@@ -135,7 +146,7 @@ export class Requests {
   fail(r: number, error: ParleyError): void {
     const pending = this.inflight.get(r);
     if (!pending) return;
-    this.inflight.delete(r);
+    this.answered(pending);
     this.finish(pending, error);
   }
 
@@ -148,11 +159,19 @@ export class Requests {
     }
     pending.r = r;
     this.inflight.set(r, pending);
+    if (!answeredAtOnce(pending.op)) this.inProgress++;
     this.sink!(bytes);
   }
 
+  /** `pending` is no longer in progress (replied, failed or given up): a held request may go. */
+  private answered(pending: Pending): void {
+    this.inflight.delete(pending.r!);
+    if (!answeredAtOnce(pending.op)) this.inProgress--;
+    this.flush();
+  }
+
   private expire(pending: Pending): void {
-    if (pending.r !== undefined) this.inflight.delete(pending.r);
+    if (pending.r !== undefined) this.answered(pending);
     else this.waiting = this.waiting.filter((p) => p !== pending);
     pending.reject(new TimeoutError(`${OP_NAMES[pending.op]} got no reply within ${pending.timeoutMs} ms`));
   }

@@ -39,6 +39,11 @@ export interface Config {
   roomCreateRate: number;
   connectionsPerIp: number;
   connectionsPerUser: number;
+  /** Work units per second one connection may spend outside messages (core/work-cost.ts). */
+  workRate: number;
+  workBurst: number;
+  /** Requests one connection may have in progress at once. */
+  maxPending: number;
   maxBackpressure: number;
   resumeLimit: number;
   typingTtlMs: number;
@@ -189,6 +194,9 @@ export const OPTIONS = [
   opt({ key: 'roomCreateRate', env: 'PARLEY_ROOM_CREATE_RATE', flag: '--room-create-rate', default: 10, parse: int(1, 100_000), doc: 'Rooms one user may create per minute on one node (burst: the same number).' }),
   opt({ key: 'connectionsPerIp', env: 'PARLEY_CONNECTIONS_PER_IP', flag: '--connections-per-ip', default: 200, parse: int(0, 10_000_000), doc: 'Open WebSocket connections from one client address on one node; more are refused with HTTP 429. Behind a proxy, set PARLEY_TRUSTED_PROXIES. 0: no cap.' }),
   opt({ key: 'connectionsPerUser', env: 'PARLEY_CONNECTIONS_PER_USER', flag: '--connections-per-user', default: 20, parse: int(0, 10_000_000), doc: 'Open connections of one user on one node; one more is closed with 4008. 0: no cap.' }),
+  opt({ key: 'workRate', env: 'PARLEY_WORK_RATE', flag: '--work-rate', default: 20, parse: int(1, 100_000), doc: 'Work units per second one connection may spend on requests other than messages: a room_create costs 1 + its members, a join, leave, invite, rename, profile change, typing or presence frame 1 (a profile change 1 more per room of the user).' }),
+  opt({ key: 'workBurst', env: 'PARLEY_WORK_BURST', flag: '--work-burst', default: 200, parse: int(1, 10_000_000), doc: 'Work units one connection may spend at once before PARLEY_WORK_RATE applies; a request costing more is accepted from a full budget and paid off by waiting.' }),
+  opt({ key: 'maxPending', env: 'PARLEY_MAX_PENDING', flag: '--max-pending', default: 32, parse: int(1, 100_000), doc: 'Requests one connection may have in progress at once (waiting for storage); more are refused with rate_limited. The SDK waits instead of sending more.' }),
   opt({ key: 'maxBackpressure', env: 'PARLEY_MAX_BACKPRESSURE', flag: '--max-backpressure', default: 1_048_576, parse: int(65_536, 1 << 30), doc: 'Bytes queued for a client that does not read before its connection is aborted (it sees 1006, reconnects and resumes; /metrics counts a `slow_consumer` close).' }),
   opt({ key: 'resumeLimit', env: 'PARLEY_RESUME_LIMIT', flag: '--resume-limit', default: 1000, parse: int(1, 1_000_000), doc: 'Most events replayed on resume; further behind, the client is told to refetch.' }),
   opt({ key: 'typingTtlMs', env: 'PARLEY_TYPING_TTL_MS', flag: '--typing-ttl-ms', default: 6000, parse: int(500, 60_000), doc: 'Typing indicator expiry without a refresh, ms.' }),

@@ -1,4 +1,6 @@
 // Token bucket: a steady refill rate with a burst allowance, checked per frame without timers.
+// A cost larger than the burst is allowed from a full bucket and paid off by waiting (the bucket goes
+// below zero), so that no request is refused forever by a small burst.
 
 export class TokenBucket {
   private tokens: number;
@@ -15,18 +17,30 @@ export class TokenBucket {
     this.last = now();
   }
 
-  /** Takes one token if available. */
-  take(): boolean {
+  /** Whether `n` tokens may be taken now. */
+  canTake(n = 1): boolean {
     this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    return this.tokens >= Math.min(n, this.burst);
+  }
+
+  /** Takes `n` tokens if {@link canTake} allows it. */
+  take(n = 1): boolean {
+    if (!this.canTake(n)) return false;
+    this.tokens -= n;
     return true;
   }
 
-  /** Milliseconds until one token will be available. */
-  retryAfterMs(): number {
+  /** Takes `n` tokens whatever the bucket holds: for a cost known only after the work was done. */
+  charge(n: number): void {
     this.refill();
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+    this.tokens -= n;
+  }
+
+  /** Milliseconds until `n` tokens may be taken. */
+  retryAfterMs(n = 1): number {
+    this.refill();
+    const needed = Math.min(n, this.burst);
+    return this.tokens >= needed ? 0 : Math.ceil(((needed - this.tokens) / this.rate) * 1000);
   }
 
   private refill(): void {

@@ -103,9 +103,11 @@ export async function setProfile(s: Session, f: SetProfileFrame): Promise<Result
   const { hub } = s;
   const user = await hub.store.setUserName(s.userId, name);
   hub.renameUser(s.userId, name);
-  for (const room of (await hub.store.listUserRooms(s.userId)).rooms) {
+  const { rooms } = await hub.store.listUserRooms(s.userId);
+  for (const room of rooms) {
     hub.publishRoom(room.id, { t: Op.Profile, room: room.id, user: s.userId, name });
   }
+  s.chargeWork(rooms.length); // one announcement per room: paid off by waiting before the next costly request
   return { user: { id: user.id, name: user.name, guest: user.guest } };
 }
 

@@ -16,7 +16,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { AuthError } from '../auth.js';
 import type { Logger } from '../log.js';
-import { TokenBucket } from '../rate-limit.js';
+import { Admission } from './admission.js';
 import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
 import type { Hub } from './hub.js';
@@ -47,8 +47,8 @@ export class Session {
   lastActive = Date.now();
   /** Keeps this connection's messages in arrival order on their way to the store. */
   private sendOrder: SendOrder | undefined;
-  private frameBucket: TokenBucket | undefined;
-  private sendBucket: TokenBucket | undefined;
+  /** Rate limits and the bound on requests in progress; made at the first request. */
+  private admission: Admission | undefined;
   private rejected = 0;
   private rejectWindowStart = 0;
   /** The hello deadline, until hello arrives. */
@@ -123,13 +123,9 @@ export class Session {
     }
     if (this.phase !== 'ready') return this.beforeReady(frame);
     if (frame.t === Op.Hello) return this.sendError(frame.r, ErrorCode.BadFrame, 'already signed in');
-    const { frameRate, sendRate } = this.hub.config;
-    const frames = (this.frameBucket ??= new TokenBucket(frameRate, frameRate * 2));
-    const sends = frame.t === Op.Send ? (this.sendBucket ??= new TokenBucket(sendRate, sendRate * 2)) : undefined;
-    if (!frames.take() || (sends && !sends.take())) {
-      const bucket = sends ?? frames;
-      const retryAfter = Math.max(bucket.retryAfterMs(), frames.retryAfterMs(), 1);
-      this.sendError('r' in frame ? frame.r : undefined, ErrorCode.RateLimited, 'too many frames; slow down', retryAfter);
+    const refusal = (this.admission ??= new Admission(this.hub.config)).admit(frame, this.userId);
+    if (refusal) {
+      this.sendError('r' in frame ? frame.r : undefined, ErrorCode.RateLimited, refusal.message, refusal.retryAfter);
       this.countRejected();
       return;
     }
@@ -142,6 +138,11 @@ export class Session {
     if (this.expirySlot !== undefined) this.hub.expiries.remove(this, this.expirySlot);
     this.hub.removeSession(this); // while still `ready`, so the hub releases its rooms and presence
     this.phase = 'closed';
+  }
+
+  /** Charges the connection's work budget for work a request turned out to cause (protocol §11.1). */
+  chargeWork(units: number): void {
+    this.admission?.charge(units);
   }
 
   /** Client-reported away/online. */
@@ -253,6 +254,9 @@ export class Session {
         typingTtlMs: c.typingTtlMs,
         maxCreatedRooms: this.hub.roomLimits.quota(user.guest),
         roomCreatesPerMinute: this.hub.roomLimits.perMinute,
+        workRate: c.workRate,
+        workBurst: c.workBurst,
+        maxPending: c.maxPending,
       },
     });
   }
@@ -276,7 +280,10 @@ export class Session {
       return this.fail(r, err);
     }
     if (out instanceof Promise) {
-      void this.hub.track(out.then((data) => this.succeed(r, data), (err: unknown) => this.fail(r, err)));
+      const admission = this.admission;
+      admission?.started();
+      const replied = out.then((data) => this.succeed(r, data), (err: unknown) => this.fail(r, err));
+      void this.hub.track(replied.finally(() => admission?.finished()));
     } else {
       this.succeed(r, out);
     }

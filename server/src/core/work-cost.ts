@@ -1,0 +1,34 @@
+// What each request costs against a connection's work budget (`workRate`, docs/protocol.md §11.1):
+// one unit per room-log event it appends or per room it announces something to. Messages have their
+// own budget (`sendRate`); reads are bounded by the frame rate and by `maxPending`.
+import { Op, type ClientFrame } from '@parley/sdk/protocol';
+
+/** Units charged before a request runs. `set_profile` is charged once more per room it reaches, after. */
+export function workCost(frame: ClientFrame, userId: string): number {
+  switch (frame.t) {
+    case Op.RoomCreate: {
+      // A `room` event, then one `join` per member, the creator included.
+      const members = new Set(frame.members ?? []);
+      members.add(userId);
+      return 1 + members.size;
+    }
+    case Op.Join:
+    case Op.Leave:
+    case Op.Invite:
+    case Op.RoomUpdate:
+    case Op.SetProfile:
+    case Op.Typing:
+    case Op.SetPresence:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Requests answered at once, without storage: they never wait, so they do not count against
+ * `maxPending` (and a client can always ping).
+ */
+export function answeredAtOnce(op: number): boolean {
+  return op === Op.Ping || op === Op.Unsubscribe || op === Op.Typing || op === Op.SetPresence;
+}
