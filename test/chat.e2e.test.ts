@@ -19,7 +19,8 @@ describe.each(kinds)('chat over the wire (%s)', (kind) => {
   };
 
   beforeAll(async () => {
-    node = await startNode(kind, { typingTtlMs: 1000, resumeLimit: 20, sendRate: 1000, frameRate: 1000 });
+    // Pipelined bursts of up to 1000 sends on one socket: the per-connection limits must not be what is measured.
+    node = await startNode(kind, { typingTtlMs: 1000, resumeLimit: 20, sendRate: 1000, frameRate: 1000, maxPending: 1000 });
   });
   afterAll(async () => {
     for (const c of clients) c.ws.terminate();

@@ -212,6 +212,7 @@ function serverEnv(s: Scenario, peer: PeerKind, schema: string, options: SuiteOp
       // Every simulated client comes from this machine's one address.
       PARLEY_CONNECTIONS_PER_IP: '0',
       PARLEY_CONNECTIONS_PER_USER: '0',
+      PARLEY_MAX_PENDING: '100000',
       PARLEY_LOG_LEVEL: 'error',
       PARLEY_ROOMS: s.shape.rooms === 0 ? 'lobby' : Array.from({ length: s.shape.rooms }, (_, i) => `r${i}`).join(','),
     });

@@ -152,7 +152,8 @@ export class FaultCluster {
       PARLEY_JWT_SECRET: TEST_SECRET,
       PARLEY_GUESTS: 'false',
       PARLEY_ROOMS: this.options.rooms.join(','),
-      ...(rates && { PARLEY_SEND_RATE: String(rates.send), PARLEY_FRAME_RATE: String(rates.frame) }),
+      // The fast profile sets the per-connection limits far above its traffic, requests in progress too.
+      ...(rates && { PARLEY_SEND_RATE: String(rates.send), PARLEY_FRAME_RATE: String(rates.frame), PARLEY_MAX_PENDING: '1000' }),
       PARLEY_MAX_BACKPRESSURE: '65536',
       // After a long network cut every client's backlog lands at once (thousands of events a room)
       // while some clients are still waiting out their reconnect delay: they must resume, not reset.
