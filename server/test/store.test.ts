@@ -227,6 +227,25 @@ function storeContract(backend: () => Backend): void {
     expect(new Set(raced.map((u) => u.name)).size).toBe(1);
   });
 
+  it('ensures several users in one call: known ones keep their record, new ones are named by their id', async () => {
+    const known = { id: uid('known'), name: 'Known', guest: true };
+    await store().ensureUser(known);
+    const a = uid('new');
+    const b = uid('new');
+    expect(await store().ensureUsers([a, known.id, b, a])).toEqual([
+      { id: a, name: a, guest: false },
+      known,
+      { id: b, name: b, guest: false },
+      { id: a, name: a, guest: false },
+    ]);
+    expect(await store().getUser(b)).toEqual({ id: b, name: b, guest: false });
+    expect(await store().ensureUsers([])).toEqual([]);
+    const racers = range(1, 5).map(() => uid('racer'));
+    const raced = await Promise.all(range(1, 5).map(() => store().ensureUsers(racers)));
+    // Whoever lost the race to insert them still answers with the stored records.
+    for (const r of raced) expect(r).toEqual(racers.map((id) => ({ id, name: id, guest: false })));
+  });
+
   it('lists members with their names and roles, owner first', async () => {
     const alice = { id: uid('alice'), name: 'Alice' };
     const bob = { id: uid('bob'), name: 'Bob' };
@@ -665,6 +684,27 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
     expect(new Set(values).size).toBe(1);
     expect(values[0]).toMatch(/^value-of-node-\d$/);
     expect(await backend.store.sharedSetting(name, 'too late')).toBe(values[0]);
+  });
+
+  it('ensures users another node is inserting at that moment, answering with its records', async () => {
+    const id = uid('contested');
+    let inserted!: () => void;
+    let commit!: () => void;
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve));
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    // The other node's insert is uncommitted when ours starts: ours waits for it, then finds the
+    // row neither in its own snapshot nor among what it inserted.
+    const other = backend.sql.transaction(async (tx) => {
+      await tx.query('INSERT INTO users (id, name, guest) VALUES ($1, $2, true)', [id, 'Signed in elsewhere']);
+      inserted();
+      await committed;
+    });
+    await insertedYet;
+    const ensured = backend.store.ensureUsers([id]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    commit();
+    await other;
+    expect(await ensured).toEqual([{ id, name: 'Signed in elsewhere', guest: true }]);
   });
 
   it('keeps one gapless log when two nodes append to one room concurrently', async () => {

@@ -65,8 +65,8 @@ export async function createRoom(s: Session, f: RoomCreateFrame): Promise<Result
   const quota = roomLimits.quota(s.guest);
   let res;
   try {
-    const members = [me];
-    for (const u of others) members.push(await userOrPlaceholder(s, u));
+    // One statement for all of them: a lookup per member made a room of 100 a few hundred round trips.
+    const members = [me, ...(await store.ensureUsers(others))];
     const owner = f.kind === RoomKind.Direct ? null : me.id;
     res = await store.createRoom({ id, name, kind: f.kind, owner, creator: me, members, quota });
   } catch (err) {

@@ -177,6 +177,25 @@ export class SqlStore implements Store {
     return rows[0] ?? null;
   }
 
+  async ensureUsers(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    // The outer SELECT reads the table as it was before the INSERT: new users come from `added`.
+    const rows = await this.read<{ id: string; name: string | null; guest: boolean | null }>(
+      `WITH wanted AS (SELECT id, ord FROM unnest($1::text[]) WITH ORDINALITY AS w(id, ord)),
+            added AS (INSERT INTO users (id, name, guest) SELECT DISTINCT id, id, false FROM wanted
+                      ON CONFLICT (id) DO NOTHING RETURNING id, name, guest)
+       SELECT w.id, coalesce(a.name, u.name) AS name, coalesce(a.guest, u.guest) AS guest
+         FROM wanted w LEFT JOIN added a ON a.id = w.id LEFT JOIN users u ON u.id = w.id
+        ORDER BY w.ord`,
+      [[...ids]],
+    );
+    // A user inserted meanwhile by another node is in neither: its row is read again, as it is now.
+    const raced = rows.filter((r) => r.name === null).map((r) => r.id);
+    const now = raced.length ? await this.read<UserRecord>('SELECT id, name, guest FROM users WHERE id = ANY($1::text[])', [raced]) : [];
+    const byId = new Map(now.map((u) => [u.id, u]));
+    return rows.map((r) => (r.name === null ? (byId.get(r.id) ?? { id: r.id, name: r.id, guest: false }) : { id: r.id, name: r.name, guest: r.guest! }));
+  }
+
   async setUserName(id: string, name: string): Promise<UserRecord> {
     const rows = await this.read<UserRecord>(
       `INSERT INTO users (id, name) VALUES ($1, $2)

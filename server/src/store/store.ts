@@ -143,6 +143,11 @@ export interface Store {
   /** Inserts the user if unknown; an existing user keeps its stored name. Returns the stored record. */
   ensureUser(user: UserRecord): Promise<UserRecord>;
   getUser(id: string): Promise<UserRecord | null>;
+  /**
+   * The users with these ids, in that order, in one statement: an id never seen is stored as a user
+   * (not a guest) named by its id, as members named before they first sign in are.
+   */
+  ensureUsers(ids: readonly string[]): Promise<UserRecord[]>;
   /** Stores a new display name; an unknown user is created (as not a guest). */
   setUserName(id: string, name: string): Promise<UserRecord>;
 
