@@ -4,6 +4,7 @@
 //
 //   node bench/dist/store-flood.js [--store=pglite,postgres] [--rooms=40] [--members=100]
 //     [--victims=20] [--rate=5] [--idle-ms=4000] [--flood-ms=12000] [--server=<main.js>] [--env=K=V …]
+//     [--data-dir=<dir>]   (PGlite: use and keep this data directory, e.g. to measure a restarted node)
 //
 // The server runs on core 0 (taskset, when available); run this script on core 1 (`taskset -c 1`).
 import { decodeServerFrame, encodeFrame, ErrorCode, Op, PROTOCOL_VERSION } from '@parley/sdk/protocol';
@@ -30,6 +31,8 @@ interface Options {
   floodMs: number;
   server: string;
   env: Record<string, string>;
+  /** PGlite data directory to use and keep; default a fresh temporary one, removed afterwards. */
+  dataDir: string | undefined;
   databaseUrl: string;
 }
 
@@ -111,7 +114,7 @@ function rssMiB(pid: number): { rss: number; hwm: number } {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function runStore(store: 'pglite' | 'postgres', o: Options): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'parley-flood-'));
+  const dataDir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'parley-flood-'));
   const schema = `flood_${Date.now().toString(36)}`;
   const env: Record<string, string> = {
     PARLEY_PORT: '0',
@@ -173,9 +176,10 @@ async function runStore(store: 'pglite' | 'postgres', o: Options): Promise<void>
     const floodEnds = performance.now() + o.floodMs;
     const outcome = { created: 0, rateLimited: 0, other: new Map<string, number>(), lastReplyMs: 0 };
     const floodStart = performance.now();
+    const run = Date.now().toString(36); // new rooms and users on every run, also on a kept data directory
     const create = async (k: number): Promise<Reply> => {
-      const members = Array.from({ length: o.members }, (_, i) => `m-${k}-${i}`);
-      const reply = await flooder.request({ t: Op.RoomCreate, kind: 'private', id: `flood-${k}`, name: `flood ${k}`, members });
+      const members = Array.from({ length: o.members }, (_, i) => `m-${run}-${k}-${i}`);
+      const reply = await flooder.request({ t: Op.RoomCreate, kind: 'private', id: `flood-${run}-${k}`, name: `flood ${k}`, members });
       outcome.lastReplyMs = performance.now() - floodStart;
       if (reply.t === Op.Result) outcome.created++;
       else if (reply.code === ErrorCode.RateLimited) outcome.rateLimited++;
@@ -220,7 +224,7 @@ async function runStore(store: 'pglite' | 'postgres', o: Options): Promise<void>
     running = false;
     clearInterval(sampler);
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!o.dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (store === 'postgres') await dropSchema(o.databaseUrl, schema);
   }
 }
@@ -258,6 +262,7 @@ function parseArgs(argv: string[]): Options {
     floodMs: num('flood-ms', 12_000),
     server: value('server') ?? join(dirname(require.resolve('@parley/server')), 'main.js'),
     env,
+    dataDir: value('data-dir'),
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   };
 }
