@@ -78,7 +78,8 @@ describe.each(kinds)('work one connection can make the server do (%s)', (kind) =
   const clients: RawClient[] = [];
   beforeAll(async () => {
     usual = await startNodeWithSql(kind, {});
-    tight = await startNodeWithSql(kind, { workRate: 1, workBurst: 51, maxPending: 4, frameRate: 10_000 });
+    // The pace of room creation per user (ADR 0009) is set out of the way: the work budget is under test.
+    tight = await startNodeWithSql(kind, { workRate: 1, workBurst: 51, maxPending: 4, frameRate: 10_000, roomCreateRate: 1000 });
   }, 180_000); // two embedded databases initialised on a busy machine
   afterEach(() => {
     for (const c of clients.splice(0)) c.ws.terminate();
