@@ -2,7 +2,7 @@
 // against a work budget by the log events and announcements they cause, and a connection has at
 // most `maxPending` requests in progress. On both stores, against a real node.
 import { ChatClient } from '@parley/sdk';
-import { ErrorCode, Op } from '@parley/sdk/protocol';
+import { decodeRaw, encodeFrame, ErrorCode, Op, PROTOCOL_VERSION } from '@parley/sdk/protocol';
 import { configWith, silentLogger, startServer, type Config, type ParleyServer } from '@parley/server';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -66,6 +66,22 @@ async function holdRooms(sql: Sql): Promise<{ release(): Promise<void> }> {
   };
 }
 
+/** The `welcome` as the server wrote it, decoded without the SDK's schema (which keeps only what the SDK reads). */
+async function welcomeOnTheWire(url: string, user: string): Promise<Record<string, any>> {
+  const ws = new WebSocket(url);
+  try {
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    const first = new Promise<Buffer>((resolve) => ws.once('message', resolve));
+    ws.send(encodeFrame({ t: Op.Hello, r: 1, v: PROTOCOL_VERSION, token: userToken(user) }));
+    return decodeRaw(new Uint8Array(await first)) as Record<string, any>;
+  } finally {
+    ws.terminate();
+  }
+}
+
 type Reply = Awaited<ReturnType<RawClient['request']>>;
 const refused = (replies: Reply[]) => replies.filter((r) => r.t === Op.Error && r.code === ErrorCode.RateLimited);
 const accepted = (replies: Reply[]) => replies.filter((r) => r.t === Op.Result);
@@ -95,8 +111,10 @@ describe.each(kinds)('work one connection can make the server do (%s)', (kind) =
   const ids = (rooms: { id: string }[]) => rooms.map((r) => r.id).sort();
 
   test('welcome announces the work budget and the bound on requests in progress', async () => {
-    expect((await client(usual, 'announced')).frames[0]).toMatchObject({ t: Op.Welcome, limits: { workRate: 20, workBurst: 200, maxPending: 32, sendRate: 10 } });
-    expect((await client(tight, 'announced')).frames[0]).toMatchObject({ t: Op.Welcome, limits: { workRate: 1, workBurst: 51, maxPending: 4 } });
+    expect(await welcomeOnTheWire(usual.url, `announced-${kind}`)).toMatchObject({ t: Op.Welcome, limits: { workRate: 20, workBurst: 200, maxPending: 32, sendRate: 10 } });
+    expect(await welcomeOnTheWire(tight.url, `announced-${kind}`)).toMatchObject({ t: Op.Welcome, limits: { workRate: 1, workBurst: 51, maxPending: 4 } });
+    // The SDK reads the bound it keeps to.
+    expect((await client(tight, 'announced')).frames[0]).toMatchObject({ t: Op.Welcome, limits: { maxPending: 4 } });
   });
 
   test('40 room_create frames of 100 members at once: the first is created, the rest refused with rate_limited until paid off', async () => {

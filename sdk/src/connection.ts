@@ -179,9 +179,8 @@ export class Connection {
     this.token.accepted();
     this.reconnect?.ready();
     this.requests.maxFrameBytes = frame.limits.maxFrameBytes || this.requests.maxFrameBytes;
-    this.requests.maxPending = frame.limits.maxPending || Infinity;
     this.outgoing.open((bytes) => socket.send(bytes), frame.limits.frameRate || DEFAULT_FRAME_RATE);
-    this.requests.open((bytes) => this.outgoing.push(bytes));
+    this.requests.open((bytes) => this.outgoing.push(bytes), frame.limits.maxPending);
     const { pingIntervalMs, requestTimeoutMs } = this.options;
     this.liveness.welcomed(pingIntervalMs, () => this.requests.request(Op.Ping, {}, { timeoutMs: requestTimeoutMs }), (reason) => this.drop(reason));
     this.setState('connected');

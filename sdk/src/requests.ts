@@ -30,11 +30,6 @@ interface Pending {
   r?: number;
 }
 
-/** Requests the server answers at once: they never count against `maxPending`, so pings are never held. */
-function answeredAtOnce(op: ResultOp): boolean {
-  return op === Op.Ping || op === Op.Unsubscribe;
-}
-
 const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Op).map(([name, op]) => [op, name]));
 
 /**
@@ -55,10 +50,8 @@ export function checkFrame(frame: ClientFrame): Record<string, unknown> {
 export class Requests {
   /** Largest frame the server accepts; a bigger one would make it drop the connection. */
   maxFrameBytes: number = Limits.maxFrameBytes;
-  /** Requests the server lets one connection have in progress (`welcome.limits.maxPending`); more wait here. */
-  maxPending = Infinity;
-  /** Requests sent and unanswered that count against `maxPending`. */
-  private inProgress = 0;
+  /** Requests the server lets this connection have in progress; more wait here. Set by `open`. */
+  private declare maxPending: number;
   private lastId = 0;
   private readonly inflight = new Map<number, Pending>();
   private waiting: Pending[] = [];
@@ -76,24 +69,28 @@ export class Requests {
       }
       const pending: Pending = { op, frame, retry: !!options.retry, timeoutMs: options.timeoutMs, resolve: resolve as (d: unknown) => void, reject };
       pending.timer = setTimeout(() => this.expire(pending), options.timeoutMs);
-      // While connected and under maxPending a request leaves at once, even ahead of requests queued
-      // while disconnected: those wait for `flush()` (after the welcome hooks resumed the rooms).
-      if (this.sink && (answeredAtOnce(op) || this.inProgress < this.maxPending)) this.dispatch(pending);
+      // Connected and under maxPending, a request leaves at once, even ahead of requests queued while
+      // disconnected: those wait for `flush()` (after the welcome hooks resumed the rooms). A ping
+      // always leaves: the server answers it at once, and holding it behind slow requests would make
+      // a live connection look dead (one in flight counts against maxPending all the same).
+      if (this.sink && (op === Op.Ping || this.inflight.size < this.maxPending)) this.dispatch(pending);
       else this.waiting.push(pending);
     });
   }
 
-  /** Starts sending through `sink`; requests queued while disconnected wait for `flush()`. */
-  open(sink: (bytes: Uint8Array) => void): void {
+  /**
+   * Starts sending through `sink`, at most `maxPending` requests in progress at once (the server's
+   * `welcome.limits.maxPending`; none announced, no bound); requests queued while disconnected wait
+   * for `flush()`.
+   */
+  open(sink: (bytes: Uint8Array) => void, maxPending = Infinity): void {
     this.sink = sink;
+    this.maxPending = maxPending;
   }
 
-  /** Sends queued requests, oldest first, while connected and fewer than `maxPending` are in progress. */
+  /** Sends queued requests, oldest first, while connected and under `maxPending`. */
   flush(): void {
-    while (this.sink && this.waiting.length > 0) {
-      if (!answeredAtOnce(this.waiting[0]!.op) && this.inProgress >= this.maxPending) return;
-      this.dispatch(this.waiting.shift()!);
-    }
+    while (this.sink && this.waiting.length > 0 && this.inflight.size < this.maxPending) this.dispatch(this.waiting.shift()!);
   }
 
   /** The socket is gone: requests marked `retry` wait for the next one, the rest fail with `error`. */
@@ -101,7 +98,6 @@ export class Requests {
     this.sink = undefined;
     const sent = [...this.inflight.values()];
     this.inflight.clear();
-    this.inProgress = 0;
     const kept: Pending[] = [];
     for (const pending of sent) {
       pending.r = undefined;
@@ -116,7 +112,6 @@ export class Requests {
     this.sink = undefined;
     const all = [...this.inflight.values(), ...this.waiting];
     this.inflight.clear();
-    this.inProgress = 0;
     this.waiting = [];
     for (const pending of all) this.finish(pending, error);
   }
@@ -125,7 +120,8 @@ export class Requests {
   settle(frame: ResultFrame | ErrorFrame): boolean {
     const pending = frame.r === undefined ? undefined : this.inflight.get(frame.r);
     if (!pending) return false;
-    this.answered(pending);
+    this.inflight.delete(frame.r!);
+    this.flush();
     clearTimeout(pending.timer);
     if ('code' in frame) {
       pending.reject(errorFromFrame(frame));
@@ -146,7 +142,8 @@ export class Requests {
   fail(r: number, error: ParleyError): void {
     const pending = this.inflight.get(r);
     if (!pending) return;
-    this.answered(pending);
+    this.inflight.delete(r);
+    this.flush();
     this.finish(pending, error);
   }
 
@@ -159,20 +156,13 @@ export class Requests {
     }
     pending.r = r;
     this.inflight.set(r, pending);
-    if (!answeredAtOnce(pending.op)) this.inProgress++;
     this.sink!(bytes);
   }
 
-  /** `pending` is no longer in progress (replied, failed or given up): a held request may go. */
-  private answered(pending: Pending): void {
-    this.inflight.delete(pending.r!);
-    if (!answeredAtOnce(pending.op)) this.inProgress--;
-    this.flush();
-  }
-
   private expire(pending: Pending): void {
-    if (pending.r !== undefined) this.answered(pending);
+    if (pending.r !== undefined) this.inflight.delete(pending.r);
     else this.waiting = this.waiting.filter((p) => p !== pending);
+    this.flush();
     pending.reject(new TimeoutError(`${OP_NAMES[pending.op]} got no reply within ${pending.timeoutMs} ms`));
   }
 

@@ -174,10 +174,6 @@ export const WelcomeFrame = obj({
     maxCreatedRooms: opt(uint()),
     /** Rooms this user may create per minute. */
     roomCreatesPerMinute: opt(uint()),
-    /** Work units per second for requests other than sends (protocol §11.1); absent from older servers. */
-    workRate: opt(uint()),
-    /** Work units that may be spent at once. */
-    workBurst: opt(uint()),
     /** Requests that may be in progress at once on one connection; the client holds further ones. */
     maxPending: opt(uint()),
   }),
