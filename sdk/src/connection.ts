@@ -217,8 +217,9 @@ export class Connection {
     if (!this.welcomedAttempt) {
       this.failures++;
       this.lastFailure = error;
-      // A failed getToken was reported already, as what it is.
-      if (error.code !== 'token_unavailable') {
+      // A failed getToken was reported already, as what it is; too many connections is reported
+      // below, once, as what it is.
+      if (error.code !== 'token_unavailable' && code !== CloseCode.TooManyConnections) {
         this.hooks.error(new ConnectError(`connection attempt ${this.failures} to ${this.options.url} failed: ${error.message}`, this.failures, { cause: error }));
         // A listener may have closed the client (a change the narrowing above cannot see).
         if ((this.state as ClientState) === 'closed') return;

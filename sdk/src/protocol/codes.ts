@@ -22,6 +22,10 @@ export const Op = {
   Typing: 22,
   SetPresence: 23,
   SetProfile: 24,
+  Edit: 25,
+  Delete: 26,
+  React: 27,
+  UserSubscribe: 28,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -30,6 +34,7 @@ export const Op = {
   TypingState: 68,
   Presence: 69,
   Profile: 70,
+  UserEvent: 71,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -57,6 +62,8 @@ export const ErrorCode = {
   Unavailable: 'unavailable',
   /** A per-user or per-address quota is used up (rooms created, open connections); waiting does not refill it soon. */
   LimitReached: 'limit_reached',
+  /** The action's time is over (an edit after the edit window). */
+  TooLate: 'too_late',
   /** The client speaks a protocol version the server does not. */
   UnsupportedVersion: 'unsupported_version',
   /** An unexpected server fault. */
@@ -129,6 +136,12 @@ export const Limits = {
   maxRoomPage: 1000,
   /** Longest `room_list` cursor. */
   maxCursor: 128,
+  /** Longest reaction emoji, in UTF-16 code units. */
+  maxEmoji: 32,
+  /** Most mentions in one message. */
+  maxMentions: 50,
+  /** Longest device id. */
+  maxDeviceId: 64,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -141,8 +154,41 @@ export const EventKind = {
   Leave: 'leave',
   /** The room was created or changed: `data.name`, `data.kind`. */
   Room: 'room',
+  /** `by` changed the text of their message `data.target`: `body`, `mentions`. */
+  Edit: 'edit',
+  /** `by` deleted message `data.target` (its body is gone from storage). */
+  Delete: 'delete',
+  /** `by` put (`data.on`) or took back an emoji `data.emoji` on message `data.target`. */
+  Reaction: 'reaction',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+/** Kinds of the per-user log (ADR 0011): what is addressed to one person. */
+export const UserEventKind = {
+  /** Made a member of `data.room` by `data.by`. */
+  Added: 'added',
+  /** No longer a member of `data.room`. */
+  Removed: 'removed',
+  /** Mentioned in message `data.seq` of `data.room`. */
+  Mention: 'mention',
+  /** A direct conversation `data.room` with `data.with` was opened. */
+  Direct: 'dm',
+} as const;
+export type UserEventKind = (typeof UserEventKind)[keyof typeof UserEventKind];
+
+/** What a server announces in `welcome.features` beyond v1 (ADR 0011). */
+export const Feature = {
+  Edit: 'edit',
+  Delete: 'delete',
+  Reactions: 'reactions',
+  Replies: 'replies',
+  Threads: 'threads',
+  Mentions: 'mentions',
+  UserLog: 'user_log',
+  Devices: 'devices',
+  StrictRequests: 'strict_requests',
+} as const;
+export type Feature = (typeof Feature)[keyof typeof Feature];
 
 export const RoomKind = { Public: 'public', Private: 'private', Direct: 'dm' } as const;
 export type RoomKind = (typeof RoomKind)[keyof typeof RoomKind];

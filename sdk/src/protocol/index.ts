@@ -7,6 +7,8 @@ export {
   FATAL_CLOSE_CODES,
   Limits,
   EventKind,
+  UserEventKind,
+  Feature,
   RoomKind,
   PresenceState,
   Role,
