@@ -8,7 +8,7 @@ import { unpack } from 'msgpackr';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { hasTaskset, launchServer } from './launch.js';
+import { hasTaskset, launchServer, PARLEY_UNLIMITED } from './launch.js';
 import { exchange } from './load/dialect.js';
 import { RawWs, WsOp } from './load/raw-ws.js';
 import { cpuSeconds } from './proc-stats.js';
@@ -101,12 +101,7 @@ async function run(): Promise<void> {
       PARLEY_JWT_SECRET: SECRET,
       DATABASE_URL,
       PARLEY_DB_SCHEMA: schema,
-      PARLEY_SEND_RATE: '100000',
-      PARLEY_FRAME_RATE: '100000',
-      PARLEY_CONNECTIONS_PER_IP: '0',
-      PARLEY_CONNECTIONS_PER_USER: '0',
-      PARLEY_MAX_PENDING: '100000',
-      PARLEY_LOG_LEVEL: 'error',
+      ...PARLEY_UNLIMITED,
       PARLEY_ROOMS: ROOM,
     },
     hasTaskset ? 0 : undefined,
