@@ -5,6 +5,7 @@
 // every frame, and on a busy server that makes it several times slower on these two.
 import { Op } from './codes.js';
 import type { RoomEvent } from './frames.js';
+import { eventExtensionFields } from './kinds.js';
 import { packValue } from './msgpack.js';
 
 const utf8 = new TextEncoder();
@@ -136,17 +137,28 @@ function finish(): Uint8Array {
   return bytes;
 }
 
+/**
+ * The event fields added after v1, in the order the schema declares them (RoomEventShape, from
+ * kinds.ts): every one is written when present, so a declared field cannot vanish on the hot path.
+ */
+const EXTENSION_FIELDS = Object.keys(eventExtensionFields) as (keyof RoomEvent)[];
+
 /** `{t: event, e}`: the frame a room's subscribers get for each stored event. */
 export function encodeEventFrame(e: RoomEvent): Uint8Array {
   begin();
-  room(8);
+  room(10);
   out[pos++] = 0x82;
   writeString('t');
   writeValue(Op.Event);
   writeString('e');
-  // The fields in the order the store builds events, so the bytes are those of encodeFrame.
+  // The fields in the order the store builds events, so the bytes are those of encodeFrame. The
+  // v1 ones are written inline (every live message); the later ones, rarer, in a loop.
   const { cid, body, data } = e;
-  out[pos++] = 0x80 | (7 + (cid === undefined ? 0 : 1) + (body === undefined ? 0 : 1) + (data === undefined ? 0 : 1));
+  const v1 = 7 + (cid === undefined ? 0 : 1) + (body === undefined ? 0 : 1) + (data === undefined ? 0 : 1);
+  let count = v1;
+  for (let i = 0; i < EXTENSION_FIELDS.length; i++) if (e[EXTENSION_FIELDS[i]!] !== undefined) count++;
+  if (count < 16) out[pos++] = 0x80 | count;
+  else typed(0xde, 2, count);
   writeString('room');
   writeString(e.room);
   writeString('seq');
@@ -172,6 +184,15 @@ export function encodeEventFrame(e: RoomEvent): Uint8Array {
   if (data !== undefined) {
     writeString('data');
     writeValue(data);
+  }
+  if (count > v1) {
+    for (let i = 0; i < EXTENSION_FIELDS.length; i++) {
+      const k = EXTENSION_FIELDS[i]!;
+      const v = e[k];
+      if (v === undefined) continue;
+      writeString(k);
+      writeValue(v);
+    }
   }
   return finish();
 }

@@ -6,6 +6,7 @@ import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
+import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
   RoomLimitError,
@@ -16,6 +17,8 @@ import {
   type AppendResult,
   type HistoryPage,
   type HistoryQuery,
+  type MessageHistoryQuery,
+  type MessageState,
   type MemberRecord,
   type RoleName,
   type RoomKindName,
@@ -80,6 +83,8 @@ interface ListedRow extends RoomRow {
 
 export class SqlStore implements Store {
   private readonly appends: GroupCommit<AppendInput, AppendResult>;
+  /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
+  private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;
   private initialised: Promise<void> | null = null;
   private closed = false;
   private appendCount = 0;
@@ -90,7 +95,8 @@ export class SqlStore implements Store {
   private outageObserver: ((change: StoreOutage) => void) | undefined;
 
   constructor(
-    private readonly sql: Sql,
+    /** The database underneath: tests read the tables through it to see what is really stored. */
+    readonly sql: Sql,
     options: SqlStoreOptions = {},
   ) {
     this.appends = new GroupCommit((batch) => this.writeBatch(batch), {
@@ -98,6 +104,10 @@ export class SqlStore implements Store {
       maxInFlight: options.maxInFlight ?? (sql.driver === 'pg' ? 2 : 1),
       minToOverlap: options.minToOverlap ?? 64,
     });
+    this.reactionReads = new GroupCommit(
+      async (probes) => (await this.guard(() => reactionTargets(this.sql, probes))).map((value) => ({ ok: true as const, value })),
+      { maxBatch: 1000, maxInFlight: 2 },
+    );
   }
 
   stats(): StoreStats {
@@ -403,6 +413,18 @@ export class SqlStore implements Store {
     const page = rows.slice(0, limit);
     if (!forward) page.reverse();
     return { events: page.map(toEvent), more };
+  }
+
+  async messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
+    return this.guard(() => projectedHistory(this.sql, room, query));
+  }
+
+  async message(room: string, seq: number): Promise<MessageState | null> {
+    return this.guard(() => messageState(this.sql, room, seq));
+  }
+
+  async reactionTarget(room: string, seq: number, emoji: string, user: string): Promise<ReactionTarget> {
+    return this.reactionReads.submit({ room, seq, emoji, user });
   }
 
   // ---- group commit ---------------------------------------------------------------------------
