@@ -47,6 +47,9 @@ export class ChatClient {
   private readonly timeoutMs: number;
   private currentUser: User | undefined;
   private presence: PresenceState = PresenceState.Online;
+  /** `features` as a set, remade only when a welcome brings a new list. */
+  private featureList: readonly string[] | undefined;
+  private featureSet: ReadonlySet<string> = new Set();
 
   constructor(options: ClientOptions) {
     const resolved = resolveOptions(options);
@@ -86,6 +89,21 @@ export class ChatClient {
   /** Server id of the current connection, for logs and support requests. */
   get session(): string | undefined {
     return this.connection.welcome?.session;
+  }
+
+  /**
+   * What the server does beyond protocol v1 (`Feature` values such as `edit`), from its last
+   * `welcome`: empty before the first, and against servers that announce none. Check it before
+   * using a newer request or field: a server without `strict_requests` ignores fields it does not
+   * know, one with it refuses them.
+   */
+  get features(): ReadonlySet<string> {
+    const list = this.connection.welcome?.features;
+    if (list !== this.featureList) {
+      this.featureList = list;
+      this.featureSet = new Set(list);
+    }
+    return this.featureSet;
   }
 
   /** Limits announced by the server in its last `welcome`. */

@@ -19,11 +19,12 @@ export {
   resultSchemas,
   RoomIdShape,
   RoomEventShape,
+  AnyRoomEventShape,
   RoomSummaryShape,
   MemberShape,
   UserShape,
 } from './frames.js';
-export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError } from './codec.js';
+export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
 export { scanMsgpack } from './scan.js';
 export { SchemaError } from './schema.js';
@@ -48,6 +49,8 @@ export type {
   ClientFrame,
   ClientRequest,
   RoomEvent,
+  UnknownEvent,
+  AnyRoomEvent,
   RoomSummary,
   User,
   Member,

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { Admission } from './admission.js';
 import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
+import { SERVER_FEATURES } from './features.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
 import { SendOrder } from './send-order.js';
@@ -258,6 +259,7 @@ export class Session {
         workBurst: c.workBurst,
         maxPending: c.maxPending,
       },
+      features: SERVER_FEATURES,
     });
   }
 
