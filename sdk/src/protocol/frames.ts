@@ -19,9 +19,11 @@ const seq = uint();
 
 // ---- client -> server -------------------------------------------------------------------------
 
+// `hello` alone ignores keys it does not know: a client learns the server's features only from the
+// `welcome` that answers it, so it cannot check them first.
 // `token` is optional in the schema so that a missing, empty or oversize token is refused as what it is,
 // an authentication failure (`unauthorized`, close 4001), rather than a broken frame (4000).
-export const HelloFrame = strictObj({ t: literal(Op.Hello), r: reqId, v: uint(0xffff), token: opt(str(0, Limits.maxFrameBytes)) });
+export const HelloFrame = obj({ t: literal(Op.Hello), r: reqId, v: uint(0xffff), token: opt(str(0, Limits.maxFrameBytes)) });
 export const PingFrame = strictObj({ t: literal(Op.Ping), r: reqId });
 export const RoomCreateFrame = strictObj({
   t: literal(Op.RoomCreate),
