@@ -168,11 +168,14 @@ export type AnyRoomEvent = RoomEvent | UnknownEvent;
 export const AnyRoomEventShape: Schema<AnyRoomEvent> = {
   parse(v, path) {
     try {
-      return RoomEventShape.parse(v, path);
+      // Paths relative to the event, so that `problem` reads the same live and in a history page.
+      return RoomEventShape.parse(v, '');
     } catch (err) {
-      if (!(err instanceof SchemaError) || typeof v !== 'object' || v === null) throw err;
-      const { room, seq, id, ts, by } = v as Record<string, unknown>;
-      if (typeof room !== 'string' || room === '' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw err;
+      if (!(err instanceof SchemaError)) throw err;
+      const { room, seq, id, ts, by } = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+      if (typeof room !== 'string' || room === '' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+        throw new SchemaError(err.path ? `${path}.${err.path}` : path, err.problem, err.tooLarge);
+      }
       const placeholder: UnknownEvent = { room, seq, kind: 'unknown', problem: err.message };
       if (typeof id === 'string' && id !== '') placeholder.id = id;
       if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0) placeholder.ts = ts;
