@@ -47,8 +47,6 @@ export class ChatClient {
   private readonly timeoutMs: number;
   private currentUser: User | undefined;
   private presence: PresenceState = PresenceState.Online;
-  /** `features` as a set, remade only when a welcome brings a new list. */
-  private featureList: readonly string[] | undefined;
   private featureSet: ReadonlySet<string> = new Set();
 
   constructor(options: ClientOptions) {
@@ -98,11 +96,6 @@ export class ChatClient {
    * know, one with it refuses them.
    */
   get features(): ReadonlySet<string> {
-    const list = this.connection.welcome?.features;
-    if (list !== this.featureList) {
-      this.featureList = list;
-      this.featureSet = new Set(list);
-    }
     return this.featureSet;
   }
 
@@ -190,6 +183,7 @@ export class ChatClient {
 
   private onWelcome(frame: WelcomeFrame): void {
     this.currentUser = frame.user;
+    this.featureSet = new Set(frame.features);
     // A new connection starts out online; re-assert away before anyone sees the flip.
     if (this.presence === PresenceState.Away) this.connection.notify({ t: Op.SetPresence, state: PresenceState.Away });
     this.rooms.resume();

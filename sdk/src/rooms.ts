@@ -247,8 +247,7 @@ export class JoinedRooms implements RoomLink {
   private unreadable(f: Followed, event: UnknownEvent): void {
     if (f.reportedUnreadable) return;
     f.reportedUnreadable = true;
-    const what = `event ${event.seq} of room ${event.room} could not be read (${event.problem})`;
-    const error = new ProtocolError(`${what}: delivered as kind "unknown"; later unreadable events of this room are delivered so without another report`);
+    const error = new ProtocolError(`event ${event.seq} of room ${event.room} could not be read (${event.problem}): delivered as kind "unknown", reported once per room`);
     this.emitter.emit('error', { error, room: f.room });
   }
 

@@ -107,6 +107,8 @@ describe('client -> server shapes', () => {
     expect(err.r).toBe(9);
     expect(err.message).toBe('invalid frame: unknown field "replyTo"');
     expect(frameError(() => decodeClientFrame(encodeFrame({ t: Op.Typing, room: 'lobby', on: true, thread: null }))).message).toContain('unknown field "thread"');
+    // Names that an object inherits are unknown keys too.
+    expect(frameError(() => decodeClientFrame(encodeFrame({ t: Op.Ping, r: 1, constructor: 1 }))).message).toContain('unknown field "constructor"');
   });
 
   it('keep their other checks: a wrong value is still refused for what it is', () => {

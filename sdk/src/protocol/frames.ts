@@ -161,6 +161,9 @@ export interface UnknownEvent {
   data?: undefined;
 }
 
+/** What a placeholder keeps of the event: `room` and `seq` or nothing, then whichever others can be read. */
+const PLACEHOLDER_FIELDS = [['room', ref], ['seq', uint()], ['id', ref], ['ts', uint()], ['by', ref]] as const;
+
 /** What a client delivers for one seq of a room's log. */
 export type AnyRoomEvent = RoomEvent | UnknownEvent;
 
@@ -172,15 +175,16 @@ export const AnyRoomEventShape: Schema<AnyRoomEvent> = {
       return RoomEventShape.parse(v, '');
     } catch (err) {
       if (!(err instanceof SchemaError)) throw err;
-      const { room, seq, id, ts, by } = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
-      if (typeof room !== 'string' || room === '' || typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
-        throw new SchemaError(err.path ? `${path}.${err.path}` : path, err.problem, err.tooLarge);
+      const fields = (typeof v === 'object' && v ? v : {}) as Record<string, unknown>;
+      const placeholder: Record<string, unknown> = { kind: 'unknown', problem: err.message };
+      for (const [key, shape] of PLACEHOLDER_FIELDS) {
+        try {
+          placeholder[key] = shape.parse(fields[key], key);
+        } catch {
+          if (key === 'room' || key === 'seq') throw new SchemaError(err.path ? `${path}.${err.path}` : path, err.problem, err.tooLarge);
+        }
       }
-      const placeholder: UnknownEvent = { room, seq, kind: 'unknown', problem: err.message };
-      if (typeof id === 'string' && id !== '') placeholder.id = id;
-      if (typeof ts === 'number' && Number.isSafeInteger(ts) && ts >= 0) placeholder.ts = ts;
-      if (typeof by === 'string' && by !== '') placeholder.by = by;
-      return placeholder;
+      return placeholder as unknown as UnknownEvent;
     }
   },
 };
