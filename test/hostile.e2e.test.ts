@@ -100,7 +100,10 @@ describe.each(kinds)('hostile input (%s)', (kind) => {
     const frame = encodeFrame({ t: Op.Send, r: 77, room: 'lobby', cid: 'proto', body: 'sneaky', ['__proto__']: { isAdmin: true } });
     m.sendRaw(frame);
     const reply = await m.next((f) => f.r === 77);
-    expect(reply.t).toBe(Op.Result);
+    // An unknown key like any other (strict_requests): refused by name, nothing stored.
+    expect(reply).toMatchObject({ t: Op.Error, code: ErrorCode.BadFrame });
+    // (msgpackr reads the key as `__proto_`, so that it cannot become the map's prototype.)
+    expect(reply.message).toMatch(/unknown field "__proto__?"/);
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
     m.ws.terminate();
     await stillChatting();

@@ -17,7 +17,8 @@ export async function hello(server: string, room: string, print: (line: string) 
     out(`sent #${ack.seq} to ${room}`);
     const page = await lobby.history({ limit: 10 });
     for (const e of page.events) {
-      if (e.kind === 'msg') out(`[${new Date(e.ts).toISOString()}] ${e.name}: ${e.body}`);
+      if ('problem' in e) out(`(#${e.seq}: an event this SDK cannot read)`);
+      else if (e.kind === 'msg') out(`[${new Date(e.ts).toISOString()}] ${e.name}: ${e.body}`);
       else out(`[${new Date(e.ts).toISOString()}] (${e.kind} by ${e.name})`);
     }
     // Closing only disconnects; a script that said hello should not stay in the member list for good.

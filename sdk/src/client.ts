@@ -47,6 +47,7 @@ export class ChatClient {
   private readonly timeoutMs: number;
   private currentUser: User | undefined;
   private presence: PresenceState = PresenceState.Online;
+  private featureSet: ReadonlySet<string> = new Set();
 
   constructor(options: ClientOptions) {
     const resolved = resolveOptions(options);
@@ -86,6 +87,16 @@ export class ChatClient {
   /** Server id of the current connection, for logs and support requests. */
   get session(): string | undefined {
     return this.connection.welcome?.session;
+  }
+
+  /**
+   * What the server does beyond protocol v1 (`Feature` values such as `edit`), from its last
+   * `welcome`: empty before the first, and against servers that announce none. Check it before
+   * using a newer request or field: a server without `strict_requests` ignores fields it does not
+   * know, one with it refuses them.
+   */
+  get features(): ReadonlySet<string> {
+    return this.featureSet;
   }
 
   /** Limits announced by the server in its last `welcome`. */
@@ -172,6 +183,7 @@ export class ChatClient {
 
   private onWelcome(frame: WelcomeFrame): void {
     this.currentUser = frame.user;
+    this.featureSet = new Set(frame.features);
     // A new connection starts out online; re-assert away before anyone sees the flip.
     if (this.presence === PresenceState.Away) this.connection.notify({ t: Op.SetPresence, state: PresenceState.Away });
     this.rooms.resume();

@@ -3,7 +3,7 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { RoomEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, RoomEvent } from './protocol/frames.js';
 import type { Room } from './room.js';
 
 export interface StateContext {
@@ -13,7 +13,16 @@ export interface StateContext {
 
 export interface RoomEventContext {
   room: Room;
-  /** Delivered exactly once per room, in seq order. */
+  /**
+   * Delivered exactly once per room, in seq order. An event this client could not read arrives as an
+   * `UnknownEvent` placeholder (`kind: 'unknown'`, with `problem`), so that its seq is not missing.
+   */
+  event: AnyRoomEvent;
+}
+
+export interface MessageContext {
+  room: Room;
+  /** A `msg` event, delivered exactly once per room, in seq order. */
   event: RoomEvent;
 }
 
@@ -28,7 +37,7 @@ export interface PresenceContext {
   room: Room;
   user: string;
   name: string;
-  state: PresenceState;
+  state: PresenceState | (string & {});
 }
 
 export interface ProfileContext {
@@ -61,7 +70,7 @@ export interface RoomEvents {
   /** Every room event (msg, join, leave, room and kinds this SDK does not know), exactly once, in seq order. */
   event: RoomEventContext;
   /** Events of kind `msg` only. */
-  message: RoomEventContext;
+  message: MessageContext;
   typing: TypingContext;
   presence: PresenceContext;
   profile: ProfileContext;

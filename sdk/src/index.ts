@@ -6,6 +6,7 @@ import type {
   AddedContext,
   ClientEvents,
   ErrorContext,
+  MessageContext,
   PresenceContext,
   ProfileContext,
   ResetContext,
@@ -16,7 +17,7 @@ import type {
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { SendAck } from './outbox.js';
-import type { Member, RoomEvent, RoomSummary, User } from './protocol/frames.js';
+import type { AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User } from './protocol/frames.js';
 import type { HistoryOptions, Room } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
@@ -43,6 +44,7 @@ export {
   ErrorCode,
   CloseCode,
   EventKind,
+  Feature,
   RoomKind,
   PresenceState,
   Role,
@@ -67,6 +69,7 @@ export type {
   RoomEvents,
   StateContext,
   RoomEventContext,
+  MessageContext,
   TypingContext,
   PresenceContext,
   ProfileContext,
@@ -74,6 +77,8 @@ export type {
   ErrorContext,
   AddedContext,
   RoomEvent,
+  UnknownEvent,
+  AnyRoomEvent,
   RoomSummary,
   Member,
   User,

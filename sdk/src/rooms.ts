@@ -1,12 +1,12 @@
 // The rooms this client follows: one Sequencer each, re-subscribed from their last seq after every
 // reconnect, and the routing of room-scoped frames (events, typing, presence, profile) to the app.
 import { Emitter } from './emitter.js';
-import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError, RateLimitedError, type ParleyError } from './errors.js';
+import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError, ProtocolError, RateLimitedError, type ParleyError } from './errors.js';
 import type { ClientEvents, RoomEvents } from './events.js';
 import type { Connection } from './connection.js';
 import type { Outbox, RequestFn, SendAck } from './outbox.js';
 import { EventKind, Op, Role } from './protocol/codes.js';
-import type { ClientFrame, ResultData, RoomEvent, RoomSummary, ServerFrame, WelcomeFrame } from './protocol/frames.js';
+import type { AnyRoomEvent, ClientFrame, ResultData, RoomSummary, ServerFrame, UnknownEvent, WelcomeFrame } from './protocol/frames.js';
 import { Room, type RoomLink } from './room.js';
 import { Sequencer } from './sequencer.js';
 
@@ -18,6 +18,8 @@ interface Followed {
   /** A join/subscribe result arrived: the room is live and must be resumed after a reconnect. */
   subscribed: boolean;
   retryTimer?: ReturnType<typeof setTimeout>;
+  /** An unreadable event of this room was reported on `error` (once per room, not once per event). */
+  reportedUnreadable?: boolean;
 }
 
 type Subscribed = ResultData[typeof Op.Join];
@@ -94,7 +96,7 @@ export class JoinedRooms implements RoomLink {
       const f = this.followed.get(frame.e.room);
       if (f) f.seq.push(frame.e);
       // Not a room we follow: the server only sends these to tell us someone added us to one.
-      else if (frame.e.kind === EventKind.Join && frame.e.by === this.connection.welcome?.user.id) {
+      else if (!('problem' in frame.e) && frame.e.kind === EventKind.Join && frame.e.by === this.connection.welcome?.user.id) {
         this.emitter.emit('added', { roomId: frame.e.room, event: frame.e });
       }
       return;
@@ -211,8 +213,13 @@ export class JoinedRooms implements RoomLink {
     );
   }
 
-  private deliver(f: Followed, event: RoomEvent): void {
+  private deliver(f: Followed, event: AnyRoomEvent): void {
     const { room } = f;
+    if ('problem' in event) {
+      this.unreadable(f, event);
+      this.emit(f, 'event', { room, event });
+      return;
+    }
     // A guest who only looked at a public room became a member with their first message.
     if (event.kind === EventKind.Join && event.by === this.connection.welcome?.user.id && f.summary && !f.summary.role) {
       f.summary = { ...f.summary, role: Role.Member };
@@ -230,6 +237,18 @@ export class JoinedRooms implements RoomLink {
     if (event.kind === EventKind.Message) this.emit(f, 'message', { room, event });
     // Left from another tab or device: the server unsubscribed us, so do not resume this room.
     if (event.kind === EventKind.Leave && event.by === this.connection.welcome?.user.id) this.forget(f);
+  }
+
+  /**
+   * A server newer (or buggier) than this client sent an event it cannot read. Delivered as a
+   * placeholder all the same; said once per room, since a room that has one usually has many and an
+   * `error` per event would drown the app's log.
+   */
+  private unreadable(f: Followed, event: UnknownEvent): void {
+    if (f.reportedUnreadable) return;
+    f.reportedUnreadable = true;
+    const error = new ProtocolError(`event ${event.seq} of room ${event.room} could not be read (${event.problem}): delivered as kind "unknown", reported once per room`);
+    this.emitter.emit('error', { error, room: f.room });
   }
 
   private emit<K extends keyof RoomEvents>(f: Followed, name: K, context: RoomEvents[K]): void {

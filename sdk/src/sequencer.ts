@@ -1,15 +1,15 @@
 // Per-room ordering: delivers a room's events exactly once and in seq order, whatever order live and
 // replayed events arrive in; holds early ones back and fetches history when a gap does not close.
 import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError, ProtocolError, RateLimitedError, type ParleyError } from './errors.js';
-import type { RoomEvent } from './protocol/frames.js';
+import type { AnyRoomEvent } from './protocol/frames.js';
 
 export interface HistoryPage {
-  events: RoomEvent[];
+  events: AnyRoomEvent[];
   more: boolean;
 }
 
 export interface SequencerHooks {
-  deliver(event: RoomEvent): void;
+  deliver(event: AnyRoomEvent): void;
   /** Events up to `head` will not be delivered: the app must reload them. */
   reset(head: number): void;
   /** Loads the events after `after`, ascending. */
@@ -24,7 +24,7 @@ export class Sequencer {
   /** Seq of the last delivered event; undefined until a join/subscribe result sets the starting point. */
   private last: number | undefined;
   /** Events that arrived ahead of `last + 1`, by seq. */
-  private readonly early = new Map<number, RoomEvent>();
+  private readonly early = new Map<number, AnyRoomEvent>();
   /** Highest seq known to exist, from events and results. */
   private head = 0;
   /** True while no result vouches for the stream (before join, during a resume): do not fetch yet. */
@@ -46,7 +46,7 @@ export class Sequencer {
   }
 
   /** A live or replayed event arrived. */
-  push(event: RoomEvent): void {
+  push(event: AnyRoomEvent): void {
     const { seq } = event;
     if ((this.last !== undefined && seq <= this.last) || this.early.has(seq)) return;
     this.early.set(seq, event);
@@ -99,6 +99,7 @@ export class Sequencer {
     const epoch = this.epoch;
     this.filling = true;
     let retryIn = 0;
+    let unreadable = false;
     try {
       while (this.last! < this.head) {
         if (this.head - this.last! > this.maxGap()) {
@@ -122,11 +123,16 @@ export class Sequencer {
       if (err instanceof ConnectionClosedError || err instanceof ClientClosedError) return;
       this.hooks.error(err as ParleyError);
       if (err instanceof ForbiddenError || err instanceof NotFoundError) return;
+      // The answer could not be read (events readable to the placeholder are not this): asking again
+      // would get the same answer, forever. Give up on the hole instead.
+      unreadable = err instanceof ProtocolError;
       retryIn = err instanceof RateLimitedError ? err.retryAfter : RETRY_DELAY_MS;
     } finally {
       if (epoch === this.epoch) this.filling = false;
     }
-    if (epoch === this.epoch) this.schedule(retryIn || this.delayMs);
+    if (epoch !== this.epoch) return;
+    if (unreadable) this.skipHole();
+    else this.schedule(retryIn || this.delayMs);
   }
 
   /** Gives up on the missing events below the first held-back one (or the head), loudly. */

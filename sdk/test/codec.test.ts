@@ -6,6 +6,7 @@ import {
   decodeClientFrame,
   decodeRaw,
   decodeServerFrame,
+  SERVER_FRAME_DEPTH,
   encodeEventFrame,
   encodeFrame,
   encodeResultFrame,
@@ -244,9 +245,13 @@ describe('hostile bytes', () => {
 
   it('rejects nesting deeper than the limit without recursing into it', () => {
     const nested = (depth: number): unknown => (depth === 0 ? 1 : [nested(depth - 1)]);
-    // {t, r, data: [[...]]}: the frame map is level 1.
-    expect(decodeServerFrame(encodeFrame({ t: Op.Result, r: 1, data: nested(Limits.maxDepth - 1) }))).toBeDefined();
-    expectFrameError(() => decodeServerFrame(encodeFrame({ t: Op.Result, r: 1, data: nested(Limits.maxDepth) })), ErrorCode.BadFrame);
+    // {t, r, members: [[...]]}: the frame map is level 1.
+    // Within the depth the schema refuses it (members are strings); one level more, the pre-scan does.
+    expect(expectFrameError(() => decodeClientFrame(encodeFrame({ t: Op.RoomCreate, r: 1, kind: 'public', members: nested(Limits.maxDepth - 1) })), ErrorCode.BadFrame).undecodable).toBe(false);
+    expect(expectFrameError(() => decodeClientFrame(encodeFrame({ t: Op.RoomCreate, r: 1, kind: 'public', members: nested(Limits.maxDepth) })), ErrorCode.BadFrame).undecodable).toBe(true);
+    // What a server sends may nest deeper (a later frame shape), up to SERVER_FRAME_DEPTH.
+    expect(decodeServerFrame(encodeFrame({ t: Op.Result, r: 1, data: nested(SERVER_FRAME_DEPTH - 1) }))).toBeDefined();
+    expectFrameError(() => decodeServerFrame(encodeFrame({ t: Op.Result, r: 1, data: nested(SERVER_FRAME_DEPTH) })), ErrorCode.BadFrame);
     // A million levels would blow the stack of a recursive decoder (server frames have no size cap).
     const deep = new Uint8Array(1_000_001).fill(0x91);
     deep[deep.length - 1] = 0xc0;

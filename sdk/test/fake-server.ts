@@ -44,6 +44,8 @@ export interface FakeServerOptions {
    * 4006 after more than 100 rejected frames within 10 s. Default: no limits (sendRate 10 announced).
    */
   rateLimits?: { sendRate: number; frameRate: number };
+  /** `welcome.features`; absent: none sent, as from a server before ADR 0011. */
+  features?: string[];
 }
 
 const LIMITS = { maxFrameBytes: 65536, maxBody: 4000, maxHistory: 200, typingTtlMs: 6000, sendRate: 10 };
@@ -457,6 +459,7 @@ export class FakeServer {
       user: conn.user,
       session: `s${this.connections.length}`,
       limits: { ...LIMITS, resumeLimit: this.options.resumeLimit ?? 1000, ...this.options.rateLimits },
+      features: this.options.features,
     });
   }
 }

@@ -62,7 +62,7 @@ export class Participant {
       this.startSeq.set(id, room.lastSeq);
       const log: Delivered[] = [];
       this.delivered.set(id, log);
-      room.on('event', ({ event }) => log.push({ seq: event.seq, id: event.id, kind: event.kind, body: event.body, at: Date.now() }));
+      room.on('event', ({ event }) => log.push({ seq: event.seq, id: event.id ?? '', kind: event.kind, body: event.body, at: Date.now() }));
       room.on('reset', () => this.resets++);
     }
   }

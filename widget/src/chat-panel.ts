@@ -264,7 +264,7 @@ export class ChatPanel extends LitElement {
             (m) => html`<li part="member" class="member" data-user=${m.user} data-presence=${m.state}>
               <span class="dot" data-presence=${m.state}></span>
               <span class="name" dir="auto" title=${m.name || m.user}>${m.user === s.user?.id ? `${m.name} (${t.you})` : m.name || m.user}</span>
-              <small>${t.presence[m.state]}</small>
+              <small>${t.presence[m.state as keyof typeof t.presence] ?? m.state}</small>
             </li>`,
           )}
         </ul>

@@ -276,7 +276,7 @@ export class ChatSession {
     });
     client.on('event', ({ room, event }) => {
       const view = this.rooms.get(room.id);
-      if (!view || !view.timeline.add(event)) return;
+      if (!view || !view.timeline.add(event) || 'problem' in event) return;
       const own = event.by === this.user?.id;
       if (event.kind === 'msg') {
         this.clearTyping(view, event.by);

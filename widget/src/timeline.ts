@@ -1,6 +1,6 @@
 // One room's messages as the widget shows them: stored events in seq order (deduplicated by id, from
 // live delivery and history pages in any order), followed by the user's own sends not yet stored.
-import type { RoomEvent, SendAck } from '@parley/sdk';
+import type { AnyRoomEvent, RoomEvent, SendAck } from '@parley/sdk';
 
 /** A message typed here that the server has not acknowledged yet (or that failed for good). */
 export interface PendingMessage {
@@ -44,8 +44,10 @@ export class Timeline {
   }
 
   /** Adds an event from any source; returns false when it was already there or is not shown. */
-  add(event: RoomEvent): boolean {
+  add(event: AnyRoomEvent): boolean {
     if (event.seq > this.highest) this.highest = event.seq;
+    // An event the SDK could not read only holds its seq's place: nothing to show.
+    if ('problem' in event) return false;
     // A room's creation event (kind `room` carrying data.kind) is bookkeeping, not news.
     if (this.ids.has(event.id) || !SHOWN.has(event.kind) || (event.kind === 'room' && event.data?.kind !== undefined)) return false;
     this.ids.add(event.id);
@@ -57,7 +59,7 @@ export class Timeline {
   }
 
   /** Adds a history page (ascending); `more` says whether the server has older events still. */
-  addPage(events: readonly RoomEvent[], more: boolean, older: boolean): void {
+  addPage(events: readonly AnyRoomEvent[], more: boolean, older: boolean): void {
     for (const e of events) this.add(e);
     if (older || !this.loaded) this.more = more;
     this.loaded = true;

@@ -24,18 +24,23 @@ export function encodeFrame(frame: object): Uint8Array {
   return packValue(frame);
 }
 
+// What a client accepts from a server: nesting deep enough for any later frame shape yet shallow
+// enough for a recursive decoder, and containers bounded only by the frame's bytes (the pre-scan
+// refuses a count larger than the bytes left), so a server may send more than this build's limits.
+export const SERVER_FRAME_DEPTH = 32;
+const SERVER_ENTRIES = Number.MAX_SAFE_INTEGER;
+
 /** Decodes msgpack after the structural scan, without any schema check. Throws FrameError. */
-export function decodeRaw(bytes: Uint8Array, maxBytes: number = Limits.maxFrameBytes): unknown {
+export function decodeRaw(bytes: Uint8Array, maxBytes: number = Limits.maxFrameBytes, maxDepth: number = Limits.maxDepth, maxEntries: number = Limits.maxEntries): unknown {
   if (bytes.byteLength > maxBytes) throw new FrameError(ErrorCode.TooLarge, `frame larger than ${maxBytes} bytes`);
   try {
-    return unpackValue(bytes, Limits.maxDepth, Limits.maxEntries);
+    return unpackValue(bytes, maxDepth, maxEntries);
   } catch (err) {
     throw new FrameError(ErrorCode.BadFrame, `malformed msgpack: ${(err as Error).message}`, undefined, true);
   }
 }
 
-function decodeWith<F>(bytes: Uint8Array, schemas: Record<number, Schema<unknown>>, maxBytes?: number): F {
-  const raw = decodeRaw(bytes, maxBytes);
+function decodeWith<F>(raw: unknown, schemas: Record<number, Schema<unknown>>): F {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new FrameError(ErrorCode.BadFrame, 'a frame must be a msgpack map');
   }
@@ -57,7 +62,7 @@ function decodeWith<F>(bytes: Uint8Array, schemas: Record<number, Schema<unknown
 
 /** Decodes and validates a frame sent by a client. Throws FrameError. */
 export function decodeClientFrame(bytes: Uint8Array, maxBytes?: number): ClientFrame {
-  return decodeWith<ClientFrame>(bytes, clientFrameSchemas, maxBytes);
+  return decodeWith<ClientFrame>(decodeRaw(bytes, maxBytes), clientFrameSchemas);
 }
 
 /**
@@ -65,5 +70,5 @@ export function decodeClientFrame(bytes: Uint8Array, maxBytes?: number): ClientF
  * throws with code `unknown_type`, which clients should ignore for forward compatibility.
  */
 export function decodeServerFrame(bytes: Uint8Array): ServerFrame {
-  return decodeWith<ServerFrame>(bytes, serverFrameSchemas, Number.MAX_SAFE_INTEGER);
+  return decodeWith<ServerFrame>(decodeRaw(bytes, Number.MAX_SAFE_INTEGER, SERVER_FRAME_DEPTH, SERVER_ENTRIES), serverFrameSchemas);
 }

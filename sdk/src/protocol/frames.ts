@@ -1,8 +1,11 @@
 // Every frame of protocol v1 as a validating schema; the TypeScript types are inferred from them, so
 // the checks and the types cannot drift apart. docs/protocol.md is the prose form of this file.
-import { Limits, Op, PresenceState, RoomKind, Role } from './codes.js';
+// Client frames are checked strictly (the server refuses what it does not know); server frames are
+// read tolerantly (ADR 0011): open strings, lengths bounded by the frame, unknown keys dropped, and
+// an event that still cannot be read becomes an `unknown` placeholder that keeps its seq.
+import { Limits, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature } from './codes.js';
 import { eventExtensionFields, MentionShape } from './kinds.js';
-import { arr, bool, literal, obj, opt, record, scalar, str, uint, type Infer, type Schema } from './schema.js';
+import { arr, bool, literal, obj, opt, record, scalar, SchemaError, str, strictObj, open, text, uint, type Infer, type Schema } from './schema.js';
 
 const ROOM_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const CID = /^[A-Za-z0-9_-]+$/;
@@ -17,11 +20,13 @@ const seq = uint();
 
 // ---- client -> server -------------------------------------------------------------------------
 
+// `hello` alone ignores keys it does not know: a client learns the server's features only from the
+// `welcome` that answers it, so it cannot check them first.
 // `token` is optional in the schema so that a missing, empty or oversize token is refused as what it is,
 // an authentication failure (`unauthorized`, close 4001), rather than a broken frame (4000).
 export const HelloFrame = obj({ t: literal(Op.Hello), r: reqId, v: uint(0xffff), token: opt(str(0, Limits.maxFrameBytes)) });
-export const PingFrame = obj({ t: literal(Op.Ping), r: reqId });
-export const RoomCreateFrame = obj({
+export const PingFrame = strictObj({ t: literal(Op.Ping), r: reqId });
+export const RoomCreateFrame = strictObj({
   t: literal(Op.RoomCreate),
   r: reqId,
   kind: literal(RoomKind.Public, RoomKind.Private, RoomKind.Direct),
@@ -30,7 +35,7 @@ export const RoomCreateFrame = obj({
   name: opt(displayName),
   members: opt(arr(userId, Limits.maxCreateMembers)),
 });
-export const RoomListFrame = obj({
+export const RoomListFrame = strictObj({
   t: literal(Op.RoomList),
   r: reqId,
   scope: opt(literal('joined', 'public')),
@@ -39,14 +44,14 @@ export const RoomListFrame = obj({
   /** Page size, 1..1000; default 1000. */
   limit: opt(uint(Limits.maxRoomPage)),
 });
-export const JoinFrame = obj({ t: literal(Op.Join), r: reqId, room: roomId });
-export const LeaveFrame = obj({ t: literal(Op.Leave), r: reqId, room: roomId });
-export const InviteFrame = obj({ t: literal(Op.Invite), r: reqId, room: roomId, user: userId });
-export const SubscribeFrame = obj({ t: literal(Op.Subscribe), r: reqId, room: roomId, after: opt(seq) });
-export const UnsubscribeFrame = obj({ t: literal(Op.Unsubscribe), r: reqId, room: roomId });
-export const MembersFrame = obj({ t: literal(Op.Members), r: reqId, room: roomId });
-export const RoomUpdateFrame = obj({ t: literal(Op.RoomUpdate), r: reqId, room: roomId, name: displayName });
-export const SendFrame = obj({
+export const JoinFrame = strictObj({ t: literal(Op.Join), r: reqId, room: roomId });
+export const LeaveFrame = strictObj({ t: literal(Op.Leave), r: reqId, room: roomId });
+export const InviteFrame = strictObj({ t: literal(Op.Invite), r: reqId, room: roomId, user: userId });
+export const SubscribeFrame = strictObj({ t: literal(Op.Subscribe), r: reqId, room: roomId, after: opt(seq) });
+export const UnsubscribeFrame = strictObj({ t: literal(Op.Unsubscribe), r: reqId, room: roomId });
+export const MembersFrame = strictObj({ t: literal(Op.Members), r: reqId, room: roomId });
+export const RoomUpdateFrame = strictObj({ t: literal(Op.RoomUpdate), r: reqId, room: roomId, name: displayName });
+export const SendFrame = strictObj({
   t: literal(Op.Send),
   r: reqId,
   room: roomId,
@@ -59,7 +64,7 @@ export const SendFrame = obj({
   /** Users mentioned in `body` (feature `mentions`). */
   mentions: opt(arr(MentionShape, Limits.maxMentions)),
 });
-export const HistoryFrame = obj({
+export const HistoryFrame = strictObj({
   t: literal(Op.History),
   r: reqId,
   room: roomId,
@@ -72,7 +77,7 @@ export const HistoryFrame = obj({
   main: opt(bool()),
 });
 /** Changes the text of one's own message `seq` (feature `edit`). */
-export const EditFrame = obj({
+export const EditFrame = strictObj({
   t: literal(Op.Edit),
   r: reqId,
   room: roomId,
@@ -81,15 +86,15 @@ export const EditFrame = obj({
   mentions: opt(arr(MentionShape, Limits.maxMentions)),
 });
 /** Deletes one's own message `seq` (feature `delete`). */
-export const DeleteFrame = obj({ t: literal(Op.Delete), r: reqId, room: roomId, seq });
+export const DeleteFrame = strictObj({ t: literal(Op.Delete), r: reqId, room: roomId, seq });
 /** Puts (`on`) or takes back an emoji on message `seq` (feature `reactions`). */
-export const ReactFrame = obj({ t: literal(Op.React), r: reqId, room: roomId, seq, emoji: str(1, Limits.maxEmoji), on: bool() });
-export const TypingFrame = obj({ t: literal(Op.Typing), room: roomId, on: bool() });
-export const SetPresenceFrame = obj({
+export const ReactFrame = strictObj({ t: literal(Op.React), r: reqId, room: roomId, seq, emoji: str(1, Limits.maxEmoji), on: bool() });
+export const TypingFrame = strictObj({ t: literal(Op.Typing), room: roomId, on: bool() });
+export const SetPresenceFrame = strictObj({
   t: literal(Op.SetPresence),
   state: literal(PresenceState.Online, PresenceState.Away),
 });
-export const SetProfileFrame = obj({ t: literal(Op.SetProfile), r: reqId, name: displayName });
+export const SetProfileFrame = strictObj({ t: literal(Op.SetProfile), r: reqId, name: displayName });
 
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
@@ -136,53 +141,109 @@ export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientF
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
 
-// ---- shared shapes ------------------------------------------------------------------------------
+// ---- server -> client ---------------------------------------------------------------------------
+
+// What a server sends is bounded by its frame, not by this build's limits: a later server may allow
+// longer names or ids, and one value this build would refuse must not cost a client an event.
+const ref = text(1);
+const name = text();
+/** No count bound but the frame's (the decoder's pre-scan already refuses impossible counts). */
+const ANY = Number.MAX_SAFE_INTEGER;
 
 /** One entry of a room's ordered log. Everything that changes a room is an event with the next `seq`. */
 export const RoomEventShape = obj({
-  room: roomId,
+  room: ref,
   seq: uint(),
   /** Globally unique, time-sortable event id. */
-  id: str(1, 64),
-  kind: str(1, 32),
+  id: ref,
+  /** What happened (`EventKind`); kinds this build does not know pass through. */
+  kind: open<EventKind>(),
   /** Milliseconds since the Unix epoch, assigned by the server when stored. */
   ts: uint(),
   /** User id of the author/actor. */
-  by: userId,
+  by: ref,
   /** Display name of `by` when the event was stored. */
-  name: str(0, Limits.maxName),
-  cid: opt(str(1, Limits.maxCid)),
-  body: opt(str(0, Limits.maxBody)),
-  data: opt(record(scalar(), 32)),
+  name,
+  cid: opt(ref),
+  body: opt(text()),
+  /** Kind-specific fields; flat (scalar values) in protocol v1. */
+  data: opt(record(scalar(text()), ANY, ANY)),
   ...eventExtensionFields,
 });
 export type RoomEvent = Infer<typeof RoomEventShape>;
 
+/**
+ * Stands in for an event this client cannot read (a field of the wrong type, nested `data`...):
+ * it keeps the event's place in the room's log, so that nothing waits for a seq that already came.
+ */
+export interface UnknownEvent {
+  room: string;
+  seq: number;
+  kind: 'unknown';
+  id?: string;
+  ts?: number;
+  by?: string;
+  /** Why the event could not be read. Set by this client, not sent by the server. */
+  problem: string;
+  // Absent, declared so that code reading them off any event compiles and finds nothing.
+  name?: undefined;
+  cid?: undefined;
+  body?: undefined;
+  data?: undefined;
+}
+
+/** What a placeholder keeps of the event: `room` and `seq` or nothing, then whichever others can be read. */
+const PLACEHOLDER_FIELDS = [['room', ref], ['seq', uint()], ['id', ref], ['ts', uint()], ['by', ref]] as const;
+
+/** What a client delivers for one seq of a room's log. */
+export type AnyRoomEvent = RoomEvent | UnknownEvent;
+
+/** A room event as read: the event, or its placeholder when it fails validation but `room` and `seq` can be read. */
+export const AnyRoomEventShape: Schema<AnyRoomEvent> = {
+  parse(v, path) {
+    try {
+      // Paths relative to the event, so that `problem` reads the same live and in a history page.
+      return RoomEventShape.parse(v, '');
+    } catch (err) {
+      if (!(err instanceof SchemaError)) throw err;
+      const fields = (typeof v === 'object' && v ? v : {}) as Record<string, unknown>;
+      const placeholder: Record<string, unknown> = { kind: 'unknown', problem: err.message };
+      for (const [key, shape] of PLACEHOLDER_FIELDS) {
+        try {
+          placeholder[key] = shape.parse(fields[key], key);
+        } catch {
+          if (key === 'room' || key === 'seq') throw new SchemaError(err.path ? `${path}.${err.path}` : path, err.problem, err.tooLarge);
+        }
+      }
+      return placeholder as unknown as UnknownEvent;
+    }
+  },
+};
+
 export const RoomSummaryShape = obj({
-  id: roomId,
-  name: str(0, Limits.maxName),
-  kind: literal(RoomKind.Public, RoomKind.Private, RoomKind.Direct),
+  id: ref,
+  name,
+  /** `RoomKind`; kinds this build does not know pass through. */
+  kind: open<RoomKind>(),
   /** Seq of the room's latest event (0 for none). */
   head: uint(),
-  /** The caller's role, absent when the caller is not a member. */
-  role: opt(literal(Role.Owner, Role.Member)),
+  /** The caller's role (`Role`), absent when the caller is not a member. */
+  role: opt(open<Role>()),
   /** Number of members. */
   members: uint(),
 });
 export type RoomSummary = Infer<typeof RoomSummaryShape>;
 
-export const UserShape = obj({ id: userId, name: str(0, Limits.maxName), guest: bool() });
+export const UserShape = obj({ id: ref, name, guest: bool() });
 export type User = Infer<typeof UserShape>;
 
 export const MemberShape = obj({
-  user: userId,
-  name: str(0, Limits.maxName),
-  role: literal(Role.Owner, Role.Member),
-  state: literal(PresenceState.Online, PresenceState.Away, PresenceState.Offline),
+  user: ref,
+  name,
+  role: open<Role>(),
+  state: open<PresenceState>(),
 });
 export type Member = Infer<typeof MemberShape>;
-
-// ---- server -> client ---------------------------------------------------------------------------
 
 export const WelcomeFrame = obj({
   t: literal(Op.Welcome),
@@ -190,7 +251,7 @@ export const WelcomeFrame = obj({
   v: uint(0xffff),
   user: UserShape,
   /** Id of this connection, for logs and support. */
-  session: str(1, 64),
+  session: ref,
   limits: obj({
     maxFrameBytes: uint(),
     maxBody: uint(),
@@ -216,28 +277,28 @@ export const WelcomeFrame = obj({
     /** Most mentions in one message. */
     maxMentions: opt(uint()),
   }),
-  /** What the server does beyond v1 (ADR 0011): `edit`, `delete`, `reactions`, ... Absent from older servers. */
-  features: opt(arr(str(1, 64), 64)),
+  /** What this server does beyond protocol v1 (`Feature`); absent from older servers. */
+  features: opt(arr(open<Feature>(), ANY)),
 });
 /** Successful reply to a request; the remaining fields depend on the request (see docs/protocol.md). */
 export const ResultFrame = obj({ t: literal(Op.Result), r: reqId, data: opt(anyValue()) });
 export const ErrorFrame = obj({
   t: literal(Op.Error),
   r: opt(reqId),
-  code: str(1, 64),
-  message: str(0, 1024),
+  code: open<ErrorCode>(),
+  message: text(),
   retryAfter: opt(uint()),
 });
-export const EventFrame = obj({ t: literal(Op.Event), e: RoomEventShape });
-export const TypingStateFrame = obj({ t: literal(Op.TypingState), room: roomId, user: userId, name: str(0, Limits.maxName), on: bool() });
+export const EventFrame = obj({ t: literal(Op.Event), e: AnyRoomEventShape });
+export const TypingStateFrame = obj({ t: literal(Op.TypingState), room: ref, user: ref, name, on: bool() });
 export const PresenceFrame = obj({
   t: literal(Op.Presence),
-  room: roomId,
-  user: userId,
-  name: str(0, Limits.maxName),
-  state: literal(PresenceState.Online, PresenceState.Away, PresenceState.Offline),
+  room: ref,
+  user: ref,
+  name,
+  state: open<PresenceState>(),
 });
-export const ProfileFrame = obj({ t: literal(Op.Profile), room: roomId, user: userId, name: str(0, Limits.maxName) });
+export const ProfileFrame = obj({ t: literal(Op.Profile), room: ref, user: ref, name });
 
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
@@ -267,26 +328,26 @@ const RoomSubscribed = obj({
 });
 
 /** The answer to edit, delete and react: the change event appended, or with `changed` false, nothing appended (see docs/protocol.md §6.16). */
-const MessageChange = obj({ seq: uint(), id: str(1, 64), ts: uint(), changed: bool() });
+const MessageChange = obj({ seq: uint(), id: ref, ts: uint(), changed: bool() });
 
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
   [Op.Ping]: obj({ ts: uint() }),
   [Op.RoomCreate]: obj({ room: RoomSummaryShape, created: bool() }),
   [Op.RoomList]: obj({
-    rooms: arr(RoomSummaryShape, Limits.maxRoomPage),
+    rooms: arr(RoomSummaryShape, ANY),
     /** Present when more rooms follow: the `cursor` of the next page. */
-    next: opt(str(1, Limits.maxCursor)),
+    next: opt(ref),
   }),
   [Op.Join]: RoomSubscribed,
-  [Op.Leave]: obj({ room: roomId }),
-  [Op.Invite]: obj({ room: roomId, user: userId }),
+  [Op.Leave]: obj({ room: ref }),
+  [Op.Invite]: obj({ room: ref, user: ref }),
   [Op.Subscribe]: RoomSubscribed,
-  [Op.Unsubscribe]: obj({ room: roomId }),
-  [Op.Members]: obj({ members: arr(MemberShape, Limits.maxEntries) }),
+  [Op.Unsubscribe]: obj({ room: ref }),
+  [Op.Members]: obj({ members: arr(MemberShape, ANY) }),
   [Op.RoomUpdate]: obj({ room: RoomSummaryShape }),
-  [Op.Send]: obj({ cid: str(1, Limits.maxCid), id: str(1, 64), seq: uint(), ts: uint(), duplicate: bool() }),
-  [Op.History]: obj({ events: arr(RoomEventShape, Limits.maxHistory), more: bool() }),
+  [Op.Send]: obj({ cid: ref, id: ref, seq: uint(), ts: uint(), duplicate: bool() }),
+  [Op.History]: obj({ events: arr(AnyRoomEventShape, ANY), more: bool() }),
   [Op.SetProfile]: obj({ user: UserShape }),
   [Op.Edit]: MessageChange,
   [Op.Delete]: MessageChange,

@@ -19,11 +19,12 @@ export {
   resultSchemas,
   RoomIdShape,
   RoomEventShape,
+  AnyRoomEventShape,
   RoomSummaryShape,
   MemberShape,
   UserShape,
 } from './frames.js';
-export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError } from './codec.js';
+export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
 export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape } from './kinds.js';
 export { scanMsgpack } from './scan.js';
@@ -52,6 +53,8 @@ export type {
   ClientFrame,
   ClientRequest,
   RoomEvent,
+  UnknownEvent,
+  AnyRoomEvent,
   RoomSummary,
   User,
   Member,

@@ -1,5 +1,6 @@
 // A tiny validating schema language: each schema checks a decoded value and rebuilds it from known
-// fields only, so unknown keys (including `__proto__`) never reach application code.
+// fields only, so unknown keys (including `__proto__`) never reach application code. Strict maps
+// (what clients send) refuse unknown keys; lenient ones (what servers send) drop them.
 
 export interface Schema<T> {
   /** Returns the clean value, or throws SchemaError naming the offending path. */
@@ -17,7 +18,7 @@ export class SchemaError extends Error {
     /** True when the value was the right type but exceeded a length limit. */
     readonly tooLarge = false,
   ) {
-    super(`${path}: ${problem}`);
+    super(path ? `${path}: ${problem}` : problem);
   }
 }
 
@@ -34,6 +35,23 @@ export function str(min = 0, max = 256, pattern?: RegExp): Schema<string> {
       return v;
     },
   };
+}
+
+/**
+ * Any string, as a server may send it: no length bound but the frame's (a later server may allow
+ * longer names than this build knows), no pattern.
+ */
+export function text(min = 0): Schema<string> {
+  // Still no U+0000: no server stores it, so one would be a broken frame rather than a longer name.
+  return str(min, Infinity);
+}
+
+/**
+ * A non-empty string where a server names one of a set of values that grows (a kind, a role): the
+ * values this build knows (`T`) are typed so that editors offer them; any other passes through.
+ */
+export function open<T extends string>(): Schema<T | (string & {})> {
+  return text(1);
 }
 
 /** A non-negative safe integer, at most `max`. */
@@ -87,7 +105,7 @@ export function arr<T>(item: Schema<T>, max: number): Schema<T[]> {
 }
 
 /** A map of string keys to values of one schema (e.g. kind-specific event data). */
-export function record<T>(value: Schema<T>, maxKeys: number): Schema<Record<string, T>> {
+export function record<T>(value: Schema<T>, maxKeys: number, maxKeyLength = 64): Schema<Record<string, T>> {
   return {
     parse(v, path) {
       if (!isPlainObject(v)) throw new SchemaError(path, 'expected a map');
@@ -95,7 +113,7 @@ export function record<T>(value: Schema<T>, maxKeys: number): Schema<Record<stri
       if (keys.length > maxKeys) throw new SchemaError(path, `more than ${maxKeys} keys`, true);
       const out: Record<string, T> = Object.create(null) as Record<string, T>;
       for (const k of keys) {
-        if (k.length > 64) throw new SchemaError(path, 'key longer than 64', true);
+        if (k.length > maxKeyLength) throw new SchemaError(path, `key longer than ${maxKeyLength}`, true);
         out[k] = value.parse(v[k], `${path}.${k}`);
       }
       return out;
@@ -103,11 +121,11 @@ export function record<T>(value: Schema<T>, maxKeys: number): Schema<Record<stri
   };
 }
 
-/** Any msgpack scalar (string up to `maxString`, finite number, boolean). */
-export function scalar(maxString = 4000): Schema<string | number | boolean> {
+/** Any msgpack scalar: a string that `string` accepts (default: up to 4000), a finite number, a boolean. */
+export function scalar(string: Schema<string> = str(0, 4000)): Schema<string | number | boolean> {
   return {
     parse(v, path) {
-      if (typeof v === 'string') return str(0, maxString).parse(v, path);
+      if (typeof v === 'string') return string.parse(v, path);
       if (typeof v === 'number' && Number.isFinite(v)) return v;
       if (typeof v === 'boolean') return v;
       throw new SchemaError(path, 'expected a string, number or boolean');
@@ -122,20 +140,47 @@ export type ObjOf<S extends Shape> = { [K in RequiredKeys<S>]: Infer<S[K]> } & {
   [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined>;
 };
 
+/** A map with the fields of `shape`; other keys are dropped (what a client reads from a server). */
 export function obj<S extends Shape>(shape: S): Schema<ObjOf<S>> & { shape: S } {
+  return mapOf(shape, false);
+}
+
+/**
+ * A map with the fields of `shape` and no others (what a server reads from a client): a key it
+ * does not know is refused by name, so a newer client learns its field was not understood rather
+ * than seeing it ignored. A key whose value is `undefined` (only possible in-process) counts as absent.
+ */
+export function strictObj<S extends Shape>(shape: S): Schema<ObjOf<S>> & { shape: S } {
+  return mapOf(shape, true);
+}
+
+function mapOf<S extends Shape>(shape: S, strict: boolean): Schema<ObjOf<S>> & { shape: S } {
   const keys = Object.keys(shape);
   return {
     shape,
     parse(v, path) {
       if (!isPlainObject(v)) throw new SchemaError(path, 'expected a map');
       const out: Record<string, unknown> = {};
+      // Known keys present in `v`; the unknown-key rule then costs one key count on the hot path (send).
+      let present = 0;
       for (const k of keys) {
-        const parsed = (shape[k] as Schema<unknown>).parse(v[k], path ? `${path}.${k}` : k);
+        const raw = v[k];
+        if (raw !== undefined) present++;
+        const parsed = (shape[k] as Schema<unknown>).parse(raw, path ? `${path}.${k}` : k);
         if (parsed !== undefined) out[k] = parsed;
+      }
+      if (strict) {
+        let all = 0;
+        for (const _key in v) all++;
+        if (all !== present) refuseUnknown(v, shape, path);
       }
       return out as ObjOf<S>;
     },
   };
+}
+
+function refuseUnknown(v: Record<string, unknown>, shape: Shape, path: string): void {
+  for (const k in v) if (!Object.hasOwn(shape, k) && v[k] !== undefined) throw new SchemaError(path, `unknown field "${k}"`);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -6,7 +6,6 @@ import {
   encodeFrame,
   encodeResultFrame,
   ErrorCode,
-  Feature,
   FrameError,
   Limits,
   Op,
@@ -20,6 +19,7 @@ import type { Logger } from '../log.js';
 import { Admission } from './admission.js';
 import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
+import { SERVER_FEATURES } from './features.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
 import { SendOrder } from './send-order.js';
@@ -27,8 +27,6 @@ import { SendOrder } from './send-order.js';
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
 const REJECT_LIMIT = 100;
 const REJECT_WINDOW_MS = 10_000;
-/** What this server does beyond protocol v1, announced in `welcome.features` (ADR 0011). */
-export const SERVER_FEATURES: readonly string[] = [Feature.Edit, Feature.Delete, Feature.Reactions, Feature.Replies, Feature.Threads, Feature.Mentions];
 /** What an idle connection without rooms reads instead of a Set of its own. */
 const NONE: ReadonlySet<string> = new Set();
 
