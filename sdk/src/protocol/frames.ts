@@ -13,6 +13,9 @@ export const RoomIdShape = roomId;
 const userId = str(1, Limits.maxUserId);
 const displayName = str(1, Limits.maxName);
 const seq = uint();
+/** A user named in a message: UTF-16 offset `at` and length `len` into its body (ADR 0011). */
+const MentionShape = obj({ user: userId, at: uint(Limits.maxBody), len: uint(Limits.maxBody) });
+const mentions = opt(arr(MentionShape, Limits.maxMentions));
 
 // ---- client -> server -------------------------------------------------------------------------
 
@@ -51,6 +54,11 @@ export const SendFrame = obj({
   room: roomId,
   cid: str(1, Limits.maxCid, CID),
   body: str(1, Limits.maxBody),
+  /** Seq of the message this one quotes. */
+  replyTo: opt(seq),
+  /** Seq of the thread root this message is a reply in. */
+  thread: opt(seq),
+  mentions,
 });
 export const HistoryFrame = obj({
   t: literal(Op.History),
@@ -59,7 +67,14 @@ export const HistoryFrame = obj({
   before: opt(seq),
   after: opt(seq),
   limit: opt(uint(Limits.maxHistory)),
+  /** Only the replies of the thread rooted at this seq. */
+  thread: opt(seq),
+  /** True: leave thread replies out. */
+  main: opt(bool()),
 });
+export const EditFrame = obj({ t: literal(Op.Edit), r: reqId, room: roomId, seq, body: str(1, Limits.maxBody), mentions });
+export const DeleteFrame = obj({ t: literal(Op.Delete), r: reqId, room: roomId, seq });
+export const ReactFrame = obj({ t: literal(Op.React), r: reqId, room: roomId, seq, emoji: str(1, Limits.maxEmoji), on: bool() });
 export const TypingFrame = obj({ t: literal(Op.Typing), room: roomId, on: bool() });
 export const SetPresenceFrame = obj({
   t: literal(Op.SetPresence),
@@ -84,6 +99,9 @@ export const clientFrameSchemas = {
   [Op.Typing]: TypingFrame,
   [Op.SetPresence]: SetPresenceFrame,
   [Op.SetProfile]: SetProfileFrame,
+  [Op.Edit]: EditFrame,
+  [Op.Delete]: DeleteFrame,
+  [Op.React]: ReactFrame,
 } as const;
 
 export type HelloFrame = Infer<typeof HelloFrame>;
@@ -102,6 +120,10 @@ export type HistoryFrame = Infer<typeof HistoryFrame>;
 export type TypingFrame = Infer<typeof TypingFrame>;
 export type SetPresenceFrame = Infer<typeof SetPresenceFrame>;
 export type SetProfileFrame = Infer<typeof SetProfileFrame>;
+export type EditFrame = Infer<typeof EditFrame>;
+export type DeleteFrame = Infer<typeof DeleteFrame>;
+export type ReactFrame = Infer<typeof ReactFrame>;
+export type Mention = Infer<typeof MentionShape>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -124,6 +146,19 @@ export const RoomEventShape = obj({
   cid: opt(str(1, Limits.maxCid)),
   body: opt(str(0, Limits.maxBody)),
   data: opt(record(scalar(), 32)),
+  /** Users named in `body` (`msg`, `edit`). */
+  mentions,
+  // The message projection, on `msg` events of history results only (ADR 0011):
+  /** Seq of the last change folded into this view. */
+  rev: opt(uint()),
+  /** Ts of the last edit. */
+  edited: opt(uint()),
+  /** True for a deleted message: its body is gone. */
+  deleted: opt(bool()),
+  /** Reaction summary: `users` names up to 10 first reactors, `me` says whether the requester is one. */
+  reactions: opt(arr(obj({ emoji: str(1, Limits.maxEmoji), count: uint(), me: bool(), users: arr(userId, Limits.maxEntries) }), Limits.maxEntries)),
+  /** A thread root's replies: how many, and the seq and ts of the last one. */
+  replies: opt(obj({ count: uint(), last: uint(), lastTs: uint() })),
 });
 export type RoomEvent = Infer<typeof RoomEventShape>;
 
@@ -225,6 +260,9 @@ const RoomSubscribed = obj({
   gap: opt(bool()),
 });
 
+/** The reply to edit, delete and react: the change event stored, or `changed: false` when nothing was appended. */
+const ChangeResult = obj({ seq: uint(), id: str(1, 64), ts: uint(), changed: bool() });
+
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
   [Op.Ping]: obj({ ts: uint() }),
@@ -244,6 +282,9 @@ export const resultSchemas = {
   [Op.Send]: obj({ cid: str(1, Limits.maxCid), id: str(1, 64), seq: uint(), ts: uint(), duplicate: bool() }),
   [Op.History]: obj({ events: arr(RoomEventShape, Limits.maxHistory), more: bool() }),
   [Op.SetProfile]: obj({ user: UserShape }),
+  [Op.Edit]: ChangeResult,
+  [Op.Delete]: ChangeResult,
+  [Op.React]: ChangeResult,
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;
