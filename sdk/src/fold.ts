@@ -1,7 +1,8 @@
 // The folding rule of ADR 0011 (protocol section 9): applies an edit, delete, reaction or thread reply
 // to the current view of a message, so a timeline built from history pages and live events stays current.
-import { EventKind } from './protocol/codes.js';
+import { EventKind, Limits } from './protocol/codes.js';
 import type { RoomEvent } from './protocol/frames.js';
+import type { ReactionSummary } from './protocol/kinds.js';
 
 /**
  * A `msg` event in its current state, as history returns it: `rev` (seq of the last change folded
@@ -10,10 +11,7 @@ import type { RoomEvent } from './protocol/frames.js';
 export type MessageView = RoomEvent;
 
 /** One emoji's entry in a message's reaction summary. */
-export type Reaction = NonNullable<RoomEvent['reactions']>[number];
-
-// The server names at most this many reactors per emoji (the first ones); the count covers them all.
-const NAMED_REACTORS = 10;
+export type Reaction = ReactionSummary;
 
 /**
  * Folds one room event into a message's view. Returns the new view (the old one is not modified), or
@@ -63,8 +61,9 @@ function toggle(list: readonly Reaction[], emoji: string, on: boolean, by: strin
   // this user in the state the event asks for was folded from a newer source, so the count stays.
   const already = on ? old.users.includes(by) || (by === me && old.me) : by === me && !old.me;
   const count = already ? old.count : Math.max(0, old.count + (on ? 1 : -1));
+  // The server names only the first `maxReactionUsers` reactors; the count covers them all.
   let users = old.users.filter((u) => u !== by);
-  if (on) users = old.users.includes(by) || old.users.length >= NAMED_REACTORS ? old.users : [...old.users, by];
+  if (on) users = old.users.includes(by) || old.users.length >= Limits.maxReactionUsers ? old.users : [...old.users, by];
   const next: Reaction = { emoji, count, me: by === me ? on : old.me, users };
   const out = [...list];
   if (at < 0) out.push(next);

@@ -18,7 +18,8 @@ import type {
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
-import type { Member, Mention, RoomEvent, RoomSummary, User } from './protocol/frames.js';
+import type { Member, RoomEvent, RoomSummary, User } from './protocol/frames.js';
+import type { Mention } from './protocol/kinds.js';
 import type { EditOptions, HistoryOptions, Room, SendOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 

@@ -5,7 +5,8 @@ import { InvalidRequestError } from './errors.js';
 import type { RoomEvents } from './events.js';
 import type { ChangeAck, OutboxBody, OutboxOp, RequestFn, SendAck } from './outbox.js';
 import { ErrorCode, Limits, Op } from './protocol/codes.js';
-import type { ClientFrame, Member, Mention, ResultData, RoomSummary, WelcomeFrame } from './protocol/frames.js';
+import type { ClientFrame, Member, ResultData, RoomSummary, WelcomeFrame } from './protocol/frames.js';
+import type { Mention } from './protocol/kinds.js';
 import type { HistoryPage } from './sequencer.js';
 
 export interface HistoryOptions {

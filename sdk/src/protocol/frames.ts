@@ -1,6 +1,7 @@
 // Every frame of protocol v1 as a validating schema; the TypeScript types are inferred from them, so
 // the checks and the types cannot drift apart. docs/protocol.md is the prose form of this file.
 import { Limits, Op, PresenceState, RoomKind, Role } from './codes.js';
+import { eventExtensionFields, MentionShape } from './kinds.js';
 import { arr, bool, literal, obj, opt, record, scalar, str, uint, type Infer, type Schema } from './schema.js';
 
 const ROOM_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -13,9 +14,6 @@ export const RoomIdShape = roomId;
 const userId = str(1, Limits.maxUserId);
 const displayName = str(1, Limits.maxName);
 const seq = uint();
-/** A user named in a message: UTF-16 offset `at` and length `len` into its body (ADR 0011). */
-const MentionShape = obj({ user: userId, at: uint(Limits.maxBody), len: uint(Limits.maxBody) });
-const mentions = opt(arr(MentionShape, Limits.maxMentions));
 
 // ---- client -> server -------------------------------------------------------------------------
 
@@ -54,11 +52,12 @@ export const SendFrame = obj({
   room: roomId,
   cid: str(1, Limits.maxCid, CID),
   body: str(1, Limits.maxBody),
-  /** Seq of the message this one quotes. */
+  /** Seq of the message quoted (feature `replies`). */
   replyTo: opt(seq),
-  /** Seq of the thread root this message is a reply in. */
+  /** Seq of the thread root this message replies in (feature `threads`). */
   thread: opt(seq),
-  mentions,
+  /** Users mentioned in `body` (feature `mentions`). */
+  mentions: opt(arr(MentionShape, Limits.maxMentions)),
 });
 export const HistoryFrame = obj({
   t: literal(Op.History),
@@ -67,13 +66,23 @@ export const HistoryFrame = obj({
   before: opt(seq),
   after: opt(seq),
   limit: opt(uint(Limits.maxHistory)),
-  /** Only the replies of the thread rooted at this seq. */
+  /** Only the replies of the thread whose root has this seq (feature `threads`). */
   thread: opt(seq),
-  /** True: leave thread replies out. */
+  /** True: leave thread replies out (feature `threads`). */
   main: opt(bool()),
 });
-export const EditFrame = obj({ t: literal(Op.Edit), r: reqId, room: roomId, seq, body: str(1, Limits.maxBody), mentions });
+/** Changes the text of one's own message `seq` (feature `edit`). */
+export const EditFrame = obj({
+  t: literal(Op.Edit),
+  r: reqId,
+  room: roomId,
+  seq,
+  body: str(1, Limits.maxBody),
+  mentions: opt(arr(MentionShape, Limits.maxMentions)),
+});
+/** Deletes one's own message `seq` (feature `delete`). */
 export const DeleteFrame = obj({ t: literal(Op.Delete), r: reqId, room: roomId, seq });
+/** Puts (`on`) or takes back an emoji on message `seq` (feature `reactions`). */
 export const ReactFrame = obj({ t: literal(Op.React), r: reqId, room: roomId, seq, emoji: str(1, Limits.maxEmoji), on: bool() });
 export const TypingFrame = obj({ t: literal(Op.Typing), room: roomId, on: bool() });
 export const SetPresenceFrame = obj({
@@ -123,7 +132,6 @@ export type SetProfileFrame = Infer<typeof SetProfileFrame>;
 export type EditFrame = Infer<typeof EditFrame>;
 export type DeleteFrame = Infer<typeof DeleteFrame>;
 export type ReactFrame = Infer<typeof ReactFrame>;
-export type Mention = Infer<typeof MentionShape>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -146,19 +154,7 @@ export const RoomEventShape = obj({
   cid: opt(str(1, Limits.maxCid)),
   body: opt(str(0, Limits.maxBody)),
   data: opt(record(scalar(), 32)),
-  /** Users named in `body` (`msg`, `edit`). */
-  mentions,
-  // The message projection, on `msg` events of history results only (ADR 0011):
-  /** Seq of the last change folded into this view. */
-  rev: opt(uint()),
-  /** Ts of the last edit. */
-  edited: opt(uint()),
-  /** True for a deleted message: its body is gone. */
-  deleted: opt(bool()),
-  /** Reaction summary: `users` names up to 10 first reactors, `me` says whether the requester is one. */
-  reactions: opt(arr(obj({ emoji: str(1, Limits.maxEmoji), count: uint(), me: bool(), users: arr(userId, Limits.maxEntries) }), Limits.maxEntries)),
-  /** A thread root's replies: how many, and the seq and ts of the last one. */
-  replies: opt(obj({ count: uint(), last: uint(), lastTs: uint() })),
+  ...eventExtensionFields,
 });
 export type RoomEvent = Infer<typeof RoomEventShape>;
 
@@ -211,6 +207,14 @@ export const WelcomeFrame = obj({
     roomCreatesPerMinute: opt(uint()),
     /** Requests that may be in progress at once on one connection; the client holds further ones. */
     maxPending: opt(uint()),
+    /** How long after sending a message its author may edit it, ms. */
+    editWindowMs: opt(uint()),
+    /** Most distinct emoji on one message. */
+    maxReactionEmoji: opt(uint()),
+    /** Most reactions on one message. */
+    maxReactions: opt(uint()),
+    /** Most mentions in one message. */
+    maxMentions: opt(uint()),
   }),
 });
 /** Successful reply to a request; the remaining fields depend on the request (see docs/protocol.md). */
@@ -260,8 +264,8 @@ const RoomSubscribed = obj({
   gap: opt(bool()),
 });
 
-/** The reply to edit, delete and react: the change event stored, or `changed: false` when nothing was appended. */
-const ChangeResult = obj({ seq: uint(), id: str(1, 64), ts: uint(), changed: bool() });
+/** The answer to edit, delete and react: the change event appended, or with `changed` false, nothing appended (see docs/protocol.md §6.16). */
+const MessageChange = obj({ seq: uint(), id: str(1, 64), ts: uint(), changed: bool() });
 
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
@@ -282,9 +286,9 @@ export const resultSchemas = {
   [Op.Send]: obj({ cid: str(1, Limits.maxCid), id: str(1, 64), seq: uint(), ts: uint(), duplicate: bool() }),
   [Op.History]: obj({ events: arr(RoomEventShape, Limits.maxHistory), more: bool() }),
   [Op.SetProfile]: obj({ user: UserShape }),
-  [Op.Edit]: ChangeResult,
-  [Op.Delete]: ChangeResult,
-  [Op.React]: ChangeResult,
+  [Op.Edit]: MessageChange,
+  [Op.Delete]: MessageChange,
+  [Op.React]: MessageChange,
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;

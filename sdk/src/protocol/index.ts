@@ -25,6 +25,7 @@ export {
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
+export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape } from './kinds.js';
 export { scanMsgpack } from './scan.js';
 export { SchemaError } from './schema.js';
 
@@ -48,7 +49,6 @@ export type {
   EditFrame,
   DeleteFrame,
   ReactFrame,
-  Mention,
   ClientFrame,
   ClientRequest,
   RoomEvent,
@@ -67,3 +67,4 @@ export type {
   ResultData,
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
+export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField } from './kinds.js';
