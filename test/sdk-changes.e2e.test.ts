@@ -76,6 +76,13 @@ describe.each(kinds)('SDK message changes (%s)', (kind) => {
       await until(() => awayRoom.lastSeq === m1.seq + 3 && stayerRoom.lastSeq === m1.seq + 3);
       const stayed = await timeline(stayerRoom, 'bo');
       const folded = await timeline(awayRoom, 'bo');
+      const changeSeqs = (r: Room) => {
+        const seen: number[] = [];
+        for (const k of ['edit', 'delete', 'reaction'] as const) r.on(k, ({ event, target }) => void seen.push(event.data?.target === target ? event.seq : -event.seq));
+        return seen;
+      };
+      const awayChanges = changeSeqs(awayRoom);
+      const stayerChanges = changeSeqs(stayerRoom);
 
       await proxy.cut();
       await until(() => away.state === 'reconnecting');
@@ -103,6 +110,10 @@ describe.each(kinds)('SDK message changes (%s)', (kind) => {
       expect(ack.changed).toBe(true);
       await until(() => awayRoom.lastSeq === ack.seq && stayerRoom.lastSeq === ack.seq, 30_000);
       expect(ack.seq).toBe(head + 1);
+      // Every change event once, in seq order, on the away client (replayed) as on the one that stayed.
+      expect(awayChanges).toEqual(stayerChanges);
+      expect(awayChanges).toEqual([...new Set(awayChanges)].sort((a, b) => a - b));
+      expect(awayChanges).toHaveLength(12);
       const fresh = await page(awayRoom);
       expect(comparable(folded)).toEqual(comparable(stayed));
       expect(comparable(folded)).toEqual(comparable(fresh));
