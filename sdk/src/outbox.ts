@@ -157,8 +157,9 @@ export class Outbox {
    * True when the room's entry `at` changes a message that an earlier entry, still in flight, also
    * changes. The server may work on a connection's requests concurrently, and each change is checked
    * against the message's state before it is appended: a reaction taken back while putting it on is
-   * still in flight would find nothing to take back. So changes to one message go one at a time
-   * (sends and changes to other messages still overlap; a change waits for one round trip at most).
+   * still in flight would find nothing to take back. So changes to one message go one at a time;
+   * earlier sends and changes to other messages overlap with them, later writes of the room wait
+   * behind them as call order requires (one round trip, unless the earlier change is being retried).
    */
   private awaitsEarlierChange(queue: RoomQueue, at: number): boolean {
     const seq = changed(queue.entries[at]!);
