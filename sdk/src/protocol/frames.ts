@@ -5,6 +5,7 @@ import { arr, bool, literal, obj, opt, record, scalar, str, uint, type Infer, ty
 
 const ROOM_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const CID = /^[A-Za-z0-9_-]+$/;
+const DEVICE_ID = /^[A-Za-z0-9_-]+$/;
 
 const reqId = uint(0xffff_ffff);
 const roomId = str(1, Limits.maxRoomId, ROOM_ID);
@@ -18,7 +19,14 @@ const seq = uint();
 
 // `token` is optional in the schema so that a missing, empty or oversize token is refused as what it is,
 // an authentication failure (`unauthorized`, close 4001), rather than a broken frame (4000).
-export const HelloFrame = obj({ t: literal(Op.Hello), r: reqId, v: uint(0xffff), token: opt(str(0, Limits.maxFrameBytes)) });
+export const HelloFrame = obj({
+  t: literal(Op.Hello),
+  r: reqId,
+  v: uint(0xffff),
+  token: opt(str(0, Limits.maxFrameBytes)),
+  /** Stable id of the browser profile or bot behind this connection (ADR 0011). */
+  device: opt(str(1, Limits.maxDeviceId, DEVICE_ID)),
+});
 export const PingFrame = obj({ t: literal(Op.Ping), r: reqId });
 export const RoomCreateFrame = obj({
   t: literal(Op.RoomCreate),
@@ -66,6 +74,8 @@ export const SetPresenceFrame = obj({
   state: literal(PresenceState.Online, PresenceState.Away),
 });
 export const SetProfileFrame = obj({ t: literal(Op.SetProfile), r: reqId, name: displayName });
+/** Follows the caller's own log (notices addressed to them), replaying what came after `after`. */
+export const UserSubscribeFrame = obj({ t: literal(Op.UserSubscribe), r: reqId, after: opt(seq) });
 
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
@@ -84,6 +94,7 @@ export const clientFrameSchemas = {
   [Op.Typing]: TypingFrame,
   [Op.SetPresence]: SetPresenceFrame,
   [Op.SetProfile]: SetProfileFrame,
+  [Op.UserSubscribe]: UserSubscribeFrame,
 } as const;
 
 export type HelloFrame = Infer<typeof HelloFrame>;
@@ -102,6 +113,7 @@ export type HistoryFrame = Infer<typeof HistoryFrame>;
 export type TypingFrame = Infer<typeof TypingFrame>;
 export type SetPresenceFrame = Infer<typeof SetPresenceFrame>;
 export type SetProfileFrame = Infer<typeof SetProfileFrame>;
+export type UserSubscribeFrame = Infer<typeof UserSubscribeFrame>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -126,6 +138,17 @@ export const RoomEventShape = obj({
   data: opt(record(scalar(), 32)),
 });
 export type RoomEvent = Infer<typeof RoomEventShape>;
+
+/** One entry of a user's own log: a notice addressed to that user, with the user's next `seq`. */
+export const UserEventShape = obj({
+  seq: uint(),
+  id: str(1, 64),
+  /** `added`, `removed`, `mention`, `dm`, or a kind this client does not know yet (skip it, keep its seq). */
+  kind: str(1, 32),
+  ts: uint(),
+  data: record(scalar(), 32),
+});
+export type UserEvent = Infer<typeof UserEventShape>;
 
 export const RoomSummaryShape = obj({
   id: roomId,
@@ -177,6 +200,8 @@ export const WelcomeFrame = obj({
     /** Requests that may be in progress at once on one connection; the client holds further ones. */
     maxPending: opt(uint()),
   }),
+  /** What the server does beyond v1 (ADR 0011): `user_log`, `devices`… Absent from older servers. */
+  features: opt(arr(str(1, 64), 64)),
 });
 /** Successful reply to a request; the remaining fields depend on the request (see docs/protocol.md). */
 export const ResultFrame = obj({ t: literal(Op.Result), r: reqId, data: opt(anyValue()) });
@@ -197,6 +222,7 @@ export const PresenceFrame = obj({
   state: literal(PresenceState.Online, PresenceState.Away, PresenceState.Offline),
 });
 export const ProfileFrame = obj({ t: literal(Op.Profile), room: roomId, user: userId, name: str(0, Limits.maxName) });
+export const UserEventFrame = obj({ t: literal(Op.UserEvent), e: UserEventShape });
 
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
@@ -206,6 +232,7 @@ export const serverFrameSchemas = {
   [Op.TypingState]: TypingStateFrame,
   [Op.Presence]: PresenceFrame,
   [Op.Profile]: ProfileFrame,
+  [Op.UserEvent]: UserEventFrame,
 } as const;
 
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
@@ -215,6 +242,7 @@ export type EventFrame = Infer<typeof EventFrame>;
 export type TypingStateFrame = Infer<typeof TypingStateFrame>;
 export type PresenceFrame = Infer<typeof PresenceFrame>;
 export type ProfileFrame = Infer<typeof ProfileFrame>;
+export type UserEventFrame = Infer<typeof UserEventFrame>;
 export type ServerFrame = Infer<(typeof serverFrameSchemas)[keyof typeof serverFrameSchemas]>;
 
 const RoomSubscribed = obj({
@@ -244,6 +272,14 @@ export const resultSchemas = {
   [Op.Send]: obj({ cid: str(1, Limits.maxCid), id: str(1, 64), seq: uint(), ts: uint(), duplicate: bool() }),
   [Op.History]: obj({ events: arr(RoomEventShape, Limits.maxHistory), more: bool() }),
   [Op.SetProfile]: obj({ user: UserShape }),
+  [Op.UserSubscribe]: obj({
+    /** Seq of the user's latest notice (0 for none). */
+    head: uint(),
+    /** Notices sent before this result because they were after `after`. */
+    replayed: uint(),
+    /** True when `after` was further behind than the resume bound: nothing was replayed. */
+    gap: opt(bool()),
+  }),
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;

@@ -5,8 +5,8 @@ import type { Authenticator } from '../auth.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
-import { roomTopic, userTopic, type Conn, type Publisher } from './conn.js';
+import type { Store, StoredUserEvent } from '../store/store.js';
+import { roomTopic, userLogTopic, userTopic, type Conn, type Publisher } from './conn.js';
 import { CatchUp } from './catch-up.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { PresenceTracker } from './presence.js';
@@ -78,6 +78,7 @@ export class Hub {
         })
       : undefined;
     this.broker.onFrame((channel, frame) => this.onBrokerFrame(channel, frame));
+    this.store.observeUserEvents((events) => this.publishUserEvents(events));
     this.announcer = new PresenceAnnouncer({
       tracker: () => this.presence,
       nameOf: (user) => this.nameOf(user),
@@ -114,6 +115,7 @@ export class Hub {
     // Last connection of the user: end their typing while the session still supplies their name.
     if (this.presence.sessionsOf(s.userId).size === 1) this.typing.clearUser(s.userId);
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
+    this.unfollowUserLog(s);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
   }
@@ -130,6 +132,26 @@ export class Hub {
     s.conn.unsubscribe(roomTopic(room));
     this.release(roomTopic(room));
     this.presence.leaveRoom(s, room);
+  }
+
+  /** The session receives its user's log live from now on (`user_subscribe`). */
+  followUserLog(s: Session): void {
+    if (s.followsUserLog) return;
+    s.followsUserLog = true;
+    s.conn.subscribe(userLogTopic(s.userId));
+    this.retain(userLogTopic(s.userId));
+  }
+
+  unfollowUserLog(s: Session): void {
+    if (!s.followsUserLog) return;
+    s.followsUserLog = false;
+    s.conn.unsubscribe(userLogTopic(s.userId));
+    this.release(userLogTopic(s.userId));
+  }
+
+  /** Fans stored notices out to the sessions, on every node, that follow their users' logs. */
+  publishUserEvents(events: readonly StoredUserEvent[]): void {
+    for (const { user, event } of events) this.broker.publish(userLogTopic(user), encodeFrame({ t: Op.UserEvent, e: event }));
   }
 
   /** One more local subscriber of `channel`; the broker hears of the first. */

@@ -3,6 +3,7 @@
 import { Op } from '@parley/sdk/protocol';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
+import { userSubscribe } from './user-log.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -20,4 +21,5 @@ export const requestHandlers = {
   [Op.Typing]: typing,
   [Op.SetPresence]: setPresence,
   [Op.SetProfile]: setProfile,
+  [Op.UserSubscribe]: userSubscribe,
 } as const;

@@ -6,6 +6,7 @@ import {
   encodeFrame,
   encodeResultFrame,
   ErrorCode,
+  Feature,
   FrameError,
   Limits,
   Op,
@@ -26,6 +27,8 @@ import { SendOrder } from './send-order.js';
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
 const REJECT_LIMIT = 100;
 const REJECT_WINDOW_MS = 10_000;
+/** What this server does beyond v1, announced in `welcome` (ADR 0011). */
+const SERVER_FEATURES: readonly string[] = [Feature.UserLog, Feature.Devices];
 /** What an idle connection without rooms reads instead of a Set of its own. */
 const NONE: ReadonlySet<string> = new Set();
 
@@ -37,6 +40,10 @@ export class Session {
   userId = '';
   userName = '';
   guest = false;
+  /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
+  device: string | undefined;
+  /** Receives `user_event` frames (sent `user_subscribe`); the hub keeps it. */
+  followsUserLog = false;
   // Allocated on first use, like the rate limiters: most connections of a widget site sit idle.
   private roomSet: Set<string> | undefined;
   private memberSet: Set<string> | undefined;
@@ -65,9 +72,15 @@ export class Session {
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
   }
 
-  /** This connection's logger: every line names the session and, once signed in, the user. Made on first use. */
+  /** This connection's logger: every line names the session and, once signed in, the user and device. Made on first use. */
   get log(): Logger {
-    return (this.logger ??= this.hub.log.child(this.userId ? { session: this.id, user: this.userId } : { session: this.id }));
+    if (!this.logger) {
+      const fields: Record<string, string> = { session: this.id };
+      if (this.userId) fields.user = this.userId;
+      if (this.device) fields.device = this.device;
+      this.logger = this.hub.log.child(fields);
+    }
+    return this.logger;
   }
 
   /** Rooms this connection receives live frames for. */
@@ -234,6 +247,8 @@ export class Session {
     this.userId = user.id;
     this.userName = user.name;
     this.guest = user.guest;
+    this.device = frame.device;
+    this.logger = undefined; // from here on every line names the user and device
     this.phase = 'ready';
     this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
     this.hub.addUser(this);
@@ -258,6 +273,7 @@ export class Session {
         workBurst: c.workBurst,
         maxPending: c.maxPending,
       },
+      features: SERVER_FEATURES,
     });
   }
 
