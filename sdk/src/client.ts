@@ -9,6 +9,7 @@ import { Op, PresenceState, RoomKind } from './protocol/codes.js';
 import type { RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
+import { UserLog } from './user-log.js';
 
 // Messages per second a connection may send when the welcome does not say (protocol 4.3).
 const DEFAULT_SEND_RATE = 10;
@@ -44,6 +45,7 @@ export class ChatClient {
   private readonly connection: Connection;
   private readonly outbox: Outbox;
   private readonly rooms: JoinedRooms;
+  private readonly userLog: UserLog;
   private readonly timeoutMs: number;
   private currentUser: User | undefined;
   private presence: PresenceState = PresenceState.Online;
@@ -56,21 +58,25 @@ export class ChatClient {
       welcome: (frame) => this.onWelcome(frame),
       frame: (frame) => {
         if (frame.t === Op.Profile && frame.user === this.currentUser?.id) this.currentUser = { ...this.currentUser, name: frame.name };
-        this.rooms.route(frame);
+        if (frame.t === Op.UserEvent) this.userLog.push(frame.e);
+        else this.rooms.route(frame, !this.userLog.active);
       },
       down: () => {
         this.outbox.disconnected();
         this.rooms.pause();
+        this.userLog.pause();
       },
       closed: (error) => {
         this.outbox.cancel(error);
         this.rooms.pause();
+        this.userLog.pause();
       },
       error: (error) => this.emitter.emit('error', { error }),
     });
     const connection = this.connection;
     this.outbox = new Outbox((op, body, opts) => connection.request(op, body, opts), resolved.outboxTtlMs, () => connection.refusal());
     this.rooms = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs);
+    this.userLog = new UserLog(this.connection, this.emitter, this.timeoutMs, resolved.gapFillDelayMs);
   }
 
   /** `idle` → `connecting` → `connected` ⇄ `reconnecting`; `closed` after `close()` or a fatal error. */
@@ -175,6 +181,7 @@ export class ChatClient {
     // A new connection starts out online; re-assert away before anyone sees the flip.
     if (this.presence === PresenceState.Away) this.connection.notify({ t: Op.SetPresence, state: PresenceState.Away });
     this.rooms.resume();
+    this.userLog.resume();
     this.outbox.connected(frame.limits.sendRate || DEFAULT_SEND_RATE);
   }
 }

@@ -4,6 +4,11 @@ import type { CreateRoomOptions, ListRoomsOptions, RoomPage } from './client.js'
 import type { Listener } from './emitter.js';
 import type {
   AddedContext,
+  DirectContext,
+  MentionContext,
+  RemovedContext,
+  UserEventContext,
+  UserResetContext,
   ClientEvents,
   ErrorContext,
   PresenceContext,
@@ -16,7 +21,7 @@ import type {
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { SendAck } from './outbox.js';
-import type { Member, RoomEvent, RoomSummary, User } from './protocol/frames.js';
+import type { Member, RoomEvent, RoomSummary, User, UserEvent } from './protocol/frames.js';
 import type { HistoryOptions, Room } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
@@ -43,6 +48,7 @@ export {
   ErrorCode,
   CloseCode,
   EventKind,
+  UserEventKind,
   RoomKind,
   PresenceState,
   Role,
@@ -73,7 +79,13 @@ export type {
   ResetContext,
   ErrorContext,
   AddedContext,
+  RemovedContext,
+  MentionContext,
+  DirectContext,
+  UserEventContext,
+  UserResetContext,
   RoomEvent,
+  UserEvent,
   RoomSummary,
   Member,
   User,
