@@ -4,7 +4,7 @@ import type { Connection } from './connection.js';
 import type { Emitter } from './emitter.js';
 import { ClientClosedError, ConnectionClosedError, InvalidRequestError, RateLimitedError, type ParleyError } from './errors.js';
 import type { ClientEvents } from './events.js';
-import { Feature, Op, UserEventKind } from './protocol/codes.js';
+import { Op, UserEventKind } from './protocol/codes.js';
 import type { UserEvent } from './protocol/frames.js';
 import { Sequencer } from './sequencer.js';
 
@@ -24,14 +24,9 @@ export class UserLog {
     this.seq = this.sequencer();
   }
 
-  /** True when this server keeps a log per user: live `join` events then no longer mean `added`. */
-  get active(): boolean {
-    return !!this.connection.welcome?.features?.includes(Feature.UserLog);
-  }
-
-  /** After a handshake: follow the log from the last seq delivered (from its head the first time). */
+  /** After a handshake with a server that has `user_log`: follow the log from the last seq delivered (from its head the first time). */
   resume(): void {
-    if (this.active) this.subscribe(this.seq);
+    this.subscribe(this.seq);
   }
 
   pause(): void {
