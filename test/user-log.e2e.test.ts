@@ -114,16 +114,19 @@ describe.each(kinds)('the per-user log (%s)', (kind) => {
     const got = record(dave);
     await dave.connect();
     await until(() => following('dave') === 1);
+    // One notice delivered: the client knows where it is in the log.
+    await node.server.hub.store.notifyUsers([{ user: 'dave', kind: 'mention', data: { room: 'lobby', seq: 0 } }]);
+    await until(() => got.notices.length === 1);
     await dave.close();
-    const notices = Array.from({ length: RESUME_LIMIT + 2 }, (_, i) => ({ user: 'dave', kind: 'mention', data: { room: 'lobby', seq: i + 1 } }));
+    const notices = Array.from({ length: RESUME_LIMIT + 1 }, (_, i) => ({ user: 'dave', kind: 'mention', data: { room: 'lobby', seq: i + 1 } }));
     await node.server.hub.store.notifyUsers(notices);
     await dave.connect();
     await until(() => got.resets.length === 1);
     expect(got.resets).toEqual([RESUME_LIMIT + 2]);
-    expect(got.notices).toEqual([]);
+    expect(got.notices).toHaveLength(1);
     await node.server.hub.store.notifyUsers([{ user: 'dave', kind: 'mention', data: { room: 'lobby', seq: 99 } }]);
-    await until(() => got.notices.length === 1);
-    expect(got.notices[0]).toMatchObject({ seq: RESUME_LIMIT + 3, kind: 'mention', data: { room: 'lobby', seq: 99 } });
+    await until(() => got.notices.length === 2);
+    expect(got.notices[1]).toMatchObject({ seq: RESUME_LIMIT + 3, kind: 'mention', data: { room: 'lobby', seq: 99 } });
 
     // On the wire: the same request answers gap and replays nothing.
     const r = await raw('dave');
@@ -151,6 +154,14 @@ describe.each(kinds)('the per-user log (%s)', (kind) => {
     expect(r.frames.slice(from).filter((f) => f.t === Op.UserEvent)).toEqual([]);
     // The connection is still good: a correct request is answered.
     expect(await r.ok({ t: Op.UserSubscribe, after: 1 })).toEqual({ head: 2, replayed: 1 });
+  });
+
+  test('without after, a subscription replays what arrived since the connection was welcomed', async () => {
+    await node.server.hub.store.notifyUsers([{ user: 'jack', kind: 'mention', data: { room: 'lobby', seq: 1 } }]);
+    const r = await raw('jack');
+    await node.server.hub.store.notifyUsers([{ user: 'jack', kind: 'mention', data: { room: 'lobby', seq: 2 } }]);
+    expect(await r.ok({ t: Op.UserSubscribe })).toEqual({ head: 2, replayed: 1 });
+    expect(r.frames.filter((f) => f.t === Op.UserEvent).map((f) => (f.e as UserEvent).data.seq)).toEqual([2]);
   });
 
   test('a hello with a malformed or oversize device id is refused with a clear error and close 4000', async () => {

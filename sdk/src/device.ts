@@ -15,7 +15,7 @@ export function deviceId(option: string | undefined): string {
     return option;
   }
   try {
-    const storage = (globalThis as { localStorage?: Pick<Storage, 'getItem' | 'setItem'> }).localStorage;
+    const storage = (globalThis as { localStorage?: { getItem(key: string): string | null; setItem(key: string, value: string): void } }).localStorage;
     if (storage) {
       const stored = storage.getItem(STORAGE_KEY);
       if (stored && DEVICE_ID.test(stored)) return stored;

@@ -44,6 +44,11 @@ export class Session {
   device: string | undefined;
   /** Receives `user_event` frames (sent `user_subscribe`); the hub keeps it. */
   followsUserLog = false;
+  /**
+   * Head of the user's log when this connection was welcomed: a `user_subscribe` without `after`
+   * replays from here, so a notice made while the client was still getting ready is not missed.
+   */
+  userLogStart = 0;
   // Allocated on first use, like the rate limiters: most connections of a widget site sit idle.
   private roomSet: Set<string> | undefined;
   private memberSet: Set<string> | undefined;
@@ -224,10 +229,14 @@ export class Session {
       return this.conn.close(CloseCode.Unauthorized, err.reason);
     }
     let user;
+    // Read beside the user, not after: where this connection's view of the user's own log begins.
+    const logStart = this.hub.store.userHead(identity.id);
+    logStart.catch(() => undefined); // awaited below, unless ensureUser fails first with the same outage
     try {
       user = await this.hub.store.ensureUser({ id: identity.id, name: identity.name, guest: identity.guest });
       // Host-issued tokens are authoritative for the name; a guest keeps the name it chose last.
       if (!identity.guest && user.name !== identity.name) user = await this.hub.store.setUserName(identity.id, identity.name);
+      this.userLogStart = await logStart;
     } catch (err) {
       const f = describeFailure(err);
       if (f.unexpected) this.log.error('hello failed', { err });

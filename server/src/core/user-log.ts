@@ -10,8 +10,8 @@ import type { Session } from './session.js';
 const encodeUserEvent = (e: UserEvent): Uint8Array => encodeFrame({ t: Op.UserEvent, e });
 
 /**
- * Follows the caller's log live, then replays what came after `after` (at most `resumeLimit`
- * notices; further behind: `gap`). Following first means nothing committed meanwhile is missed; a
+ * Follows the caller's log live, then replays what came after `after` (without it: after the head
+ * when the connection was welcomed), at most `resumeLimit` notices; further behind: `gap`. Following first means nothing committed meanwhile is missed; a
  * notice may then arrive both live and replayed, which clients drop by seq.
  */
 export async function userSubscribe(s: Session, f: UserSubscribeFrame): Promise<ResultData[typeof Op.UserSubscribe]> {
@@ -19,8 +19,8 @@ export async function userSubscribe(s: Session, f: UserSubscribeFrame): Promise<
   hub.followUserLog(s);
   try {
     const head = await hub.store.userHead(s.userId);
-    const { after } = f;
-    if (after === undefined || after === head) return { head, replayed: 0 };
+    const after = f.after ?? s.userLogStart;
+    if (after === head) return { head, replayed: 0 };
     // Not a client that fell behind: it holds seqs this log never had (another server's, or made up).
     if (after > head) throw badRequest(`after ${after} is past the head of your log (${head}): subscribe without "after" to start at the head`);
     if (head - after > hub.config.resumeLimit) return { head, replayed: 0, gap: true };
