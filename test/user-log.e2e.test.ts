@@ -164,6 +164,37 @@ describe.each(kinds)('the per-user log (%s)', (kind) => {
     expect(r.frames.filter((f) => f.t === Op.UserEvent).map((f) => (f.e as UserEvent).data.seq)).toEqual([2]);
   });
 
+  test('a message’s mentions reach the members it names once, never the author or a non-member; an edit tells only those newly named', async () => {
+    const alice = await raw('kate');
+    const bob = await raw('liam');
+    const erin = await raw('mia');
+    const { room } = await alice.ok({ t: Op.RoomCreate, kind: 'private', name: 'Mentions', members: ['liam', 'mia'] });
+    await bob.ok({ t: Op.UserSubscribe });
+    await erin.ok({ t: Op.UserSubscribe });
+    const bobFrom = bob.mark;
+    const body = '@liam @noor @kate hi';
+    const mentions = [
+      { user: 'liam', at: 0, len: 5 },
+      { user: 'noor', at: 6, len: 5 },
+      { user: 'kate', at: 12, len: 5 },
+      { user: 'liam', at: 0, len: 5 },
+    ];
+    const sent = await alice.ok({ t: Op.Send, room: room.id, cid: 'm1', body, mentions });
+    const notice = await bob.next((f) => f.t === Op.UserEvent && (f.e as UserEvent).kind === 'mention', 5000, bobFrom);
+    expect((notice.e as UserEvent).data).toEqual({ room: room.id, seq: sent.seq });
+    // A retried send (same cid) is a duplicate: nobody is told twice.
+    await alice.ok({ t: Op.Send, room: room.id, cid: 'm1', body, mentions });
+    await alice.ok({ t: Op.Edit, room: room.id, seq: sent.seq, body: '@liam @mia hi', mentions: [{ user: 'liam', at: 0, len: 5 }, { user: 'mia', at: 6, len: 4 }] });
+    const erinNotice = await erin.next((f) => f.t === Op.UserEvent && (f.e as UserEvent).kind === 'mention');
+    expect((erinNotice.e as UserEvent).data).toEqual({ room: room.id, seq: sent.seq });
+    await sleep(300);
+    const mentionsOf = async (user: string) => (await node.server.hub.store.userEvents(user, 0, 100)).events.filter((e) => e.kind === 'mention');
+    expect(await mentionsOf('liam')).toHaveLength(1);
+    expect(await mentionsOf('mia')).toHaveLength(1);
+    expect(await mentionsOf('noor')).toEqual([]); // not a member of the private room
+    expect(await mentionsOf('kate')).toEqual([]); // the author
+  });
+
   test('a hello with a malformed or oversize device id is refused with a clear error and close 4000', async () => {
     for (const [device, code] of [
       ['has spaces', ErrorCode.BadFrame],

@@ -1,6 +1,6 @@
 // Each user's own log on the wire (ADR 0011): `user_subscribe` with resume, and the notices the send
 // path asks for when a message mentions people. Room changes append theirs in the store.
-import { encodeFrame, Op, RoomKind, UserEventKind, type ResultData, type UserEvent, type UserSubscribeFrame } from '@parley/sdk/protocol';
+import { encodeFrame, Op, RoomKind, UserEventKind, type Mention, type ResultData, type UserEvent, type UserSubscribeFrame } from '@parley/sdk/protocol';
 import type { StoredUserEvent } from '../store/store.js';
 import { badRequest } from './errors.js';
 import type { Hub } from './hub.js';
@@ -47,4 +47,20 @@ export async function noteMentions(hub: Hub, room: string, seq: number, by: stri
     named = named.filter((_, i) => members[i] !== null);
   }
   return hub.store.notifyUsers(named.map((user) => ({ user, kind: UserEventKind.Mention, data: { room, seq } })));
+}
+
+/**
+ * After message `seq` was stored with `mentions` (or edited to them): tells the users it names that
+ * were not named before (`earlier`, for an edit). Not in the message's transaction, which is a
+ * group-commit batch: right after it, without holding up the ack; a drain waits for it, and a failure
+ * is logged (the message stays; only its notices are missing).
+ */
+export function mentionsStored(s: Session, room: string, seq: number, mentions: readonly Mention[] | undefined, earlier: readonly Mention[] = []): void {
+  if (!mentions?.length) return;
+  const before = new Set(earlier.map((m) => m.user));
+  const users = mentions.map((m) => m.user).filter((u) => !before.has(u));
+  if (users.length === 0) return;
+  void s.hub.track(
+    noteMentions(s.hub, room, seq, s.userId, users).catch((err: unknown) => s.log.warn('mention notices not stored', { room, seq, err })),
+  );
 }

@@ -7,6 +7,7 @@ import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } 
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
+import { messageState, projectedHistory, reactionCounts } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
   RoomLimitError,
@@ -17,6 +18,9 @@ import {
   type AppendResult,
   type HistoryPage,
   type HistoryQuery,
+  type MessageHistoryQuery,
+  type MessageState,
+  type ReactionCounts,
   type MemberRecord,
   type RoleName,
   type RoomKindName,
@@ -94,7 +98,8 @@ export class SqlStore implements Store {
   private userEventObserver: ((events: readonly StoredUserEvent[]) => void) | undefined;
 
   constructor(
-    private readonly sql: Sql,
+    /** The database underneath: tests read the tables through it to see what is really stored. */
+    readonly sql: Sql,
     options: SqlStoreOptions = {},
   ) {
     this.appends = new GroupCommit((batch) => this.writeBatch(batch), {
@@ -444,6 +449,18 @@ export class SqlStore implements Store {
   async userEvents(user: string, after: number, limit: number): Promise<{ events: UserEvent[]; more: boolean }> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`user log limit must be a positive integer, got ${limit}`);
     return this.guard(() => userEventsAfter(this.sql, user, after, limit));
+  }
+
+  async messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
+    return this.guard(() => projectedHistory(this.sql, room, query));
+  }
+
+  async message(room: string, seq: number): Promise<MessageState | null> {
+    return this.guard(() => messageState(this.sql, room, seq));
+  }
+
+  async reactionCounts(room: string, seq: number, emoji: string, user: string): Promise<ReactionCounts> {
+    return this.guard(() => reactionCounts(this.sql, room, seq, emoji, user));
   }
 
   // ---- group commit ---------------------------------------------------------------------------
