@@ -53,7 +53,7 @@ export async function noteMentions(hub: Hub, room: string, seq: number, by: stri
  * After message `seq` was stored with `mentions` (or edited to them): tells the users it names that
  * were not named before (`earlier`, for an edit). Not in the message's transaction, which is a
  * group-commit batch: right after it, without holding up the ack; a drain waits for it, and a failure
- * is logged (the message stays; only its notices are missing).
+ * is logged (the message stays; only its notices are missing). Each notice costs a unit of work.
  */
 export function mentionsStored(s: Session, room: string, seq: number, mentions: readonly Mention[] | undefined, earlier: readonly Mention[] = []): void {
   if (!mentions?.length) return;
@@ -61,6 +61,10 @@ export function mentionsStored(s: Session, room: string, seq: number, mentions: 
   const users = mentions.map((m) => m.user).filter((u) => !before.has(u));
   if (users.length === 0) return;
   void s.hub.track(
-    noteMentions(s.hub, room, seq, s.userId, users).catch((err: unknown) => s.log.warn('mention notices not stored', { room, seq, err })),
+    noteMentions(s.hub, room, seq, s.userId, users).then(
+      // Each notice is an append to someone's log: paid from the work budget, like room events.
+      (stored) => s.chargeWork(stored.length),
+      (err: unknown) => s.log.warn('mention notices not stored', { room, seq, err }),
+    ),
   );
 }
