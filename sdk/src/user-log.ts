@@ -66,8 +66,10 @@ export class UserLog {
       (err: ParleyError) => {
         if (err instanceof ConnectionClosedError || err instanceof ClientClosedError || this.seq !== seq) return;
         this.emitter.emit('error', { error: err });
-        if (err instanceof InvalidRequestError && after !== undefined) {
-          // The server's log is behind what we saw (a restored database, another deployment): start over at its head.
+        if (err instanceof InvalidRequestError) {
+          // The same request would be refused again: nothing to retry without `after`. With it, the
+          // server's log is behind what we saw (a restored database, another deployment): start over at its head.
+          if (after === undefined) return;
           seq.pause();
           this.seq = this.sequencer();
           this.subscribe(this.seq, true);
