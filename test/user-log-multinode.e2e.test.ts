@@ -1,9 +1,12 @@
 // The per-user log across two nodes over the shared Redis and PostgreSQL: a notice appended on one
 // node reaches the user's connection on the other live, and a reconnect to the other node resumes it.
 import { ChatClient, type UserEvent } from '@parley/sdk';
+import { Op } from '@parley/sdk/protocol';
 import { noteMentions } from '@parley/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { lossyPair } from './support/dropping-broker.js';
+import { RawClient } from './support/raw-client.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
 import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
 import { until } from './support/until.js';
@@ -73,5 +76,25 @@ describe.skipIf(!available)('the per-user log on two nodes over Redis', () => {
       [3, 'added', other.id],
       [4, 'mention', room.id],
     ]);
+  });
+});
+
+describe.skipIf(!available)('user-log catch-up from storage', () => {
+  test('the last notice of a quiet log, dropped by the broker, still reaches the user on another node', async () => {
+    let dropping = false;
+    const { a, lossy, stop } = await lossyPair((ch) => dropping && ch.startsWith('l/'));
+    const reader = await RawClient.signedIn(a.url, userToken('nina'));
+    try {
+      expect(await reader.ok({ t: Op.UserSubscribe })).toEqual({ head: 0, replayed: 0 });
+      dropping = true;
+      await lossy.hub.store.createRoom({ id: 'quiet', name: 'Quiet', kind: 'private', owner: 'omar', creator: { id: 'omar', name: 'omar' }, members: [{ id: 'nina', name: 'nina' }] });
+      const got = await reader.next((f) => f.t === Op.UserEvent);
+      expect(got.e).toMatchObject({ seq: 1, kind: 'added', data: { room: 'quiet', by: 'omar' } });
+      expect(a.server.hub.userCatchUp!.recovered).toBe(1);
+      expect(reader.frames.filter((f) => f.t === Op.UserEvent)).toHaveLength(1);
+    } finally {
+      reader.ws.terminate();
+      await stop();
+    }
   });
 });

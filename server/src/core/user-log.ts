@@ -7,7 +7,8 @@ import type { Hub } from './hub.js';
 import { REPLAY_PAGE, replay } from './room-state.js';
 import type { Session } from './session.js';
 
-const encodeUserEvent = (e: UserEvent): Uint8Array => encodeFrame({ t: Op.UserEvent, e });
+/** A `user_event` frame. */
+export const encodeUserEvent = (e: UserEvent): Uint8Array => encodeFrame({ t: Op.UserEvent, e });
 
 /**
  * Follows the caller's log live, then replays what came after `after` (without it: after the head
@@ -19,6 +20,7 @@ export async function userSubscribe(s: Session, f: UserSubscribeFrame): Promise<
   hub.followUserLog(s);
   try {
     const head = await hub.store.userHead(s.userId);
+    hub.userLogFollowedAt(s.userId, head);
     const after = f.after ?? s.userLogStart;
     if (after === head) return { head, replayed: 0 };
     // Not a client that fell behind: it holds seqs this log never had (another server's, or made up).

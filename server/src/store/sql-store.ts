@@ -446,6 +446,12 @@ export class SqlStore implements Store {
     return this.guard(() => userHead(this.sql, user));
   }
 
+  async userHeads(users: readonly string[]): Promise<Map<string, number>> {
+    if (users.length === 0) return new Map();
+    const rows = await this.read<{ user_id: string; head_seq: number }>('SELECT user_id, head_seq FROM user_heads WHERE user_id = ANY($1::text[])', [[...users]]);
+    return new Map(rows.map((r) => [r.user_id, r.head_seq]));
+  }
+
   async userEvents(user: string, after: number, limit: number): Promise<{ events: UserEvent[]; more: boolean }> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`user log limit must be a positive integer, got ${limit}`);
     return this.guard(() => userEventsAfter(this.sql, user, after, limit));

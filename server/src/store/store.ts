@@ -279,6 +279,8 @@ export interface Store {
   notifyUsers(notices: readonly UserNotice[]): Promise<StoredUserEvent[]>;
   /** Seq of the user's latest notice, 0 for none. */
   userHead(user: string): Promise<number>;
+  /** The head of each of `users` that ever got a notice, in one query (a node's catch-up reads all it serves). */
+  userHeads(users: readonly string[]): Promise<Map<string, number>>;
   /** The user's notices with seq > `after`, ascending, at most `limit` (>= 1). */
   userEvents(user: string, after: number, limit: number): Promise<{ events: UserEvent[]; more: boolean }>;
   /**
