@@ -66,7 +66,8 @@ function commonJsScope() {
 export default [
   {
     input: `${dist}index.js`,
-    output: { file: `${dist}browser/parley-sdk.js`, format: 'es', sourcemap: true },
+    // One file: the user log, loaded lazily where a bundler splits it out, is inlined here.
+    output: { file: `${dist}browser/parley-sdk.js`, format: 'es', sourcemap: true, inlineDynamicImports: true },
     plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } }), browserOnly(['/msgpackr/', '/protocol/msgpack.js']), sizes()],
   },
   {

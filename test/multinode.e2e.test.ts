@@ -3,9 +3,9 @@
 // reaches the user's sessions on the other; a fan-out Redis drops is recovered from storage.
 import { ChatClient } from '@parley/sdk';
 import { ErrorCode, Op, PresenceState } from '@parley/sdk/protocol';
-import { RedisBroker, silentLogger, type Broker } from '@parley/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { lossyPair } from './support/dropping-broker.js';
 import { RawClient } from './support/raw-client.js';
 import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
 import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
@@ -148,49 +148,11 @@ describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
   });
 });
 
-/** Passes everything to a Redis broker except the publishes `drop` picks: a fan-out lost on the way. */
-class DroppingBroker implements Broker {
-  constructor(
-    readonly inner: RedisBroker,
-    readonly drop: (channel: string) => boolean,
-  ) {}
-  get stats() {
-    return this.inner.stats;
-  }
-  publish(channel: string, frame: Uint8Array): void {
-    if (!this.drop(channel)) this.inner.publish(channel, frame);
-  }
-  subscribe(channel: string): void {
-    this.inner.subscribe(channel);
-  }
-  unsubscribe(channel: string): void {
-    this.inner.unsubscribe(channel);
-  }
-  onFrame(handler: (channel: string, frame: Uint8Array) => void): void {
-    this.inner.onFrame(handler);
-  }
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
-
 describe.skipIf(!available)('catch-up from storage', () => {
   test('the last message of a quiet room, dropped by the broker, still reaches a client on another node', async () => {
-    const storage = freshStorage('postgres');
-    const prefix = uniquePrefix();
-    const lossy = new RedisBroker({ url: REDIS_URL, prefix, log: silentLogger });
-    lossy.start();
     let dropping = false;
-    const a = await startNode('postgres', { redisUrl: REDIS_URL, redisPrefix: prefix, catchUpMs: 100 }, storage);
-    const { startServer, configWith } = await import('@parley/server');
-    const bServer = await startServer(configWith({ ...a.config, port: 0 }), {
-      log: silentLogger,
-      broker: new DroppingBroker(lossy, (ch) => dropping && ch === 'r/lobby'),
-    });
-    const sender = await RawClient.signedIn(`ws://127.0.0.1:${bServer.port}/ws`, userToken('sender'));
+    const { a, lossy, stop } = await lossyPair((ch) => dropping && ch === 'r/lobby');
+    const sender = await RawClient.signedIn(`ws://127.0.0.1:${lossy.port}/ws`, userToken('sender'));
     const reader = await RawClient.signedIn(a.url, userToken('reader'));
     try {
       await sender.ok({ t: Op.Join, room: 'lobby' });
@@ -206,9 +168,7 @@ describe.skipIf(!available)('catch-up from storage', () => {
     } finally {
       sender.ws.terminate();
       reader.ws.terminate();
-      await bServer.close();
-      await a.stop();
-      await dropStorage(storage);
+      await stop();
     }
   });
 });

@@ -5,10 +5,12 @@ import { Emitter, type Listener } from './emitter.js';
 import type { ClientEvents } from './events.js';
 import { resolveOptions, type ClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { Op, PresenceState, RoomKind } from './protocol/codes.js';
+import { Feature, Op, PresenceState, RoomKind } from './protocol/codes.js';
 import type { RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
+import { ParleyError } from './errors.js';
+import type { UserLog } from './user-log.js';
 
 // Messages per second a connection may send when the welcome does not say (protocol 4.3).
 const DEFAULT_SEND_RATE = 10;
@@ -44,7 +46,11 @@ export class ChatClient {
   private readonly connection: Connection;
   private readonly outbox: Outbox;
   private readonly rooms: JoinedRooms;
+  /** Loaded at the first welcome that announces `user_log`: apps on older servers never download it. */
+  private userLog: UserLog | undefined;
+  private userLogLoading: Promise<void> | undefined;
   private readonly timeoutMs: number;
+  private readonly gapFillDelayMs: number;
   private currentUser: User | undefined;
   private presence: PresenceState = PresenceState.Online;
   private featureSet: ReadonlySet<string> = new Set();
@@ -57,21 +63,26 @@ export class ChatClient {
       welcome: (frame) => this.onWelcome(frame),
       frame: (frame) => {
         if (frame.t === Op.Profile && frame.user === this.currentUser?.id) this.currentUser = { ...this.currentUser, name: frame.name };
-        this.rooms.route(frame);
+        // user_event frames follow a user_subscribe, which only a loaded UserLog sends.
+        if (frame.t === Op.UserEvent) this.userLog?.push(frame.e);
+        else this.rooms.route(frame, !this.hasUserLog());
       },
       down: () => {
         this.outbox.disconnected();
         this.rooms.pause();
+        this.userLog?.pause();
       },
       closed: (error) => {
         this.outbox.cancel(error);
         this.rooms.pause();
+        this.userLog?.pause();
       },
       error: (error) => this.emitter.emit('error', { error }),
     });
     const connection = this.connection;
     this.outbox = new Outbox((op, body, opts) => connection.request(op, body, opts), resolved.outboxTtlMs, () => connection.refusal());
     this.rooms = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs);
+    this.gapFillDelayMs = resolved.gapFillDelayMs;
   }
 
   /** `idle` → `connecting` → `connected` ⇄ `reconnecting`; `closed` after `close()` or a fatal error. */
@@ -181,12 +192,33 @@ export class ChatClient {
     this.connection.notify({ t: Op.SetPresence, state });
   }
 
+  /** True when the server keeps a log per user (then a live `join` of ours no longer means `added`). */
+  private hasUserLog(): boolean {
+    return !!this.connection.welcome?.features?.includes(Feature.UserLog);
+  }
+
+  /** Follows the user's own log from where it stopped, loading its code the first time. */
+  private followUserLog(): void {
+    if (!this.hasUserLog()) return;
+    if (this.userLog) return this.userLog.resume();
+    this.userLogLoading ??= import('./user-log.js').then(({ UserLog }) => {
+      this.userLog = new UserLog(this.connection, this.emitter, this.timeoutMs, this.gapFillDelayMs);
+      // A reconnect while loading found no UserLog to resume: this is the only start it gets.
+      if (this.connection.state === 'connected') this.userLog.resume();
+    }, (cause: unknown) => {
+      // A chunk that did not download (the network went): the next welcome tries again.
+      this.userLogLoading = undefined;
+      this.emitter.emit('error', { error: new ParleyError('user_log_unavailable', 'could not load the user log code', { cause }) });
+    });
+  }
+
   private onWelcome(frame: WelcomeFrame): void {
     this.currentUser = frame.user;
     this.featureSet = new Set(frame.features);
     // A new connection starts out online; re-assert away before anyone sees the flip.
     if (this.presence === PresenceState.Away) this.connection.notify({ t: Op.SetPresence, state: PresenceState.Away });
     this.rooms.resume();
+    this.followUserLog();
     this.outbox.connected(frame.limits.sendRate || DEFAULT_SEND_RATE);
   }
 }

@@ -127,7 +127,7 @@ export class Connection {
     if (attempt !== this.attempt) return;
     let socket: Socket;
     try {
-      socket = new Socket(this.options.WebSocket, this.options.url, { t: Op.Hello, r: 0, v: PROTOCOL_VERSION, token }, {
+      socket = new Socket(this.options.WebSocket, this.options.url, { t: Op.Hello, r: 0, v: PROTOCOL_VERSION, token, device: this.options.device }, {
         welcome: (frame) => this.welcomed(frame),
         // The server closes right after; this reason decides whether that close is fatal.
         refused: (error) => (this.handshakeError = error),

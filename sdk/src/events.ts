@@ -3,7 +3,7 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { AnyRoomEvent, RoomEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, RoomEvent, UserEvent } from './protocol/frames.js';
 import type { Room } from './room.js';
 
 export interface StateContext {
@@ -61,10 +61,47 @@ export interface ResetContext {
 }
 
 export interface AddedContext {
-  /** The room someone else added this user to (an invite, or the other side of a new direct room). */
+  /** The room someone else added this user to (an invite, a room created with them, or the other side of a new direct room). `client.join(roomId)` to follow it. */
   roomId: string;
-  /** The `join` event; `event.data.inviter` is who added us. `client.join(roomId)` to follow the room. */
-  event: RoomEvent;
+  /** Who added this user, when known. */
+  by?: string;
+  /** The notice from the user's own log (servers with `user_log`: delivered once, also after being offline). */
+  notice?: UserEvent;
+  /** The live `join` event (servers without `user_log`); `event.data.inviter` is who added us. */
+  event?: RoomEvent;
+}
+
+/** A notice of the user's own log, of any kind (this SDK's or a newer one's). */
+export interface UserEventContext {
+  /** Delivered exactly once, in seq order, also after reconnecting. */
+  event: UserEvent;
+}
+
+export interface RemovedContext {
+  /** The room this user is no longer a member of (left on any device, or removed). */
+  roomId: string;
+  notice: UserEvent;
+}
+
+export interface MentionContext {
+  /** The room of the message that mentions this user. */
+  roomId: string;
+  /** The message's seq in that room. */
+  seq: number;
+  notice: UserEvent;
+}
+
+export interface DirectContext {
+  /** The direct room opened with this user. */
+  roomId: string;
+  /** The user who opened it. */
+  with: string;
+  notice: UserEvent;
+}
+
+export interface UserResetContext {
+  /** Notices up to this seq of the user's log were not delivered (too far behind to replay). */
+  head: number;
 }
 
 export interface ErrorContext {
@@ -94,8 +131,18 @@ export interface RoomEvents {
 export interface ClientEvents extends RoomEvents {
   /** Every change of `client.state`. */
   state: StateContext;
-  /** Someone added this user to a room the client does not follow yet. */
+  /** Someone added this user to a room (a direct room too, after its `dm`). */
   added: AddedContext;
+  /** This user is no longer a member of a room. */
+  removed: RemovedContext;
+  /** A message mentions this user. */
+  mention: MentionContext;
+  /** Someone opened a direct room with this user. */
+  dm: DirectContext;
+  /** Every notice of the user's own log, known kinds included, exactly once in seq order. */
+  userEvent: UserEventContext;
+  /** The client was too far behind in the user's log: notices up to `head` were skipped. */
+  userReset: UserResetContext;
   /** Failures that no promise reports: malformed frames, errors without a request, failed resumes, fatal closes. */
   error: ErrorContext;
 }

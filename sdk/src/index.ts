@@ -5,6 +5,11 @@ import type { Listener } from './emitter.js';
 import type {
   AddedContext,
   ChangeContext,
+  DirectContext,
+  MentionContext,
+  RemovedContext,
+  UserEventContext,
+  UserResetContext,
   ClientEvents,
   ErrorContext,
   MessageContext,
@@ -19,7 +24,7 @@ import type {
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
-import type { AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User } from './protocol/frames.js';
+import type { AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { EditOptions, HistoryOptions, Room, SendOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
@@ -50,6 +55,7 @@ export {
   CloseCode,
   EventKind,
   Feature,
+  UserEventKind,
   RoomKind,
   PresenceState,
   Role,
@@ -91,6 +97,12 @@ export type {
   RoomEvent,
   UnknownEvent,
   AnyRoomEvent,
+  RemovedContext,
+  MentionContext,
+  DirectContext,
+  UserEventContext,
+  UserResetContext,
+  UserEvent,
   RoomSummary,
   Member,
   User,

@@ -1,5 +1,6 @@
 // ChatClient options with their defaults, and the minimal WebSocket shape the client needs, so that
 // browsers' WebSocket and Node's `ws` both fit without the SDK importing either.
+import { deviceId } from './device.js';
 
 /**
  * The part of a WHATWG WebSocket the client uses. Handler parameters are typed `never` on purpose:
@@ -50,6 +51,12 @@ export interface ClientOptions {
   outboxTtlMs?: number;
   /** How long a gap in a room's seq may wait for live or replayed events before history is fetched, in ms. Default 250. */
   gapFillDelayMs?: number;
+  /**
+   * Stable id of this device (1–64 of `A-Z a-z 0-9 _ -`), sent in `hello`. Default: in browsers one
+   * kept in localStorage (`parley.device`; per page load where storage is blocked); in Node one per
+   * process, so bots should set a fixed one.
+   */
+  device?: string;
 }
 
 export interface ResolvedOptions {
@@ -63,6 +70,7 @@ export interface ResolvedOptions {
   pingIntervalMs: number;
   outboxTtlMs: number;
   gapFillDelayMs: number;
+  device: string;
 }
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
@@ -90,6 +98,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     pingIntervalMs: positive(options.pingIntervalMs, 25_000),
     outboxTtlMs: positive(options.outboxTtlMs, 300_000),
     gapFillDelayMs: positive(options.gapFillDelayMs, 250, true),
+    device: deviceId(options.device),
   };
 }
 

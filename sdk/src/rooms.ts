@@ -91,13 +91,15 @@ export class JoinedRooms implements RoomLink {
     }
   }
 
-  route(frame: ServerFrame): void {
+  /** Routes a room-scoped frame; `liveAdded`: a `join` of ours in a room not followed means `added` (servers without user logs). */
+  route(frame: ServerFrame, liveAdded: boolean): void {
     if (frame.t === Op.Event) {
       const f = this.followed.get(frame.e.room);
       if (f) f.seq.push(frame.e);
       // Not a room we follow: the server only sends these to tell us someone added us to one.
-      else if (!('problem' in frame.e) && frame.e.kind === EventKind.Join && frame.e.by === this.connection.welcome?.user.id) {
-        this.emitter.emit('added', { roomId: frame.e.room, event: frame.e });
+      else if (liveAdded && !('problem' in frame.e) && frame.e.kind === EventKind.Join && frame.e.by === this.connection.welcome?.user.id) {
+        const inviter = frame.e.data?.inviter;
+        this.emitter.emit('added', { roomId: frame.e.room, ...(typeof inviter === 'string' ? { by: inviter } : {}), event: frame.e });
       }
       return;
     }

@@ -1,5 +1,5 @@
-// Per-room ordering: delivers a room's events exactly once and in seq order, whatever order live and
-// replayed events arrive in; holds early ones back and fetches history when a gap does not close.
+// Per-log ordering (a room's, or the user's own): delivers events exactly once and in seq order, whatever
+// order live and replayed events arrive in; holds early ones back and fetches the missing ones when a gap does not close.
 import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError, ProtocolError, RateLimitedError, type ParleyError } from './errors.js';
 import type { AnyRoomEvent } from './protocol/frames.js';
 
@@ -8,23 +8,23 @@ export interface HistoryPage {
   more: boolean;
 }
 
-export interface SequencerHooks {
-  deliver(event: AnyRoomEvent): void;
+export interface SequencerHooks<E extends { seq: number } = AnyRoomEvent> {
+  deliver(event: E): void;
   /** Events up to `head` will not be delivered: the app must reload them. */
   reset(head: number): void;
-  /** Loads the events after `after`, ascending. */
-  fetch(after: number): Promise<HistoryPage>;
+  /** Loads the events after `after`, ascending (or has them pushed before it resolves). */
+  fetch(after: number): Promise<{ events: E[] }>;
   error(error: ParleyError): void;
 }
 
 // After a failed fill, waiting longer than the normal gap delay avoids hammering a struggling server.
 const RETRY_DELAY_MS = 1000;
 
-export class Sequencer {
+export class Sequencer<E extends { seq: number } = AnyRoomEvent> {
   /** Seq of the last delivered event; undefined until a join/subscribe result sets the starting point. */
   private last: number | undefined;
   /** Events that arrived ahead of `last + 1`, by seq. */
-  private readonly early = new Map<number, AnyRoomEvent>();
+  private readonly early = new Map<number, E>();
   /** Highest seq known to exist, from events and results. */
   private head = 0;
   /** True while no result vouches for the stream (before join, during a resume): do not fetch yet. */
@@ -35,7 +35,7 @@ export class Sequencer {
   private epoch = 0;
 
   constructor(
-    private readonly hooks: SequencerHooks,
+    private readonly hooks: SequencerHooks<E>,
     private readonly delayMs: number,
     /** Largest gap worth paging through history; a bigger one is a reset, like the server's resume bound. */
     private readonly maxGap: () => number,
@@ -46,7 +46,7 @@ export class Sequencer {
   }
 
   /** A live or replayed event arrived. */
-  push(event: AnyRoomEvent): void {
+  push(event: E): void {
     const { seq } = event;
     if ((this.last !== undefined && seq <= this.last) || this.early.has(seq)) return;
     this.early.set(seq, event);

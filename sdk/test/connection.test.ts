@@ -34,7 +34,7 @@ describe('handshake', () => {
     expect(client.user).toEqual(user);
     expect(client.state).toBe('connected');
     expect(client.session).toBe('s1');
-    expect(server.connections[0]!.frames[0]).toEqual({ t: Op.Hello, r: 0, v: 1, token: 'alice' });
+    expect(server.connections[0]!.frames[0]).toEqual({ t: Op.Hello, r: 0, v: 1, token: 'alice', device: expect.stringMatching(/^[A-Za-z0-9_-]{1,64}$/) });
     expect(states).toEqual([
       { oldState: 'idle', newState: 'connecting' },
       { oldState: 'connecting', newState: 'connected' },

@@ -84,7 +84,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     },
     brokerStats: broker.stats,
     get recovered(): number {
-      return hub.catchUp?.recovered ?? 0;
+      return (hub.catchUp?.recovered ?? 0) + (hub.userCatchUp?.recovered ?? 0);
     },
   });
   store.observeCommits((size, seconds, ok) => metrics.commit(size, seconds, ok));
@@ -152,7 +152,10 @@ async function openConfiguredStore(config: Config): Promise<Store> {
 
 /** Catch-up after Redis reconnects, and presence over every node. */
 function joinCluster(hub: Hub, broker: RedisBroker, config: Config, log: Logger): void {
-  broker.onResync(() => void hub.catchUp?.resync());
+  broker.onResync(() => {
+    void hub.catchUp?.resync();
+    void hub.userCatchUp?.resync();
+  });
   const directory = new RedisPresence({
     client: broker.commands,
     prefix: config.redisPrefix,

@@ -3,12 +3,13 @@
 // Client frames are checked strictly (the server refuses what it does not know); server frames are
 // read tolerantly (ADR 0011): open strings, lengths bounded by the frame, unknown keys dropped, and
 // an event that still cannot be read becomes an `unknown` placeholder that keeps its seq.
-import { Limits, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature } from './codes.js';
+import { Limits, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature, type UserEventKind } from './codes.js';
 import { eventExtensionFields, MentionShape } from './kinds.js';
 import { arr, bool, literal, obj, opt, record, scalar, SchemaError, str, strictObj, open, text, uint, type Infer, type Schema } from './schema.js';
 
 const ROOM_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const CID = /^[A-Za-z0-9_-]+$/;
+const DEVICE_ID = /^[A-Za-z0-9_-]+$/;
 
 const reqId = uint(0xffff_ffff);
 const roomId = str(1, Limits.maxRoomId, ROOM_ID);
@@ -24,7 +25,14 @@ const seq = uint();
 // `welcome` that answers it, so it cannot check them first.
 // `token` is optional in the schema so that a missing, empty or oversize token is refused as what it is,
 // an authentication failure (`unauthorized`, close 4001), rather than a broken frame (4000).
-export const HelloFrame = obj({ t: literal(Op.Hello), r: reqId, v: uint(0xffff), token: opt(str(0, Limits.maxFrameBytes)) });
+export const HelloFrame = obj({
+  t: literal(Op.Hello),
+  r: reqId,
+  v: uint(0xffff),
+  token: opt(str(0, Limits.maxFrameBytes)),
+  /** Stable id of the browser profile or bot behind this connection (ADR 0011). */
+  device: opt(str(1, Limits.maxDeviceId, DEVICE_ID)),
+});
 export const PingFrame = strictObj({ t: literal(Op.Ping), r: reqId });
 export const RoomCreateFrame = strictObj({
   t: literal(Op.RoomCreate),
@@ -95,6 +103,8 @@ export const SetPresenceFrame = strictObj({
   state: literal(PresenceState.Online, PresenceState.Away),
 });
 export const SetProfileFrame = strictObj({ t: literal(Op.SetProfile), r: reqId, name: displayName });
+/** Follows the caller's own log (notices addressed to them), replaying what came after `after`. */
+export const UserSubscribeFrame = strictObj({ t: literal(Op.UserSubscribe), r: reqId, after: opt(seq) });
 
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
@@ -113,6 +123,7 @@ export const clientFrameSchemas = {
   [Op.Typing]: TypingFrame,
   [Op.SetPresence]: SetPresenceFrame,
   [Op.SetProfile]: SetProfileFrame,
+  [Op.UserSubscribe]: UserSubscribeFrame,
   [Op.Edit]: EditFrame,
   [Op.Delete]: DeleteFrame,
   [Op.React]: ReactFrame,
@@ -134,6 +145,7 @@ export type HistoryFrame = Infer<typeof HistoryFrame>;
 export type TypingFrame = Infer<typeof TypingFrame>;
 export type SetPresenceFrame = Infer<typeof SetPresenceFrame>;
 export type SetProfileFrame = Infer<typeof SetProfileFrame>;
+export type UserSubscribeFrame = Infer<typeof UserSubscribeFrame>;
 export type EditFrame = Infer<typeof EditFrame>;
 export type DeleteFrame = Infer<typeof DeleteFrame>;
 export type ReactFrame = Infer<typeof ReactFrame>;
@@ -220,6 +232,18 @@ export const AnyRoomEventShape: Schema<AnyRoomEvent> = {
   },
 };
 
+/** One entry of a user's own log: a notice addressed to that user, with the user's next `seq`. */
+export const UserEventShape = obj({
+  seq: uint(),
+  id: ref,
+  /** `UserEventKind`: `added`, `removed`, `mention`, `dm`, or a kind this client does not know yet (skip it, keep its seq). */
+  kind: open<UserEventKind>(),
+  ts: uint(),
+  data: record(scalar(text()), ANY, ANY),
+});
+export type UserEvent = Infer<typeof UserEventShape>;
+
+
 export const RoomSummaryShape = obj({
   id: ref,
   name,
@@ -299,6 +323,7 @@ export const PresenceFrame = obj({
   state: open<PresenceState>(),
 });
 export const ProfileFrame = obj({ t: literal(Op.Profile), room: ref, user: ref, name });
+export const UserEventFrame = obj({ t: literal(Op.UserEvent), e: UserEventShape });
 
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
@@ -308,6 +333,7 @@ export const serverFrameSchemas = {
   [Op.TypingState]: TypingStateFrame,
   [Op.Presence]: PresenceFrame,
   [Op.Profile]: ProfileFrame,
+  [Op.UserEvent]: UserEventFrame,
 } as const;
 
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
@@ -317,6 +343,7 @@ export type EventFrame = Infer<typeof EventFrame>;
 export type TypingStateFrame = Infer<typeof TypingStateFrame>;
 export type PresenceFrame = Infer<typeof PresenceFrame>;
 export type ProfileFrame = Infer<typeof ProfileFrame>;
+export type UserEventFrame = Infer<typeof UserEventFrame>;
 export type ServerFrame = Infer<(typeof serverFrameSchemas)[keyof typeof serverFrameSchemas]>;
 
 const RoomSubscribed = obj({
@@ -349,6 +376,14 @@ export const resultSchemas = {
   [Op.Send]: obj({ cid: ref, id: ref, seq: uint(), ts: uint(), duplicate: bool() }),
   [Op.History]: obj({ events: arr(AnyRoomEventShape, ANY), more: bool() }),
   [Op.SetProfile]: obj({ user: UserShape }),
+  [Op.UserSubscribe]: obj({
+    /** Seq of the user's latest notice (0 for none). */
+    head: uint(),
+    /** Notices sent before this result because they were after `after`. */
+    replayed: uint(),
+    /** True when `after` was further behind than the resume bound: nothing was replayed. */
+    gap: opt(bool()),
+  }),
   [Op.Edit]: MessageChange,
   [Op.Delete]: MessageChange,
   [Op.React]: MessageChange,

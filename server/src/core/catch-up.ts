@@ -1,10 +1,9 @@
-// Recovers room events a lossy broker dropped. For each room with local subscribers the node keeps
-// which seqs reached it; periodically (and at once after the broker reconnects) it reads the store's
-// heads of all those rooms in one query and hands the missing events, read from storage, to its local
-// subscribers. Clients drop what they already have by seq, so a late broker copy costs nothing.
-import { encodeEventFrame } from '@parley/sdk/protocol';
+// Recovers room events (or users' notices) a lossy broker dropped. For each room with local subscribers
+// the node keeps which seqs reached it; periodically (and at once after the broker reconnects) it reads
+// the store's heads of all those rooms in one query and hands the missing events, read from storage, to
+// its local subscribers. Clients drop what they already have by seq, so a late broker copy costs nothing.
+import { encodeEventFrame, type RoomEvent } from '@parley/sdk/protocol';
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
 
 /** Most events recovered per room and pass; further behind, clients see the hole and page history. */
 const MAX_RECOVER = 200;
@@ -18,16 +17,26 @@ interface RoomMark {
   lastHead: number;
 }
 
-export interface CatchUpDeps {
-  store: Pick<Store, 'heads' | 'history'>;
+/** The logs a catch-up reads, each by its key: rooms' by default, users' own ones too. */
+export interface CatchUpSource<E extends { seq: number }> {
+  /** The head seq of each of `keys` that exists, in one query. */
+  heads(keys: readonly string[]): Promise<Map<string, number>>;
+  /** Events with seq > `after`, ascending, at most `limit`. */
+  history(key: string, query: { after: number; limit: number }): Promise<{ events: E[] }>;
+}
+
+export interface CatchUpDeps<E extends { seq: number } = RoomEvent> {
+  store: CatchUpSource<E>;
   /** Delivers an encoded frame to this node's subscribers of the room (not through the broker). */
   deliver(room: string, frame: Uint8Array): void;
+  /** Encodes an event for its subscribers. Default: a room `event` frame. */
+  encode?: (event: E) => Uint8Array;
   log: Logger;
   /** Pass interval, ms. */
   intervalMs: number;
 }
 
-export class CatchUp {
+export class CatchUp<E extends { seq: number } = RoomEvent> {
   private readonly rooms = new Map<string, RoomMark>();
   private readonly timer: ReturnType<typeof setInterval>;
   private running: Promise<void> | undefined;
@@ -35,7 +44,11 @@ export class CatchUp {
   /** Events delivered from storage because the broker had not brought them. */
   recovered = 0;
 
-  constructor(private readonly deps: CatchUpDeps) {
+  private readonly encode: (event: E) => Uint8Array;
+
+  constructor(private readonly deps: CatchUpDeps<E>) {
+    // Without `encode` the events are rooms' (E is RoomEvent, the default).
+    this.encode = deps.encode ?? ((e) => encodeEventFrame(e as unknown as RoomEvent));
     this.timer = setInterval(() => void this.poll(), deps.intervalMs);
     this.timer.unref();
   }
@@ -124,7 +137,7 @@ export class CatchUp {
     if (this.rooms.get(room) !== m) return; // unsubscribed meanwhile
     for (const e of page.events) {
       if (e.seq > target || e.seq <= m.delivered || m.above.has(e.seq)) continue;
-      this.deps.deliver(room, encodeEventFrame(e));
+      this.deps.deliver(room, this.encode(e));
       this.recovered++;
     }
     m.delivered = Math.max(m.delivered, target);

@@ -6,6 +6,7 @@ import type { EventData, MessageState } from '../store/store.js';
 import { badRequest, forbidden, notFound, RequestError } from './errors.js';
 import { checkMentions, memberForSend } from './message-requests.js';
 import type { Session } from './session.js';
+import { mentionsStored } from './user-log.js';
 
 type Change = ResultData[typeof Op.Edit];
 
@@ -57,7 +58,10 @@ export async function edit(s: Session, f: EditFrame): Promise<Change> {
   if (message.body === f.body && sameMentions(message.mentions, f.mentions)) return unchanged(message);
   const extra: { body: string; mentions?: Mention[] } = { body: f.body };
   if (f.mentions) extra.mentions = f.mentions;
-  return appendChange(s, f.room, EventKind.Edit, { target: f.seq }, extra);
+  const change = await appendChange(s, f.room, EventKind.Edit, { target: f.seq }, extra);
+  // Someone the edit names for the first time is told, about the message itself.
+  mentionsStored(s, f.room, f.seq, f.mentions, message.mentions);
+  return change;
 }
 
 export async function deleteMessage(s: Session, f: DeleteFrame): Promise<Change> {

@@ -26,3 +26,5 @@ export interface Publisher {
 export const roomTopic = (room: string): string => `r/${room}`;
 /** The channel and topic of frames for one user wherever they are connected (e.g. "you were added"). */
 export const userTopic = (user: string): string => `u/${user}`;
+/** The channel and topic of a user's own log (`user_event` frames), followed by connections that sent `user_subscribe`. */
+export const userLogTopic = (user: string): string => `l/${user}`;

@@ -12,4 +12,7 @@ export const SERVER_FEATURES: readonly Feature[] = [
   Feature.Replies,
   Feature.Threads,
   Feature.Mentions,
+  // The per-user log (section 17) and device ids in hello (section 4.1).
+  Feature.UserLog,
+  Feature.Devices,
 ];

@@ -1,12 +1,12 @@
 // The node's shared state: live sessions, room subscriptions, presence, typing, and fan-out of
 // room frames through the broker. Sessions call into it; it never touches a socket directly.
-import { decodeRaw, encodeEventFrame, encodeFrame, EventKind, Op, type RoomEvent } from '@parley/sdk/protocol';
+import { decodeRaw, encodeEventFrame, encodeFrame, EventKind, Op, type RoomEvent, type UserEvent } from '@parley/sdk/protocol';
 import type { Authenticator } from '../auth.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../store/store.js';
-import { roomTopic, userTopic, type Conn, type Publisher } from './conn.js';
+import type { Store, StoredUserEvent } from '../store/store.js';
+import { roomTopic, userLogTopic, userTopic, type Conn, type Publisher } from './conn.js';
 import { CatchUp } from './catch-up.js';
 import { noMetrics, type Metrics } from './metrics.js';
 import { PresenceTracker } from './presence.js';
@@ -16,6 +16,7 @@ import { GuestMembershipExpiry } from './guest-expiry.js';
 import { RoomCreationLimits } from './room-limits.js';
 import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
+import { encodeUserEvent } from './user-log.js';
 
 export interface HubDeps {
   store: Store;
@@ -52,6 +53,8 @@ export class Hub {
   private readonly clustered: boolean;
   /** Present when clustered. */
   readonly catchUp: CatchUp | undefined;
+  /** The same for users' own logs followed on this node (keyed by user). */
+  readonly userCatchUp: CatchUp<UserEvent> | undefined;
   /** Local subscribed sessions per channel, to (un)subscribe the broker on the first/last one. */
   private readonly channelSessions = new Map<string, number>();
   /** Announces presence changes, combined over every node when there are several. */
@@ -82,7 +85,17 @@ export class Hub {
           intervalMs: deps.config.catchUpMs,
         })
       : undefined;
+    this.userCatchUp = this.clustered
+      ? new CatchUp<UserEvent>({
+          store: { heads: (users) => deps.store.userHeads(users), history: (user, q) => deps.store.userEvents(user, q.after, q.limit) },
+          deliver: (user, frame) => deps.publisher.publish(userLogTopic(user), frame),
+          encode: encodeUserEvent,
+          log: deps.log,
+          intervalMs: deps.config.catchUpMs,
+        })
+      : undefined;
     this.broker.onFrame((channel, frame) => this.onBrokerFrame(channel, frame));
+    this.store.observeUserEvents((events) => this.publishUserEvents(events));
     this.announcer = new PresenceAnnouncer({
       tracker: () => this.presence,
       nameOf: (user) => this.nameOf(user),
@@ -119,6 +132,7 @@ export class Hub {
     // Last connection of the user: end their typing while the session still supplies their name.
     if (this.presence.sessionsOf(s.userId).size === 1) this.typing.clearUser(s.userId);
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
+    this.unfollowUserLog(s);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
   }
@@ -137,6 +151,31 @@ export class Hub {
     this.presence.leaveRoom(s, room);
   }
 
+  /** The session receives its user's log live from now on (`user_subscribe`). */
+  followUserLog(s: Session): void {
+    if (s.followsUserLog) return;
+    s.followsUserLog = true;
+    s.conn.subscribe(userLogTopic(s.userId));
+    this.retain(userLogTopic(s.userId));
+  }
+
+  unfollowUserLog(s: Session): void {
+    if (!s.followsUserLog) return;
+    s.followsUserLog = false;
+    s.conn.unsubscribe(userLogTopic(s.userId));
+    this.release(userLogTopic(s.userId));
+  }
+
+  /** Fans stored notices out to the sessions, on every node, that follow their users' logs. */
+  publishUserEvents(events: readonly StoredUserEvent[]): void {
+    for (const { user, event } of events) this.broker.publish(userLogTopic(user), encodeUserEvent(event));
+  }
+
+  /** A session of this node followed `user`'s log and read its head afterwards: it has everything up to there. */
+  userLogFollowedAt(user: string, head: number): void {
+    this.userCatchUp?.track(user, head);
+  }
+
   /** One more local subscriber of `channel`; the broker hears of the first. */
   private retain(channel: string): void {
     const n = this.channelSessions.get(channel) ?? 0;
@@ -151,6 +190,7 @@ export class Hub {
     this.channelSessions.delete(channel);
     this.broker.unsubscribe(channel);
     if (channel.startsWith(ROOM_PREFIX)) this.catchUp?.untrack(channel.slice(ROOM_PREFIX.length));
+    else if (channel.startsWith(USER_LOG_PREFIX)) this.userCatchUp?.untrack(channel.slice(USER_LOG_PREFIX.length));
   }
 
   /** A session of this node subscribed to `room` and read its head afterwards: it has everything up to there. */
@@ -201,6 +241,9 @@ export class Hub {
       if (decoded?.t === Op.Profile && decoded.user !== undefined) return this.renameSessions(decoded.user, decoded.name ?? decoded.user);
     }
     this.deliver(channel, frame);
+    if (decoded?.t === Op.UserEvent && decoded.e && channel.startsWith(USER_LOG_PREFIX)) {
+      this.userCatchUp?.saw(channel.slice(USER_LOG_PREFIX.length), decoded.e.seq);
+    }
     if (event && channel.startsWith(ROOM_PREFIX)) {
       this.catchUp?.saw(event.room, event.seq);
       if (event.kind === EventKind.Leave) this.dropMembership(event.room, event.by, null);
@@ -252,6 +295,7 @@ export class Hub {
     this.guestExpiry.close();
     this.expiries.close();
     this.catchUp?.close();
+    this.userCatchUp?.close();
     this.typing.close();
     await this.announcer.close();
   }
@@ -281,11 +325,12 @@ export class Hub {
 
 const ROOM_PREFIX = roomTopic('');
 const USER_PREFIX = userTopic('');
+const USER_LOG_PREFIX = userLogTopic('');
 
 /** The parts of a frame from the broker the hub looks at (frames from the broker are our own: not re-validated). */
 interface Peeked {
   t?: unknown;
-  /** Of an `event` frame. */
+  /** Of an `event` frame; of a `user_event` frame only its `seq` is read. */
   e?: RoomEvent;
   /** Of a `profile` frame. */
   user?: string;

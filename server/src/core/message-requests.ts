@@ -17,6 +17,7 @@ import type { EventData } from '../store/store.js';
 import { badRequest, forbidden, notFound, RequestError } from './errors.js';
 import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
+import { mentionsStored } from './user-log.js';
 
 const DEFAULT_HISTORY = 50;
 /** Most body characters in one history reply: keeps any page well under the backpressure limit. */
@@ -97,6 +98,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
     s.hub.publishEvent(event);
     metrics.messageIn();
     metrics.fanoutLatency((performance.now() - ackedAt) / 1000);
+    mentionsStored(s, f.room, event.seq, f.mentions);
   }
   s.hub.typing.set(f.room, s.userId, false);
   return { cid: f.cid, id: event.id, seq: event.seq, ts: event.ts, duplicate };

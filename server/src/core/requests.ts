@@ -4,6 +4,7 @@ import { Op } from '@parley/sdk/protocol';
 import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
+import { userSubscribe } from './user-log.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -21,6 +22,7 @@ export const requestHandlers = {
   [Op.Typing]: typing,
   [Op.SetPresence]: setPresence,
   [Op.SetProfile]: setProfile,
+  [Op.UserSubscribe]: userSubscribe,
   [Op.Edit]: edit,
   [Op.Delete]: deleteMessage,
   [Op.React]: react,

@@ -5,7 +5,7 @@ import { forbidden, notFound, type RequestError } from './errors.js';
 import type { Session } from './session.js';
 
 /** Events read per query while replaying a resume. */
-const REPLAY_PAGE = 200;
+export const REPLAY_PAGE = 200;
 
 export function summary(room: RoomRecord, role?: RoleName): RoomSummary {
   const out: RoomSummary = { id: room.id, name: room.name, kind: room.kind, head: room.head, members: room.members };
@@ -71,23 +71,39 @@ export async function subscribeFrom(
       if (after > room.head || room.head - after > hub.config.resumeLimit) {
         return { room: summary(room, role), replayed: 0, gap: true };
       }
-      let cursor = after;
-      while (cursor < room.head && !s.conn.closed) {
-        const page = await hub.store.history(id, { after: cursor, limit: REPLAY_PAGE });
-        if (page.events.length === 0) break;
-        s.conn.cork(() => {
-          for (const e of page.events) s.conn.send(encodeEventFrame(e));
-        });
-        replayed += page.events.length;
-        cursor = page.events[page.events.length - 1]!.seq;
-        if (!page.more) break;
-        // Pace a long replay by the socket instead of queueing it all and tripping the slow-consumer close.
-        if (s.conn.bufferedAmount > hub.config.maxBackpressure / 4) await s.conn.drained();
-      }
+      replayed = await replay(s, after, room.head, (cursor) => hub.store.history(id, { after: cursor, limit: REPLAY_PAGE }), encodeEventFrame);
     }
     return { room: summary(room, role), replayed };
   } catch (err) {
     hub.unsubscribe(s, id);
     throw err;
   }
+}
+
+/**
+ * Sends the stored events after `after`, up to `head`, page by page, paced by the socket instead of
+ * queueing them all and tripping the slow-consumer close; resolves with how many were sent. Rooms
+ * and users' own logs resume alike.
+ */
+export async function replay<E extends { seq: number }>(
+  s: Session,
+  after: number,
+  head: number,
+  read: (after: number) => Promise<{ events: E[]; more: boolean }>,
+  encode: (event: E) => Uint8Array,
+): Promise<number> {
+  let replayed = 0;
+  let cursor = after;
+  while (cursor < head && !s.conn.closed) {
+    const page = await read(cursor);
+    if (page.events.length === 0) break;
+    s.conn.cork(() => {
+      for (const e of page.events) s.conn.send(encode(e));
+    });
+    replayed += page.events.length;
+    cursor = page.events[page.events.length - 1]!.seq;
+    if (!page.more) break;
+    if (s.conn.bufferedAmount > s.hub.config.maxBackpressure / 4) await s.conn.drained();
+  }
+  return replayed;
 }

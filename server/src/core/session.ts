@@ -38,6 +38,15 @@ export class Session {
   userId = '';
   userName = '';
   guest = false;
+  /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
+  device: string | undefined;
+  /** Receives `user_event` frames (sent `user_subscribe`); the hub keeps it. */
+  followsUserLog = false;
+  /**
+   * Head of the user's log when this connection was welcomed: a `user_subscribe` without `after`
+   * replays from here, so a notice made while the client was still getting ready is not missed.
+   */
+  userLogStart = 0;
   // Allocated on first use, like the rate limiters: most connections of a widget site sit idle.
   private roomSet: Set<string> | undefined;
   private memberSet: Set<string> | undefined;
@@ -66,9 +75,15 @@ export class Session {
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
   }
 
-  /** This connection's logger: every line names the session and, once signed in, the user. Made on first use. */
+  /** This connection's logger: every line names the session and, once signed in, the user and device. Made on first use. */
   get log(): Logger {
-    return (this.logger ??= this.hub.log.child(this.userId ? { session: this.id, user: this.userId } : { session: this.id }));
+    if (!this.logger) {
+      const fields: Record<string, string> = { session: this.id };
+      if (this.userId) fields.user = this.userId;
+      if (this.device) fields.device = this.device;
+      this.logger = this.hub.log.child(fields);
+    }
+    return this.logger;
   }
 
   /** Rooms this connection receives live frames for. */
@@ -212,10 +227,14 @@ export class Session {
       return this.conn.close(CloseCode.Unauthorized, err.reason);
     }
     let user;
+    // Read beside the user, not after: where this connection's view of the user's own log begins.
+    const logStart = this.hub.store.userHead(identity.id);
+    logStart.catch(() => undefined); // awaited below, unless ensureUser fails first with the same outage
     try {
       user = await this.hub.store.ensureUser({ id: identity.id, name: identity.name, guest: identity.guest });
       // Host-issued tokens are authoritative for the name; a guest keeps the name it chose last.
       if (!identity.guest && user.name !== identity.name) user = await this.hub.store.setUserName(identity.id, identity.name);
+      this.userLogStart = await logStart;
     } catch (err) {
       const f = describeFailure(err);
       if (f.unexpected) this.log.error('hello failed', { err });
@@ -235,6 +254,8 @@ export class Session {
     this.userId = user.id;
     this.userName = user.name;
     this.guest = user.guest;
+    this.device = frame.device;
+    this.logger = undefined; // from here on every line names the user and device
     this.phase = 'ready';
     this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
     this.hub.addUser(this);

@@ -104,7 +104,7 @@ export class PrometheusMetrics implements Metrics {
     broker('parley_broker_received_total', 'Frames received from the broker.', (s) => s.received);
     new Counter({
       name: 'parley_catchup_recovered_total',
-      help: 'Room events delivered to local subscribers from storage because the broker dropped them (several nodes).',
+      help: 'Room events and user-log notices delivered to local subscribers from storage because the broker dropped them (several nodes).',
       registers,
       collect() {
         this.reset();

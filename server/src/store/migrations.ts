@@ -424,4 +424,27 @@ export const migrations: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 8,
+    name: 'user logs: notices addressed to one user, with a seq per user',
+    sql: `
+      -- Each user's own log (added to a room, removed, mentioned, a direct room opened), resumed like
+      -- a room's. Independent of migration 7. The head row is what serialises writers of one user's
+      -- log across nodes, as a room's row does for its log; users who never got a notice have none.
+      CREATE TABLE user_heads (
+        user_id     text COLLATE "C" PRIMARY KEY,
+        head_seq    bigint NOT NULL
+      );
+      -- No foreign key to users: notices may be addressed to someone who never connected yet.
+      CREATE TABLE user_events (
+        user_id     text COLLATE "C" NOT NULL,
+        seq         bigint NOT NULL,
+        id          text COLLATE "C" NOT NULL UNIQUE,
+        kind        text NOT NULL,
+        ts          bigint NOT NULL,
+        data        jsonb NOT NULL,
+        PRIMARY KEY (user_id, seq)
+      );
+    `,
+  },
 ];

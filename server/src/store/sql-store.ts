@@ -1,11 +1,12 @@
 // The Store over SQL, one dialect for both drivers (PGlite is real Postgres). Appends are group
 // committed; every other write is its own transaction that takes the room row lock like a batch does.
-import type { RoomEvent } from '@parley/sdk/protocol';
+import type { RoomEvent, UserEvent } from '@parley/sdk/protocol';
 import { fitName } from '../name-length.js';
 import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
+import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
@@ -27,6 +28,8 @@ import {
   type RoomRecord,
   type Store,
   type StoreOutage,
+  type StoredUserEvent,
+  type UserNotice,
   type UserRecord,
 } from './store.js';
 
@@ -93,6 +96,7 @@ export class SqlStore implements Store {
   /** When the current outage began; undefined while the database answers. */
   private downSince: number | undefined;
   private outageObserver: ((change: StoreOutage) => void) | undefined;
+  private userEventObserver: ((events: readonly StoredUserEvent[]) => void) | undefined;
 
   constructor(
     /** The database underneath: tests read the tables through it to see what is really stored. */
@@ -154,6 +158,10 @@ export class SqlStore implements Store {
 
   observeOutages(observer: (change: StoreOutage) => void): void {
     this.outageObserver = observer;
+  }
+
+  observeUserEvents(observer: (events: readonly StoredUserEvent[]) => void): void {
+    this.userEventObserver = observer;
   }
 
   async sharedSetting(name: string, initial: string): Promise<string> {
@@ -219,7 +227,7 @@ export class SqlStore implements Store {
 
   async createRoom(input: Parameters<Store['createRoom']>[0]): Promise<{ room: RoomRecord; created: boolean; events: RoomEvent[] }> {
     const members = orderMembers(input);
-    return this.transact(async (tx) => {
+    return this.transactNotifying(async (tx, notify) => {
       if (input.quota !== undefined) {
         // One creator's creations take turns (on every node: the row lock is the database's), so
         // concurrent requests cannot each see room for one more. An existing room is not a creation.
@@ -254,6 +262,15 @@ export class SqlStore implements Store {
         })),
       ];
       const events = (await appendToRoom(tx, input.id, drafts))!;
+      // Everyone the creator put in the room hears of it in their own log, in the same transaction.
+      const others = input.server ? [] : members.filter((m) => m.id !== input.creator.id);
+      await notify(
+        others.map((m): UserNotice =>
+          input.kind === 'dm'
+            ? { user: m.id, kind: 'dm', data: { room: input.id, with: input.creator.id } }
+            : { user: m.id, kind: 'added', data: { room: input.id, by: input.creator.id } },
+        ),
+      );
       const room: RoomRecord = {
         id: input.id,
         name: fitName(input.name),
@@ -340,7 +357,7 @@ export class SqlStore implements Store {
   }
 
   async join(room: string, user: { id: string; name: string }, role: RoleName, inviter?: string): Promise<RoomEvent | null> {
-    return this.transact(async (tx) => {
+    return this.transactNotifying(async (tx, notify) => {
       await lockRoom(tx, room);
       const added = await tx.query(
         `INSERT INTO members (room_id, user_id, role) VALUES ($1, $2, $3)
@@ -351,12 +368,13 @@ export class SqlStore implements Store {
       const draft: EventDraft = { room, kind: 'join', by: user.id, name: user.name };
       if (inviter !== undefined) draft.data = { inviter };
       const events = await appendToRoom(tx, room, [draft]);
+      if (inviter !== undefined) await notify([{ user: user.id, kind: 'added', data: { room, by: inviter } }]);
       return events![0]!;
     });
   }
 
   async leave(room: string, user: { id: string; name: string }): Promise<RoomEvent[]> {
-    return this.transact(async (tx) => {
+    return this.transactNotifying(async (tx, notify) => {
       await lockRoom(tx, room);
       const removed = await tx.query<{ role: RoleName }>('DELETE FROM members WHERE room_id = $1 AND user_id = $2 RETURNING role', [room, user.id]);
       if (removed.length === 0) return [];
@@ -373,7 +391,10 @@ export class SqlStore implements Store {
         await tx.query('UPDATE rooms SET owner = $2 WHERE id = $1', [room, heir?.user_id ?? null]);
         if (heir) drafts.push({ room, kind: 'room', by: user.id, name: user.name, data: { owner: heir.user_id } });
       }
-      return (await appendToRoom(tx, room, drafts))!;
+      const events = (await appendToRoom(tx, room, drafts))!;
+      // Left by themselves or ended for them (a guest's membership expiring): every device of theirs learns it.
+      await notify([{ user: user.id, kind: 'removed', data: { room } }]);
+      return events;
     });
   }
 
@@ -413,6 +434,32 @@ export class SqlStore implements Store {
     const page = rows.slice(0, limit);
     if (!forward) page.reverse();
     return { events: page.map(toEvent), more };
+  }
+
+  // ---- users' own logs -----------------------------------------------------------------------
+
+  async notifyUsers(notices: readonly UserNotice[]): Promise<StoredUserEvent[]> {
+    if (notices.length === 0) return [];
+    let stored: StoredUserEvent[] = [];
+    await this.transactNotifying(async (_tx, notify) => {
+      stored = await notify(notices);
+    });
+    return stored;
+  }
+
+  async userHead(user: string): Promise<number> {
+    return this.guard(() => userHead(this.sql, user));
+  }
+
+  async userHeads(users: readonly string[]): Promise<Map<string, number>> {
+    if (users.length === 0) return new Map();
+    const rows = await this.read<{ user_id: string; head_seq: number }>('SELECT user_id, head_seq FROM user_heads WHERE user_id = ANY($1::text[])', [[...users]]);
+    return new Map(rows.map((r) => [r.user_id, r.head_seq]));
+  }
+
+  async userEvents(user: string, after: number, limit: number): Promise<{ events: UserEvent[]; more: boolean }> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`user log limit must be a positive integer, got ${limit}`);
+    return this.guard(() => userEventsAfter(this.sql, user, after, limit));
   }
 
   async messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
@@ -459,6 +506,20 @@ export class SqlStore implements Store {
     } catch (err) {
       throw this.failed(err);
     }
+  }
+
+  /** Like `transact`; the notices `fn` appends through `notify` are observed once the transaction committed. */
+  private async transactNotifying<T>(fn: (tx: SqlSession, notify: (notices: readonly UserNotice[]) => Promise<StoredUserEvent[]>) => Promise<T>): Promise<T> {
+    const stored: StoredUserEvent[] = [];
+    const result = await this.transact((tx) =>
+      fn(tx, async (notices) => {
+        const appended = await appendUserEvents(tx, notices);
+        stored.push(...appended);
+        return appended;
+      }),
+    );
+    if (stored.length > 0) this.userEventObserver?.(stored);
+    return result;
   }
 
   private async read<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {

@@ -1,6 +1,6 @@
 // The Store contract: the durable truth for users, rooms, membership and each room's ordered event log.
 // Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
-import type { Mention, RoomEvent } from '@parley/sdk/protocol';
+import type { Mention, RoomEvent, UserEvent } from '@parley/sdk/protocol';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
 export type RoleName = 'owner' | 'member';
@@ -154,6 +154,20 @@ export class RoomLimitError extends Error {
 /** The database became unreachable (`reason`), or answers again after `downMs`. */
 export type StoreOutage = { down: true; reason: string } | { down: false; downMs: number };
 
+/** A notice for one user's own log (ADR 0011), before the store gives it a seq, id and ts. */
+export interface UserNotice {
+  user: string;
+  /** `added`, `removed`, `mention`, `dm` (UserEventKind). */
+  kind: string;
+  data: UserEvent['data'];
+}
+
+/** A notice as stored: the event, and whose log it is in. */
+export interface StoredUserEvent {
+  user: string;
+  event: UserEvent;
+}
+
 /** Raised for an operation on a room that does not exist. */
 export class RoomNotFoundError extends Error {
   override readonly name = 'RoomNotFoundError';
@@ -174,6 +188,14 @@ export interface Store {
    * it answers again (with how long it was unreachable): once per outage, however many requests fail.
    */
   observeOutages(observer: (change: StoreOutage) => void): void;
+
+  /**
+   * Calls `observer` after every committed change that appended notices to users' logs, with those
+   * notices in log order: the hub fans them out. Room changes append them in their own transaction:
+   * `createRoom` an `added` per member besides the creator (a `dm` for a direct room's other member),
+   * `join` with an inviter an `added`, `leave` a `removed`.
+   */
+  observeUserEvents(observer: (events: readonly StoredUserEvent[]) => void): void;
 
   /**
    * The value stored under `name`; when there is none yet, `initial` is stored and returned. Several
@@ -252,6 +274,15 @@ export interface Store {
   append(input: AppendInput): Promise<AppendResult>;
   /** A page of the log as appended (resume replays it); an unknown room reads as empty. RangeError when `limit` is not a positive integer. */
   history(room: string, query: HistoryQuery): Promise<HistoryPage>;
+
+  /** Appends notices to their users' logs in one transaction (mentions: the send path's), observed like the others. */
+  notifyUsers(notices: readonly UserNotice[]): Promise<StoredUserEvent[]>;
+  /** Seq of the user's latest notice, 0 for none. */
+  userHead(user: string): Promise<number>;
+  /** The head of each of `users` that ever got a notice, in one query (a node's catch-up reads all it serves). */
+  userHeads(users: readonly string[]): Promise<Map<string, number>>;
+  /** The user's notices with seq > `after`, ascending, at most `limit` (>= 1). */
+  userEvents(user: string, after: number, limit: number): Promise<{ events: UserEvent[]; more: boolean }>;
   /**
    * A page of the log with every `msg` in its current state (body, mentions, rev, edited, deleted,
    * reactions, replies): the same events and seqs as {@link history}, change events included.
