@@ -479,7 +479,7 @@ export class ChatPanel extends LitElement {
     const { t } = this;
     const quoted: Message | undefined = this._replyTo === undefined ? undefined : (this.session.thread?.timeline.find(this._replyTo) ?? view.timeline.find(this._replyTo));
     if (!quoted) return nothing;
-    const name = quoted.by === this.session.user?.id ? t.you : quoted.name || quoted.by;
+    const name = quoted.by === this.session.user?.id ? t.you : view.members?.find((m) => m.user === quoted.by)?.name || quoted.name || quoted.by;
     return html`<div part="reply-preview" class="reply-preview">
       <span><strong dir="auto">${t.replyingTo(name)}</strong><span class="preview-text" dir="auto">${quoted.body}</span></span>
       <button part="reply-cancel" class="icon-btn" type="button" aria-label=${t.cancelReply} @click=${this._cancelReply}>${closeIcon}</button>
