@@ -42,7 +42,7 @@ export function renderQuote(msg: Message, ui: MessageUi, t: Catalog): TemplateRe
   if (typeof seq !== 'number') return nothing;
   const original = ui.find(seq);
   const name = original ? ui.names.get(original.by) || original.name || original.by : '';
-  return html`<button part="quote" class="quote" type="button" data-target=${seq} aria-label=${original ? t.quoteOf(name) : t.quoteMissing} @click=${() => ui.jump(seq)}>
+  return html`<button part="quote" class="quote" type="button" data-target=${seq} title=${original ? t.quoteOf(name) : t.quoteMissing} @click=${() => ui.jump(seq)}>
     ${original
       ? html`<span class="quote-author" dir="auto">${name}</span><span class="quote-text" dir="auto">${original.deleted ? t.deletedMessage : original.body}</span>`
       : html`<span class="quote-text">${t.quoteMissing}</span>`}

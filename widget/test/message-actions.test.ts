@@ -13,6 +13,8 @@ import { foldChange } from '../src/message-model.js';
 import { Timeline } from '../src/timeline.js';
 import { deepActive, until } from './support/env.js';
 
+declare const axe: { run(context: Element): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+
 const ME = 'me';
 const FEATURES = new Set(['edit', 'delete', 'reactions', 'replies', 'threads', 'mentions']);
 
@@ -369,6 +371,22 @@ describe('message actions, keyboard only', () => {
     const shown = await until(() => qa(panel, '[part~="mention"]').find((m) => m.dataset.user === 'anabel'), 'the mention rendered');
     expect(shown.textContent).to.equal('@Anabel');
     expect(shown.getAttribute('part')).to.equal('mention');
+  });
+
+  it('has no axe violations with reactions, a quote, a thread link, an open menu and the mention list', async () => {
+    const { panel } = await scene((r) => {
+      r.seed('ana', 'hi @Me', { mentions: [{ user: ME, at: 3, len: 3 }], reactions: [{ emoji: '👍', count: 2, me: true, users: [ME, 'ana'] }], replies: { count: 2, last: 5, lastTs: 0 } });
+      r.seed(ME, 'answer', { data: { replyTo: 1 }, edited: Date.now() });
+    });
+    const input = q<HTMLTextAreaElement>(panel, '[part~="input"]')!;
+    input.focus();
+    await sendKeys({ type: '@a' });
+    await until(() => q(panel, '[part~="mention-list"]'), 'the suggestions');
+    q<HTMLButtonElement>(panel, '[data-seq="2"] [part~="actions"]')!.click();
+    await panel.updateComplete;
+    expect(q(panel, '[part~="actions-menu"]')).to.not.equal(null);
+    const { violations } = await axe.run(panel);
+    expect(violations.map((v) => `${v.id} (${v.nodes.length})`)).to.deep.equal([]);
   });
 
   it('labels everything in pt-BR', async () => {
