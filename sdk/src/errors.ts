@@ -93,6 +93,14 @@ export class LimitReachedError extends ParleyError {
   }
 }
 
+/** The action's time is over: an edit after the server's `limits.editWindowMs`. Code `too_late`. */
+export class TooLateError extends ParleyError {
+  override name = 'TooLateError';
+  constructor(message: string) {
+    super(ErrorCode.TooLate, message);
+  }
+}
+
 /**
  * The request itself is unacceptable and retrying it unchanged cannot help: a field too long or
  * malformed. Code `bad_frame`, `too_large` or `unknown_type`; raised locally before sending when possible.
@@ -165,6 +173,7 @@ export function errorFromFrame(frame: { code: string; message: string; retryAfte
     case ErrorCode.RateLimited: return new RateLimitedError(message, frame.retryAfter ?? 1000);
     case ErrorCode.Unavailable: return new UnavailableError(message);
     case ErrorCode.LimitReached: return new LimitReachedError(message);
+    case ErrorCode.TooLate: return new TooLateError(message);
     case ErrorCode.Internal: return new ServerError(message);
     case ErrorCode.BadFrame:
     case ErrorCode.TooLarge:

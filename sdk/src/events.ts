@@ -17,6 +17,14 @@ export interface RoomEventContext {
   event: RoomEvent;
 }
 
+export interface ChangeContext {
+  room: Room;
+  /** The `edit`, `delete` or `reaction` event, delivered exactly once, in seq order. */
+  event: RoomEvent;
+  /** Seq of the message it changes (`event.data.target`); fold it in with `foldChange`. */
+  target: number;
+}
+
 export interface TypingContext {
   room: Room;
   user: string;
@@ -60,8 +68,14 @@ export interface ErrorContext {
 export interface RoomEvents {
   /** Every room event (msg, join, leave, room and kinds this SDK does not know), exactly once, in seq order. */
   event: RoomEventContext;
-  /** Events of kind `msg` only. */
+  /** Events of kind `msg` only (thread replies included: `event.data.thread`). */
   message: RoomEventContext;
+  /** Someone changed the text of message `target`. */
+  edit: ChangeContext;
+  /** Someone deleted message `target`; its body is gone. */
+  delete: ChangeContext;
+  /** Someone put or took back an emoji on message `target` (`event.data.emoji`, `event.data.on`). */
+  reaction: ChangeContext;
   typing: TypingContext;
   presence: PresenceContext;
   profile: ProfileContext;

@@ -4,6 +4,7 @@ import type { CreateRoomOptions, ListRoomsOptions, RoomPage } from './client.js'
 import type { Listener } from './emitter.js';
 import type {
   AddedContext,
+  ChangeContext,
   ClientEvents,
   ErrorContext,
   PresenceContext,
@@ -15,12 +16,15 @@ import type {
   TypingContext,
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
-import type { SendAck } from './outbox.js';
+import type { MessageView, Reaction } from './fold.js';
+import type { ChangeAck, SendAck } from './outbox.js';
 import type { Member, RoomEvent, RoomSummary, User } from './protocol/frames.js';
-import type { HistoryOptions, Room } from './room.js';
+import type { Mention } from './protocol/kinds.js';
+import type { EditOptions, HistoryOptions, Room, SendOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
 export { ChatClient } from './client.js';
+export { foldChange } from './fold.js';
 export {
   ParleyError,
   TimeoutError,
@@ -30,6 +34,7 @@ export {
   ConflictError,
   RateLimitedError,
   LimitReachedError,
+  TooLateError,
   InvalidRequestError,
   UnavailableError,
   ServerError,
@@ -61,7 +66,13 @@ export type {
   Room,
   HistoryOptions,
   HistoryPage,
+  SendOptions,
+  EditOptions,
   SendAck,
+  ChangeAck,
+  MessageView,
+  Reaction,
+  Mention,
   Listener,
   ClientEvents,
   RoomEvents,
@@ -73,6 +84,7 @@ export type {
   ResetContext,
   ErrorContext,
   AddedContext,
+  ChangeContext,
   RoomEvent,
   RoomSummary,
   Member,

@@ -1,40 +1,51 @@
-// Messages sent but not yet acknowledged: one queue per room, in call order. Each message keeps its
-// `cid` for life, so re-sending it after a reconnect or a retryable error can never store it twice;
-// it fails only when it cannot succeed. A message leaves only once every earlier message of its room
-// is acknowledged or in flight on the same connection, and no faster than the server's announced
-// send rate. After a retryable failure the room sends nothing but the failed message until it is
-// acknowledged, so that no later message can be stored before it.
+// Writes sent but not yet acknowledged: messages, and the edits, deletes and reactions that change
+// them. One queue per room, in call order. Each write is safe to repeat (a message keeps its `cid`
+// for life; a change that is already applied is answered `changed: false`), so re-sending it after a
+// reconnect or a retryable error can never apply it twice; it fails only when it cannot succeed. A
+// write leaves only once every earlier write of its room is acknowledged or in flight on the same
+// connection, and no faster than the server's announced send rate (which reactions count against
+// too). After a retryable failure the room sends nothing but the failed write until it is
+// acknowledged, so that no later write can be applied before it.
 import { Backoff } from './backoff.js';
 import { newCid } from './cid.js';
 import { ConnectionClosedError, RateLimitedError, ServerError, TimeoutError, UnavailableError, type ParleyError } from './errors.js';
 import { TokenBucket } from './pacing.js';
 import { Op } from './protocol/codes.js';
-import type { ResultData, ResultOp } from './protocol/frames.js';
-import type { RequestBody, RequestOptions } from './requests.js';
+import type { ClientFrame, ResultData, ResultOp } from './protocol/frames.js';
+import { checkFrame, type RequestBody, type RequestOptions } from './requests.js';
 
 /** The server's acknowledgement of a stored message. `duplicate` is true when a retry found it already stored. */
 export type SendAck = ResultData[typeof Op.Send];
 
+/** The server's reply to an edit, delete or reaction: the change event's `seq`, `id` and `ts`; `changed` is false when nothing was appended. */
+export type ChangeAck = ResultData[typeof Op.Edit];
+
+/** The writes that go through the outbox. */
+export type OutboxOp = typeof Op.Send | typeof Op.Edit | typeof Op.Delete | typeof Op.React;
+
+/** A write as the caller gives it: the request's fields but `r` (and, for a send, the `cid` the outbox assigns). */
+export type OutboxBody<O extends OutboxOp> = O extends typeof Op.Send ? Omit<RequestBody<O>, 'cid'> : RequestBody<O>;
+
 export type RequestFn = <O extends ResultOp>(op: O, body: RequestBody<O>, options: RequestOptions) => Promise<ResultData[O]>;
 
 interface Entry {
-  readonly room: string;
-  readonly cid: string;
-  readonly body: string;
+  readonly op: OutboxOp;
+  /** The request's fields, `cid` included for a send. */
+  readonly fields: { readonly room: string };
   /** Position in call order, over all rooms. */
   readonly n: number;
   readonly deadline: number;
   /** The connection (Outbox.link) it is in flight on; any other value means it is not in flight. */
   link: number;
   readonly timer: ReturnType<typeof setTimeout>;
-  resolve(ack: SendAck): void;
+  resolve(ack: unknown): void;
   reject(error: ParleyError): void;
 }
 
 interface RoomQueue {
-  /** The room's unacknowledged messages, in call order. */
+  /** The room's unacknowledged writes, in call order. */
   readonly entries: Entry[];
-  /** After a retryable failure: the one message that may leave until it is acknowledged. */
+  /** After a retryable failure: the one write that may leave until it is acknowledged. */
   probe?: Entry;
   /** Nothing leaves for this room before this time (retryAfter, or the backoff after a failure). */
   holdUntil: number;
@@ -44,6 +55,8 @@ interface RoomQueue {
 // Storage outages and server faults usually pass within seconds; retry soon, then back off.
 const UNAVAILABLE_MIN_MS = 250;
 const UNAVAILABLE_MAX_MS = 10_000;
+
+const OP_WORDS: Record<OutboxOp, string> = { [Op.Send]: 'message', [Op.Edit]: 'edit', [Op.Delete]: 'delete', [Op.React]: 'reaction' };
 
 export class Outbox {
   private readonly rooms = new Map<string, RoomQueue>();
@@ -61,19 +74,27 @@ export class Outbox {
     private readonly refusal: () => ParleyError | undefined,
   ) {}
 
-  send(room: string, body: string): Promise<SendAck> {
+  /** Queues a write; resolves with its ack, once. A send gets its `cid` here. */
+  enqueue<O extends OutboxOp>(op: O, body: OutboxBody<O>): Promise<ResultData[O]> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
-    return new Promise<SendAck>((resolve, reject) => {
+    const { room } = body;
+    const fields = (op === Op.Send ? { ...body, cid: newCid() } : body) as Entry['fields'];
+    try {
+      // Refused now rather than at its turn: a write the server would refuse takes no place in the queue.
+      checkFrame({ ...fields, t: op, r: 0 } as ClientFrame);
+    } catch (err) {
+      return Promise.reject(err as ParleyError);
+    }
+    return new Promise<ResultData[O]>((resolve, reject) => {
       const entry: Entry = {
-        room,
-        body,
-        cid: newCid(),
+        op,
+        fields,
         n: ++this.count,
         deadline: Date.now() + this.ttlMs,
         link: 0,
-        timer: setTimeout(() => this.settle(entry, undefined, this.expired()), this.ttlMs),
-        resolve,
+        timer: setTimeout(() => this.settle(entry, undefined, this.expired(op)), this.ttlMs),
+        resolve: resolve as (ack: unknown) => void,
         reject,
       };
       let queue = this.rooms.get(room);
@@ -130,8 +151,8 @@ export class Outbox {
 
   private dispatch(entry: Entry): void {
     const link = (entry.link = this.link);
-    const body = { room: entry.room, cid: entry.cid, body: entry.body };
-    this.request(Op.Send, body, { timeoutMs: Math.max(1, entry.deadline - Date.now()) }).then(
+    const body = entry.fields as RequestBody<OutboxOp>;
+    this.request(entry.op, body, { timeoutMs: Math.max(1, entry.deadline - Date.now()) }).then(
       (ack) => this.settle(entry, ack),
       (err: ParleyError) => {
         if (entry.link === link) this.failed(entry, err);
@@ -140,13 +161,13 @@ export class Outbox {
   }
 
   private failed(entry: Entry, err: ParleyError): void {
-    const queue = this.rooms.get(entry.room);
+    const queue = this.rooms.get(entry.fields.room);
     if (!queue?.entries.includes(entry)) return;
     entry.link = 0;
-    // `internal` and a lost connection have an unknown outcome, which the cid makes safe to retry.
+    // `internal` and a lost connection have an unknown outcome; repeating a write is harmless (see top).
     const lost = err instanceof ConnectionClosedError;
     if (!lost && !(err instanceof RateLimitedError || err instanceof UnavailableError || err instanceof ServerError)) {
-      this.settle(entry, undefined, err instanceof TimeoutError ? this.expired() : err);
+      this.settle(entry, undefined, err instanceof TimeoutError ? this.expired(entry.op) : err);
       return;
     }
     if (!queue.probe || entry.n < queue.probe.n) queue.probe = entry;
@@ -157,8 +178,9 @@ export class Outbox {
     this.pump();
   }
 
-  private settle(entry: Entry, ack: SendAck | undefined, error?: ParleyError): void {
-    const queue = this.rooms.get(entry.room);
+  private settle(entry: Entry, ack: unknown, error?: ParleyError): void {
+    const { room } = entry.fields;
+    const queue = this.rooms.get(room);
     const at = queue ? queue.entries.indexOf(entry) : -1;
     if (at < 0) return;
     queue!.entries.splice(at, 1);
@@ -167,13 +189,13 @@ export class Outbox {
       queue!.probe = undefined;
       if (ack) queue!.backoff.reset();
     }
-    if (!queue!.entries.length) this.rooms.delete(entry.room);
+    if (!queue!.entries.length) this.rooms.delete(room);
     if (ack) entry.resolve(ack);
     else entry.reject(error!);
     this.pump();
   }
 
-  private expired(): TimeoutError {
-    return new TimeoutError(`message not acknowledged within ${this.ttlMs} ms`);
+  private expired(op: OutboxOp): TimeoutError {
+    return new TimeoutError(`${OP_WORDS[op]} not acknowledged within ${this.ttlMs} ms`);
   }
 }

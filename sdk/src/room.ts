@@ -1,11 +1,12 @@
-// The handle for one room: send messages, read history and members, signal typing, and see how far
-// into the room's log the client has delivered. The client does the bookkeeping behind it.
+// The handle for one room: send, edit, delete and react to messages, read history and members, signal
+// typing, and see how far into the room's log the client has delivered. The client does the bookkeeping.
 import type { Emitter, Listener } from './emitter.js';
 import { InvalidRequestError } from './errors.js';
 import type { RoomEvents } from './events.js';
-import type { RequestFn, SendAck } from './outbox.js';
+import type { ChangeAck, OutboxBody, OutboxOp, RequestFn, SendAck } from './outbox.js';
 import { ErrorCode, Limits, Op } from './protocol/codes.js';
-import type { ClientFrame, Member, RoomSummary, WelcomeFrame } from './protocol/frames.js';
+import type { ClientFrame, Member, ResultData, RoomSummary, WelcomeFrame } from './protocol/frames.js';
+import type { Mention } from './protocol/kinds.js';
 import type { HistoryPage } from './sequencer.js';
 
 export interface HistoryOptions {
@@ -15,13 +16,32 @@ export interface HistoryOptions {
   after?: number;
   /** Most events to return, 1..200. Default 50 (server side). */
   limit?: number;
+  /** Only the replies of the thread whose root message has this seq. */
+  thread?: number;
+  /** True: leave thread replies out (the main timeline). */
+  main?: boolean;
+}
+
+export interface SendOptions {
+  /** Seq of the message this one quotes (a reply). */
+  replyTo?: number;
+  /** Seq of the thread's root message: the message is a reply in that thread. */
+  thread?: number;
+  /** Users named in the text, by UTF-16 offset and length into it. */
+  mentions?: Mention[];
+}
+
+export interface EditOptions {
+  /** Users named in the new text; the old mentions are replaced (none when absent). */
+  mentions?: Mention[];
 }
 
 /** What a Room needs from the client that owns it. */
 export interface RoomLink {
   readonly request: RequestFn;
   readonly timeoutMs: number;
-  send(room: string, body: string): Promise<SendAck>;
+  /** Queues a write in the outbox: paced, kept in call order, retried across reconnects. */
+  write<O extends OutboxOp>(op: O, body: OutboxBody<O>): Promise<ResultData[O]>;
   notify(frame: ClientFrame): void;
   limits(): WelcomeFrame['limits'] | undefined;
   lastSeq(room: Room): number;
@@ -66,24 +86,48 @@ export class Room {
   }
 
   /**
-   * Sends a message. Resolves with the server's ack once it is durably stored; keeps retrying with
-   * the same `cid` across reconnects, `unavailable` and `rate_limited` until `outboxTtlMs`.
+   * Sends a message, optionally as a reply (`replyTo`), in a thread (`thread`) or naming users
+   * (`mentions`). Resolves with the server's ack once it is durably stored; keeps retrying with the
+   * same `cid` across reconnects, `unavailable` and `rate_limited` until `outboxTtlMs`.
    */
-  async send(body: string): Promise<SendAck> {
-    const max = this.link.limits()?.maxBody ?? Limits.maxBody;
-    if (typeof body !== 'string' || !/\S/.test(body)) {
-      throw new InvalidRequestError(ErrorCode.BadFrame, 'a message needs some non-whitespace text');
-    }
-    if (body.length > max) throw new InvalidRequestError(ErrorCode.TooLarge, `message longer than ${max} characters`);
+  async send(body: string, options: SendOptions = {}): Promise<SendAck> {
+    this.checkText(body, options.mentions);
     // The server clears typing when it stores a message; the next keystroke must announce it again.
     this.typingSentAt = 0;
-    return this.link.send(this.id, body);
+    const { replyTo, thread, mentions } = options;
+    return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions });
   }
 
-  /** One page of the room's log, ascending by seq. Retried across a reconnect (it is a read). */
+  /**
+   * Replaces the text of one of this user's messages (within the server's `limits.editWindowMs`,
+   * else `TooLateError`). Queued, paced and retried like a send; an edit that is already applied
+   * resolves with `changed: false`.
+   */
+  async edit(seq: number, body: string, options: EditOptions = {}): Promise<ChangeAck> {
+    this.checkText(body, options.mentions);
+    return this.link.write(Op.Edit, { room: this.id, seq, body, mentions: options.mentions });
+  }
+
+  /** Deletes one of this user's messages: its text leaves the server's storage. Queued and retried like a send. */
+  delete(seq: number): Promise<ChangeAck> {
+    return this.link.write(Op.Delete, { room: this.id, seq });
+  }
+
+  /**
+   * Puts (`on`, the default) or takes back an emoji on a message. Counts against the send rate and
+   * is paced with sends, so a burst is spread out rather than refused.
+   */
+  react(seq: number, emoji: string, on = true): Promise<ChangeAck> {
+    return this.link.write(Op.React, { room: this.id, seq, emoji, on });
+  }
+
+  /**
+   * One page of the room's log, ascending by seq, messages in their current state (edited text,
+   * deletions, reactions, thread replies). Retried across a reconnect (it is a read).
+   */
   history(options: HistoryOptions = {}): Promise<HistoryPage> {
-    const { before, after, limit } = options;
-    return this.link.request(Op.History, { room: this.id, before, after, limit }, { timeoutMs: this.link.timeoutMs, retry: true });
+    const { before, after, limit, thread, main } = options;
+    return this.link.request(Op.History, { room: this.id, before, after, limit, thread, main }, { timeoutMs: this.link.timeoutMs, retry: true });
   }
 
   /**
@@ -118,6 +162,20 @@ export class Room {
   /** Adds a user to the room (private: owner only; public: any member; dm and guests: never). Idempotent. */
   async invite(userId: string): Promise<void> {
     await this.link.request(Op.Invite, { room: this.id, user: userId }, { timeoutMs: this.link.timeoutMs, retry: true });
+  }
+
+  /** Refuses, before anything is queued, a text the server would refuse: blank, too long, mentions outside it. */
+  private checkText(body: string, mentions: readonly Mention[] = []): void {
+    const max = this.link.limits()?.maxBody ?? Limits.maxBody;
+    if (typeof body !== 'string' || !/\S/.test(body)) {
+      throw new InvalidRequestError(ErrorCode.BadFrame, 'a message needs some non-whitespace text');
+    }
+    if (body.length > max) throw new InvalidRequestError(ErrorCode.TooLarge, `message longer than ${max} characters`);
+    for (const m of mentions) {
+      if (!(m.len > 0 && m.at >= 0 && m.at + m.len <= body.length)) {
+        throw new InvalidRequestError(ErrorCode.BadFrame, `mention of ${m.user} lies outside the text`);
+      }
+    }
   }
 
   /** Renames the room (owner only). Resolves with the updated summary. */

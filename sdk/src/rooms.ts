@@ -4,7 +4,7 @@ import { Emitter } from './emitter.js';
 import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError, RateLimitedError, type ParleyError } from './errors.js';
 import type { ClientEvents, RoomEvents } from './events.js';
 import type { Connection } from './connection.js';
-import type { Outbox, RequestFn, SendAck } from './outbox.js';
+import type { Outbox, OutboxBody, OutboxOp, RequestFn } from './outbox.js';
 import { EventKind, Op, Role } from './protocol/codes.js';
 import type { ClientFrame, ResultData, RoomEvent, RoomSummary, ServerFrame, WelcomeFrame } from './protocol/frames.js';
 import { Room, type RoomLink } from './room.js';
@@ -112,8 +112,8 @@ export class JoinedRooms implements RoomLink {
 
   // ---- RoomLink ----
 
-  send(room: string, body: string): Promise<SendAck> {
-    return this.outbox.send(room, body);
+  write<O extends OutboxOp>(op: O, body: OutboxBody<O>): Promise<ResultData[O]> {
+    return this.outbox.enqueue(op, body);
   }
 
   notify(frame: ClientFrame): void {
@@ -228,6 +228,10 @@ export class JoinedRooms implements RoomLink {
     }
     this.emit(f, 'event', { room, event });
     if (event.kind === EventKind.Message) this.emit(f, 'message', { room, event });
+    else if (event.kind === EventKind.Edit || event.kind === EventKind.Delete || event.kind === EventKind.Reaction) {
+      const target = event.data?.target;
+      if (typeof target === 'number') this.emit(f, event.kind, { room, event, target });
+    }
     // Left from another tab or device: the server unsubscribed us, so do not resume this room.
     if (event.kind === EventKind.Leave && event.by === this.connection.welcome?.user.id) this.forget(f);
   }

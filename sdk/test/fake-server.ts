@@ -26,6 +26,8 @@ export interface FakeRoom {
   events: RoomEvent[];
   /** Acks by `${user}/${cid}`, for idempotent sends. */
   acks: Map<string, { cid: string; id: string; seq: number; ts: number }>;
+  /** Current state of changed messages by seq: edits, deletes and reactions (emoji → users). */
+  changed: Map<number, { body?: string; deleted: boolean; reactions: Map<string, Set<string>> }>;
 }
 
 /** Return true to swallow the frame (the default handling does not run). */
@@ -182,7 +184,7 @@ export class FakeServer {
 
   /** Creates a room directly in the store (no frames sent). */
   createRoom(id: string, kind: FakeRoom['kind'] = 'public', members: string[] = [], owner = members[0] ?? 'system'): FakeRoom {
-    const room: FakeRoom = { id, kind, name: id, owner, members: new Set(members), events: [], acks: new Map() };
+    const room: FakeRoom = { id, kind, name: id, owner, members: new Set(members), events: [], acks: new Map(), changed: new Map() };
     this.rooms.set(id, room);
     return room;
   }
@@ -325,11 +327,49 @@ export class FakeServer {
         const key = `${user.id}/${frame.cid}`;
         const known = room.acks.get(key);
         if (known) return answer(frame.r, { ...known, duplicate: true });
-        const e = this.append(room.id, { by: user.id, name: user.name, cid: frame.cid, body: frame.body });
+        const { replyTo, thread, mentions } = frame;
+        const data = replyTo || thread ? (clean({ replyTo, thread }) as Record<string, number>) : undefined;
+        const e = this.append(room.id, { by: user.id, name: user.name, cid: frame.cid, body: frame.body, data, mentions });
         const ack = { cid: frame.cid, id: e.id, seq: e.seq, ts: e.ts };
         room.acks.set(key, ack);
         this.publish(e);
         return answer(frame.r, { ...ack, duplicate: false });
+      }
+      case Op.Edit:
+      case Op.Delete:
+      case Op.React: {
+        // Changes as ADR 0011 has them: to a msg of the room, edit and delete only by its author,
+        // nothing appended (changed: false) when the message is already in the asked-for state.
+        const room = roomOf(frame.room, frame.r);
+        if (!room) return;
+        if (!room.members.has(user.id)) return conn.error(frame.r, ErrorCode.Forbidden, 'not a member');
+        const target = room.events[frame.seq - 1];
+        let state = room.changed.get(frame.seq);
+        if (!target || target.kind !== EventKind.Message || (state?.deleted && frame.t !== Op.Delete)) {
+          return conn.error(frame.r, ErrorCode.NotFound, 'no such message');
+        }
+        if (frame.t !== Op.React && target.by !== user.id) return conn.error(frame.r, ErrorCode.Forbidden, 'not your message');
+        if (!state) room.changed.set(frame.seq, (state = { body: target.body, deleted: false, reactions: new Map() }));
+        const unchanged = (): void => answer(frame.r, { seq: target.seq, id: target.id, ts: target.ts, changed: false });
+        const author = { by: user.id, name: user.name };
+        let e: RoomEvent;
+        if (frame.t === Op.Edit) {
+          if (state.body === frame.body) return unchanged();
+          state.body = frame.body;
+          e = this.post(room.id, { ...author, kind: EventKind.Edit, body: frame.body, mentions: frame.mentions, data: { target: frame.seq } });
+        } else if (frame.t === Op.Delete) {
+          if (state.deleted) return unchanged();
+          state.deleted = true;
+          e = this.post(room.id, { ...author, kind: EventKind.Delete, data: { target: frame.seq } });
+        } else {
+          const users = state.reactions.get(frame.emoji) ?? new Set<string>();
+          if (users.has(user.id) === frame.on) return unchanged();
+          if (frame.on) users.add(user.id);
+          else users.delete(user.id);
+          state.reactions.set(frame.emoji, users);
+          e = this.post(room.id, { ...author, kind: EventKind.Reaction, data: { target: frame.seq, emoji: frame.emoji, on: frame.on } });
+        }
+        return answer(frame.r, { seq: e.seq, id: e.id, ts: e.ts, changed: true });
       }
       case Op.History: {
         const room = roomOf(frame.room, frame.r);
@@ -425,9 +465,11 @@ export class FakeServer {
       rejected: 0,
       windowStart: 0,
     });
-    if (l.frames.take() && (frame.t !== Op.Send || l.sends.take())) return true;
+    // Reactions count against the send rate like messages (ADR 0011).
+    const paced = frame.t === Op.Send || frame.t === Op.React;
+    if (l.frames.take() && (!paced || l.sends.take())) return true;
     conn.rateLimited.push(frame);
-    const retryAfter = Math.max(frame.t === Op.Send ? l.sends.retryAfterMs() : 1, l.frames.retryAfterMs());
+    const retryAfter = Math.max(paced ? l.sends.retryAfterMs() : 1, l.frames.retryAfterMs());
     conn.error('r' in frame ? frame.r : undefined, ErrorCode.RateLimited, 'too many frames; slow down', retryAfter);
     const now = Date.now();
     if (now - l.windowStart > 10_000) [l.windowStart, l.rejected] = [now, 0];

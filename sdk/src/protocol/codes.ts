@@ -140,6 +140,14 @@ export const Limits = {
   maxEmoji: 32,
   /** Most mentions in one message. */
   maxMentions: 50,
+  /** Most distinct reaction emoji on one message (servers announce theirs in `welcome.limits`). */
+  maxReactionEmoji: 20,
+  /** Most reactions on one message, all emoji together (announced in `welcome.limits`). */
+  maxReactions: 5000,
+  /** Most reactors named per emoji in a message's reaction summary. */
+  maxReactionUsers: 10,
+  /** Default edit window, ms: a message may be edited this long after it was sent (announced as `editWindowMs`). */
+  editWindowMs: 86_400_000,
   /** Longest device id. */
   maxDeviceId: 64,
 } as const;

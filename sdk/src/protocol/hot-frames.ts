@@ -5,6 +5,7 @@
 // every frame, and on a busy server that makes it several times slower on these two.
 import { Op } from './codes.js';
 import type { RoomEvent } from './frames.js';
+import { eventExtensionFields } from './kinds.js';
 import { packValue } from './msgpack.js';
 
 const utf8 = new TextEncoder();
@@ -136,17 +137,26 @@ function finish(): Uint8Array {
   return bytes;
 }
 
+/**
+ * The optional event fields, in the order the schema declares them (RoomEventShape): every one is
+ * written when present, so a field declared in kinds.ts cannot silently vanish on the hot path.
+ */
+const OPTIONAL_EVENT_FIELDS = ['cid', 'body', 'data', ...Object.keys(eventExtensionFields)] as const;
+
 /** `{t: event, e}`: the frame a room's subscribers get for each stored event. */
 export function encodeEventFrame(e: RoomEvent): Uint8Array {
   begin();
-  room(8);
+  room(10);
   out[pos++] = 0x82;
   writeString('t');
   writeValue(Op.Event);
   writeString('e');
   // The fields in the order the store builds events, so the bytes are those of encodeFrame.
-  const { cid, body, data } = e;
-  out[pos++] = 0x80 | (7 + (cid === undefined ? 0 : 1) + (body === undefined ? 0 : 1) + (data === undefined ? 0 : 1));
+  const fields = e as Record<string, unknown>;
+  let count = 7;
+  for (const k of OPTIONAL_EVENT_FIELDS) if (fields[k] !== undefined) count++;
+  if (count < 16) out[pos++] = 0x80 | count;
+  else typed(0xde, 2, count);
   writeString('room');
   writeString(e.room);
   writeString('seq');
@@ -161,17 +171,11 @@ export function encodeEventFrame(e: RoomEvent): Uint8Array {
   writeString(e.by);
   writeString('name');
   writeString(e.name);
-  if (cid !== undefined) {
-    writeString('cid');
-    writeString(cid);
-  }
-  if (body !== undefined) {
-    writeString('body');
-    writeString(body);
-  }
-  if (data !== undefined) {
-    writeString('data');
-    writeValue(data);
+  for (const k of OPTIONAL_EVENT_FIELDS) {
+    const v = fields[k];
+    if (v === undefined) continue;
+    writeString(k);
+    writeValue(v);
   }
   return finish();
 }

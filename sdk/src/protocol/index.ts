@@ -25,6 +25,7 @@ export {
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
+export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape } from './kinds.js';
 export { scanMsgpack } from './scan.js';
 export { SchemaError } from './schema.js';
 
@@ -45,6 +46,9 @@ export type {
   TypingFrame,
   SetPresenceFrame,
   SetProfileFrame,
+  EditFrame,
+  DeleteFrame,
+  ReactFrame,
   ClientFrame,
   ClientRequest,
   RoomEvent,
@@ -63,3 +67,4 @@ export type {
   ResultData,
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
+export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField } from './kinds.js';

@@ -1,15 +1,13 @@
-// A room's log in SQL: seq allocation under the room row lock, multi-row event inserts, and the
-// mapping between event rows and protocol `RoomEvent`s. Every writer of `events` goes through here,
-// except group-commit batches of messages, which `append_events` (migration 2) writes the same way.
-import type { RoomEvent } from '@parley/sdk/protocol';
+// A room's log in SQL: seqs from `take_seqs` (migration 7, the one allocator), multi-row event
+// inserts, and the mapping between event rows and protocol `RoomEvent`s. Every writer of `events` goes
+// through here, except group-commit batches, which `append_events` writes taking seqs the same way.
+import type { Mention, RoomEvent } from '@parley/sdk/protocol';
 import { eventId } from '../ids.js';
 import { fitName } from '../name-length.js';
 import type { SqlSession } from './sql.js';
 import type { EventData } from './store.js';
 
-export const EVENT_COLUMNS = 'room_id, seq, id, kind, author, author_name, cid, body, data, ts';
-
-
+export const EVENT_COLUMNS = 'room_id, seq, id, kind, author, author_name, cid, body, data, mentions, ts';
 export interface EventRow {
   room_id: string;
   seq: number;
@@ -20,6 +18,7 @@ export interface EventRow {
   cid: string | null;
   body: string | null;
   data: EventData | null;
+  mentions: Mention[] | null;
   ts: number;
 }
 
@@ -32,6 +31,7 @@ export interface EventDraft {
   cid?: string | undefined;
   body?: string | undefined;
   data?: EventData | undefined;
+  mentions?: Mention[] | undefined;
 }
 
 export function toEvent(row: EventRow): RoomEvent {
@@ -49,6 +49,7 @@ export function toEvent(row: EventRow): RoomEvent {
   if (row.cid !== null) event.cid = row.cid;
   if (row.body !== null) event.body = row.body;
   if (row.data !== null) event.data = row.data;
+  if (row.mentions !== null) event.mentions = row.mentions;
   return event;
 }
 
@@ -58,29 +59,24 @@ export function seal(draft: EventDraft, seq: number, ts: number, id: string = ev
   if (draft.cid !== undefined) event.cid = draft.cid;
   if (draft.body !== undefined) event.body = draft.body;
   if (draft.data !== undefined) event.data = draft.data;
+  if (draft.mentions !== undefined) event.mentions = draft.mentions;
   return event;
 }
 
 /**
- * Reserves `count` seqs in each room by moving its head, and returns the new head per room; rooms
- * that do not exist are absent from the result. The rows stay locked until the transaction ends,
- * which serialises every writer of a room across all nodes. Locks are taken in room id order so two
- * batches touching the same rooms cannot deadlock. A rollback gives the seqs back: no gaps.
+ * Reserves `count` seqs in each room with `take_seqs`, and returns the new head per room; rooms that
+ * do not exist are absent from the result. The rows stay locked until the transaction ends, which
+ * serialises every writer of a room across all nodes. A rollback gives the seqs back: no gaps.
  */
 export async function reserveSeqs(tx: SqlSession, count: ReadonlyMap<string, number>): Promise<Map<string, number>> {
   const heads = new Map<string, number>();
   if (count.size === 0) return heads;
-  const rows = await tx.query<{ id: string; head_seq: number }>(
-    `WITH locked AS (
-       SELECT id FROM rooms WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE
-     )
-     UPDATE rooms r SET head_seq = r.head_seq + w.n
-       FROM locked l JOIN unnest($1::text[], $2::int8[]) AS w(id, n) ON w.id = l.id
-      WHERE r.id = l.id
-     RETURNING r.id, r.head_seq`,
-    [[...count.keys()], [...count.values()]],
-  );
-  for (const row of rows) heads.set(row.id, row.head_seq);
+  const rooms = [...count.keys()];
+  const [row] = await tx.query<{ bases: (number | string | null)[] | null }>('SELECT take_seqs($1::text[], $2::int8[]) AS bases', [rooms, [...count.values()]]);
+  rooms.forEach((room, i) => {
+    const base = row?.bases?.[i];
+    if (base !== null && base !== undefined) heads.set(room, Number(base) + count.get(room)!);
+  });
   return heads;
 }
 
@@ -98,6 +94,7 @@ export async function insertEvents(tx: SqlSession, events: readonly RoomEvent[])
     cid: new Array<string | null>(n),
     body: new Array<string | null>(n),
     data: new Array<string | null>(n),
+    mentions: new Array<string | null>(n),
     ts: new Array<number>(n),
   };
   events.forEach((e, i) => {
@@ -111,13 +108,14 @@ export async function insertEvents(tx: SqlSession, events: readonly RoomEvent[])
     cols.body[i] = e.body ?? null;
     // Serialised here so both drivers send the same text for the jsonb[] parameter.
     cols.data[i] = e.data === undefined ? null : JSON.stringify(e.data);
+    cols.mentions[i] = e.mentions === undefined ? null : JSON.stringify(e.mentions);
     cols.ts[i] = e.ts;
   });
   await tx.query(
     `INSERT INTO events (${EVENT_COLUMNS})
      SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[],
-                          $7::text[], $8::text[], $9::jsonb[], $10::int8[])`,
-    [cols.room, cols.seq, cols.id, cols.kind, cols.by, cols.name, cols.cid, cols.body, cols.data, cols.ts],
+                          $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::int8[])`,
+    [cols.room, cols.seq, cols.id, cols.kind, cols.by, cols.name, cols.cid, cols.body, cols.data, cols.mentions, cols.ts],
   );
 }
 

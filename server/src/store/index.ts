@@ -72,5 +72,8 @@ export type {
   AppendResult,
   HistoryQuery,
   HistoryPage,
+  MessageHistoryQuery,
+  MessageState,
+  ReactionCounts,
   StoreOutage,
 } from './store.js';

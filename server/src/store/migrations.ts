@@ -235,4 +235,193 @@ export const migrations: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 7,
+    name: 'one seq allocator; mentions; the message projection (messages, reactions)',
+    sql: `
+      -- The one place seqs come from: locks the rooms in id order (as every writer of rooms takes them,
+      -- so writers cannot deadlock), moves each head by its count and returns, aligned with p_rooms,
+      -- each room's head before the move (NULL for a room that does not exist). The locks are held
+      -- until the transaction ends, and a rollback gives the seqs back: no gaps. Rooms must be distinct.
+      CREATE FUNCTION take_seqs(p_rooms text[], p_counts int8[]) RETURNS int8[]
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      DECLARE
+        v_base int8[];
+      BEGIN
+        PERFORM 1 FROM rooms r WHERE r.id = ANY (p_rooms) ORDER BY r.id FOR UPDATE;
+        WITH bumped AS (
+          UPDATE rooms r SET head_seq = r.head_seq + c.n
+            FROM unnest(p_rooms, p_counts) AS c(room, n)
+           WHERE r.id = c.room
+          RETURNING r.id AS room, r.head_seq - c.n AS base
+        )
+        SELECT array_agg(b.base ORDER BY c.i) INTO v_base
+          FROM unnest(p_rooms) WITH ORDINALITY AS c(room, i) LEFT JOIN bumped b ON b.room = c.room;
+        RETURN v_base;
+      END
+      $fn$;
+
+      -- Users mentioned in a msg or edit body: [{user, at, len}] (UTF-16 offsets).
+      ALTER TABLE events ADD COLUMN mentions jsonb NULL;
+
+      -- The message projection: a row per msg that something changed (an edit, a delete, a reaction, a
+      -- thread reply); a msg without one is as its event says. Kept by the trigger below, in the
+      -- transaction of the change event's append, whichever path appends it.
+      CREATE TABLE messages (
+        room_id         text COLLATE "C" NOT NULL,
+        seq             bigint NOT NULL,
+        -- Text and mentions after the last edit; NULL when never edited (the event's) or deleted.
+        body            text NULL,
+        mentions        jsonb NULL,
+        edited          bigint NULL,
+        deleted         boolean NOT NULL DEFAULT false,
+        -- Seq of the last event folded into this message.
+        rev             bigint NOT NULL,
+        reply_count     integer NOT NULL DEFAULT 0,
+        last_reply_seq  bigint NULL,
+        last_reply_ts   bigint NULL,
+        PRIMARY KEY (room_id, seq)
+      );
+
+      -- Who reacted with what; at_seq (the reaction event) orders the reactors.
+      CREATE TABLE reactions (
+        room_id   text COLLATE "C" NOT NULL,
+        seq       bigint NOT NULL,
+        emoji     text NOT NULL,
+        user_id   text COLLATE "C" NOT NULL,
+        at_seq    bigint NOT NULL,
+        PRIMARY KEY (room_id, seq, emoji, user_id)
+      );
+
+      -- A delete finds the edits of its message to redact them.
+      CREATE INDEX events_edit_target_idx ON events (room_id, ((data->>'target')::int8)) WHERE kind = 'edit';
+      -- History of one thread.
+      CREATE INDEX events_thread_idx ON events (room_id, ((data->>'thread')::int8), seq) WHERE data ? 'thread';
+
+      -- The projection effect of each kind that has one (sdk/src/protocol/kinds.ts; a test checks the
+      -- WHEN list against it). The server validated the change before appending it; what it could not
+      -- rule out (a delete that won the race against an edit) is settled here: a deleted message stays deleted.
+      CREATE FUNCTION project_event() RETURNS trigger
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      DECLARE
+        v_target int8;
+      BEGIN
+        IF NEW.kind = 'msg' THEN
+          v_target := (NEW.data->>'thread')::int8;
+          INSERT INTO messages AS m (room_id, seq, rev, reply_count, last_reply_seq, last_reply_ts)
+          VALUES (NEW.room_id, v_target, NEW.seq, 1, NEW.seq, NEW.ts)
+          ON CONFLICT (room_id, seq) DO UPDATE
+            SET reply_count = m.reply_count + 1, last_reply_seq = NEW.seq, last_reply_ts = NEW.ts, rev = NEW.seq;
+          RETURN NULL;
+        END IF;
+        v_target := (NEW.data->>'target')::int8;
+        IF NEW.kind = 'edit' THEN
+          INSERT INTO messages AS m (room_id, seq, body, mentions, edited, rev)
+          VALUES (NEW.room_id, v_target, NEW.body, NEW.mentions, NEW.ts, NEW.seq)
+          ON CONFLICT (room_id, seq) DO UPDATE
+            SET body = EXCLUDED.body, mentions = EXCLUDED.mentions, edited = EXCLUDED.edited, rev = EXCLUDED.rev
+            WHERE NOT m.deleted;
+          IF EXISTS (SELECT 1 FROM messages m WHERE m.room_id = NEW.room_id AND m.seq = v_target AND m.deleted) THEN
+            UPDATE events e SET body = NULL, mentions = NULL WHERE e.room_id = NEW.room_id AND e.seq = NEW.seq;
+          END IF;
+        ELSIF NEW.kind = 'delete' THEN
+          -- Redaction: the text leaves storage (the message's and its edits'), the rows keep their seqs.
+          INSERT INTO messages AS m (room_id, seq, deleted, rev) VALUES (NEW.room_id, v_target, true, NEW.seq)
+          ON CONFLICT (room_id, seq) DO UPDATE SET body = NULL, mentions = NULL, deleted = true, rev = EXCLUDED.rev;
+          UPDATE events e SET body = NULL, mentions = NULL
+           WHERE e.room_id = NEW.room_id AND e.seq = v_target;
+          UPDATE events e SET body = NULL, mentions = NULL
+           WHERE e.room_id = NEW.room_id AND e.kind = 'edit' AND (e.data->>'target')::int8 = v_target;
+          DELETE FROM reactions r WHERE r.room_id = NEW.room_id AND r.seq = v_target;
+        ELSIF NEW.kind = 'reaction' THEN
+          IF (NEW.data->>'on')::boolean THEN
+            INSERT INTO reactions (room_id, seq, emoji, user_id, at_seq)
+            VALUES (NEW.room_id, v_target, NEW.data->>'emoji', NEW.author, NEW.seq) ON CONFLICT DO NOTHING;
+          ELSE
+            DELETE FROM reactions r
+             WHERE r.room_id = NEW.room_id AND r.seq = v_target AND r.emoji = NEW.data->>'emoji' AND r.user_id = NEW.author;
+          END IF;
+          INSERT INTO messages AS m (room_id, seq, rev) VALUES (NEW.room_id, v_target, NEW.seq)
+          ON CONFLICT (room_id, seq) DO UPDATE SET rev = EXCLUDED.rev;
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER events_project AFTER INSERT ON events FOR EACH ROW
+        WHEN (NEW.kind IN ('edit', 'delete', 'reaction') OR (NEW.kind = 'msg' AND NEW.data ? 'thread'))
+        EXECUTE FUNCTION project_event();
+
+      -- append_events as before (migrations 2 and 6), with mentions, taking its seqs from take_seqs.
+      DROP FUNCTION append_events(text[], int[], int[], int[], text[], text[], text[], text[], text[], text[], jsonb[], int8);
+      DROP FUNCTION append_events_unlocked(text[], int[], int[], int[], text[], text[], text[], text[], text[], text[], jsonb[], int8);
+      CREATE FUNCTION append_events(
+        p_rooms text[], p_counts int[], p_ri int[], p_rank int[], p_id text[], p_kind text[],
+        p_author text[], p_name text[], p_cid text[], p_body text[], p_data jsonb[], p_mentions jsonb[], p_ts int8
+      ) RETURNS TABLE (k int, seq int8, id text, ts int8, kind text, name text, body text, data jsonb, dup boolean)
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      #variable_conflict use_column
+      DECLARE
+        v_base int8[];
+      BEGIN
+        -- Held until the commit, outside the block below whose rollback would release them: the careful
+        -- path then reads which cids are stored while no other writer can add one to these rooms.
+        PERFORM 1 FROM rooms r WHERE r.id = ANY (p_rooms) ORDER BY r.id FOR UPDATE;
+        BEGIN
+          v_base := take_seqs(p_rooms, p_counts::int8[]);
+          INSERT INTO events AS e (room_id, seq, id, kind, author, author_name, cid, body, data, mentions, ts)
+          SELECT p_rooms[x.ri], v_base[x.ri] + x.rank, x.id, x.kind, x.author, x.name, x.cid, x.body, x.data, x.mentions, p_ts
+            FROM unnest(p_ri, p_rank, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data, p_mentions)
+                 AS x(ri, rank, id, kind, author, name, cid, body, data, mentions)
+           WHERE v_base[x.ri] IS NOT NULL;
+          RETURN QUERY
+            SELECT -g.i::int, v_base[g.i], NULL::text, NULL::int8, NULL::text, NULL::text, NULL::text, NULL::jsonb, false
+              FROM generate_subscripts(p_rooms, 1) AS g(i)
+             WHERE v_base[g.i] IS NOT NULL;
+          RETURN;
+        EXCEPTION WHEN unique_violation THEN
+          NULL; -- Nothing of the fast path is kept: the careful path below decides every input again.
+        END;
+        RETURN QUERY
+          WITH input AS (
+            SELECT x.*, CASE WHEN x.cid IS NULL THEN x.i
+                             ELSE min(x.i) OVER (PARTITION BY x.ri, x.author, x.cid) END AS leader
+              FROM unnest(p_ri, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data, p_mentions)
+                   WITH ORDINALITY AS x(ri, id, kind, author, name, cid, body, data, mentions, i)
+          ), stored AS (
+            SELECT l.i, e.seq, e.id, e.ts, e.kind, e.author_name, e.body, e.data
+              FROM input l
+              CROSS JOIN LATERAL (
+                SELECT * FROM events ev
+                 WHERE ev.room_id = p_rooms[l.ri] AND ev.author = l.author AND ev.cid = l.cid AND ev.cid IS NOT NULL
+                 LIMIT 1
+              ) e
+             WHERE l.cid IS NOT NULL AND l.leader = l.i
+          ), fresh AS (
+            SELECT f.*, row_number() OVER (PARTITION BY f.ri ORDER BY f.i) AS rank
+              FROM input f
+             WHERE f.leader = f.i AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.i = f.i)
+          ), counts AS (
+            SELECT f.ri, count(*) AS n FROM fresh f GROUP BY f.ri
+          ), taken AS (
+            SELECT take_seqs(array_agg(p_rooms[c.ri] ORDER BY c.ri), array_agg(c.n ORDER BY c.ri)) AS bases,
+                   array_agg(c.ri ORDER BY c.ri) AS ris
+              FROM counts c
+          ), bumped AS (
+            SELECT u.ri, u.base FROM taken t CROSS JOIN LATERAL unnest(t.ris, t.bases) AS u(ri, base) WHERE u.base IS NOT NULL
+          ), inserted AS (
+            INSERT INTO events (room_id, seq, id, kind, author, author_name, cid, body, data, mentions, ts)
+            SELECT p_rooms[f.ri], b.base + f.rank, f.id, f.kind, f.author, f.name, f.cid, f.body, f.data, f.mentions, p_ts
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+          ), answers AS (
+            SELECT f.i, b.base + f.rank AS seq, f.id, p_ts AS ts, f.kind, f.name, f.body, f.data, false AS dup
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+            UNION ALL
+            SELECT s.i, s.seq, s.id, s.ts, s.kind, s.author_name, s.body, s.data, true FROM stored s
+          )
+          SELECT l.i::int, a.seq, a.id, a.ts, a.kind, a.name, a.body, a.data, a.dup OR l.leader <> l.i
+            FROM input l JOIN answers a ON a.i = l.leader;
+      END
+      $fn$;
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
+import { messageState, projectedHistory, reactionCounts } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
   RoomLimitError,
@@ -16,6 +17,9 @@ import {
   type AppendResult,
   type HistoryPage,
   type HistoryQuery,
+  type MessageHistoryQuery,
+  type MessageState,
+  type ReactionCounts,
   type MemberRecord,
   type RoleName,
   type RoomKindName,
@@ -403,6 +407,18 @@ export class SqlStore implements Store {
     const page = rows.slice(0, limit);
     if (!forward) page.reverse();
     return { events: page.map(toEvent), more };
+  }
+
+  async messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
+    return this.guard(() => projectedHistory(this.sql, room, query));
+  }
+
+  async message(room: string, seq: number): Promise<MessageState | null> {
+    return this.guard(() => messageState(this.sql, room, seq));
+  }
+
+  async reactionCounts(room: string, seq: number, emoji: string, user: string): Promise<ReactionCounts> {
+    return this.guard(() => reactionCounts(this.sql, room, seq, emoji, user));
   }
 
   // ---- group commit ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 // The Store contract: the durable truth for users, rooms, membership and each room's ordered event log.
 // Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
-import type { RoomEvent } from '@parley/sdk/protocol';
+import type { Mention, RoomEvent } from '@parley/sdk/protocol';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
 export type RoleName = 'owner' | 'member';
@@ -45,6 +45,8 @@ export interface AppendInput {
   cid?: string;
   body?: string;
   data?: EventData;
+  /** Users mentioned in `body` (msg and edit). */
+  mentions?: Mention[];
 }
 
 export interface AppendResult {
@@ -60,6 +62,45 @@ export interface HistoryQuery {
   after?: number;
   /** Page size, >= 1. */
   limit: number;
+}
+
+/** A history read of messages in their current state (the message projection). */
+export interface MessageHistoryQuery extends HistoryQuery {
+  /** The reader: reaction summaries say whether they reacted (`me`). */
+  viewer: string;
+  /** Only the replies of the thread whose root has this seq. */
+  thread?: number | undefined;
+  /** True: leave thread replies out. */
+  main?: boolean | undefined;
+}
+
+/** A `msg` as it is now, for checking a change against it. */
+export interface MessageState {
+  seq: number;
+  id: string;
+  ts: number;
+  /** Its author. */
+  by: string;
+  /** Current text; absent once deleted. */
+  body?: string;
+  mentions?: Mention[];
+  /** Seq of the thread root when the message is a thread reply. */
+  thread?: number;
+  deleted: boolean;
+  /** Seq of the last event folded into it. */
+  rev: number;
+}
+
+/** The reactions on one message, as a `react` of one user with one emoji meets them. */
+export interface ReactionCounts {
+  /** Reactions in all. */
+  total: number;
+  /** Distinct emoji. */
+  emoji: number;
+  /** Someone reacted with this emoji already. */
+  present: boolean;
+  /** The user reacted with this emoji already. */
+  mine: boolean;
 }
 
 export interface HistoryPage {
@@ -209,6 +250,15 @@ export interface Store {
    * StoreUnavailableError when the database cannot be reached.
    */
   append(input: AppendInput): Promise<AppendResult>;
-  /** A page of the log; an unknown room reads as empty. RangeError when `limit` is not a positive integer. */
+  /** A page of the log as appended (resume replays it); an unknown room reads as empty. RangeError when `limit` is not a positive integer. */
   history(room: string, query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * A page of the log with every `msg` in its current state (body, mentions, rev, edited, deleted,
+   * reactions, replies): the same events and seqs as {@link history}, change events included.
+   */
+  messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage>;
+  /** The `msg` at `seq`, or null when `seq` holds no msg (or the room does not exist). */
+  message(room: string, seq: number): Promise<MessageState | null>;
+  /** Counts of the reactions on message `seq` that a `react` is bounded by. */
+  reactionCounts(room: string, seq: number, emoji: string, user: string): Promise<ReactionCounts>;
 }

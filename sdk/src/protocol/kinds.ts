@@ -1,0 +1,156 @@
+// One declaration per room event kind (ADR 0011): its fields and their schemas, who may append it,
+// whether it fans out and how it changes the message projection. Wire schemas, the hot encoder, the
+// store's SQL and docs/protocol.md §8.3 are derived from (or checked against) this file.
+import { Limits } from './codes.js';
+import { arr, bool, obj, opt, str, uint, type Infer, type Schema } from './schema.js';
+
+const userId = str(1, Limits.maxUserId);
+const seq = uint();
+
+/** A mentioned user and where in the body the mention is (UTF-16 offsets). */
+export const MentionShape = obj({ user: userId, at: uint(Limits.maxBody), len: uint(Limits.maxBody) });
+export type Mention = Infer<typeof MentionShape>;
+
+/** One emoji of a message's reaction summary, as history shows it to one reader. */
+export const ReactionSummaryShape = obj({
+  emoji: str(1, Limits.maxEmoji),
+  /** Reactions with this emoji. */
+  count: uint(),
+  /** True when the reader is one of them. */
+  me: bool(),
+  /** The first reactors, in the order they reacted (at most Limits.maxReactionUsers). */
+  users: arr(userId, Limits.maxEntries),
+});
+export type ReactionSummary = Infer<typeof ReactionSummaryShape>;
+
+/** A thread root's replies: how many, and the last one's seq and ts. */
+export const RepliesShape = obj({ count: uint(), last: seq, lastTs: uint() });
+export type Replies = Infer<typeof RepliesShape>;
+
+/**
+ * Optional top-level event fields beyond v1. `mentions` is carried by `msg` and `edit` events; the
+ * others describe a `msg` in its current state and appear only in history (the message projection).
+ * v1 clients drop top-level fields they do not know, which is why structure lives here and not in
+ * the flat `data`.
+ */
+export const eventExtensionFields = {
+  /** Users mentioned in `body`. */
+  mentions: opt(arr(MentionShape, Limits.maxEntries)),
+  /** Seq of the last event folded into this view of the message (its own seq when nothing changed it). */
+  rev: opt(seq),
+  /** Ts of the last edit. */
+  edited: opt(uint()),
+  /** True for a deleted message: its body is gone. */
+  deleted: opt(bool()),
+  /** Reaction summary, by first reaction. */
+  reactions: opt(arr(ReactionSummaryShape, Limits.maxEntries)),
+  /** Replies in the thread this message is the root of. */
+  replies: opt(RepliesShape),
+} as const;
+export type EventExtensionField = keyof typeof eventExtensionFields;
+
+/** How an event of a kind changes the message projection (the `msg` it targets, or a thread root). */
+export type ProjectionEffect = 'none' | 'thread_reply' | 'edit' | 'redact' | 'reaction';
+
+export interface KindDeclaration {
+  kind: string;
+  /** The request that appends it (with its opcode), or the room change the server records with it. */
+  appendedBy: string;
+  /** Who may append it. */
+  who: string;
+  /** Top-level fields beyond room, seq, id, kind, ts, by, name. */
+  fields: readonly string[];
+  /** The flat `data` map's keys, with their schemas; `required` ones are always present. */
+  data: Readonly<Record<string, { schema: Schema<unknown>; required: boolean }>>;
+  /** Published to the room's subscribers as it is stored (every kind today: the log is the room). */
+  fanOut: boolean;
+  projection: ProjectionEffect;
+  /** The projection effect in words (docs/protocol.md §8.3). */
+  effect: string;
+}
+
+const req = (schema: Schema<unknown>) => ({ schema, required: true });
+const optional = (schema: Schema<unknown>) => ({ schema, required: false });
+
+export const kinds = [
+  {
+    kind: 'msg',
+    appendedBy: 'send (20)',
+    who: 'a member (a guest joins a public room by sending)',
+    fields: ['body', 'cid', 'mentions'],
+    data: { replyTo: optional(seq), thread: optional(seq) },
+    fanOut: true,
+    projection: 'thread_reply',
+    effect: 'a message of its own; with data.thread, the root counts one more reply (replies.count, last, lastTs) and takes this seq as rev',
+  },
+  {
+    kind: 'join',
+    appendedBy: 'join (12), invite (14), room_create (10)',
+    who: 'the joiner; for invite or create, a member / the creator',
+    fields: [],
+    data: { inviter: optional(userId) },
+    fanOut: true,
+    projection: 'none',
+    effect: 'none',
+  },
+  {
+    kind: 'leave',
+    appendedBy: 'leave (13), guest expiry',
+    who: 'the member leaving; the server for expired guests',
+    fields: [],
+    data: {},
+    fanOut: true,
+    projection: 'none',
+    effect: 'none',
+  },
+  {
+    kind: 'room',
+    appendedBy: 'room_create (10), room_update (18), owner leaving',
+    who: 'the creator or owner; the server when ownership passes',
+    fields: [],
+    data: { name: optional(str(0, Limits.maxName)), kind: optional(str(1, 32)), owner: optional(userId) },
+    fanOut: true,
+    projection: 'none',
+    effect: 'none',
+  },
+  {
+    kind: 'edit',
+    appendedBy: 'edit (25)',
+    who: 'the author of the target, within editWindowMs',
+    fields: ['body', 'mentions'],
+    data: { target: req(seq) },
+    fanOut: true,
+    projection: 'edit',
+    effect: 'target takes body and mentions, edited = ts, rev = seq',
+  },
+  {
+    kind: 'delete',
+    appendedBy: 'delete (26)',
+    who: 'the author of the target',
+    fields: [],
+    data: { target: req(seq) },
+    fanOut: true,
+    projection: 'redact',
+    effect: 'target becomes a tombstone: deleted, no body, mentions or reactions (removed from storage, with the bodies of its edits), rev = seq',
+  },
+  {
+    kind: 'reaction',
+    appendedBy: 'react (27)',
+    who: 'a member',
+    fields: [],
+    data: { target: req(seq), emoji: req(str(1, Limits.maxEmoji)), on: req(bool()) },
+    fanOut: true,
+    projection: 'reaction',
+    effect: "by's emoji is added to (on) or removed from the target's reactions, rev = seq",
+  },
+] as const satisfies readonly KindDeclaration[];
+
+export type DeclaredKind = (typeof kinds)[number]['kind'];
+
+/** The declaration of `kind`, or undefined for a kind this version does not know. */
+export function kindDeclaration(kind: string): KindDeclaration | undefined {
+  return kinds.find((k) => k.kind === kind);
+}
+
+/** Kinds that change the message projection: the store's projection trigger handles exactly these. */
+export const projectedKinds: readonly string[] = kinds.filter((k) => k.projection !== 'none').map((k) => k.kind);

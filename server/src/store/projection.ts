@@ -1,0 +1,103 @@
+// Reads of the message projection (migration 7): history with every `msg` in its current state, the
+// one message a change targets, and the reaction counts a `react` is checked against.
+import { Limits, type Mention, type ReactionSummary, type RoomEvent } from '@parley/sdk/protocol';
+import { toEvent, type EventRow } from './event-log.js';
+import type { SqlSession } from './sql.js';
+import type { MessageHistoryQuery, HistoryPage, MessageState, ReactionCounts } from './store.js';
+
+interface ProjectedRow extends EventRow {
+  rev: number | null;
+  edited: number | null;
+  deleted: boolean | null;
+  reply_count: number | null;
+  last_reply_seq: number | null;
+  last_reply_ts: number | null;
+  reactions: ReactionSummary[] | null;
+}
+
+// The event as its row says, except a msg's body and mentions, which its last edit replaced. The
+// reaction summary is read only for messages with a projection row (nobody reacted to the others).
+const PROJECTED_COLUMNS = `e.room_id, e.seq, e.id, e.kind, e.author, e.author_name, e.cid,
+  CASE WHEN m.edited IS NOT NULL THEN m.body ELSE e.body END AS body, e.data,
+  CASE WHEN m.edited IS NOT NULL THEN m.mentions ELSE e.mentions END AS mentions, e.ts,
+  m.rev, m.edited, m.deleted, m.reply_count, m.last_reply_seq, m.last_reply_ts,
+  CASE WHEN m.rev IS NOT NULL THEN (
+    SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'me', g.me, 'users', g.users) ORDER BY g.first)
+      FROM (SELECT r.emoji, count(*) AS n, bool_or(r.user_id = $2) AS me, min(r.at_seq) AS first,
+                   (array_agg(r.user_id ORDER BY r.at_seq))[1:${Limits.maxReactionUsers}] AS users
+              FROM reactions r WHERE r.room_id = e.room_id AND r.seq = e.seq GROUP BY r.emoji) g
+  ) END AS reactions`;
+const PROJECTION_JOIN = `events e LEFT JOIN messages m ON e.kind = 'msg' AND m.room_id = e.room_id AND m.seq = e.seq`;
+
+/** A page of history with messages as they are now (`viewer` decides each summary's `me`). */
+export async function projectedHistory(sql: SqlSession, room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
+  const { before, after, limit, viewer, thread, main } = query;
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`history limit must be a positive integer, got ${limit}`);
+  const params: unknown[] = [room, viewer];
+  const where = ['e.room_id = $1'];
+  if (after !== undefined) where.push(`e.seq > $${params.push(after)}`);
+  if (before !== undefined) where.push(`e.seq < $${params.push(before)}`);
+  // Matches the partial index events_thread_idx.
+  if (thread !== undefined) where.push(`e.data ? 'thread' AND (e.data->>'thread')::int8 = $${params.push(thread)}`);
+  if (main) where.push(`NOT coalesce(e.data ? 'thread', false)`);
+  const forward = after !== undefined;
+  const rows = await sql.query<ProjectedRow>(
+    `SELECT ${PROJECTED_COLUMNS} FROM ${PROJECTION_JOIN} WHERE ${where.join(' AND ')}
+      ORDER BY e.seq ${forward ? 'ASC' : 'DESC'} LIMIT $${params.push(limit + 1)}`,
+    params,
+  );
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (!forward) page.reverse();
+  return { events: page.map(toProjectedEvent), more };
+}
+
+/** The event of a row, with a msg's projection fields in the order the schema declares them. */
+function toProjectedEvent(row: ProjectedRow): RoomEvent {
+  const event = toEvent(row);
+  if (row.kind !== 'msg') return event;
+  event.rev = row.rev === null ? row.seq : Number(row.rev);
+  if (row.edited !== null) event.edited = Number(row.edited);
+  if (row.deleted) event.deleted = true;
+  if (row.reactions && row.reactions.length > 0) event.reactions = row.reactions;
+  if (row.reply_count) event.replies = { count: row.reply_count, last: Number(row.last_reply_seq), lastTs: Number(row.last_reply_ts) };
+  return event;
+}
+
+/** The msg at `seq` in `room` as it is now, or null when there is none (another kind is none too). */
+export async function messageState(sql: SqlSession, room: string, seq: number): Promise<MessageState | null> {
+  const rows = await sql.query<{
+    id: string;
+    ts: number;
+    author: string;
+    body: string | null;
+    mentions: Mention[] | null;
+    thread: string | null;
+    deleted: boolean | null;
+    rev: number | null;
+  }>(
+    `SELECT e.id, e.ts, e.author, CASE WHEN m.edited IS NOT NULL THEN m.body ELSE e.body END AS body,
+            CASE WHEN m.edited IS NOT NULL THEN m.mentions ELSE e.mentions END AS mentions,
+            e.data->>'thread' AS thread, m.deleted, m.rev
+       FROM ${PROJECTION_JOIN} WHERE e.room_id = $1 AND e.seq = $2 AND e.kind = 'msg'`,
+    [room, seq],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const state: MessageState = { seq, id: row.id, ts: Number(row.ts), by: row.author, deleted: row.deleted === true, rev: row.rev === null ? seq : Number(row.rev) };
+  if (row.body !== null) state.body = row.body;
+  if (row.mentions !== null) state.mentions = row.mentions;
+  if (row.thread !== null) state.thread = Number(row.thread);
+  return state;
+}
+
+/** What a reaction of `user` with `emoji` on message `seq` would meet. */
+export async function reactionCounts(sql: SqlSession, room: string, seq: number, emoji: string, user: string): Promise<ReactionCounts> {
+  const [row] = await sql.query<{ total: number | string; kinds: number | string; present: boolean | null; mine: boolean | null }>(
+    `SELECT count(*) AS total, count(DISTINCT r.emoji) AS kinds, bool_or(r.emoji = $3) AS present,
+            bool_or(r.emoji = $3 AND r.user_id = $4) AS mine
+       FROM reactions r WHERE r.room_id = $1 AND r.seq = $2`,
+    [room, seq, emoji, user],
+  );
+  return { total: Number(row?.total ?? 0), emoji: Number(row?.kinds ?? 0), present: row?.present === true, mine: row?.mine === true };
+}
