@@ -46,6 +46,8 @@ export interface Config {
   maxPending: number;
   maxBackpressure: number;
   resumeLimit: number;
+  /** How long after sending a message its author may edit it, ms. */
+  editWindowMs: number;
   typingTtlMs: number;
   awayAfterMs: number;
   helloTimeoutMs: number;
@@ -199,6 +201,7 @@ export const OPTIONS = [
   opt({ key: 'maxPending', env: 'PARLEY_MAX_PENDING', flag: '--max-pending', default: 32, parse: int(1, 100_000), doc: 'Requests one connection may have in progress at once (waiting for storage); more are refused with rate_limited. The SDK waits instead of sending more.' }),
   opt({ key: 'maxBackpressure', env: 'PARLEY_MAX_BACKPRESSURE', flag: '--max-backpressure', default: 1_048_576, parse: int(65_536, 1 << 30), doc: 'Bytes queued for a client that does not read before its connection is aborted (it sees 1006, reconnects and resumes; /metrics counts a `slow_consumer` close).' }),
   opt({ key: 'resumeLimit', env: 'PARLEY_RESUME_LIMIT', flag: '--resume-limit', default: 1000, parse: int(1, 1_000_000), doc: 'Most events replayed on resume; further behind, the client is told to refetch.' }),
+  opt({ key: 'editWindowMs', env: 'PARLEY_EDIT_WINDOW_MS', flag: '--edit-window-ms', default: 86_400_000, parse: int(0, 31_536_000_000), doc: 'How long after sending a message its author may still edit it, ms (0: never). Deleting has no window.' }),
   opt({ key: 'typingTtlMs', env: 'PARLEY_TYPING_TTL_MS', flag: '--typing-ttl-ms', default: 6000, parse: int(500, 60_000), doc: 'Typing indicator expiry without a refresh, ms.' }),
   opt({ key: 'awayAfterMs', env: 'PARLEY_AWAY_AFTER_MS', flag: '--away-after-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'A connection that sends nothing for this long counts as away, ms.' }),
   opt({ key: 'helloTimeoutMs', env: 'PARLEY_HELLO_TIMEOUT_MS', flag: '--hello-timeout-ms', default: 10_000, parse: int(100, 600_000), doc: 'Time a new socket has to send `hello`, ms.' }),

@@ -216,6 +216,8 @@ export const WelcomeFrame = obj({
     /** Most mentions in one message. */
     maxMentions: opt(uint()),
   }),
+  /** What the server does beyond v1 (ADR 0011): `edit`, `delete`, `reactions`, ... Absent from older servers. */
+  features: opt(arr(str(1, 64), 64)),
 });
 /** Successful reply to a request; the remaining fields depend on the request (see docs/protocol.md). */
 export const ResultFrame = obj({ t: literal(Op.Result), r: reqId, data: opt(anyValue()) });

@@ -38,9 +38,10 @@ export class Admission {
     const frames = (this.frames ??= new TokenBucket(frameRate, frameRate * 2));
     if (!frames.canTake()) return { retryAfter: Math.max(frames.retryAfterMs(), 1), message: 'too many frames; slow down' };
     let sends: TokenBucket | undefined;
-    if (frame.t === Op.Send) {
+    // A reaction is a message's worth of log and fan-out: it shares the send budget.
+    if (frame.t === Op.Send || frame.t === Op.React) {
       sends = this.sends ??= new TokenBucket(sendRate, sendRate * 2);
-      if (!sends.canTake()) return { retryAfter: Math.max(sends.retryAfterMs(), 1), message: `too many messages; at most ${sendRate} per second` };
+      if (!sends.canTake()) return { retryAfter: Math.max(sends.retryAfterMs(), 1), message: `too many messages and reactions; at most ${sendRate} per second` };
     }
     if (!answeredAtOnce(frame.t) && this.inProgress >= maxPending) {
       return { retryAfter: PENDING_RETRY_MS, message: `${maxPending} requests are already in progress on this connection; wait for their replies` };

@@ -56,6 +56,11 @@ export class Hub {
   private readonly channelSessions = new Map<string, number>();
   /** Announces presence changes, combined over every node when there are several. */
   readonly announcer: PresenceAnnouncer;
+  /**
+   * Told of every stored `msg` or `edit` event that mentions someone (`event.mentions`, validated:
+   * inside the body), once, after it was published: where the per-user log hands mentions on.
+   */
+  onMentions: ((event: RoomEvent) => void) | undefined;
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
@@ -214,6 +219,7 @@ export class Hub {
 
   publishEvent(event: RoomEvent): void {
     const bytes = encodeEventFrame(event);
+    if (event.mentions !== undefined && event.mentions.length > 0) this.onMentions?.(event);
     this.broker.publish(roomTopic(event.room), bytes);
     // Someone else added this user: tell all of their connections, which are not subscribed yet.
     if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);

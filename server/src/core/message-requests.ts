@@ -1,6 +1,9 @@
 // Handlers for messages and per-user state: send, history, typing, presence, profile, ping.
 import {
+  ErrorCode,
   EventKind,
+  Limits,
+  type Mention,
   Op,
   type HistoryFrame,
   type ResultData,
@@ -10,7 +13,8 @@ import {
   type TypingFrame,
 } from '@parley/sdk/protocol';
 import { validateDisplayName } from '../auth.js';
-import { badRequest, forbidden } from './errors.js';
+import type { EventData } from '../store/store.js';
+import { badRequest, forbidden, notFound, RequestError } from './errors.js';
 import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
 
@@ -23,7 +27,7 @@ export const HISTORY_PAGE_CHARS = 128 * 1024;
  * `join` is stored (and published) before the message is handed to the store, so it comes first in
  * the log (ADR 0008).
  */
-async function memberForSend(s: Session, room: string): Promise<void> {
+export async function memberForSend(s: Session, room: string): Promise<void> {
   if (!s.guest) {
     await requireMember(s, room);
     return;
@@ -34,12 +38,54 @@ async function memberForSend(s: Session, room: string): Promise<void> {
   for (const other of s.hub.sessionsOf(s.userId)) other.setMember(room);
 }
 
+/**
+ * Checks mentions against the body they point into: each inside it, at most Limits.maxMentions
+ * (the frame schema bounds the count too). Throws bad_frame naming the first one out of place.
+ */
+export function checkMentions(body: string, mentions: readonly Mention[] | undefined): void {
+  if (!mentions) return;
+  if (mentions.length > Limits.maxMentions) throw new RequestError(ErrorCode.TooLarge, `at most ${Limits.maxMentions} mentions`);
+  mentions.forEach((m, i) => {
+    if (m.len < 1 || m.at + m.len > body.length) throw badRequest(`mentions[${i}] is not inside the body (at ${m.at}, len ${m.len}, body ${body.length})`);
+  });
+}
+
+/**
+ * The messages a send quotes (`replyTo`) or replies in (`thread`) must be messages of the room, and a
+ * thread root must not itself be in a thread. Checked after membership, so only members learn which
+ * seqs hold messages.
+ */
+async function checkReferences(s: Session, f: SendFrame): Promise<void> {
+  const { store } = s.hub;
+  if (f.replyTo !== undefined && !(await store.message(f.room, f.replyTo))) throw notFound(`no message ${f.replyTo} in "${f.room}" to reply to`);
+  if (f.thread !== undefined) {
+    const root = await store.message(f.room, f.thread);
+    if (!root) throw notFound(`no message ${f.thread} in "${f.room}" to start a thread from`);
+    if (root.thread !== undefined) throw badRequest(`message ${f.thread} is a reply in thread ${root.thread}: reply in that thread instead`);
+  }
+}
+
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
-  const check = s.memberOf.has(f.room) ? undefined : () => memberForSend(s, f.room);
+  checkMentions(f.body, f.mentions);
+  const member = s.memberOf.has(f.room);
+  const refers = f.replyTo !== undefined || f.thread !== undefined;
+  const check =
+    member && !refers
+      ? undefined
+      : async () => {
+          if (!member) await memberForSend(s, f.room);
+          if (refers) await checkReferences(s, f);
+        };
+  let data: EventData | undefined;
+  if (refers) {
+    data = {};
+    if (f.replyTo !== undefined) data.replyTo = f.replyTo;
+    if (f.thread !== undefined) data.thread = f.thread;
+  }
   let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(check, () =>
-    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body }).then((r) => {
+    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body, data, mentions: f.mentions }).then((r) => {
       // Taken as the batch settles, before any of its messages is published: the latency then
       // includes waiting behind the batch's earlier publishes, as a subscriber experiences it.
       ackedAt = performance.now();
@@ -59,7 +105,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
 export async function history(s: Session, f: HistoryFrame): Promise<ResultData[typeof Op.History]> {
   if (!s.memberOf.has(f.room)) await requireVisible(s, f.room);
   const limit = Math.max(1, f.limit ?? DEFAULT_HISTORY);
-  const page = await s.hub.store.history(f.room, { before: f.before, after: f.after, limit });
+  const page = await s.hub.store.messageHistory(f.room, { before: f.before, after: f.after, limit, viewer: s.userId, thread: f.thread, main: f.main });
   return capPage(page, f.after !== undefined);
 }
 

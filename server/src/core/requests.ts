@@ -1,6 +1,7 @@
 // Which handler answers each client opcode. Handlers return the `result` data (or nothing for
 // fire-and-forget frames) and throw RequestError for failures.
 import { Op } from '@parley/sdk/protocol';
+import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
 
@@ -20,4 +21,7 @@ export const requestHandlers = {
   [Op.Typing]: typing,
   [Op.SetPresence]: setPresence,
   [Op.SetProfile]: setProfile,
+  [Op.Edit]: edit,
+  [Op.Delete]: deleteMessage,
+  [Op.React]: react,
 } as const;

@@ -6,6 +6,7 @@ import {
   encodeFrame,
   encodeResultFrame,
   ErrorCode,
+  Feature,
   FrameError,
   Limits,
   Op,
@@ -26,6 +27,8 @@ import { SendOrder } from './send-order.js';
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
 const REJECT_LIMIT = 100;
 const REJECT_WINDOW_MS = 10_000;
+/** What this server does beyond protocol v1, announced in `welcome.features` (ADR 0011). */
+export const SERVER_FEATURES: readonly string[] = [Feature.Edit, Feature.Delete, Feature.Reactions, Feature.Replies, Feature.Threads, Feature.Mentions];
 /** What an idle connection without rooms reads instead of a Set of its own. */
 const NONE: ReadonlySet<string> = new Set();
 
@@ -257,7 +260,12 @@ export class Session {
         workRate: c.workRate,
         workBurst: c.workBurst,
         maxPending: c.maxPending,
+        editWindowMs: c.editWindowMs,
+        maxReactionEmoji: Limits.maxReactionEmoji,
+        maxReactions: Limits.maxReactions,
+        maxMentions: Limits.maxMentions,
       },
+      features: SERVER_FEATURES,
     });
   }
 

@@ -1,6 +1,6 @@
 // What each request costs against a connection's work budget (`workRate`, docs/protocol.md §11.1):
 // one unit per room-log event it appends or per room it announces something to. Messages have their
-// own budget (`sendRate`); reads are bounded by the frame rate and by `maxPending`.
+// own budget (`sendRate`), reactions included; reads are bounded by the frame rate and by `maxPending`.
 import { Op, type ClientFrame } from '@parley/sdk/protocol';
 
 /** Units charged before a request runs. `set_profile` is charged once more per room it reaches, after. */
@@ -19,6 +19,8 @@ export function workCost(frame: ClientFrame, userId: string): number {
     case Op.SetProfile:
     case Op.Typing:
     case Op.SetPresence:
+    case Op.Edit:
+    case Op.Delete:
       return 1;
     default:
       return 0;

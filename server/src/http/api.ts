@@ -128,7 +128,13 @@ export class HttpApi {
       const { code, message } = noRoom(roomId);
       return fail(404, code, message);
     }
-    return { status: 200, body: await store.history(roomId, { before, after, limit: limit ?? 50 }) };
+    const thread = uintParam(req.query, 'thread');
+    const main = req.query.get('main');
+    if (thread === null || (main !== null && main !== 'true' && main !== 'false')) {
+      return fail(400, 'bad_request', 'thread must be a non-negative integer, main true or false');
+    }
+    const query = { before, after, limit: limit ?? 50, viewer: who.id, thread, main: main === 'true' };
+    return { status: 200, body: await store.messageHistory(roomId, query) };
   }
 
   private identify(req: HttpRequest): Identity | HttpReply {

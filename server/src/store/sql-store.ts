@@ -94,7 +94,8 @@ export class SqlStore implements Store {
   private outageObserver: ((change: StoreOutage) => void) | undefined;
 
   constructor(
-    private readonly sql: Sql,
+    /** The database underneath: tests read the tables through it to see what is really stored. */
+    readonly sql: Sql,
     options: SqlStoreOptions = {},
   ) {
     this.appends = new GroupCommit((batch) => this.writeBatch(batch), {

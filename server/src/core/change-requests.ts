@@ -1,0 +1,90 @@
+// Handlers that change a message already sent: edit (25), delete (26) and react (27). Each is checked
+// against the message projection, appended as a change event (group committed like a send) and fanned
+// out like a message; a request that would change nothing appends nothing and says so (`changed`).
+import { ErrorCode, EventKind, Limits, type DeleteFrame, type EditFrame, type Mention, type ReactFrame, type ResultData, Op } from '@parley/sdk/protocol';
+import type { EventData, MessageState } from '../store/store.js';
+import { badRequest, forbidden, notFound, RequestError } from './errors.js';
+import { checkMentions, memberForSend } from './message-requests.js';
+import type { Session } from './session.js';
+
+type Change = ResultData[typeof Op.Edit];
+
+/**
+ * Emoji only: pictographs, flags, keycaps and what joins or modifies them (ZWJ, variation selectors,
+ * skin tones), with at least one character that is itself an emoji.
+ */
+const EMOJI = /^[\p{Extended_Pictographic}\p{Emoji_Component}\u200d\ufe0f\u20e3]+$/u;
+const EMOJI_BASE = /[\p{Extended_Pictographic}\p{Regional_Indicator}\u20e3]/u;
+
+export function isEmoji(s: string): boolean {
+  return s.length <= Limits.maxEmoji && EMOJI.test(s) && EMOJI_BASE.test(s);
+}
+
+/** The message a change targets; not_found when there is none in the room (or it is not a msg). */
+async function target(s: Session, room: string, seq: number): Promise<MessageState> {
+  const message = await s.hub.store.message(room, seq);
+  if (!message) throw notFound(`no message ${seq} in "${room}"`);
+  return message;
+}
+
+/** Own message, still there: edit and delete share these checks. */
+async function ownMessage(s: Session, room: string, seq: number, verb: string): Promise<MessageState> {
+  if (!s.memberOf.has(room)) await memberForSend(s, room);
+  const message = await target(s, room, seq);
+  if (message.by !== s.userId) throw forbidden(`you can only ${verb} your own messages`);
+  return message;
+}
+
+/** Nothing was appended: the message as it is. */
+const unchanged = (m: MessageState): Change => ({ seq: m.seq, id: m.id, ts: m.ts, changed: false });
+
+/** Appends a change event (group committed), publishes it and answers with it. */
+async function appendChange(s: Session, room: string, kind: string, data: EventData, extra: { body?: string; mentions?: Mention[] } = {}): Promise<Change> {
+  const { event } = await s.hub.store.append({ room, kind, by: s.userId, name: s.userName, data, ...extra });
+  s.hub.publishEvent(event);
+  return { seq: event.seq, id: event.id, ts: event.ts, changed: true };
+}
+
+export async function edit(s: Session, f: EditFrame): Promise<Change> {
+  if (!/\S/.test(f.body)) throw badRequest('message body is empty');
+  checkMentions(f.body, f.mentions);
+  const message = await ownMessage(s, f.room, f.seq, 'edit');
+  if (message.deleted) throw notFound(`message ${f.seq} was deleted`);
+  const { editWindowMs } = s.hub.config;
+  if (Date.now() - message.ts > editWindowMs) {
+    throw new RequestError(ErrorCode.TooLate, `messages can be edited for ${editWindowMs} ms after they were sent`);
+  }
+  if (message.body === f.body && sameMentions(message.mentions, f.mentions)) return unchanged(message);
+  const extra: { body: string; mentions?: Mention[] } = { body: f.body };
+  if (f.mentions) extra.mentions = f.mentions;
+  return appendChange(s, f.room, EventKind.Edit, { target: f.seq }, extra);
+}
+
+export async function deleteMessage(s: Session, f: DeleteFrame): Promise<Change> {
+  const message = await ownMessage(s, f.room, f.seq, 'delete');
+  if (message.deleted) return unchanged(message);
+  return appendChange(s, f.room, EventKind.Delete, { target: f.seq });
+}
+
+export async function react(s: Session, f: ReactFrame): Promise<Change> {
+  if (!isEmoji(f.emoji)) throw badRequest(`"emoji" must be 1-${Limits.maxEmoji} UTF-16 code units of emoji characters`);
+  if (!s.memberOf.has(f.room)) await memberForSend(s, f.room);
+  const message = await target(s, f.room, f.seq);
+  if (message.deleted) throw notFound(`message ${f.seq} was deleted`);
+  const counts = await s.hub.store.reactionCounts(f.room, f.seq, f.emoji, s.userId);
+  if (f.on === counts.mine) return unchanged(message);
+  if (f.on) {
+    if (!counts.present && counts.emoji >= Limits.maxReactionEmoji) {
+      throw new RequestError(ErrorCode.LimitReached, `message ${f.seq} already has ${Limits.maxReactionEmoji} different emoji, the most allowed`);
+    }
+    if (counts.total >= Limits.maxReactions) throw new RequestError(ErrorCode.LimitReached, `message ${f.seq} already has ${Limits.maxReactions} reactions, the most allowed`);
+  }
+  return appendChange(s, f.room, EventKind.Reaction, { target: f.seq, emoji: f.emoji, on: f.on });
+}
+
+function sameMentions(a: readonly Mention[] | undefined, b: readonly Mention[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((m, i) => m.user === y[i]!.user && m.at === y[i]!.at && m.len === y[i]!.len);
+}
+
