@@ -3,14 +3,13 @@
 // guest and rename forms. <chat-widget> renders it inside its own shadow root and hands it the session
 // and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { Member, RoomEvent } from '@parley/sdk';
+import type { Member, MessageView as Message, RoomEvent } from '@parley/sdk';
 import { roomName, type ChatSession, type RoomView, type ThreadView } from './chat-session.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
 import type { MessageUi } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
-import type { Message } from './message-model.js';
 import { messageStyles } from './message-styles.js';
 import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
 import { panelStyles } from './panel-styles.js';

@@ -8,13 +8,14 @@ import {
   Limits,
   NotFoundError,
   type Member,
+  type Mention,
   type ParleyError,
   type Room,
   type RoomEvent,
   type RoomSummary,
+  type SendOptions,
   type User,
 } from '@parley/sdk';
-import { messageRoom, type Mention, type SendOptions } from './message-model.js';
 import { ReadMarkers } from './read-markers.js';
 import { Timeline, type PendingMessage } from './timeline.js';
 
@@ -59,6 +60,8 @@ export function roomName(view: RoomView): string {
 }
 
 const HISTORY_PAGE = 30;
+const MESSAGE_FEATURES: ReadonlySet<string> = new Set(['edit', 'delete', 'reactions', 'replies', 'threads', 'mentions']);
+const NONE: ReadonlySet<string> = new Set();
 /** Joined rooms followed at start (one page of that many), to bound startup work. */
 const MAX_FOLLOWED = 20;
 
@@ -133,7 +136,11 @@ export class ChatSession {
 
   /** What the server does beyond v1 (`welcome.features`); empty against a server that says nothing. */
   get features(): ReadonlySet<string> {
-    return (this.client as { features?: ReadonlySet<string> } | undefined)?.features ?? new Set();
+    const client = this.client as (ChatClient & { features?: ReadonlySet<string> }) | undefined;
+    if (client?.features) return client.features;
+    // An SDK without `client.features` (before the tolerant-read branch lands): a server that announces
+    // an edit window speaks ADR 0011's message changes.
+    return client?.limits?.editWindowMs !== undefined ? MESSAGE_FEATURES : NONE;
   }
 
   /** Sum of unread messages over all followed rooms. */
@@ -187,7 +194,7 @@ export class ChatSession {
     this.hooks.changed();
     try {
       // Plain sends keep to the v1 call, so a server without these features never sees the new fields.
-      const ack = await (Object.keys(opts).length ? messageRoom(view.handle).send(body, opts) : view.handle.send(body));
+      const ack = await (Object.keys(opts).length ? view.handle.send(body, opts) : view.handle.send(body));
       if (opts.thread !== undefined) view.timeline.add({ room: view.id, seq: ack.seq, id: ack.id, kind: 'msg', ts: ack.ts, by: this.user?.id ?? '', name: '', data: { thread: opts.thread } });
       const self = this.user ?? { id: '', name: '' };
       const event = timeline.acknowledge(entry, ack, self, view.id);
@@ -205,18 +212,18 @@ export class ChatSession {
 
   /** Changes the text of own message `seq`; rejects with the server's error (e.g. `too_late`). */
   async edit(view: RoomView, seq: number, body: string, mentions: Mention[] = []): Promise<void> {
-    await messageRoom(view.handle).edit(seq, body, mentions.length ? { mentions } : {});
+    await view.handle.edit(seq, body, mentions.length ? { mentions } : {});
   }
 
   /** Deletes own message `seq`. */
   async remove(view: RoomView, seq: number): Promise<void> {
-    await messageRoom(view.handle).delete(seq);
+    await view.handle.delete(seq);
   }
 
   /** Puts `emoji` on message `seq` (or takes it back, `on` false); a failure is reported, not thrown. */
   async react(view: RoomView, seq: number, emoji: string, on: boolean): Promise<void> {
     try {
-      await messageRoom(view.handle).react(seq, emoji, on);
+      await view.handle.react(seq, emoji, on);
     } catch (err) {
       this.report(err);
     }
@@ -228,7 +235,7 @@ export class ChatSession {
     this.thread = thread;
     this.hooks.changed();
     try {
-      const page = await messageRoom(view.handle).history({ thread: root, limit: HISTORY_PAGE });
+      const page = await view.handle.history({ thread: root, limit: HISTORY_PAGE });
       thread.timeline.addPage(page.events, page.more, false);
     } catch (err) {
       this.report(err);
@@ -327,9 +334,8 @@ export class ChatSession {
 
   /** A history page: of one thread, or of the main timeline without thread replies where the server has threads. */
   private history(view: RoomView, options: { before?: number; limit: number; thread?: number }) {
-    if (options.thread !== undefined) return messageRoom(view.handle).history(options);
-    if (this.features.has('threads')) return messageRoom(view.handle).history({ ...options, main: true });
-    return view.handle.history(options);
+    if (options.thread !== undefined) return view.handle.history(options);
+    return view.handle.history(this.features.has('threads') ? { ...options, main: true } : options);
   }
 
   private async loadMembers(view: RoomView): Promise<void> {

@@ -1,7 +1,6 @@
 // The composer's `@` autocomplete: what is being typed after an `@`, which members match it, the
 // text once one is picked, and the mention entities (user ids and UTF-16 offsets) sent with the body.
-import type { Member } from '@parley/sdk';
-import type { Mention } from './message-model.js';
+import type { Member, Mention } from '@parley/sdk';
 
 /** Most suggestions shown at once. */
 const MAX_SUGGESTIONS = 6;

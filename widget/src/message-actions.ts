@@ -2,8 +2,8 @@
 // edit, delete), the inline editor and delete confirmation, reaction chips, its quote and its thread
 // link. Every control is a real button or field, reachable by keyboard; nothing appears on hover only.
 import { html, nothing, type TemplateResult } from 'lit';
+import type { Mention, MessageView as Message } from '@parley/sdk';
 import type { Catalog } from './i18n.js';
-import type { Mention, Message } from './message-model.js';
 
 /** The quick-reaction bar. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const;

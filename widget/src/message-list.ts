@@ -3,11 +3,10 @@
 // thread links and actions. Text only ever goes through Lit text bindings, so message bodies can
 // never become markup.
 import { html, nothing, type TemplateResult } from 'lit';
-import type { RoomEvent } from '@parley/sdk';
+import type { MessageView as Message, RoomEvent } from '@parley/sdk';
 import { dayKey, dayLabel, fullLabel, timeLabel } from './format.js';
 import type { Catalog } from './i18n.js';
 import { renderActions, renderBody, renderConfirm, renderEditor, renderFooter, renderQuote, type MessageUi } from './message-actions.js';
-import type { Message } from './message-model.js';
 import type { PendingMessage, Timeline } from './timeline.js';
 
 /** Consecutive messages by one author closer than this share a header. */

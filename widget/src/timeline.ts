@@ -1,8 +1,7 @@
 // One room's (or one thread's) messages as the widget shows them: stored events in seq order
 // (deduplicated by id, from live delivery and history pages in any order) with later edits, deletes,
 // reactions and thread replies folded in, followed by the user's own sends not yet stored.
-import type { RoomEvent, SendAck } from '@parley/sdk';
-import { changeTarget, foldChange, type Message, type SendOptions } from './message-model.js';
+import { foldChange, type MessageView as Message, type RoomEvent, type SendAck, type SendOptions } from '@parley/sdk';
 
 /** A message typed here that the server has not acknowledged yet (or that failed for good). */
 export interface PendingMessage {
@@ -20,6 +19,9 @@ export interface PendingMessage {
   /** Its quote, thread and mentions, sent with it (and again on a retry). */
   options: SendOptions;
 }
+
+/** Kinds that change a message rather than add one. */
+const CHANGE_KINDS: ReadonlySet<string> = new Set(['edit', 'delete', 'reaction']);
 
 /** Event kinds the widget renders; other kinds still advance seq but are not shown (protocol 8.3). */
 const SHOWN = new Set(['msg', 'join', 'leave', 'room']);
@@ -87,9 +89,10 @@ export class Timeline {
     const i = this.indexOf(seq);
     if (i < 0) return false;
     const before = this.events[i]!;
-    const after = foldChange(before, change, this.me);
+    const after = foldChange(before, change, this.me ?? '');
+    if (!after) return false;
     this.events[i] = after;
-    return after !== before;
+    return true;
   }
 
   private indexOf(seq: number): number {
@@ -158,6 +161,12 @@ export class Timeline {
     }
     return n;
   }
+}
+
+/** The seq of the message a change event targets, undefined when it is not one. */
+function changeTarget(event: RoomEvent): number | undefined {
+  const target = event.data?.target;
+  return CHANGE_KINDS.has(event.kind) && typeof target === 'number' ? target : undefined;
 }
 
 /** The thread root a message replies in, if any. */

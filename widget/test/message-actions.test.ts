@@ -3,13 +3,11 @@
 // calls of ADR 0011 (edit, delete, react, send with options, thread history) that answers like the
 // server does and delivers the change events back, until the server and SDK branches land here.
 import { expect } from '@open-wc/testing';
-import type { Member, Room, RoomEvent, SendAck } from '@parley/sdk';
+import { foldChange, type ChangeAck, type Member, type MessageView as Message, type Room, type RoomEvent, type SendAck, type SendOptions } from '@parley/sdk';
 import { sendKeys } from '@web/test-runner-commands';
 import '../src/chat-panel.js';
 import type { ChatPanel } from '../src/chat-panel.js';
 import { ChatSession, type RoomView } from '../src/chat-session.js';
-import type { ChangeAck, Message, SendOptions } from '../src/message-model.js';
-import { foldChange } from '../src/message-model.js';
 import { Timeline } from '../src/timeline.js';
 import { deepActive, until } from './support/env.js';
 
@@ -46,7 +44,7 @@ class StandInRoom {
     this.calls.push(['send', body, options]);
     const data = { ...(options.replyTo !== undefined && { replyTo: options.replyTo }), ...(options.thread !== undefined && { thread: options.thread }) };
     const e = this.append({ kind: 'msg', by: ME, name: 'Me', body, cid: 'c', ...(Object.keys(data).length && { data }), ...(options.mentions && { mentions: options.mentions }) });
-    return { cid: 'c', id: e.id, seq: e.seq, ts: e.ts };
+    return { cid: 'c', id: e.id, seq: e.seq, ts: e.ts, duplicate: false };
   }
   async edit(seq: number, body: string, options: { mentions?: unknown[] } = {}): Promise<ChangeAck> {
     this.calls.push(['edit', seq, body, options]);
@@ -67,7 +65,7 @@ class StandInRoom {
     const state = new Map<number, Message>();
     for (const e of this.log) {
       const target = e.data?.target ?? (e.kind === 'msg' ? e.data?.thread : undefined);
-      if (typeof target === 'number' && state.has(target)) state.set(target, foldChange(state.get(target)!, e, ME));
+      if (typeof target === 'number' && state.has(target)) state.set(target, foldChange(state.get(target)!, e, ME) ?? state.get(target)!);
       if (e.kind === 'msg') state.set(e.seq, { ...e });
     }
     const events = [...state.values()].filter((m) => (options.thread === undefined ? m.data?.thread === undefined : m.data?.thread === options.thread) && (options.before === undefined || m.seq < options.before));
