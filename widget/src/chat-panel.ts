@@ -4,7 +4,8 @@
 // and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { Member, MessageView as Message, RoomEvent } from '@parley/sdk';
-import { roomName, type ChatSession, type RoomView, type ThreadView } from './chat-session.js';
+import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
+import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
