@@ -77,6 +77,11 @@ export class Timeline {
     // A room's creation event (kind `room` carrying data.kind) is bookkeeping, not news.
     if (this.ids.has(event.id) || !SHOWN.has(event.kind) || (event.kind === 'room' && event.data?.kind !== undefined)) return false;
     this.ids.add(event.id);
+    // Our own message may come back live before its send resolves: it replaces its pending entry then.
+    if (event.kind === 'msg' && event.cid && event.by === this.me) {
+      const entry = this.pending.find((p) => p.status === 'pending' && p.body === event.body);
+      if (entry) this.dropPending(entry);
+    }
     // Live events arrive in order, so the common case is an append; history pages go to the front.
     let i = this.events.length;
     while (i > 0 && this.events[i - 1]!.seq > event.seq) i--;
