@@ -125,6 +125,8 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
     const hello = () => message(ana.page, 'Hello Ana');
     // Ana reacts to Bo's message from the quick-reaction bar.
     await hello().locator('[part~="actions"]').click();
+    await part(ana.page, 'actions-menu').waitFor({ timeout: STEP_TIMEOUT });
+    await ana.page.screenshot({ path: join(ARTIFACTS, 'message-menu.png') });
     await part(ana.page, 'quick-reaction').and(ana.page.locator('[data-emoji="🎉"]')).click();
     await hello().locator('[part~="reaction"][aria-pressed="true"]').waitFor({ timeout: STEP_TIMEOUT });
     const chip = message(bo.page, 'Hello Ana').locator('[part~="reaction"][data-emoji="🎉"]');
@@ -138,6 +140,7 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
     await part(bo.page, 'reply-preview').waitFor({ timeout: STEP_TIMEOUT });
     await part(bo.page, 'input').pressSequentially('@An', { delay: 20 });
     await part(bo.page, 'mention-option').filter({ hasText: 'Ana' }).waitFor({ timeout: STEP_TIMEOUT });
+    await bo.page.screenshot({ path: join(ARTIFACTS, 'mention-list.png') });
     await bo.page.keyboard.press('Enter');
     await part(bo.page, 'input').pressSequentially('thanks!', { delay: 10 });
     await bo.page.keyboard.press('Enter');
@@ -167,6 +170,7 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
     expect(await bodies(bo.page)).not.toContain('A thread for this');
     await link.click();
     await message(bo.page, 'A thread for this').waitFor({ timeout: STEP_TIMEOUT });
+    await bo.page.screenshot({ path: join(ARTIFACTS, 'thread.png') });
     await part(bo.page, 'thread-back').click();
     await part(ana.page, 'thread-back').click();
 

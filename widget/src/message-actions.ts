@@ -95,11 +95,9 @@ export function renderFooter(msg: Message, ui: MessageUi, t: Catalog, self: stri
   </div>`;
 }
 
-/** The actions button, and the menu while it is open. */
-export function renderActions(msg: Message, ui: MessageUi, t: Catalog, own: boolean): TemplateResult {
+/** The button that opens the message's actions menu. */
+export function renderActions(msg: Message, ui: MessageUi, t: Catalog): TemplateResult {
   const open = ui.menu === msg.seq;
-  const f = ui.features;
-  const id = `menu-${msg.seq}`;
   return html`<button
       part="actions"
       class="actions-btn"
@@ -107,13 +105,18 @@ export function renderActions(msg: Message, ui: MessageUi, t: Catalog, own: bool
       aria-label=${t.messageActions}
       aria-haspopup="menu"
       aria-expanded=${open ? 'true' : 'false'}
-      aria-controls=${open ? id : nothing}
+      aria-controls=${open ? `menu-${msg.seq}` : nothing}
       @click=${() => ui.toggleMenu(msg.seq)}
     >
       <span aria-hidden="true">⋯</span>
-    </button>
-    ${open
-      ? html`<div part="actions-menu" class="menu" id=${id} role="menu" aria-label=${t.messageActions} @keydown=${(e: KeyboardEvent) => onMenuKey(e, ui)}>
+    </button>`;
+}
+
+/** The actions menu of `msg`, while it is open. */
+export function renderMenu(msg: Message, ui: MessageUi, t: Catalog, own: boolean): TemplateResult | typeof nothing {
+  if (ui.menu !== msg.seq) return nothing;
+  const f = ui.features;
+  return html`<div part="actions-menu" class="menu" id=${`menu-${msg.seq}`} role="menu" aria-label=${t.messageActions} @keydown=${(e: KeyboardEvent) => onMenuKey(e, ui)}>
           ${f.has('reactions')
             ? html`<div class="quick" role="group" aria-label=${t.react}>
                 ${QUICK_REACTIONS.map((emoji) => {
@@ -128,8 +131,7 @@ export function renderActions(msg: Message, ui: MessageUi, t: Catalog, own: bool
           ${f.has('threads') && ui.threads ? item('reply-thread', t.replyInThread, () => ui.openThread(msg.seq)) : nothing}
           ${own && f.has('edit') ? item('edit', t.edit, () => ui.startEdit(msg.seq)) : nothing}
           ${own && f.has('delete') ? item('delete', t.delete, () => ui.askDelete(msg.seq)) : nothing}
-        </div>`
-      : nothing}`;
+        </div>`;
 }
 
 function item(name: string, label: string, run: () => void): TemplateResult {

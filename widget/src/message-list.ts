@@ -6,7 +6,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { MessageView as Message, RoomEvent } from '@parley/sdk';
 import { dayKey, dayLabel, fullLabel, timeLabel } from './format.js';
 import type { Catalog } from './i18n.js';
-import { renderActions, renderBody, renderConfirm, renderEditor, renderFooter, renderQuote, type MessageUi } from './message-actions.js';
+import { renderActions, renderBody, renderConfirm, renderEditor, renderFooter, renderMenu, renderQuote, type MessageUi } from './message-actions.js';
 import type { PendingMessage, Timeline } from './timeline.js';
 
 /** Consecutive messages by one author closer than this share a header. */
@@ -104,7 +104,7 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
             : nothing}</div>`}
     ${ui && msg ? renderFooter(msg, ui, t, ctx.self) : nothing}
     ${ui && msg && ui.confirming === msg.seq ? renderConfirm(msg, ui, t) : nothing}
-    ${ui && msg ? html`<div class="actions">${renderActions(msg, ui, t, own)}</div>` : nothing}
+    ${ui && msg ? html`<div class="actions">${renderActions(msg, ui, t)}</div>${renderMenu(msg, ui, t, own)}` : nothing}
     ${row.status === 'pending'
       ? html`<div class="state">${t.sending}</div>`
       : refused

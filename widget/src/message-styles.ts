@@ -5,6 +5,7 @@ import { css } from 'lit';
 export const messageStyles = css`
   .msg {
     position: relative;
+    align-self: flex-start;
   }
   .msg:focus {
     outline: none;
@@ -37,9 +38,17 @@ export const messageStyles = css`
     background: var(--parley-mention-me-bg, #ffd54a);
     color: var(--parley-mention-me-fg, #1a1400);
   }
+  /* Beside the bubble, not under it: always there (no hover-only UI) without a row per message. */
   .actions {
-    display: flex;
-    margin: 2px 2px 0;
+    position: absolute;
+    bottom: 0;
+    inset-inline-start: 100%;
+    margin-inline-start: 2px;
+  }
+  .own .actions {
+    inset-inline-start: auto;
+    inset-inline-end: 100%;
+    margin-inline-end: 2px;
   }
   .actions-btn {
     min-width: 28px;
@@ -54,6 +63,7 @@ export const messageStyles = css`
     background: var(--_surface);
     color: var(--_fg);
   }
+  /* Below the message: focus moves into it, which scrolls it into view at the end of the list too. */
   .menu {
     position: absolute;
     z-index: 2;
