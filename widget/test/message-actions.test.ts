@@ -27,18 +27,19 @@ class StandInRoom {
     readonly id: string,
     private readonly deliver: (e: RoomEvent) => void,
   ) {}
-  private append(e: Omit<Message, 'room' | 'seq' | 'id' | 'ts'>): Message {
+  /** Stores `e`; `live`: also delivers it, as the server fans it out (seeds are history only). */
+  private append(e: Omit<Message, 'room' | 'seq' | 'id' | 'ts'>, live = true): Message {
     const seq = ++this.seq;
     const event: Message = { room: this.id, seq, id: `e${seq}`, ts: Date.now(), ...e };
     this.log.push(event);
-    setTimeout(() => this.deliver(event), 0);
+    if (live) setTimeout(() => this.deliver(event), 0);
     return event;
   }
   private ack(e: Message): ChangeAck {
     return { seq: e.seq, id: e.id, ts: e.ts, changed: true };
   }
   seed(by: string, body: string, extra: Partial<Message> = {}): Message {
-    return this.append({ kind: 'msg', by, name: by.toUpperCase(), body, ...extra });
+    return this.append({ kind: 'msg', by, name: by.toUpperCase(), body, ...extra }, false);
   }
   async send(body: string, options: SendOptions = {}): Promise<SendAck> {
     this.calls.push(['send', body, options]);
@@ -59,7 +60,7 @@ class StandInRoom {
     this.calls.push(['react', seq, emoji, on]);
     return this.ack(this.append({ kind: 'reaction', by: ME, name: 'Me', data: { target: seq, emoji, on } }));
   }
-  async history(options: { thread?: number; main?: boolean; before?: number }): Promise<{ events: Message[]; more: boolean }> {
+  async history(options: { thread?: number; main?: boolean; before?: number; limit?: number }): Promise<{ events: Message[]; more: boolean }> {
     this.calls.push(['history', options]);
     // Messages in their current state, as the projection gives them.
     const state = new Map<number, Message>();
@@ -69,7 +70,9 @@ class StandInRoom {
       if (e.kind === 'msg') state.set(e.seq, { ...e });
     }
     const events = [...state.values()].filter((m) => (options.thread === undefined ? m.data?.thread === undefined : m.data?.thread === options.thread) && (options.before === undefined || m.seq < options.before));
-    return { events, more: false };
+    // The newest `limit` of them, as a page back from the end.
+    const limit = options.limit ?? 50;
+    return { events: events.slice(-limit), more: events.length > limit };
   }
   typing(): void {}
   async members(): Promise<Member[]> {
@@ -106,8 +109,8 @@ async function scene(seed: (room: StandInRoom) => void, lang: 'en' | 'pt-BR' = '
   session.status = 'connected';
   session.rooms.set('r', view);
   session.active = 'r';
-  const page = await room.history({ main: true });
-  view.timeline.addPage(page.events, false, false);
+  const page = await room.history({ main: true, limit: 30 });
+  view.timeline.addPage(page.events, page.more, false);
   room.calls.length = 0;
   Object.assign(panel, { session, actions: { close() {}, toggleSound() {}, signIn: async () => {}, rename: async () => {}, selectRoom() {} }, locale: lang, floating: false, needGuest: false, soundOn: false, showSound: false });
   panel.style.cssText = 'display:flex;height:600px;width:420px';
@@ -275,7 +278,7 @@ describe('message actions, keyboard only', () => {
   it('replies: the composer quotes the message (cancelable), the sent reply shows the quote, and the quote jumps to the original', async () => {
     const { panel, room } = await scene((r) => {
       r.seed('ana', 'the original question');
-      for (let i = 0; i < 30; i++) r.seed('bo', `filler ${i}`);
+      for (let i = 0; i < 25; i++) r.seed('bo', `filler ${i}`);
     });
     q<HTMLButtonElement>(panel, '[data-seq="1"] [part~="actions"]')!.click();
     await panel.updateComplete;
@@ -297,13 +300,45 @@ describe('message actions, keyboard only', () => {
     expect(quote.textContent).to.contain('Ana').and.contain('the original question');
     expect(q(panel, '[part~="reply-preview"]')).to.equal(null);
     const list = q(panel, '[part~="messages"]')!;
-    expect(list.scrollTop, 'at the bottom, the original out of sight').to.be.greaterThan(200);
+    expect(message(panel, 1).getBoundingClientRect().bottom, 'at the bottom, the original out of sight').to.be.at.most(list.getBoundingClientRect().top);
     quote.focus();
     await sendKeys({ press: 'Enter' });
     await until(() => deepActive() === message(panel, 1), 'the original focused');
     const box = message(panel, 1).getBoundingClientRect();
     const view = list.getBoundingClientRect();
     expect(box.top >= view.top && box.bottom <= view.bottom, 'the original scrolled into view').to.equal(true);
+  });
+
+  it('jumps from a quote to an original older than the loaded page, loading history back to it', async () => {
+    const { panel, room } = await scene((r) => {
+      r.seed('ana', 'long ago');
+      for (let i = 0; i < 40; i++) r.seed('bo', `filler ${i}`);
+      r.seed('bo', 'about that', { data: { replyTo: 1 } });
+    });
+    expect(message(panel, 1), 'not loaded yet').to.equal(null);
+    const quote = q(panel, '[part~="quote"]')!;
+    expect(quote.textContent!.trim()).to.equal('An earlier message');
+    quote.focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => deepActive() === message(panel, 1), 'the original focused');
+    expect(room.calls.filter((c) => c[0] === 'history').map((c) => (c[1] as { before?: number }).before)).to.deep.equal([13]);
+    expect(q(panel, '[part~="quote"]')!.textContent, 'the quote now names it').to.contain('long ago');
+  });
+
+  it('pages a long thread back as the reader scrolls up', async () => {
+    const { panel, room } = await scene((r) => {
+      const root = r.seed('ana', 'busy thread');
+      for (let i = 0; i < 40; i++) r.seed('bo', `reply ${i}`, { data: { thread: root.seq } });
+    });
+    q<HTMLButtonElement>(panel, '[part~="thread-link"]')!.click();
+    await until(() => qa(panel, '[part~="message-body"]').length === 31, 'the root and the latest 30 replies');
+    const list = q(panel, '[part~="thread"]')!;
+    await until(() => list.scrollTop > 0, 'the thread scrolled to its end');
+    list.scrollTop = 0;
+    await until(() => qa(panel, '[part~="message-body"]').length === 41, 'the older replies');
+    const pages = room.calls.filter((c) => c[0] === 'history').map((c) => c[1]);
+    expect(pages).to.deep.equal([{ thread: 1, limit: 30 }, { before: 12, limit: 30, thread: 1 }]);
+    expect(qa(panel, '[part~="message-body"]')[1]!.textContent).to.equal('reply 0');
   });
 
   it('opens a thread from the reply count, pages its history, sends into it, and comes back', async () => {
