@@ -198,7 +198,8 @@ export class ChatSession {
       const self = this.user ?? { id: '', name: '' };
       const event = timeline.acknowledge(entry, ack, self, view.id);
       this.markRead(view);
-      this.hooks.message(view, event, true);
+      // A thread reply is not news of the room (chat-message), as for others' replies.
+      if (opts.thread === undefined) this.hooks.message(view, event, true);
     } catch (err) {
       const e = err as ParleyError;
       timeline.fail(entry, err instanceof InvalidRequestError ? { code: e.code, message: e.message } : undefined);
@@ -396,6 +397,8 @@ export class ChatSession {
       if (!view) return;
       view.timeline.clear();
       void this.loadLatest(view);
+      // The thread on screen missed the same events: load it again too.
+      if (this.thread?.room === view) void this.openThread(view, this.thread.root);
     });
     client.on('added', ({ roomId }) => {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());

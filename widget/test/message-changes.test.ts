@@ -129,8 +129,10 @@ describe('message changes between the widget and a real server', () => {
     expect(part(el, 'reaction')).to.equal(undefined);
   });
 
-  it('a thread: the reply count, the thread view with its history, my reply sent into the thread', async () => {
+  it('a thread: the reply count, the thread view with its history, my reply sent into the thread (not room news)', async () => {
     const { el, anaRoom, me, seen } = await scene();
+    const news: string[] = [];
+    el.addEventListener('chat-message', (e) => news.push((e as CustomEvent<{ message: RoomEvent }>).detail.message.body ?? ''));
     const root = await anaRoom.send('thread about the release');
     await anaRoom.send('first in thread', { thread: root.seq });
     await anaRoom.send('back in the room');
@@ -148,5 +150,9 @@ describe('message changes between the widget and a real server', () => {
     expect(mine.data).to.deep.equal({ thread: root.seq });
     part(el, 'thread-back')!.click();
     await until(() => part(el, 'thread-link')?.textContent === '2 replies', 'the count to grow');
+    await anaRoom.send('later in the room');
+    await until(() => news.includes('later in the room'), 'chat-message for a room message');
+    expect(news).to.not.include('count me in');
+    expect(news).to.not.include('first in thread');
   });
 });
