@@ -76,6 +76,13 @@ describe.each(kinds)('SDK message changes (%s)', (kind) => {
       await until(() => awayRoom.lastSeq === m1.seq + 3 && stayerRoom.lastSeq === m1.seq + 3);
       const stayed = await timeline(stayerRoom, 'bo');
       const folded = await timeline(awayRoom, 'bo');
+      const changeSeqs = (r: Room) => {
+        const seen: number[] = [];
+        for (const k of ['edit', 'delete', 'reaction'] as const) r.on(k, ({ event, target }) => void seen.push(event.data?.target === target ? event.seq : -event.seq));
+        return seen;
+      };
+      const awayChanges = changeSeqs(awayRoom);
+      const stayerChanges = changeSeqs(stayerRoom);
 
       await proxy.cut();
       await until(() => away.state === 'reconnecting');
@@ -88,6 +95,7 @@ describe.each(kinds)('SDK message changes (%s)', (kind) => {
       const t1 = await room.send('which place?', { thread: m1.seq });
       await room.send('the usual', { thread: m1.seq });
       const r1 = await room.send('re: that', { replyTo: m2.seq });
+      const typoFixed = await room.edit(m3.seq, 'typo, fixed');
       await room.delete(m3.seq);
       await room.edit(m2.seq, '@bo @cy are you in?', { mentions: [{ user: 'bo', at: 0, len: 3 }, { user: 'cy', at: 4, len: 3 }] });
       await room.react(m1.seq, '🎉', false);
@@ -102,6 +110,10 @@ describe.each(kinds)('SDK message changes (%s)', (kind) => {
       expect(ack.changed).toBe(true);
       await until(() => awayRoom.lastSeq === ack.seq && stayerRoom.lastSeq === ack.seq, 30_000);
       expect(ack.seq).toBe(head + 1);
+      // Every change event once, in seq order, on the away client (replayed) as on the one that stayed.
+      expect(awayChanges).toEqual(stayerChanges);
+      expect(awayChanges).toEqual([...new Set(awayChanges)].sort((a, b) => a - b));
+      expect(awayChanges).toHaveLength(12);
       const fresh = await page(awayRoom);
       expect(comparable(folded)).toEqual(comparable(stayed));
       expect(comparable(folded)).toEqual(comparable(fresh));
@@ -115,7 +127,7 @@ describe.each(kinds)('SDK message changes (%s)', (kind) => {
         { emoji: '❤️', count: 1, me: true, users: ['bo'] },
         { emoji: '🔥', count: 1, me: false, users: ['ana'] },
       ]);
-      expect(v(m3.seq)).toMatchObject({ deleted: true });
+      expect(v(m3.seq)).toMatchObject({ deleted: true, edited: typoFixed.ts });
       expect(v(m3.seq).body ?? '').toBe('');
       expect(v(r1.seq)).toMatchObject({ data: { replyTo: m2.seq }, reactions: [{ emoji: '🙌', count: 1, me: true }] });
       const thread = await awayRoom.history({ thread: m1.seq });
@@ -157,19 +169,23 @@ describe.each(kinds)('SDK message changes (%s)', (kind) => {
     }
   });
 
-  test('an edit after the edit window fails with TooLateError; a reaction past the distinct-emoji limit with LimitReachedError', async () => {
-    const strict = await startNode(kind, { editWindowMs: 1, maxReactionEmoji: 2 });
+  test('an edit after the edit window fails with TooLateError; a reaction past the distinct-emoji limit with LimitReachedError', { timeout: 60_000 }, async () => {
+    const strict = await startNode(kind, { editWindowMs: 1 });
     const ana = await connect(strict.url, 'ana');
     try {
       const room = await ana.join('lobby');
       const { seq } = await room.send('quick');
-      await new Promise((r) => setTimeout(r, 20));
-      await room.react(seq, '👍');
-      await room.react(seq, '🎉');
+      const emoji = [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙🥲😚🙂🤗'];
+      const max = ana.limits!.maxReactionEmoji!;
+      expect(max).toBe(20);
+      await Promise.all(emoji.slice(0, max).map((e) => room.react(seq, e)));
 
       await expect(room.edit(seq, 'too late')).rejects.toBeInstanceOf(TooLateError);
-      await expect(room.react(seq, '🔥')).rejects.toBeInstanceOf(LimitReachedError);
-      expect((await room.history()).events.at(-1)).toMatchObject({ kind: 'reaction', data: { emoji: '🎉' } });
+      await expect(room.react(seq, emoji[max]!)).rejects.toBeInstanceOf(LimitReachedError);
+      const { events } = await room.history();
+      expect(events.filter((e) => e.kind === 'reaction')).toHaveLength(max);
+      expect(events.filter((e) => e.kind === 'edit')).toHaveLength(0);
+      expect(events.find((e) => e.seq === seq)!.reactions).toHaveLength(max);
     } finally {
       await ana.close();
       await strict.destroy();

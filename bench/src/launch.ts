@@ -16,6 +16,16 @@ function pinned(core: number | undefined, args: string[]): [string, string[]] {
   return ['taskset', ['-c', String(core), process.execPath, ...args]];
 }
 
+/** Parley's per-connection abuse limits out of the way: the benchmarks measure the server, and every simulated client comes from this machine's one address. */
+export const PARLEY_UNLIMITED: Readonly<Record<string, string>> = {
+  PARLEY_SEND_RATE: '100000',
+  PARLEY_FRAME_RATE: '100000',
+  PARLEY_CONNECTIONS_PER_IP: '0',
+  PARLEY_CONNECTIONS_PER_USER: '0',
+  PARLEY_MAX_PENDING: '100000',
+  PARLEY_LOG_LEVEL: 'error',
+};
+
 export interface ServerProcess {
   readonly pid: number;
   readonly port: number;

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createClient } from 'redis';
-import { hasTaskset, launchLoadGenerator, launchServer, type LoadGenerator, type ServerProcess } from './launch.js';
+import { hasTaskset, launchLoadGenerator, launchServer, PARLEY_UNLIMITED, type LoadGenerator, type ServerProcess } from './launch.js';
 import { PeerKind } from './load/dialect.js';
 import type { Phase, PhaseResult } from './load/phases.js';
 import type { PopulationSpec } from './load/population.js';
@@ -206,14 +206,7 @@ function serverEnv(s: Scenario, peer: PeerKind, schema: string, options: SuiteOp
       PARLEY_JWT_SECRET: SECRET,
       DATABASE_URL: options.databaseUrl,
       PARLEY_DB_SCHEMA: schema,
-      // The benchmark measures the server, not the per-connection abuse limits.
-      PARLEY_SEND_RATE: '100000',
-      PARLEY_FRAME_RATE: '100000',
-      // Every simulated client comes from this machine's one address.
-      PARLEY_CONNECTIONS_PER_IP: '0',
-      PARLEY_CONNECTIONS_PER_USER: '0',
-      PARLEY_MAX_PENDING: '100000',
-      PARLEY_LOG_LEVEL: 'error',
+      ...PARLEY_UNLIMITED,
       PARLEY_ROOMS: s.shape.rooms === 0 ? 'lobby' : Array.from({ length: s.shape.rooms }, (_, i) => `r${i}`).join(','),
     });
   }

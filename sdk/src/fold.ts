@@ -37,8 +37,9 @@ export function foldChange(message: MessageView, change: RoomEvent, me: string):
       return view;
     }
     case EventKind.Delete: {
-      // Redaction: what the message said (and who was named in it, and how people reacted) is gone.
-      const { body: _body, mentions: _mentions, reactions: _reactions, edited: _edited, ...rest } = message;
+      // Redaction: what the message said (and who was named in it, and how people reacted) is gone;
+      // when it was last edited stays, as the server's projection keeps it.
+      const { body: _body, mentions: _mentions, reactions: _reactions, ...rest } = message;
       return { ...rest, deleted: true, rev: change.seq };
     }
     case EventKind.Reaction: {

@@ -4,8 +4,8 @@
 // reconnect or a retryable error can never apply it twice; it fails only when it cannot succeed. A
 // write leaves only once every earlier write of its room is acknowledged or in flight on the same
 // connection, and no faster than the server's announced send rate (which reactions count against
-// too). After a retryable failure the room sends nothing but the failed write until it is
-// acknowledged, so that no later write can be applied before it.
+// too). Changes to one message go one at a time. After a retryable failure the room sends nothing but
+// the failed write until it is acknowledged, so that no later write can be applied before it.
 import { Backoff } from './backoff.js';
 import { newCid } from './cid.js';
 import { ConnectionClosedError, RateLimitedError, ServerError, TimeoutError, UnavailableError, type ParleyError } from './errors.js';
@@ -30,8 +30,8 @@ export type RequestFn = <O extends ResultOp>(op: O, body: RequestBody<O>, option
 
 interface Entry {
   readonly op: OutboxOp;
-  /** The request's fields, `cid` included for a send. */
-  readonly fields: { readonly room: string };
+  /** The request's fields, `cid` included for a send; `seq` is the target of a change. */
+  readonly fields: { readonly room: string; readonly seq?: number };
   /** Position in call order, over all rooms. */
   readonly n: number;
   readonly deadline: number;
@@ -55,6 +55,9 @@ interface RoomQueue {
 // Storage outages and server faults usually pass within seconds; retry soon, then back off.
 const UNAVAILABLE_MIN_MS = 250;
 const UNAVAILABLE_MAX_MS = 10_000;
+
+/** The seq of the message an edit, delete or reaction changes; undefined for a send. */
+const changed = (entry: Entry): number | undefined => (entry.op === Op.Send ? undefined : entry.fields.seq);
 
 const OP_WORDS: Record<OutboxOp, string> = { [Op.Send]: 'message', [Op.Edit]: 'edit', [Op.Delete]: 'delete', [Op.React]: 'reaction' };
 
@@ -133,8 +136,9 @@ export class Outbox {
     for (;;) {
       let next: Entry | undefined;
       for (const queue of this.rooms.values()) {
-        const first = queue.entries.find((e) => e.link !== this.link);
-        if (!first || (queue.probe && queue.probe !== first)) continue;
+        const at = queue.entries.findIndex((e) => e.link !== this.link);
+        const first = queue.entries[at];
+        if (!first || (queue.probe && queue.probe !== first) || this.awaitsEarlierChange(queue, at)) continue;
         if (queue.holdUntil > now) wake = Math.min(wake, queue.holdUntil);
         else if (!next || first.n < next.n) next = first;
       }
@@ -147,6 +151,21 @@ export class Outbox {
       this.dispatch(next);
     }
     if (wake < Infinity) this.timer = setTimeout(() => this.pump(), wake - now);
+  }
+
+  /**
+   * True when the room's entry `at` changes a message that an earlier entry, still in flight, also
+   * changes. The server may work on a connection's requests concurrently, and each change is checked
+   * against the message's state before it is appended: a reaction taken back while putting it on is
+   * still in flight would find nothing to take back. So changes to one message go one at a time;
+   * earlier sends and changes to other messages overlap with them, later writes of the room wait
+   * behind them as call order requires (one round trip, unless the earlier change is being retried).
+   */
+  private awaitsEarlierChange(queue: RoomQueue, at: number): boolean {
+    const seq = changed(queue.entries[at]!);
+    if (seq === undefined) return false;
+    for (let i = 0; i < at; i++) if (changed(queue.entries[i]!) === seq) return true;
+    return false;
   }
 
   private dispatch(entry: Entry): void {

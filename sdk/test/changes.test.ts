@@ -139,9 +139,35 @@ describe('changes to messages', () => {
     expect(server.rooms.get('lobby')!.changed.get(seq)).toMatchObject({ body: 'edited', reactions: new Map([['👍', new Set(['alice'])]]) });
   });
 
+  it('sends a change to a message only once the earlier change to it is answered, later writes of the room behind it', async () => {
+    const { server, room } = await setup();
+    const a = await room.send('a');
+    const b = await room.send('b');
+    let release: (() => void) | undefined;
+    server.intercept((frame, conn) => {
+      if (frame.t !== Op.React || frame.seq !== a.seq || release) return false;
+      release = () => server.handle(frame, conn);
+      return true;
+    });
+
+    const writes = [room.react(a.seq, '👍'), room.react(b.seq, '👍'), room.react(a.seq, '👍', false), room.send('c')];
+    await server.waitFor(() => server.last.sent(Op.React).length === 2);
+    await sleep(100);
+
+    // The change to `b` went ahead; the second change to `a` waits for the first, the send behind it.
+    expect(server.last.sent(Op.React).map((f) => [f.seq, f.on])).toEqual([[a.seq, true], [b.seq, true]]);
+    expect(server.last.sent(Op.Send).map((f) => f.body)).toEqual(['a', 'b']);
+    release!();
+    const acks = await Promise.all(writes);
+    expect(server.last.sent(Op.React).map((f) => [f.seq, f.on])).toEqual([[a.seq, true], [b.seq, true], [a.seq, false]]);
+    expect(acks.map((ack) => ack.seq)).toEqual([b.seq + 2, b.seq + 1, b.seq + 3, b.seq + 4]);
+    expect(acks.slice(0, 3).map((ack) => 'changed' in ack && ack.changed)).toEqual([true, true, true]);
+  });
+
   it('re-sends a change in flight when the socket drops; one already stored resolves with changed: false', async () => {
     const { server, room } = await setup();
     const { seq } = await room.send('hello');
+    const other = await room.send('other');
     // The first connection applies the edit and the reaction, then dies before either answer leaves.
     const first = server.last;
     server.intercept((frame, conn) => {
@@ -151,7 +177,7 @@ describe('changes to messages', () => {
       return true;
     });
 
-    const [edit, react] = await Promise.all([room.edit(seq, 'edited'), room.react(seq, '❤️')]);
+    const [edit, react] = await Promise.all([room.edit(seq, 'edited'), room.react(other.seq, '❤️')]);
 
     const second = server.last;
     expect(second).not.toBe(first);
@@ -159,7 +185,7 @@ describe('changes to messages', () => {
     expect(second.sent(Op.React)).toHaveLength(1);
     expect([edit.changed, react.changed]).toEqual([false, false]);
     expect(server.rooms.get('lobby')!.events.filter((e) => e.kind !== EventKind.Message && e.kind !== EventKind.Join)).toHaveLength(2);
-    await server.waitFor(() => room.lastSeq === seq + 2);
+    await server.waitFor(() => room.lastSeq === other.seq + 2);
   });
 
   it('paces a burst of reactions with sends below the send rate: nothing refused, no 4006', { timeout: 20_000 }, async () => {

@@ -120,12 +120,12 @@ describe('foldChange', () => {
     expect(view.reactions).toEqual([{ emoji: '👍', count: 12, me: false, users: users.slice(0, 10) }]);
   });
 
-  it('turns a deleted message into a tombstone: no body, mentions, reactions or edited; later edits and reactions are ignored', () => {
+  it('turns a deleted message into a tombstone: no body, mentions or reactions (edited stays); later edits and reactions are ignored', () => {
     const live = foldAll(msg(1, { mentions: [{ user: 'bo', at: 0, len: 2 }] }), [edit(2, 1, 'v2'), react(3, 1, '👍', true)]);
 
     const gone = foldChange(live, del(4, 1), ME)!;
 
-    expect(gone).toEqual({ room: 'lobby', seq: 1, id: 'm1', kind: 'msg', ts: 1001, by: ME, name: 'Ana', cid: 'c1', deleted: true, rev: 4 });
+    expect(gone).toEqual({ room: 'lobby', seq: 1, id: 'm1', kind: 'msg', ts: 1001, by: ME, name: 'Ana', cid: 'c1', edited: 2002, deleted: true, rev: 4 });
     expect(foldChange(gone, edit(5, 1, 'back'), ME)).toBeUndefined();
     expect(foldChange(gone, react(6, 1, '👍', true), ME)).toBeUndefined();
     expect(foldChange(gone, del(7, 1), ME)).toBeUndefined();

@@ -128,8 +128,8 @@ function projectionContract(backend: () => { store: SqlStore; sql: Sql }): void 
     ]);
     const forCarol = (await projected(r, 'carol')).find((e) => e.seq === m.seq)!;
     expect(forCarol.reactions!.map((x) => x.me)).toEqual([false, false]);
-    expect(await store().reactionCounts(r, m.seq, '👍', BOB.id)).toEqual({ total: 3, emoji: 2, present: true, mine: true });
-    expect(await store().reactionCounts(r, m.seq, '🎉', BOB.id)).toEqual({ total: 3, emoji: 2, present: true, mine: false });
+    expect((await store().reactionTarget(r, m.seq, '👍', BOB.id))?.counts).toEqual({ total: 3, emoji: 2, present: true, mine: true });
+    expect((await store().reactionTarget(r, m.seq, '🎉', BOB.id))?.counts).toEqual({ total: 3, emoji: 2, present: true, mine: false });
     await change(r, BOB.id, 'reaction', { target: m.seq, emoji: '👍', on: false });
     await change(r, ALICE.id, 'reaction', { target: m.seq, emoji: '🎉', on: false });
     const after = (await projected(r, BOB.id)).find((e) => e.seq === m.seq)!;
@@ -144,7 +144,7 @@ function projectionContract(backend: () => { store: SqlStore; sql: Sql }): void 
       Array.from({ length: 1000 }, (_, i) => store().append({ room: r, kind: 'reaction', by: `u${i}`, name: `U${i}`, data: { target: m.seq, emoji: '🔥', on: true } })),
     );
     expect(store().stats().transactions - before).toBeLessThan(50);
-    expect(await store().reactionCounts(r, m.seq, '🔥', 'u7')).toEqual({ total: 1000, emoji: 1, present: true, mine: true });
+    expect((await store().reactionTarget(r, m.seq, '🔥', 'u7'))?.counts).toEqual({ total: 1000, emoji: 1, present: true, mine: true });
     const [msg] = (await store().messageHistory(r, { after: m.seq - 1, limit: 1, viewer: 'u1' })).events;
     expect(msg!.reactions).toEqual([{ emoji: '🔥', count: 1000, me: true, users: Array.from({ length: 10 }, (_, i) => `u${i}`) }]);
   });
@@ -167,11 +167,12 @@ function projectionContract(backend: () => { store: SqlStore; sql: Sql }): void 
     expect(await store().message(r, t2.seq)).toMatchObject({ thread: root.seq });
   });
 
-  it('message() finds only msg events of the room', async () => {
+  it('message() and reactionTarget() find only msg events of the room', async () => {
     const r = await room();
     expect(await store().message(r, 1)).toBeNull(); // the room event
     expect(await store().message(r, 999)).toBeNull();
     expect(await store().message(uid('nope'), 1)).toBeNull();
+    expect(await store().reactionTarget(r, 1, '👍', ALICE.id)).toBeNull();
   });
 
   it('a retried cid with mentions answers the stored message and stores nothing twice', async () => {

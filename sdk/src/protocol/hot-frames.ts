@@ -138,10 +138,10 @@ function finish(): Uint8Array {
 }
 
 /**
- * The optional event fields, in the order the schema declares them (RoomEventShape): every one is
- * written when present, so a field declared in kinds.ts cannot silently vanish on the hot path.
+ * The event fields added after v1, in the order the schema declares them (RoomEventShape, from
+ * kinds.ts): every one is written when present, so a declared field cannot vanish on the hot path.
  */
-const OPTIONAL_EVENT_FIELDS = ['cid', 'body', 'data', ...Object.keys(eventExtensionFields)] as const;
+const EXTENSION_FIELDS = Object.keys(eventExtensionFields) as (keyof RoomEvent)[];
 
 /** `{t: event, e}`: the frame a room's subscribers get for each stored event. */
 export function encodeEventFrame(e: RoomEvent): Uint8Array {
@@ -151,10 +151,12 @@ export function encodeEventFrame(e: RoomEvent): Uint8Array {
   writeString('t');
   writeValue(Op.Event);
   writeString('e');
-  // The fields in the order the store builds events, so the bytes are those of encodeFrame.
-  const fields = e as Record<string, unknown>;
-  let count = 7;
-  for (const k of OPTIONAL_EVENT_FIELDS) if (fields[k] !== undefined) count++;
+  // The fields in the order the store builds events, so the bytes are those of encodeFrame. The
+  // v1 ones are written inline (every live message); the later ones, rarer, in a loop.
+  const { cid, body, data } = e;
+  const v1 = 7 + (cid === undefined ? 0 : 1) + (body === undefined ? 0 : 1) + (data === undefined ? 0 : 1);
+  let count = v1;
+  for (let i = 0; i < EXTENSION_FIELDS.length; i++) if (e[EXTENSION_FIELDS[i]!] !== undefined) count++;
   if (count < 16) out[pos++] = 0x80 | count;
   else typed(0xde, 2, count);
   writeString('room');
@@ -171,11 +173,26 @@ export function encodeEventFrame(e: RoomEvent): Uint8Array {
   writeString(e.by);
   writeString('name');
   writeString(e.name);
-  for (const k of OPTIONAL_EVENT_FIELDS) {
-    const v = fields[k];
-    if (v === undefined) continue;
-    writeString(k);
-    writeValue(v);
+  if (cid !== undefined) {
+    writeString('cid');
+    writeString(cid);
+  }
+  if (body !== undefined) {
+    writeString('body');
+    writeString(body);
+  }
+  if (data !== undefined) {
+    writeString('data');
+    writeValue(data);
+  }
+  if (count > v1) {
+    for (let i = 0; i < EXTENSION_FIELDS.length; i++) {
+      const k = EXTENSION_FIELDS[i]!;
+      const v = e[k];
+      if (v === undefined) continue;
+      writeString(k);
+      writeValue(v);
+    }
   }
   return finish();
 }

@@ -58,7 +58,7 @@ export interface KindDeclaration {
   appendedBy: string;
   /** Who may append it. */
   who: string;
-  /** Top-level fields beyond room, seq, id, kind, ts, by, name. */
+  /** Top-level fields beyond room, seq, id, kind, ts, by, name; `?` marks optional ones. */
   fields: readonly string[];
   /** The flat `data` map's keys, with their schemas; `required` ones are always present. */
   data: Readonly<Record<string, { schema: Schema<unknown>; required: boolean }>>;
@@ -75,18 +75,18 @@ const optional = (schema: Schema<unknown>) => ({ schema, required: false });
 export const kinds = [
   {
     kind: 'msg',
-    appendedBy: 'send (20)',
+    appendedBy: '`send` (20)',
     who: 'a member (a guest joins a public room by sending)',
-    fields: ['body', 'cid', 'mentions'],
+    fields: ['body', 'cid', 'mentions?'],
     data: { replyTo: optional(seq), thread: optional(seq) },
     fanOut: true,
     projection: 'thread_reply',
-    effect: 'a message of its own; with data.thread, the root counts one more reply (replies.count, last, lastTs) and takes this seq as rev',
+    effect: 'a message (`rev` = its seq); with `data.thread`, the root counts one more reply (`replies`) and takes `rev` = this seq',
   },
   {
     kind: 'join',
-    appendedBy: 'join (12), invite (14), room_create (10)',
-    who: 'the joiner; for invite or create, a member / the creator',
+    appendedBy: '`join` (12), `invite` (14), `room_create` (10), a guest\'s first `send`',
+    who: 'the user who became a member (for `invite`, a member adds them; for `room_create`, the creator)',
     fields: [],
     data: { inviter: optional(userId) },
     fanOut: true,
@@ -95,8 +95,8 @@ export const kinds = [
   },
   {
     kind: 'leave',
-    appendedBy: 'leave (13), guest expiry',
-    who: 'the member leaving; the server for expired guests',
+    appendedBy: '`leave` (13); the server when a guest\'s membership ends',
+    who: 'the member who left',
     fields: [],
     data: {},
     fanOut: true,
@@ -105,8 +105,8 @@ export const kinds = [
   },
   {
     kind: 'room',
-    appendedBy: 'room_create (10), room_update (18), owner leaving',
-    who: 'the creator or owner; the server when ownership passes',
+    appendedBy: '`room_create` (10), `room_update` (18), `leave` by the owner',
+    who: 'the creator or the owner (on creation: `data.name`, `data.kind`; when ownership passed: `data.owner`)',
     fields: [],
     data: { name: optional(str(0, Limits.maxName)), kind: optional(str(1, 32)), owner: optional(userId) },
     fanOut: true,
@@ -115,33 +115,33 @@ export const kinds = [
   },
   {
     kind: 'edit',
-    appendedBy: 'edit (25)',
-    who: 'the author of the target, within editWindowMs',
-    fields: ['body', 'mentions'],
+    appendedBy: '`edit` (25)',
+    who: 'the author of the target, within `editWindowMs` of sending it',
+    fields: ['body', 'mentions?'],
     data: { target: req(seq) },
     fanOut: true,
     projection: 'edit',
-    effect: 'target takes body and mentions, edited = ts, rev = seq',
+    effect: 'the target takes `body` and `mentions`, `edited` = ts, `rev` = seq (none once deleted)',
   },
   {
     kind: 'delete',
-    appendedBy: 'delete (26)',
+    appendedBy: '`delete` (26)',
     who: 'the author of the target',
     fields: [],
     data: { target: req(seq) },
     fanOut: true,
     projection: 'redact',
-    effect: 'target becomes a tombstone: deleted, no body, mentions or reactions (removed from storage, with the bodies of its edits), rev = seq',
+    effect: 'the target becomes a tombstone: `deleted`, no `body`, `mentions` or `reactions` (removed from storage, with the bodies of its edits), `rev` = seq',
   },
   {
     kind: 'reaction',
-    appendedBy: 'react (27)',
-    who: 'a member',
+    appendedBy: '`react` (27)',
+    who: 'a member (a guest joins a public room by reacting)',
     fields: [],
     data: { target: req(seq), emoji: req(str(1, Limits.maxEmoji)), on: req(bool()) },
     fanOut: true,
     projection: 'reaction',
-    effect: "by's emoji is added to (on) or removed from the target's reactions, rev = seq",
+    effect: "`by`'s `emoji` is added to (`on`) or taken off the target's `reactions`, `rev` = seq",
   },
 ] as const satisfies readonly KindDeclaration[];
 

@@ -69,9 +69,10 @@ export async function deleteMessage(s: Session, f: DeleteFrame): Promise<Change>
 export async function react(s: Session, f: ReactFrame): Promise<Change> {
   if (!isEmoji(f.emoji)) throw badRequest(`"emoji" must be 1-${Limits.maxEmoji} UTF-16 code units of emoji characters`);
   if (!s.memberOf.has(f.room)) await memberForSend(s, f.room);
-  const message = await target(s, f.room, f.seq);
+  const found = await s.hub.store.reactionTarget(f.room, f.seq, f.emoji, s.userId);
+  if (!found) throw notFound(`no message ${f.seq} in "${f.room}"`);
+  const { message, counts } = found;
   if (message.deleted) throw notFound(`message ${f.seq} was deleted`);
-  const counts = await s.hub.store.reactionCounts(f.room, f.seq, f.emoji, s.userId);
   if (f.on === counts.mine) return unchanged(message);
   if (f.on) {
     if (!counts.present && counts.emoji >= Limits.maxReactionEmoji) {

@@ -109,17 +109,32 @@ export async function history(s: Session, f: HistoryFrame): Promise<ResultData[t
   return capPage(page, f.after !== undefined);
 }
 
+/** What capPage weighs of an event: its body, and the projection's lists, which can outweigh it. */
+interface PagedEvent {
+  body?: string;
+  mentions?: readonly { user: string }[];
+  reactions?: readonly { emoji: string; users: readonly string[] }[];
+}
+
+/** About how many characters a message's mentions and reaction summary add to a page. */
+function projectionChars(e: PagedEvent): number {
+  let n = 0;
+  if (e.mentions) for (const m of e.mentions) n += m.user.length + 16;
+  if (e.reactions) for (const r of e.reactions) n += r.emoji.length + 24 + r.users.reduce((sum, u) => sum + u.length + 2, 0);
+  return n;
+}
+
 /**
- * Trims a page to HISTORY_PAGE_CHARS of bodies (at least one event), keeping the end nearest the
+ * Trims a page to HISTORY_PAGE_CHARS of bodies and reaction and mention lists (at least one event), keeping the end nearest the
  * cursor: the oldest events when reading forward, the newest when reading backward. `more` then says
  * there is more to read in that direction.
  */
-export function capPage<P extends { events: { body?: string }[]; more: boolean }>(page: P, forward: boolean): P {
+export function capPage<P extends { events: PagedEvent[]; more: boolean }>(page: P, forward: boolean): P {
   let chars = 0;
   const { events } = page;
   for (let i = 0; i < events.length; i++) {
     const e = events[forward ? i : events.length - 1 - i]!;
-    chars += (e.body?.length ?? 0) + 64;
+    chars += (e.body?.length ?? 0) + 64 + projectionChars(e);
     if (chars > HISTORY_PAGE_CHARS && i > 0) {
       const kept = forward ? events.slice(0, i) : events.slice(events.length - i);
       return { ...page, events: kept, more: true };

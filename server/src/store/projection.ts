@@ -91,13 +91,58 @@ export async function messageState(sql: SqlSession, room: string, seq: number): 
   return state;
 }
 
-/** What a reaction of `user` with `emoji` on message `seq` would meet. */
-export async function reactionCounts(sql: SqlSession, room: string, seq: number, emoji: string, user: string): Promise<ReactionCounts> {
-  const [row] = await sql.query<{ total: number | string; kinds: number | string; present: boolean | null; mine: boolean | null }>(
-    `SELECT count(*) AS total, count(DISTINCT r.emoji) AS kinds, bool_or(r.emoji = $3) AS present,
-            bool_or(r.emoji = $3 AND r.user_id = $4) AS mine
-       FROM reactions r WHERE r.room_id = $1 AND r.seq = $2`,
-    [room, seq, emoji, user],
+/** One `react` to check: the message it targets and who reacts with what. */
+export interface ReactionProbe {
+  room: string;
+  seq: number;
+  emoji: string;
+  user: string;
+}
+
+export type ReactionTarget = { message: MessageState; counts: ReactionCounts } | null;
+
+/**
+ * For each probe, the message it targets (null when `seq` holds no msg) and what the reaction would
+ * meet there, in ONE statement however many probes: concurrent reactions share their read as they
+ * share their append, so a reaction storm costs a few queries, not one per reaction. Totals are
+ * computed once per message; `present` and `mine` are index probes of the reactions key.
+ */
+export async function reactionTargets(sql: SqlSession, probes: readonly ReactionProbe[]): Promise<ReactionTarget[]> {
+  const rows = await sql.query<{
+    i: number | string;
+    id: string;
+    ts: number;
+    author: string;
+    deleted: boolean | null;
+    rev: number | null;
+    total: number | string | null;
+    kinds: number | string | null;
+    present: boolean;
+    mine: boolean;
+  }>(
+    `WITH x AS (
+       SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[]) WITH ORDINALITY AS x(room, seq, emoji, usr, i)
+     ), counted AS (
+       SELECT r.room_id, r.seq, count(*) AS total, count(DISTINCT r.emoji) AS kinds
+         FROM reactions r JOIN (SELECT DISTINCT room, seq FROM x) t ON r.room_id = t.room AND r.seq = t.seq
+        GROUP BY r.room_id, r.seq
+     )
+     SELECT x.i, e.id, e.ts, e.author, m.deleted, m.rev, c.total, c.kinds,
+            EXISTS (SELECT 1 FROM reactions r WHERE r.room_id = x.room AND r.seq = x.seq AND r.emoji = x.emoji) AS present,
+            EXISTS (SELECT 1 FROM reactions r WHERE r.room_id = x.room AND r.seq = x.seq AND r.emoji = x.emoji AND r.user_id = x.usr) AS mine
+       FROM x JOIN events e ON e.room_id = x.room AND e.seq = x.seq AND e.kind = 'msg'
+       LEFT JOIN messages m ON m.room_id = e.room_id AND m.seq = e.seq
+       LEFT JOIN counted c ON c.room_id = x.room AND c.seq = x.seq`,
+    [probes.map((p) => p.room), probes.map((p) => p.seq), probes.map((p) => p.emoji), probes.map((p) => p.user)],
   );
-  return { total: Number(row?.total ?? 0), emoji: Number(row?.kinds ?? 0), present: row?.present === true, mine: row?.mine === true };
+  const out = new Array<ReactionTarget>(probes.length).fill(null);
+  for (const row of rows) {
+    const i = Number(row.i) - 1;
+    const seq = probes[i]!.seq;
+    out[i] = {
+      message: { seq, id: row.id, ts: Number(row.ts), by: row.author, deleted: row.deleted === true, rev: row.rev === null ? seq : Number(row.rev) },
+      counts: { total: Number(row.total ?? 0), emoji: Number(row.kinds ?? 0), present: row.present, mine: row.mine },
+    };
+  }
+  return out;
 }

@@ -6,7 +6,7 @@ import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
-import { messageState, projectedHistory, reactionCounts } from './projection.js';
+import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
   RoomLimitError,
@@ -19,7 +19,6 @@ import {
   type HistoryQuery,
   type MessageHistoryQuery,
   type MessageState,
-  type ReactionCounts,
   type MemberRecord,
   type RoleName,
   type RoomKindName,
@@ -84,6 +83,8 @@ interface ListedRow extends RoomRow {
 
 export class SqlStore implements Store {
   private readonly appends: GroupCommit<AppendInput, AppendResult>;
+  /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
+  private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;
   private initialised: Promise<void> | null = null;
   private closed = false;
   private appendCount = 0;
@@ -103,6 +104,10 @@ export class SqlStore implements Store {
       maxInFlight: options.maxInFlight ?? (sql.driver === 'pg' ? 2 : 1),
       minToOverlap: options.minToOverlap ?? 64,
     });
+    this.reactionReads = new GroupCommit(
+      async (probes) => (await this.guard(() => reactionTargets(this.sql, probes))).map((value) => ({ ok: true as const, value })),
+      { maxBatch: 1000, maxInFlight: 2 },
+    );
   }
 
   stats(): StoreStats {
@@ -418,8 +423,8 @@ export class SqlStore implements Store {
     return this.guard(() => messageState(this.sql, room, seq));
   }
 
-  async reactionCounts(room: string, seq: number, emoji: string, user: string): Promise<ReactionCounts> {
-    return this.guard(() => reactionCounts(this.sql, room, seq, emoji, user));
+  async reactionTarget(room: string, seq: number, emoji: string, user: string): Promise<ReactionTarget> {
+    return this.reactionReads.submit({ room, seq, emoji, user });
   }
 
   // ---- group commit ---------------------------------------------------------------------------

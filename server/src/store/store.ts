@@ -259,6 +259,9 @@ export interface Store {
   messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage>;
   /** The `msg` at `seq`, or null when `seq` holds no msg (or the room does not exist). */
   message(room: string, seq: number): Promise<MessageState | null>;
-  /** Counts of the reactions on message `seq` that a `react` is bounded by. */
-  reactionCounts(room: string, seq: number, emoji: string, user: string): Promise<ReactionCounts>;
+  /**
+   * The msg at `seq` and the counts of its reactions that a `react` of `user` with `emoji` is bounded
+   * by, in one read; null when `seq` holds no msg.
+   */
+  reactionTarget(room: string, seq: number, emoji: string, user: string): Promise<{ message: MessageState; counts: ReactionCounts } | null>;
 }
