@@ -121,6 +121,75 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
     expect(await bo.problems()).toEqual([]);
   }, 60_000);
 
+  test('one page reacts, replies with a mention, edits, threads and deletes; the other sees each change', async () => {
+    const hello = () => message(ana.page, 'Hello Ana');
+    // Ana reacts to Bo's message from the quick-reaction bar.
+    await hello().locator('[part~="actions"]').click();
+    await part(ana.page, 'actions-menu').waitFor({ timeout: STEP_TIMEOUT });
+    await ana.page.screenshot({ path: join(ARTIFACTS, 'message-menu.png') });
+    await part(ana.page, 'quick-reaction').and(ana.page.locator('[data-emoji="🎉"]')).click();
+    await hello().locator('[part~="reaction"][aria-pressed="true"]').waitFor({ timeout: STEP_TIMEOUT });
+    const chip = message(bo.page, 'Hello Ana').locator('[part~="reaction"][data-emoji="🎉"]');
+    await chip.waitFor({ timeout: STEP_TIMEOUT });
+    expect(await chip.getAttribute('aria-pressed')).toBe('false');
+    expect(await chip.getAttribute('title')).toBe('🎉 1: Ana');
+
+    // Bo replies to Ana's first message, naming her through the @ list (keyboard only).
+    await message(bo.page, 'Hi Bo, welcome to the lobby!').locator('[part~="actions"]').click();
+    await part(bo.page, 'menu-item').and(bo.page.locator('[data-action="reply"]')).click();
+    await part(bo.page, 'reply-preview').waitFor({ timeout: STEP_TIMEOUT });
+    await part(bo.page, 'input').pressSequentially('@An', { delay: 20 });
+    await part(bo.page, 'mention-option').filter({ hasText: 'Ana' }).waitFor({ timeout: STEP_TIMEOUT });
+    await bo.page.screenshot({ path: join(ARTIFACTS, 'mention-list.png') });
+    await bo.page.keyboard.press('Enter');
+    await part(bo.page, 'input').pressSequentially('thanks!', { delay: 10 });
+    await bo.page.keyboard.press('Enter');
+    const reply = message(ana.page, '@Ana thanks!');
+    await reply.waitFor({ timeout: STEP_TIMEOUT });
+    expect(await reply.locator('[part~="quote"]').textContent()).toContain('Hi Bo, welcome to the lobby!');
+    expect(await reply.locator('[part~="mention-me"]').textContent()).toBe('@Ana');
+
+    // Ana edits her first message: Bo sees the new text, marked edited, and his quote of it follows.
+    await message(ana.page, 'Hi Bo, welcome to the lobby!').locator('[part~="actions"]').click();
+    await part(ana.page, 'menu-item').and(ana.page.locator('[data-action="edit"]')).click();
+    await part(ana.page, 'edit-input').fill('Hi Bo, welcome to Parley!');
+    await part(ana.page, 'edit-input').press('Enter');
+    const edited = part(bo.page, 'message').filter({ has: bo.page.locator('[part~="edited"]') });
+    await edited.waitFor({ timeout: STEP_TIMEOUT });
+    expect(await edited.locator('[part~="message-body"]').textContent()).toMatch(/^Hi Bo, welcome to Parley!\s+\(edited\)$/);
+    await part(bo.page, 'quote').filter({ hasText: 'welcome to Parley!' }).waitFor({ timeout: STEP_TIMEOUT });
+
+    // Ana answers Bo in a thread; Bo sees the count, opens the thread and reads the reply.
+    await hello().locator('[part~="actions"]').click();
+    await part(ana.page, 'menu-item').and(ana.page.locator('[data-action="reply-thread"]')).click();
+    await part(ana.page, 'thread-bar').waitFor({ timeout: STEP_TIMEOUT });
+    await send(ana.page, 'A thread for this');
+    await message(ana.page, 'A thread for this').and(ana.page.locator('[data-status="sent"]')).waitFor({ timeout: STEP_TIMEOUT });
+    const link = message(bo.page, 'Hello Ana').locator('[part~="thread-link"]');
+    await link.filter({ hasText: '1 reply' }).waitFor({ timeout: STEP_TIMEOUT });
+    expect(await bodies(bo.page)).not.toContain('A thread for this');
+    await link.click();
+    await message(bo.page, 'A thread for this').waitFor({ timeout: STEP_TIMEOUT });
+    await bo.page.screenshot({ path: join(ARTIFACTS, 'thread.png') });
+    await part(bo.page, 'thread-back').click();
+    await part(ana.page, 'thread-back').click();
+
+    // Ana sends and deletes a message: both see the tombstone, the text is gone.
+    await send(ana.page, 'oops, wrong room');
+    await message(bo.page, 'oops, wrong room').waitFor({ timeout: STEP_TIMEOUT });
+    await message(ana.page, 'oops, wrong room').and(ana.page.locator('[data-status="sent"]')).locator('[part~="actions"]').click();
+    await part(ana.page, 'menu-item').and(ana.page.locator('[data-action="delete"]')).click();
+    await part(ana.page, 'confirm-delete-yes').click();
+    await part(bo.page, 'tombstone').waitFor({ timeout: STEP_TIMEOUT });
+    expect(await part(bo.page, 'tombstone').locator('[part~="message-body"]').textContent()).toBe('Message deleted');
+    expect(await bodies(bo.page)).not.toContain('oops, wrong room');
+    await part(ana.page, 'tombstone').waitFor({ timeout: STEP_TIMEOUT });
+
+    await bo.page.screenshot({ path: join(ARTIFACTS, 'message-changes-bo.png') });
+    expect(await ana.problems()).toEqual([]);
+    expect(await bo.problems()).toEqual([]);
+  }, 90_000);
+
   test('screenshots: desktop and phone, light and dark', async () => {
     // A friendlier conversation for the pictures (docs/screenshots/ holds a copy of two of them).
     await send(ana.page, 'Is the new release out yet?');
@@ -231,7 +300,12 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
     expect(await part(ana.page, 'guest-form').count()).toBe(0);
     await message(ana.page, 'unread three').waitFor({ timeout: STEP_TIMEOUT });
     const after = await bodies(ana.page);
-    for (const text of ['Hi Bo, welcome to the lobby!', 'Hello Ana', 'unread one']) expect(after).toContain(text);
+    for (const text of ['Hello Ana', 'unread one', 'Message deleted']) expect(after).toContain(text);
+    // History comes back as the messages are now: edited text, the tombstone, thread replies left in their thread.
+    expect(after.some((b) => /^Hi Bo, welcome to Parley!\s+\(edited\)$/.test(b))).toBe(true);
+    for (const gone of ['Hi Bo, welcome to the lobby!', 'oops, wrong room', 'A thread for this']) expect(after).not.toContain(gone);
+    await message(ana.page, 'Hello Ana').locator('[part~="reaction"][aria-pressed="true"][data-emoji="🎉"]').waitFor({ timeout: STEP_TIMEOUT });
+    expect(await message(ana.page, 'Hello Ana').locator('[part~="thread-link"]').textContent()).toBe('1 reply');
     expect(await ana.problems()).toEqual([]);
   }, 30_000);
 

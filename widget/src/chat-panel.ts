@@ -1,14 +1,18 @@
 // The chat panel, loaded on first open so the first load stays small: header, rooms, the message list
-// with its scrolling rules, composer, members, guest and rename forms. <chat-widget> renders it inside
-// its own shadow root and hands it the session and a few actions; parts are re-exported to the page.
+// with its scrolling rules and message actions, a thread view, composer (replies, mentions), members,
+// guest and rename forms. <chat-widget> renders it inside its own shadow root and hands it the session
+// and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { RoomEvent } from '@parley/sdk';
-import type { ChatSession, RoomView } from './chat-session.js';
+import type { Member, MessageView as Message, RoomEvent } from '@parley/sdk';
+import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
 import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
+import type { MessageUi } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
+import { messageStyles } from './message-styles.js';
+import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
 import { panelStyles } from './panel-styles.js';
 
 /** What the panel may ask of the widget that owns it. */
@@ -37,7 +41,7 @@ function shorten(name: string): string {
 }
 
 export class ChatPanel extends LitElement {
-  static override styles = panelStyles;
+  static override styles = [panelStyles, messageStyles];
 
   static override properties = {
     session: { attribute: false },
@@ -57,6 +61,13 @@ export class ChatPanel extends LitElement {
     _formError: { state: true },
     _length: { state: true },
     _refusal: { state: true },
+    _menu: { state: true },
+    _editing: { state: true },
+    _confirming: { state: true },
+    _actionError: { state: true },
+    _replyTo: { state: true },
+    _mention: { state: true },
+    _mentionIndex: { state: true },
   };
 
   declare session: ChatSession;
@@ -79,6 +90,20 @@ export class ChatPanel extends LitElement {
   declare private _length: number;
   /** Why the draft was not sent (too long), until it is edited back within the limit. */
   declare private _refusal: string;
+  /** Seq of the message whose actions menu is open. */
+  declare private _menu: number | undefined;
+  declare private _editing: number | undefined;
+  declare private _confirming: number | undefined;
+  declare private _actionError: string;
+  /** Seq of the message the draft replies to (shown quoted above the composer). */
+  declare private _replyTo: number | undefined;
+  /** The `@` being typed in the composer, while members match it. */
+  declare private _mention: MentionQuery | undefined;
+  declare private _mentionIndex: number;
+  /** Members picked into the draft by the `@` list, turned into mention entities on send. */
+  private _picked: Picked[] = [];
+  /** Run after the next render: where focus goes once the element it needs exists. */
+  private _focusNext: (() => HTMLElement | null | undefined) | undefined;
 
   get t(): Catalog {
     return LANGS[this.locale] ?? LANGS.en;
@@ -107,6 +132,13 @@ export class ChatPanel extends LitElement {
     this._formError = '';
     this._length = 0;
     this._refusal = '';
+    this._menu = undefined;
+    this._editing = undefined;
+    this._confirming = undefined;
+    this._actionError = '';
+    this._replyTo = undefined;
+    this._mention = undefined;
+    this._mentionIndex = 0;
   }
 
   /** Focuses the first thing to type into; if there is none yet, holds focus in the panel until it renders. */
@@ -133,13 +165,14 @@ export class ChatPanel extends LitElement {
     const after = this._part('messages');
     const current = this.session.current;
     // The timeline is mutated in place, so compare with what the previous render showed.
-    const first = current?.timeline.firstSeq;
+    const first = (this.session.thread?.timeline ?? current?.timeline)?.firstSeq;
     const grewAbove = first !== this._renderedFirst;
     this._renderedFirst = first;
     if (!after) return;
     let top: number | undefined;
-    if (current?.id !== this._shownRoom || !before || list !== after) {
-      this._shownRoom = current?.id;
+    const shown = this.session.thread ? `${current?.id}#${this.session.thread.root}` : current?.id;
+    if (shown !== this._shownRoom || !before || list !== after) {
+      this._shownRoom = shown;
       this.atBottom = true;
       top = after.scrollHeight;
     } else if (pin || (this.atBottom && before.end)) {
@@ -156,6 +189,11 @@ export class ChatPanel extends LitElement {
   }
 
   protected override updated(): void {
+    if (this._focusNext) {
+      const target = this._focusNext();
+      this._focusNext = undefined;
+      target?.focus();
+    }
     const current = this.session.current;
     if (current) this.session.markRead(current);
     if (this._focusPending && (this._part('guest-name') ?? this._part('input'))) {
@@ -212,7 +250,9 @@ export class ChatPanel extends LitElement {
       <div class="main">
         ${this.needGuest
           ? this._renderGuest()
-          : view
+          : view && s.thread?.room === view
+            ? this._renderThread(view, s.thread)
+            : view
             ? this._renderRoom(view)
             : s.unavailable
               ? html`<p class="empty" role="alert">${t.roomUnavailable(s.unavailable)}</p>`
@@ -248,10 +288,10 @@ export class ChatPanel extends LitElement {
     const tl = view.timeline;
     const typing = [...view.typing.entries()].filter(([id]) => id !== s.user?.id).map(([, name]) => name);
     const typingLine = t.typing(typing.map(shorten));
-    return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll}>
+    return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true) })}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
@@ -271,20 +311,248 @@ export class ChatPanel extends LitElement {
       </div>`;
   }
 
+  /** A thread in place of the room's list: its root, its replies (paged back on scroll), a way back. */
+  private _renderThread(view: RoomView, thread: ThreadView): TemplateResult {
+    const { session: s, t } = this;
+    const root = view.timeline.find(thread.root);
+    const tl = thread.timeline;
+    const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}) };
+    const typing = [...view.typing.entries()].filter(([id]) => id !== s.user?.id).map(([, name]) => shorten(name));
+    return html`<div part="thread-bar" class="thread-bar">
+        <button part="thread-back" type="button" @click=${this._closeThread}>← ${t.backToRoom}</button>
+        <span>${t.thread}</span>
+      </div>
+      <div part="messages thread" class="messages" role="log" aria-live="off" aria-label=${t.thread} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
+        ${root ? html`<div part="thread-root" class="thread-root">${renderTimeline({ events: [root], pending: [] }, { ...ctx, ui: this._ui(view, false) })}</div>` : nothing}
+        ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
+        ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noReplies}</p>` : nothing}
+        ${renderTimeline(tl, { ...ctx, ui: this._ui(view, false) })}
+      </div>
+      <div class="typing">${typing.length ? html`<span part="typing">${t.typing(typing)}</span>` : nothing}</div>`;
+  }
+
+  /** The message actions' state and handlers for `view`; `threads` false inside a thread. */
+  private _ui(view: RoomView, threads: boolean): MessageUi {
+    const s = this.session;
+    const names = new Map((view.members ?? []).map((m) => [m.user, m.name] as const));
+    const find = (seq: number) => s.thread?.timeline.find(seq) ?? view.timeline.find(seq);
+    return {
+      menu: this._menu,
+      editing: this._editing,
+      confirming: this._confirming,
+      error: this._actionError,
+      features: s.features,
+      names,
+      threads,
+      find,
+      toggleMenu: (seq) => {
+        const open = this._menu !== seq;
+        this._closeActions();
+        this._menu = open ? seq : undefined;
+        this._focusNext = () => (open ? this._message(seq)?.querySelector('[role^="menuitem"]') : this._message(seq)?.querySelector('[part~="actions"]'));
+      },
+      react: (seq, emoji, on) => {
+        const fromMenu = this._menu === seq;
+        this._closeActions();
+        if (fromMenu) this._focusNext = () => this._message(seq)?.querySelector('[part~="actions"]');
+        void s.react(view, seq, emoji, on);
+      },
+      reply: (seq) => {
+        this._closeActions();
+        this._replyTo = seq;
+        this._focusNext = () => this._part('input');
+      },
+      openThread: (seq) => {
+        this._closeActions();
+        this._replyTo = undefined;
+        this._focusNext = () => this._part('input');
+        void s.openThread(view, seq);
+      },
+      startEdit: (seq) => {
+        this._closeActions();
+        this._editing = seq;
+        this._focusNext = () => {
+          const area = this._message(seq)?.querySelector<HTMLTextAreaElement>('[part~="edit-input"]');
+          area?.setSelectionRange(area.value.length, area.value.length);
+          return area;
+        };
+      },
+      saveEdit: (seq, body) => void this._saveEdit(view, seq, body),
+      askDelete: (seq) => {
+        this._closeActions();
+        this._confirming = seq;
+        this._focusNext = () => this._message(seq)?.querySelector('[part~="confirm-delete-yes"]');
+      },
+      confirmDelete: (seq) => void this._delete(view, seq),
+      dismiss: () => {
+        const seq = this._menu ?? this._editing ?? this._confirming;
+        this._closeActions();
+        if (seq !== undefined) this._focusNext = () => this._message(seq)?.querySelector('[part~="actions"]') ?? this._message(seq);
+      },
+      jump: (seq) => void this._jumpTo(view, seq),
+    };
+  }
+
+  private _closeActions(): void {
+    this._menu = undefined;
+    this._editing = undefined;
+    this._confirming = undefined;
+    this._actionError = '';
+  }
+
+  private async _saveEdit(view: RoomView, seq: number, body: string): Promise<void> {
+    const msg = view.timeline.find(seq) ?? this.session.thread?.timeline.find(seq);
+    if (!msg || !body.trim() || body === msg.body) {
+      if (msg && body === msg.body) this._ui(view, true).dismiss();
+      return;
+    }
+    // Mentions the old text had stay mentions where their text is still there.
+    const kept = (msg.mentions ?? []).map((m) => ({ user: m.user, name: (msg.body ?? '').slice(m.at + 1, m.at + m.len) }));
+    try {
+      await this.session.edit(view, seq, body, mentionEntities(body, [...kept, ...this._picked]));
+      this._closeActions();
+      this._focusNext = () => this._message(seq);
+    } catch (err) {
+      this._actionError = this._changeError(err as Error & { code?: string });
+    }
+  }
+
+  private async _delete(view: RoomView, seq: number): Promise<void> {
+    try {
+      await this.session.remove(view, seq);
+      this._closeActions();
+      this._focusNext = () => this._message(seq);
+    } catch (err) {
+      this._actionError = this._changeError(err as Error & { code?: string });
+    }
+  }
+
+  /** A refused edit or delete in words. */
+  private _changeError(err: Error & { code?: string }): string {
+    const t = this.t;
+    const known: Record<string, string> = { too_late: t.tooLate, forbidden: t.notYours, not_found: t.gone, network: t.unreachable };
+    return known[err.code ?? ''] ?? t.failedBecause(err.message);
+  }
+
+  /** Scrolls to and focuses message `seq`, loading older history until it is there. */
+  private async _jumpTo(view: RoomView, seq: number): Promise<void> {
+    if (!this._message(seq) && !this.session.thread) await this.session.loadUntil(view, seq).catch(() => false);
+    await this.updateComplete;
+    const el = this._message(seq);
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    el.focus();
+  }
+
+  private _message(seq: number): HTMLElement | null {
+    return this.renderRoot.querySelector<HTMLElement>(`[part~="messages"] [part~="message"][data-seq="${seq}"]`);
+  }
+
+  /** Up and down arrows move focus between messages; Enter on a message opens its actions. */
+  private _onListKey(e: KeyboardEvent): void {
+    const list = e.currentTarget as HTMLElement;
+    const target = e.target as HTMLElement;
+    const onMessage = target.matches('[part~="message"]');
+    if (!onMessage && target !== list) return;
+    const messages = [...list.querySelectorAll<HTMLElement>('[part~="message"][tabindex]')];
+    if (!messages.length) return;
+    if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+      const i = messages.indexOf(target);
+      const next = i < 0 ? messages.length - 1 : Math.max(0, Math.min(messages.length - 1, i + (e.key === 'ArrowUp' ? -1 : 1)));
+      e.preventDefault();
+      messages[next]!.focus();
+      messages[next]!.scrollIntoView({ block: 'nearest' });
+    } else if (e.key === 'Enter' && onMessage) {
+      e.preventDefault();
+      target.querySelector<HTMLElement>('[part~="actions"]')?.click();
+    }
+  }
+
+  private _closeThread(): void {
+    const root = this.session.thread?.root;
+    this.session.closeThread();
+    this._replyTo = undefined;
+    if (root !== undefined) this._focusNext = () => this._message(root);
+  }
+
+  private _renderReplyPreview(view: RoomView): TemplateResult | typeof nothing {
+    const { t } = this;
+    const quoted: Message | undefined = this._replyTo === undefined ? undefined : (this.session.thread?.timeline.find(this._replyTo) ?? view.timeline.find(this._replyTo));
+    if (!quoted) return nothing;
+    const name = quoted.by === this.session.user?.id ? t.you : view.members?.find((m) => m.user === quoted.by)?.name || quoted.name || quoted.by;
+    return html`<div part="reply-preview" class="reply-preview">
+      <span><strong dir="auto">${t.replyingTo(name)}</strong><span class="preview-text" dir="auto">${quoted.body}</span></span>
+      <button part="reply-cancel" class="icon-btn" type="button" aria-label=${t.cancelReply} @click=${this._cancelReply}>${closeIcon}</button>
+    </div>`;
+  }
+
+  private _cancelReply(): void {
+    this._replyTo = undefined;
+    this._focusNext = () => this._part('input');
+  }
+
+  /** Members matching the `@` being typed. */
+  private _suggestions(): Member[] {
+    const view = this.session.current;
+    return this._mention && view?.members ? suggest(view.members, this._mention.text, this.session.user?.id) : [];
+  }
+
+  private _renderMentions(options: Member[]): TemplateResult | typeof nothing {
+    if (!options.length) return nothing;
+    return html`<ul part="mention-list" id="mention-list" class="mentions" role="listbox" aria-label=${this.t.mentionList}>
+      ${options.map(
+        (m, i) => html`<li
+          part="mention-option"
+          id=${`mention-${i}`}
+          role="option"
+          aria-selected=${i === this._mentionIndex ? 'true' : 'false'}
+          data-user=${m.user}
+          dir="auto"
+          @mousedown=${(e: Event) => e.preventDefault()}
+          @click=${() => this._pickMention(m)}
+        >
+          ${m.name || m.user}
+        </li>`,
+      )}
+    </ul>`;
+  }
+
+  private _pickMention(member: Member): void {
+    const area = this._part<HTMLTextAreaElement>('input');
+    if (!area || !this._mention) return;
+    const name = member.name || member.user;
+    const { text, caret } = insertMention(area.value, this._mention, name);
+    area.value = text;
+    area.setSelectionRange(caret, caret);
+    this._picked.push({ user: member.user, name });
+    this._mention = undefined;
+    this._length = text.length;
+    area.focus();
+  }
+
   private _renderComposer(): TemplateResult {
     const { t } = this;
     const max = this.session.maxBody;
+    const view = this.session.current!;
+    const inThread = !!this.session.thread;
+    const options = this._suggestions();
+    const listing = options.length > 0;
     const near = this._length >= max * COUNTER_FROM;
     const over = this._length > max;
     // No maxlength: a paste over the limit would be cut silently. The counter and refusal say it instead.
+    const placeholder = inThread ? t.threadPlaceholder : t.messagePlaceholder;
     return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
+      ${this._renderReplyPreview(view)} ${this._renderMentions(options)}
       <textarea
         part="input"
         rows=${this._rows}
-        aria-label=${t.messagePlaceholder}
+        aria-label=${placeholder}
         aria-invalid=${over ? 'true' : 'false'}
         aria-describedby=${near ? 'counter' : nothing}
-        placeholder=${t.messagePlaceholder}
+        aria-autocomplete="list"
+        aria-controls=${listing ? 'mention-list' : nothing}
+        aria-activedescendant=${listing ? `mention-${Math.min(this._mentionIndex, options.length - 1)}` : nothing}
+        placeholder=${placeholder}
         @keydown=${this._onInputKey}
         @input=${this._onInput}
         @blur=${() => this.session.typing(false)}
@@ -378,6 +646,31 @@ export class ChatPanel extends LitElement {
   }
 
   private _onInputKey(e: KeyboardEvent): void {
+    const options = this._suggestions();
+    if (options.length && !e.isComposing) {
+      const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+      if (move) {
+        e.preventDefault();
+        this._mentionIndex = (Math.min(this._mentionIndex, options.length - 1) + move + options.length) % options.length;
+        return;
+      }
+      if (e.key === 'Enter' || e.key === 'Tab') {
+        e.preventDefault();
+        this._pickMention(options[Math.min(this._mentionIndex, options.length - 1)]!);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        this._mention = undefined;
+        return;
+      }
+    }
+    if (e.key === 'Escape' && this._replyTo !== undefined) {
+      e.stopPropagation();
+      this._replyTo = undefined;
+      return;
+    }
     if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
     e.preventDefault();
     this._submitDraft();
@@ -387,6 +680,9 @@ export class ChatPanel extends LitElement {
     const area = e.target as HTMLTextAreaElement;
     this._rows = Math.min(MAX_ROWS, area.value.split('\n').length);
     this._length = area.value.length;
+    const query = mentionQuery(area.value, area.selectionStart ?? area.value.length);
+    if (query?.at !== this._mention?.at) this._mentionIndex = 0;
+    this._mention = query;
     if (this._length <= this.session.maxBody) this._refusal = '';
     this.session.typing(area.value.trim().length > 0);
   }
@@ -406,19 +702,27 @@ export class ChatPanel extends LitElement {
       this._refusal = this.t.tooLong(this._number(max));
       return;
     }
+    const mentions = mentionEntities(text, this._picked);
+    const thread = this.session.thread?.root;
+    const options = { ...(this._replyTo !== undefined && { replyTo: this._replyTo }), ...(thread !== undefined && { thread }), ...(mentions.length && { mentions }) };
     area.value = '';
     this._length = 0;
     this._refusal = '';
     this._rows = 1;
+    this._replyTo = undefined;
+    this._picked = [];
+    this._mention = undefined;
     this.atBottom = true;
     this._pinNext = true;
     this.session.typing(false);
     // A failure shows on the message itself (with Retry); chat-error tells the host.
-    this.session.send(text).catch(() => {});
+    this.session.send(text, undefined, undefined, options).catch(() => {});
   }
 
   private _selectRoom(id: string): void {
     this._newBelow = 0;
+    this._replyTo = undefined;
+    this._closeActions();
     this.actions.selectRoom(id);
   }
 
@@ -434,11 +738,12 @@ export class ChatPanel extends LitElement {
     const up = el.scrollTop < this._lastTop;
     this._lastTop = el.scrollTop;
     const view = this.session.current;
-    if (up && el.scrollTop < TOP_TRIGGER && view && view.timeline.more && !this._loadingOlder) {
+    const thread = this.session.thread;
+    if (up && el.scrollTop < TOP_TRIGGER && view && (thread?.timeline ?? view.timeline).more && !this._loadingOlder) {
       this._loadingOlder = true;
       this.requestUpdate();
       void this.session
-        .loadOlder(view)
+        .loadOlder(view, thread)
         .catch(() => false)
         .finally(() => {
           this._loadingOlder = false;

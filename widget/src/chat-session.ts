@@ -8,10 +8,12 @@ import {
   Limits,
   NotFoundError,
   type Member,
+  type Mention,
   type ParleyError,
   type Room,
   type RoomEvent,
   type RoomSummary,
+  type SendOptions,
   type User,
 } from '@parley/sdk';
 import { ReadMarkers } from './read-markers.js';
@@ -45,9 +47,17 @@ export interface SessionHooks {
   reading(room: RoomView): boolean;
 }
 
+/** A thread open beside a room: the replies to message `root`. */
+export interface ThreadView {
+  room: RoomView;
+  root: number;
+  timeline: Timeline;
+}
+
 const HISTORY_PAGE = 30;
 /** A day, as "forever" for connect(): timers cannot wait much longer (2^31 ms). */
 const KEEP_TRYING_MS = 86_400_000;
+const NONE: ReadonlySet<string> = new Set();
 /** Joined rooms followed at start (one page of that many), to bound startup work. */
 const MAX_FOLLOWED = 20;
 
@@ -58,6 +68,8 @@ export class ChatSession {
   active: string | undefined;
   /** The room the page asked for when it could not be opened (missing, or not this user's to join). */
   unavailable: string | undefined;
+  /** The thread on screen, if one is open. */
+  thread: ThreadView | undefined;
   private client: ChatClient | undefined;
   private markers: ReadMarkers | undefined;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -105,6 +117,7 @@ export class ChatSession {
     this.rooms.clear();
     this.active = undefined;
     this.unavailable = undefined;
+    this.thread = undefined;
     this.user = undefined;
     this.status = 'offline';
     if (client) await client.close().catch(() => {});
@@ -117,6 +130,11 @@ export class ChatSession {
   /** Longest message body the server accepts (UTF-16 code units), from its `welcome`. */
   get maxBody(): number {
     return this.client?.limits?.maxBody || Limits.maxBody;
+  }
+
+  /** What the server does beyond v1 (`welcome.features`); empty against a server that says nothing. */
+  get features(): ReadonlySet<string> {
+    return this.client?.features ?? NONE;
   }
 
   /** Sum of unread messages over all followed rooms. */
@@ -140,6 +158,7 @@ export class ChatSession {
   /** Makes `id` the room on screen; loads its members. */
   select(id: string | undefined): void {
     if (!id || !this.rooms.has(id)) return;
+    if (this.active !== id) this.thread = undefined;
     this.active = id;
     this.unavailable = undefined;
     void this.loadMembers(this.rooms.get(id)!);
@@ -150,7 +169,7 @@ export class ChatSession {
    * Sends `body` to the active room. The entry stays pending (the SDK's outbox retries it across
    * reconnects) until stored, and turns failed if the SDK gives up; resolves once stored.
    */
-  async send(body: string, view = this.current, entry?: PendingMessage): Promise<void> {
+  async send(body: string, view = this.current, entry?: PendingMessage, options: SendOptions = {}): Promise<void> {
     if (!view) throw new Error('no room to send to');
     // Text that can never be stored is refused here, before it shows as a message that could only fail.
     const invalid = !/\S/.test(body)
@@ -162,16 +181,20 @@ export class ChatSession {
       this.report(invalid);
       throw invalid;
     }
-    const timeline = view.timeline;
+    const opts = entry?.options ?? options;
+    const timeline = opts.thread !== undefined && this.thread?.root === opts.thread && this.thread.room === view ? this.thread.timeline : view.timeline;
     if (entry) entry.status = 'pending';
-    else entry = timeline.addPending(body);
+    else entry = timeline.addPending(body, opts);
     this.hooks.changed();
     try {
-      const ack = await view.handle.send(body);
+      // Plain sends keep to the v1 call, so a server without these features never sees the new fields.
+      const ack = await (Object.keys(opts).length ? view.handle.send(body, opts) : view.handle.send(body));
+      if (opts.thread !== undefined) view.timeline.add({ room: view.id, seq: ack.seq, id: ack.id, kind: 'msg', ts: ack.ts, by: this.user?.id ?? '', name: '', data: { thread: opts.thread } });
       const self = this.user ?? { id: '', name: '' };
       const event = timeline.acknowledge(entry, ack, self, view.id);
       this.markRead(view);
-      this.hooks.message(view, event, true);
+      // A thread reply is not news of the room (chat-message), as for others' replies.
+      if (opts.thread === undefined) this.hooks.message(view, event, true);
     } catch (err) {
       const e = err as ParleyError;
       timeline.fail(entry, err instanceof InvalidRequestError ? { code: e.code, message: e.message } : undefined);
@@ -182,16 +205,62 @@ export class ChatSession {
     }
   }
 
+  /** Changes the text of own message `seq`; rejects with the server's error (e.g. `too_late`). */
+  async edit(view: RoomView, seq: number, body: string, mentions: Mention[] = []): Promise<void> {
+    await view.handle.edit(seq, body, mentions.length ? { mentions } : {});
+  }
+
+  /** Deletes own message `seq`. */
+  async remove(view: RoomView, seq: number): Promise<void> {
+    await view.handle.delete(seq);
+  }
+
+  /** Puts `emoji` on message `seq` (or takes it back, `on` false); a failure is reported, not thrown. */
+  async react(view: RoomView, seq: number, emoji: string, on: boolean): Promise<void> {
+    try {
+      await view.handle.react(seq, emoji, on);
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
+  /** Opens the thread of message `root` in `view` and loads its latest replies. */
+  async openThread(view: RoomView, root: number): Promise<void> {
+    const thread: ThreadView = { room: view, root, timeline: new Timeline(root, this.user?.id) };
+    this.thread = thread;
+    this.hooks.changed();
+    try {
+      const page = await view.handle.history({ thread: root, limit: HISTORY_PAGE });
+      thread.timeline.addPage(page.events, page.more, false);
+    } catch (err) {
+      this.report(err);
+    }
+    this.hooks.changed();
+  }
+
+  closeThread(): void {
+    this.thread = undefined;
+    this.hooks.changed();
+  }
+
+  /** Loads history in `view` back to message `seq` (for a quote whose original is not loaded); true when it is there. */
+  async loadUntil(view: RoomView, seq: number): Promise<boolean> {
+    while (!view.timeline.find(seq) && view.timeline.more && (view.timeline.firstSeq ?? 0) > seq) {
+      if (!(await this.loadOlder(view))) break;
+    }
+    return !!view.timeline.find(seq);
+  }
+
   /** Sends a failed message again. */
   retry(view: RoomView, entry: PendingMessage): Promise<void> {
     return this.send(entry.body, view, entry);
   }
 
-  /** Loads the page of history before the oldest loaded event; resolves false when there is none. */
-  async loadOlder(view: RoomView): Promise<boolean> {
-    const tl = view.timeline;
+  /** Loads the page of history before the oldest loaded event (of the thread when given); false when there is none. */
+  async loadOlder(view: RoomView, thread?: ThreadView): Promise<boolean> {
+    const tl = thread?.timeline ?? view.timeline;
     if (!tl.loaded || !tl.more) return false;
-    const page = await view.handle.history({ before: tl.firstSeq, limit: HISTORY_PAGE });
+    const page = await this.history(view, { before: tl.firstSeq, limit: HISTORY_PAGE, thread: thread?.root });
     tl.addPage(page.events, page.more, true);
     this.hooks.changed();
     return page.events.length > 0;
@@ -238,7 +307,7 @@ export class ChatSession {
       return false;
     }
     if (gen !== this.generation || this.rooms.has(id)) return true;
-    const view: RoomView = { id, summary: handle.summary, timeline: new Timeline(), typing: new Map(), members: undefined, unread: 0, handle };
+    const view: RoomView = { id, summary: handle.summary, timeline: new Timeline(undefined, this.user?.id), typing: new Map(), members: undefined, unread: 0, handle };
     this.rooms.set(id, view);
     // The first sight of a room starts with everything read: a newcomer gets no backlog badge.
     if (this.markers && this.markers.get(id) === undefined) this.markers.set(id, handle.summary?.head ?? 0);
@@ -248,7 +317,7 @@ export class ChatSession {
 
   private async loadLatest(view: RoomView): Promise<void> {
     try {
-      const page = await view.handle.history({ limit: HISTORY_PAGE });
+      const page = await this.history(view, { limit: HISTORY_PAGE });
       view.timeline.addPage(page.events, page.more, false);
       this.recount(view);
       this.markRead(view);
@@ -256,6 +325,12 @@ export class ChatSession {
       this.report(err);
     }
     this.hooks.changed();
+  }
+
+  /** A history page: of one thread, or of the main timeline without thread replies where the server has threads. */
+  private history(view: RoomView, options: { before?: number; limit: number; thread?: number }) {
+    if (options.thread !== undefined) return view.handle.history(options);
+    return view.handle.history(this.features.has('threads') ? { ...options, main: true } : options);
   }
 
   private async loadMembers(view: RoomView): Promise<void> {
@@ -276,9 +351,15 @@ export class ChatSession {
     });
     client.on('event', ({ room, event }) => {
       const view = this.rooms.get(room.id);
-      if (!view || !view.timeline.add(event) || 'problem' in event) return;
+      if (!view || 'problem' in event) {
+        // An event the SDK could not read only holds its seq's place: nothing to show.
+        if (view) view.timeline.add(event);
+        return;
+      }
+      const inThread = this.thread?.room === view && this.thread.timeline.add(event);
+      if (!view.timeline.add(event) && !inThread) return;
       const own = event.by === this.user?.id;
-      if (event.kind === 'msg') {
+      if (event.kind === 'msg' && event.data?.thread === undefined) {
         this.clearTyping(view, event.by);
         if (!own) {
           this.recount(view);
@@ -315,6 +396,8 @@ export class ChatSession {
       if (!view) return;
       view.timeline.clear();
       void this.loadLatest(view);
+      // The thread on screen missed the same events: load it again too.
+      if (this.thread?.room === view) void this.openThread(view, this.thread.root);
     });
     client.on('added', ({ roomId }) => {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());

@@ -48,6 +48,38 @@ export interface Catalog extends LauncherWords {
   left: (name: string) => string;
   renamedRoom: (name: string, room: string) => string;
   typing: (names: readonly string[]) => string;
+  /** The button that opens a message's actions, and the menu it opens. */
+  messageActions: string;
+  /** A focusable message's label: who wrote it and when. */
+  messageFrom: (name: string, time: string) => string;
+  react: string;
+  reactWith: (emoji: string) => string;
+  /** A reaction chip: the emoji, how many, who (first few), and whether the reader is among them. */
+  reactionLabel: (emoji: string, count: number, names: readonly string[], mine: boolean) => string;
+  reply: string;
+  replyInThread: string;
+  edit: string;
+  delete: string;
+  edited: string;
+  deletedMessage: string;
+  editLabel: string;
+  editHint: string;
+  confirmDelete: string;
+  /** Words for a refused edit or delete, by error code; else failedBecause. */
+  tooLate: string;
+  notYours: string;
+  gone: string;
+  replyingTo: (name: string) => string;
+  cancelReply: string;
+  /** A quote: whose message it quotes; activating it goes to the original. */
+  quoteOf: (name: string) => string;
+  quoteMissing: string;
+  replies: (count: number) => string;
+  thread: string;
+  backToRoom: string;
+  threadPlaceholder: string;
+  noReplies: string;
+  mentionList: string;
 }
 
 const en: Catalog = {
@@ -98,6 +130,34 @@ const en: Catalog = {
       : names.length === 2
         ? `${names[0]} and ${names[1]} are typing…`
         : `${names.length} people are typing…`,
+  messageActions: 'Message actions',
+  messageFrom: (name, time) => `${name}, ${time}`,
+  react: 'React',
+  reactWith: (emoji) => `React with ${emoji}`,
+  reactionLabel: (emoji, count, names, mine) =>
+    `${emoji} ${count}${names.length ? `: ${names.join(', ')}${count > names.length ? ` and ${count - names.length} more` : ''}` : ''}${mine ? '. Press to take yours back' : ''}`,
+  reply: 'Reply',
+  replyInThread: 'Reply in thread',
+  edit: 'Edit',
+  delete: 'Delete',
+  edited: '(edited)',
+  deletedMessage: 'Message deleted',
+  editLabel: 'Edit your message',
+  editHint: 'Enter saves, Escape cancels',
+  confirmDelete: 'Delete this message for everyone?',
+  tooLate: 'Too late to change this message: the time to edit it is over.',
+  notYours: 'Only the author can change this message.',
+  gone: 'This message no longer exists.',
+  replyingTo: (name) => `Replying to ${name}`,
+  cancelReply: 'Cancel reply',
+  quoteOf: (name) => `Reply to ${name}: go to the message`,
+  quoteMissing: 'An earlier message',
+  replies: (count) => (count === 1 ? '1 reply' : `${count} replies`),
+  thread: 'Thread',
+  backToRoom: 'Back to the room',
+  threadPlaceholder: 'Reply in the thread…',
+  noReplies: 'No replies yet.',
+  mentionList: 'People to mention',
 };
 
 const ptBR: Catalog = {
@@ -148,6 +208,34 @@ const ptBR: Catalog = {
       : names.length === 2
         ? `${names[0]} e ${names[1]} estão digitando…`
         : `${names.length} pessoas estão digitando…`,
+  messageActions: 'Ações da mensagem',
+  messageFrom: (name, time) => `${name}, ${time}`,
+  react: 'Reagir',
+  reactWith: (emoji) => `Reagir com ${emoji}`,
+  reactionLabel: (emoji, count, names, mine) =>
+    `${emoji} ${count}${names.length ? `: ${names.join(', ')}${count > names.length ? ` e mais ${count - names.length}` : ''}` : ''}${mine ? '. Pressione para retirar a sua' : ''}`,
+  reply: 'Responder',
+  replyInThread: 'Responder em conversa',
+  edit: 'Editar',
+  delete: 'Apagar',
+  edited: '(editada)',
+  deletedMessage: 'Mensagem apagada',
+  editLabel: 'Edite sua mensagem',
+  editHint: 'Enter salva, Esc cancela',
+  confirmDelete: 'Apagar esta mensagem para todos?',
+  tooLate: 'Tarde demais para mudar esta mensagem: o prazo para editá-la acabou.',
+  notYours: 'Só quem escreveu pode mudar esta mensagem.',
+  gone: 'Esta mensagem não existe mais.',
+  replyingTo: (name) => `Respondendo a ${name}`,
+  cancelReply: 'Cancelar resposta',
+  quoteOf: (name) => `Resposta a ${name}: ir para a mensagem`,
+  quoteMissing: 'Uma mensagem anterior',
+  replies: (count) => (count === 1 ? '1 resposta' : `${count} respostas`),
+  thread: 'Conversa',
+  backToRoom: 'Voltar para a sala',
+  threadPlaceholder: 'Responda na conversa…',
+  noReplies: 'Nenhuma resposta ainda.',
+  mentionList: 'Pessoas para mencionar',
 };
 
 /** The panel's catalog for each language the widget ships. */

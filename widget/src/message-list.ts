@@ -1,10 +1,12 @@
 // Renders one room's timeline: date separators between days, join/leave/rename notices, and messages
-// grouped under one author line while the same person keeps writing. Text only ever goes through
-// Lit text bindings, so message bodies can never become markup.
+// grouped under one author line while the same person keeps writing, with their quotes, reactions,
+// thread links and actions. Text only ever goes through Lit text bindings, so message bodies can
+// never become markup.
 import { html, nothing, type TemplateResult } from 'lit';
-import type { RoomEvent } from '@parley/sdk';
+import type { MessageView as Message, RoomEvent } from '@parley/sdk';
 import { dayKey, dayLabel, fullLabel, timeLabel } from './format.js';
 import type { Catalog } from './i18n.js';
+import { renderActions, renderBody, renderConfirm, renderEditor, renderFooter, renderMenu, renderQuote, type MessageUi } from './message-actions.js';
 import type { PendingMessage, Timeline } from './timeline.js';
 
 /** Consecutive messages by one author closer than this share a header. */
@@ -15,6 +17,8 @@ export interface ListContext {
   t: Catalog;
   lang: string;
   retry(entry: PendingMessage): void;
+  /** The message actions; without them messages are shown as they are, with no controls. */
+  ui?: MessageUi;
 }
 
 interface Row {
@@ -25,9 +29,10 @@ interface Row {
   seq?: number;
   status: 'sent' | 'pending' | 'failed';
   pending?: PendingMessage;
+  msg?: Message;
 }
 
-export function renderTimeline(tl: Timeline, ctx: ListContext): TemplateResult[] {
+export function renderTimeline(tl: Pick<Timeline, 'events' | 'pending'>, ctx: ListContext): TemplateResult[] {
   const out: TemplateResult[] = [];
   let lastDay = '';
   let prev: Row | undefined;
@@ -44,7 +49,7 @@ export function renderTimeline(tl: Timeline, ctx: ListContext): TemplateResult[]
   };
   for (const e of tl.events) {
     if (e.kind === 'msg') {
-      const row: Row = { by: e.by, name: e.name, ts: e.ts, body: e.body ?? '', seq: e.seq, status: 'sent' };
+      const row: Row = { by: e.by, name: e.name, ts: e.ts, body: e.body ?? '', seq: e.seq, status: 'sent', msg: e };
       push(row, e.ts, (g) => message(row, g, ctx));
     } else {
       push(undefined, e.ts, () => html`<div part="notice" class="notice" dir="auto">${noticeText(e, ctx.t)}</div>`);
@@ -69,13 +74,19 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
   const { t } = ctx;
   const author = own ? t.you : row.name || row.by;
   const refused = row.pending?.refused;
+  const { msg } = row;
+  const ui = msg && !msg.deleted ? ctx.ui : undefined;
+  // A stored message is focusable (arrow keys move between messages; a quote's jump lands here).
   return html`<div
-    part="message"
-    class="msg ${own ? 'own' : ''} ${grouped ? 'grouped' : ''}"
+    part="message${msg?.deleted ? ' tombstone' : ''}"
+    class="msg ${own ? 'own' : ''} ${grouped ? 'grouped' : ''} ${msg?.data?.replyTo !== undefined ? 'has-quote' : ''}"
     data-seq=${row.seq ?? nothing}
     data-author=${row.by}
     data-status=${row.status}
     ?data-own=${own}
+    ?data-deleted=${msg?.deleted}
+    tabindex=${msg && ctx.ui ? '-1' : nothing}
+    aria-label=${msg && ctx.ui ? t.messageFrom(author, timeLabel(row.ts, ctx.lang)) : nothing}
   >
     ${grouped
       ? nothing
@@ -83,7 +94,17 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
           <span class="author" dir="auto" title=${author}>${author}</span>
           <time datetime=${new Date(row.ts).toISOString()} title=${fullLabel(row.ts, ctx.lang)}>${timeLabel(row.ts, ctx.lang)}</time>
         </div>`}
-    <div part="message-body" class="body" dir="auto">${row.body}</div>
+    ${ui && msg ? renderQuote(msg, ui, t) : nothing}
+    ${msg?.deleted
+      ? html`<div part="message-body deleted" class="body deleted">${t.deletedMessage}</div>`
+      : ui && msg && ui.editing === msg.seq
+        ? renderEditor(msg, ui, t)
+        : html`<div part="message-body" class="body" dir="auto">${renderBody(row.body, msg?.mentions ?? row.pending?.options.mentions, ctx.self)}${msg?.edited
+            ? html` <span part="edited" class="edited" title=${fullLabel(msg.edited, ctx.lang)}>${t.edited}</span>`
+            : nothing}</div>`}
+    ${ui && msg ? renderFooter(msg, ui, t, ctx.self) : nothing}
+    ${ui && msg && ui.confirming === msg.seq ? renderConfirm(msg, ui, t) : nothing}
+    ${ui && msg ? html`<div class="actions">${renderActions(msg, ui, t)}</div>${renderMenu(msg, ui, t, own)}` : nothing}
     ${row.status === 'pending'
       ? html`<div class="state">${t.sending}</div>`
       : refused

@@ -76,6 +76,17 @@ describe('renderTimeline', () => {
     expect(rows[1]!.hasAttribute('data-seq')).to.equal(false);
   });
 
+  it('shows an own message once when it comes back live before its send resolves', () => {
+    const tl = new Timeline(undefined, 'me');
+    tl.addPending('twice');
+    const first = tl.addPending('twice');
+    tl.add({ ...event('msg', 'me', now, 'twice'), cid: 'c1' });
+    expect(tl.pending, 'one pending entry replaced, the other still waiting').to.have.length(1);
+    expect(draw(tl).querySelectorAll('[part~="message"]')).to.have.length(2);
+    tl.acknowledge(first, { cid: 'c1', id: tl.events[0]!.id, seq: tl.events[0]!.seq, ts: now, duplicate: false }, { id: 'me', name: 'Me' }, 'r');
+    expect(draw(tl).querySelectorAll('[part~="message"]'), 'the ack of an echoed send adds nothing').to.have.length(1);
+  });
+
   it('offers no retry for a send refused for good, and says why instead, in both languages', () => {
     const tl = new Timeline();
     tl.fail(tl.addPending('lost with the connection'));
