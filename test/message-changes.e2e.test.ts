@@ -219,12 +219,17 @@ describe.each(kinds)('message changes over the wire (%s)', (kind) => {
     expect(main).not.toContain(r2.seq);
   });
 
-  test('mentions are stored with the message and refused when they point outside the body', async () => {
+  test('mentions are stored with the message, handed to the hub\'s mention hook, and refused when they point outside the body', async () => {
     const { room, alice, bob } = await trio();
+    const hooked: any[] = [];
+    node.server.hub.onMentions = (e) => void hooked.push(e);
     const mentions = [{ user: 'bob', at: 3, len: 4 }];
     const sent = await alice.ok({ t: Op.Send, room, cid: 'm1', body: 'hi @bob', mentions });
     const live = await bob.next((f) => f.t === Op.Event && (f.e as any).seq === sent.seq);
     expect((live.e as any).mentions).toEqual(mentions);
+    await alice.ok({ t: Op.Send, room, cid: 'm0', body: 'nobody mentioned' });
+    expect(hooked).toEqual([expect.objectContaining({ room, seq: sent.seq, kind: 'msg', by: 'alice', mentions })]);
+    node.server.hub.onMentions = undefined;
     const before = await head(alice, room);
     expect(await refused(alice, { t: Op.Send, room, cid: 'm2', body: 'hi', mentions: [{ user: 'bob', at: 1, len: 5 }] })).toBe(ErrorCode.BadFrame);
     expect(await refused(alice, { t: Op.Send, room, cid: 'm3', body: 'hi', mentions: [{ user: 'bob', at: 0, len: 0 }] })).toBe(ErrorCode.BadFrame);
