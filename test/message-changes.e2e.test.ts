@@ -193,6 +193,23 @@ describe.each(kinds)('message changes over the wire (%s)', (kind) => {
     expect(count!.n).toBe(Limits.maxReactionEmoji + 1);
   });
 
+  test('a message with maxReactions reactions takes no more, even of an emoji already on it; taking one back still works', async () => {
+    const { room, alice, bob } = await trio();
+    const sent = await alice.ok({ t: Op.Send, room, cid: 'full', body: 'popular' });
+    // Reactors stored directly: reaching the cap over the wire would take thousands of connections.
+    await sql().query(
+      `INSERT INTO reactions (room_id, seq, emoji, user_id, at_seq) SELECT $1, $2, '👍', 'fan' || g, $2 FROM generate_series(1, $3::int) g`,
+      [room, sent.seq, Limits.maxReactions],
+    );
+    const before = await head(alice, room);
+    expect(await refused(bob, { t: Op.React, room, seq: sent.seq, emoji: '👍', on: true })).toBe(ErrorCode.LimitReached);
+    expect(await head(alice, room)).toBe(before);
+    const back = opened(await RawClient.signedIn(node.url, userToken('fan1')));
+    await back.ok({ t: Op.Join, room });
+    expect(await back.ok({ t: Op.React, room, seq: sent.seq, emoji: '👍', on: false })).toMatchObject({ changed: true });
+    expect(await bob.ok({ t: Op.React, room, seq: sent.seq, emoji: '👍', on: true })).toMatchObject({ changed: true });
+  });
+
   test('replies quote a message of the room, thread replies count on their root and page on their own', async () => {
     const { room, alice, bob } = await trio();
     const root = await alice.ok({ t: Op.Send, room, cid: 't0', body: 'root' });
