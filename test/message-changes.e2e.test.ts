@@ -193,6 +193,23 @@ describe.each(kinds)('message changes over the wire (%s)', (kind) => {
     expect(count!.n).toBe(Limits.maxReactionEmoji + 1);
   });
 
+  test('a message with maxReactions reactions takes no more, even of an emoji already on it; taking one back still works', async () => {
+    const { room, alice, bob } = await trio();
+    const sent = await alice.ok({ t: Op.Send, room, cid: 'full', body: 'popular' });
+    // Reactors stored directly: reaching the cap over the wire would take thousands of connections.
+    await sql().query(
+      `INSERT INTO reactions (room_id, seq, emoji, user_id, at_seq) SELECT $1, $2, '👍', 'fan' || g, $2 FROM generate_series(1, $3::int) g`,
+      [room, sent.seq, Limits.maxReactions],
+    );
+    const before = await head(alice, room);
+    expect(await refused(bob, { t: Op.React, room, seq: sent.seq, emoji: '👍', on: true })).toBe(ErrorCode.LimitReached);
+    expect(await head(alice, room)).toBe(before);
+    const back = opened(await RawClient.signedIn(node.url, userToken('fan1')));
+    await back.ok({ t: Op.Join, room });
+    expect(await back.ok({ t: Op.React, room, seq: sent.seq, emoji: '👍', on: false })).toMatchObject({ changed: true });
+    expect(await bob.ok({ t: Op.React, room, seq: sent.seq, emoji: '👍', on: true })).toMatchObject({ changed: true });
+  });
+
   test('replies quote a message of the room, thread replies count on their root and page on their own', async () => {
     const { room, alice, bob } = await trio();
     const root = await alice.ok({ t: Op.Send, room, cid: 't0', body: 'root' });
@@ -219,12 +236,17 @@ describe.each(kinds)('message changes over the wire (%s)', (kind) => {
     expect(main).not.toContain(r2.seq);
   });
 
-  test('mentions are stored with the message and refused when they point outside the body', async () => {
+  test('mentions are stored with the message, handed to the hub\'s mention hook, and refused when they point outside the body', async () => {
     const { room, alice, bob } = await trio();
+    const hooked: any[] = [];
+    node.server.hub.onMentions = (e) => void hooked.push(e);
     const mentions = [{ user: 'bob', at: 3, len: 4 }];
     const sent = await alice.ok({ t: Op.Send, room, cid: 'm1', body: 'hi @bob', mentions });
     const live = await bob.next((f) => f.t === Op.Event && (f.e as any).seq === sent.seq);
     expect((live.e as any).mentions).toEqual(mentions);
+    await alice.ok({ t: Op.Send, room, cid: 'm0', body: 'nobody mentioned' });
+    expect(hooked).toEqual([expect.objectContaining({ room, seq: sent.seq, kind: 'msg', by: 'alice', mentions })]);
+    node.server.hub.onMentions = undefined;
     const before = await head(alice, room);
     expect(await refused(alice, { t: Op.Send, room, cid: 'm2', body: 'hi', mentions: [{ user: 'bob', at: 1, len: 5 }] })).toBe(ErrorCode.BadFrame);
     expect(await refused(alice, { t: Op.Send, room, cid: 'm3', body: 'hi', mentions: [{ user: 'bob', at: 0, len: 0 }] })).toBe(ErrorCode.BadFrame);

@@ -153,4 +153,4 @@ export function kindDeclaration(kind: string): KindDeclaration | undefined {
 }
 
 /** Kinds that change the message projection: the store's projection trigger handles exactly these. */
-export const projectedKinds: readonly string[] = kinds.filter((k) => k.projection !== 'none').map((k) => k.kind);
+export const projectedKinds: readonly string[] = /* @__PURE__ */ kinds.filter((k) => k.projection !== 'none').map((k) => k.kind);
