@@ -567,6 +567,37 @@ describe.skipIf(!chromiumAvailable())('chat widget on hostile host pages', () =>
       await context.close();
     }
   }, 30_000);
+
+  test('the chat’s code cannot be fetched: the launcher stays, a console error and a chat-error; the next open loads it', async () => {
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    try {
+      const page = await context.newPage();
+      const problems = await watch(page);
+      await page.addInitScript(() => {
+        const w = window as unknown as { __chatErrors: { code: string }[] };
+        w.__chatErrors = [];
+        window.addEventListener('chat-error', (e) => w.__chatErrors.push((e as CustomEvent<{ code: string }>).detail));
+      });
+      // The session chunk (the SDK with it) is what the first load fetches next; make it unreachable.
+      await page.route(/\/chat-session-[^/]*\.js$/, (route) => route.abort('connectionrefused'));
+      await page.goto(`${origin}/plain`);
+      await part(page, 'launcher').click();
+      const errors = () => page.evaluate(() => (window as unknown as { __chatErrors: { code: string }[] }).__chatErrors.map((e) => e.code));
+      await expect.poll(errors, { timeout: STEP_TIMEOUT }).toContain('load_failed');
+      expect(await part(page, 'launcher').isVisible()).toBe(true);
+      expect((await problems()).some((p) => p.startsWith('console error: [parley] could not load the chat'))).toBe(true);
+
+      // The network is back: closing and opening again loads the chat, and a guest can sign in.
+      await page.unroute(/\/chat-session-[^/]*\.js$/);
+      await part(page, 'launcher').click();
+      await part(page, 'launcher').click();
+      await part(page, 'guest-name').fill('Patient');
+      await part(page, 'guest-submit').click();
+      await connected(page);
+    } finally {
+      await context.close();
+    }
+  }, 30_000);
 });
 
 describe.skipIf(!chromiumAvailable())('the demo page when PARLEY_ORIGINS lists only other sites', () => {

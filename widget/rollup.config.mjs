@@ -16,6 +16,8 @@ const gzip = (buf) => gzipSync(buf, { level: 9 }).length;
 
 /** Per-chunk sizes; remembers what the first load is made of for `budget()`. */
 const firstLoad = new Map();
+/** The session chunk (SDK included), fetched right after the first load: what it takes to be connected. */
+let sessionChunk;
 function sizes(label) {
   return {
     name: 'print-sizes',
@@ -29,6 +31,7 @@ function sizes(label) {
           firstLoad.set(chunk.fileName, code);
           for (const dep of chunk.imports) firstLoad.set(dep, Buffer.from(bundle[dep].code));
         }
+        if (/^chat-session-/.test(chunk.fileName)) sessionChunk = code;
       }
     },
   };
@@ -44,6 +47,7 @@ function budget() {
       const sum = [...firstLoad.values()].reduce((n, code) => n + gzip(code), 0);
       console.log(`first load (${[...firstLoad.keys()].join(' + ')}): ${kb(sum)} gzip (budget ${kb(BUDGET_GZIP)}; widget.js alone: budget ${kb(LOADER_BUDGET_GZIP)}), ${kb(brotliCompressSync(all).length)} brotli combined`);
       if (sum > BUDGET_GZIP) throw new Error(`@parley/widget first load is ${kb(sum)} gzip, over the ${kb(BUDGET_GZIP)} budget`);
+      if (sessionChunk) console.log(`connected (first load + the session chunk it fetches at once): ${kb(sum + gzip(sessionChunk))} gzip`);
       const loader = gzip(firstLoad.get('widget.js'));
       if (loader > LOADER_BUDGET_GZIP) throw new Error(`@parley/widget embed script is ${kb(loader)} gzip, over the ${kb(LOADER_BUDGET_GZIP)} budget`);
     },

@@ -118,6 +118,9 @@ describe('outbox', () => {
     const sends = [room.send('one'), room.send('two')];
     await server.waitFor(() => failedOnce.size === 2);
     outage = false;
+    // Sent once the client knows of a failure (its retry of 'one' reached the server). Sent before
+    // that, it could be stored first: the exception protocol section 9.5 documents.
+    await server.waitForFrame(Op.Send, (f) => f.body === 'one' && server.last.sent(Op.Send).filter((s) => s.body === 'one').length === 2);
     sends.push(room.send('three'));
     const acks = await Promise.all(sends);
 

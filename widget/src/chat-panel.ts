@@ -3,7 +3,8 @@
 // its own shadow root and hands it the session and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { RoomEvent } from '@parley/sdk';
-import { roomName, type ChatSession, type RoomView } from './chat-session.js';
+import type { ChatSession, RoomView } from './chat-session.js';
+import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';

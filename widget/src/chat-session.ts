@@ -45,12 +45,9 @@ export interface SessionHooks {
   reading(room: RoomView): boolean;
 }
 
-/** A room's display name: its name, else its id (dm rooms often have no name). */
-export function roomName(view: RoomView): string {
-  return view.summary?.name || view.id;
-}
-
 const HISTORY_PAGE = 30;
+/** A day, as "forever" for connect(): timers cannot wait much longer (2^31 ms). */
+const KEEP_TRYING_MS = 86_400_000;
 /** Joined rooms followed at start (one page of that many), to bound startup work. */
 const MAX_FOLLOWED = 20;
 
@@ -74,7 +71,9 @@ export class ChatSession {
     const gen = ++this.generation;
     const url = new URL('/ws', server);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const client = new ChatClient({ url: url.href, getToken });
+    // A page keeps its chat for as long as it is open: the first connection is retried as patiently
+    // as a dropped one (each failed attempt still reaches the page as chat-error), never given up.
+    const client = new ChatClient({ url: url.href, getToken, connectTimeoutMs: KEEP_TRYING_MS });
     this.client = client;
     this.markers = new ReadMarkers(url.host);
     this.listen(client);

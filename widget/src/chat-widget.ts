@@ -1,14 +1,16 @@
 // <chat-widget>: the embeddable chat panel. Owns the DOM, focus, scrolling and the host-facing API;
-// the chat state lives in ChatSession and reaches the server only through @parley/sdk.
+// the chat state lives in ChatSession and reaches the server only through @parley/sdk. Both load
+// after the launcher is on screen (a lazy chunk, fetched at once), so the first load stays small.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { RoomEvent } from '@parley/sdk';
 import { offByDefault, onByDefault } from './attributes.js';
 import type { ChatPanel, PanelActions } from './chat-panel.js';
-import { ChatSession, roomName, type RoomView } from './chat-session.js';
+import type { ChatSession, RoomView } from './chat-session.js';
 import { coreStyles } from './core-styles.js';
 import { LAUNCHER, resolveLang, type LauncherWords } from './lang.js';
 import { chatIcon, closeIcon } from './icons.js';
 import { GuestSignInError, guestTokenSource, loadGuest, readStored, saveGuest, signInGuest, writeStored } from './identity.js';
+import { roomName } from './room-name.js';
 
 type Alerts = typeof import('./alerts.js');
 
@@ -156,13 +158,11 @@ export class ChatWidget extends LitElement {
   /** Bumped on every session change; passed to the panel so it renders again. */
   declare private _rev: number;
 
-  private readonly _session = new ChatSession({
-    changed: () => this._rev++,
-    message: (view, event, own) => this._onMessage(view, event, own),
-    unread: (view, total) => this._onUnread(view, total),
-    error: (code, message, setup) => this._fail(code, message, setup),
-    reading: (view) => this._isReading(view),
-  });
+  /** The chat state, once its chunk has loaded (see _loadSession). */
+  private _session: ChatSession | undefined;
+  private _sessionLoad: Promise<ChatSession> | undefined;
+  /** Bumped by every _start(), so that a start still waiting for the session chunk is abandoned. */
+  private _starts = 0;
   private _ready: Promise<void> = Promise.resolve();
   private _auth: 'token' | 'guest' | 'none' = 'none';
   private _focusOnRender = false;
@@ -218,7 +218,7 @@ export class ChatWidget extends LitElement {
   /** Sends `text` to the current room; resolves once the server stored it, rejects if it failed for good. */
   async send(text: string): Promise<void> {
     await this._ready;
-    await this._session.send(text);
+    await (await this._loadSession()).send(text);
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
@@ -245,15 +245,16 @@ export class ChatWidget extends LitElement {
     this._media?.removeEventListener('change', this._onScheme);
     this._setTitle(0);
     this._auth = 'none';
-    void this._session.stop();
+    this._starts++;
+    void this._session?.stop();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!this.isConnected) return;
     const authChanged = (changed.has('token') && !!this.token) || (changed.has('getToken') && !!this.getToken);
     if ((changed.has('server') && changed.get('server') !== undefined) || (authChanged && this._auth !== 'token')) this._start();
-    else if (changed.has('room') && this.room && this._session.status !== 'offline') void this._session.openRoom(this.room);
-    if (changed.has('titleBadge')) this._setTitle(this.titleBadge ? this._session.totalUnread : 0);
+    else if (changed.has('room') && this.room && this._session && this._session.status !== 'offline') void this._session.openRoom(this.room);
+    if (changed.has('titleBadge')) this._setTitle(this.titleBadge ? (this._session?.totalUnread ?? 0) : 0);
   }
 
   protected override updated(): void {
@@ -274,7 +275,7 @@ export class ChatWidget extends LitElement {
   protected override render(): TemplateResult {
     const floating = this.mode !== 'inline';
     const dark = this.theme === 'dark' || (this.theme !== 'light' && this._dark);
-    const total = this._session.totalUnread;
+    const total = this._session?.totalUnread ?? 0;
     const t = this._t;
     // `dir` from the language: `all: initial` does not reset `direction`, so an rtl page would mirror English.
     const lang = resolveLang(this.lang || undefined);
@@ -303,9 +304,12 @@ export class ChatWidget extends LitElement {
   }
 
   private _renderPanel(floating: boolean, lang: string): TemplateResult | typeof nothing {
-    if (!this._panelLoaded) {
-      // The panel's code and styles load on first use; render again once they are here.
-      this._panel ??= import('./chat-panel.js').then(() => (this._panelLoaded = true));
+    if (!this._panelLoaded || !this._session) {
+      // The panel's code and styles load on first use; render again once they (and the session) are here.
+      this._panel ??= Promise.all([import('./chat-panel.js'), this._loadSession()]).then(
+        () => (this._panelLoaded = true),
+        () => (this._panel = undefined),
+      );
       return nothing;
     }
     return html`<parley-chat-panel
@@ -330,7 +334,7 @@ export class ChatWidget extends LitElement {
     signIn: (name) => this._signIn(name),
     rename: (name) => this._rename(name),
     selectRoom: (id) => {
-      this._session.select(id);
+      this._session?.select(id);
       if (this.room !== id) this.room = id;
     },
   };
@@ -339,20 +343,43 @@ export class ChatWidget extends LitElement {
 
   private _start(): void {
     const server = this.server || location.origin;
+    const start = ++this._starts;
     this._needGuest = false;
-    if (this.token || this.getToken) {
-      this._auth = 'token';
-      this._ready = this._session.start(server, () => this._hostToken(), this.room || undefined);
-      return;
-    }
-    if (loadGuest(server)) {
-      this._auth = 'guest';
-      this._ready = this._session.start(server, guestTokenSource(server, () => {}), this.room || undefined);
-      return;
-    }
+    const connect = (auth: 'token' | 'guest', getToken: () => Promise<string>) => {
+      this._auth = auth;
+      this._ready = this._loadSession().then(
+        (session) => (start === this._starts ? session.start(server, getToken, this.room || undefined) : undefined),
+        () => undefined, // reported by _loadSession
+      );
+    };
+    if (this.token || this.getToken) return connect('token', () => this._hostToken());
+    if (loadGuest(server)) return connect('guest', guestTokenSource(server, () => {}));
     this._auth = 'none';
-    void this._session.stop();
+    void this._session?.stop();
     this._needGuest = true;
+  }
+
+  /** Loads the chat session's chunk (the SDK with it) once; a failed load is reported and retried on the next start. */
+  private _loadSession(): Promise<ChatSession> {
+    this._sessionLoad ??= import('./chat-session.js').then(
+      ({ ChatSession }) => {
+        this._session = new ChatSession({
+          changed: () => this._rev++,
+          message: (view, event, own) => this._onMessage(view, event, own),
+          unread: (view, total) => this._onUnread(view, total),
+          error: (code, message, setup) => this._fail(code, message, setup),
+          reading: (view) => this._isReading(view),
+        });
+        this._rev++;
+        return this._session;
+      },
+      (err: unknown) => {
+        this._sessionLoad = undefined;
+        this._fail('load_failed', `could not load the chat: ${(err as Error)?.message ?? String(err)}`, true);
+        throw err;
+      },
+    );
+    return this._sessionLoad;
   }
 
   private async _hostToken(): Promise<string> {
@@ -375,7 +402,7 @@ export class ChatWidget extends LitElement {
   }
 
   private async _rename(name: string): Promise<void> {
-    const user = await this._session.rename(name);
+    const user = await (await this._loadSession()).rename(name);
     const server = this.server || location.origin;
     const guest = loadGuest(server);
     // A guest token renewed later is requested under the remembered name: keep it current.
@@ -454,11 +481,11 @@ export class ChatWidget extends LitElement {
 
   private _isReading(view: RoomView): boolean {
     const panel = this._panelElement();
-    return this._isPanelShown() && !!panel && panel.atBottom && view.id === this._session.active && document.visibilityState === 'visible';
+    return this._isPanelShown() && !!panel && panel.atBottom && view.id === this._session?.active && document.visibilityState === 'visible';
   }
 
   private readonly _onVisibility = (): void => {
-    this._session.setAway(document.visibilityState === 'hidden');
+    this._session?.setAway(document.visibilityState === 'hidden');
     this._rev++;
   };
 
