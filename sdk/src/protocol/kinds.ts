@@ -2,7 +2,7 @@
 // whether it fans out and how it changes the message projection. Wire schemas, the hot encoder, the
 // store's SQL and docs/protocol.md §8.3 are derived from (or checked against) this file.
 import { Limits } from './codes.js';
-import { arr, bool, obj, opt, str, uint, type Infer, type Schema } from './schema.js';
+import { arr, bool, obj, opt, str, text, uint, type Infer, type Schema } from './schema.js';
 
 const userId = str(1, Limits.maxUserId);
 const seq = uint();
@@ -11,15 +11,21 @@ const seq = uint();
 export const MentionShape = obj({ user: userId, at: uint(Limits.maxBody), len: uint(Limits.maxBody) });
 export type Mention = Infer<typeof MentionShape>;
 
+// What a server sends is read tolerantly (protocol section 3.7): no bound but the frame's on lengths
+// and counts, so that a later server with higher limits never turns a message into a placeholder.
+const ANY = Number.MAX_SAFE_INTEGER;
+const someone = text(1);
+const MentionRead = obj({ user: someone, at: uint(), len: uint() });
+
 /** One emoji of a message's reaction summary, as history shows it to one reader. */
 export const ReactionSummaryShape = obj({
-  emoji: str(1, Limits.maxEmoji),
+  emoji: text(1),
   /** Reactions with this emoji. */
   count: uint(),
   /** True when the reader is one of them. */
   me: bool(),
   /** The first reactors, in the order they reacted (at most Limits.maxReactionUsers). */
-  users: arr(userId, Limits.maxEntries),
+  users: arr(someone, ANY),
 });
 export type ReactionSummary = Infer<typeof ReactionSummaryShape>;
 
@@ -35,7 +41,7 @@ export type Replies = Infer<typeof RepliesShape>;
  */
 export const eventExtensionFields = {
   /** Users mentioned in `body`. */
-  mentions: opt(arr(MentionShape, Limits.maxEntries)),
+  mentions: opt(arr(MentionRead, ANY)),
   /** Seq of the last event folded into this view of the message (its own seq when nothing changed it). */
   rev: opt(seq),
   /** Ts of the last edit. */
@@ -43,7 +49,7 @@ export const eventExtensionFields = {
   /** True for a deleted message: its body is gone. */
   deleted: opt(bool()),
   /** Reaction summary, by first reaction. */
-  reactions: opt(arr(ReactionSummaryShape, Limits.maxEntries)),
+  reactions: opt(arr(ReactionSummaryShape, ANY)),
   /** Replies in the thread this message is the root of. */
   replies: opt(RepliesShape),
 } as const;
