@@ -43,7 +43,7 @@ describe.each(kinds)('message changes over the wire (%s)', (kind) => {
   }
 
   beforeAll(async () => {
-    node = await startNode(kind, { sendRate: 1000, frameRate: 1000, maxPending: 1000, workRate: 1000 });
+    node = await startNode(kind, { sendRate: 1000, frameRate: 1000, maxPending: 1000, workRate: 1000, roomCreateRate: 1000 });
   });
   afterAll(async () => {
     for (const c of clients) c.ws.terminate();
