@@ -1,12 +1,14 @@
 // Reaction storm against a message storm (issue 11): N members of one room each send one message
 // within a second, then each reacts to one message within a second. Every event reaches all N, so
 // both phases owe N² deliveries; what is compared is the server's CPU per delivery (from /proc).
-// Run: node bench/dist/reaction-storm.js [--members=1000] [--seconds=1]   (needs PostgreSQL)
+// Part of `npm run bench` (run.ts); alone: node bench/dist/reaction-storm.js [--members=1000] [--seconds=1]
+// (needs PostgreSQL).
 import { encodeFrame, Op } from '@parley/sdk/protocol';
 import jwt from 'jsonwebtoken';
 import { unpack } from 'msgpackr';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { hasTaskset, launchServer, PARLEY_UNLIMITED } from './launch.js';
 import { exchange } from './load/dialect.js';
@@ -15,9 +17,6 @@ import { cpuSeconds } from './proc-stats.js';
 import { dropSchema, scratchSchemaName } from './scratch-schema.js';
 
 const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-const MEMBERS = arg('members', 1000);
-const SECONDS = arg('seconds', 1);
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SECRET = 'reaction-storm-secret-at-least-32-bytes!!';
 const ROOM = 'storm';
 const main = join(dirname(createRequire(import.meta.url).resolve('@parley/server')), 'main.js');
@@ -26,7 +25,7 @@ const main = join(dirname(createRequire(import.meta.url).resolve('@parley/server
 const isEvent = (p: Buffer) => p.length > 3 && p[1] === 0xa1 && p[2] === 0x74 && p[3] === Op.Event;
 const isError = (p: Buffer) => p.length > 3 && p[1] === 0xa1 && p[2] === 0x74 && p[3] === Op.Error;
 
-interface PhaseResult {
+export interface StormPhase {
   phase: string;
   events: number;
   deliveries: number;
@@ -36,11 +35,20 @@ interface PhaseResult {
   cpuUsPerDelivery: number;
 }
 
-async function connectAll(port: number): Promise<RawWs[]> {
+export interface ReactionStormResult {
+  members: number;
+  seconds: number;
+  pinned: boolean;
+  phases: StormPhase[];
+  /** Server CPU per delivery, reactions / messages. */
+  ratio: number;
+}
+
+async function connectAll(port: number, count: number): Promise<RawWs[]> {
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const out: RawWs[] = [];
-  for (let i = 0; i < MEMBERS; i += 100) {
-    const batch = Array.from({ length: Math.min(100, MEMBERS - i) }, async (_, k) => {
+  for (let i = 0; i < count; i += 100) {
+    const batch = Array.from({ length: Math.min(100, count - i) }, async (_, k) => {
       const ws = new RawWs({ port, path: '/ws' });
       await ws.open;
       const token = jwt.sign({ sub: `u${i + k}`, name: `User ${i + k}`, exp }, SECRET, { algorithm: 'HS256' });
@@ -58,8 +66,8 @@ async function connectAll(port: number): Promise<RawWs[]> {
   return out;
 }
 
-/** The first `senders` members each send `frameOf(i)` once, spread evenly over SECONDS; resolves when every delivery arrived (or they stall). */
-async function phase(name: string, pid: number, members: RawWs[], senders: number, frameOf: (i: number) => object): Promise<PhaseResult> {
+/** The first `senders` members each send `frameOf(i)` once, spread evenly over `seconds`; resolves when every delivery arrived (or they stall). */
+async function phase(name: string, pid: number, members: RawWs[], senders: number, seconds: number, frameOf: (i: number) => object): Promise<StormPhase> {
   let deliveries = 0;
   let errors = 0;
   const owed = senders * members.length;
@@ -76,7 +84,7 @@ async function phase(name: string, pid: number, members: RawWs[], senders: numbe
   const frames = members.slice(0, senders).map((_, i) => Buffer.from(encodeFrame(frameOf(i))));
   const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
-  const gap = (SECONDS * 1000) / senders;
+  const gap = (seconds * 1000) / senders;
   for (let i = 0; i < senders; i++) {
     members[i]!.send(WsOp.Binary, frames[i]!);
     const due = t0 + (i + 1) * gap;
@@ -92,38 +100,46 @@ async function phase(name: string, pid: number, members: RawWs[], senders: numbe
   return { phase: name, events: senders, deliveries, errors, wallSec, serverCpuSec, cpuUsPerDelivery: (serverCpuSec * 1e6) / Math.max(1, deliveries) };
 }
 
-async function run(): Promise<void> {
+/** Runs both storms against a fresh Parley on PostgreSQL (a scratch schema) and returns what each cost. */
+export async function runReactionStorm(options: { members: number; seconds: number; databaseUrl: string }): Promise<ReactionStormResult> {
+  const { members: count, seconds, databaseUrl } = options;
   const schema = scratchSchemaName('bench_reactions');
   const server = await launchServer(
     main,
     {
       PARLEY_PORT: '0',
       PARLEY_JWT_SECRET: SECRET,
-      DATABASE_URL,
+      DATABASE_URL: databaseUrl,
       PARLEY_DB_SCHEMA: schema,
       ...PARLEY_UNLIMITED,
       PARLEY_ROOMS: ROOM,
     },
     hasTaskset ? 0 : undefined,
   );
-  const db = new pg.Client({ connectionString: DATABASE_URL });
+  const db = new pg.Client({ connectionString: databaseUrl });
   try {
     // Members beforehand, as a host application would add them: no join events to wait for.
     await db.connect();
-    await db.query(`INSERT INTO ${schema}.members (room_id, user_id, role) SELECT $1, 'u' || g, 'member' FROM generate_series(0, $2::int - 1) g`, [ROOM, MEMBERS]);
-    const members = await connectAll(server.port);
+    await db.query(`INSERT INTO ${schema}.members (room_id, user_id, role) SELECT $1, 'u' || g, 'member' FROM generate_series(0, $2::int - 1) g`, [ROOM, count]);
+    const members = await connectAll(server.port, count);
     // The message everyone reacts to: seq 2, after the `room` event PARLEY_ROOMS made the room with.
-    await phase('target', server.pid, members, 1, () => ({ t: Op.Send, r: 3, room: ROOM, cid: 'target', body: 'react to me' }));
-    const messages = await phase('messages', server.pid, members, members.length, (i) => ({ t: Op.Send, r: 4, room: ROOM, cid: `m${i}`, body: `message ${i} of the storm` }));
-    const reactions = await phase('reactions', server.pid, members, members.length, () => ({ t: Op.React, r: 5, room: ROOM, seq: 2, emoji: '🔥', on: true }));
-    const result = { members: MEMBERS, seconds: SECONDS, pinned: hasTaskset, phases: [messages, reactions], ratio: reactions.cpuUsPerDelivery / messages.cpuUsPerDelivery };
-    console.log(JSON.stringify(result, null, 2));
+    await phase('target', server.pid, members, 1, seconds, () => ({ t: Op.Send, r: 3, room: ROOM, cid: 'target', body: 'react to me' }));
+    const messages = await phase('messages', server.pid, members, members.length, seconds, (i) => ({ t: Op.Send, r: 4, room: ROOM, cid: `m${i}`, body: `message ${i} of the storm` }));
+    const reactions = await phase('reactions', server.pid, members, members.length, seconds, () => ({ t: Op.React, r: 5, room: ROOM, seq: 2, emoji: '🔥', on: true }));
     for (const ws of members) ws.close();
+    return { members: count, seconds, pinned: hasTaskset, phases: [messages, reactions], ratio: reactions.cpuUsPerDelivery / messages.cpuUsPerDelivery };
   } finally {
     await db.end().catch(() => undefined);
     await server.stop();
-    await dropSchema(DATABASE_URL, schema);
+    await dropSchema(databaseUrl, schema);
   }
 }
 
-await run();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const result = await runReactionStorm({
+    members: arg('members', 1000),
+    seconds: arg('seconds', 1),
+    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  });
+  console.log(JSON.stringify(result, null, 2));
+}

@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasTaskset } from './launch.js';
 import { describeMachine } from './machine.js';
+import { runReactionStorm } from './reaction-storm.js';
 import { writeReport, type BenchReport } from './report/write.js';
 import { Mode, scenarios } from './scenarios.js';
 import { parleyHasRedis, runSuite } from './suite.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The `--only` name of the reaction storm, which runs after the peer scenarios. */
+const REACTION_STORM = 'reaction-storm';
 
 export interface RunOptions {
   mode: Mode;
@@ -44,6 +47,19 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
     redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     log,
   });
+  // Parley alone (no peer has reactions): its CPU per delivery for reactions against messages.
+  let reactionStorm: BenchReport['reactionStorm'];
+  if (!options.only || options.only.includes(REACTION_STORM)) {
+    const members = options.mode === Mode.Full ? 1000 : options.mode === Mode.Quick ? 500 : 100;
+    log(`${REACTION_STORM}: ${members} members, one message each, then one reaction each`);
+    try {
+      reactionStorm = await runReactionStorm({ members, seconds: 1, databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+      log(`${REACTION_STORM}: reactions cost ${reactionStorm.ratio.toFixed(2)}× the server CPU per delivery of messages`);
+    } catch (err) {
+      reactionStorm = { error: (err as Error).message };
+      log(`${REACTION_STORM} failed: ${(err as Error).message}`);
+    }
+  }
   machine.loadavgAfter = os.loadavg();
   const report: BenchReport = {
     version: 1,
@@ -56,6 +72,7 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
     machine,
     scenarios: chosen.map((s) => ({ id: s.id, title: s.title, kind: s.kind, peers: s.peers, nodes: s.nodes })),
     results,
+    ...(reactionStorm ? { reactionStorm } : {}),
   };
   const resultsDir = options.resultsDir ?? join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });

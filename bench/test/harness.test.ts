@@ -113,6 +113,23 @@ describe('benchmark harness (tiny run)', () => {
     expect(parleySec).toBeGreaterThan(0.05);
   });
 
+  it('runs the reaction storm: every reaction and every message reaches every member, with CPU counted for both', () => {
+    const storm = report.reactionStorm;
+    expect(storm && !('error' in storm) ? 'ran' : storm).toBe('ran');
+    if (!storm || 'error' in storm) return;
+    expect(storm.phases.map((p) => p.phase)).toEqual(['messages', 'reactions']);
+    for (const p of storm.phases) {
+      expect(p.events, p.phase).toBe(storm.members);
+      expect(p.deliveries, `${p.phase}: every event to every member`).toBe(storm.members * storm.members);
+      expect(p.errors, `${p.phase}: error frames`).toBe(0);
+      expect(p.serverCpuSec, `${p.phase}: server CPU`).toBeGreaterThanOrEqual(0);
+    }
+    // Each phase stores and fans out 100 events to 100 members: more than /proc's 10 ms tick.
+    expect(storm.phases[0]!.serverCpuSec, 'messages: server CPU').toBeGreaterThan(0);
+    expect(storm.ratio).toBeCloseTo(storm.phases[1]!.cpuUsPerDelivery / storm.phases[0]!.cpuUsPerDelivery, 9);
+    expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('## Reaction storm');
+  });
+
   it('pins the load generator to a core no server uses', () => {
     const ran = report.results.filter((x) => !x.skipped);
     if (!report.pinned) {

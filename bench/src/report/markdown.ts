@@ -103,7 +103,29 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     for (const r of problems) lines.push(`- ${PEER_LABEL[r.peer]}: ${r.skipped ? `skipped: ${r.skipped}` : `failed: ${r.error!.split('\n')[0]}`}`);
     lines.push('');
   }
+  lines.push(...reactionStormSection(report));
   return lines.join('\n');
+}
+
+/** Reactions are events like messages: a storm of them must not cost more server CPU per delivery. */
+function reactionStormSection(report: BenchReport): string[] {
+  const storm = report.reactionStorm;
+  if (!storm) return [];
+  const out = ['## Reaction storm', ''];
+  if ('error' in storm) return [...out, `The run failed: ${storm.error.split('\n')[0]}`, ''];
+  out.push(
+    `Parley alone (no peer has reactions), PostgreSQL: one room of ${fmtNum(storm.members)} members, all subscribed. Each member sends one`,
+    `message within ${storm.seconds} s, then each reacts to one message within ${storm.seconds} s; both phases owe every event to every member.`,
+    '',
+    '| Phase | Events | Deliveries | Errors | Wall, s | Server CPU, s | Server CPU per delivery, µs |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
+  for (const p of storm.phases) {
+    out.push(`| ${p.phase} | ${fmtNum(p.events)} | ${fmtNum(p.deliveries)} | ${fmtNum(p.errors)} | ${p.wallSec.toFixed(2)} | ${p.serverCpuSec.toFixed(2)} | ${p.cpuUsPerDelivery.toFixed(3)} |`);
+  }
+  const met = storm.ratio <= 1;
+  out.push('', `Reactions ÷ messages, server CPU per delivery: **${storm.ratio.toFixed(2)}×** (target ≤ 1×: ${met ? '**met**' : '**missed**'}).`, '');
+  return out;
 }
 
 /** Where the processes ran, from the placements the results recorded (older results recorded none). */

@@ -3,6 +3,7 @@ import type { PeerKind } from '../load/dialect.js';
 import { ackedPerSecond } from '../phase-rates.js';
 import type { MachineInfo } from '../machine.js';
 import type { ScenarioKind } from '../scenarios.js';
+import type { ReactionStormResult } from '../reaction-storm.js';
 import type { PhaseMeasure, RunResult } from '../suite.js';
 
 export interface BenchReport {
@@ -17,6 +18,8 @@ export interface BenchReport {
   machine: MachineInfo;
   scenarios: { id: string; title: string; kind: ScenarioKind; peers: PeerKind[]; nodes: number }[];
   results: RunResult[];
+  /** Reactions against messages in one busy room (absent from runs before it was part of the suite). */
+  reactionStorm?: ReactionStormResult | { error: string };
 }
 
 export const PEER_LABEL: Record<PeerKind, string> = {
