@@ -65,5 +65,6 @@ describe('REDIS_URL at start-up', () => {
       await server?.stop();
       await redis.kill();
     }
-  });
+    // A process start on the embedded store, a Redis start and two catch-ups: slow on a busy machine.
+  }, 60_000);
 });
