@@ -62,8 +62,8 @@ export interface RoomLink {
 const DEFAULT_TYPING_TTL_MS = 6000;
 
 export class Room {
-  /** When `typing(true)` was last sent, per thread root seq (0: the room itself); absent: not typing. */
-  private readonly typingSentAt = new Map<number, number>();
+  /** When `typing(true)` was last sent, per thread root seq (undefined: the room itself); absent: not typing. */
+  private readonly typingSentAt = new Map<number | undefined, number>();
 
   /** Rooms come from `client.join()`, `client.createRoom()` or `client.openDirect()`. */
   constructor(
@@ -102,7 +102,7 @@ export class Room {
     this.checkText(body, options.mentions);
     const { replyTo, thread, mentions } = options;
     // The server clears typing where the message lands; the next keystroke there must announce it again.
-    this.typingSentAt.delete(thread ?? 0);
+    this.typingSentAt.delete(thread);
     return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions });
   }
 
@@ -147,16 +147,15 @@ export class Room {
   typing(on: boolean, options: TypingOptions = {}): void {
     const { thread } = options;
     if (thread !== undefined && !this.link.supports(Feature.Threads)) return;
-    const key = thread ?? 0;
-    const sentAt = this.typingSentAt.get(key);
+    const sentAt = this.typingSentAt.get(thread);
     if (on) {
       const now = Date.now();
       const ttl = this.link.limits()?.typingTtlMs || DEFAULT_TYPING_TTL_MS;
       if (sentAt !== undefined && now - sentAt < ttl / 2) return;
-      this.typingSentAt.set(key, now);
+      this.typingSentAt.set(thread, now);
     } else {
       if (sentAt === undefined) return;
-      this.typingSentAt.delete(key);
+      this.typingSentAt.delete(thread);
     }
     this.link.notify({ t: Op.Typing, room: this.id, on, ...(thread !== undefined ? { thread } : {}) });
   }

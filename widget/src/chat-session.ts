@@ -27,8 +27,8 @@ export interface RoomView {
   id: string;
   summary: RoomSummary | undefined;
   timeline: Timeline;
-  /** Who is typing now, per place (0: the room itself, else a thread's root seq): user id → display name. */
-  typing: Map<number, Map<string, string>>;
+  /** Who is typing now, per place (a thread's root seq; undefined: the room itself): user id → display name. */
+  typing: Map<number | undefined, Map<string, string>>;
   members: Member[] | undefined;
   unread: number;
   handle: Room;
@@ -278,7 +278,7 @@ export class ChatSession {
 
   /** Names of the others typing in `view` itself, or in its thread `thread` when given. */
   typingIn(view: RoomView, thread?: number): string[] {
-    const names = view.typing.get(thread ?? 0);
+    const names = view.typing.get(thread);
     return names ? [...names].filter(([id]) => id !== this.user?.id).map(([, name]) => name) : [];
   }
 
@@ -419,11 +419,10 @@ export class ChatSession {
   }
 
   private setTyping(view: RoomView, user: string, name: string, thread: number | undefined): void {
-    const place = thread ?? 0;
-    let names = view.typing.get(place);
-    if (!names) view.typing.set(place, (names = new Map()));
+    let names = view.typing.get(thread);
+    if (!names) view.typing.set(thread, (names = new Map()));
     names.set(user, name);
-    const key = `${view.id}\n${place}\n${user}`;
+    const key = `${view.id}\n${thread ?? ''}\n${user}`;
     clearTimeout(this.typingTimers.get(key));
     // The server also sends `off`; this only guards against a lost one (e.g. across a reconnect).
     const ttl = this.client?.limits?.typingTtlMs || 6000;
@@ -434,11 +433,10 @@ export class ChatSession {
   }
 
   private clearTyping(view: RoomView, user: string, thread: number | undefined): void {
-    const place = thread ?? 0;
-    const names = view.typing.get(place);
+    const names = view.typing.get(thread);
     names?.delete(user);
-    if (names?.size === 0) view.typing.delete(place);
-    const key = `${view.id}\n${place}\n${user}`;
+    if (names?.size === 0) view.typing.delete(thread);
+    const key = `${view.id}\n${thread ?? ''}\n${user}`;
     clearTimeout(this.typingTimers.get(key));
     this.typingTimers.delete(key);
   }
