@@ -58,7 +58,7 @@ describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
     }
   });
 
-  test('typing on one node is shown on the other', async () => {
+  test('typing on one node is shown on the other, in the room and in a thread', async () => {
     const carol = await signIn(a, 'carol');
     const dave = await signIn(b, 'dave');
     await carol.ok({ t: Op.Join, room: 'lobby' });
@@ -68,6 +68,15 @@ describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
     await dave.next((f) => f.t === Op.TypingState && f.user === 'carol' && f.on === true, 5000, from);
     carol.send({ t: Op.Typing, room: 'lobby', on: false });
     await dave.next((f) => f.t === Op.TypingState && f.user === 'carol' && f.on === false, 5000, from);
+    // Typing in a thread crosses with its thread (the root seq), apart from typing in the room.
+    const { seq: root } = await carol.ok({ t: Op.Send, room: 'lobby', cid: 'carol-root', body: 'a thread root' });
+    const inThread = dave.mark;
+    carol.send({ t: Op.Typing, room: 'lobby', on: true, thread: root });
+    const on = await dave.next((f) => f.t === Op.TypingState && f.user === 'carol' && f.on === true, 5000, inThread);
+    expect(on.thread).toBe(root);
+    carol.send({ t: Op.Typing, room: 'lobby', on: false, thread: root });
+    const off = await dave.next((f) => f.t === Op.TypingState && f.user === 'carol' && f.on === false, 5000, inThread);
+    expect(off.thread).toBe(root);
   });
 
   test('a user with tabs on both nodes stays online until the last one closes', async () => {

@@ -61,11 +61,11 @@ describe.each(kinds)('strict requests (%s)', (kind) => {
 
     // A frame without `r` gets its error without one.
     const mark = c.mark;
-    c.send({ t: Op.Typing, room: 'lobby', on: true, thread: 3 });
+    c.send({ t: Op.Typing, room: 'lobby', on: true, draft: 3 });
     const typing = await c.next((f) => f.t === Op.Error, 5000, mark);
     expect(typing).toMatchObject({ code: ErrorCode.BadFrame });
     expect(typing.r).toBeUndefined();
-    expect(typing.message).toContain('unknown field "thread"');
+    expect(typing.message).toContain('unknown field "draft"');
 
     expect(await c.ok({ t: Op.Ping })).toHaveProperty('ts');
     await c.close();

@@ -121,7 +121,7 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
     expect(await bo.problems()).toEqual([]);
   }, 60_000);
 
-  test('one page reacts, replies with a mention, edits, threads and deletes; the other sees each change', async () => {
+  test('one page reacts, replies with a mention, edits, threads (typing there too) and deletes; the other sees each change', async () => {
     const hello = () => message(ana.page, 'Hello Ana');
     // Ana reacts to Bo's message from the quick-reaction bar.
     await hello().locator('[part~="actions"]').click();
@@ -171,7 +171,17 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
     await link.click();
     await message(bo.page, 'A thread for this').waitFor({ timeout: STEP_TIMEOUT });
     await bo.page.screenshot({ path: join(ARTIFACTS, 'thread.png') });
+
+    // Ana types in the thread: Bo sees it in the thread's view, not in the room's, where it does not belong.
+    await part(ana.page, 'input').pressSequentially('and one more', { delay: 20 });
+    await part(bo.page, 'typing').filter({ hasText: 'Ana' }).waitFor({ timeout: STEP_TIMEOUT });
     await part(bo.page, 'thread-back').click();
+    await link.waitFor({ timeout: STEP_TIMEOUT });
+    expect(await part(bo.page, 'typing').count()).toBe(0);
+    await link.click();
+    await part(bo.page, 'typing').filter({ hasText: 'Ana' }).waitFor({ timeout: STEP_TIMEOUT }); // still typing there
+    await part(bo.page, 'thread-back').click();
+    await part(ana.page, 'input').fill('');
     await part(ana.page, 'thread-back').click();
 
     // Ana sends and deletes a message: both see the tombstone, the text is gone.

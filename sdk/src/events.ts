@@ -39,6 +39,8 @@ export interface TypingContext {
   user: string;
   name: string;
   on: boolean;
+  /** Seq of the thread's root message when the user types in that thread; absent: in the room. */
+  thread?: number;
 }
 
 export interface PresenceContext {

@@ -26,7 +26,7 @@ import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
 import type { AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
-import type { EditOptions, HistoryOptions, Room, SendOptions } from './room.js';
+import type { EditOptions, HistoryOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
 export { ChatClient } from './client.js';
@@ -75,6 +75,7 @@ export type {
   HistoryOptions,
   HistoryPage,
   SendOptions,
+  TypingOptions,
   EditOptions,
   SendAck,
   ChangeAck,

@@ -4,7 +4,7 @@ import type { Emitter, Listener } from './emitter.js';
 import { InvalidRequestError } from './errors.js';
 import type { RoomEvents } from './events.js';
 import type { ChangeAck, OutboxBody, OutboxOp, RequestFn, SendAck } from './outbox.js';
-import { ErrorCode, Limits, Op } from './protocol/codes.js';
+import { ErrorCode, Feature, Limits, Op } from './protocol/codes.js';
 import type { ClientFrame, Member, ResultData, RoomSummary, WelcomeFrame } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { HistoryPage } from './sequencer.js';
@@ -31,6 +31,11 @@ export interface SendOptions {
   mentions?: Mention[];
 }
 
+export interface TypingOptions {
+  /** Seq of the thread's root message: the user types a reply in that thread. Needs feature `threads`. */
+  thread?: number;
+}
+
 export interface EditOptions {
   /** Users named in the new text; the old mentions are replaced (none when absent). */
   mentions?: Mention[];
@@ -44,6 +49,8 @@ export interface RoomLink {
   write<O extends OutboxOp>(op: O, body: OutboxBody<O>): Promise<ResultData[O]>;
   notify(frame: ClientFrame): void;
   limits(): WelcomeFrame['limits'] | undefined;
+  /** True when the server's last `welcome.features` lists `feature`. */
+  supports(feature: Feature): boolean;
   lastSeq(room: Room): number;
   summary(room: Room): RoomSummary | undefined;
   joined(room: Room): boolean;
@@ -55,7 +62,8 @@ export interface RoomLink {
 const DEFAULT_TYPING_TTL_MS = 6000;
 
 export class Room {
-  private typingSentAt = 0;
+  /** When `typing(true)` was last sent, per thread root seq (undefined: the room itself); absent: not typing. */
+  private readonly typingSentAt = new Map<number | undefined, number>();
 
   /** Rooms come from `client.join()`, `client.createRoom()` or `client.openDirect()`. */
   constructor(
@@ -92,9 +100,9 @@ export class Room {
    */
   async send(body: string, options: SendOptions = {}): Promise<SendAck> {
     this.checkText(body, options.mentions);
-    // The server clears typing when it stores a message; the next keystroke must announce it again.
-    this.typingSentAt = 0;
     const { replyTo, thread, mentions } = options;
+    // The server clears typing where the message lands; the next keystroke there must announce it again.
+    this.typingSentAt.delete(thread);
     return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions });
   }
 
@@ -131,20 +139,25 @@ export class Room {
   }
 
   /**
-   * Says whether the user is typing. Call `typing(true)` on every keystroke: it is sent at most once
-   * per half typing TTL (3 s by default); `typing(false)` is sent only if `true` was.
+   * Says whether the user is typing, in the room or in a thread (`thread`). Call `typing(true)` on
+   * every keystroke: it is sent at most once per half typing TTL (3 s by default) per place;
+   * `typing(false)` is sent only if `true` was. Typing in a thread is not sent to a server without
+   * feature `threads` (it would refuse the field).
    */
-  typing(on: boolean): void {
-    const now = Date.now();
+  typing(on: boolean, options: TypingOptions = {}): void {
+    const { thread } = options;
+    if (thread !== undefined && !this.link.supports(Feature.Threads)) return;
+    const sentAt = this.typingSentAt.get(thread);
     if (on) {
+      const now = Date.now();
       const ttl = this.link.limits()?.typingTtlMs || DEFAULT_TYPING_TTL_MS;
-      if (now - this.typingSentAt < ttl / 2) return;
-      this.typingSentAt = now;
+      if (sentAt !== undefined && now - sentAt < ttl / 2) return;
+      this.typingSentAt.set(thread, now);
     } else {
-      if (!this.typingSentAt) return;
-      this.typingSentAt = 0;
+      if (sentAt === undefined) return;
+      this.typingSentAt.delete(thread);
     }
-    this.link.notify({ t: Op.Typing, room: this.id, on });
+    this.link.notify({ t: Op.Typing, room: this.id, on, ...(thread !== undefined ? { thread } : {}) });
   }
 
   /** The room's members with their role and presence. */

@@ -5,7 +5,7 @@ import { ClientClosedError, ConnectionClosedError, ForbiddenError, NotFoundError
 import type { ClientEvents, RoomEvents } from './events.js';
 import type { Connection } from './connection.js';
 import type { Outbox, OutboxBody, OutboxOp, RequestFn } from './outbox.js';
-import { EventKind, Op, Role } from './protocol/codes.js';
+import { EventKind, Op, Role, type Feature } from './protocol/codes.js';
 import type { AnyRoomEvent, ClientFrame, ResultData, RoomSummary, ServerFrame, UnknownEvent, WelcomeFrame } from './protocol/frames.js';
 import { Room, type RoomLink } from './room.js';
 import { Sequencer } from './sequencer.js';
@@ -111,7 +111,9 @@ export class JoinedRooms implements RoomLink {
     if (frame.t === Op.Presence) this.emit(f, 'presence', { room, user, name, state: frame.state });
     else if (frame.t === Op.Profile) this.emit(f, 'profile', { room, user, name });
     // The server echoes typing to the user's other connections; nobody wants to see themselves typing.
-    else if (user !== this.connection.welcome?.user.id) this.emit(f, 'typing', { room, user, name, on: frame.on });
+    else if (user !== this.connection.welcome?.user.id) {
+      this.emit(f, 'typing', { room, user, name, on: frame.on, ...(frame.thread !== undefined ? { thread: frame.thread } : {}) });
+    }
   }
 
   // ---- RoomLink ----
@@ -126,6 +128,10 @@ export class JoinedRooms implements RoomLink {
 
   limits(): WelcomeFrame['limits'] | undefined {
     return this.connection.welcome?.limits;
+  }
+
+  supports(feature: Feature): boolean {
+    return !!this.connection.welcome?.features?.includes(feature);
   }
 
   lastSeq(room: Room): number {

@@ -160,6 +160,49 @@ describe('people', () => {
     expect(perRoom).toEqual(typing);
   });
 
+  it('types in a thread apart from the room, and relays the thread of others typing', async () => {
+    const server = await startServer({ features: ['threads'] });
+    server.createRoom('lobby');
+    const client = makeClient(server);
+    const typing = record(client, 'typing');
+    await client.connect();
+    const room = await client.join('lobby');
+
+    // Each place has its own throttle: typing in thread 5 does not swallow typing in the room.
+    room.typing(true, { thread: 5 });
+    room.typing(true, { thread: 5 });
+    room.typing(true);
+    room.typing(false, { thread: 7 }); // never on there: nothing to stop
+    room.typing(false, { thread: 5 });
+    server.last.send({ t: Op.TypingState, room: 'lobby', user: 'bob', name: 'Bob', on: true, thread: 5 });
+    server.last.send({ t: Op.TypingState, room: 'lobby', user: 'bob', name: 'Bob', on: true });
+
+    await server.waitFor(() => server.last.sent(Op.Typing).length === 3 && typing.length === 2);
+    expect(server.last.sent(Op.Typing)).toEqual([
+      { t: Op.Typing, room: 'lobby', on: true, thread: 5 },
+      { t: Op.Typing, room: 'lobby', on: true },
+      { t: Op.Typing, room: 'lobby', on: false, thread: 5 },
+    ]);
+    expect(typing).toEqual([
+      { room, user: 'bob', name: 'Bob', on: true, thread: 5 },
+      { room, user: 'bob', name: 'Bob', on: true },
+    ]);
+  });
+
+  it('does not send typing in a thread to a server without threads', async () => {
+    const server = await startServer();
+    server.createRoom('lobby');
+    const client = makeClient(server);
+    await client.connect();
+    const room = await client.join('lobby');
+
+    room.typing(true, { thread: 5 });
+    room.typing(true);
+    await server.waitFor(() => server.last.sent(Op.Typing).length === 1);
+    await room.history(); // a round trip: anything sent before it has arrived
+    expect(server.last.sent(Op.Typing)).toEqual([{ t: Op.Typing, room: 'lobby', on: true }]);
+  });
+
   it('reports presence and re-applies away after a reconnect', async () => {
     const server = await startServer();
     server.createRoom('lobby');

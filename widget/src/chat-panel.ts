@@ -286,7 +286,7 @@ export class ChatPanel extends LitElement {
   private _renderRoom(view: RoomView): TemplateResult {
     const { session: s, t } = this;
     const tl = view.timeline;
-    const typing = [...view.typing.entries()].filter(([id]) => id !== s.user?.id).map(([, name]) => name);
+    const typing = s.typingIn(view);
     const typingLine = t.typing(typing.map(shorten));
     return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
@@ -317,7 +317,7 @@ export class ChatPanel extends LitElement {
     const root = view.timeline.find(thread.root);
     const tl = thread.timeline;
     const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}) };
-    const typing = [...view.typing.entries()].filter(([id]) => id !== s.user?.id).map(([, name]) => shorten(name));
+    const typing = s.typingIn(view, thread.root);
     return html`<div part="thread-bar" class="thread-bar">
         <button part="thread-back" type="button" @click=${this._closeThread}>← ${t.backToRoom}</button>
         <span>${t.thread}</span>
@@ -328,7 +328,7 @@ export class ChatPanel extends LitElement {
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noReplies}</p>` : nothing}
         ${renderTimeline(tl, { ...ctx, ui: this._ui(view, false) })}
       </div>
-      <div class="typing">${typing.length ? html`<span part="typing">${t.typing(typing)}</span>` : nothing}</div>`;
+      <div class="typing">${typing.length ? html`<span part="typing" title=${t.typing(typing)}>${t.typing(typing.map(shorten))}</span>` : nothing}</div>`;
   }
 
   /** The message actions' state and handlers for `view`; `threads` false inside a thread. */

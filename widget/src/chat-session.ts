@@ -27,8 +27,8 @@ export interface RoomView {
   id: string;
   summary: RoomSummary | undefined;
   timeline: Timeline;
-  /** Who is typing now: user id → display name. */
-  typing: Map<string, string>;
+  /** Who is typing now, per place (a thread's root seq; undefined: the room itself): user id → display name. */
+  typing: Map<number | undefined, Map<string, string>>;
   members: Member[] | undefined;
   unread: number;
   handle: Room;
@@ -239,6 +239,8 @@ export class ChatSession {
   }
 
   closeThread(): void {
+    // Leaving the thread ends typing there (sent only if it was on); the composer starts afresh.
+    this.typing(false);
     this.thread = undefined;
     this.hooks.changed();
   }
@@ -266,8 +268,18 @@ export class ChatSession {
     return page.events.length > 0;
   }
 
+  /** Says whether the user is typing in the composer: in the thread on screen, else in the room. */
   typing(on: boolean): void {
-    this.current?.handle.typing(on);
+    const view = this.current;
+    if (!view) return;
+    const thread = this.thread?.room === view ? this.thread.root : undefined;
+    view.handle.typing(on, thread === undefined ? {} : { thread });
+  }
+
+  /** Names of the others typing in `view` itself, or in its thread `thread` when given. */
+  typingIn(view: RoomView, thread?: number): string[] {
+    const names = view.typing.get(thread);
+    return names ? [...names].filter(([id]) => id !== this.user?.id).map(([, name]) => name) : [];
   }
 
   /** Changes the user's display name. */
@@ -359,8 +371,9 @@ export class ChatSession {
       const inThread = this.thread?.room === view && this.thread.timeline.add(event);
       if (!view.timeline.add(event) && !inThread) return;
       const own = event.by === this.user?.id;
+      // A message ends its author's typing where it landed (the server sends `off` too; this is quicker).
+      if (event.kind === 'msg') this.clearTyping(view, event.by, typeof event.data?.thread === 'number' ? event.data.thread : undefined);
       if (event.kind === 'msg' && event.data?.thread === undefined) {
-        this.clearTyping(view, event.by);
         if (!own) {
           this.recount(view);
           this.hooks.message(view, event, false);
@@ -373,11 +386,11 @@ export class ChatSession {
       }
       this.hooks.changed();
     });
-    client.on('typing', ({ room, user, name, on }) => {
+    client.on('typing', ({ room, user, name, on, thread }) => {
       const view = this.rooms.get(room.id);
       if (!view) return;
-      if (on) this.setTyping(view, user, name);
-      else this.clearTyping(view, user);
+      if (on) this.setTyping(view, user, name, thread);
+      else this.clearTyping(view, user, thread);
       this.hooks.changed();
     });
     client.on('presence', ({ room, user, state }) => {
@@ -405,21 +418,25 @@ export class ChatSession {
     client.on('error', ({ error }) => this.report(error));
   }
 
-  private setTyping(view: RoomView, user: string, name: string): void {
-    view.typing.set(user, name);
-    const key = `${view.id}\n${user}`;
+  private setTyping(view: RoomView, user: string, name: string, thread: number | undefined): void {
+    let names = view.typing.get(thread);
+    if (!names) view.typing.set(thread, (names = new Map()));
+    names.set(user, name);
+    const key = `${view.id}\n${thread ?? ''}\n${user}`;
     clearTimeout(this.typingTimers.get(key));
     // The server also sends `off`; this only guards against a lost one (e.g. across a reconnect).
     const ttl = this.client?.limits?.typingTtlMs || 6000;
     this.typingTimers.set(key, setTimeout(() => {
-      this.clearTyping(view, user);
+      this.clearTyping(view, user, thread);
       this.hooks.changed();
     }, ttl));
   }
 
-  private clearTyping(view: RoomView, user: string): void {
-    view.typing.delete(user);
-    const key = `${view.id}\n${user}`;
+  private clearTyping(view: RoomView, user: string, thread: number | undefined): void {
+    const names = view.typing.get(thread);
+    names?.delete(user);
+    if (names?.size === 0) view.typing.delete(thread);
+    const key = `${view.id}\n${thread ?? ''}\n${user}`;
     clearTimeout(this.typingTimers.get(key));
     this.typingTimers.delete(key);
   }

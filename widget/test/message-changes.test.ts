@@ -157,4 +157,50 @@ describe('message changes between the widget and a real server', () => {
     expect(news).to.not.include('count me in');
     expect(news).to.not.include('first in thread');
   });
+
+  it('typing in a thread: shown in that thread only, room typing in the room only; my typing there carries the thread', async () => {
+    const { el, anaRoom, me } = await scene();
+    const typing: { user: string; on: boolean; thread?: number }[] = [];
+    anaRoom.on('typing', ({ user, on, thread }) => typing.push({ user, on, ...(thread !== undefined ? { thread } : {}) }));
+    const typingLine = () => part(el, 'typing')?.textContent ?? '';
+    const root = await anaRoom.send('who is writing where?');
+    await anaRoom.send('a first reply', { thread: root.seq });
+    const link = await until(() => part(el, 'thread-link'), 'the reply count');
+    link.click();
+    await until(() => parts(el, 'message-body').some((b) => b.textContent === 'a first reply'), 'the thread view');
+
+    // Ana types in the room: nothing in the thread view. Her next reply there is the sync point,
+    // since her frames arrive in order.
+    anaRoom.typing(true);
+    await anaRoom.send('sync in the thread', { thread: root.seq });
+    await until(() => parts(el, 'message-body').some((b) => b.textContent === 'sync in the thread'), 'the reply');
+    expect(typingLine(), 'room typing in the thread view').to.equal('');
+    anaRoom.typing(true, { thread: root.seq });
+    await until(() => typingLine().includes('Ana'), 'Ana typing in the thread view');
+
+    // Back in the room: her room typing shows; when she stops it, her thread typing does not take its place.
+    part(el, 'thread-back')!.click();
+    await until(() => typingLine().includes('Ana'), 'Ana typing in the room view');
+    anaRoom.typing(false);
+    await until(() => typingLine() === '', 'the room line to clear');
+    await anaRoom.send('sync in the room');
+    await until(() => parts(el, 'message-body').some((b) => b.textContent === 'sync in the room'), 'the room message');
+    expect(typingLine(), 'thread typing in the room view').to.equal('');
+    anaRoom.typing(false, { thread: root.seq });
+
+    // My typing in the thread view goes out with the thread; in the room view, without one.
+    part(el, 'thread-link')!.click();
+    await until(() => part(el, 'thread-back'), 'the thread view again');
+    part(el, 'input')!.focus();
+    await sendKeys({ type: 'hmm' });
+    await until(() => typing.some((t) => t.user === me && t.on), 'Ana to see me typing');
+    expect(typing.filter((t) => t.user === me)).to.deep.equal([{ user: me, on: true, thread: root.seq }]);
+    part(el, 'thread-back')!.click(); // leaving the thread ends my typing there
+    await until(() => typing.filter((t) => t.user === me).length === 2, 'my typing in the thread to end');
+    expect(typing.filter((t) => t.user === me)[1]).to.deep.equal({ user: me, on: false, thread: root.seq });
+    part(el, 'input')!.focus();
+    await sendKeys({ type: 'x' });
+    await until(() => typing.filter((t) => t.user === me).length === 3, 'my typing in the room');
+    expect(typing.filter((t) => t.user === me)[2]).to.deep.equal({ user: me, on: true });
+  });
 });

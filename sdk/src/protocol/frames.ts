@@ -97,7 +97,13 @@ export const EditFrame = strictObj({
 export const DeleteFrame = strictObj({ t: literal(Op.Delete), r: reqId, room: roomId, seq });
 /** Puts (`on`) or takes back an emoji on message `seq` (feature `reactions`). */
 export const ReactFrame = strictObj({ t: literal(Op.React), r: reqId, room: roomId, seq, emoji: str(1, Limits.maxEmoji), on: bool() });
-export const TypingFrame = strictObj({ t: literal(Op.Typing), room: roomId, on: bool() });
+export const TypingFrame = strictObj({
+  t: literal(Op.Typing),
+  room: roomId,
+  on: bool(),
+  /** Typing a reply in the thread whose root has this seq (feature `threads`); absent: in the room. */
+  thread: opt(seq),
+});
 export const SetPresenceFrame = strictObj({
   t: literal(Op.SetPresence),
   state: literal(PresenceState.Online, PresenceState.Away),
@@ -314,7 +320,15 @@ export const ErrorFrame = obj({
   retryAfter: opt(uint()),
 });
 export const EventFrame = obj({ t: literal(Op.Event), e: AnyRoomEventShape });
-export const TypingStateFrame = obj({ t: literal(Op.TypingState), room: ref, user: ref, name, on: bool() });
+export const TypingStateFrame = obj({
+  t: literal(Op.TypingState),
+  room: ref,
+  user: ref,
+  name,
+  on: bool(),
+  /** The thread (root seq) the user types in; absent: in the room itself. */
+  thread: opt(uint()),
+});
 export const PresenceFrame = obj({
   t: literal(Op.Presence),
   room: ref,

@@ -102,8 +102,8 @@ export class Hub {
       publish: (room, user, name, state) => this.publishRoom(room, { t: Op.Presence, room, user, name, state }),
     });
     this.presence = new PresenceTracker((room, user, state) => this.announcer.announce(room, user, state));
-    this.typing = new TypingTracker(deps.config.typingTtlMs, (room, user, on) =>
-      this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on }),
+    this.typing = new TypingTracker(deps.config.typingTtlMs, (room, user, on, thread) =>
+      this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on, ...(thread !== undefined ? { thread } : {}) }),
     );
     this.roomLimits = new RoomCreationLimits(deps.config);
     this.guestExpiry = new GuestMembershipExpiry(this, (deps.config.guestTtl + deps.config.jwtClockTolerance) * 1000);
@@ -204,7 +204,7 @@ export class Hub {
    * subscribed unless the broker delivered it to them already (a local broker does so synchronously).
    */
   dropMembership(room: string, user: string, leave: RoomEvent | null, bytes?: Uint8Array): void {
-    this.typing.set(room, user, false);
+    this.typing.clearUser(user, room);
     for (const other of [...this.sessionsOf(user)]) {
       other.setMember(room, false);
       if (!other.rooms.has(room)) continue;

@@ -100,7 +100,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
     metrics.fanoutLatency((performance.now() - ackedAt) / 1000);
     mentionsStored(s, f.room, event.seq, f.mentions);
   }
-  s.hub.typing.set(f.room, s.userId, false);
+  s.hub.typing.set(f.room, s.userId, false, f.thread);
   return { cid: f.cid, id: event.id, seq: event.seq, ts: event.ts, duplicate };
 }
 
@@ -145,8 +145,12 @@ export function capPage<P extends { events: PagedEvent[]; more: boolean }>(page:
   return page;
 }
 
+/**
+ * Relays typing in the room or in one of its threads. The thread root is not looked up: typing is
+ * ephemeral and stored nowhere, so a wrong seq only shows an indicator under no thread.
+ */
 export function typing(s: Session, f: TypingFrame): Promise<void> | void {
-  if (s.rooms.has(f.room)) return s.hub.typing.set(f.room, s.userId, f.on);
+  if (s.rooms.has(f.room)) return s.hub.typing.set(f.room, s.userId, f.on, f.thread);
   return notFollowing(s, f.room);
 }
 

@@ -3,41 +3,48 @@
 // an indicator on their own after a TTL of silence (in case an `off` is lost).
 
 interface Indicator {
+  room: string;
+  user: string;
+  /** Root seq of the thread typed in; undefined: the room itself. */
+  thread: number | undefined;
   timer: ReturnType<typeof setTimeout>;
   announcedAt: number;
 }
 
+/** Announces a change to the room; `thread` is set when the user types in that thread. */
+export type TypingAnnounce = (room: string, user: string, on: boolean, thread: number | undefined) => void;
+
 export class TypingTracker {
+  /** One indicator per (room, thread, user): a user may type in the room and in a thread at once. */
   private readonly active = new Map<string, Indicator>();
 
   constructor(
     private readonly ttlMs: number,
-    /** Announces a change to the room. */
-    private readonly announce: (room: string, user: string, on: boolean) => void,
+    private readonly announce: TypingAnnounce,
   ) {}
 
-  set(room: string, user: string, on: boolean): void {
-    const key = `${room}\u0000${user}`;
+  set(room: string, user: string, on: boolean, thread?: number): void {
+    const key = `${room}\u0000${thread ?? ''}\u0000${user}`;
     const current = this.active.get(key);
     if (on) {
       let announcedAt = current?.announcedAt ?? 0;
       if (current) clearTimeout(current.timer);
       const now = Date.now();
       if (now - announcedAt >= this.ttlMs / 2) {
-        this.announce(room, user, true);
+        this.announce(room, user, true, thread);
         announcedAt = now;
       }
-      this.active.set(key, { timer: setTimeout(() => this.stop(key, room, user), this.ttlMs), announcedAt });
+      const timer = setTimeout(() => this.stop(key), this.ttlMs);
+      this.active.set(key, { room, user, thread, timer, announcedAt });
     } else if (current) {
-      this.stop(key, room, user);
+      this.stop(key);
     }
   }
 
-  /** Clears the user's indicator in every room (last connection gone). */
-  clearUser(user: string): void {
-    for (const key of [...this.active.keys()]) {
-      const [room, u] = key.split('\u0000') as [string, string];
-      if (u === user) this.stop(key, room, user);
+  /** Clears the user's indicators in `room` (left it), or in every room (last connection gone). */
+  clearUser(user: string, room?: string): void {
+    for (const [key, i] of [...this.active]) {
+      if (i.user === user && (room === undefined || i.room === room)) this.stop(key);
     }
   }
 
@@ -46,10 +53,11 @@ export class TypingTracker {
     this.active.clear();
   }
 
-  private stop(key: string, room: string, user: string): void {
+  private stop(key: string): void {
     const current = this.active.get(key);
-    if (current) clearTimeout(current.timer);
+    if (!current) return;
+    clearTimeout(current.timer);
     this.active.delete(key);
-    this.announce(room, user, false);
+    this.announce(current.room, current.user, false, current.thread);
   }
 }
