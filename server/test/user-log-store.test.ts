@@ -139,4 +139,14 @@ describe.each(kinds)('users’ own logs on %s', (_name, open) => {
     expect(last.events.map((e) => e.seq)).toEqual([4, 5]);
     await expect(b.store.userEvents(user, 0, 0)).rejects.toBeInstanceOf(RangeError);
   });
+
+  it('signs a user in with where their log stands: 0 for someone new, the head for someone with notices', async () => {
+    const fresh = { id: uid('newcomer'), name: 'Newcomer', guest: true };
+    expect(await b.store.signIn(fresh)).toEqual({ user: fresh, logHead: 0 });
+    expect(await b.store.getUser(fresh.id)).toEqual(fresh);
+    // A returning user keeps the stored record, whatever the token says, and sees their head.
+    await b.store.notifyUsers(Array.from({ length: 3 }, (_, i) => ({ user: fresh.id, kind: 'mention', data: { room: 'r', seq: i + 1 } })));
+    expect(await b.store.signIn({ ...fresh, name: 'Other', guest: false })).toEqual({ user: fresh, logHead: 3 });
+    expect(await b.store.userHead(fresh.id)).toBe(3);
+  });
 });

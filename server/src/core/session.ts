@@ -227,14 +227,13 @@ export class Session {
       return this.conn.close(CloseCode.Unauthorized, err.reason);
     }
     let user;
-    // Read beside the user, not after: where this connection's view of the user's own log begins.
-    const logStart = this.hub.store.userHead(identity.id);
-    logStart.catch(() => undefined); // awaited below, unless ensureUser fails first with the same outage
     try {
-      user = await this.hub.store.ensureUser({ id: identity.id, name: identity.name, guest: identity.guest });
+      // With the user, where this connection's view of the user's own log begins.
+      const signedIn = await this.hub.store.signIn({ id: identity.id, name: identity.name, guest: identity.guest });
+      user = signedIn.user;
+      this.userLogStart = signedIn.logHead;
       // Host-issued tokens are authoritative for the name; a guest keeps the name it chose last.
       if (!identity.guest && user.name !== identity.name) user = await this.hub.store.setUserName(identity.id, identity.name);
-      this.userLogStart = await logStart;
     } catch (err) {
       const f = describeFailure(err);
       if (f.unexpected) this.log.error('hello failed', { err });

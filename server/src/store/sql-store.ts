@@ -179,8 +179,11 @@ export class SqlStore implements Store {
   // ---- users ----------------------------------------------------------------------------------
 
   async ensureUser(user: UserRecord): Promise<UserRecord> {
-    const existing = await this.getUser(user.id);
-    if (existing) return existing;
+    return (await this.getUser(user.id)) ?? this.insertUser(user);
+  }
+
+  /** Stores a user not seen before; one inserted meanwhile by another node is read back instead. */
+  private async insertUser(user: UserRecord): Promise<UserRecord> {
     const inserted = await this.read<UserRecord>(
       `INSERT INTO users (id, name, guest) VALUES ($1, $2, $3)
        ON CONFLICT (id) DO NOTHING RETURNING id, name, guest`,
@@ -188,6 +191,19 @@ export class SqlStore implements Store {
     );
     // Empty when another node inserted the same user meanwhile: theirs is the stored record.
     return inserted[0] ?? (await this.getUser(user.id)) ?? user;
+  }
+
+  async signIn(user: UserRecord): Promise<{ user: UserRecord; logHead: number }> {
+    // One row whether or not the user is known: notices may reach someone before their first sign-in.
+    const rows = await this.read<{ id: string | null; name: string; guest: boolean; head: number | string }>(
+      `SELECT u.id, u.name, u.guest, coalesce((SELECT head_seq FROM user_heads WHERE user_id = $1), 0) AS head
+         FROM (VALUES (1)) AS one LEFT JOIN users u ON u.id = $1`,
+      [user.id],
+    );
+    const found = rows[0]!;
+    const logHead = Number(found.head);
+    if (found.id !== null) return { user: { id: found.id, name: found.name, guest: found.guest }, logHead };
+    return { user: await this.insertUser(user), logHead };
   }
 
   async getUser(id: string): Promise<UserRecord | null> {

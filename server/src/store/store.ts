@@ -205,6 +205,11 @@ export interface Store {
 
   /** Inserts the user if unknown; an existing user keeps its stored name. Returns the stored record. */
   ensureUser(user: UserRecord): Promise<UserRecord>;
+  /**
+   * ensureUser for a connection's hello, with the head of the user's own log as it was then (0 for
+   * a user never seen): for a returning user, one read instead of two.
+   */
+  signIn(user: UserRecord): Promise<{ user: UserRecord; logHead: number }>;
   getUser(id: string): Promise<UserRecord | null>;
   /**
    * The users with these ids, in that order, in one statement: an id never seen is stored as a user
