@@ -45,6 +45,8 @@ export interface ReadStateLink {
 }
 
 interface Entry extends RoomReadState {
+  /** The server keeps a position for the user here (a summary with `read`, or their own join seen): marks may be sent. */
+  member: boolean;
   /** Highest seq the counts account for: live messages at or below it were counted by the server. */
   counted: number;
   kind?: string;
@@ -110,6 +112,7 @@ export class ReadStates {
   summary(summary: RoomSummary, reads?: readonly Receipt[]): void {
     if (summary.read === undefined || summary.unread === undefined) return;
     const e = this.entry(summary.id);
+    e.member = true;
     e.kind = summary.kind;
     e.read = Math.max(e.read, summary.read);
     e.unread = summary.unread;
@@ -123,6 +126,7 @@ export class ReadStates {
   frame(f: ReadStateFrame): void {
     const e = this.entry(f.room);
     if (f.user === this.link.me()) {
+      e.member = true;
       if (f.seq < e.read) return;
       e.read = f.seq;
       if (f.unread !== undefined) e.unread = f.unread;
@@ -135,10 +139,18 @@ export class ReadStates {
 
   /** A live room event: a message from someone else after the counted seq is one more unread. */
   event(event: RoomEvent): void {
+    const me = this.link.me();
+    // A guest who only looked at a public room became a member (their first message): their position starts here.
+    if (event.kind === EventKind.Join && event.by === me && this.link.supports(Feature.Unread)) {
+      const joined = this.entry(event.room);
+      joined.member = true;
+      joined.read = Math.max(joined.read, event.seq);
+      joined.counted = Math.max(joined.counted, event.seq);
+      return;
+    }
     const e = this.entries.get(event.room);
     if (!e || event.seq <= e.counted) return;
     e.counted = event.seq;
-    const me = this.link.me();
     if (event.kind !== EventKind.Message || event.by === me || event.seq <= e.read) return;
     const cap = this.link.maxUnread();
     e.unread = Math.min(cap, e.unread + 1);
@@ -172,7 +184,9 @@ export class ReadStates {
 
   private mark(roomId: string, seq: number, delivered: boolean): void {
     if (!this.link.supports(Feature.Receipts) || !Number.isInteger(seq) || seq < 1) return;
-    const e = this.entry(roomId);
+    const e = this.entries.get(roomId);
+    // Only where the server keeps a position for the user: a guest looking at a public room has none.
+    if (!e?.member) return;
     if (delivered ? seq <= Math.max(e.deliveredSent, e.read) : seq <= e.read) return;
     if (delivered) e.pending.delivered = Math.max(e.pending.delivered, seq);
     else e.pending.read = Math.max(e.pending.read, seq);
@@ -231,7 +245,7 @@ export class ReadStates {
   private entry(roomId: string): Entry {
     let e = this.entries.get(roomId);
     if (!e) {
-      e = { roomId, read: 0, unread: 0, mentions: 0, counted: 0, receipts: new Map(), pending: { read: 0, delivered: 0 }, lastSentAt: 0, deliveredSent: 0 };
+      e = { roomId, member: false, read: 0, unread: 0, mentions: 0, counted: 0, receipts: new Map(), pending: { read: 0, delivered: 0 }, lastSentAt: 0, deliveredSent: 0 };
       this.entries.set(roomId, e);
     }
     return e;
