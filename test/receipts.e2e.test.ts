@@ -5,7 +5,8 @@ import { ErrorCode, Feature, Limits, Op } from '@parley/sdk/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SqlStore } from '../server/src/store/index.js';
 import { RawClient } from './support/raw-client.js';
-import { postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
+import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
+import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
 import { until } from './support/until.js';
 
 const kinds: StoreKind[] = (await postgresAvailable()) ? ['pglite', 'postgres'] : ['pglite'];
@@ -206,5 +207,35 @@ describe('a flood of reads is rate limited (pglite)', () => {
     expect(replies.filter((f) => f.t === Op.Result).length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, Number(limited[0]!.retryAfter) + 1000));
     expect(await c.ok({ t: Op.Read, room, seq: 2 })).toMatchObject({ room, seq: 2 });
+  });
+});
+
+describe.skipIf(!(await postgresAvailable()) || !(await redisAvailable()))('read positions across two nodes over Redis', () => {
+  const storage = freshStorage('postgres');
+  const cluster = { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), catchUpMs: 200 };
+  let a: TestNode;
+  let b: TestNode;
+  beforeAll(async () => {
+    a = await startNode('postgres', cluster, storage);
+    b = await startNode('postgres', cluster, storage);
+  });
+  afterAll(async () => {
+    for (const c of clients) c.ws.terminate();
+    await a?.stop();
+    await b?.stop();
+    await dropStorage(storage);
+  });
+
+  test('a read on one node reaches the reader\'s device and the other member of a direct room on the other node', async () => {
+    const bobOnA = opened(await RawClient.signedIn(a.url, userToken('bob', 'Bob')));
+    const bobOnB = opened(await RawClient.signedIn(b.url, userToken('bob', 'Bob')));
+    const aliceOnB = opened(await RawClient.signedIn(b.url, userToken('alice', 'Alice')));
+    const dm = await aliceOnB.ok({ t: Op.RoomCreate, kind: 'dm', members: ['bob'] });
+    const room = dm.room.id as string;
+    await bobOnA.ok({ t: Op.Subscribe, room });
+    const sent = await aliceOnB.ok({ t: Op.Send, room, cid: 'x', body: 'across nodes' });
+    expect(await bobOnA.ok({ t: Op.Read, room, seq: sent.seq })).toMatchObject({ seq: sent.seq, unread: 0 });
+    expect(await bobOnB.next((f) => f.t === Op.ReadState && f.room === room)).toMatchObject({ user: 'bob', seq: sent.seq, unread: 0, mentions: 0 });
+    expect(await aliceOnB.next((f) => f.t === Op.ReadState && f.room === room)).toMatchObject({ user: 'bob', seq: sent.seq, delivered: sent.seq });
   });
 });
