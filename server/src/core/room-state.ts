@@ -72,11 +72,10 @@ export async function subscribeFrom(
     const room = await requireRoom(s, id);
     hub.subscribedAt(id, room.head);
     // A member learns where they read to, with their counts, and (direct and small rooms) where the others did.
-    const [views, reads] = role
-      ? await Promise.all([hub.store.readViews(s.userId, [id]), hub.store.memberReads(id, s.userId, room.kind === RoomKind.Direct ? 2 : hub.config.receiptRoomSize)])
-      : [undefined, null];
+    const { view, reads } = role
+      ? await hub.store.roomReadView(id, s.userId, room.kind === RoomKind.Direct ? 2 : hub.config.receiptRoomSize)
+      : { view: undefined, reads: null };
     const positions = reads ? { reads } : {};
-    const view = views?.get(id);
     let replayed = 0;
     if (after !== undefined && after !== room.head) {
       if (after > room.head || room.head - after > hub.config.resumeLimit) {

@@ -8,14 +8,17 @@ import type { MemberRead, ReadMark, ReadMarkOutcome, ReadView } from './store.js
 // read by nobody), stopped at the cap so that a member who never reads a busy room costs a bounded
 // scan. Mentions come from the member's own log (notices `mention`), which is short, joined to the
 // message to leave deleted ones out.
-const COUNTS = (room: string, user: string, read: string, cap: string) => `
+const UNREAD = (room: string, user: string, read: string, cap: string) => `
   (SELECT count(*) FROM (SELECT 1 FROM events e
      WHERE e.room_id = ${room} AND e.seq > ${read} AND e.kind = 'msg' AND e.author <> ${user} AND e.body IS NOT NULL
-     LIMIT ${cap}) c)::int AS unread,
+     LIMIT ${cap}) c)::int`;
+const MENTIONS = (room: string, user: string, read: string, cap: string) => `
   (SELECT count(*) FROM (SELECT 1 FROM user_events n JOIN events e ON e.room_id = ${room} AND e.seq = (n.data->>'seq')::int8
      WHERE n.user_id = ${user} AND n.kind = 'mention' AND n.data->>'room' = ${room} AND (n.data->>'seq')::int8 > ${read}
        AND e.body IS NOT NULL AND e.author <> ${user}
-     LIMIT ${cap}) c)::int AS mentions`;
+     LIMIT ${cap}) c)::int`;
+const COUNTS = (room: string, user: string, read: string, cap: string) =>
+  `${UNREAD(room, user, read, cap)} AS unread, ${MENTIONS(room, user, read, cap)} AS mentions`;
 
 interface MarkRow {
   i: number;
@@ -89,13 +92,25 @@ export async function readViews(sql: SqlSession, user: string, rooms: readonly s
   return new Map(rows.map((r) => [r.room_id, { read: Number(r.read), delivered: Number(r.delivered), unread: r.unread, mentions: r.mentions }]));
 }
 
-/** Every member's position in `room` but `user`'s, when the room has at most `size` members; null when it has more. */
-export async function memberReads(sql: SqlSession, room: string, user: string, size: number): Promise<MemberRead[] | null> {
-  const rows = await sql.query<{ user_id: string; read: number; delivered: number }>(
-    `SELECT m.user_id, m.last_read_seq AS read, greatest(m.last_delivered_seq, m.last_read_seq) AS delivered
-       FROM members m WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id LIMIT $2`,
-    [room, size + 1],
+/**
+ * One read for a member's `subscribe`: their own position and counts in `room` (absent when not a
+ * member) and, when the room has at most `size` members, every other member's position (else null).
+ */
+export async function roomReadView(sql: SqlSession, room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }> {
+  // The member count is an InitPlan, read once; the counts are computed for the caller's row only.
+  const rows = await sql.query<{ user_id: string; read: number; delivered: number; small: boolean; unread: number | null; mentions: number | null }>(
+    `WITH small AS (SELECT count(*) <= $3 AS yes FROM (SELECT 1 FROM members c WHERE c.room_id = $1 LIMIT $3 + 1) z)
+     SELECT m.user_id, m.last_read_seq AS read, greatest(m.last_delivered_seq, m.last_read_seq) AS delivered, (SELECT yes FROM small) AS small,
+            CASE WHEN m.user_id = $2 THEN ${UNREAD('$1', '$2', 'm.last_read_seq', '$4')} END AS unread,
+            CASE WHEN m.user_id = $2 THEN ${MENTIONS('$1', '$2', 'm.last_read_seq', '$4')} END AS mentions
+       FROM members m
+      WHERE m.room_id = $1 AND (m.user_id = $2 OR (SELECT yes FROM small))
+      ORDER BY m.joined_at, m.user_id`,
+    [room, user, size, Limits.maxUnread],
   );
-  if (rows.length > size) return null;
-  return rows.filter((r) => r.user_id !== user).map((r) => ({ user: r.user_id, seq: Number(r.read), delivered: Number(r.delivered) }));
+  const mine = rows.find((r) => r.user_id === user);
+  const view = mine && { read: Number(mine.read), delivered: Number(mine.delivered), unread: mine.unread ?? 0, mentions: mine.mentions ?? 0 };
+  const small = rows[0]?.small ?? false;
+  const reads = small ? rows.filter((r) => r.user_id !== user).map((r) => ({ user: r.user_id, seq: Number(r.read), delivered: Number(r.delivered) })) : null;
+  return view ? { view, reads } : { reads };
 }

@@ -7,7 +7,7 @@ import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } 
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
-import { memberReads, readViews, writeReadMarks } from './read-marks.js';
+import { readViews, roomReadView, writeReadMarks } from './read-marks.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
@@ -512,8 +512,8 @@ export class SqlStore implements Store {
     return this.guard(() => readViews(this.sql, user, rooms));
   }
 
-  async memberReads(room: string, user: string, size: number): Promise<MemberRead[] | null> {
-    return this.guard(() => memberReads(this.sql, room, user, size));
+  async roomReadView(room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }> {
+    return this.guard(() => roomReadView(this.sql, room, user, size));
   }
 
   // ---- group commit ---------------------------------------------------------------------------

@@ -344,6 +344,9 @@ export interface Store {
   markRead(mark: ReadMark, smallRoom: number): Promise<ReadMarkOutcome>;
   /** The user's position and counts in each of `rooms` they are a member of (absent: not a member). */
   readViews(user: string, rooms: readonly string[]): Promise<Map<string, ReadView>>;
-  /** The positions of the members of `room` other than `user`; null when it has more than `size` members. */
-  memberReads(room: string, user: string, size: number): Promise<MemberRead[] | null>;
+  /**
+   * For a member's `subscribe`, in one read: their position and counts in `room` (absent when not a
+   * member), and the other members' positions when the room has at most `size` members (else null).
+   */
+  roomReadView(room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }>;
 }
