@@ -102,12 +102,16 @@ describe.skipIf(!chromiumAvailable())('receipts in the chat widget', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
-  test('a small room shows who read the last message; pt-BR words', async () => {
+  test('a small room shows who read the last message, a large one does not and says why; pt-BR words', async () => {
     const room = `team-${Date.now().toString(36)}`;
+    const large = `all-${Date.now().toString(36)}`;
     const carla = await connect('carla', 'Carla Dias');
     const davi = await connect('davi', 'Davi Rocha');
     const onCarla = await carla.createRoom({ kind: 'public', id: room, name: 'Equipe' });
     const onDavi = await davi.join(room);
+    // Six members: past this node's receiptRoomSize (5).
+    const inLarge = await carla.createRoom({ kind: 'public', id: large, name: 'Todos', members: ['ana', 'davi', 'x1', 'x2', 'x3'] });
+    await inLarge.send('Bom dia a todos');
     const { page, problems } = await openWidget('ana', 'Ana Souza', room, 'pt-BR');
     await part(page, 'launcher').click();
     await part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP });
@@ -121,6 +125,16 @@ describe.skipIf(!chromiumAvailable())('receipts in the chat widget', () => {
     await until(async () => (await seenBy.getAttribute('title')) === 'Vista por Carla Dias, Davi Rocha' || (await seenBy.getAttribute('title')) === 'Vista por Davi Rocha, Carla Dias', STEP);
     expect(await seenBy.locator('.reader').allTextContents()).toEqual(expect.arrayContaining(['CD', 'DR']));
     await page.screenshot({ path: join(ARTIFACTS, 'room-seen-by.png') });
+
+    // The large room: read by Davi, yet no "seen by"; its member list says why, in words.
+    await part(page, 'room').and(page.locator(`[data-room="${large}"]`)).click();
+    await part(page, 'message-body').filter({ hasText: 'Bom dia a todos' }).waitFor({ timeout: STEP });
+    const daviLarge = await davi.join(large);
+    daviLarge.markRead();
+    await until(async () => (await davi.listRooms()).rooms.find((r) => r.id === large)?.unread === 0, STEP);
+    await part(page, 'members-toggle').click();
+    await part(page, 'receipts-note').filter({ hasText: 'Quem leu uma mensagem só aparece em salas de até 5 membros.' }).waitFor({ timeout: STEP });
+    expect(await part(page, 'receipt').count()).toBe(0);
     expect(problems).toEqual([]);
   }, 60_000);
 });
