@@ -135,6 +135,7 @@ describe.skipIf(!chromiumAvailable())('receipts in the chat widget', () => {
     await part(page, 'members-toggle').click();
     await part(page, 'receipts-note').filter({ hasText: 'Quem leu uma mensagem só aparece em salas de até 5 membros.' }).waitFor({ timeout: STEP });
     expect(await part(page, 'receipt').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'large-room-note.png') });
     expect(problems).toEqual([]);
   }, 60_000);
 });

@@ -449,7 +449,7 @@ export const panelStyles = css`
     list-style: none;
   }
   .receipts-note {
-    margin: 8px 0 0;
+    margin: 10px var(--_pad) 0;
     font-size: 0.78em;
     color: var(--_muted);
   }
