@@ -62,6 +62,11 @@ describe.each(kinds)('SDK read positions (%s)', (kind) => {
     const fresh = await connect('bob');
     await fresh.listRooms();
     expect(fresh.rooms.get(id)).toMatchObject({ unread: 1, mentions: 0 });
+
+    // Leaving on the phone takes the room out of the laptop's totals too.
+    await onPhone.leave();
+    await until(() => laptop.rooms.get(id) === undefined);
+    expect(laptop.rooms.total).toEqual({ unread: 0, mentions: 0 });
   });
 
   test('markRead sends at most one read per room per interval, the highest seq winning', async () => {

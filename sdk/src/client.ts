@@ -98,6 +98,8 @@ export class ChatClient {
       maxUnread: () => connection.welcome?.limits.maxUnread ?? Limits.maxUnread,
     });
     this.joined = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs, this.rooms);
+    // No longer a member (left on another device, removed): the room's counts leave the totals.
+    this.emitter.on('removed', ({ roomId }) => this.rooms.forget(roomId));
     this.gapFillDelayMs = resolved.gapFillDelayMs;
   }
 
