@@ -44,7 +44,8 @@ export interface ReactionStormResult {
   ratio: number;
 }
 
-async function connectAll(port: number, count: number): Promise<RawWs[]> {
+/** Connects `count` members (u0…), each signed in and subscribed to the storm room. */
+export async function connectAll(port: number, count: number): Promise<RawWs[]> {
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const out: RawWs[] = [];
   for (let i = 0; i < count; i += 100) {
@@ -66,17 +67,29 @@ async function connectAll(port: number, count: number): Promise<RawWs[]> {
   return out;
 }
 
-/** The first `senders` members each send `frameOf(i)` once, spread evenly over `seconds`; resolves when every delivery arrived (or they stall). */
-async function phase(name: string, pid: number, members: RawWs[], senders: number, seconds: number, frameOf: (i: number) => object): Promise<StormPhase> {
+/**
+ * The first `senders` members each send `frameOf(i)` once, spread evenly over `seconds`; resolves when
+ * every delivery arrived (or they stall). A delivery is an `event` frame, each owed to every member,
+ * unless `delivery` says otherwise (which frames count, and how many are owed in all).
+ */
+export async function phase(
+  name: string,
+  pid: number,
+  members: RawWs[],
+  senders: number,
+  seconds: number,
+  frameOf: (i: number) => object,
+  delivery: { is: (p: Buffer) => boolean; owed: number } = { is: isEvent, owed: senders * members.length },
+): Promise<StormPhase> {
   let deliveries = 0;
   let errors = 0;
-  const owed = senders * members.length;
+  const { owed } = delivery;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
   for (const ws of members) {
     ws.sink = {
       frame(_op, p) {
-        if (isEvent(p) && ++deliveries === owed) done();
+        if (delivery.is(p) && ++deliveries === owed) done();
         else if (isError(p) && errors++ < 3) console.error(`${name}: error frame`, unpack(p));
       },
     };
@@ -100,10 +113,10 @@ async function phase(name: string, pid: number, members: RawWs[], senders: numbe
   return { phase: name, events: senders, deliveries, errors, wallSec, serverCpuSec, cpuUsPerDelivery: (serverCpuSec * 1e6) / Math.max(1, deliveries) };
 }
 
-/** Runs both storms against a fresh Parley on PostgreSQL (a scratch schema) and returns what each cost. */
-export async function runReactionStorm(options: { members: number; seconds: number; databaseUrl: string }): Promise<ReactionStormResult> {
-  const { members: count, seconds, databaseUrl } = options;
-  const schema = scratchSchemaName('bench_reactions');
+/** A fresh Parley on PostgreSQL (a scratch schema) whose storm room has `count` members, all connected and subscribed. */
+export async function stormRoom<T>(options: { members: number; databaseUrl: string; schemaPrefix: string }, run: (pid: number, members: RawWs[]) => Promise<T>): Promise<T> {
+  const { members: count, databaseUrl } = options;
+  const schema = scratchSchemaName(options.schemaPrefix);
   const server = await launchServer(
     main,
     {
@@ -122,17 +135,29 @@ export async function runReactionStorm(options: { members: number; seconds: numb
     await db.connect();
     await db.query(`INSERT INTO ${schema}.members (room_id, user_id, role) SELECT $1, 'u' || g, 'member' FROM generate_series(0, $2::int - 1) g`, [ROOM, count]);
     const members = await connectAll(server.port, count);
-    // The message everyone reacts to: seq 2, after the `room` event PARLEY_ROOMS made the room with.
-    await phase('target', server.pid, members, 1, seconds, () => ({ t: Op.Send, r: 3, room: ROOM, cid: 'target', body: 'react to me' }));
-    const messages = await phase('messages', server.pid, members, members.length, seconds, (i) => ({ t: Op.Send, r: 4, room: ROOM, cid: `m${i}`, body: `message ${i} of the storm` }));
-    const reactions = await phase('reactions', server.pid, members, members.length, seconds, () => ({ t: Op.React, r: 5, room: ROOM, seq: 2, emoji: '🔥', on: true }));
+    const result = await run(server.pid, members);
     for (const ws of members) ws.close();
-    return { members: count, seconds, pinned: hasTaskset, phases: [messages, reactions], ratio: reactions.cpuUsPerDelivery / messages.cpuUsPerDelivery };
+    return result;
   } finally {
     await db.end().catch(() => undefined);
     await server.stop();
     await dropSchema(databaseUrl, schema);
   }
+}
+
+/** The storm room's id. */
+export const STORM_ROOM = ROOM;
+
+/** Runs both storms against a fresh Parley on PostgreSQL (a scratch schema) and returns what each cost. */
+export async function runReactionStorm(options: { members: number; seconds: number; databaseUrl: string }): Promise<ReactionStormResult> {
+  const { members: count, seconds } = options;
+  return stormRoom({ ...options, schemaPrefix: 'bench_reactions' }, async (pid, members) => {
+    // The message everyone reacts to: seq 2, after the `room` event PARLEY_ROOMS made the room with.
+    await phase('target', pid, members, 1, seconds, () => ({ t: Op.Send, r: 3, room: ROOM, cid: 'target', body: 'react to me' }));
+    const messages = await phase('messages', pid, members, members.length, seconds, (i) => ({ t: Op.Send, r: 4, room: ROOM, cid: `m${i}`, body: `message ${i} of the storm` }));
+    const reactions = await phase('reactions', pid, members, members.length, seconds, () => ({ t: Op.React, r: 5, room: ROOM, seq: 2, emoji: '🔥', on: true }));
+    return { members: count, seconds, pinned: hasTaskset, phases: [messages, reactions], ratio: reactions.cpuUsPerDelivery / messages.cpuUsPerDelivery };
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

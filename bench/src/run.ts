@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { hasTaskset } from './launch.js';
 import { describeMachine } from './machine.js';
 import { runReactionStorm } from './reaction-storm.js';
+import { runReceiptStorm } from './receipt-storm.js';
 import { writeReport, type BenchReport } from './report/write.js';
 import { Mode, scenarios } from './scenarios.js';
 import { parleyHasRedis, runSuite } from './suite.js';
@@ -15,6 +16,8 @@ import { parleyHasRedis, runSuite } from './suite.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The `--only` name of the reaction storm, which runs after the peer scenarios. */
 const REACTION_STORM = 'reaction-storm';
+/** The `--only` name of the receipt storm, which runs after the reaction storm. */
+const RECEIPT_STORM = 'receipt-storm';
 
 export interface RunOptions {
   mode: Mode;
@@ -60,6 +63,19 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
       log(`${REACTION_STORM} failed: ${(err as Error).message}`);
     }
   }
+  // Parley alone: a thousand reads of one message against a thousand messages, server CPU per phase.
+  let receiptStorm: BenchReport['receiptStorm'];
+  if (!options.only || options.only.includes(RECEIPT_STORM)) {
+    const members = options.mode === Mode.Full ? 1000 : options.mode === Mode.Quick ? 500 : 100;
+    log(`${RECEIPT_STORM}: ${members} members, one message each, then each reads the last one`);
+    try {
+      receiptStorm = await runReceiptStorm({ members, seconds: 1, databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+      log(`${RECEIPT_STORM}: reads cost ${receiptStorm.ratio.toFixed(2)}× the server CPU of messages`);
+    } catch (err) {
+      receiptStorm = { error: (err as Error).message };
+      log(`${RECEIPT_STORM} failed: ${(err as Error).message}`);
+    }
+  }
   machine.loadavgAfter = os.loadavg();
   const report: BenchReport = {
     version: 1,
@@ -73,6 +89,7 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
     scenarios: chosen.map((s) => ({ id: s.id, title: s.title, kind: s.kind, peers: s.peers, nodes: s.nodes })),
     results,
     ...(reactionStorm ? { reactionStorm } : {}),
+    ...(receiptStorm ? { receiptStorm } : {}),
   };
   const resultsDir = options.resultsDir ?? join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });

@@ -130,6 +130,19 @@ describe('benchmark harness (tiny run)', () => {
     expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('## Reaction storm');
   });
 
+  it('runs the receipt storm: every message reaches every member, every read reaches its reader once, CPU counted', () => {
+    const storm = report.receiptStorm;
+    expect(storm && !('error' in storm) ? 'ran' : storm).toBe('ran');
+    if (!storm || 'error' in storm) return;
+    const [messages, reads] = storm.phases;
+    expect(storm.phases.map((p) => p.phase)).toEqual(['messages', 'reads']);
+    expect(messages!.deliveries, 'every message to every member').toBe(storm.members * storm.members);
+    expect(reads!.deliveries, 'one read_state per read, to the reader only').toBe(storm.members);
+    for (const p of storm.phases) expect(p.errors, `${p.phase}: error frames`).toBe(0);
+    expect(storm.ratio).toBeCloseTo(reads!.serverCpuSec / messages!.serverCpuSec, 9);
+    expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('## Receipt storm');
+  });
+
   it('pins the load generator to a core no server uses', () => {
     const ran = report.results.filter((x) => !x.skipped);
     if (!report.pinned) {

@@ -5,8 +5,9 @@ import { Emitter, type Listener } from './emitter.js';
 import type { ClientEvents } from './events.js';
 import { resolveOptions, type ClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { Feature, Op, PresenceState, RoomKind } from './protocol/codes.js';
+import { Feature, Limits, Op, PresenceState, RoomKind } from './protocol/codes.js';
 import type { RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
+import { ReadStates } from './read-states.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
 import { ParleyError } from './errors.js';
@@ -45,7 +46,13 @@ export class ChatClient {
   private readonly emitter = new Emitter<ClientEvents>();
   private readonly connection: Connection;
   private readonly outbox: Outbox;
-  private readonly rooms: JoinedRooms;
+  private readonly joined: JoinedRooms;
+  /**
+   * The user's read position, unread and mention counts in each of their rooms (features `unread`
+   * and `receipts`), with `change` and `receipt` events; filled by `listRooms()`, joins and the
+   * server's `read_state` frames, and kept live from the messages of followed rooms.
+   */
+  readonly rooms: ReadStates;
   /** Loaded at the first welcome that announces `user_log`: apps on older servers never download it. */
   private userLog: UserLog | undefined;
   private userLogLoading: Promise<void> | undefined;
@@ -65,23 +72,34 @@ export class ChatClient {
         if (frame.t === Op.Profile && frame.user === this.currentUser?.id) this.currentUser = { ...this.currentUser, name: frame.name };
         // user_event frames follow a user_subscribe, which only a loaded UserLog sends.
         if (frame.t === Op.UserEvent) this.userLog?.push(frame.e);
-        else this.rooms.route(frame, !this.hasUserLog());
+        else this.joined.route(frame, !this.hasUserLog());
       },
       down: () => {
         this.outbox.disconnected();
+        this.joined.pause();
         this.rooms.pause();
         this.userLog?.pause();
       },
       closed: (error) => {
         this.outbox.cancel(error);
-        this.rooms.pause();
+        this.joined.pause();
         this.userLog?.pause();
       },
       error: (error) => this.emitter.emit('error', { error }),
     });
     const connection = this.connection;
     this.outbox = new Outbox((op, body, opts) => connection.request(op, body, opts), resolved.outboxTtlMs, () => connection.refusal());
-    this.rooms = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs);
+    this.rooms = new ReadStates({
+      request: (op, body, opts) => connection.request(op, body, opts),
+      timeoutMs: this.timeoutMs,
+      me: () => this.currentUser?.id,
+      supports: (feature) => this.featureSet.has(feature),
+      readIntervalMs: () => connection.welcome?.limits.readIntervalMs ?? Limits.readIntervalMs,
+      maxUnread: () => connection.welcome?.limits.maxUnread ?? Limits.maxUnread,
+    });
+    this.joined = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs, this.rooms);
+    // No longer a member (left on another device, removed): the room's counts leave the totals.
+    this.emitter.on('removed', ({ roomId }) => this.rooms.forget(roomId));
     this.gapFillDelayMs = resolved.gapFillDelayMs;
   }
 
@@ -142,17 +160,17 @@ export class ChatClient {
 
   /** Joins a room (or subscribes to one the user is a member of) and resolves with its handle. */
   join(roomId: string): Promise<Room> {
-    return this.rooms.join(roomId);
+    return this.joined.join(roomId);
   }
 
   /** The handle of a room this client has joined, if any. */
   room(roomId: string): Room | undefined {
-    return this.rooms.get(roomId);
+    return this.joined.get(roomId);
   }
 
   /** Every room this client currently follows. */
   joinedRooms(): Room[] {
-    return this.rooms.all();
+    return this.joined.all();
   }
 
   /** Creates a room (for `dm`: finds or creates the conversation) and resolves with its joined handle. */
@@ -160,8 +178,8 @@ export class ChatClient {
     const { kind, id, name, members } = options;
     const result = await this.connection.request(Op.RoomCreate, { kind, id, name, members }, { timeoutMs: this.timeoutMs });
     // An existing dm comes back with created:false; joining makes sure this connection follows it.
-    if (!result.created && !this.rooms.get(result.room.id)) return this.rooms.join(result.room.id);
-    return this.rooms.adopt(result.room);
+    if (!result.created && !this.joined.get(result.room.id)) return this.joined.join(result.room.id);
+    return this.joined.adopt(result.room);
   }
 
   /** Opens the direct-message room with `userId`, creating it on first use. */
@@ -176,6 +194,7 @@ export class ChatClient {
   async listRooms(scope: 'joined' | 'public' = 'joined', page: ListRoomsOptions = {}): Promise<RoomPage> {
     const { cursor, limit } = page;
     const { rooms, next } = await this.connection.request(Op.RoomList, { scope, cursor, limit }, { timeoutMs: this.timeoutMs, retry: true });
+    for (const room of rooms) this.rooms.summary(room);
     return next === undefined ? { rooms } : { rooms, next };
   }
 
@@ -217,6 +236,7 @@ export class ChatClient {
     this.featureSet = new Set(frame.features);
     // A new connection starts out online; re-assert away before anyone sees the flip.
     if (this.presence === PresenceState.Away) this.connection.notify({ t: Op.SetPresence, state: PresenceState.Away });
+    this.joined.resume();
     this.rooms.resume();
     this.followUserLog();
     this.outbox.connected(frame.limits.sendRate || DEFAULT_SEND_RATE);

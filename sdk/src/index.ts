@@ -26,6 +26,7 @@ import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
 import type { AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
+import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { EditOptions, HistoryOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
@@ -107,4 +108,8 @@ export type {
   RoomSummary,
   Member,
   User,
+  ReadStates,
+  ReadStateEvents,
+  RoomReadState,
+  Receipt,
 };

@@ -7,6 +7,7 @@ import type { ChangeAck, OutboxBody, OutboxOp, RequestFn, SendAck } from './outb
 import { ErrorCode, Feature, Limits, Op } from './protocol/codes.js';
 import type { ClientFrame, Member, ResultData, RoomSummary, WelcomeFrame } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
+import type { ReadStates, Receipt } from './read-states.js';
 import type { HistoryPage } from './sequencer.js';
 
 export interface HistoryOptions {
@@ -56,6 +57,7 @@ export interface RoomLink {
   joined(room: Room): boolean;
   left(room: Room): void;
   renamed(room: Room, summary: RoomSummary): void;
+  readonly reads: ReadStates;
 }
 
 // Typing is refreshed at half the server's expiry so the indicator never flickers off mid-sentence.
@@ -86,6 +88,35 @@ export class Room {
   /** True while the client follows this room (joined, not left); it is then resumed after reconnects. */
   get joined(): boolean {
     return this.link.joined(this);
+  }
+
+  /** Messages from others after the user's read position (feature `unread`; 0 before it is known). */
+  get unread(): number {
+    return this.link.reads.get(this.id)?.unread ?? 0;
+  }
+
+  /** Of those, the ones that mention the user. */
+  get mentions(): number {
+    return this.link.reads.get(this.id)?.mentions ?? 0;
+  }
+
+  /** The seq the user has read up to, on any device (0 before it is known). */
+  get readSeq(): number {
+    return this.link.reads.get(this.id)?.read ?? 0;
+  }
+
+  /** Where the other members have read to: direct rooms, and rooms of at most `limits.receiptRoomSize` members (feature `receipts`). */
+  get receipts(): ReadonlyMap<string, Receipt> {
+    return this.link.reads.receipts(this.id);
+  }
+
+  /**
+   * Marks the room read up to `seq` (default: the last event delivered). Cheap to call on every
+   * message shown: at most one `read` per room is sent per `limits.readIntervalMs`, the highest seq
+   * winning; the user's other devices and (direct and small rooms) the other members are told.
+   */
+  markRead(seq = this.lastSeq): void {
+    this.link.reads.markRead(this.id, seq);
   }
 
   /** Listens to this room's events only; returns the unsubscribe function. */

@@ -7,6 +7,7 @@ import type { Connection } from './connection.js';
 import type { Outbox, OutboxBody, OutboxOp, RequestFn } from './outbox.js';
 import { EventKind, Op, Role, type Feature } from './protocol/codes.js';
 import type { AnyRoomEvent, ClientFrame, ResultData, RoomSummary, ServerFrame, UnknownEvent, WelcomeFrame } from './protocol/frames.js';
+import type { ReadStates } from './read-states.js';
 import { Room, type RoomLink } from './room.js';
 import { Sequencer } from './sequencer.js';
 
@@ -41,6 +42,8 @@ export class JoinedRooms implements RoomLink {
     private readonly emitter: Emitter<ClientEvents>,
     readonly timeoutMs: number,
     private readonly gapFillDelayMs: number,
+    /** The user's read positions and counts (`client.rooms`), kept from what passes through here. */
+    readonly reads: ReadStates,
   ) {
     this.request = (op, body, options) => connection.request(op, body, options);
   }
@@ -103,6 +106,7 @@ export class JoinedRooms implements RoomLink {
       }
       return;
     }
+    if (frame.t === Op.ReadState) return this.reads.frame(frame);
     if (frame.t !== Op.TypingState && frame.t !== Op.Presence && frame.t !== Op.Profile) return;
     const f = this.followed.get(frame.room);
     if (!f) return;
@@ -191,6 +195,7 @@ export class JoinedRooms implements RoomLink {
   }
 
   private forget(f: Followed): void {
+    this.reads.forget(f.room.id);
     f.seq.pause();
     clearTimeout(f.retryTimer);
     f.subscribed = false;
@@ -200,6 +205,7 @@ export class JoinedRooms implements RoomLink {
   private synced(f: Followed, result: Subscribed): void {
     f.summary = result.room;
     f.subscribed = true;
+    this.reads.summary(result.room, result.reads);
     f.seq.synced(result.room.head, !!result.gap);
   }
 
@@ -241,6 +247,7 @@ export class JoinedRooms implements RoomLink {
         f.summary = { ...f.summary, role };
       }
     }
+    this.reads.event(event);
     this.emit(f, 'event', { room, event });
     if (event.kind === EventKind.Message) this.emit(f, 'message', { room, event });
     else if (event.kind === EventKind.Edit || event.kind === EventKind.Delete || event.kind === EventKind.Reaction) {

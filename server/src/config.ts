@@ -48,6 +48,8 @@ export interface Config {
   resumeLimit: number;
   /** How long after sending a message its author may edit it, ms. */
   editWindowMs: number;
+  /** Rooms with at most this many members show their members each other's read positions. */
+  receiptRoomSize: number;
   typingTtlMs: number;
   awayAfterMs: number;
   helloTimeoutMs: number;
@@ -202,6 +204,7 @@ export const OPTIONS = [
   opt({ key: 'maxBackpressure', env: 'PARLEY_MAX_BACKPRESSURE', flag: '--max-backpressure', default: 1_048_576, parse: int(65_536, 1 << 30), doc: 'Bytes queued for a client that does not read before its connection is aborted (it sees 1006, reconnects and resumes; /metrics counts a `slow_consumer` close).' }),
   opt({ key: 'resumeLimit', env: 'PARLEY_RESUME_LIMIT', flag: '--resume-limit', default: 1000, parse: int(1, 1_000_000), doc: 'Most events replayed on resume; further behind, the client is told to refetch.' }),
   opt({ key: 'editWindowMs', env: 'PARLEY_EDIT_WINDOW_MS', flag: '--edit-window-ms', default: 86_400_000, parse: int(0, 31_536_000_000), doc: 'How long after sending a message its author may still edit it, ms (0: never). Deleting has no window.' }),
+  opt({ key: 'receiptRoomSize', env: 'PARLEY_RECEIPT_ROOM_SIZE', flag: '--receipt-room-size', default: 20, parse: int(0, 1000), doc: 'Rooms with at most this many members show who read each message ("seen by"); larger rooms keep read positions private. Direct rooms always show "Seen".' }),
   opt({ key: 'typingTtlMs', env: 'PARLEY_TYPING_TTL_MS', flag: '--typing-ttl-ms', default: 6000, parse: int(500, 60_000), doc: 'Typing indicator expiry without a refresh, ms.' }),
   opt({ key: 'awayAfterMs', env: 'PARLEY_AWAY_AFTER_MS', flag: '--away-after-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'A connection that sends nothing for this long counts as away, ms.' }),
   opt({ key: 'helloTimeoutMs', env: 'PARLEY_HELLO_TIMEOUT_MS', flag: '--hello-timeout-ms', default: 10_000, parse: int(100, 600_000), doc: 'Time a new socket has to send `hello`, ms.' }),

@@ -11,6 +11,7 @@ import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
 import type { MessageUi } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
+import type { ReceiptContext } from './receipt-line.js';
 import { messageStyles } from './message-styles.js';
 import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
 import { panelStyles } from './panel-styles.js';
@@ -283,6 +284,14 @@ export class ChatPanel extends LitElement {
     </nav>`;
   }
 
+  /** The read receipts of a direct or small room; none where the server shares none. */
+  private _receipts(view: RoomView): ReceiptContext | undefined {
+    const receipts = this.session.receiptsOf(view);
+    if (!receipts) return undefined;
+    const names = new Map((view.members ?? []).map((m) => [m.user, m.name] as const));
+    return { direct: view.summary?.kind === 'dm', receipts, name: (user) => names.get(user) || user };
+  }
+
   private _renderRoom(view: RoomView): TemplateResult {
     const { session: s, t } = this;
     const tl = view.timeline;
@@ -291,7 +300,7 @@ export class ChatPanel extends LitElement {
     return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view) })}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
@@ -308,6 +317,9 @@ export class ChatPanel extends LitElement {
             </li>`,
           )}
         </ul>
+        ${s.receiptRoomSize > 0 && view.summary?.kind !== 'dm' && (view.summary?.members ?? 0) > s.receiptRoomSize
+          ? html`<p part="receipts-note" class="receipts-note">${t.seenByLimit(s.receiptRoomSize)}</p>`
+          : nothing}
       </div>`;
   }
 

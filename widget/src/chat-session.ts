@@ -9,6 +9,7 @@ import {
   NotFoundError,
   type Member,
   type Mention,
+  type Receipt,
   type ParleyError,
   type Room,
   type RoomEvent,
@@ -293,8 +294,27 @@ export class ChatSession {
   /** Marks everything loaded in `view` as seen, if the user is reading it. */
   markRead(view: RoomView): void {
     if (!this.hooks.reading(view)) return;
-    this.markers?.set(view.id, view.timeline.lastSeq);
+    // With the server's read positions (feature `unread`) every device of the user agrees; without
+    // them the browser remembers on its own.
+    if (this.features.has('unread')) view.handle.markRead(view.handle.lastSeq);
+    else this.markers?.set(view.id, view.timeline.lastSeq);
     this.setUnread(view, 0);
+  }
+
+  /**
+   * The other members' read positions in `view` when the server shares them: always in a direct
+   * room, in other rooms up to `limits.receiptRoomSize` members; undefined otherwise.
+   */
+  receiptsOf(view: RoomView): ReadonlyMap<string, Receipt> | undefined {
+    if (!this.features.has('receipts')) return undefined;
+    const size = this.client?.limits?.receiptRoomSize ?? 0;
+    if (view.summary?.kind !== 'dm' && (view.summary?.members ?? Infinity) > size) return undefined;
+    return view.handle.receipts;
+  }
+
+  /** Rooms of up to this many members show who read what (0 against a server without receipts). */
+  get receiptRoomSize(): number {
+    return this.features.has('receipts') ? (this.client?.limits?.receiptRoomSize ?? 0) : 0;
   }
 
   /** Presence follows the page's visibility: away while the tab is hidden. */
@@ -416,6 +436,13 @@ export class ChatSession {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());
     });
     client.on('error', ({ error }) => this.report(error));
+    // The server's counts (feature `unread`): a read on another device clears the badge here too.
+    client.rooms.on('change', ({ state }) => {
+      const view = this.rooms.get(state.roomId);
+      if (view && client === this.client) this.setUnread(view, state.unread);
+    });
+    client.rooms.on('receipt', () => this.hooks.changed());
+    client.rooms.on('error', ({ error }) => this.report(error));
   }
 
   private setTyping(view: RoomView, user: string, name: string, thread: number | undefined): void {
@@ -442,6 +469,7 @@ export class ChatSession {
   }
 
   private recount(view: RoomView): void {
+    if (this.features.has('unread')) return this.setUnread(view, view.handle.unread);
     const marker = this.markers?.get(view.id) ?? view.timeline.lastSeq;
     this.setUnread(view, view.timeline.unreadAfter(marker, this.user?.id));
   }

@@ -62,6 +62,12 @@ export interface Catalog extends LauncherWords {
   delete: string;
   edited: string;
   deletedMessage: string;
+  /** Under the user's last message in a direct room: stored, reached the other person, read by them. */
+  receipt: Record<'sent' | 'delivered' | 'seen', string>;
+  /** Under the last message of a small room: who has read it. */
+  seenBy: (names: readonly string[]) => string;
+  /** Why a large room shows no "seen by": only rooms of at most `size` members do. */
+  seenByLimit: (size: number) => string;
   editLabel: string;
   editHint: string;
   confirmDelete: string;
@@ -142,6 +148,9 @@ const en: Catalog = {
   delete: 'Delete',
   edited: '(edited)',
   deletedMessage: 'Message deleted',
+  receipt: { sent: 'Sent', delivered: 'Delivered', seen: 'Seen' },
+  seenBy: (names) => `Seen by ${names.join(', ')}`,
+  seenByLimit: (size) => `Who has read a message is shown only in rooms of up to ${size} members.`,
   editLabel: 'Edit your message',
   editHint: 'Enter saves, Escape cancels',
   confirmDelete: 'Delete this message for everyone?',
@@ -220,6 +229,9 @@ const ptBR: Catalog = {
   delete: 'Apagar',
   edited: '(editada)',
   deletedMessage: 'Mensagem apagada',
+  receipt: { sent: 'Enviada', delivered: 'Entregue', seen: 'Vista' },
+  seenBy: (names) => `Vista por ${names.join(', ')}`,
+  seenByLimit: (size) => `Quem leu uma mensagem só aparece em salas de até ${size} membros.`,
   editLabel: 'Edite sua mensagem',
   editHint: 'Enter salva, Esc cancela',
   confirmDelete: 'Apagar esta mensagem para todos?',

@@ -7,6 +7,7 @@ import type { MessageView as Message, RoomEvent } from '@parley/sdk';
 import { dayKey, dayLabel, fullLabel, timeLabel } from './format.js';
 import type { Catalog } from './i18n.js';
 import { renderActions, renderBody, renderConfirm, renderEditor, renderFooter, renderMenu, renderQuote, type MessageUi } from './message-actions.js';
+import { renderReceipt, type ReceiptContext } from './receipt-line.js';
 import type { PendingMessage, Timeline } from './timeline.js';
 
 /** Consecutive messages by one author closer than this share a header. */
@@ -19,6 +20,8 @@ export interface ListContext {
   retry(entry: PendingMessage): void;
   /** The message actions; without them messages are shown as they are, with no controls. */
   ui?: MessageUi;
+  /** Read receipts (direct and small rooms): shown under the last stored message. */
+  receipts?: ReceiptContext;
 }
 
 interface Row {
@@ -47,10 +50,16 @@ export function renderTimeline(tl: Pick<Timeline, 'events' | 'pending'>, ctx: Li
     out.push(tpl(grouped));
     prev = row;
   };
+  let last: Message | undefined;
+  for (const e of tl.events) if (e.kind === 'msg' && !e.deleted) last = e;
   for (const e of tl.events) {
     if (e.kind === 'msg') {
       const row: Row = { by: e.by, name: e.name, ts: e.ts, body: e.body ?? '', seq: e.seq, status: 'sent', msg: e };
       push(row, e.ts, (g) => message(row, g, ctx));
+      if (e === last && ctx.receipts) {
+        const receipt = renderReceipt(e.seq, e.by, ctx.self, ctx.receipts, ctx.t);
+        if (receipt !== nothing) out.push(receipt);
+      }
     } else {
       push(undefined, e.ts, () => html`<div part="notice" class="notice" dir="auto">${noticeText(e, ctx.t)}</div>`);
     }

@@ -24,6 +24,29 @@ export const messageStyles = css`
     background: transparent;
     color: var(--_muted);
   }
+  .receipt {
+    align-self: flex-end;
+    margin: 2px 4px 6px;
+    font-size: 0.75em;
+    color: var(--_muted);
+    display: flex;
+    gap: 3px;
+    align-items: center;
+  }
+  .receipt[data-receipt='seen'] .ticks {
+    color: var(--_accent);
+  }
+  .receipt .reader {
+    display: inline-grid;
+    place-items: center;
+    min-width: 18px;
+    height: 18px;
+    padding: 0 3px;
+    border-radius: 9px;
+    background: color-mix(in srgb, var(--_muted) 22%, transparent);
+    font-size: 0.85em;
+    font-weight: 600;
+  }
   .edited {
     font-size: 0.78em;
     opacity: 0.8;

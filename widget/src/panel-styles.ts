@@ -448,6 +448,11 @@ export const panelStyles = css`
     padding: 0;
     list-style: none;
   }
+  .receipts-note {
+    margin: 10px var(--_pad) 0;
+    font-size: 0.78em;
+    color: var(--_muted);
+  }
   .members h3 {
     margin: 0 var(--_pad) 6px;
     font-size: 0.78em;

@@ -104,6 +104,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     lines.push('');
   }
   lines.push(...reactionStormSection(report));
+  lines.push(...receiptStormSection(report));
   return lines.join('\n');
 }
 
@@ -125,6 +126,28 @@ function reactionStormSection(report: BenchReport): string[] {
   }
   const met = storm.ratio <= 1;
   out.push('', `Reactions ÷ messages, server CPU per delivery: **${storm.ratio.toFixed(2)}×** (target ≤ 1×: ${met ? '**met**' : '**missed**'}).`, '');
+  return out;
+}
+
+/** Read positions are not events: a thousand members reading one message must cost less server CPU than a thousand messages. */
+function receiptStormSection(report: BenchReport): string[] {
+  const storm = report.receiptStorm;
+  if (!storm) return [];
+  const out = ['## Receipt storm', ''];
+  if ('error' in storm) return [...out, `The run failed: ${storm.error.split('\n')[0]}`, ''];
+  out.push(
+    `Parley alone, PostgreSQL: one room of ${fmtNum(storm.members)} members (past \`receiptRoomSize\`), all subscribed. Each member sends`,
+    `one message within ${storm.seconds} s (every message owed to every member), then every member reads the last message within`,
+    `${storm.seconds} s (\`read\`, ADR 0013): each read is owed only to the reader's own connection, as \`read_state\`.`,
+    '',
+    '| Phase | Requests | Frames delivered | Errors | Wall, s | Server CPU, s |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
+  for (const p of storm.phases) {
+    out.push(`| ${p.phase} | ${fmtNum(p.events)} | ${fmtNum(p.deliveries)} | ${fmtNum(p.errors)} | ${p.wallSec.toFixed(2)} | ${p.serverCpuSec.toFixed(2)} |`);
+  }
+  const met = storm.ratio < 1;
+  out.push('', `Reads ÷ messages, server CPU for the phase: **${storm.ratio.toFixed(2)}×** (target < 1×: ${met ? '**met**' : '**missed**'}).`, '');
   return out;
 }
 

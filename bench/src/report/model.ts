@@ -4,6 +4,7 @@ import { ackedPerSecond } from '../phase-rates.js';
 import type { MachineInfo } from '../machine.js';
 import type { ScenarioKind } from '../scenarios.js';
 import type { ReactionStormResult } from '../reaction-storm.js';
+import type { ReceiptStormResult } from '../receipt-storm.js';
 import type { PhaseMeasure, RunResult } from '../suite.js';
 
 export interface BenchReport {
@@ -20,6 +21,8 @@ export interface BenchReport {
   results: RunResult[];
   /** Reactions against messages in one busy room (absent from runs before it was part of the suite). */
   reactionStorm?: ReactionStormResult | { error: string };
+  /** Parley alone: a thousand reads of one message against a thousand messages (issue 12). */
+  receiptStorm?: ReceiptStormResult | { error: string };
 }
 
 export const PEER_LABEL: Record<PeerKind, string> = {

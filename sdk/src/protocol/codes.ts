@@ -26,6 +26,7 @@ export const Op = {
   Delete: 26,
   React: 27,
   UserSubscribe: 28,
+  Read: 29,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -35,6 +36,7 @@ export const Op = {
   Presence: 69,
   Profile: 70,
   UserEvent: 71,
+  ReadState: 72,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -150,6 +152,12 @@ export const Limits = {
   editWindowMs: 86_400_000,
   /** Longest device id. */
   maxDeviceId: 64,
+  /** Default most members a room may have for its members to see each other's read positions (announced as `receiptRoomSize`). */
+  receiptRoomSize: 20,
+  /** Unread and mention counts stop at this number: a count equal to it means "this many or more" (announced as `maxUnread`). */
+  maxUnread: 999,
+  /** Default shortest time between two `read` frames of one room that a client sends, ms (announced as `readIntervalMs`). */
+  readIntervalMs: 1000,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -195,6 +203,10 @@ export const Feature = {
   UserLog: 'user_log',
   Devices: 'devices',
   StrictRequests: 'strict_requests',
+  /** Read positions per member (`read`, `read_state`) and receipts in direct and small rooms (section 18). */
+  Receipts: 'receipts',
+  /** Unread and mention counts per room in room summaries and `read_state` (section 18). */
+  Unread: 'unread',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

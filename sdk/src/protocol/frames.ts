@@ -112,6 +112,12 @@ export const SetProfileFrame = strictObj({ t: literal(Op.SetProfile), r: reqId, 
 /** Follows the caller's own log (notices addressed to them), replaying what came after `after`. */
 export const UserSubscribeFrame = strictObj({ t: literal(Op.UserSubscribe), r: reqId, after: opt(seq) });
 
+/**
+ * Moves the caller's read position in `room` to `seq` (feature `receipts`); with `delivered`, only
+ * says the events up to `seq` reached this device. Positions only move forward: a lower seq changes nothing.
+ */
+export const ReadFrame = strictObj({ t: literal(Op.Read), r: reqId, room: roomId, seq, delivered: opt(bool()) });
+
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
   [Op.Ping]: PingFrame,
@@ -133,6 +139,7 @@ export const clientFrameSchemas = {
   [Op.Edit]: EditFrame,
   [Op.Delete]: DeleteFrame,
   [Op.React]: ReactFrame,
+  [Op.Read]: ReadFrame,
 } as const;
 
 export type HelloFrame = Infer<typeof HelloFrame>;
@@ -155,6 +162,7 @@ export type UserSubscribeFrame = Infer<typeof UserSubscribeFrame>;
 export type EditFrame = Infer<typeof EditFrame>;
 export type DeleteFrame = Infer<typeof DeleteFrame>;
 export type ReactFrame = Infer<typeof ReactFrame>;
+export type ReadFrame = Infer<typeof ReadFrame>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -261,6 +269,12 @@ export const RoomSummaryShape = obj({
   role: opt(open<Role>()),
   /** Number of members. */
   members: uint(),
+  /** The caller's read position (feature `unread`; members only). */
+  read: opt(uint()),
+  /** Messages from others after `read`, up to `limits.maxUnread`. */
+  unread: opt(uint()),
+  /** Of those, the ones that mention the caller. */
+  mentions: opt(uint()),
 });
 export type RoomSummary = Infer<typeof RoomSummaryShape>;
 
@@ -306,6 +320,12 @@ export const WelcomeFrame = obj({
     maxReactions: opt(uint()),
     /** Most mentions in one message. */
     maxMentions: opt(uint()),
+    /** Rooms with at most this many members show who read what (`read_state` of others); direct rooms always do. */
+    receiptRoomSize: opt(uint()),
+    /** Unread and mention counts stop here (a count equal to it means this many or more). */
+    maxUnread: opt(uint()),
+    /** Shortest time between two `read` frames of one room a client should send, ms. */
+    readIntervalMs: opt(uint()),
   }),
   /** What this server does beyond protocol v1 (`Feature`); absent from older servers. */
   features: opt(arr(open<Feature>(), ANY)),
@@ -338,6 +358,22 @@ export const PresenceFrame = obj({
 });
 export const ProfileFrame = obj({ t: literal(Op.Profile), room: ref, user: ref, name });
 export const UserEventFrame = obj({ t: literal(Op.UserEvent), e: UserEventShape });
+/**
+ * A member's read position moved (feature `receipts`). To the member's own connections with their
+ * counts (`unread`, `mentions`); to the other members of a direct room or of a room of at most
+ * `limits.receiptRoomSize` members without them.
+ */
+export const ReadStateFrame = obj({
+  t: literal(Op.ReadState),
+  room: ref,
+  user: ref,
+  /** Read up to here. */
+  seq: uint(),
+  /** Reached a device of the user up to here (at least `seq`). */
+  delivered: uint(),
+  unread: opt(uint()),
+  mentions: opt(uint()),
+});
 
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
@@ -348,6 +384,7 @@ export const serverFrameSchemas = {
   [Op.Presence]: PresenceFrame,
   [Op.Profile]: ProfileFrame,
   [Op.UserEvent]: UserEventFrame,
+  [Op.ReadState]: ReadStateFrame,
 } as const;
 
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
@@ -358,6 +395,7 @@ export type TypingStateFrame = Infer<typeof TypingStateFrame>;
 export type PresenceFrame = Infer<typeof PresenceFrame>;
 export type ProfileFrame = Infer<typeof ProfileFrame>;
 export type UserEventFrame = Infer<typeof UserEventFrame>;
+export type ReadStateFrame = Infer<typeof ReadStateFrame>;
 export type ServerFrame = Infer<(typeof serverFrameSchemas)[keyof typeof serverFrameSchemas]>;
 
 const RoomSubscribed = obj({
@@ -366,6 +404,8 @@ const RoomSubscribed = obj({
   replayed: uint(),
   /** True when the client was further behind than the resume bound: nothing was replayed; refetch history. */
   gap: opt(bool()),
+  /** The other members' positions, in a direct room or a room of at most `limits.receiptRoomSize` members (feature `receipts`). */
+  reads: opt(arr(obj({ user: ref, seq: uint(), delivered: uint() }), ANY)),
 });
 
 /** The answer to edit, delete and react: the change event appended, or with `changed` false, nothing appended (see docs/protocol.md §6.16). */
@@ -401,6 +441,8 @@ export const resultSchemas = {
   [Op.Edit]: MessageChange,
   [Op.Delete]: MessageChange,
   [Op.React]: MessageChange,
+  /** The caller's position and counts after the `read` (positions never move back). */
+  [Op.Read]: obj({ room: ref, seq: uint(), delivered: uint(), unread: uint(), mentions: uint() }),
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;

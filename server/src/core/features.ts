@@ -15,4 +15,7 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // The per-user log (section 17) and device ids in hello (section 4.1).
   Feature.UserLog,
   Feature.Devices,
+  // Read positions, receipts and unread counts (section 18, ADR 0013).
+  Feature.Receipts,
+  Feature.Unread,
 ];

@@ -255,6 +255,11 @@ export class Hub {
     return this.presence.sessionsOf(user);
   }
 
+  /** Encodes once and sends to every connection of `user`, on every node. */
+  publishToUser(user: string, frame: object): void {
+    this.broker.publish(userTopic(user), encodeFrame(frame));
+  }
+
   /** Encodes once and fans out to the room's subscribers on every node. */
   publishRoom(room: string, frame: object): void {
     this.broker.publish(roomTopic(room), encodeFrame(frame));

@@ -102,7 +102,8 @@ export async function listRooms(s: Session, f: RoomListFrame): Promise<ResultDat
   if (after === null) throw badRequest('cursor is not one this server handed out: start again without it');
   if (f.scope !== 'public') {
     const page = await store.listUserRooms(s.userId, limit, after);
-    return roomPage(page.rooms.map((r) => summary(r, r.role)), page.next);
+    const views = await store.readViews(s.userId, page.rooms.map((r) => r.id));
+    return roomPage(page.rooms.map((r) => summary(r, r.role, views.get(r.id))), page.next);
   }
   const page = await store.listPublicRooms(limit, after);
   const roles = await store.memberRoles(s.userId, page.rooms.map((r) => r.id));

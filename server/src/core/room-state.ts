@@ -1,15 +1,20 @@
 // Shared steps of room requests: look-ups with ACL checks, summaries, and subscribing with replay.
 import { encodeEventFrame, Op, RoomKind, type ResultData, type RoomSummary } from '@parley/sdk/protocol';
-import type { RoleName, RoomRecord } from '../store/store.js';
+import type { ReadView, RoleName, RoomRecord } from '../store/store.js';
 import { forbidden, notFound, type RequestError } from './errors.js';
 import type { Session } from './session.js';
 
 /** Events read per query while replaying a resume. */
 export const REPLAY_PAGE = 200;
 
-export function summary(room: RoomRecord, role?: RoleName): RoomSummary {
+export function summary(room: RoomRecord, role?: RoleName, view?: ReadView): RoomSummary {
   const out: RoomSummary = { id: room.id, name: room.name, kind: room.kind, head: room.head, members: room.members };
   if (role) out.role = role;
+  if (view) {
+    out.read = view.read;
+    out.unread = view.unread;
+    out.mentions = view.mentions;
+  }
   return out;
 }
 
@@ -66,14 +71,19 @@ export async function subscribeFrom(
   try {
     const room = await requireRoom(s, id);
     hub.subscribedAt(id, room.head);
+    // A member learns where they read to, with their counts, and (direct and small rooms) where the others did.
+    const { view, reads } = role
+      ? await hub.store.roomReadView(id, s.userId, room.kind === RoomKind.Direct ? 2 : hub.config.receiptRoomSize)
+      : { view: undefined, reads: null };
+    const positions = reads ? { reads } : {};
     let replayed = 0;
     if (after !== undefined && after !== room.head) {
       if (after > room.head || room.head - after > hub.config.resumeLimit) {
-        return { room: summary(room, role), replayed: 0, gap: true };
+        return { room: summary(room, role, view), replayed: 0, gap: true, ...positions };
       }
       replayed = await replay(s, after, room.head, (cursor) => hub.store.history(id, { after: cursor, limit: REPLAY_PAGE }), encodeEventFrame);
     }
-    return { room: summary(room, role), replayed };
+    return { room: summary(room, role, view), replayed, ...positions };
   } catch (err) {
     hub.unsubscribe(s, id);
     throw err;

@@ -282,6 +282,9 @@ export class Session {
         maxReactionEmoji: Limits.maxReactionEmoji,
         maxReactions: Limits.maxReactions,
         maxMentions: Limits.maxMentions,
+        receiptRoomSize: c.receiptRoomSize,
+        maxUnread: Limits.maxUnread,
+        readIntervalMs: Limits.readIntervalMs,
       },
       features: SERVER_FEATURES,
     });

@@ -21,6 +21,7 @@ export function workCost(frame: ClientFrame, userId: string): number {
     case Op.SetPresence:
     case Op.Edit:
     case Op.Delete:
+    case Op.Read:
       return 1;
     default:
       return 0;

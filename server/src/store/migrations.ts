@@ -447,4 +447,26 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'read positions per member (receipts, unread counts)',
+    sql: `
+      -- Where each member has read to and what has reached one of their devices (ADR 0013): positions
+      -- on the membership row, not events, so a receipt never moves the room's head. A member starts
+      -- at the head of the room when they join (nothing before their arrival is unread); members of
+      -- today start at the head too.
+      ALTER TABLE members ADD COLUMN last_read_seq bigint NOT NULL DEFAULT 0;
+      ALTER TABLE members ADD COLUMN last_delivered_seq bigint NOT NULL DEFAULT 0;
+      UPDATE members m SET last_read_seq = r.head_seq, last_delivered_seq = r.head_seq FROM rooms r WHERE r.id = m.room_id;
+      CREATE FUNCTION members_start_read() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        SELECT r.head_seq INTO NEW.last_read_seq FROM rooms r WHERE r.id = NEW.room_id;
+        NEW.last_read_seq := coalesce(NEW.last_read_seq, 0);
+        NEW.last_delivered_seq := NEW.last_read_seq;
+        RETURN NEW;
+      END
+      $fn$;
+      CREATE TRIGGER members_start_read BEFORE INSERT ON members FOR EACH ROW EXECUTE FUNCTION members_start_read();
+    `,
+  },
 ];

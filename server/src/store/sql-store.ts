@@ -7,6 +7,7 @@ import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } 
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
+import { readViews, roomReadView, writeReadMarks } from './read-marks.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
 import {
@@ -21,6 +22,10 @@ import {
   type MessageHistoryQuery,
   type MessageState,
   type MemberRecord,
+  type MemberRead,
+  type ReadMark,
+  type ReadMarkOutcome,
+  type ReadView,
   type RoleName,
   type RoomKindName,
   type RoomListPage,
@@ -88,6 +93,8 @@ export class SqlStore implements Store {
   private readonly appends: GroupCommit<AppendInput, AppendResult>;
   /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
   private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;
+  /** Read marks, batched like appends: a thousand members reading at once share a few statements. */
+  private readonly readMarks: GroupCommit<ReadMark & { smallRoom: number }, ReadMarkOutcome>;
   private initialised: Promise<void> | null = null;
   private closed = false;
   private appendCount = 0;
@@ -111,6 +118,11 @@ export class SqlStore implements Store {
     this.reactionReads = new GroupCommit(
       async (probes) => (await this.guard(() => reactionTargets(this.sql, probes))).map((value) => ({ ok: true as const, value })),
       { maxBatch: 1000, maxInFlight: 2 },
+    );
+    this.readMarks = new GroupCommit(
+      async (marks) =>
+        (await this.guard(() => writeReadMarks(this.sql, marks, marks[0]!.smallRoom))).map((value) => ({ ok: true as const, value })),
+      { maxBatch: 1000, maxInFlight: 1 },
     );
   }
 
@@ -488,6 +500,20 @@ export class SqlStore implements Store {
 
   async reactionTarget(room: string, seq: number, emoji: string, user: string): Promise<ReactionTarget> {
     return this.reactionReads.submit({ room, seq, emoji, user });
+  }
+
+  // ---- read positions (ADR 0013) ---------------------------------------------------------------
+
+  markRead(mark: ReadMark, smallRoom: number): Promise<ReadMarkOutcome> {
+    return this.readMarks.submit({ ...mark, smallRoom });
+  }
+
+  async readViews(user: string, rooms: readonly string[]): Promise<Map<string, ReadView>> {
+    return this.guard(() => readViews(this.sql, user, rooms));
+  }
+
+  async roomReadView(room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }> {
+    return this.guard(() => roomReadView(this.sql, room, user, size));
   }
 
   // ---- group commit ---------------------------------------------------------------------------

@@ -168,6 +168,42 @@ export interface StoredUserEvent {
   event: UserEvent;
 }
 
+/** A member's read position (ADR 0013): where they read to and what reached a device of theirs, with the counts that follow. */
+export interface ReadView {
+  read: number;
+  /** At least `read`. */
+  delivered: number;
+  /** Messages from others after `read`, at most Limits.maxUnread. */
+  unread: number;
+  /** Of those, the ones that mention the member. */
+  mentions: number;
+}
+
+/** Another member's position, as the members of a small room see it. */
+export interface MemberRead {
+  user: string;
+  seq: number;
+  delivered: number;
+}
+
+/** A `read` request on its way to the store. */
+export interface ReadMark {
+  room: string;
+  user: string;
+  seq: number;
+  /** Only delivery: the events up to `seq` reached a device; the read position stays. */
+  delivered: boolean;
+}
+
+/** What became of one read mark. */
+export type ReadMarkOutcome =
+  | { status: 'no_room' }
+  | { status: 'not_member'; kind: string }
+  /** `seq` is past the room's head: nothing changed. */
+  | { status: 'beyond_head'; kind: string; head: number; view: ReadView }
+  /** `changed`: a position moved. `small`: the room has at most the receipt room size of members. */
+  | { status: 'ok'; kind: string; view: ReadView; changed: boolean; small: boolean };
+
 /** Raised for an operation on a room that does not exist. */
 export class RoomNotFoundError extends Error {
   override readonly name = 'RoomNotFoundError';
@@ -300,4 +336,17 @@ export interface Store {
    * by, in one read; null when `seq` holds no msg.
    */
   reactionTarget(room: string, seq: number, emoji: string, user: string): Promise<{ message: MessageState; counts: ReactionCounts } | null>;
+
+  /**
+   * Moves a member's read (or only delivered) position forward, batched with concurrent marks into
+   * one statement; rooms of at most `smallRoom` members are reported `small`.
+   */
+  markRead(mark: ReadMark, smallRoom: number): Promise<ReadMarkOutcome>;
+  /** The user's position and counts in each of `rooms` they are a member of (absent: not a member). */
+  readViews(user: string, rooms: readonly string[]): Promise<Map<string, ReadView>>;
+  /**
+   * For a member's `subscribe`, in one read: their position and counts in `room` (absent when not a
+   * member), and the other members' positions when the room has at most `size` members (else null).
+   */
+  roomReadView(room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }>;
 }
