@@ -9,7 +9,7 @@ import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
-import type { MessageUi } from './message-actions.js';
+import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import { messageStyles } from './message-styles.js';
 import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
@@ -51,7 +51,10 @@ export class ChatPanel extends LitElement {
     needGuest: { attribute: false },
     soundOn: { attribute: false },
     showSound: { attribute: false },
+    markdown: { attribute: false },
+    emoji: { attribute: false },
     rev: { attribute: false },
+    _rich: { state: true },
     _rows: { state: true },
     _renaming: { state: true },
     _showMembers: { state: true },
@@ -77,8 +80,15 @@ export class ChatPanel extends LitElement {
   declare needGuest: boolean;
   declare soundOn: boolean;
   declare showSound: boolean;
+  /** Render bodies as markdown (the rich-text chunk is fetched on first render). */
+  declare markdown: boolean;
+  /** Offer the emoji picker and `:shortcode:` completion. */
+  declare emoji: boolean;
   /** Bumped by the widget on every session change, so the panel renders again. */
   declare rev: number;
+  /** The rich-text renderer once its chunk has loaded; bodies are plain text until then. */
+  declare private _rich: RichRenderer | undefined;
+  private _richLoad: Promise<unknown> | undefined;
   declare private _rows: number;
   declare private _renaming: boolean;
   declare private _showMembers: boolean;
@@ -123,6 +133,9 @@ export class ChatPanel extends LitElement {
   constructor() {
     super();
     this.rev = 0;
+    this.markdown = true;
+    this.emoji = true;
+    this._rich = undefined;
     this._rows = 1;
     this._renaming = false;
     this._showMembers = false;
@@ -153,6 +166,16 @@ export class ChatPanel extends LitElement {
     if (view.id !== this.session.active) return;
     this._announce = `${event.name}: ${event.body ?? ''}`;
     if (!this.atBottom) this._newBelow++;
+  }
+
+  protected override willUpdate(): void {
+    // A failed load leaves messages as plain text; the next render tries again.
+    if (this.markdown && !this._rich && !this._richLoad) {
+      this._richLoad = import('./rich-text.js').then(
+        (m) => (this._rich = m.renderRich),
+        () => (this._richLoad = undefined),
+      );
+    }
   }
 
   protected override update(changed: PropertyValues<this>): void {
@@ -291,7 +314,7 @@ export class ChatPanel extends LitElement {
     return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), rich: this._richText() })}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
@@ -316,7 +339,7 @@ export class ChatPanel extends LitElement {
     const { session: s, t } = this;
     const root = view.timeline.find(thread.root);
     const tl = thread.timeline;
-    const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}) };
+    const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}), rich: this._richText() };
     const typing = s.typingIn(view, thread.root);
     return html`<div part="thread-bar" class="thread-bar">
         <button part="thread-back" type="button" @click=${this._closeThread}>← ${t.backToRoom}</button>
@@ -329,6 +352,10 @@ export class ChatPanel extends LitElement {
         ${renderTimeline(tl, { ...ctx, ui: this._ui(view, false) })}
       </div>
       <div class="typing">${typing.length ? html`<span part="typing" title=${t.typing(typing)}>${t.typing(typing.map(shorten))}</span>` : nothing}</div>`;
+  }
+
+  private _richText(): RichRenderer | undefined {
+    return this.markdown ? this._rich : undefined;
   }
 
   /** The message actions' state and handlers for `view`; `threads` false inside a thread. */

@@ -49,8 +49,22 @@ export function renderQuote(msg: Message, ui: MessageUi, t: Catalog): TemplateRe
   </button>`;
 }
 
-/** `body` with its mentions as marked spans; mentions of `self` are marked as such. */
-export function renderBody(body: string, mentions: readonly Mention[] | undefined, self: string | undefined): Array<string | TemplateResult> {
+/** Renders a body as rich text (the lazy rich-text chunk); undefined means "show it as plain text". */
+export type RichRenderer = (body: string, mentions: readonly Mention[] | undefined, self: string | undefined) => TemplateResult | undefined;
+
+/**
+ * `body` as rich text when the panel has the rich-text chunk (`rich`), else as plain text with its mentions as marked spans
+ * (mentions of `self` marked as such). A renderer that throws leaves the message as plain text.
+ */
+export function renderBody(body: string, mentions: readonly Mention[] | undefined, self: string | undefined, rich?: RichRenderer): Array<string | TemplateResult> {
+  if (rich) {
+    try {
+      const out = rich(body, mentions, self);
+      if (out) return [out];
+    } catch {
+      // fall through to plain text
+    }
+  }
   if (!mentions?.length) return [body];
   const out: Array<string | TemplateResult> = [];
   let at = 0;
