@@ -9,7 +9,7 @@ const CACHE_SIZE = 500;
 const cache = new Map<string, Block[] | undefined>();
 
 /** Every element the rich body may contain, for tests and for anyone auditing it. */
-export const ALLOWED_ELEMENTS = ['p', 'br', 'strong', 'em', 's', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'span'] as const;
+export const ALLOWED_ELEMENTS = ['p', 'strong', 'em', 's', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a', 'span'] as const;
 
 /** `body` as rich text, with its mentions marked; undefined when it is to be shown as plain text. */
 export function renderRich(body: string, mentions: readonly Mention[] | undefined, self: string | undefined): TemplateResult | undefined {
@@ -41,8 +41,9 @@ function block(b: Block, self: string | undefined): TemplateResult {
   }
 }
 
+/** Lines joined by the newline itself: the body keeps `white-space: pre-wrap`, and a copy keeps the breaks. */
 function lines(ls: Inline[][], self: string | undefined): TemplateResult {
-  return html`${ls.map((l, i) => html`${i ? html`<br />` : nothing}${l.map((n) => inline(n, self))}`)}`;
+  return html`${ls.map((l, i) => html`${i ? '\n' : nothing}${l.map((n) => inline(n, self))}`)}`;
 }
 
 function inline(n: Inline, self: string | undefined): TemplateResult | string {
