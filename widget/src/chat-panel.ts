@@ -14,6 +14,11 @@ import { renderTimeline } from './message-list.js';
 import { messageStyles } from './message-styles.js';
 import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
 import { panelStyles } from './panel-styles.js';
+import { insertAt, insertShortcode, sameEmoji, shortcodeQuery, type ShortcodeQuery } from './shortcodes.js';
+import { QUICK_REACTIONS } from './message-actions.js';
+
+type EmojiChunk = typeof import('./emoji-picker.js');
+type Suggestion = import('./emoji-picker.js').Suggestion;
 
 /** What the panel may ask of the widget that owns it. */
 export interface PanelActions {
@@ -53,6 +58,12 @@ export class ChatPanel extends LitElement {
     showSound: { attribute: false },
     markdown: { attribute: false },
     emoji: { attribute: false },
+    server: { attribute: false },
+    _emojiChunk: { state: true },
+    _pickerFor: { state: true },
+    _shortcode: { state: true },
+    _shortcodes: { state: true },
+    _shortcodeIndex: { state: true },
     rev: { attribute: false },
     _rich: { state: true },
     _rows: { state: true },
@@ -84,8 +95,23 @@ export class ChatPanel extends LitElement {
   declare markdown: boolean;
   /** Offer the emoji picker and `:shortcode:` completion. */
   declare emoji: boolean;
+  /** The Parley server's base URL, where the emoji data is (`/emoji/<lang>.json`). */
+  declare server: string;
   /** Bumped by the widget on every session change, so the panel renders again. */
   declare rev: number;
+  /** The emoji chunk (picker and shortcode lookups), once loaded. */
+  declare private _emojiChunk: EmojiChunk | undefined;
+  /** Where the open picker's emoji goes: the composer, or a reaction to message `seq`. */
+  declare private _pickerFor: 'composer' | number | undefined;
+  /** The `:shortcode` being typed, while emoji match it. */
+  declare private _shortcode: ShortcodeQuery | undefined;
+  declare private _shortcodes: Suggestion[];
+  declare private _shortcodeIndex: number;
+  private _emojiLoad: Promise<EmojiChunk> | undefined;
+  /** Bumped per shortcode lookup, so an answer about older text is dropped. */
+  private _shortcodeLookup = 0;
+  /** The composer's selection when the picker opened: where a picked emoji goes. */
+  private _pickerCaret: [number, number] = [0, 0];
   /** The rich-text renderer once its chunk has loaded; bodies are plain text until then. */
   declare private _rich: RichRenderer | undefined;
   private _richLoad: Promise<unknown> | undefined;
@@ -135,7 +161,13 @@ export class ChatPanel extends LitElement {
     this.rev = 0;
     this.markdown = true;
     this.emoji = true;
+    this.server = '';
     this._rich = undefined;
+    this._emojiChunk = undefined;
+    this._pickerFor = undefined;
+    this._shortcode = undefined;
+    this._shortcodes = [];
+    this._shortcodeIndex = 0;
     this._rows = 1;
     this._renaming = false;
     this._showMembers = false;
@@ -417,6 +449,7 @@ export class ChatPanel extends LitElement {
         if (seq !== undefined) this._focusNext = () => this._message(seq)?.querySelector('[part~="actions"]') ?? this._message(seq);
       },
       jump: (seq) => void this._jumpTo(view, seq),
+      ...(this.emoji && { moreReactions: (seq: number) => void this._openPicker(seq) }),
     };
   }
 
@@ -557,19 +590,191 @@ export class ChatPanel extends LitElement {
     area.focus();
   }
 
+  /** The emoji chunk, fetched on first use (opening the picker or typing a shortcode). */
+  private _loadEmoji(): Promise<EmojiChunk> {
+    this._emojiLoad ??= import('./emoji-picker.js').then(
+      (m) => (this._emojiChunk = m),
+      (err: unknown) => {
+        this._emojiLoad = undefined;
+        throw err;
+      },
+    );
+    return this._emojiLoad;
+  }
+
+  private _emojiDb(m: EmojiChunk) {
+    return m.emojiDatabase(this.server || location.origin, this.locale);
+  }
+
+  /** Opens the picker for the composer or for a reaction to message `seq`; focus goes to its search. */
+  private async _openPicker(target: 'composer' | number): Promise<void> {
+    const area = this._part<HTMLTextAreaElement>('input');
+    if (target === 'composer' && area) this._pickerCaret = [area.selectionStart ?? area.value.length, area.selectionEnd ?? area.value.length];
+    if (target !== 'composer') this._closeActions();
+    try {
+      await this._loadEmoji();
+    } catch {
+      this._refusal = this.t.emoji.failed;
+      return;
+    }
+    this._pickerFor = target;
+    this._focusNext = () => {
+      this._part('emoji-picker')?.focus();
+      return undefined;
+    };
+  }
+
+  /** Closes the picker; focus goes back to what opened it. */
+  private _closePicker(): void {
+    const target = this._pickerFor;
+    this._pickerFor = undefined;
+    this._focusNext = () => (target === 'composer' || target === undefined ? this._part('emoji-button') : (this._message(target)?.querySelector<HTMLElement>('[part~="actions"]') ?? this._message(target)));
+  }
+
+  private _renderPicker(): TemplateResult | typeof nothing {
+    const m = this._emojiChunk;
+    if (this._pickerFor === undefined || !m) return nothing;
+    return html`<parley-emoji-picker
+      part="emoji-picker"
+      class="picker"
+      role="dialog"
+      aria-label=${typeof this._pickerFor === 'number' ? this.t.emoji.moreReactions : this.t.emoji.picker}
+      .db=${this._emojiDb(m)}
+      .words=${this.t.emoji}
+      @emoji-pick=${this._onEmojiPick}
+      @emoji-close=${this._closePicker}
+    ></parley-emoji-picker>`;
+  }
+
+  private _onEmojiPick(e: CustomEvent<{ emoji: string }>): void {
+    const target = this._pickerFor;
+    const view = this.session.current;
+    if (target === undefined || !view) return;
+    if (target === 'composer') {
+      const area = this._part<HTMLTextAreaElement>('input');
+      this._pickerFor = undefined;
+      if (!area) return;
+      const [from, to] = this._pickerCaret;
+      const { text, caret } = insertAt(area.value, Math.min(from, area.value.length), Math.min(to, area.value.length), e.detail.emoji);
+      area.value = text;
+      this._length = text.length;
+      this._pickerCaret = [caret, caret];
+      this._focusNext = () => {
+        area.setSelectionRange(caret, caret);
+        return area;
+      };
+      return;
+    }
+    const msg = this.session.thread?.timeline.find(target) ?? view.timeline.find(target);
+    this._closePicker();
+    if (!msg) return;
+    // The same emoji as a chip already there (or a quick reaction) joins it rather than starting a look-alike.
+    const existing = msg.reactions?.find((r) => sameEmoji(r.emoji, e.detail.emoji));
+    const emoji = existing?.emoji ?? QUICK_REACTIONS.find((q) => sameEmoji(q, e.detail.emoji)) ?? e.detail.emoji;
+    if (!existing?.me) void this.session.react(view, target, emoji, true);
+  }
+
+  /** Looks up the shortcode being typed: a closed `:code:` becomes its emoji, an open one lists matches. */
+  private async _lookShortcode(area: HTMLTextAreaElement): Promise<void> {
+    const n = ++this._shortcodeLookup;
+    const query = shortcodeQuery(area.value, area.selectionStart ?? area.value.length);
+    if (!query) {
+      this._shortcode = undefined;
+      return;
+    }
+    const m = await this._loadEmoji().catch(() => undefined);
+    if (!m || n !== this._shortcodeLookup) return;
+    const db = this._emojiDb(m);
+    if (query.closed) {
+      const emoji = await m.emojiFor(db, query.text).catch(() => undefined);
+      const typed = `:${query.text}:`;
+      this._shortcode = undefined;
+      // Only if the reader has not typed on meanwhile and the text is still where it was.
+      if (emoji && n === this._shortcodeLookup && area.value.slice(query.at, query.at + typed.length) === typed) this._applyShortcode(area, query, emoji);
+      return;
+    }
+    const found = await m.suggestShortcodes(db, query.text).catch(() => []);
+    if (n !== this._shortcodeLookup) return;
+    if (query.at !== this._shortcode?.at) this._shortcodeIndex = 0;
+    this._shortcode = query;
+    this._shortcodes = found;
+  }
+
+  private _applyShortcode(area: HTMLTextAreaElement, query: ShortcodeQuery, emoji: string): void {
+    const { text, caret } = insertShortcode(area.value, query, emoji);
+    area.value = text;
+    area.setSelectionRange(caret, caret);
+    this._length = text.length;
+    this._shortcode = undefined;
+    this._shortcodeLookup++;
+    if (this._emojiChunk) this._emojiChunk.noteUse(this._emojiDb(this._emojiChunk), emoji);
+    area.focus();
+  }
+
+  /** Arrow keys, Enter/Tab and Escape in the composer while the shortcode list shows; true when handled. */
+  private _onShortcodeKey(e: KeyboardEvent): boolean {
+    const list = this._shortcodes;
+    const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+    if (move) {
+      e.preventDefault();
+      this._shortcodeIndex = (Math.min(this._shortcodeIndex, list.length - 1) + move + list.length) % list.length;
+      return true;
+    }
+    if (e.key === 'Enter' || e.key === 'Tab') {
+      e.preventDefault();
+      const area = this._part<HTMLTextAreaElement>('input');
+      if (area && this._shortcode) this._applyShortcode(area, this._shortcode, list[Math.min(this._shortcodeIndex, list.length - 1)]!.emoji);
+      return true;
+    }
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      this._shortcode = undefined;
+      this._shortcodeLookup++;
+      return true;
+    }
+    return false;
+  }
+
+  private _renderShortcodes(): TemplateResult | typeof nothing {
+    const list = this._shortcode ? this._shortcodes : [];
+    if (!list.length) return nothing;
+    return html`<ul part="shortcode-list" id="shortcode-list" class="mentions" role="listbox" aria-label=${this.t.emoji.suggestions}>
+      ${list.map(
+        (s, i) => html`<li
+          part="shortcode-option"
+          id=${`shortcode-${i}`}
+          role="option"
+          aria-selected=${i === Math.min(this._shortcodeIndex, list.length - 1) ? 'true' : 'false'}
+          data-emoji=${s.emoji}
+          @mousedown=${(e: Event) => e.preventDefault()}
+          @click=${() => {
+            const area = this._part<HTMLTextAreaElement>('input');
+            if (area && this._shortcode) this._applyShortcode(area, this._shortcode, s.emoji);
+          }}
+        >
+          <span aria-hidden="true">${s.emoji}</span> :${s.shortcode}:
+        </li>`,
+      )}
+    </ul>`;
+  }
+
   private _renderComposer(): TemplateResult {
     const { t } = this;
     const max = this.session.maxBody;
     const view = this.session.current!;
     const inThread = !!this.session.thread;
     const options = this._suggestions();
-    const listing = options.length > 0;
+    const codes = this._shortcode ? this._shortcodes : [];
+    const listing = options.length > 0 || codes.length > 0;
+    const listId = options.length ? 'mention' : 'shortcode';
+    const listIndex = options.length ? Math.min(this._mentionIndex, options.length - 1) : Math.min(this._shortcodeIndex, codes.length - 1);
     const near = this._length >= max * COUNTER_FROM;
     const over = this._length > max;
     // No maxlength: a paste over the limit would be cut silently. The counter and refusal say it instead.
     const placeholder = inThread ? t.threadPlaceholder : t.messagePlaceholder;
     return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
-      ${this._renderReplyPreview(view)} ${this._renderMentions(options)}
+      ${this._renderReplyPreview(view)} ${this._renderMentions(options)} ${this._renderShortcodes()} ${this._renderPicker()}
       <textarea
         part="input"
         rows=${this._rows}
@@ -577,13 +782,26 @@ export class ChatPanel extends LitElement {
         aria-invalid=${over ? 'true' : 'false'}
         aria-describedby=${near ? 'counter' : nothing}
         aria-autocomplete="list"
-        aria-controls=${listing ? 'mention-list' : nothing}
-        aria-activedescendant=${listing ? `mention-${Math.min(this._mentionIndex, options.length - 1)}` : nothing}
+        aria-controls=${listing ? `${listId}-list` : nothing}
+        aria-activedescendant=${listing ? `${listId}-${listIndex}` : nothing}
         placeholder=${placeholder}
         @keydown=${this._onInputKey}
         @input=${this._onInput}
         @blur=${() => this.session.typing(false)}
       ></textarea>
+      ${this.emoji
+        ? html`<button
+            part="emoji-button"
+            class="icon-btn emoji-btn"
+            type="button"
+            aria-label=${t.emoji.open}
+            title=${t.emoji.open}
+            aria-expanded=${this._pickerFor === 'composer' ? 'true' : 'false'}
+            @click=${() => (this._pickerFor === 'composer' ? this._closePicker() : void this._openPicker('composer'))}
+          >
+            <span aria-hidden="true">☺</span>
+          </button>`
+        : nothing}
       <button part="send" class="send" type="submit" aria-label=${t.send}>${sendIcon}</button>
       ${near
         ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
@@ -673,6 +891,7 @@ export class ChatPanel extends LitElement {
   }
 
   private _onInputKey(e: KeyboardEvent): void {
+    if (this._shortcode && this._shortcodes.length && !e.isComposing && this._onShortcodeKey(e)) return;
     const options = this._suggestions();
     if (options.length && !e.isComposing) {
       const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
@@ -711,6 +930,7 @@ export class ChatPanel extends LitElement {
     if (query?.at !== this._mention?.at) this._mentionIndex = 0;
     this._mention = query;
     if (this._length <= this.session.maxBody) this._refusal = '';
+    if (this.emoji) void this._lookShortcode(area);
     this.session.typing(area.value.trim().length > 0);
   }
 
@@ -739,6 +959,9 @@ export class ChatPanel extends LitElement {
     this._replyTo = undefined;
     this._picked = [];
     this._mention = undefined;
+    this._shortcode = undefined;
+    this._shortcodeLookup++;
+    this._pickerFor = undefined;
     this.atBottom = true;
     this._pinNext = true;
     this.session.typing(false);

@@ -335,6 +335,7 @@ export class ChatWidget extends LitElement {
       .showSound=${this.sound}
       .markdown=${this.markdown}
       .emoji=${this.emoji}
+      .server=${this.server || location.origin}
       .rev=${this._rev}
     ></parley-chat-panel>`;
   }

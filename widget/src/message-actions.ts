@@ -34,6 +34,8 @@ export interface MessageUi {
   /** Closes the menu, editor or confirmation. */
   dismiss(): void;
   jump(seq: number): void;
+  /** Opens the emoji picker for a reaction to `seq`; absent when the picker is off. */
+  moreReactions?(seq: number): void;
 }
 
 /** The message's quote: whose message it answers and its first words; activating it goes there. */
@@ -141,6 +143,7 @@ export function renderMenu(msg: Message, ui: MessageUi, t: Catalog, own: boolean
                 })}
               </div>`
             : nothing}
+          ${f.has('reactions') && ui.moreReactions ? item('more-reactions', t.emoji.moreReactions, () => ui.moreReactions!(msg.seq)) : nothing}
           ${f.has('replies') ? item('reply', t.reply, () => ui.reply(msg.seq)) : nothing}
           ${f.has('threads') && ui.threads ? item('reply-thread', t.replyInThread, () => ui.openThread(msg.seq)) : nothing}
           ${own && f.has('edit') ? item('edit', t.edit, () => ui.startEdit(msg.seq)) : nothing}

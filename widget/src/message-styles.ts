@@ -277,6 +277,14 @@ export const messageStyles = css`
     border-radius: 8px;
     cursor: pointer;
   }
+  .picker {
+    flex-basis: 100%;
+    order: -1;
+  }
+  .emoji-btn {
+    font-size: 1.3em;
+    flex: none;
+  }
   .mentions li[aria-selected='true'] {
     background: var(--_accent);
     color: var(--_accent-fg);
