@@ -700,7 +700,9 @@ export class ChatPanel extends LitElement {
     this._shortcodes = found;
   }
 
-  private _applyShortcode(area: HTMLTextAreaElement, query: ShortcodeQuery, emoji: string): void {
+  private _applyShortcode(area: HTMLTextAreaElement, stale: ShortcodeQuery, emoji: string): void {
+    // The list may answer a shorter query than the text now holds (a lookup still in flight): replace what is there.
+    const query = shortcodeQuery(area.value, area.selectionStart ?? area.value.length) ?? stale;
     const { text, caret } = insertShortcode(area.value, query, emoji);
     area.value = text;
     area.setSelectionRange(caret, caret);
