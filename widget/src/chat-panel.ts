@@ -678,31 +678,31 @@ export class ChatPanel extends LitElement {
   private async _lookShortcode(area: HTMLTextAreaElement): Promise<void> {
     const n = ++this._shortcodeLookup;
     const query = shortcodeQuery(area.value, area.selectionStart ?? area.value.length);
-    if (!query) {
-      this._shortcode = undefined;
-      return;
-    }
+    // Set at once, so the list shown (maybe an answer to fewer letters) is filtered by what is typed now.
+    if (query?.at !== this._shortcode?.at) this._shortcodeIndex = 0;
+    this._shortcode = query && !query.closed ? query : undefined;
+    if (!query) return;
     const m = await this._loadEmoji().catch(() => undefined);
     if (!m || n !== this._shortcodeLookup) return;
     const db = this._emojiDb(m);
     if (query.closed) {
       const emoji = await m.emojiFor(db, query.text).catch(() => undefined);
       const typed = `:${query.text}:`;
-      this._shortcode = undefined;
       // Only if the reader has not typed on meanwhile and the text is still where it was.
       if (emoji && n === this._shortcodeLookup && area.value.slice(query.at, query.at + typed.length) === typed) this._applyShortcode(area, query, emoji);
       return;
     }
     const found = await m.suggestShortcodes(db, query.text).catch(() => []);
-    if (n !== this._shortcodeLookup) return;
-    if (query.at !== this._shortcode?.at) this._shortcodeIndex = 0;
-    this._shortcode = query;
-    this._shortcodes = found;
+    if (n === this._shortcodeLookup) this._shortcodes = found;
   }
 
-  private _applyShortcode(area: HTMLTextAreaElement, stale: ShortcodeQuery, emoji: string): void {
-    // The list may answer a shorter query than the text now holds (a lookup still in flight): replace what is there.
-    const query = shortcodeQuery(area.value, area.selectionStart ?? area.value.length) ?? stale;
+  /** The suggestions that match the shortcode as typed now (the last answer may be for fewer letters). */
+  private _shortcodeOptions(): Suggestion[] {
+    const q = this._shortcode?.text.toLowerCase();
+    return q ? this._shortcodes.filter((s) => s.shortcode.includes(q)) : [];
+  }
+
+  private _applyShortcode(area: HTMLTextAreaElement, query: ShortcodeQuery, emoji: string): void {
     const { text, caret } = insertShortcode(area.value, query, emoji);
     area.value = text;
     area.setSelectionRange(caret, caret);
@@ -715,7 +715,7 @@ export class ChatPanel extends LitElement {
 
   /** Arrow keys, Enter/Tab and Escape in the composer while the shortcode list shows; true when handled. */
   private _onShortcodeKey(e: KeyboardEvent): boolean {
-    const list = this._shortcodes;
+    const list = this._shortcodeOptions();
     const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
     if (move) {
       e.preventDefault();
@@ -739,7 +739,7 @@ export class ChatPanel extends LitElement {
   }
 
   private _renderShortcodes(): TemplateResult | typeof nothing {
-    const list = this._shortcode ? this._shortcodes : [];
+    const list = this._shortcodeOptions();
     if (!list.length) return nothing;
     return html`<ul part="shortcode-list" id="shortcode-list" class="mentions" role="listbox" aria-label=${this.t.emoji.suggestions}>
       ${list.map(
@@ -767,7 +767,7 @@ export class ChatPanel extends LitElement {
     const view = this.session.current!;
     const inThread = !!this.session.thread;
     const options = this._suggestions();
-    const codes = this._shortcode ? this._shortcodes : [];
+    const codes = this._shortcodeOptions();
     const listing = options.length > 0 || codes.length > 0;
     const listId = options.length ? 'mention' : 'shortcode';
     const listIndex = options.length ? Math.min(this._mentionIndex, options.length - 1) : Math.min(this._shortcodeIndex, codes.length - 1);
@@ -893,7 +893,7 @@ export class ChatPanel extends LitElement {
   }
 
   private _onInputKey(e: KeyboardEvent): void {
-    if (this._shortcode && this._shortcodes.length && !e.isComposing && this._onShortcodeKey(e)) return;
+    if (this._shortcodeOptions().length && !e.isComposing && this._onShortcodeKey(e)) return;
     const options = this._suggestions();
     if (options.length && !e.isComposing) {
       const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
