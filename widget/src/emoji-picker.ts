@@ -140,7 +140,7 @@ export class EmojiPicker extends LitElement {
       min-height: 0;
       flex: 1;
     }
-    h4 {
+    .label {
       margin: 4px 2px;
       font-size: 0.75em;
       font-weight: 600;
@@ -257,7 +257,8 @@ export class EmojiPicker extends LitElement {
 
   /** One labelled grid of emoji; `offset` numbers its buttons after the grids above it. */
   private _grid(label: string, list: NativeEmoji[], offset: number): TemplateResult {
-    return html`<h4>${label}</h4>
+    // Not a heading: the picker sits inside the panel's outline, and the group's own label says it.
+    return html`<div class="label" aria-hidden="true">${label}</div>
       <div class="grid" role="group" aria-label=${label}>
         ${list.map((e, i) => {
           const emoji = withTone(e, this._tone);

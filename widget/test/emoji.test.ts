@@ -8,6 +8,8 @@ import type { ChatWidget } from '../src/index.js';
 import '../src/index.js';
 import { bot, deepActive, mount, parley, part, parts, tokenFor, unique, until } from './support/env.js';
 
+declare const axe: { run(context: Element): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
+
 const cleanups: (() => unknown)[] = [];
 
 afterEach(async () => {
@@ -120,6 +122,24 @@ describe('emoji picker', () => {
     expect(reaction.data).to.deep.equal({ target: ack.seq, emoji: '🎉', on: true });
     await until(() => part(el, 'reaction')?.textContent?.includes('2'), 'one chip with two reactions');
     expect(parts(el, 'reaction')).to.have.length(1);
+  });
+});
+
+describe('emoji and rich text, accessibility', () => {
+  it('has no axe violations with a rich message, the shortcode list and the open picker', async () => {
+    const { el, anaRoom } = await scene();
+    await anaRoom.send('**bold** `code` [link](https://example.com/)\n> quote\n- item');
+    await until(() => parts(el, 'message-body').find((b) => b.querySelector('blockquote')), 'the rich message');
+    input(el).focus();
+    await sendKeys({ type: ':smil' });
+    await until(() => part(el, 'shortcode-list'), 'the shortcode list', 15000);
+    const panel = part(el, 'panel')!;
+    let { violations } = await axe.run(panel);
+    expect(violations.map((v) => `${v.id} (${v.nodes.length})`)).to.deep.equal([]);
+    await sendKeys({ press: 'Escape' });
+    await openPicker(el);
+    ({ violations } = await axe.run(panel));
+    expect(violations.map((v) => `${v.id} (${v.nodes.length})`)).to.deep.equal([]);
   });
 });
 
