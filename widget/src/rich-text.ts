@@ -5,7 +5,7 @@ import type { Mention } from '@parley/sdk';
 import { parseMarkdown, type Block, type Inline } from './markdown.js';
 
 /** Parsed bodies kept, so a re-render does not parse every message again. */
-const CACHE_SIZE = 500;
+const CACHE_SIZE = 2000;
 const cache = new Map<string, Block[] | undefined>();
 
 /** Every element the rich body may contain, for tests and for anyone auditing it. */
@@ -14,12 +14,16 @@ export const ALLOWED_ELEMENTS = ['p', 'strong', 'em', 's', 'code', 'pre', 'block
 /** `body` as rich text, with its mentions marked; undefined when it is to be shown as plain text. */
 export function renderRich(body: string, mentions: readonly Mention[] | undefined, self: string | undefined): TemplateResult | undefined {
   const key = mentions?.length ? `${JSON.stringify(mentions)}\u0000${body}` : body;
-  let tree = cache.get(key);
-  if (!cache.has(key)) {
+  let tree: Block[] | undefined;
+  if (cache.has(key)) {
+    tree = cache.get(key);
+    // Least recently used goes first: a long timeline re-rendered in order keeps all it shows.
+    cache.delete(key);
+  } else {
     tree = parseMarkdown(body, mentions);
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    cache.set(key, tree);
   }
+  cache.set(key, tree);
   if (!tree) return undefined;
   // A one-line message stays a run of text (no paragraph box), so it sits like plain text in its bubble.
   const only = tree.length === 1 && tree[0]!.t === 'p' ? tree[0] : undefined;
