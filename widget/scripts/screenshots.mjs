@@ -113,6 +113,16 @@ try {
   });
   await r.screenshot({ path: join(out, 'widget-emoji-picker.png') });
   await rich.close();
+  const phone = await browser.newContext({ viewport: { width: 390, height: 780 }, colorScheme: 'dark' });
+  const ph = await phone.newPage();
+  await ph.goto(`${origin}/rich`);
+  await ph.locator('chat-widget [part~="launcher"]').click();
+  await ph.locator('chat-widget [part~="message-body"] blockquote').first().waitFor();
+  await ph.locator('chat-widget [part~="input"]').fill('**Shipped** it, see `v2.4` ~~soon~~');
+  await ph.keyboard.press('Enter');
+  await ph.locator('chat-widget [part~="message"][data-own][data-status="sent"] strong').waitFor();
+  await ph.screenshot({ path: join(out, 'widget-rich-text-phone-dark.png') });
+  await phone.close();
 } finally {
   await browser.close();
   files.close();
