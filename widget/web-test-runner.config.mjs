@@ -59,7 +59,7 @@ export default {
     { name: 'sources', files: here('./test/**/*.test.ts'), testRunnerHtml: page(undefined) },
     {
       name: 'bundle',
-      files: [here('./test/widget.test.ts'), here('./test/message-changes.test.ts')],
+      files: [here('./test/widget.test.ts'), here('./test/message-changes.test.ts'), here('./test/emoji.test.ts')],
       testRunnerHtml: page({ '/widget/src/index.js': '/widget/dist/chat-widget.js', '/widget/src/index.ts': '/widget/dist/chat-widget.js' }),
     },
   ],

@@ -21,13 +21,33 @@ await lobbyBo.send('Yes, Friday. QA signs off on Thursday.');
 await lobbyCarla.send('Great! I will draft the announcement.');
 await carla.close();
 await lobbyBo.send('<img src=x onerror=alert(1)> shows as text, by the way');
+// A room showing every markdown construct the widget renders, for the rich-text picture.
+const showcase = await ana.createRoom({ kind: 'public', id: 'showcase', name: 'Release notes' });
+await showcase.send(
+  [
+    'Release **2.4** is _out_ ~~tomorrow~~ today. Run `npm i @parley/sdk` and see [the notes](https://example.com/notes) or https://example.com/changelog.',
+    '> QA signed off on **Thursday**',
+    '> > with one *known* issue',
+    '- faster history',
+    '- emoji picker',
+    '  - skin tones',
+    '1. update',
+    '2. restart',
+    '```',
+    'const room = await client.join("lobby");',
+    'await room.send("**hello**");',
+    '```',
+    'Careful: [login](https://exаmple.com/login) and <b>raw html</b> stay harmless; [this](javascript:alert(1)) is text.',
+  ].join('\n'),
+);
 
-const page = (token) => `<!doctype html><html><head><meta charset="utf-8"><title>Parley demo</title>
+const page = (token, room = 'lobby') => `<!doctype html><html><head><meta charset="utf-8"><title>Parley demo</title>
 <style>body{margin:0;font:16px Georgia,serif;background:#f4efe6;color:#333;padding:40px}h1{font-weight:400}</style></head>
 <body><h1>Acme Store</h1><p>Some host page content behind the widget.</p>
-<script src="${parley.http}/widget.js" data-room="lobby" ${token ? `data-token="${token}"` : ''} async></script></body></html>`;
+<script src="${parley.http}/widget.js" data-room="${room}" ${token ? `data-token="${token}"` : ''} async></script></body></html>`;
 const files = createServer((req, res) => {
   if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(page(tokenFor('me', 'Carla')));
+  else if (req.url === '/rich') res.writeHead(200, { 'content-type': 'text/html' }).end(page(tokenFor('me', 'Carla'), 'showcase'));
   else if (req.url === '/guest') res.writeHead(200, { 'content-type': 'text/html' }).end(page(undefined));
   else res.writeHead(404).end();
 }).listen(0, '127.0.0.1');
@@ -78,6 +98,31 @@ try {
   await p.locator('chat-widget [part~="guest-form"]').waitFor();
   await p.screenshot({ path: join(out, 'widget-guest.png') });
   await ctx.close();
+  // Rich text, then the emoji picker open over the composer.
+  const rich = await browser.newContext({ viewport: { width: 1100, height: 900 }, colorScheme: 'light' });
+  const r = await rich.newPage();
+  await r.goto(`${origin}/rich`);
+  await r.locator('chat-widget [part~="launcher"]').click();
+  await r.locator('chat-widget [part~="message-body"] blockquote').first().waitFor();
+  await r.screenshot({ path: join(out, 'widget-rich-text.png') });
+  await r.locator('chat-widget [part~="emoji-button"]').click();
+  await r.locator('chat-widget [part~="emoji-picker"]').waitFor();
+  await r.waitForFunction(() => {
+    const picker = document.querySelector('chat-widget')?.shadowRoot?.querySelector('[part~="panel"]')?.shadowRoot?.querySelector('[part~="emoji-picker"]');
+    return (picker?.shadowRoot?.querySelectorAll('.grid button').length ?? 0) > 50;
+  });
+  await r.screenshot({ path: join(out, 'widget-emoji-picker.png') });
+  await rich.close();
+  const phone = await browser.newContext({ viewport: { width: 390, height: 780 }, colorScheme: 'dark' });
+  const ph = await phone.newPage();
+  await ph.goto(`${origin}/rich`);
+  await ph.locator('chat-widget [part~="launcher"]').click();
+  await ph.locator('chat-widget [part~="message-body"] blockquote').first().waitFor();
+  await ph.locator('chat-widget [part~="input"]').fill('**Shipped** it, see `v2.4` ~~soon~~');
+  await ph.keyboard.press('Enter');
+  await ph.locator('chat-widget [part~="message"][data-own][data-status="sent"] strong').waitFor();
+  await ph.screenshot({ path: join(out, 'widget-rich-text-phone-dark.png') });
+  await phone.close();
 } finally {
   await browser.close();
   files.close();

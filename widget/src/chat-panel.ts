@@ -9,12 +9,17 @@ import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
-import type { MessageUi } from './message-actions.js';
+import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
 import { messageStyles } from './message-styles.js';
 import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
 import { panelStyles } from './panel-styles.js';
+import { insertAt, insertShortcode, sameEmoji, shortcodeQuery, type ShortcodeQuery } from './shortcodes.js';
+import { QUICK_REACTIONS } from './message-actions.js';
+
+type EmojiChunk = typeof import('./emoji-picker.js');
+type Suggestion = import('./emoji-picker.js').Suggestion;
 
 /** What the panel may ask of the widget that owns it. */
 export interface PanelActions {
@@ -52,7 +57,16 @@ export class ChatPanel extends LitElement {
     needGuest: { attribute: false },
     soundOn: { attribute: false },
     showSound: { attribute: false },
+    markdown: { attribute: false },
+    emoji: { attribute: false },
+    server: { attribute: false },
+    _emojiChunk: { state: true },
+    _pickerFor: { state: true },
+    _shortcode: { state: true },
+    _shortcodes: { state: true },
+    _shortcodeIndex: { state: true },
     rev: { attribute: false },
+    _rich: { state: true },
     _rows: { state: true },
     _renaming: { state: true },
     _showMembers: { state: true },
@@ -78,8 +92,30 @@ export class ChatPanel extends LitElement {
   declare needGuest: boolean;
   declare soundOn: boolean;
   declare showSound: boolean;
+  /** Render bodies as markdown (the rich-text chunk is fetched on first render). */
+  declare markdown: boolean;
+  /** Offer the emoji picker and `:shortcode:` completion. */
+  declare emoji: boolean;
+  /** The Parley server's base URL, where the emoji data is (`/emoji/<lang>.json`). */
+  declare server: string;
   /** Bumped by the widget on every session change, so the panel renders again. */
   declare rev: number;
+  /** The emoji chunk (picker and shortcode lookups), once loaded. */
+  declare private _emojiChunk: EmojiChunk | undefined;
+  /** Where the open picker's emoji goes: the composer, or a reaction to message `seq`. */
+  declare private _pickerFor: 'composer' | number | undefined;
+  /** The `:shortcode` being typed, while emoji match it. */
+  declare private _shortcode: ShortcodeQuery | undefined;
+  declare private _shortcodes: Suggestion[];
+  declare private _shortcodeIndex: number;
+  private _emojiLoad: Promise<EmojiChunk> | undefined;
+  /** Bumped per shortcode lookup, so an answer about older text is dropped. */
+  private _shortcodeLookup = 0;
+  /** The composer's selection when the picker opened: where a picked emoji goes. */
+  private _pickerCaret: [number, number] = [0, 0];
+  /** The rich-text renderer once its chunk has loaded; bodies are plain text until then. */
+  declare private _rich: RichRenderer | undefined;
+  private _richLoad: Promise<unknown> | undefined;
   declare private _rows: number;
   declare private _renaming: boolean;
   declare private _showMembers: boolean;
@@ -124,6 +160,15 @@ export class ChatPanel extends LitElement {
   constructor() {
     super();
     this.rev = 0;
+    this.markdown = true;
+    this.emoji = true;
+    this.server = '';
+    this._rich = undefined;
+    this._emojiChunk = undefined;
+    this._pickerFor = undefined;
+    this._shortcode = undefined;
+    this._shortcodes = [];
+    this._shortcodeIndex = 0;
     this._rows = 1;
     this._renaming = false;
     this._showMembers = false;
@@ -154,6 +199,16 @@ export class ChatPanel extends LitElement {
     if (view.id !== this.session.active) return;
     this._announce = `${event.name}: ${event.body ?? ''}`;
     if (!this.atBottom) this._newBelow++;
+  }
+
+  protected override willUpdate(): void {
+    // A failed load leaves messages as plain text; the next render tries again.
+    if (this.markdown && !this._rich && !this._richLoad) {
+      this._richLoad = import('./rich-text.js').then(
+        (m) => (this._rich = m.renderRich),
+        () => (this._richLoad = undefined),
+      );
+    }
   }
 
   protected override update(changed: PropertyValues<this>): void {
@@ -300,7 +355,7 @@ export class ChatPanel extends LitElement {
     return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText() })}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
@@ -328,7 +383,7 @@ export class ChatPanel extends LitElement {
     const { session: s, t } = this;
     const root = view.timeline.find(thread.root);
     const tl = thread.timeline;
-    const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}) };
+    const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}), rich: this._richText() };
     const typing = s.typingIn(view, thread.root);
     return html`<div part="thread-bar" class="thread-bar">
         <button part="thread-back" type="button" @click=${this._closeThread}>← ${t.backToRoom}</button>
@@ -341,6 +396,10 @@ export class ChatPanel extends LitElement {
         ${renderTimeline(tl, { ...ctx, ui: this._ui(view, false) })}
       </div>
       <div class="typing">${typing.length ? html`<span part="typing" title=${t.typing(typing)}>${t.typing(typing.map(shorten))}</span>` : nothing}</div>`;
+  }
+
+  private _richText(): RichRenderer | undefined {
+    return this.markdown ? this._rich : undefined;
   }
 
   /** The message actions' state and handlers for `view`; `threads` false inside a thread. */
@@ -402,6 +461,7 @@ export class ChatPanel extends LitElement {
         if (seq !== undefined) this._focusNext = () => this._message(seq)?.querySelector('[part~="actions"]') ?? this._message(seq);
       },
       jump: (seq) => void this._jumpTo(view, seq),
+      ...(this.emoji && { moreReactions: (seq: number) => void this._openPicker(seq) }),
     };
   }
 
@@ -542,19 +602,193 @@ export class ChatPanel extends LitElement {
     area.focus();
   }
 
+  /** The emoji chunk, fetched on first use (opening the picker or typing a shortcode). */
+  private _loadEmoji(): Promise<EmojiChunk> {
+    this._emojiLoad ??= import('./emoji-picker.js').then(
+      (m) => (this._emojiChunk = m),
+      (err: unknown) => {
+        this._emojiLoad = undefined;
+        throw err;
+      },
+    );
+    return this._emojiLoad;
+  }
+
+  private _emojiDb(m: EmojiChunk) {
+    return m.emojiDatabase(this.server || location.origin, this.locale);
+  }
+
+  /** Opens the picker for the composer or for a reaction to message `seq`; focus goes to its search. */
+  private async _openPicker(target: 'composer' | number): Promise<void> {
+    const area = this._part<HTMLTextAreaElement>('input');
+    if (target === 'composer' && area) this._pickerCaret = [area.selectionStart ?? area.value.length, area.selectionEnd ?? area.value.length];
+    if (target !== 'composer') this._closeActions();
+    try {
+      await this._loadEmoji();
+    } catch {
+      this._refusal = this.t.emoji.failed;
+      return;
+    }
+    this._pickerFor = target;
+    this._focusNext = () => {
+      this._part('emoji-picker')?.focus();
+      return undefined;
+    };
+  }
+
+  /** Closes the picker; focus goes back to what opened it. */
+  private _closePicker(): void {
+    const target = this._pickerFor;
+    this._pickerFor = undefined;
+    this._focusNext = () => (target === 'composer' || target === undefined ? this._part('emoji-button') : (this._message(target)?.querySelector<HTMLElement>('[part~="actions"]') ?? this._message(target)));
+  }
+
+  private _renderPicker(): TemplateResult | typeof nothing {
+    const m = this._emojiChunk;
+    if (this._pickerFor === undefined || !m) return nothing;
+    return html`<parley-emoji-picker
+      part="emoji-picker"
+      class="picker"
+      role="dialog"
+      aria-label=${typeof this._pickerFor === 'number' ? this.t.emoji.moreReactions : this.t.emoji.picker}
+      .db=${this._emojiDb(m)}
+      .words=${this.t.emoji}
+      @emoji-pick=${this._onEmojiPick}
+      @emoji-close=${this._closePicker}
+    ></parley-emoji-picker>`;
+  }
+
+  private _onEmojiPick(e: CustomEvent<{ emoji: string }>): void {
+    const target = this._pickerFor;
+    const view = this.session.current;
+    if (target === undefined || !view) return;
+    if (target === 'composer') {
+      const area = this._part<HTMLTextAreaElement>('input');
+      this._pickerFor = undefined;
+      if (!area) return;
+      const [from, to] = this._pickerCaret;
+      const { text, caret } = insertAt(area.value, Math.min(from, area.value.length), Math.min(to, area.value.length), e.detail.emoji);
+      area.value = text;
+      this._length = text.length;
+      this._pickerCaret = [caret, caret];
+      this._focusNext = () => {
+        area.setSelectionRange(caret, caret);
+        return area;
+      };
+      return;
+    }
+    const msg = this.session.thread?.timeline.find(target) ?? view.timeline.find(target);
+    this._closePicker();
+    if (!msg) return;
+    // The same emoji as a chip already there (or a quick reaction) joins it rather than starting a look-alike.
+    const existing = msg.reactions?.find((r) => sameEmoji(r.emoji, e.detail.emoji));
+    const emoji = existing?.emoji ?? QUICK_REACTIONS.find((q) => sameEmoji(q, e.detail.emoji)) ?? e.detail.emoji;
+    if (!existing?.me) void this.session.react(view, target, emoji, true);
+  }
+
+  /** Looks up the shortcode being typed: a closed `:code:` becomes its emoji, an open one lists matches. */
+  private async _lookShortcode(area: HTMLTextAreaElement): Promise<void> {
+    const n = ++this._shortcodeLookup;
+    const query = shortcodeQuery(area.value, area.selectionStart ?? area.value.length);
+    // Set at once, so the list shown (maybe an answer to fewer letters) is filtered by what is typed now.
+    if (query?.at !== this._shortcode?.at) this._shortcodeIndex = 0;
+    this._shortcode = query && !query.closed ? query : undefined;
+    if (!query) return;
+    const m = await this._loadEmoji().catch(() => undefined);
+    if (!m || n !== this._shortcodeLookup) return;
+    const db = this._emojiDb(m);
+    if (query.closed) {
+      const emoji = await m.emojiFor(db, query.text).catch(() => undefined);
+      const typed = `:${query.text}:`;
+      // Only if the reader has not typed on meanwhile and the text is still where it was.
+      if (emoji && n === this._shortcodeLookup && area.value.slice(query.at, query.at + typed.length) === typed) this._applyShortcode(area, query, emoji);
+      return;
+    }
+    const found = await m.suggestShortcodes(db, query.text).catch(() => []);
+    if (n === this._shortcodeLookup) this._shortcodes = found;
+  }
+
+  /** The suggestions that match the shortcode as typed now (the last answer may be for fewer letters). */
+  private _shortcodeOptions(): Suggestion[] {
+    const q = this._shortcode?.text.toLowerCase();
+    return q ? this._shortcodes.filter((s) => s.shortcode.includes(q)) : [];
+  }
+
+  private _applyShortcode(area: HTMLTextAreaElement, query: ShortcodeQuery, emoji: string): void {
+    const { text, caret } = insertShortcode(area.value, query, emoji);
+    area.value = text;
+    area.setSelectionRange(caret, caret);
+    this._length = text.length;
+    this._shortcode = undefined;
+    this._shortcodeLookup++;
+    if (this._emojiChunk) this._emojiChunk.noteUse(this._emojiDb(this._emojiChunk), emoji);
+    area.focus();
+  }
+
+  /** Arrow keys, Enter/Tab and Escape in the composer while the shortcode list shows; true when handled. */
+  private _onShortcodeKey(e: KeyboardEvent): boolean {
+    const list = this._shortcodeOptions();
+    const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+    if (move) {
+      e.preventDefault();
+      this._shortcodeIndex = (Math.min(this._shortcodeIndex, list.length - 1) + move + list.length) % list.length;
+      return true;
+    }
+    if (e.key === 'Enter' || e.key === 'Tab') {
+      e.preventDefault();
+      const area = this._part<HTMLTextAreaElement>('input');
+      if (area && this._shortcode) this._applyShortcode(area, this._shortcode, list[Math.min(this._shortcodeIndex, list.length - 1)]!.emoji);
+      return true;
+    }
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      this._shortcode = undefined;
+      this._shortcodeLookup++;
+      return true;
+    }
+    return false;
+  }
+
+  private _renderShortcodes(): TemplateResult | typeof nothing {
+    const list = this._shortcodeOptions();
+    if (!list.length) return nothing;
+    return html`<ul part="shortcode-list" id="shortcode-list" class="mentions" role="listbox" aria-label=${this.t.emoji.suggestions}>
+      ${list.map(
+        (s, i) => html`<li
+          part="shortcode-option"
+          id=${`shortcode-${i}`}
+          role="option"
+          aria-selected=${i === Math.min(this._shortcodeIndex, list.length - 1) ? 'true' : 'false'}
+          data-emoji=${s.emoji}
+          @mousedown=${(e: Event) => e.preventDefault()}
+          @click=${() => {
+            const area = this._part<HTMLTextAreaElement>('input');
+            if (area && this._shortcode) this._applyShortcode(area, this._shortcode, s.emoji);
+          }}
+        >
+          <span aria-hidden="true">${s.emoji}</span> :${s.shortcode}:
+        </li>`,
+      )}
+    </ul>`;
+  }
+
   private _renderComposer(): TemplateResult {
     const { t } = this;
     const max = this.session.maxBody;
     const view = this.session.current!;
     const inThread = !!this.session.thread;
     const options = this._suggestions();
-    const listing = options.length > 0;
+    const codes = this._shortcodeOptions();
+    const listing = options.length > 0 || codes.length > 0;
+    const listId = options.length ? 'mention' : 'shortcode';
+    const listIndex = options.length ? Math.min(this._mentionIndex, options.length - 1) : Math.min(this._shortcodeIndex, codes.length - 1);
     const near = this._length >= max * COUNTER_FROM;
     const over = this._length > max;
     // No maxlength: a paste over the limit would be cut silently. The counter and refusal say it instead.
     const placeholder = inThread ? t.threadPlaceholder : t.messagePlaceholder;
     return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
-      ${this._renderReplyPreview(view)} ${this._renderMentions(options)}
+      ${this._renderReplyPreview(view)} ${this._renderMentions(options)} ${this._renderShortcodes()} ${this._renderPicker()}
       <textarea
         part="input"
         rows=${this._rows}
@@ -562,13 +796,26 @@ export class ChatPanel extends LitElement {
         aria-invalid=${over ? 'true' : 'false'}
         aria-describedby=${near ? 'counter' : nothing}
         aria-autocomplete="list"
-        aria-controls=${listing ? 'mention-list' : nothing}
-        aria-activedescendant=${listing ? `mention-${Math.min(this._mentionIndex, options.length - 1)}` : nothing}
+        aria-controls=${listing ? `${listId}-list` : nothing}
+        aria-activedescendant=${listing ? `${listId}-${listIndex}` : nothing}
         placeholder=${placeholder}
         @keydown=${this._onInputKey}
         @input=${this._onInput}
         @blur=${() => this.session.typing(false)}
       ></textarea>
+      ${this.emoji
+        ? html`<button
+            part="emoji-button"
+            class="icon-btn emoji-btn"
+            type="button"
+            aria-label=${t.emoji.open}
+            title=${t.emoji.open}
+            aria-expanded=${this._pickerFor === 'composer' ? 'true' : 'false'}
+            @click=${() => (this._pickerFor === 'composer' ? this._closePicker() : void this._openPicker('composer'))}
+          >
+            <span aria-hidden="true">☺</span>
+          </button>`
+        : nothing}
       <button part="send" class="send" type="submit" aria-label=${t.send}>${sendIcon}</button>
       ${near
         ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
@@ -658,6 +905,7 @@ export class ChatPanel extends LitElement {
   }
 
   private _onInputKey(e: KeyboardEvent): void {
+    if (this._shortcodeOptions().length && !e.isComposing && this._onShortcodeKey(e)) return;
     const options = this._suggestions();
     if (options.length && !e.isComposing) {
       const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
@@ -696,6 +944,7 @@ export class ChatPanel extends LitElement {
     if (query?.at !== this._mention?.at) this._mentionIndex = 0;
     this._mention = query;
     if (this._length <= this.session.maxBody) this._refusal = '';
+    if (this.emoji) void this._lookShortcode(area);
     this.session.typing(area.value.trim().length > 0);
   }
 
@@ -724,6 +973,9 @@ export class ChatPanel extends LitElement {
     this._replyTo = undefined;
     this._picked = [];
     this._mention = undefined;
+    this._shortcode = undefined;
+    this._shortcodeLookup++;
+    this._pickerFor = undefined;
     this.atBottom = true;
     this._pinNext = true;
     this.session.typing(false);

@@ -23,7 +23,8 @@ const TOP_LAYER = typeof HTMLElement.prototype.showPopover === 'function';
 /** Parts inside the lazily loaded panel, re-exported so pages can style them with ::part. */
 const PANEL_PARTS =
   'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
-  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, rename, close';
+  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, rename, close, ' +
+  'link, link-host, code, code-block, blockquote, emoji-button, emoji-picker, shortcode-list, shortcode-option';
 
 /** Detail of `chat-message`. */
 export interface ChatMessageDetail {
@@ -118,6 +119,8 @@ export class ChatWidget extends LitElement {
     sound: { converter: onByDefault },
     notifications: { converter: onByDefault },
     titleBadge: { converter: offByDefault, attribute: 'title-badge' },
+    markdown: { converter: onByDefault },
+    emoji: { converter: onByDefault },
     getToken: { attribute: false },
     _needGuest: { state: true },
     _muted: { state: true },
@@ -148,6 +151,10 @@ export class ChatWidget extends LitElement {
   declare notifications: boolean;
   /** Prefix document.title with the unread count. Default off. */
   declare titleBadge: boolean;
+  /** Render message bodies as markdown (loaded lazily; plain text until then). `markdown="off"` shows plain text. Default on. */
+  declare markdown: boolean;
+  /** The emoji picker and `:shortcode:` completion (loaded lazily, data from the Parley server). `emoji="off"` hides them. Default on. */
+  declare emoji: boolean;
   /** Supplies (fresh) tokens; called again when one expires. Property only. */
   declare getToken: (() => Promise<string>) | undefined;
 
@@ -184,6 +191,8 @@ export class ChatWidget extends LitElement {
     this.sound = true;
     this.notifications = true;
     this.titleBadge = false;
+    this.markdown = true;
+    this.emoji = true;
     this.getToken = undefined;
     this._needGuest = false;
     this._muted = readStored(MUTE_KEY) === 'off';
@@ -324,6 +333,9 @@ export class ChatWidget extends LitElement {
       .needGuest=${this._needGuest}
       .soundOn=${!this._muted}
       .showSound=${this.sound}
+      .markdown=${this.markdown}
+      .emoji=${this.emoji}
+      .server=${this.server || location.origin}
       .rev=${this._rev}
     ></parley-chat-panel>`;
   }

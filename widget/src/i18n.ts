@@ -86,6 +86,27 @@ export interface Catalog extends LauncherWords {
   threadPlaceholder: string;
   noReplies: string;
   mentionList: string;
+  emoji: EmojiWords;
+}
+
+/** The emoji picker's and the `:shortcode:` list's words. */
+export interface EmojiWords {
+  /** The composer's button that opens the picker. */
+  open: string;
+  picker: string;
+  search: string;
+  skinTone: string;
+  /** Default (yellow), then Fitzpatrick 1-2 to 6. */
+  tones: readonly [string, string, string, string, string, string];
+  recent: string;
+  /** The picker's categories, by emojibase group number (2, skin-tone components, is not shown). */
+  groups: Readonly<Record<number, string>>;
+  none: string;
+  loading: string;
+  failed: string;
+  /** The actions menu's item that opens the picker for a reaction. */
+  moreReactions: string;
+  suggestions: string;
 }
 
 const en: Catalog = {
@@ -167,6 +188,20 @@ const en: Catalog = {
   threadPlaceholder: 'Reply in the thread…',
   noReplies: 'No replies yet.',
   mentionList: 'People to mention',
+  emoji: {
+    open: 'Insert emoji',
+    picker: 'Emoji',
+    search: 'Search emoji',
+    skinTone: 'Skin tone',
+    tones: ['Default', 'Light', 'Medium-light', 'Medium', 'Medium-dark', 'Dark'],
+    recent: 'Recently used',
+    groups: { 0: 'Smileys and emotion', 1: 'People and body', 3: 'Animals and nature', 4: 'Food and drink', 5: 'Travel and places', 6: 'Activities', 7: 'Objects', 8: 'Symbols', 9: 'Flags' },
+    none: 'No emoji found.',
+    loading: 'Loading emoji…',
+    failed: 'The emoji could not be loaded. Try again later.',
+    moreReactions: 'More reactions…',
+    suggestions: 'Emoji suggestions',
+  },
 };
 
 const ptBR: Catalog = {
@@ -248,6 +283,20 @@ const ptBR: Catalog = {
   threadPlaceholder: 'Responda na conversa…',
   noReplies: 'Nenhuma resposta ainda.',
   mentionList: 'Pessoas para mencionar',
+  emoji: {
+    open: 'Inserir emoji',
+    picker: 'Emoji',
+    search: 'Buscar emoji',
+    skinTone: 'Tom de pele',
+    tones: ['Padrão', 'Clara', 'Média-clara', 'Média', 'Média-escura', 'Escura'],
+    recent: 'Usados recentemente',
+    groups: { 0: 'Carinhas e emoções', 1: 'Pessoas e corpo', 3: 'Animais e natureza', 4: 'Comidas e bebidas', 5: 'Viagens e lugares', 6: 'Atividades', 7: 'Objetos', 8: 'Símbolos', 9: 'Bandeiras' },
+    none: 'Nenhum emoji encontrado.',
+    loading: 'Carregando emoji…',
+    failed: 'Não foi possível carregar os emoji. Tente mais tarde.',
+    moreReactions: 'Mais reações…',
+    suggestions: 'Sugestões de emoji',
+  },
 };
 
 /** The panel's catalog for each language the widget ships. */

@@ -34,6 +34,8 @@ export interface MessageUi {
   /** Closes the menu, editor or confirmation. */
   dismiss(): void;
   jump(seq: number): void;
+  /** Opens the emoji picker for a reaction to `seq`; absent when the picker is off. */
+  moreReactions?(seq: number): void;
 }
 
 /** The message's quote: whose message it answers and its first words; activating it goes there. */
@@ -49,8 +51,22 @@ export function renderQuote(msg: Message, ui: MessageUi, t: Catalog): TemplateRe
   </button>`;
 }
 
-/** `body` with its mentions as marked spans; mentions of `self` are marked as such. */
-export function renderBody(body: string, mentions: readonly Mention[] | undefined, self: string | undefined): Array<string | TemplateResult> {
+/** Renders a body as rich text (the lazy rich-text chunk); undefined means "show it as plain text". */
+export type RichRenderer = (body: string, mentions: readonly Mention[] | undefined, self: string | undefined) => TemplateResult | undefined;
+
+/**
+ * `body` as rich text when the panel has the rich-text chunk (`rich`), else as plain text with its mentions as marked spans
+ * (mentions of `self` marked as such). A renderer that throws leaves the message as plain text.
+ */
+export function renderBody(body: string, mentions: readonly Mention[] | undefined, self: string | undefined, rich?: RichRenderer): Array<string | TemplateResult> {
+  if (rich) {
+    try {
+      const out = rich(body, mentions, self);
+      if (out) return [out];
+    } catch {
+      // fall through to plain text
+    }
+  }
   if (!mentions?.length) return [body];
   const out: Array<string | TemplateResult> = [];
   let at = 0;
@@ -127,6 +143,7 @@ export function renderMenu(msg: Message, ui: MessageUi, t: Catalog, own: boolean
                 })}
               </div>`
             : nothing}
+          ${f.has('reactions') && ui.moreReactions ? item('more-reactions', t.emoji.moreReactions, () => ui.moreReactions!(msg.seq)) : nothing}
           ${f.has('replies') ? item('reply', t.reply, () => ui.reply(msg.seq)) : nothing}
           ${f.has('threads') && ui.threads ? item('reply-thread', t.replyInThread, () => ui.openThread(msg.seq)) : nothing}
           ${own && f.has('edit') ? item('edit', t.edit, () => ui.startEdit(msg.seq)) : nothing}

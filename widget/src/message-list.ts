@@ -1,12 +1,12 @@
 // Renders one room's timeline: date separators between days, join/leave/rename notices, and messages
 // grouped under one author line while the same person keeps writing, with their quotes, reactions,
-// thread links and actions. Text only ever goes through Lit text bindings, so message bodies can
-// never become markup.
+// thread links and actions. Text only ever goes through Lit text bindings (rich text included: it is
+// built from templates), so message bodies can never become markup.
 import { html, nothing, type TemplateResult } from 'lit';
 import type { MessageView as Message, RoomEvent } from '@parley/sdk';
 import { dayKey, dayLabel, fullLabel, timeLabel } from './format.js';
 import type { Catalog } from './i18n.js';
-import { renderActions, renderBody, renderConfirm, renderEditor, renderFooter, renderMenu, renderQuote, type MessageUi } from './message-actions.js';
+import { renderActions, renderBody, renderConfirm, renderEditor, renderFooter, renderMenu, renderQuote, type MessageUi, type RichRenderer } from './message-actions.js';
 import { renderReceipt, type ReceiptContext } from './receipt-line.js';
 import type { PendingMessage, Timeline } from './timeline.js';
 
@@ -22,6 +22,8 @@ export interface ListContext {
   ui?: MessageUi;
   /** Read receipts (direct and small rooms): shown under the last stored message. */
   receipts?: ReceiptContext;
+  /** Renders bodies as rich text once its chunk has loaded; until then (or when off) they are plain text. */
+  rich?: RichRenderer;
 }
 
 interface Row {
@@ -108,7 +110,7 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
       ? html`<div part="message-body deleted" class="body deleted">${t.deletedMessage}</div>`
       : ui && msg && ui.editing === msg.seq
         ? renderEditor(msg, ui, t)
-        : html`<div part="message-body" class="body" dir="auto">${renderBody(row.body, msg?.mentions ?? row.pending?.options.mentions, ctx.self)}${msg?.edited
+        : html`<div part="message-body" class="body" dir="auto">${renderBody(row.body, msg?.mentions ?? row.pending?.options.mentions, ctx.self, ctx.rich)}${msg?.edited
             ? html` <span part="edited" class="edited" title=${fullLabel(msg.edited, ctx.lang)}>${t.edited}</span>`
             : nothing}</div>`}
     ${ui && msg ? renderFooter(msg, ui, t, ctx.self) : nothing}

@@ -61,6 +61,54 @@ export const messageStyles = css`
     background: var(--parley-mention-me-bg, #ffd54a);
     color: var(--parley-mention-me-fg, #1a1400);
   }
+  /* Rich text: blocks sit tight in a bubble; code and quotes read on both bubble colours. */
+  .body p,
+  .body pre,
+  .body blockquote,
+  .body ul,
+  .body ol {
+    margin: 0;
+  }
+  .body :is(p, pre, blockquote, ul, ol) + :is(p, pre, blockquote, ul, ol) {
+    margin-top: 0.35em;
+  }
+  .body ul,
+  .body ol {
+    padding-inline-start: 1.3em;
+  }
+  .body blockquote {
+    padding-inline-start: 0.6em;
+    border-inline-start: 3px solid color-mix(in srgb, currentColor 35%, transparent);
+    opacity: 0.9;
+  }
+  .body code {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+    font-size: 0.9em;
+    padding: 0 3px;
+    border-radius: 4px;
+    background: color-mix(in srgb, currentColor 12%, transparent);
+  }
+  .body pre {
+    padding: 6px 8px;
+    border-radius: 8px;
+    background: color-mix(in srgb, currentColor 10%, transparent);
+    overflow-x: auto;
+    white-space: pre;
+    max-height: 24em;
+  }
+  .body pre code {
+    padding: 0;
+    background: none;
+  }
+  .body a {
+    color: inherit;
+    text-decoration: underline;
+    text-underline-offset: 2px;
+  }
+  .body .link-host {
+    font-size: 0.8em;
+    opacity: 0.8;
+  }
   /* Beside the bubble, not under it: always there (no hover-only UI) without a row per message. */
   .actions {
     position: absolute;
@@ -251,6 +299,14 @@ export const messageStyles = css`
     padding: 6px 10px;
     border-radius: 8px;
     cursor: pointer;
+  }
+  .picker {
+    flex-basis: 100%;
+    order: -1;
+  }
+  .emoji-btn {
+    font-size: 1.3em;
+    flex: none;
   }
   .mentions li[aria-selected='true'] {
     background: var(--_accent);

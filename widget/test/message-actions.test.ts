@@ -177,7 +177,7 @@ describe('message actions, keyboard only', () => {
     await sendKeys({ press: 'ArrowDown' });
     expect(deepActive()?.getAttribute('data-emoji'), 'wrapped to the first').to.equal('👍');
     const items = qa(panel, '[part~="menu-item"]').map((b) => b.dataset.action);
-    expect(items).to.deep.equal(['reply', 'reply-thread', 'edit', 'delete']);
+    expect(items).to.deep.equal(['more-reactions', 'reply', 'reply-thread', 'edit', 'delete']);
     await sendKeys({ press: 'Escape' });
     await panel.updateComplete;
     expect(q(panel, '[part~="actions-menu"]')).to.equal(null);
@@ -191,7 +191,7 @@ describe('message actions, keyboard only', () => {
     });
     q<HTMLButtonElement>(panel, '[data-seq="1"] [part~="actions"]')!.click();
     await panel.updateComplete;
-    expect(qa(panel, '[part~="menu-item"]').map((b) => b.dataset.action)).to.deep.equal(['reply', 'reply-thread']);
+    expect(qa(panel, '[part~="menu-item"]').map((b) => b.dataset.action)).to.deep.equal(['more-reactions', 'reply', 'reply-thread']);
   });
 
   it('edits own message inline: Enter saves, "edited" shows; Escape cancels without a request', async () => {
@@ -428,7 +428,7 @@ describe('message actions, keyboard only', () => {
     expect(q(panel, '[part~="thread-link"]')!.textContent).to.equal('1 resposta');
     q<HTMLButtonElement>(panel, '[part~="actions"]')!.click();
     await panel.updateComplete;
-    expect(qa(panel, '[part~="menu-item"]').map((b) => b.textContent)).to.deep.equal(['Responder', 'Responder em conversa', 'Editar', 'Apagar']);
+    expect(qa(panel, '[part~="menu-item"]').map((b) => b.textContent)).to.deep.equal(['Mais reações…', 'Responder', 'Responder em conversa', 'Editar', 'Apagar']);
     expect(q(panel, '[part~="quick-reaction"]')!.getAttribute('aria-label')).to.equal('Reagir com 👍');
   });
 });

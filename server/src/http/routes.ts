@@ -1,5 +1,6 @@
 // The fixed set of route names HTTP requests are counted under, so that metric labels stay bounded
 // whatever paths clients ask for.
+import { EMOJI_PATH } from './emoji-data.js';
 
 /** `/v1/rooms/:id/events`, the room id captured. */
 export const ROOM_EVENTS = /^\/v1\/rooms\/([^/]+)\/events$/;
@@ -11,6 +12,7 @@ const FILE = /^\/[\w.-]+\.(?:js|mjs|css|map|json|html|svg|png|ico|txt|woff2?)$/;
 export function routeLabel(path: string): string {
   if (EXACT.has(path)) return path;
   if (ROOM_EVENTS.test(path)) return '/v1/rooms/:id/events';
+  if (EMOJI_PATH.test(path)) return '/emoji/:lang.json';
   if (FILE.test(path)) return '/:file';
   return 'other';
 }

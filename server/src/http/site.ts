@@ -1,8 +1,10 @@
-// The browser-facing files: the demo page at `/` (under a strict Content-Security-Policy) and every
-// file of the widget build at `/<name>`. Where the widget build lives is configurable (widgetDir).
+// The browser-facing files: the demo page at `/` (under a strict Content-Security-Policy), every
+// file of the widget build at `/<name>` and the emoji data at `/emoji/<lang>.json`. Where the widget
+// build lives is configurable (widgetDir).
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HttpReply, HttpRequest } from './api.js';
+import { EmojiData } from './emoji-data.js';
 import { StaticFiles } from './static-files.js';
 
 /**
@@ -41,6 +43,7 @@ function installedWidgetDir(): string | undefined {
 export class Site {
   private readonly widget: StaticFiles;
   private readonly demo = new StaticFiles(DEMO_DIR);
+  private readonly emoji = new EmojiData();
 
   constructor(widgetDir: string = DEFAULT_WIDGET_DIR) {
     this.widget = new StaticFiles(widgetDir);
@@ -59,6 +62,7 @@ export class Site {
         'referrer-policy': 'no-referrer',
       });
     }
+    if (req.path.startsWith('/emoji/')) return this.emoji.reply(req);
     const name = req.path.slice(1);
     if (name === 'index.html') return undefined; // the demo page lives at `/` only, with its policy
     return (await this.widget.reply(name, req, EMBEDDABLE)) ?? this.demo.reply(name, req);
