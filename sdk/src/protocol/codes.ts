@@ -26,6 +26,10 @@ export const Op = {
   Delete: 26,
   React: 27,
   UserSubscribe: 28,
+  PushSubscribe: 31,
+  PushUnsubscribe: 32,
+  NotifySettings: 33,
+  LinkPreview: 34,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -150,6 +154,12 @@ export const Limits = {
   editWindowMs: 86_400_000,
   /** Longest device id. */
   maxDeviceId: 64,
+  /** Longest Web Push endpoint URL (feature `push`). */
+  maxPushEndpoint: 1024,
+  /** Most push subscriptions (browsers, devices) one user may keep (announced as `maxPushSubscriptions`). */
+  maxPushSubscriptions: 10,
+  /** Most rooms one user may mute (feature `notify_settings`; announced as `maxMutedRooms`). */
+  maxMutedRooms: 1000,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -195,6 +205,12 @@ export const Feature = {
   UserLog: 'user_log',
   Devices: 'devices',
   StrictRequests: 'strict_requests',
+  /** Web Push to users with no open connection (`push_subscribe`, `welcome.pushKey`). */
+  Push: 'push',
+  /** Per-room mute and do-not-disturb kept by the server (`notify_settings`). */
+  NotifySettings: 'notify_settings',
+  /** Open Graph previews of a message's first link (`link_preview`). */
+  LinkPreviews: 'link_previews',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

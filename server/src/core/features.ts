@@ -15,4 +15,13 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // The per-user log (section 17) and device ids in hello (section 4.1).
   Feature.UserLog,
   Feature.Devices,
+  // Web Push, notification settings (sections 18, 19); link previews (section 20) unless turned off.
+  Feature.Push,
+  Feature.NotifySettings,
+  Feature.LinkPreviews,
 ];
+
+/** The features a server with this configuration announces. */
+export function serverFeatures(config: { linkPreviews: boolean }): readonly Feature[] {
+  return config.linkPreviews ? SERVER_FEATURES : SERVER_FEATURES.filter((f) => f !== Feature.LinkPreviews);
+}
