@@ -2,7 +2,7 @@
 // public unicast only, unless the operator's allowlist says otherwise. Names are resolved here and the
 // connection goes to the address that was checked, so a name cannot resolve to a public address for
 // the check and to a private one for the connection (DNS rebinding).
-import { lookup as dnsLookup } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /** Addresses that are not the public Internet: private, loopback, link-local, CGNAT, multicast, reserved. */
@@ -61,18 +61,30 @@ export class AddressGuard {
    * permitted (one bad answer is enough to be suspicious), and hands back only checked addresses.
    */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
-    dnsLookup(hostname, { all: true, family: options.family ?? 0 }, (err, addresses) => {
+    this.resolveChecked(hostname, options.family === 'IPv6' || options.family === 6 ? 6 : options.family === 'IPv4' || options.family === 4 ? 4 : 0, (err, addresses) => {
       if (err) return callback(err, '', 4);
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+
+  /** The addresses of `hostname`, all permitted; rejects (RefusedAddressError) when any is not. */
+  resolve(hostname: string): Promise<string[]> {
+    return new Promise((resolve, reject) => this.resolveChecked(hostname, 0, (err, a) => (err ? reject(err) : resolve(a.map((x) => x.address)))));
+  }
+
+  private resolveChecked(hostname: string, family: number, done: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void): void {
+    dnsLookup(hostname, { all: true, family }, (err, addresses) => {
+      if (err) return done(err, []);
       const refused = addresses.find((a) => !this.permits(a.address));
       if (refused || addresses.length === 0) {
         const error = new RefusedAddressError(`${hostname} resolves to ${refused?.address ?? 'nothing'}, which is not a public address`) as NodeJS.ErrnoException;
         error.code = 'EREFUSEDADDRESS';
-        return callback(error, '', 4);
+        return done(error, []);
       }
-      if (options.all) return (callback as unknown as (e: null, a: typeof addresses) => void)(null, addresses);
-      callback(null, addresses[0]!.address, addresses[0]!.family);
+      done(null, addresses);
     });
-  };
+  }
 
   private isAllowed(ip: string, type: 'ipv4' | 'ipv6'): boolean {
     return this.anyAllowed && this.allowed.check(ip, type);

@@ -4,7 +4,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import type { AddressGuard } from './address-guard.js';
+import { RefusedAddressError, type AddressGuard } from './address-guard.js';
 
 export class PreviewRefused extends Error {
   override readonly name = 'PreviewRefused';
@@ -81,15 +81,23 @@ function parseWebUrl(raw: string): URL {
   return url;
 }
 
-function get(url: URL, o: PageFetchOptions, deadline: number): Promise<IncomingMessage> {
+async function get(url: URL, o: PageFetchOptions, deadline: number): Promise<IncomingMessage> {
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const https = url.protocol === 'https:';
   const port = url.port ? Number(url.port) : https ? 443 : 80;
-  // Connecting to an address literal skips `lookup`: it is checked here instead.
-  if (isIP(host) && !o.guard.permits(host)) return Promise.reject(new PreviewRefused(`${host} is not a public address`));
-  if (!WEB_PORTS.has(port) && !(isIP(host) && o.guard.allowlisted(host))) {
-    return Promise.reject(new PreviewRefused(`port ${port} is not previewed`));
+  // Connecting to an address literal skips `lookup`: it is checked here instead. A name is checked
+  // here too (for the port rule and a clear refusal), and again by `lookup` on connecting.
+  let addresses: string[];
+  if (isIP(host)) addresses = [host];
+  else {
+    try {
+      addresses = await o.guard.resolve(host);
+    } catch (err) {
+      throw new PreviewRefused(err instanceof RefusedAddressError ? err.message : `cannot resolve ${host}`);
+    }
   }
+  for (const a of addresses) if (!o.guard.permits(a)) throw new PreviewRefused(`${a} is not a public address`);
+  if (!WEB_PORTS.has(port) && !addresses.every((a) => o.guard.allowlisted(a))) throw new PreviewRefused(`port ${port} is not previewed`);
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)({
       protocol: url.protocol,
