@@ -16,7 +16,7 @@ export interface PageFetchOptions {
   ca?: string | Buffer | undefined;
   /** Most bytes of HTML read; a longer page is refused. Default 512 KiB. */
   maxBytes?: number;
-  /** Whole fetch, redirects included, ms. Default 5000. */
+  /** Whole fetch, redirects included, ms. Default 4000. */
   timeoutMs?: number;
   /** Redirects followed. Default 3. */
   maxRedirects?: number;
@@ -33,7 +33,7 @@ export interface FetchedPage {
 
 export async function fetchPage(start: string, o: PageFetchOptions): Promise<FetchedPage> {
   const maxBytes = o.maxBytes ?? 512 * 1024;
-  const deadline = Date.now() + (o.timeoutMs ?? 5000);
+  const deadline = Date.now() + (o.timeoutMs ?? 4000);
   let url = parseWebUrl(start);
   for (let hop = 0; ; hop++) {
     const res = await get(url, o, deadline);
