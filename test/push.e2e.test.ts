@@ -2,10 +2,12 @@
 // pushed only to people with no open connection, mute and do-not-disturb honoured, a subscription the
 // push service says is gone (410) removed. The push service is a local stand-in (support/push-service.ts)
 // that checks the VAPID JWT and decrypts the real RFC 8291 request with the subscription's keys.
+import { ChatClient, InvalidRequestError, LimitReachedError } from '@parley/sdk';
 import { ErrorCode, Feature, Limits, Op } from '@parley/sdk/protocol';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
 import type { SqlStore } from '../server/src/store/index.js';
 import { StandInPushService, type TestSubscription } from './support/push-service.js';
 import { RawClient } from './support/raw-client.js';
@@ -200,6 +202,32 @@ describe.runIf(tls).each(kinds)('Web Push (%s)', (kind) => {
     expect(await owner.request({ t: Op.NotifySettings, room: privateRoom, muted: true })).toMatchObject({ t: Op.Error });
     expect(await owner.request({ t: Op.NotifySettings, dnd: 'yes' })).toMatchObject({ t: Op.Error, code: ErrorCode.BadFrame });
     expect(await owner.ok({ t: Op.NotifySettings })).toEqual({ dnd: false, muted: [] });
+  });
+
+  test('the SDK subscribes a browser, changes the settings and reads a preview, with typed errors', async () => {
+    const userId = unique('sdk');
+    const client = new ChatClient({ url: node.url, token: userToken(userId, 'Sdk'), WebSocket });
+    try {
+      await client.connect();
+      expect(client.pushKey).toMatch(/^[\w-]{87}$/);
+      const sub = push.subscription();
+      expect(await client.subscribePush({ endpoint: sub.endpoint, keys: { p256dh: sub.p256dh, auth: sub.auth } })).toBe(1);
+      await expect(client.subscribePush({ endpoint: 'http://push.example.com/x', keys: { p256dh: sub.p256dh, auth: sub.auth } })).rejects.toBeInstanceOf(InvalidRequestError);
+      for (let i = 1; i < Limits.maxPushSubscriptions; i++) {
+        const more = push.subscription();
+        await client.subscribePush({ endpoint: more.endpoint, keys: { p256dh: more.p256dh, auth: more.auth } });
+      }
+      const extra = push.subscription();
+      await expect(client.subscribePush({ endpoint: extra.endpoint, keys: { p256dh: extra.p256dh, auth: extra.auth } })).rejects.toBeInstanceOf(LimitReachedError);
+      expect(await client.unsubscribePush(sub.endpoint)).toBe(true);
+      const room = await client.createRoom({ kind: 'private', id: unique('sdkroom') });
+      expect(await client.notifySettings({ room: room.id, muted: true })).toEqual({ dnd: false, muted: [room.id] });
+      expect(await client.notifySettings({ dnd: true })).toEqual({ dnd: true, muted: [room.id] });
+      const ack = await room.send('no link in this one');
+      expect(await client.linkPreview(room.id, ack.seq)).toBeNull();
+    } finally {
+      await client.close();
+    }
   });
 
   test('the VAPID key pair is made once and kept in the store across restarts', async () => {
