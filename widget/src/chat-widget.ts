@@ -23,7 +23,7 @@ const TOP_LAYER = typeof HTMLElement.prototype.showPopover === 'function';
 /** Parts inside the lazily loaded panel, re-exported so pages can style them with ::part. */
 const PANEL_PARTS =
   'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
-  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, rename, close';
+  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, notify-toggle, notify-settings, rename, close';
 
 /** Detail of `chat-message`. */
 export interface ChatMessageDetail {
@@ -80,6 +80,8 @@ const MUTE_KEY = 'parley:sound';
  * @csspart guest-name - The guest name input.
  * @csspart guest-submit - The guest form's button.
  * @csspart sound-toggle - Mutes or unmutes the sound (aria-pressed = sound on).
+ * @csspart notify-toggle - Opens the notification settings (Web Push, do not disturb, mute this room).
+ * @csspart notify-settings - The notification settings.
  * @csspart rename - Opens the form to change your display name.
  * @csspart close - Closes the panel.
  *
@@ -118,6 +120,7 @@ export class ChatWidget extends LitElement {
     sound: { converter: onByDefault },
     notifications: { converter: onByDefault },
     titleBadge: { converter: offByDefault, attribute: 'title-badge' },
+    pushWorker: { attribute: 'push-worker' },
     getToken: { attribute: false },
     _needGuest: { state: true },
     _muted: { state: true },
@@ -148,6 +151,8 @@ export class ChatWidget extends LitElement {
   declare notifications: boolean;
   /** Prefix document.title with the unread count. Default off. */
   declare titleBadge: boolean;
+  /** URL of the Web Push service worker on this page's origin (a copy of the server's /parley-sw.js). Default `/parley-sw.js`. */
+  declare pushWorker: string;
   /** Supplies (fresh) tokens; called again when one expires. Property only. */
   declare getToken: (() => Promise<string>) | undefined;
 
@@ -184,6 +189,7 @@ export class ChatWidget extends LitElement {
     this.sound = true;
     this.notifications = true;
     this.titleBadge = false;
+    this.pushWorker = '/parley-sw.js';
     this.getToken = undefined;
     this._needGuest = false;
     this._muted = readStored(MUTE_KEY) === 'off';
@@ -234,6 +240,7 @@ export class ChatWidget extends LitElement {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this._onVisibility);
     this._media?.addEventListener('change', this._onScheme);
+    navigator.serviceWorker?.addEventListener('message', this._onWorkerMessage);
     this._start();
     // Leaving the document closed the popover; Lit does not render again on return.
     if (this.hasUpdated) this._raise();
@@ -243,6 +250,7 @@ export class ChatWidget extends LitElement {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this._onVisibility);
     this._media?.removeEventListener('change', this._onScheme);
+    navigator.serviceWorker?.removeEventListener('message', this._onWorkerMessage);
     this._setTitle(0);
     this._auth = 'none';
     this._starts++;
@@ -324,6 +332,7 @@ export class ChatWidget extends LitElement {
       .needGuest=${this._needGuest}
       .soundOn=${!this._muted}
       .showSound=${this.sound}
+      .pushWorker=${this.pushWorker}
       .rev=${this._rev}
     ></parley-chat-panel>`;
   }
@@ -433,6 +442,8 @@ export class ChatWidget extends LitElement {
     if (own) return;
     if (this._isPanelShown()) this._panelElement()?.noteIncoming(view, event);
     if (this._isReading(view)) return;
+    // Do not disturb and muted rooms silence the page too, not only Web Push.
+    if (this._session?.silenced(view.id)) return;
     const wantSound = this.sound && !this._muted;
     const wantNotice = this.notifications && document.visibilityState === 'hidden';
     if (!wantSound && !wantNotice) return;
@@ -487,6 +498,15 @@ export class ChatWidget extends LitElement {
   private readonly _onVisibility = (): void => {
     this._session?.setAway(document.visibilityState === 'hidden');
     this._rev++;
+  };
+
+  /** A click on a Web Push notification of this site: show its room. */
+  private readonly _onWorkerMessage = (e: MessageEvent): void => {
+    const data = e.data as { type?: unknown; room?: unknown } | null;
+    if (data?.type !== 'parley:open' || typeof data.room !== 'string' || !data.room) return;
+    void this._session?.openRoom(data.room);
+    if (this.room !== data.room) this.room = data.room;
+    this.open();
   };
 
   private readonly _onScheme = (e: MediaQueryListEvent): void => {
