@@ -3,7 +3,8 @@
 import type { LinkPreview } from '@parley/sdk/protocol';
 
 const MAX = { title: 200, description: 400, site: 100, image: 2048 } as const;
-const META = /<meta\b([^>]*)>/gi;
+/** A meta tag; quoted values may hold `>`. */
+const META = /<meta\b((?:[^>"']|"[^"]*"|'[^']*')*)>/gi;
 const ATTR = /([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))/g;
 
 /** The preview of `html` fetched from `url`; null when the page names neither a title nor a description. */
