@@ -32,7 +32,7 @@ class Pages {
   server!: Server;
   port = 0;
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+    this.server = createServer((req, res): unknown => {
       this.hits.push(`${req.headers.host}${req.url}`);
       const path = req.url ?? '/';
       if (req.headers.cookie) return res.writeHead(400).end('cookie sent');
@@ -54,7 +54,7 @@ class Pages {
       }
       if (path === '/json') return res.writeHead(200, { 'content-type': 'application/json' }).end('{"title":"json"}');
       if (path === '/image') return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(10));
-      res.writeHead(404).end();
+      return res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => this.server.listen(0, '0.0.0.0', resolve));
     this.port = (this.server.address() as AddressInfo).port;

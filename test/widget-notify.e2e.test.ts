@@ -26,13 +26,14 @@ describe.skipIf(!chromiumAvailable())('notifications and link cards in the widge
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    pages = createServer((req, res) => {
+    pages = createServer((req, res): unknown => {
       if (req.url === '/cover.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(8));
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><head>
         <meta property="og:title" content="Parley: chat you host <b>yourself</b>">
         <meta property="og:description" content="A fast server, a typed SDK and a small widget.">
         <meta property="og:site_name" content="parley.example">
         <meta property="og:image" content="${pagesUrl}/cover.png"></head></html>`);
+      return undefined;
     });
     await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
     pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
