@@ -17,9 +17,6 @@ import type { Notifications } from './notifications.js';
 import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
 
-/** Work units a preview costs: a fetch from the Internet is dearer than a read. */
-const PREVIEW_WORK = 5;
-
 function notifications(s: Session): Notifications {
   const n = s.hub.notifications;
   if (!n) throw new RequestError(ErrorCode.Unavailable, 'notifications are not ready on this server yet');
@@ -61,7 +58,6 @@ export async function linkPreview(s: Session, f: LinkPreviewFrame): Promise<Resu
   if (!message || message.deleted) throw notFound(`no message ${f.seq} in "${f.room}"`);
   const url = firstLink(message.body ?? '');
   if (!url) throw notFound(`message ${f.seq} has no http(s) link`);
-  s.chargeWork(PREVIEW_WORK);
   try {
     const preview = await previews.preview(url);
     if (!preview) throw notFound(`${url} has no preview`);
