@@ -208,5 +208,12 @@ async function openNotifications(hub: Hub, store: Store, config: Config, log: Lo
   const previews = config.linkPreviews
     ? new LinkPreviews(store.notify, { guard: hub.guard, ca }, (url, reason) => previewLog.info('link not previewed', { url, reason }))
     : undefined;
-  return new Notifications({ store, announcer: hub.announcer, sender, previews, log: log.child({ component: 'push' }) });
+  return new Notifications({
+    store,
+    announcer: hub.announcer,
+    connectedHere: (user) => hub.sessionsOf(user).size > 0,
+    sender,
+    previews,
+    log: log.child({ component: 'push' }),
+  });
 }

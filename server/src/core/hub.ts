@@ -129,6 +129,7 @@ export class Hub {
   /** Called by a session once authenticated. */
   addUser(s: Session): void {
     this.presence.addSession(s);
+    this.announcer.touch(s.userId);
     s.conn.subscribe(userTopic(s.userId));
     this.retain(userTopic(s.userId));
   }
@@ -142,6 +143,7 @@ export class Hub {
     this.unfollowUserLog(s);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
+    this.announcer.touch(s.userId);
   }
 
   subscribe(s: Session, room: string): void {

@@ -14,6 +14,8 @@ export interface NotificationsDeps {
   store: Store;
   announcer: PresenceAnnouncer;
   sender: PushSender;
+  /** Whether the user has a session on this node (answered without asking the directory). */
+  connectedHere(user: string): boolean;
   previews: LinkPreviews | undefined;
   log: Logger;
 }
@@ -74,6 +76,7 @@ export class Notifications {
         users = users.filter((_, i) => members[i] !== null);
       }
     }
+    users = users.filter((u) => !this.deps.connectedHere(u));
     if (users.length === 0) return;
     const states = await this.deps.announcer.states(users);
     const away = users.filter((u) => states.get(u) === 'offline');
