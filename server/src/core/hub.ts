@@ -129,7 +129,8 @@ export class Hub {
   /** Called by a session once authenticated. */
   addUser(s: Session): void {
     this.presence.addSession(s);
-    this.announcer.touch(s.userId);
+    // The user's first connection here: the directory learns of it even if it follows no room.
+    if (this.presence.sessionsOf(s.userId).size === 1) this.announcer.touch(s.userId);
     s.conn.subscribe(userTopic(s.userId));
     this.retain(userTopic(s.userId));
   }
@@ -143,7 +144,7 @@ export class Hub {
     this.unfollowUserLog(s);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
-    this.announcer.touch(s.userId);
+    if (this.presence.sessionsOf(s.userId).size === 0) this.announcer.touch(s.userId);
   }
 
   subscribe(s: Session, room: string): void {
