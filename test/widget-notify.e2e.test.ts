@@ -14,6 +14,8 @@ import { until } from './support/until.js';
 
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
 const part = (page: Page, name: string) => page.locator(`chat-widget [part~="${name}"]`);
+/** A 2x2 PNG, for a card image that a browser can actually decode. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGNkYPjPwMDAxMDAwMDAAAAYBQIBlSbX8AAAAABJRU5ErkJggg==', 'base64');
 
 describe.skipIf(!chromiumAvailable())('notifications and link cards in the widget', () => {
   let node: TestNode;
@@ -27,7 +29,11 @@ describe.skipIf(!chromiumAvailable())('notifications and link cards in the widge
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     pages = createServer((req, res): unknown => {
-      if (req.url === '/cover.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(8));
+      if (req.url === '/cover.png') return res.writeHead(200, { 'content-type': 'image/png' }).end(PNG);
+      if (req.url === '/shop') {
+        // A third-party page without an img-src policy, embedding the widget from the chat server.
+        return res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Shop</title><h1>A shop</h1><script src="${node.http}/widget.js" data-room="lobby" async></script>`);
+      }
       res.writeHead(200, { 'content-type': 'text/html' }).end(`<html><head>
         <meta property="og:title" content="Parley: chat you host <b>yourself</b>">
         <meta property="og:description" content="A fast server, a typed SDK and a small widget.">
@@ -52,7 +58,7 @@ describe.skipIf(!chromiumAvailable())('notifications and link cards in the widge
       document.addEventListener('securitypolicyviolation', (e) => (window as unknown as { __csp?: string[] }).__csp?.push(e.violatedDirective) ?? ((window as unknown as { __csp: string[] }).__csp = [e.violatedDirective]));
     });
     await page.goto(`${node.http}/`);
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await node?.destroy();
@@ -106,5 +112,20 @@ describe.skipIf(!chromiumAvailable())('notifications and link cards in the widge
     }
     await settings.getByText(/could not be turned on|blocked/).waitFor({ timeout: 15_000 });
     expect(problems).toEqual([]);
+  });
+
+  test('on a page that allows the image, the card shows it, loaded without a referrer', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+    const shop = await context.newPage();
+    await shop.goto(`${pagesUrl}/shop`);
+    await part(shop, 'launcher').click();
+    await part(shop, 'guest-name').fill('Bia');
+    await part(shop, 'guest-submit').click();
+    const img = shop.locator('chat-widget parley-link-card img');
+    await img.waitFor({ timeout: 15_000 });
+    expect(await img.getAttribute('referrerpolicy')).toBe('no-referrer');
+    await until(async () => (await img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)) === 2);
+    await shop.screenshot({ path: join(ARTIFACTS, 'link-card.png') });
+    await context.close();
   });
 });

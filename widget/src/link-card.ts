@@ -30,11 +30,12 @@ export class LinkCard extends LitElement {
   private loaded: string | undefined;
 
   static override styles = css`
-    :host { display: block; margin-top: 4px; }
-    a { display: flex; gap: 8px; text-decoration: none; color: inherit; border-left: 3px solid var(--parley-accent, #2563eb);
+    /* A set width (the message's at most): a long title is cut with an ellipsis instead of widening the message. */
+    :host { display: block; margin-top: 4px; width: 18em; max-width: 100%; }
+    a { box-sizing: border-box; width: 100%; display: flex; gap: 8px; text-decoration: none; color: inherit; border-left: 3px solid var(--parley-accent, #2563eb);
         background: var(--parley-card-bg, rgba(127, 127, 127, 0.08)); border-radius: 4px; padding: 6px 8px; max-width: 100%; overflow: hidden; }
     img { width: 64px; height: 64px; object-fit: cover; border-radius: 3px; flex: none; }
-    .text { min-width: 0; }
+    .text { min-width: 0; flex: 1; }
     .site { font-size: 0.75em; opacity: 0.75; }
     .title { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .desc { font-size: 0.85em; opacity: 0.85; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
