@@ -45,7 +45,7 @@ describe.skipIf(!chromiumAvailable())('the push service worker in Chromium', () 
     });
     expect(state).toBe('activated');
     await until(() => registrationId !== '');
-  }, 30_000);
+  }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await node?.destroy();
