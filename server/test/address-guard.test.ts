@@ -2,6 +2,7 @@
 // forms, public ones let through, and the operator's allowlist as the only way around.
 import { describe, expect, it } from 'vitest';
 import { AddressGuard } from '../src/outbound/address-guard.js';
+import { endpointResolves, subscriptionProblem } from '../src/outbound/web-push.js';
 
 const REFUSED = [
   '0.0.0.0', '10.0.0.1', '10.255.255.255', '100.64.0.1', '100.127.255.254', '127.0.0.1', '127.1.2.3', '169.254.169.254',
@@ -42,6 +43,13 @@ describe('AddressGuard', () => {
     );
     expect(answer.err?.code).toBe('EREFUSEDADDRESS');
     expect(answer.address).toBe('');
+  });
+
+  it('refuses a push endpoint by name when the name resolves inwards', async () => {
+    expect(await endpointResolves('https://localhost/push', guard)).toMatch(/localhost resolves to 127\.0\.0\.1/);
+    expect(await endpointResolves('https://localhost/push', new AddressGuard(['127.0.0.1']))).toBeUndefined();
+    expect(await endpointResolves('https://push.invalid/x', guard)).toBeUndefined();
+    expect(subscriptionProblem('https://[::1]/push', 'x', 'y', guard)).toMatch(/not a public address/);
   });
 
   it('rejects a bad allowlist entry', () => {

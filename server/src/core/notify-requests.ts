@@ -11,7 +11,7 @@ import {
   type ResultData,
 } from '@parley/sdk/protocol';
 import { firstLink, PreviewsBusy } from '../outbound/link-previews.js';
-import { subscriptionProblem } from '../outbound/web-push.js';
+import { endpointResolves, subscriptionProblem } from '../outbound/web-push.js';
 import { badRequest, notFound, RequestError } from './errors.js';
 import type { Notifications } from './notifications.js';
 import { requireMember, requireVisible } from './room-state.js';
@@ -25,7 +25,7 @@ function notifications(s: Session): Notifications {
 
 export async function pushSubscribe(s: Session, f: PushSubscribeFrame): Promise<ResultData[typeof Op.PushSubscribe]> {
   notifications(s);
-  const problem = subscriptionProblem(f.endpoint, f.p256dh, f.auth, s.hub.guard);
+  const problem = subscriptionProblem(f.endpoint, f.p256dh, f.auth, s.hub.guard) ?? (await endpointResolves(f.endpoint, s.hub.guard));
   if (problem) throw badRequest(problem);
   const kept = await s.hub.store.notify.subscribe({ endpoint: f.endpoint, user: s.userId, device: s.device ?? null, p256dh: f.p256dh, auth: f.auth }, Limits.maxPushSubscriptions);
   if (kept === null) {

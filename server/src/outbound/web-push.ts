@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import webpush from 'web-push';
 import type { Store } from '../store/store.js';
 import type { PushSubscriptionRecord } from '../store/notify-store.js';
-import type { AddressGuard } from './address-guard.js';
+import { RefusedAddressError, type AddressGuard } from './address-guard.js';
 
 export interface VapidKeys {
   publicKey: string;
@@ -51,6 +51,22 @@ function endpointProblem(endpoint: string, guard: AddressGuard): string | undefi
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (isIP(host) && !guard.permits(host)) return `"endpoint" is at ${host}, which is not a public address`;
   if (url.port && url.port !== '443' && !(isIP(host) && guard.allowlisted(host))) return '"endpoint" must use port 443';
+  return undefined;
+}
+
+/**
+ * Refuses an endpoint whose name resolves to a non-public address now (sends check again on every
+ * connection). A name that does not resolve at the moment is let through: DNS trouble is not the
+ * subscriber's fault, and the send path refuses it if it later resolves inwards.
+ */
+export async function endpointResolves(endpoint: string, guard: AddressGuard): Promise<string | undefined> {
+  const host = new URL(endpoint).hostname;
+  if (isIP(host.replace(/^\[|\]$/g, ''))) return undefined;
+  try {
+    await guard.resolve(host);
+  } catch (err) {
+    if (err instanceof RefusedAddressError) return `"endpoint": ${err.message}`;
+  }
   return undefined;
 }
 
