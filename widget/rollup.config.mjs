@@ -83,4 +83,10 @@ export default [
     output: { file: `${dist}widget.js`, format: 'iife', sourcemap: true },
     plugins: [...plugins('widget'), budget()],
   },
+  {
+    // The service worker of Web Push, a classic script a site hosts on its own origin (docs/deploy.md).
+    input: lib('parley-sw.js'),
+    output: { file: `${dist}parley-sw.js`, format: 'iife', sourcemap: true },
+    plugins: plugins('widget'),
+  },
 ];

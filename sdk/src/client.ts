@@ -5,12 +5,12 @@ import { Emitter, type Listener } from './emitter.js';
 import type { ClientEvents } from './events.js';
 import { resolveOptions, type ClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { Feature, Limits, Op, PresenceState, RoomKind } from './protocol/codes.js';
-import type { RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
+import { ErrorCode, Feature, Limits, Op, PresenceState, RoomKind } from './protocol/codes.js';
+import type { LinkPreview, NotifySettings, RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
 import { ReadStates } from './read-states.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
-import { ParleyError } from './errors.js';
+import { InvalidRequestError, NotFoundError, ParleyError } from './errors.js';
 import type { UserLog } from './user-log.js';
 
 // Messages per second a connection may send when the welcome does not say (protocol 4.3).
@@ -33,6 +33,19 @@ export interface ListRoomsOptions {
   cursor?: string;
   /** Rooms per page, 1..1000. Default: the server's (1000). */
   limit?: number;
+}
+
+/** A browser's Web Push subscription as `PushSubscription.toJSON()` gives it. */
+export interface PushSubscriptionKeys {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/** A change to the user's notification settings: do not disturb, or one room muted or not. */
+export interface NotifySettingsChange {
+  dnd?: boolean;
+  room?: string;
+  muted?: boolean;
 }
 
 /** One page of `listRooms`: rooms the server made itself (such as `lobby`) first, then the others by id. */
@@ -205,10 +218,66 @@ export class ChatClient {
     return user;
   }
 
+  /**
+   * The server's VAPID public key (base64url): the `applicationServerKey` of
+   * `pushManager.subscribe`. Undefined when the server does not do Web Push (feature `push`).
+   */
+  get pushKey(): string | undefined {
+    return this.connection.welcome?.pushKey;
+  }
+
+  /**
+   * Keeps this browser's push subscription for the user, so that direct messages and mentions are
+   * pushed while no connection of theirs is open. Resolves with how many subscriptions the user keeps.
+   * InvalidRequestError for a bad endpoint or keys, LimitReachedError past `limits.maxPushSubscriptions`.
+   */
+  async subscribePush(subscription: PushSubscriptionKeys): Promise<number> {
+    this.require(Feature.Push);
+    const { endpoint, keys } = subscription;
+    const { subscriptions } = await this.connection.request(Op.PushSubscribe, { endpoint, p256dh: keys.p256dh, auth: keys.auth }, { timeoutMs: this.timeoutMs, retry: true });
+    return subscriptions;
+  }
+
+  /** Forgets the subscription at `endpoint`; resolves false when the user had none there. */
+  async unsubscribePush(endpoint: string): Promise<boolean> {
+    this.require(Feature.Push);
+    const { removed } = await this.connection.request(Op.PushUnsubscribe, { endpoint }, { timeoutMs: this.timeoutMs, retry: true });
+    return removed;
+  }
+
+  /**
+   * The user's notification settings (kept by the server, honoured by Web Push), after applying
+   * `change` if given: `{ dnd: true }` for do not disturb, `{ room, muted }` to mute a room.
+   */
+  notifySettings(change: NotifySettingsChange = {}): Promise<NotifySettings> {
+    this.require(Feature.NotifySettings);
+    const { dnd, room, muted } = change;
+    return this.connection.request(Op.NotifySettings, { dnd, room, muted }, { timeoutMs: this.timeoutMs, retry: true });
+  }
+
+  /**
+   * The preview card of the first http(s) link in message `seq` of `roomId` (fetched and cached by
+   * the server); null when it has none. Text only: render it as text, and its `image` (http(s)) with
+   * `referrerpolicy="no-referrer"`.
+   */
+  async linkPreview(roomId: string, seq: number): Promise<LinkPreview | null> {
+    this.require(Feature.LinkPreviews);
+    try {
+      return await this.connection.request(Op.LinkPreview, { room: roomId, seq }, { timeoutMs: this.timeoutMs, retry: true });
+    } catch (err) {
+      if (err instanceof NotFoundError) return null;
+      throw err;
+    }
+  }
+
   /** Marks the user away (or back online). Remembered and re-applied after every reconnect. */
   setPresence(state: 'online' | 'away'): void {
     this.presence = state;
     this.connection.notify({ t: Op.SetPresence, state });
+  }
+
+  private require(feature: Feature): void {
+    if (!this.featureSet.has(feature)) throw new InvalidRequestError(ErrorCode.UnknownType, `the server does not announce the "${feature}" feature`);
   }
 
   /** True when the server keeps a log per user (then a live `join` of ours no longer means `added`). */

@@ -63,6 +63,10 @@ export interface Config {
   tlsKey: string | undefined;
   tlsPassphrase: string | undefined;
   trustedProxies: string[];
+  outboundAllow: string[];
+  outboundCa: string | undefined;
+  vapidSubject: string | undefined;
+  linkPreviews: boolean;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -161,6 +165,19 @@ const ipList: Parser<string[]> = (raw, name) => {
   return ips.map((ip) => ip.toLowerCase());
 };
 
+const cidrList: Parser<string[]> = (raw, name) => {
+  const entries = list(raw, name);
+  for (const entry of entries) {
+    const [ip, bits, extra] = entry.split('/');
+    const family = isIP(ip ?? '');
+    const max = family === 4 ? 32 : 128;
+    if (family === 0 || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new ConfigError(`${name}: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, fd00::/8)`);
+    }
+  }
+  return entries;
+};
+
 function opt<K extends keyof Config>(o: Option<K>): Option<K> {
   return o;
 }
@@ -218,6 +235,10 @@ export const OPTIONS = [
   opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),
   opt({ key: 'tlsPassphrase', env: 'PARLEY_TLS_PASSPHRASE', flag: '--tls-passphrase', default: undefined, parse: optStr, doc: 'Passphrase of an encrypted private key.' }),
   opt({ key: 'trustedProxies', env: 'PARLEY_TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], parse: ipList, doc: 'Addresses of your reverse proxies, comma-separated: their X-Forwarded-For names the client (per-IP limits). Others\' is ignored.' }),
+  opt({ key: 'outboundAllow', env: 'PARLEY_OUTBOUND_ALLOW', flag: '--outbound-allow', default: [], parse: cidrList, doc: 'Addresses or CIDR ranges, comma-separated, that link previews and push endpoints may reach although they are not public (e.g. 10.20.0.0/16 for an intranet). Unset: public addresses only.' }),
+  opt({ key: 'outboundCa', env: 'PARLEY_OUTBOUND_CA', flag: '--outbound-ca', default: undefined, parse: optStr, doc: 'PEM file of extra certificate authorities trusted for outbound https (push services, previewed pages) besides the system ones.' }),
+  opt({ key: 'vapidSubject', env: 'PARLEY_VAPID_SUBJECT', flag: '--vapid-subject', default: undefined, parse: optStr, doc: 'Contact push services may reach you at (`mailto:` or `https:` URL), sent with every Web Push. Default: the first PARLEY_PUBLIC_URL, else mailto:postmaster@localhost.' }),
+  opt({ key: 'linkPreviews', env: 'PARLEY_LINK_PREVIEWS', flag: '--link-previews', default: true, parse: bool, doc: 'Fetch Open Graph previews of links in messages when clients ask (link_preview). Off: the feature is not announced.' }),
 ] as const;
 
 export class ConfigError extends Error {

@@ -1,7 +1,7 @@
 // Assembles a Parley node: store, auth, broker, hub, transport; and takes it down gracefully.
 import { CloseCode, Op } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Authenticator, type AuthConfig } from './auth.js';
 import type { Broker } from './broker/broker.js';
@@ -10,6 +10,9 @@ import { RedisBroker } from './broker/redis.js';
 import { RedisPresence } from './broker/redis-presence.js';
 import type { Config } from './config.js';
 import { Hub } from './core/hub.js';
+import { Notifications } from './core/notifications.js';
+import { LinkPreviews } from './outbound/link-previews.js';
+import { loadVapidKeys, PushSender } from './outbound/web-push.js';
 import { guestSecret } from './guest-secret.js';
 import { HttpApi } from './http/api.js';
 import { OpsEndpoints } from './http/ops.js';
@@ -95,6 +98,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics });
   if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
+  hub.notifications = await openNotifications(hub, store, config, log);
   const ops = new OpsEndpoints({ store, broker, draining, metrics, metricsToken: config.metricsToken });
   const site = new Site(config.widgetDir);
   if (!existsSync(join(site.widgetDir, 'widget.js'))) {
@@ -193,4 +197,23 @@ function authConfig(config: Config): AuthConfig {
     guestSecret: config.guestSecret ?? '',
     guestTtlSec: config.guestTtl,
   };
+}
+
+/** Web Push with the deployment's VAPID keys (made on first start) and link previews (ADR 0016). */
+async function openNotifications(hub: Hub, store: Store, config: Config, log: Logger): Promise<Notifications> {
+  const ca = config.outboundCa ? readFileSync(config.outboundCa) : undefined;
+  const https = config.publicUrls.find((u) => u.startsWith('https:'));
+  const sender = new PushSender({ keys: await loadVapidKeys(store), subject: config.vapidSubject ?? https ?? 'mailto:postmaster@localhost', guard: hub.guard, ca });
+  const previewLog = log.child({ component: 'link-previews' });
+  const previews = config.linkPreviews
+    ? new LinkPreviews(store.notify, { guard: hub.guard, ca }, (url, reason) => previewLog.info('link not previewed', { url, reason }))
+    : undefined;
+  return new Notifications({
+    store,
+    announcer: hub.announcer,
+    connectedHere: (user) => hub.sessionsOf(user).size > 0,
+    sender,
+    previews,
+    log: log.child({ component: 'push' }),
+  });
 }

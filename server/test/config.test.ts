@@ -6,6 +6,15 @@ import { ConfigError, helpText, loadConfig, OPTIONS } from '../src/config.js';
 import { DEFAULT_WIDGET_DIR } from '../src/http/site.js';
 
 describe('configuration', () => {
+  test('outbound allowlist: addresses and CIDR ranges, anything else refused by name', () => {
+    expect(loadConfig({}).outboundAllow).toEqual([]);
+    expect(loadConfig({ PARLEY_OUTBOUND_ALLOW: '10.20.0.0/16, 127.0.0.1,fd00::/8' }).outboundAllow).toEqual(['10.20.0.0/16', '127.0.0.1', 'fd00::/8']);
+    for (const bad of ['10.0.0.0/33', 'intranet', '10.0.0.0/8/1', 'fd00::/129', '10.0.0.0/x']) {
+      expect(() => loadConfig({ PARLEY_OUTBOUND_ALLOW: bad })).toThrow(ConfigError);
+    }
+    expect(loadConfig({ PARLEY_LINK_PREVIEWS: 'false' }).linkPreviews).toBe(false);
+  });
+
   test('defaults with nothing set', () => {
     const c = loadConfig({}, []);
     expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', dataDir: './data', rooms: ['lobby'], sendRate: 10, guests: undefined });

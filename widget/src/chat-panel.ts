@@ -8,7 +8,7 @@ import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
 import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
-import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
+import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
 import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
@@ -67,6 +67,9 @@ export class ChatPanel extends LitElement {
     _shortcodeIndex: { state: true },
     rev: { attribute: false },
     _rich: { state: true },
+    pushWorker: { attribute: false },
+    _showNotify: { state: true },
+    _lazyLoaded: { state: true },
     _rows: { state: true },
     _renaming: { state: true },
     _showMembers: { state: true },
@@ -98,6 +101,12 @@ export class ChatPanel extends LitElement {
   declare emoji: boolean;
   /** The Parley server's base URL, where the emoji data is (`/emoji/<lang>.json`). */
   declare server: string;
+  /** URL of the Web Push service worker on the page's origin. */
+  declare pushWorker: string;
+  declare private _showNotify: boolean;
+  /** Lazy parts (notification settings, link cards) loaded so far; a change renders again. */
+  declare private _lazyLoaded: number;
+  private readonly _lazy = new Map<string, Promise<unknown>>();
   /** Bumped by the widget on every session change, so the panel renders again. */
   declare rev: number;
   /** The emoji chunk (picker and shortcode lookups), once loaded. */
@@ -172,6 +181,9 @@ export class ChatPanel extends LitElement {
     this._rows = 1;
     this._renaming = false;
     this._showMembers = false;
+    this._showNotify = false;
+    this._lazyLoaded = 0;
+    this.pushWorker = '/parley-sw.js';
     this._newBelow = 0;
     this._announce = '';
     this._busy = false;
@@ -292,6 +304,11 @@ export class ChatPanel extends LitElement {
               ${userIcon}
             </button>`
           : nothing}
+        ${s.features.has('notify_settings') || s.features.has('push')
+          ? html`<button part="notify-toggle" class="icon-btn" type="button" aria-label=${t.notify.title} aria-expanded=${this._showNotify ? 'true' : 'false'} @click=${this._toggleNotify}>
+              ${bellIcon}
+            </button>`
+          : nothing}
         ${this.showSound
           ? html`<button part="sound-toggle" class="icon-btn" type="button" aria-label=${t.soundOn} aria-pressed=${this.soundOn ? 'true' : 'false'} @click=${() => this.actions.toggleSound()}>
               ${this.soundOn ? soundIcon : muteIcon}
@@ -302,6 +319,9 @@ export class ChatPanel extends LitElement {
           : nothing}
       </div>
       ${this._renaming && s.user ? this._renderRename(s.user.name) : nothing}
+      ${this._showNotify && this._lazy.has('notify') && customElements.get('parley-notify-settings')
+        ? html`<parley-notify-settings part="notify-settings" .session=${s} .room=${s.active} .t=${t} .worker=${this.pushWorker} .rev=${this.rev}></parley-notify-settings>`
+        : nothing}
       ${s.rooms.size && !this.needGuest ? this._renderRooms() : nothing}
       <div class="main">
         ${this.needGuest
@@ -347,6 +367,24 @@ export class ChatPanel extends LitElement {
     return { direct: view.summary?.kind === 'dm', receipts, name: (user) => names.get(user) || user };
   }
 
+  /** Loads a lazy part of the panel once, then renders again. */
+  private _load(name: string, load: () => Promise<unknown>): void {
+    if (this._lazy.has(name)) return;
+    this._lazy.set(name, load().then(() => this._lazyLoaded++, () => this._lazy.delete(name)));
+  }
+
+  private readonly _toggleNotify = (): void => {
+    this._showNotify = !this._showNotify;
+    this._load('notify', () => import('./notify-settings.js'));
+  };
+
+  private _linkCard(view: RoomView, m: Message): TemplateResult | typeof nothing {
+    if (m.deleted || !this.session.features.has('link_previews') || !/\bhttps?:\/\//i.test(m.body ?? '')) return nothing;
+    this._load('link-card', () => import('./link-card.js'));
+    if (!customElements.get('parley-link-card')) return nothing;
+    return html`<parley-link-card .key=${`${view.id} ${m.seq}`} .load=${() => this.session.linkPreview(view, m.seq)}></parley-link-card>`;
+  }
+
   private _renderRoom(view: RoomView): TemplateResult {
     const { session: s, t } = this;
     const tl = view.timeline;
@@ -355,7 +393,7 @@ export class ChatPanel extends LitElement {
     return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText() })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m) })}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`

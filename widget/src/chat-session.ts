@@ -8,9 +8,13 @@ import {
   Limits,
   NotFoundError,
   type Member,
+  type LinkPreview,
   type Mention,
   type Receipt,
+  type NotifySettings,
+  type NotifySettingsChange,
   type ParleyError,
+  type PushSubscriptionKeys,
   type Room,
   type RoomEvent,
   type RoomSummary,
@@ -71,7 +75,11 @@ export class ChatSession {
   unavailable: string | undefined;
   /** The thread on screen, if one is open. */
   thread: ThreadView | undefined;
+  /** Do not disturb and muted rooms, kept by the server (feature `notify_settings`); undefined until read. */
+  notify: NotifySettings | undefined;
   private client: ChatClient | undefined;
+  /** Link previews asked for, by `room seq`: each message's card is fetched once per session. */
+  private readonly previews = new Map<string, Promise<LinkPreview | null>>();
   private markers: ReadMarkers | undefined;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private generation = 0;
@@ -94,6 +102,13 @@ export class ChatSession {
     try {
       this.user = await client.connect();
       if (gen !== this.generation) return;
+      if (client.features.has('notify_settings')) {
+        void client.notifySettings().then((settings) => {
+          if (gen !== this.generation) return;
+          this.notify = settings;
+          this.hooks.changed();
+        }, (err: unknown) => this.report(err));
+      }
       const joined = await client.listRooms('joined', { limit: MAX_FOLLOWED }).then((page) => page.rooms, () => [] as RoomSummary[]);
       const ids = [...new Set([...(initialRoom ? [initialRoom] : []), ...joined.map((r) => r.id)])].slice(0, MAX_FOLLOWED);
       await Promise.all(ids.map((id) => this.follow(id, gen, id === initialRoom)));
@@ -120,6 +135,8 @@ export class ChatSession {
     this.unavailable = undefined;
     this.thread = undefined;
     this.user = undefined;
+    this.notify = undefined;
+    this.previews.clear();
     this.status = 'offline';
     if (client) await client.close().catch(() => {});
   }
@@ -136,6 +153,46 @@ export class ChatSession {
   /** What the server does beyond v1 (`welcome.features`); empty against a server that says nothing. */
   get features(): ReadonlySet<string> {
     return this.client?.features ?? NONE;
+  }
+
+  /** Whether alerts for `room` are off: do not disturb, or the room muted. */
+  silenced(room: string): boolean {
+    return !!this.notify && (this.notify.dnd || this.notify.muted.includes(room));
+  }
+
+  /** Changes the notification settings on the server (where Web Push reads them); a failure is reported. */
+  async setNotify(change: NotifySettingsChange): Promise<void> {
+    if (!this.client) return;
+    try {
+      this.notify = await this.client.notifySettings(change);
+    } catch (err) {
+      this.report(err);
+    }
+    this.hooks.changed();
+  }
+
+  /** The server's VAPID key, when it does Web Push. */
+  get pushKey(): string | undefined {
+    return this.client?.features.has('push') ? this.client.pushKey : undefined;
+  }
+
+  /** Hands this browser's push subscription to the server (or takes it back, with `on` false). */
+  async savePush(subscription: PushSubscriptionKeys, on: boolean): Promise<void> {
+    if (!this.client) throw new Error('not connected');
+    if (on) await this.client.subscribePush(subscription);
+    else await this.client.unsubscribePush(subscription.endpoint);
+  }
+
+  /** The preview card of message `seq`'s first link, asked of the server once; null when it has none. */
+  linkPreview(view: RoomView, seq: number): Promise<LinkPreview | null> {
+    const key = `${view.id} ${seq}`;
+    let p = this.previews.get(key);
+    if (!p) {
+      const client = this.client;
+      p = client?.features.has('link_previews') ? client.linkPreview(view.id, seq).catch(() => null) : Promise.resolve(null);
+      this.previews.set(key, p);
+    }
+    return p;
   }
 
   /** Sum of unread messages over all followed rooms. */

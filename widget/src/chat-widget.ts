@@ -23,7 +23,7 @@ const TOP_LAYER = typeof HTMLElement.prototype.showPopover === 'function';
 /** Parts inside the lazily loaded panel, re-exported so pages can style them with ::part. */
 const PANEL_PARTS =
   'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
-  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, rename, close, ' +
+  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, notify-toggle, notify-settings, rename, close, ' +
   'link, link-host, code, code-block, blockquote, emoji-button, emoji-picker, shortcode-list, shortcode-option';
 
 /** Detail of `chat-message`. */
@@ -81,6 +81,8 @@ const MUTE_KEY = 'parley:sound';
  * @csspart guest-name - The guest name input.
  * @csspart guest-submit - The guest form's button.
  * @csspart sound-toggle - Mutes or unmutes the sound (aria-pressed = sound on).
+ * @csspart notify-toggle - Opens the notification settings (Web Push, do not disturb, mute this room).
+ * @csspart notify-settings - The notification settings.
  * @csspart rename - Opens the form to change your display name.
  * @csspart close - Closes the panel.
  *
@@ -121,6 +123,7 @@ export class ChatWidget extends LitElement {
     titleBadge: { converter: offByDefault, attribute: 'title-badge' },
     markdown: { converter: onByDefault },
     emoji: { converter: onByDefault },
+    pushWorker: { attribute: 'push-worker' },
     getToken: { attribute: false },
     _needGuest: { state: true },
     _muted: { state: true },
@@ -155,6 +158,8 @@ export class ChatWidget extends LitElement {
   declare markdown: boolean;
   /** The emoji picker and `:shortcode:` completion (loaded lazily, data from the Parley server). `emoji="off"` hides them. Default on. */
   declare emoji: boolean;
+  /** URL of the Web Push service worker on this page's origin (a copy of the server's /parley-sw.js). Default `/parley-sw.js`. */
+  declare pushWorker: string;
   /** Supplies (fresh) tokens; called again when one expires. Property only. */
   declare getToken: (() => Promise<string>) | undefined;
 
@@ -193,6 +198,7 @@ export class ChatWidget extends LitElement {
     this.titleBadge = false;
     this.markdown = true;
     this.emoji = true;
+    this.pushWorker = '/parley-sw.js';
     this.getToken = undefined;
     this._needGuest = false;
     this._muted = readStored(MUTE_KEY) === 'off';
@@ -243,6 +249,7 @@ export class ChatWidget extends LitElement {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this._onVisibility);
     this._media?.addEventListener('change', this._onScheme);
+    navigator.serviceWorker?.addEventListener('message', this._onWorkerMessage);
     this._start();
     // Leaving the document closed the popover; Lit does not render again on return.
     if (this.hasUpdated) this._raise();
@@ -252,6 +259,7 @@ export class ChatWidget extends LitElement {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this._onVisibility);
     this._media?.removeEventListener('change', this._onScheme);
+    navigator.serviceWorker?.removeEventListener('message', this._onWorkerMessage);
     this._setTitle(0);
     this._auth = 'none';
     this._starts++;
@@ -336,6 +344,7 @@ export class ChatWidget extends LitElement {
       .markdown=${this.markdown}
       .emoji=${this.emoji}
       .server=${this.server || location.origin}
+      .pushWorker=${this.pushWorker}
       .rev=${this._rev}
     ></parley-chat-panel>`;
   }
@@ -445,6 +454,8 @@ export class ChatWidget extends LitElement {
     if (own) return;
     if (this._isPanelShown()) this._panelElement()?.noteIncoming(view, event);
     if (this._isReading(view)) return;
+    // Do not disturb and muted rooms silence the page too, not only Web Push.
+    if (this._session?.silenced(view.id)) return;
     const wantSound = this.sound && !this._muted;
     const wantNotice = this.notifications && document.visibilityState === 'hidden';
     if (!wantSound && !wantNotice) return;
@@ -499,6 +510,15 @@ export class ChatWidget extends LitElement {
   private readonly _onVisibility = (): void => {
     this._session?.setAway(document.visibilityState === 'hidden');
     this._rev++;
+  };
+
+  /** A click on a Web Push notification of this site: show its room. */
+  private readonly _onWorkerMessage = (e: MessageEvent): void => {
+    const data = e.data as { type?: unknown; room?: unknown } | null;
+    if (data?.type !== 'parley:open' || typeof data.room !== 'string' || !data.room) return;
+    void this._session?.openRoom(data.room);
+    if (this.room !== data.room) this.room = data.room;
+    this.open();
   };
 
   private readonly _onScheme = (e: MediaQueryListEvent): void => {

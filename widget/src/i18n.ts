@@ -86,6 +86,17 @@ export interface Catalog extends LauncherWords {
   threadPlaceholder: string;
   noReplies: string;
   mentionList: string;
+  /** Notifications: Web Push for this browser, do not disturb, muting a room. */
+  notify: {
+    title: string;
+    push: string;
+    pushHint: string;
+    pushDenied: string;
+    pushFailed: string;
+    dnd: string;
+    muteRoom: string;
+    silenceHint: string;
+  };
   emoji: EmojiWords;
 }
 
@@ -202,6 +213,16 @@ const en: Catalog = {
     moreReactions: 'More reactions…',
     suggestions: 'Emoji suggestions',
   },
+  notify: {
+    title: 'Notifications',
+    push: 'Notify me when I am away',
+    pushHint: 'Direct messages and mentions reach this browser even when the chat is closed. The server sends the sender, the room and the start of the message.',
+    pushDenied: 'Notifications are blocked for this site in your browser settings.',
+    pushFailed: 'Notifications could not be turned on in this browser.',
+    dnd: 'Do not disturb',
+    muteRoom: 'Mute this room',
+    silenceHint: 'Silences the sound, pop-ups and away notifications. Unread counts still show.',
+  },
 };
 
 const ptBR: Catalog = {
@@ -296,6 +317,16 @@ const ptBR: Catalog = {
     failed: 'Não foi possível carregar os emoji. Tente mais tarde.',
     moreReactions: 'Mais reações…',
     suggestions: 'Sugestões de emoji',
+  },
+  notify: {
+    title: 'Notificações',
+    push: 'Avise-me quando eu estiver ausente',
+    pushHint: 'Mensagens diretas e menções chegam a este navegador mesmo com o chat fechado. O servidor envia o remetente, a sala e o início da mensagem.',
+    pushDenied: 'As notificações deste site estão bloqueadas nas configurações do navegador.',
+    pushFailed: 'Não foi possível ativar as notificações neste navegador.',
+    dnd: 'Não perturbe',
+    muteRoom: 'Silenciar esta sala',
+    silenceHint: 'Silencia o som, os avisos e as notificações de ausência. As contagens de não lidas continuam.',
   },
 };
 

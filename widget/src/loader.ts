@@ -1,7 +1,7 @@
 // The embed script (dist/widget.js, a classic script): reads its own data-* attributes, appends one
 // <chat-widget> to the page and loads the component module from the same directory as itself.
 
-const ATTRIBUTES = ['room', 'server', 'token', 'theme', 'lang', 'mode', 'density', 'sound', 'notifications', 'title-badge', 'markdown', 'emoji'] as const;
+const ATTRIBUTES = ['room', 'server', 'token', 'theme', 'lang', 'mode', 'density', 'sound', 'notifications', 'title-badge', 'markdown', 'emoji', 'push-worker'] as const;
 /** Where the first embed on a page leaves its widget, so a second include of this script can tell. */
 const EMBEDDED = Symbol.for('parley.embed');
 /** The brand of Parley's own <chat-widget> class (see chat-widget.ts). */

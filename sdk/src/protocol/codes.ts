@@ -27,6 +27,10 @@ export const Op = {
   React: 27,
   UserSubscribe: 28,
   Read: 29,
+  PushSubscribe: 31,
+  PushUnsubscribe: 32,
+  NotifySettings: 33,
+  LinkPreview: 34,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -158,6 +162,12 @@ export const Limits = {
   maxUnread: 999,
   /** Default shortest time between two `read` frames of one room that a client sends, ms (announced as `readIntervalMs`). */
   readIntervalMs: 1000,
+  /** Longest Web Push endpoint URL (feature `push`). */
+  maxPushEndpoint: 1024,
+  /** Most push subscriptions (browsers, devices) one user may keep (announced as `maxPushSubscriptions`). */
+  maxPushSubscriptions: 10,
+  /** Most rooms one user may mute (feature `notify_settings`; announced as `maxMutedRooms`). */
+  maxMutedRooms: 1000,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -207,6 +217,12 @@ export const Feature = {
   Receipts: 'receipts',
   /** Unread and mention counts per room in room summaries and `read_state` (section 18). */
   Unread: 'unread',
+  /** Web Push to users with no open connection (`push_subscribe`, `welcome.pushKey`). */
+  Push: 'push',
+  /** Per-room mute and do-not-disturb kept by the server (`notify_settings`). */
+  NotifySettings: 'notify_settings',
+  /** Open Graph previews of a message's first link (`link_preview`). */
+  LinkPreviews: 'link_previews',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

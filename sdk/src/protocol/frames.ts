@@ -111,6 +111,32 @@ export const SetPresenceFrame = strictObj({
 export const SetProfileFrame = strictObj({ t: literal(Op.SetProfile), r: reqId, name: displayName });
 /** Follows the caller's own log (notices addressed to them), replaying what came after `after`. */
 export const UserSubscribeFrame = strictObj({ t: literal(Op.UserSubscribe), r: reqId, after: opt(seq) });
+/**
+ * Keeps a browser's Web Push subscription for the caller (feature `push`): `endpoint` is the push
+ * service URL (https), `p256dh` and `auth` the subscription's keys, base64url as `PushSubscription.toJSON()` gives them.
+ */
+export const PushSubscribeFrame = strictObj({
+  t: literal(Op.PushSubscribe),
+  r: reqId,
+  endpoint: str(1, Limits.maxPushEndpoint),
+  p256dh: str(1, 128),
+  auth: str(1, 64),
+});
+/** Forgets the caller's subscription at `endpoint` (feature `push`). */
+export const PushUnsubscribeFrame = strictObj({ t: literal(Op.PushUnsubscribe), r: reqId, endpoint: str(1, Limits.maxPushEndpoint) });
+/**
+ * Reads, and with fields changes, the caller's notification settings (feature `notify_settings`):
+ * `dnd` (do not disturb, every room), or `room` with `muted`. No field: just reads them.
+ */
+export const NotifySettingsFrame = strictObj({
+  t: literal(Op.NotifySettings),
+  r: reqId,
+  dnd: opt(bool()),
+  room: opt(roomId),
+  muted: opt(bool()),
+});
+/** The Open Graph preview of the first http(s) link in message `seq` of `room` (feature `link_previews`). */
+export const LinkPreviewFrame = strictObj({ t: literal(Op.LinkPreview), r: reqId, room: roomId, seq });
 
 /**
  * Moves the caller's read position in `room` to `seq` (feature `receipts`); with `delivered`, only
@@ -140,6 +166,10 @@ export const clientFrameSchemas = {
   [Op.Delete]: DeleteFrame,
   [Op.React]: ReactFrame,
   [Op.Read]: ReadFrame,
+  [Op.PushSubscribe]: PushSubscribeFrame,
+  [Op.PushUnsubscribe]: PushUnsubscribeFrame,
+  [Op.NotifySettings]: NotifySettingsFrame,
+  [Op.LinkPreview]: LinkPreviewFrame,
 } as const;
 
 export type HelloFrame = Infer<typeof HelloFrame>;
@@ -163,6 +193,10 @@ export type EditFrame = Infer<typeof EditFrame>;
 export type DeleteFrame = Infer<typeof DeleteFrame>;
 export type ReactFrame = Infer<typeof ReactFrame>;
 export type ReadFrame = Infer<typeof ReadFrame>;
+export type PushSubscribeFrame = Infer<typeof PushSubscribeFrame>;
+export type PushUnsubscribeFrame = Infer<typeof PushUnsubscribeFrame>;
+export type NotifySettingsFrame = Infer<typeof NotifySettingsFrame>;
+export type LinkPreviewFrame = Infer<typeof LinkPreviewFrame>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -326,7 +360,13 @@ export const WelcomeFrame = obj({
     maxUnread: opt(uint()),
     /** Shortest time between two `read` frames of one room a client should send, ms. */
     readIntervalMs: opt(uint()),
+    /** Most Web Push subscriptions one user may keep (feature `push`). */
+    maxPushSubscriptions: opt(uint()),
+    /** Most rooms one user may mute (feature `notify_settings`). */
+    maxMutedRooms: opt(uint()),
   }),
+  /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
+  pushKey: opt(text()),
   /** What this server does beyond protocol v1 (`Feature`); absent from older servers. */
   features: opt(arr(open<Feature>(), ANY)),
 });
@@ -411,6 +451,20 @@ const RoomSubscribed = obj({
 /** The answer to edit, delete and react: the change event appended, or with `changed` false, nothing appended (see docs/protocol.md §6.16). */
 const MessageChange = obj({ seq: uint(), id: ref, ts: uint(), changed: bool() });
 
+/** The caller's notification settings: do not disturb, and the rooms they muted. */
+const NotifySettings = obj({ dnd: bool(), muted: arr(ref, ANY) });
+
+/** What a page says of itself (Open Graph, else its title): text only; `image` is an http(s) URL. */
+export const LinkPreviewShape = obj({
+  url: ref,
+  title: opt(text()),
+  description: opt(text()),
+  site: opt(text()),
+  image: opt(text()),
+});
+export type LinkPreview = Infer<typeof LinkPreviewShape>;
+export type NotifySettings = Infer<typeof NotifySettings>;
+
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
   [Op.Ping]: obj({ ts: uint() }),
@@ -443,6 +497,10 @@ export const resultSchemas = {
   [Op.React]: MessageChange,
   /** The caller's position and counts after the `read` (positions never move back). */
   [Op.Read]: obj({ room: ref, seq: uint(), delivered: uint(), unread: uint(), mentions: uint() }),
+  [Op.PushSubscribe]: obj({ /** Subscriptions the user now keeps. */ subscriptions: uint() }),
+  [Op.PushUnsubscribe]: obj({ removed: bool() }),
+  [Op.NotifySettings]: NotifySettings,
+  [Op.LinkPreview]: LinkPreviewShape,
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;

@@ -24,6 +24,7 @@ export {
   RoomSummaryShape,
   MemberShape,
   UserShape,
+  LinkPreviewShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
@@ -53,6 +54,12 @@ export type {
   DeleteFrame,
   ReactFrame,
   ReadFrame,
+  PushSubscribeFrame,
+  PushUnsubscribeFrame,
+  NotifySettingsFrame,
+  LinkPreviewFrame,
+  LinkPreview,
+  NotifySettings,
   ClientFrame,
   ClientRequest,
   RoomEvent,

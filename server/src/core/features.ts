@@ -18,4 +18,13 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // Read positions, receipts and unread counts (section 18, ADR 0013).
   Feature.Receipts,
   Feature.Unread,
+  // Web Push, notification settings (sections 18, 19); link previews (section 20) unless turned off.
+  Feature.Push,
+  Feature.NotifySettings,
+  Feature.LinkPreviews,
 ];
+
+/** The features a server with this configuration announces. */
+export function serverFeatures(config: { linkPreviews: boolean }): readonly Feature[] {
+  return config.linkPreviews ? SERVER_FEATURES : SERVER_FEATURES.filter((f) => f !== Feature.LinkPreviews);
+}

@@ -17,6 +17,8 @@ import { RoomCreationLimits } from './room-limits.js';
 import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
 import { encodeUserEvent } from './user-log.js';
+import type { Notifications } from './notifications.js';
+import { AddressGuard } from '../outbound/address-guard.js';
 
 export interface HubDeps {
   store: Store;
@@ -64,6 +66,10 @@ export class Hub {
    * inside the body), once, after it was published: where the per-user log hands mentions on.
    */
   onMentions: ((event: RoomEvent) => void) | undefined;
+  /** Web Push and link previews (ADR 0016), once the VAPID keys were read from the store. */
+  notifications: Notifications | undefined;
+  /** Which addresses user-named URLs (push endpoints, previewed links) may reach. */
+  readonly guard: AddressGuard;
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
@@ -77,6 +83,7 @@ export class Hub {
     this.metrics = deps.metrics ?? noMetrics;
     this.publisher = deps.publisher;
     this.clustered = deps.clustered ?? false;
+    this.guard = new AddressGuard(deps.config.outboundAllow);
     this.catchUp = this.clustered
       ? new CatchUp({
           store: deps.store,
@@ -122,6 +129,8 @@ export class Hub {
   /** Called by a session once authenticated. */
   addUser(s: Session): void {
     this.presence.addSession(s);
+    // The user's first connection here: the directory learns of it even if it follows no room.
+    if (this.presence.sessionsOf(s.userId).size === 1) this.announcer.touch(s.userId);
     s.conn.subscribe(userTopic(s.userId));
     this.retain(userTopic(s.userId));
   }
@@ -135,6 +144,7 @@ export class Hub {
     this.unfollowUserLog(s);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
+    if (this.presence.sessionsOf(s.userId).size === 0) this.announcer.touch(s.userId);
   }
 
   subscribe(s: Session, room: string): void {
@@ -269,6 +279,7 @@ export class Hub {
     const bytes = encodeEventFrame(event);
     if (event.mentions !== undefined && event.mentions.length > 0) this.onMentions?.(event);
     this.broker.publish(roomTopic(event.room), bytes);
+    if (event.kind === EventKind.Message) this.notifications?.messagePublished(event);
     // Someone else added this user: tell all of their connections, which are not subscribed yet.
     if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);
     // Other nodes may hold sessions of the user that cache the membership without following the room.
@@ -302,6 +313,8 @@ export class Hub {
     this.catchUp?.close();
     this.userCatchUp?.close();
     this.typing.close();
+    await this.notifications?.settled();
+    this.notifications?.close();
     await this.announcer.close();
   }
 

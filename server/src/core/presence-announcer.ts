@@ -38,6 +38,18 @@ export class PresenceAnnouncer {
     this.chain = this.chain.then(() => this.flush());
   }
 
+  /**
+   * The user's sessions on this node came or went: keeps their directory entry current even when
+   * they follow no room, so that "connected anywhere" (Web Push, ADR 0016) sees them. Announces nothing.
+   */
+  touch(user: string): void {
+    if (!this.directory) return;
+    if (!this.pending.has(user)) this.pending.set(user, { name: this.deps.nameOf(user), rooms: new Set() });
+    if (this.queued) return;
+    this.queued = true;
+    this.chain = this.chain.then(() => this.flush());
+  }
+
   /** Each user's state over all nodes (this node's view without a directory). */
   async states(users: readonly string[]): Promise<Map<string, PresenceState>> {
     const tracker = this.deps.tracker();

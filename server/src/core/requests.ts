@@ -6,6 +6,7 @@ import { ping, send, history, typing, setPresence, setProfile } from './message-
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
 import { read } from './read-requests.js';
 import { userSubscribe } from './user-log.js';
+import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './notify-requests.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -28,4 +29,8 @@ export const requestHandlers = {
   [Op.Delete]: deleteMessage,
   [Op.React]: react,
   [Op.Read]: read,
+  [Op.PushSubscribe]: pushSubscribe,
+  [Op.PushUnsubscribe]: pushUnsubscribe,
+  [Op.NotifySettings]: notifySettings,
+  [Op.LinkPreview]: linkPreview,
 } as const;

@@ -19,7 +19,7 @@ import type { Logger } from '../log.js';
 import { Admission } from './admission.js';
 import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
-import { SERVER_FEATURES } from './features.js';
+import { serverFeatures } from './features.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
 import { SendOrder } from './send-order.js';
@@ -285,8 +285,11 @@ export class Session {
         receiptRoomSize: c.receiptRoomSize,
         maxUnread: Limits.maxUnread,
         readIntervalMs: Limits.readIntervalMs,
+        maxPushSubscriptions: Limits.maxPushSubscriptions,
+        maxMutedRooms: Limits.maxMutedRooms,
       },
-      features: SERVER_FEATURES,
+      features: serverFeatures(c),
+      ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),
     });
   }
 

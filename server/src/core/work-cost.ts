@@ -3,6 +3,9 @@
 // own budget (`sendRate`), reactions included; reads are bounded by the frame rate and by `maxPending`.
 import { Op, type ClientFrame } from '@parley/sdk/protocol';
 
+/** Units a `link_preview` costs (docs/protocol.md §11.1). */
+export const LINK_PREVIEW_WORK = 5;
+
 /** Units charged before a request runs. `set_profile` is charged once more per room it reaches, after. */
 export function workCost(frame: ClientFrame, userId: string): number {
   switch (frame.t) {
@@ -22,7 +25,13 @@ export function workCost(frame: ClientFrame, userId: string): number {
     case Op.Edit:
     case Op.Delete:
     case Op.Read:
+    case Op.PushSubscribe:
+    case Op.PushUnsubscribe:
+    case Op.NotifySettings:
       return 1;
+    case Op.LinkPreview:
+      // It may fetch a page from the Internet: dearer than a read of the store.
+      return LINK_PREVIEW_WORK;
     default:
       return 0;
   }

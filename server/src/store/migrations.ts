@@ -469,4 +469,39 @@ export const migrations: readonly Migration[] = [
       CREATE TRIGGER members_start_read BEFORE INSERT ON members FOR EACH ROW EXECUTE FUNCTION members_start_read();
     `,
   },
+  {
+    version: 11,
+    name: 'web push subscriptions, notification settings, link preview cache',
+    sql: `
+      -- One row per browser (push endpoint) a user asked to be told on. The endpoint is the key: a
+      -- browser that signs in as someone else moves its subscription to them. The VAPID key pair is
+      -- in settings (sharedSetting), like the guest secret.
+      CREATE TABLE push_subscriptions (
+        endpoint    text COLLATE "C" PRIMARY KEY,
+        user_id     text COLLATE "C" NOT NULL,
+        device      text NULL,
+        p256dh      text NOT NULL,
+        auth        text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id);
+      -- Do not disturb and muted rooms, what push honours; users who never changed them have no row.
+      CREATE TABLE notify_settings (
+        user_id     text COLLATE "C" PRIMARY KEY,
+        dnd         boolean NOT NULL DEFAULT false,
+        muted       text[] COLLATE "C" NOT NULL DEFAULT '{}'
+      );
+      -- Previews by URL, failures too (ok false), so a page that cannot be previewed is not fetched
+      -- again on every request; fetched_at (ms) ages both out.
+      CREATE TABLE link_previews (
+        url         text COLLATE "C" PRIMARY KEY,
+        ok          boolean NOT NULL,
+        title       text NULL,
+        description text NULL,
+        site        text NULL,
+        image       text NULL,
+        fetched_at  bigint NOT NULL
+      );
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
+import { NotifyStore } from './notify-store.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
 import { readViews, roomReadView, writeReadMarks } from './read-marks.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
@@ -90,6 +91,8 @@ interface ListedRow extends RoomRow {
 }
 
 export class SqlStore implements Store {
+  /** Push subscriptions, notification settings and the link preview cache (migration 11). */
+  readonly notify = new NotifyStore((text, params) => this.read(text, params));
   private readonly appends: GroupCommit<AppendInput, AppendResult>;
   /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
   private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;

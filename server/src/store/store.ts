@@ -1,6 +1,7 @@
 // The Store contract: the durable truth for users, rooms, membership and each room's ordered event log.
 // Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
 import type { Mention, RoomEvent, UserEvent } from '@parley/sdk/protocol';
+import type { NotifyStore } from './notify-store.js';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
 export type RoleName = 'owner' | 'member';
@@ -211,6 +212,8 @@ export class RoomNotFoundError extends Error {
 }
 
 export interface Store {
+  /** Push subscriptions, notification settings and the link preview cache (migration 11). */
+  readonly notify: NotifyStore;
   /** Applies pending migrations (idempotent, safe when several nodes start at once). */
   init(): Promise<void>;
   /** Waits for queued appends to be durable, then releases connections. */
