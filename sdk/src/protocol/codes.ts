@@ -26,6 +26,7 @@ export const Op = {
   Delete: 26,
   React: 27,
   UserSubscribe: 28,
+  Search: 30,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -150,6 +151,14 @@ export const Limits = {
   editWindowMs: 86_400_000,
   /** Longest device id. */
   maxDeviceId: 64,
+  /** Longest search query, in UTF-16 code units (feature `search`, announced as `maxSearchQuery`). */
+  maxSearchQuery: 256,
+  /** Most words of a search query that count; later ones are ignored. */
+  maxSearchTerms: 8,
+  /** Most results in one search page (the default page size is 20). */
+  maxSearchResults: 50,
+  /** Most highlight ranges given for one search result. */
+  maxHighlights: 32,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -195,6 +204,8 @@ export const Feature = {
   UserLog: 'user_log',
   Devices: 'devices',
   StrictRequests: 'strict_requests',
+  /** The `search` request (section 6.21) and history pages `around` a seq. */
+  Search: 'search',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -83,6 +83,29 @@ export const HistoryFrame = strictObj({
   thread: opt(seq),
   /** True: leave thread replies out (feature `threads`). */
   main: opt(bool()),
+  /** The page centred on this seq, which it includes (feature `search`); not with `before` or `after`. */
+  around: opt(seq),
+});
+/** Finds messages by their current text in the rooms the caller may read (feature `search`). */
+export const SearchFrame = strictObj({
+  t: literal(Op.Search),
+  r: reqId,
+  /** Words to find, as typed: every word must match, as a word, the start of one or (3+ letters) a part of one. */
+  query: str(1, Limits.maxSearchQuery),
+  /** Only in this room. */
+  room: opt(roomId),
+  /** Only messages by this user id. */
+  author: opt(userId),
+  /** Only messages stored before this time, ms since the Unix epoch. */
+  before: opt(uint()),
+  /** Only messages stored after this time, ms since the Unix epoch. */
+  after: opt(uint()),
+  /** Only messages with (true) or without (false) a link. */
+  hasLink: opt(bool()),
+  /** Where the page starts: the `next` of the previous page. Opaque. */
+  cursor: opt(str(1, Limits.maxCursor)),
+  /** Page size, 1..50; default 20. */
+  limit: opt(uint(Limits.maxSearchResults)),
 });
 /** Changes the text of one's own message `seq` (feature `edit`). */
 export const EditFrame = strictObj({
@@ -133,6 +156,7 @@ export const clientFrameSchemas = {
   [Op.Edit]: EditFrame,
   [Op.Delete]: DeleteFrame,
   [Op.React]: ReactFrame,
+  [Op.Search]: SearchFrame,
 } as const;
 
 export type HelloFrame = Infer<typeof HelloFrame>;
@@ -155,6 +179,7 @@ export type UserSubscribeFrame = Infer<typeof UserSubscribeFrame>;
 export type EditFrame = Infer<typeof EditFrame>;
 export type DeleteFrame = Infer<typeof DeleteFrame>;
 export type ReactFrame = Infer<typeof ReactFrame>;
+export type SearchFrame = Infer<typeof SearchFrame>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -306,6 +331,10 @@ export const WelcomeFrame = obj({
     maxReactions: opt(uint()),
     /** Most mentions in one message. */
     maxMentions: opt(uint()),
+    /** Longest search query (feature `search`). */
+    maxSearchQuery: opt(uint()),
+    /** Searches per second allowed on one connection (burst: twice that). */
+    searchRate: opt(uint()),
   }),
   /** What this server does beyond protocol v1 (`Feature`); absent from older servers. */
   features: opt(arr(open<Feature>(), ANY)),
@@ -371,6 +400,30 @@ const RoomSubscribed = obj({
 /** The answer to edit, delete and react: the change event appended, or with `changed` false, nothing appended (see docs/protocol.md §6.16). */
 const MessageChange = obj({ seq: uint(), id: ref, ts: uint(), changed: bool() });
 
+/** A range of a search result's text that matched, in UTF-16 code units. */
+const HighlightShape = obj({ at: uint(), len: uint() });
+
+/** One message a search found, as it reads now (feature `search`). */
+export const SearchHitShape = obj({
+  room: ref,
+  seq: uint(),
+  id: ref,
+  /** Author's user id and display name when the message was stored. */
+  by: ref,
+  name,
+  /** The current text (after its last edit). */
+  body: text(),
+  ts: uint(),
+  /** Seq of the thread root when the message is a thread reply. */
+  thread: opt(uint()),
+  /** When it was last edited, ms; absent when never. */
+  edited: opt(uint()),
+  /** Where the query's words are in `body`, in order, not overlapping. */
+  highlights: arr(HighlightShape, ANY),
+});
+export type SearchHit = Infer<typeof SearchHitShape>;
+export type Highlight = Infer<typeof HighlightShape>;
+
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
   [Op.Ping]: obj({ ts: uint() }),
@@ -401,6 +454,12 @@ export const resultSchemas = {
   [Op.Edit]: MessageChange,
   [Op.Delete]: MessageChange,
   [Op.React]: MessageChange,
+  [Op.Search]: obj({
+    /** Newest first. */
+    results: arr(SearchHitShape, ANY),
+    /** Present when more results follow: the `cursor` of the next page. */
+    next: opt(ref),
+  }),
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;

@@ -24,6 +24,7 @@ export {
   RoomSummaryShape,
   MemberShape,
   UserShape,
+  SearchHitShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
@@ -52,6 +53,9 @@ export type {
   EditFrame,
   DeleteFrame,
   ReactFrame,
+  SearchFrame,
+  SearchHit,
+  Highlight,
   ClientFrame,
   ClientRequest,
   RoomEvent,

@@ -15,4 +15,6 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // The per-user log (section 17) and device ids in hello (section 4.1).
   Feature.UserLog,
   Feature.Devices,
+  // Search over the current text of messages, and history pages around a seq (section 6.21).
+  Feature.Search,
 ];

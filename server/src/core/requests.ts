@@ -4,6 +4,7 @@ import { Op } from '@parley/sdk/protocol';
 import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
+import { search } from './search-requests.js';
 import { userSubscribe } from './user-log.js';
 
 export const requestHandlers = {
@@ -26,4 +27,5 @@ export const requestHandlers = {
   [Op.Edit]: edit,
   [Op.Delete]: deleteMessage,
   [Op.React]: react,
+  [Op.Search]: search,
 } as const;

@@ -282,6 +282,8 @@ export class Session {
         maxReactionEmoji: Limits.maxReactionEmoji,
         maxReactions: Limits.maxReactions,
         maxMentions: Limits.maxMentions,
+        maxSearchQuery: Limits.maxSearchQuery,
+        searchRate: c.searchRate,
       },
       features: SERVER_FEATURES,
     });

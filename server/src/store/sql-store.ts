@@ -6,6 +6,8 @@ import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
+import { applySearchLanguage, DEFAULT_SEARCH_LANGUAGE } from './search-language.js';
+import { searchMessages, type SearchQuery, type SearchRows } from './search.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
@@ -44,6 +46,8 @@ export interface SqlStoreOptions {
   maxInFlight?: number;
   /** Fewest queued appends that start a batch beside one in flight; fewer wait for a larger batch. Default 64. */
   minToOverlap?: number;
+  /** Language of search: `simple` (default) or a stemmer's, such as `english` (store/search-language.ts). */
+  searchLanguage?: string;
 }
 
 /** Counters of the store's work since it was opened. */
@@ -89,6 +93,7 @@ export class SqlStore implements Store {
   /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
   private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;
   private initialised: Promise<void> | null = null;
+  private readonly searchLanguage: string;
   private closed = false;
   private appendCount = 0;
   private transactions = 0;
@@ -103,6 +108,7 @@ export class SqlStore implements Store {
     readonly sql: Sql,
     options: SqlStoreOptions = {},
   ) {
+    this.searchLanguage = options.searchLanguage ?? DEFAULT_SEARCH_LANGUAGE;
     this.appends = new GroupCommit((batch) => this.writeBatch(batch), {
       maxBatch: options.maxBatch ?? 2000,
       maxInFlight: options.maxInFlight ?? (sql.driver === 'pg' ? 2 : 1),
@@ -134,6 +140,7 @@ export class SqlStore implements Store {
     this.initialised ??= this.guard(async () => {
       this.transactions += 1;
       await migrate(this.sql);
+      await applySearchLanguage(this.sql, this.searchLanguage);
     }).catch((err: unknown) => {
       this.initialised = null;
       throw err;
@@ -480,6 +487,10 @@ export class SqlStore implements Store {
 
   async messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
     return this.guard(() => projectedHistory(this.sql, room, query));
+  }
+
+  async search(query: SearchQuery): Promise<SearchRows> {
+    return this.guard(() => searchMessages(this.sql, query));
   }
 
   async message(room: string, seq: number): Promise<MessageState | null> {
