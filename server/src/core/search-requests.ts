@@ -1,32 +1,18 @@
 // The `search` request (protocol section 6.21): checks, the store's search, highlight ranges and the
 // cursor of the next page. Access is the history request's: member rooms and public rooms.
-import { Limits, Op, RoomIdShape, SchemaError, type ResultData, type SearchFrame } from '@parley/sdk/protocol';
-import type { SearchPosition } from '../store/search.js';
+import { Limits, Op, type ResultData, type SearchFrame } from '@parley/sdk/protocol';
 import { badRequest } from './errors.js';
 import { requireVisible } from './room-state.js';
 import { highlights, searchWords } from './search-text.js';
 import type { Session } from './session.js';
 
 const DEFAULT_RESULTS = 20;
-const CURSOR = /^(\d{1,16})\.(\d{1,16})\.(.+)$/;
+/** A cursor is the event id of the last result of the page before: opaque to clients, checked when it comes back. */
+const CURSOR = /^[0-9A-Za-z]{1,64}$/;
 
-/** The cursor of the page after `p`: opaque to clients, checked like input when it comes back. */
-function encodeCursor(p: SearchPosition): string {
-  return `${p.ts}.${p.seq}.${p.room}`;
-}
-
-function decodeCursor(cursor: string): SearchPosition {
-  const m = CURSOR.exec(cursor);
-  const room = m?.[3];
-  if (m && room !== undefined) {
-    try {
-      RoomIdShape.parse(room, 'cursor');
-      return { ts: Number(m[1]), seq: Number(m[2]), room };
-    } catch (err) {
-      if (!(err instanceof SchemaError)) throw err;
-    }
-  }
-  throw badRequest('cursor is not one a search returned');
+function decodeCursor(cursor: string): string {
+  if (!CURSOR.test(cursor)) throw badRequest('cursor is not one a search returned');
+  return cursor;
 }
 
 export async function search(s: Session, f: SearchFrame): Promise<ResultData[typeof Op.Search]> {
@@ -50,5 +36,5 @@ export async function search(s: Session, f: SearchFrame): Promise<ResultData[typ
   });
   const results = rows.map((r) => ({ ...r, highlights: highlights(r.body, words) }));
   const last = rows[rows.length - 1];
-  return more && last ? { results, next: encodeCursor(last) } : { results };
+  return more && last ? { results, next: last.id } : { results };
 }

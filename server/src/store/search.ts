@@ -1,5 +1,6 @@
 // Search over the current text of messages (migration 10): full-text with word prefixes and trigram
-// matching of parts of words, in the rooms a user may read, newest first, paged by a keyset cursor.
+// matching of parts of words, in the rooms a user may read, newest first (by event id, which is
+// time-sortable and already indexed), paged by the id of the last result.
 import type { SqlSession } from './sql.js';
 
 export interface SearchQuery {
@@ -13,16 +14,11 @@ export interface SearchQuery {
   before?: number | undefined;
   after?: number | undefined;
   hasLink?: boolean | undefined;
-  /** Where the page starts: the last result of the previous page. */
-  from?: SearchPosition | undefined;
+  /** True when the search language stems words (not `simple`): full-text then finds what trigrams do not. */
+  stemmed?: boolean | undefined;
+  /** Where the page starts: after the result with this event id (ids descend down the pages). */
+  from?: string | undefined;
   limit: number;
-}
-
-/** A result's place in the order (newest first): ts, then room id, then seq, all descending. */
-export interface SearchPosition {
-  ts: number;
-  room: string;
-  seq: number;
 }
 
 export interface SearchRow {
@@ -45,6 +41,21 @@ export interface SearchRows {
 /** Parts of words shorter than this are not matched by trigrams (an index needs three characters). */
 export const MIN_PART = 3;
 
+/** How many of the newest messages the first step of a search matches one by one. */
+const RECENT = 1000;
+
+interface HitRow {
+  room_id: string;
+  seq: number;
+  id: string;
+  author: string;
+  author_name: string;
+  body: string;
+  ts: number;
+  thread: string | null;
+  edited: number | null;
+}
+
 /** A message's text holds a link: what `hasLink` tests. */
 const LINK = String.raw`(https?://|www\.)[^\s]`;
 
@@ -58,13 +69,17 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   const params: unknown[] = [q.user];
   const p = (v: unknown): string => `$${params.push(v)}`;
   // Word prefixes through the full-text index; the words hold only letters and digits, quoted anyway.
-  const tsquery = p(q.words.map((w) => `'${w.replace(/['\\]/g, '')}':*`).join(' & '));
   const parts = q.words.every((w) => w.length >= MIN_PART) ? q.words.map((w) => p(w)) : [];
+  // Pushed only when used: a parameter no statement names is an error.
+  const tsquery = parts.length === 0 || q.stemmed ? p(q.words.map((w) => `'${w.replace(/['\\]/g, '')}':*`).join(' & ')) : '';
+  // Words of MIN_PART letters or more match anywhere in a word (trigrams), which includes the start of
+  // one: with the `simple` language that is all full-text would find, so it is not asked too (each
+  // costs a pass over the text of every row it checks). A stemmer finds other forms of a word as well.
   const match = (col: string): string => {
     const fts = `to_tsvector('search_text'::regconfig, ${col}) @@ to_tsquery('search_text'::regconfig, ${tsquery})`;
     if (parts.length === 0) return fts;
     const trgm = parts.map((w) => `search_fold(${col}) LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
-    return `(${fts} OR (${trgm}))`;
+    return q.stemmed ? `(${fts} OR (${trgm}))` : `(${trgm})`;
   };
   const filters: string[] = [];
   if (q.room !== undefined) filters.push(`e.room_id = ${p(q.room)}`);
@@ -72,39 +87,64 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   if (q.author !== undefined) filters.push(`e.author = ${p(q.author)}`);
   if (q.before !== undefined) filters.push(`e.ts < ${p(q.before)}`);
   if (q.after !== undefined) filters.push(`e.ts > ${p(q.after)}`);
-  if (q.from) filters.push(`(e.ts, e.room_id, e.seq) < (${p(q.from.ts)}::int8, ${p(q.from.room)}::text COLLATE "C", ${p(q.from.seq)}::int8)`);
+  if (q.from !== undefined) filters.push(`e.id < ${p(q.from)}`);
   const link = q.hasLink === undefined ? undefined : `${q.hasLink ? '' : 'NOT '}(BODY ~* '${LINK}')`;
   const where = (body: string): string => [...filters, ...(link ? [link.replace('BODY', body)] : [])].join(' AND ');
-  const limit = p(q.limit + 1);
-  const rows = await sql.query<{
-    room_id: string;
-    seq: number;
-    id: string;
-    author: string;
-    author_name: string;
-    body: string;
-    ts: number;
-    thread: string | null;
-    edited: number | null;
-  }>(
-    `WITH readable AS (
+  const readable = `WITH readable AS (
        SELECT room_id AS id FROM members WHERE user_id = $1
        UNION SELECT id FROM rooms WHERE kind = 'public'
-     ), hits AS (
-       (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, NULL::int8 AS edited
-          FROM events e
-         WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${match('e.body')} AND ${where('e.body')}
-           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = e.room_id AND m.seq = e.seq AND (m.edited IS NOT NULL OR m.deleted))
-         ORDER BY e.ts DESC, e.room_id DESC, e.seq DESC LIMIT ${limit})
-       UNION ALL
-       (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, m.body, e.ts, e.data->>'thread', m.edited
-          FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
-         WHERE m.body IS NOT NULL AND NOT m.deleted AND ${match('m.body')} AND ${where('m.body')}
-         ORDER BY e.ts DESC, e.room_id DESC, e.seq DESC LIMIT ${limit})
-     )
-     SELECT * FROM hits ORDER BY ts DESC, room_id DESC, seq DESC LIMIT ${limit}`,
-    params,
+     )`;
+  // One page of matches in an id range, newest first. `walk` false: the order cannot come from the id
+  // index, so the planner reads the matches from the search indexes and sorts them (what rare words want).
+  const pageIn = (range: string, take: number, walk: boolean) => {
+    const order = walk ? 'e.id DESC' : `(e.id || '') DESC`;
+    const limit = `${take + 1}`;
+    return sql.query<HitRow>(
+      `${readable}, hits AS (
+         (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, NULL::int8 AS edited
+            FROM events e
+           WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${range} AND ${match('e.body')} AND ${where('e.body')}
+             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = e.room_id AND m.seq = e.seq AND (m.edited IS NOT NULL OR m.deleted))
+           ORDER BY ${order} LIMIT ${limit})
+         UNION ALL
+         (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, m.body, e.ts, e.data->>'thread', m.edited
+            FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
+           WHERE m.body IS NOT NULL AND NOT m.deleted AND ${range} AND ${match('m.body')} AND ${where('m.body')}
+           ORDER BY e.id DESC LIMIT ${limit})
+       )
+       SELECT * FROM hits ORDER BY id DESC LIMIT ${limit}`,
+      params,
+    );
+  };
+  // Two steps, so that neither common nor rare words cost a scan of the whole log: first the newest
+  // RECENT messages, matched one by one (common words fill a page there); then, below them, the
+  // matches the search indexes give, sorted (rare words, few rows).
+  const [window] = await sql.query<{ floor: string | null; n: number | string }>(
+    `SELECT min(id) AS floor, count(*) AS n
+       FROM (SELECT id FROM events WHERE kind = 'msg' ${q.from === undefined ? '' : 'AND id < $1'} ORDER BY id DESC LIMIT ${RECENT}) w`,
+    q.from === undefined ? [] : [q.from],
   );
+  const floor = window?.floor ?? null;
+  let rows: HitRow[] = [];
+  if (floor !== null) {
+    const floorParam = p(floor);
+    // The window is read first and whole (MATERIALIZED): matched row by row, never through the
+    // search indexes, whose every entry for a common word would be read to keep a handful.
+    rows = await sql.query<HitRow>(
+      `${readable}, w AS MATERIALIZED (SELECT * FROM events WHERE kind = 'msg' AND body IS NOT NULL AND id >= ${floorParam}),
+       e AS (SELECT w.room_id, w.seq, w.id, w.author, w.author_name, w.ts, w.data, m.edited,
+                    CASE WHEN m.edited IS NOT NULL THEN m.body ELSE w.body END AS body
+               FROM w LEFT JOIN messages m ON m.room_id = w.room_id AND m.seq = w.seq
+              WHERE m.deleted IS NOT TRUE)
+       SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, e.edited
+         FROM e WHERE e.body IS NOT NULL AND ${where('e.body')} AND ${match('e.body')}
+        ORDER BY e.id DESC LIMIT ${q.limit + 1}`,
+      params,
+    );
+    if (rows.length <= q.limit && Number(window!.n) === RECENT) {
+      rows = rows.concat(await pageIn(`e.id < ${floorParam}`, q.limit - rows.length, false));
+    }
+  }
   const more = rows.length > q.limit;
   return {
     more,

@@ -490,7 +490,8 @@ export class SqlStore implements Store {
   }
 
   async search(query: SearchQuery): Promise<SearchRows> {
-    return this.guard(() => searchMessages(this.sql, query));
+    const stemmed = this.searchLanguage !== DEFAULT_SEARCH_LANGUAGE;
+    return this.guard(() => searchMessages(this.sql, { ...query, stemmed }));
   }
 
   async message(room: string, seq: number): Promise<MessageState | null> {
