@@ -1,8 +1,10 @@
 // Search over real sockets, once per store: messages are found by their current text (an edited one
 // by its new text, a deleted one never), only in rooms the searcher may read, accents and parts of
 // words included, with filters, pages and highlight ranges; bad queries are refused and store nothing.
+import { ChatClient, InvalidRequestError, NotFoundError } from '@parley/sdk';
 import { ErrorCode, Feature, Limits, Op } from '@parley/sdk/protocol';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import WebSocket from 'ws';
 import type { SqlStore } from '../server/src/store/index.js';
 import { RawClient } from './support/raw-client.js';
 import { postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
@@ -213,6 +215,30 @@ describe.each(kinds)('search (%s)', (kind) => {
     expect(bodies(await search(alice, w, { room }))).toHaveLength(2);
     const page = await alice.ok({ t: Op.History, room });
     expect(page.events.at(-2).body).toBe(`drop table messages ${w}`);
+  });
+
+  test('the SDK: client.search with filters and pages, typed errors, and room.history around a result', async () => {
+    const w = uniqueWord('sdk');
+    const room = uniqueRoom('sdk');
+    const client = new ChatClient({ url: node.url, token: userToken('sara', 'Sara'), WebSocket });
+    try {
+      await client.connect();
+      expect(client.features.has(Feature.Search)).toBe(true);
+      const r = await client.createRoom({ kind: 'private', id: room });
+      for (let i = 0; i < 7; i++) await r.send(`${w} number ${i}${i === 3 ? ' https://example.com' : ''}`);
+      const first = await client.search(w, { room, limit: 3, after: new Date(Date.now() - 60_000) });
+      expect(first.results.map((h) => h.body)).toEqual([`${w} number 6`, `${w} number 5`, `${w} number 4`]);
+      expect(first.results[0]!.highlights).toEqual([{ at: 0, len: w.length }]);
+      const second = await client.search(w, { room, limit: 3, cursor: first.next! });
+      expect(second.results.map((h) => h.body)).toEqual([`${w} number 3 https://example.com`, `${w} number 2`, `${w} number 1`]);
+      expect((await client.search(w, { hasLink: true })).results.map((h) => h.seq)).toEqual([second.results[0]!.seq]);
+      const around = await r.history({ around: second.results[0]!.seq, limit: 3 });
+      expect(around.events.map((e) => e.body)).toEqual([`${w} number 2`, `${w} number 3 https://example.com`, `${w} number 4`]);
+      await expect(client.search('!!!')).rejects.toBeInstanceOf(InvalidRequestError);
+      await expect(client.search(w, { room: uniqueRoom('nowhere') })).rejects.toBeInstanceOf(NotFoundError);
+    } finally {
+      await client.close();
+    }
   });
 
   test('searches past the per-connection rate are refused with rate_limited and a retryAfter', async () => {
