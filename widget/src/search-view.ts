@@ -81,8 +81,9 @@ export class ChatSearch extends LitElement {
     this._next = undefined;
   }
 
+  /** Focuses the input, once it is rendered (the panel asks right after adding the view). */
   override focus(): void {
-    this.renderRoot.querySelector('input')?.focus();
+    void this.updateComplete.then(() => this.renderRoot.querySelector('input')?.focus());
   }
 
   override disconnectedCallback(): void {
