@@ -26,9 +26,9 @@ async function refused(c: RawClient, frame: Record<string, unknown>): Promise<{ 
 }
 
 /** The text each result of a search shows, newest first. */
-const bodies = (data: { results: { body: string }[] }) => data.results.map((r) => r.body);
+const bodies = (data: Record<string, any>): string[] => (data.results as { body: string }[]).map((r) => r.body);
 /** The highlighted parts of one result's text. */
-const marked = (r: { body: string; highlights: { at: number; len: number }[] }) => r.highlights.map((h) => r.body.slice(h.at, h.at + h.len));
+const marked = (r: { body: string; highlights: { at: number; len: number }[] }): string[] => r.highlights.map((h) => r.body.slice(h.at, h.at + h.len));
 
 describe.each(kinds)('search (%s)', (kind) => {
   let node: TestNode;
