@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import type { SqlStore } from '../server/src/store/index.js';
 import { RawClient } from './support/raw-client.js';
-import { postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
+import { freshStorage, postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
 
 const kinds: StoreKind[] = (await postgresAvailable()) ? ['pglite', 'postgres'] : ['pglite'];
 
@@ -254,4 +254,32 @@ describe.each(kinds)('search (%s)', (kind) => {
       await slow.destroy();
     }
   });
+});
+
+describe.each(kinds)('search language (%s)', (kind) => {
+  test('a stemming language finds other forms of a word; going back to simple rebuilds the indexes; an unknown one stops the start', async () => {
+    const storage = freshStorage(kind);
+    let node = await startNode(kind, { searchLanguage: 'english' }, storage);
+    try {
+      const c = await RawClient.signedIn(node.url, userToken('alice'));
+      const room = uniqueRoom('lang');
+      await c.ok({ t: Op.RoomCreate, kind: 'private', id: room });
+      await c.ok({ t: Op.Send, room, cid: '1', body: 'She runs every morning' });
+      expect(bodies(await c.ok({ t: Op.Search, query: 'running', room }))).toEqual(['She runs every morning']);
+      c.ws.terminate();
+      await node.stop();
+      // Same storage, back to simple: the stored setting changes and "running" no longer finds "runs".
+      node = await startNode(kind, { searchLanguage: 'simple' }, storage);
+      const d = await RawClient.signedIn(node.url, userToken('alice'));
+      expect(bodies(await d.ok({ t: Op.Search, query: 'running', room }))).toEqual([]);
+      expect(bodies(await d.ok({ t: Op.Search, query: 'runs', room }))).toEqual(['She runs every morning']);
+      const [setting] = await (node.server.store as SqlStore).sql.query<{ value: string }>(`SELECT value FROM settings WHERE name = 'search_language'`);
+      expect(setting?.value).toBe('simple');
+      d.ws.terminate();
+      await node.stop();
+      await expect(startNode(kind, { searchLanguage: 'klingon' }, storage)).rejects.toThrow(/no text search dictionary klingon_stem/);
+    } finally {
+      await node.destroy().catch(() => undefined);
+    }
+  }, 120_000);
 });
