@@ -160,6 +160,40 @@ describe.each(kinds)('search (%s)', (kind) => {
     expect(new Set(seen).size).toBe(5);
   });
 
+  test('results beyond the newest messages come from the indexes, in order, and page across the two steps', async () => {
+    const room = uniqueRoom('deep');
+    const w = uniqueWord('deep');
+    const alice = await signIn('alice');
+    await alice.ok({ t: Op.RoomCreate, kind: 'private', id: room });
+    await alice.ok({ t: Op.Send, room, cid: 'old', body: `${w} old` });
+    await new Promise((r) => setTimeout(r, 5));
+    const marker = await alice.ok({ t: Op.Send, room, cid: 'marker', body: 'marker' });
+    // 12,000 more messages, stored as the log would store them (ids after the marker's, in order):
+    // more than the windows a search checks row by row, one of them a match in the middle.
+    const sql = (node.server.store as SqlStore).sql;
+    await sql.query(
+      `INSERT INTO events (room_id, seq, id, kind, author, author_name, body, ts)
+       SELECT $1, $2::int8 + g, substr($3, 1, 10) || 'Z' || lpad(g::text, 15, '0'), 'msg', 'alice', 'alice',
+              CASE WHEN g = 6000 THEN $4 ELSE 'filler text ' || g END, $5::int8
+         FROM generate_series(1, 12000) g`,
+      [room, marker.seq, marker.id, `${w} middle`, marker.ts],
+    );
+    await sql.query('UPDATE rooms SET head_seq = head_seq + 12000 WHERE id = $1', [room]);
+    await new Promise((r) => setTimeout(r, 5));
+    await alice.ok({ t: Op.Send, room, cid: 'recent', body: `${w} recent` });
+
+    expect(bodies(await search(alice, w))).toEqual([`${w} recent`, `${w} middle`, `${w} old`]);
+    expect(bodies(await search(alice, w.slice(0, 2)))).toEqual([`${w} recent`, `${w} middle`, `${w} old`]);
+    const pages: string[][] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await search(alice, w, { limit: 1, ...(cursor ? { cursor } : {}) });
+      pages.push(bodies(page));
+      cursor = page.next;
+    } while (cursor && pages.length < 5);
+    expect(pages).toEqual([[`${w} recent`], [`${w} middle`], [`${w} old`]]);
+  }, 60_000);
+
   test('history around a seq: the page centred on it, and refused with before or after', async () => {
     const room = uniqueRoom('ar');
     const alice = await signIn('alice');

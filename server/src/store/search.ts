@@ -41,8 +41,11 @@ export interface SearchRows {
 /** Parts of words shorter than this are not matched by trigrams (an index needs three characters). */
 export const MIN_PART = 3;
 
-/** How many of the newest messages the first step of a search matches one by one. */
-const RECENT = 1000;
+/**
+ * Windows of the newest messages a search matches row by row before it asks the indexes: the first
+ * fills a page of a common word, the second one of a middling word, at a few µs a row.
+ */
+const WINDOWS = [1000, 10_000];
 
 interface HitRow {
   room_id: string;
@@ -94,10 +97,11 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
        SELECT room_id AS id FROM members WHERE user_id = $1
        UNION SELECT id FROM rooms WHERE kind = 'public'
      )`;
-  // One page of matches in an id range, newest first. `walk` false: the order cannot come from the id
-  // index, so the planner reads the matches from the search indexes and sorts them (what rare words want).
-  const pageIn = (range: string, take: number, walk: boolean) => {
-    const order = walk ? 'e.id DESC' : `(e.id || '') DESC`;
+  // One page of matches in an id range, newest first. The order is on an expression the id index
+  // cannot give, so the planner reads the matches from the search indexes and sorts them (what rare
+  // words want) instead of walking the whole log checking every row.
+  const pageIn = (range: string, take: number, ps: unknown[]) => {
+    const order = `(e.id || '') DESC`;
     const limit = `${take + 1}`;
     return sql.query<HitRow>(
       `${readable}, hits AS (
@@ -113,37 +117,59 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
            ORDER BY e.id DESC LIMIT ${limit})
        )
        SELECT * FROM hits ORDER BY id DESC LIMIT ${limit}`,
-      params,
+      ps,
     );
   };
-  // Two steps, so that neither common nor rare words cost a scan of the whole log: first the newest
-  // RECENT messages, matched one by one (common words fill a page there); then, below them, the
-  // matches the search indexes give, sorted (rare words, few rows).
-  const [window] = await sql.query<{ floor: string | null; n: number | string }>(
-    `SELECT min(id) AS floor, count(*) AS n
-       FROM (SELECT id FROM events WHERE kind = 'msg' ${q.from === undefined ? '' : 'AND id < $1'} ORDER BY id DESC LIMIT ${RECENT}) w`,
-    q.from === undefined ? [] : [q.from],
-  );
-  const floor = window?.floor ?? null;
+  // Two steps, so that neither common nor rare words cost a scan of the whole log: first windows of
+  // the newest messages, matched one by one (common and middling words fill a page there); then,
+  // below them, the matches the search indexes give, sorted (rare words, few rows).
+  // Each statement gets the shared parameters plus its own bounds: an unnamed parameter is an error.
+  const bounded = (lower: string | undefined, upper: string | undefined, col = 'id') => {
+    const ps = [...params];
+    const parts: string[] = [];
+    if (lower !== undefined) parts.push(`${col} >= $${ps.push(lower)}`);
+    if (upper !== undefined) parts.push(`${col} < $${ps.push(upper)}`);
+    return { ps, range: parts.length ? parts.join(' AND ') : 'true' };
+  };
   let rows: HitRow[] = [];
-  if (floor !== null) {
-    const floorParam = p(floor);
+  let upper = q.from;
+  let exhausted = false;
+  for (const size of WINDOWS) {
+    const [window] = await sql.query<{ floor: string | null; n: number | string }>(
+      `SELECT min(id) AS floor, count(*) AS n
+         FROM (SELECT id FROM events WHERE kind = 'msg' ${upper === undefined ? '' : 'AND id < $1'} ORDER BY id DESC LIMIT ${size}) w`,
+      upper === undefined ? [] : [upper],
+    );
+    const floor = window?.floor ?? null;
+    if (floor === null) {
+      exhausted = true;
+      break;
+    }
     // The window is read first and whole (MATERIALIZED): matched row by row, never through the
     // search indexes, whose every entry for a common word would be read to keep a handful.
-    rows = await sql.query<HitRow>(
-      `${readable}, w AS MATERIALIZED (SELECT * FROM events WHERE kind = 'msg' AND body IS NOT NULL AND id >= ${floorParam}),
-       e AS (SELECT w.room_id, w.seq, w.id, w.author, w.author_name, w.ts, w.data, m.edited,
-                    CASE WHEN m.edited IS NOT NULL THEN m.body ELSE w.body END AS body
-               FROM w LEFT JOIN messages m ON m.room_id = w.room_id AND m.seq = w.seq
-              WHERE m.deleted IS NOT TRUE)
-       SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, e.edited
-         FROM e WHERE e.body IS NOT NULL AND ${where('e.body')} AND ${match('e.body')}
-        ORDER BY e.id DESC LIMIT ${q.limit + 1}`,
-      params,
+    const { ps, range } = bounded(floor, upper);
+    rows = rows.concat(
+      await sql.query<HitRow>(
+        `${readable}, w AS MATERIALIZED (SELECT * FROM events WHERE kind = 'msg' AND body IS NOT NULL AND ${range}),
+         e AS (SELECT w.room_id, w.seq, w.id, w.author, w.author_name, w.ts, w.data, m.edited,
+                      CASE WHEN m.edited IS NOT NULL THEN m.body ELSE w.body END AS body
+                 FROM w LEFT JOIN messages m ON m.room_id = w.room_id AND m.seq = w.seq
+                WHERE m.deleted IS NOT TRUE)
+         SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, e.edited
+           FROM e WHERE e.body IS NOT NULL AND ${where('e.body')} AND ${match('e.body')}
+          ORDER BY e.id DESC LIMIT ${q.limit + 1 - rows.length}`,
+        ps,
+      ),
     );
-    if (rows.length <= q.limit && Number(window!.n) === RECENT) {
-      rows = rows.concat(await pageIn(`e.id < ${floorParam}`, q.limit - rows.length, false));
+    upper = floor;
+    if (rows.length > q.limit || Number(window!.n) < size) {
+      exhausted = true;
+      break;
     }
+  }
+  if (!exhausted) {
+    const { ps, range } = bounded(undefined, upper, 'e.id');
+    rows = rows.concat(await pageIn(range, q.limit - rows.length, ps));
   }
   const more = rows.length > q.limit;
   return {
