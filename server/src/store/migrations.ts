@@ -491,6 +491,8 @@ export const migrations: readonly Migration[] = [
       $do$;
       CREATE INDEX events_search_idx ON events USING gin (to_tsvector('search_text'::regconfig, body)) WHERE kind = 'msg' AND body IS NOT NULL;
       CREATE INDEX messages_search_idx ON messages USING gin (to_tsvector('search_text'::regconfig, body)) WHERE body IS NOT NULL;
+      -- A search filtered by author reads that author's messages, not every match of its words.
+      CREATE INDEX events_search_author_idx ON events (author, id) WHERE kind = 'msg' AND body IS NOT NULL;
     `,
   },
 ];
