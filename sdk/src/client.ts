@@ -6,7 +6,7 @@ import type { ClientEvents } from './events.js';
 import { resolveOptions, type ClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { ErrorCode, Feature, Limits, Op, PresenceState, RoomKind } from './protocol/codes.js';
-import type { LinkPreview, NotifySettings, RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
+import type { LinkPreview, NotifySettings, RoomSummary, SearchHit, User, WelcomeFrame } from './protocol/frames.js';
 import { ReadStates } from './read-states.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
@@ -46,6 +46,32 @@ export interface NotifySettingsChange {
   dnd?: boolean;
   room?: string;
   muted?: boolean;
+}
+
+/** Filters and the page of `client.search`. */
+export interface SearchOptions {
+  /** Only in this room. */
+  room?: string;
+  /** Only messages by this user id. */
+  author?: string;
+  /** Only messages sent before this time (a Date or ms since the epoch). */
+  before?: Date | number;
+  /** Only messages sent after this time. */
+  after?: Date | number;
+  /** Only messages with (true) or without (false) a link. */
+  hasLink?: boolean;
+  /** The `next` of the previous page; absent: the first page. */
+  cursor?: string;
+  /** Results per page, 1..50. Default 20. */
+  limit?: number;
+}
+
+/** One page of `client.search`, newest first. */
+export interface SearchPage {
+  /** Each with `highlights`: `{ at, len }` ranges of `body` (UTF-16 units) that matched. */
+  results: SearchHit[];
+  /** Present when more results follow: pass it as `cursor` to read them. */
+  next?: string;
 }
 
 /** One page of `listRooms`: rooms the server made itself (such as `lobby`) first, then the others by id. */
@@ -209,6 +235,21 @@ export class ChatClient {
     const { rooms, next } = await this.connection.request(Op.RoomList, { scope, cursor, limit }, { timeoutMs: this.timeoutMs, retry: true });
     for (const room of rooms) this.rooms.summary(room);
     return next === undefined ? { rooms } : { rooms, next };
+  }
+
+  /**
+   * Finds messages by their current text in every room the user may read (member rooms and public
+   * rooms), newest first (servers with feature `search`). Every word must match: as a word, the start
+   * of one, or (3 letters or more) a part of one, accents and case ignored. Each result carries
+   * `highlights`, the ranges of its `body` that matched. Follow `next` for the next page:
+   * `search(query, { ...options, cursor: page.next })`. Retried across a reconnect (it is a read).
+   */
+  async search(query: string, options: SearchOptions = {}): Promise<SearchPage> {
+    const { room, author, hasLink, cursor, limit } = options;
+    const time = (t: Date | number | undefined) => (t instanceof Date ? t.getTime() : t);
+    const frame = { query, room, author, before: time(options.before), after: time(options.after), hasLink, cursor, limit };
+    const { results, next } = await this.connection.request(Op.Search, frame, { timeoutMs: this.timeoutMs, retry: true });
+    return next === undefined ? { results } : { results, next };
   }
 
   /** Changes the user's display name; resolves with the updated user. */

@@ -1,6 +1,6 @@
 // @parley/sdk public API: an explicit allow-list. Anything not named here is internal and may change.
 import type { ClientState } from './connection.js';
-import type { CreateRoomOptions, ListRoomsOptions, NotifySettingsChange, PushSubscriptionKeys, RoomPage } from './client.js';
+import type { CreateRoomOptions, ListRoomsOptions, NotifySettingsChange, PushSubscriptionKeys, RoomPage, SearchOptions, SearchPage } from './client.js';
 import type { Listener } from './emitter.js';
 import type {
   AddedContext,
@@ -24,7 +24,7 @@ import type {
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
-import type { AnyRoomEvent, LinkPreview, Member, NotifySettings, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, Highlight, LinkPreview, Member, NotifySettings, RoomEvent, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { EditOptions, HistoryOptions, Room, SendOptions, TypingOptions } from './room.js';
@@ -72,6 +72,10 @@ export type {
   CreateRoomOptions,
   ListRoomsOptions,
   RoomPage,
+  SearchOptions,
+  SearchPage,
+  SearchHit,
+  Highlight,
   Room,
   HistoryOptions,
   HistoryPage,

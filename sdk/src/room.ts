@@ -21,6 +21,11 @@ export interface HistoryOptions {
   thread?: number;
   /** True: leave thread replies out (the main timeline). */
   main?: boolean;
+  /**
+   * The page centred on this seq, which it includes (jumping to a search result); not with `before`
+   * or `after`. Servers with feature `search`. `more` then says whether older events precede it.
+   */
+  around?: number;
 }
 
 export interface SendOptions {
@@ -165,8 +170,8 @@ export class Room {
    * deletions, reactions, thread replies). Retried across a reconnect (it is a read).
    */
   history(options: HistoryOptions = {}): Promise<HistoryPage> {
-    const { before, after, limit, thread, main } = options;
-    return this.link.request(Op.History, { room: this.id, before, after, limit, thread, main }, { timeoutMs: this.link.timeoutMs, retry: true });
+    const { before, after, limit, thread, main, around } = options;
+    return this.link.request(Op.History, { room: this.id, before, after, limit, thread, main, around }, { timeoutMs: this.link.timeoutMs, retry: true });
   }
 
   /**

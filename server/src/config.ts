@@ -44,6 +44,10 @@ export interface Config {
   workBurst: number;
   /** Requests one connection may have in progress at once. */
   maxPending: number;
+  /** Searches per second one connection may make (burst: twice that). */
+  searchRate: number;
+  /** Language of search: `simple` or a stemmer's (store/search-language.ts). */
+  searchLanguage: string;
   maxBackpressure: number;
   resumeLimit: number;
   /** How long after sending a message its author may edit it, ms. */
@@ -217,6 +221,8 @@ export const OPTIONS = [
   opt({ key: 'connectionsPerUser', env: 'PARLEY_CONNECTIONS_PER_USER', flag: '--connections-per-user', default: 20, parse: int(0, 10_000_000), doc: 'Open connections of one user on one node; one more is closed with 4008. 0: no cap.' }),
   opt({ key: 'workRate', env: 'PARLEY_WORK_RATE', flag: '--work-rate', default: 20, parse: int(1, 100_000), doc: 'Work units per second one connection may spend on requests other than messages: a room_create costs 1 + its members, a join, leave, invite, rename, profile change, typing or presence frame 1 (a profile change 1 more per room of the user).' }),
   opt({ key: 'workBurst', env: 'PARLEY_WORK_BURST', flag: '--work-burst', default: 200, parse: int(1, 10_000_000), doc: 'Work units one connection may spend at once before PARLEY_WORK_RATE applies; a request costing more is accepted from a full budget and paid off by waiting.' }),
+  opt({ key: 'searchRate', env: 'PARLEY_SEARCH_RATE', flag: '--search-rate', default: 2, parse: int(1, 100_000), doc: 'Searches per second one connection may make (burst: twice that); more are refused with rate_limited.' }),
+  opt({ key: 'searchLanguage', env: 'PARLEY_SEARCH_LANGUAGE', flag: '--search-language', default: 'simple', parse: str, doc: 'Language of search: `simple` (words as written, accents ignored: fits any language) or a stemmer such as `english` or `portuguese` (accents still ignored). A change rebuilds the search indexes at start-up.' }),
   opt({ key: 'maxPending', env: 'PARLEY_MAX_PENDING', flag: '--max-pending', default: 32, parse: int(1, 100_000), doc: 'Requests one connection may have in progress at once (waiting for storage); more are refused with rate_limited. The SDK waits instead of sending more.' }),
   opt({ key: 'maxBackpressure', env: 'PARLEY_MAX_BACKPRESSURE', flag: '--max-backpressure', default: 1_048_576, parse: int(65_536, 1 << 30), doc: 'Bytes queued for a client that does not read before its connection is aborted (it sees 1006, reconnects and resumes; /metrics counts a `slow_consumer` close).' }),
   opt({ key: 'resumeLimit', env: 'PARLEY_RESUME_LIMIT', flag: '--resume-limit', default: 1000, parse: int(1, 1_000_000), doc: 'Most events replayed on resume; further behind, the client is told to refetch.' }),

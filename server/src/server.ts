@@ -148,6 +148,7 @@ async function openConfiguredStore(config: Config): Promise<Store> {
       schema: config.dbSchema,
       maxInFlight: config.dbPipeline,
       sharedBuffers: config.pgliteSharedBuffers,
+      searchLanguage: config.searchLanguage,
     });
   } catch (err) {
     throw (config.databaseUrl && databaseStartError(config.databaseUrl, err)) || err;

@@ -4,11 +4,13 @@
 // and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { Member, MessageView as Message, RoomEvent } from '@parley/sdk';
+import type { SearchHit } from '@parley/sdk';
 import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
+import type { Timeline } from './timeline.js';
 import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
-import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIcon } from './icons.js';
+import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, searchIcon, sendIcon, soundIcon, userIcon } from './icons.js';
 import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
@@ -86,6 +88,8 @@ export class ChatPanel extends LitElement {
     _replyTo: { state: true },
     _mention: { state: true },
     _mentionIndex: { state: true },
+    _searching: { state: true },
+    _found: { state: true },
   };
 
   declare session: ChatSession;
@@ -146,6 +150,14 @@ export class ChatPanel extends LitElement {
   /** The `@` being typed in the composer, while members match it. */
   declare private _mention: MentionQuery | undefined;
   declare private _mentionIndex: number;
+  /** The search view is open (its chunk loaded). */
+  declare private _searching: boolean;
+  /**
+   * The message a search result led to: highlighted once rendered; with `timeline`, the page around
+   * it shown in place of the room's live list (it was too far back to join it).
+   */
+  declare private _found: { room: string; seq: number; timeline: Timeline | undefined } | undefined;
+  private _foundPending = false;
   /** Members picked into the draft by the `@` list, turned into mention entities on send. */
   private _picked: Picked[] = [];
   /** Run after the next render: where focus goes once the element it needs exists. */
@@ -257,6 +269,7 @@ export class ChatPanel extends LitElement {
   }
 
   protected override updated(): void {
+    if (this._foundPending && this._found) this._showFound(this._found.seq);
     if (this._focusNext) {
       const target = this._focusNext();
       this._focusNext = undefined;
@@ -309,6 +322,11 @@ export class ChatPanel extends LitElement {
               ${bellIcon}
             </button>`
           : nothing}
+        ${s.user && s.features.has('search')
+          ? html`<button part="search-toggle" class="icon-btn" type="button" aria-label=${t.search} aria-expanded=${this._searching ? 'true' : 'false'} @click=${this._toggleSearch}>
+              ${searchIcon}
+            </button>`
+          : nothing}
         ${this.showSound
           ? html`<button part="sound-toggle" class="icon-btn" type="button" aria-label=${t.soundOn} aria-pressed=${this.soundOn ? 'true' : 'false'} @click=${() => this.actions.toggleSound()}>
               ${this.soundOn ? soundIcon : muteIcon}
@@ -326,6 +344,10 @@ export class ChatPanel extends LitElement {
       <div class="main">
         ${this.needGuest
           ? this._renderGuest()
+          : this._searching
+            ? html`<chat-search part="search" exportparts="search-input, search-results, search-result, search-match, search-more, search-status" .session=${s} .t=${t} .lang=${this.locale} @search-pick=${this._onPick} @search-close=${this._closeSearch}></chat-search>`
+          : view && this._found?.timeline && this._found.room === view.id
+            ? this._renderFound(view, this._found.timeline)
           : view && s.thread?.room === view
             ? this._renderThread(view, s.thread)
             : view
@@ -334,7 +356,7 @@ export class ChatPanel extends LitElement {
               ? html`<p class="empty" role="alert">${t.roomUnavailable(s.unavailable)}</p>`
               : html`<p class="empty">${s.status === 'connected' ? t.noRoom : t.status[s.status]}</p>`}
       </div>
-      ${view && !this.needGuest ? this._renderComposer() : nothing}
+      ${view && !this.needGuest && !this._searching ? this._renderComposer() : nothing}
       <div class="sr-only" aria-live="polite">${this._announce}</div>
     </div>`;
   }
@@ -576,6 +598,71 @@ export class ChatPanel extends LitElement {
       e.preventDefault();
       target.querySelector<HTMLElement>('[part~="actions"]')?.click();
     }
+  }
+
+  /** Opens the search view, loading its chunk the first time; closes it when open. */
+  private async _toggleSearch(): Promise<void> {
+    if (this._searching) return this._closeSearch();
+    try {
+      await import('./search-view.js');
+    } catch {
+      this._announce = this.t.searchFailed('load_failed');
+      return;
+    }
+    this._searching = true;
+    this._focusNext = () => this.renderRoot.querySelector('chat-search');
+  }
+
+  private _closeSearch(): void {
+    this._searching = false;
+    this._focusNext = () => this._part('search-toggle');
+  }
+
+  /** A result was picked: its room opens at the message (its thread for a reply), which is then highlighted. */
+  private async _onPick(e: CustomEvent<SearchHit>): Promise<void> {
+    const hit = e.detail;
+    const s = this.session;
+    this._searching = false;
+    try {
+      if (hit.thread !== undefined) {
+        await s.openRoom(hit.room);
+        const view = s.rooms.get(hit.room);
+        if (view) await s.openThread(view, hit.thread);
+        this._found = { room: hit.room, seq: hit.seq, timeline: undefined };
+      } else {
+        const at = await s.openAt(hit.room, hit.seq);
+        if (!at) return;
+        this._found = { room: hit.room, seq: hit.seq, timeline: at.timeline === at.view.timeline ? undefined : at.timeline };
+      }
+      this._foundPending = true;
+    } catch (err) {
+      this._actionError = this.t.searchFailed(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Scrolls the found message into view, marks it (`data-found`) and moves focus to it. */
+  private _showFound(seq: number): void {
+    const el = this.renderRoot.querySelector<HTMLElement>(`.messages [data-seq="${seq}"]`);
+    if (!el) return;
+    this._foundPending = false;
+    for (const old of this.renderRoot.querySelectorAll('[data-found]')) old.removeAttribute('data-found');
+    el.setAttribute('data-found', '');
+    el.setAttribute('aria-label', `${this.t.foundMessage}: ${el.textContent?.trim() ?? ''}`);
+    if (!el.hasAttribute('tabindex')) el.tabIndex = -1;
+    el.scrollIntoView({ block: 'center' });
+    el.focus({ preventScroll: true });
+  }
+
+  /** The page around a found message too old to join the room's list, and a way back to the latest. */
+  private _renderFound(view: RoomView, timeline: Timeline): TemplateResult {
+    const { session: s, t } = this;
+    return html`<div part="found-bar" class="thread-bar">
+        <button part="found-back" type="button" @click=${() => (this._found = undefined)}>← ${t.backToLatest}</button>
+        <span>${t.viewingFound}</span>
+      </div>
+      <div part="messages found" class="messages" role="log" aria-live="off" aria-label=${`${roomName(view)}: ${t.viewingFound}`} tabindex="0">
+        ${renderTimeline(timeline, { self: s.user?.id, t, lang: this.locale, retry: () => {} })}
+      </div>`;
   }
 
   private _closeThread(): void {

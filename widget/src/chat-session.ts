@@ -18,6 +18,7 @@ import {
   type Room,
   type RoomEvent,
   type RoomSummary,
+  type SearchPage,
   type SendOptions,
   type User,
 } from '@parley/sdk';
@@ -148,6 +149,11 @@ export class ChatSession {
   /** Longest message body the server accepts (UTF-16 code units), from its `welcome`. */
   get maxBody(): number {
     return this.client?.limits?.maxBody || Limits.maxBody;
+  }
+
+  /** Longest search query the server takes. */
+  get maxSearchQuery(): number {
+    return this.client?.limits?.maxSearchQuery || Limits.maxSearchQuery;
   }
 
   /** What the server does beyond v1 (`welcome.features`); empty against a server that says nothing. */
@@ -301,6 +307,35 @@ export class ChatSession {
     this.typing(false);
     this.thread = undefined;
     this.hooks.changed();
+  }
+
+  /** One page of a search over every room the user may read (feature `search`). */
+  search(query: string, cursor?: string): Promise<SearchPage> {
+    if (!this.client) return Promise.reject(new Error('not connected'));
+    return this.client.search(query, cursor === undefined ? {} : { cursor });
+  }
+
+  /**
+   * Opens room `id` at message `seq` (a search result) and resolves with the timeline that shows it:
+   * the room's own when it holds the message or the page around it joins what is loaded without a
+   * gap; otherwise a timeline of that page alone, older messages beside the live ones.
+   */
+  async openAt(id: string, seq: number): Promise<{ view: RoomView; timeline: Timeline } | undefined> {
+    await this.openRoom(id);
+    const view = this.rooms.get(id);
+    if (!view) return undefined;
+    if (view.timeline.find(seq)) return { view, timeline: view.timeline };
+    const around = { around: seq, limit: HISTORY_PAGE };
+    const page = await view.handle.history(this.features.has('threads') ? { ...around, main: true } : around);
+    const first = view.timeline.firstSeq;
+    const last = page.events.at(-1)?.seq;
+    if (first !== undefined && last !== undefined && last >= first - 1) {
+      view.timeline.addPage(page.events, page.more, true);
+      return { view, timeline: view.timeline };
+    }
+    const timeline = new Timeline(undefined, this.user?.id);
+    timeline.addPage(page.events, page.more, true);
+    return { view, timeline };
   }
 
   /** Loads history in `view` back to message `seq` (for a quote whose original is not loaded); true when it is there. */

@@ -85,6 +85,22 @@ export interface Catalog extends LauncherWords {
   backToRoom: string;
   threadPlaceholder: string;
   noReplies: string;
+  /** Search (lazy search view). */
+  search: string;
+  searchLabel: string;
+  searchPlaceholder: string;
+  searching: string;
+  searchEmpty: (query: string) => string;
+  searchHint: string;
+  searchFailed: (reason: string) => string;
+  searchTooLong: (max: number) => string;
+  searchNoWords: string;
+  searchSlowDown: string;
+  searchMore: string;
+  searchResultIn: (room: string, name: string, time: string) => string;
+  foundMessage: string;
+  backToLatest: string;
+  viewingFound: string;
   mentionList: string;
   /** Notifications: Web Push for this browser, do not disturb, muting a room. */
   notify: {
@@ -196,6 +212,21 @@ const en: Catalog = {
   replies: (count) => (count === 1 ? '1 reply' : `${count} replies`),
   thread: 'Thread',
   backToRoom: 'Back to the room',
+  search: 'Search messages',
+  searchLabel: 'Search in your rooms',
+  searchPlaceholder: 'Search messages…',
+  searching: 'Searching…',
+  searchEmpty: (query) => `No messages match “${query}”.`,
+  searchHint: 'Type words to find. Accents and capitals do not matter; part of a word (3 letters or more) is enough.',
+  searchFailed: (reason) => `The search did not work: ${reason}`,
+  searchTooLong: (max) => `Search for ${max} characters or fewer.`,
+  searchNoWords: 'Type at least one word (letters or digits).',
+  searchSlowDown: 'Too many searches at once. Wait a moment and try again.',
+  searchMore: 'More results',
+  searchResultIn: (room, name, time) => `In ${room}, ${name}, ${time}`,
+  foundMessage: 'The message you searched for',
+  backToLatest: 'Back to the latest messages',
+  viewingFound: 'Older messages, around the one you found',
   threadPlaceholder: 'Reply in the thread…',
   noReplies: 'No replies yet.',
   mentionList: 'People to mention',
@@ -301,6 +332,21 @@ const ptBR: Catalog = {
   replies: (count) => (count === 1 ? '1 resposta' : `${count} respostas`),
   thread: 'Conversa',
   backToRoom: 'Voltar para a sala',
+  search: 'Pesquisar mensagens',
+  searchLabel: 'Pesquisar nas suas salas',
+  searchPlaceholder: 'Pesquisar mensagens…',
+  searching: 'Pesquisando…',
+  searchEmpty: (query) => `Nenhuma mensagem corresponde a “${query}”.`,
+  searchHint: 'Digite palavras para encontrar. Acentos e maiúsculas não importam; parte de uma palavra (3 letras ou mais) basta.',
+  searchFailed: (reason) => `A pesquisa não funcionou: ${reason}`,
+  searchTooLong: (max) => `Pesquise com ${max} caracteres ou menos.`,
+  searchNoWords: 'Digite pelo menos uma palavra (letras ou números).',
+  searchSlowDown: 'Pesquisas demais ao mesmo tempo. Espere um pouco e tente de novo.',
+  searchMore: 'Mais resultados',
+  searchResultIn: (room, name, time) => `Em ${room}, ${name}, ${time}`,
+  foundMessage: 'A mensagem que você pesquisou',
+  backToLatest: 'Voltar para as mensagens mais recentes',
+  viewingFound: 'Mensagens antigas, em volta da que você encontrou',
   threadPlaceholder: 'Responda na conversa…',
   noReplies: 'Nenhuma resposta ainda.',
   mentionList: 'Pessoas para mencionar',

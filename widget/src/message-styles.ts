@@ -324,6 +324,12 @@ export const messageStyles = css`
     color: var(--_accent);
     font-weight: 600;
   }
+  /* The message a search result led to. */
+  [data-found] {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+    border-radius: 8px;
+  }
   .thread-root {
     display: flex;
     flex-direction: column;

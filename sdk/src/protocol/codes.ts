@@ -31,6 +31,7 @@ export const Op = {
   PushUnsubscribe: 32,
   NotifySettings: 33,
   LinkPreview: 34,
+  Search: 30,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -168,6 +169,14 @@ export const Limits = {
   maxPushSubscriptions: 10,
   /** Most rooms one user may mute (feature `notify_settings`; announced as `maxMutedRooms`). */
   maxMutedRooms: 1000,
+  /** Longest search query, in UTF-16 code units (feature `search`, announced as `maxSearchQuery`). */
+  maxSearchQuery: 256,
+  /** Most words of a search query that count; later ones are ignored. */
+  maxSearchTerms: 8,
+  /** Most results in one search page (the default page size is 20). */
+  maxSearchResults: 50,
+  /** Most highlight ranges given for one search result. */
+  maxHighlights: 32,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -223,6 +232,8 @@ export const Feature = {
   NotifySettings: 'notify_settings',
   /** Open Graph previews of a message's first link (`link_preview`). */
   LinkPreviews: 'link_previews',
+  /** The `search` request (section 6.21) and history pages `around` a seq. */
+  Search: 'search',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

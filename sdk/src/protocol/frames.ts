@@ -83,6 +83,29 @@ export const HistoryFrame = strictObj({
   thread: opt(seq),
   /** True: leave thread replies out (feature `threads`). */
   main: opt(bool()),
+  /** The page centred on this seq, which it includes (feature `search`); not with `before` or `after`. */
+  around: opt(seq),
+});
+/** Finds messages by their current text in the rooms the caller may read (feature `search`). */
+export const SearchFrame = strictObj({
+  t: literal(Op.Search),
+  r: reqId,
+  /** Words to find, as typed: every word must match, as a word, the start of one or (3+ letters) a part of one. */
+  query: str(1, Limits.maxSearchQuery),
+  /** Only in this room. */
+  room: opt(roomId),
+  /** Only messages by this user id. */
+  author: opt(userId),
+  /** Only messages stored before this time, ms since the Unix epoch. */
+  before: opt(uint()),
+  /** Only messages stored after this time, ms since the Unix epoch. */
+  after: opt(uint()),
+  /** Only messages with (true) or without (false) a link. */
+  hasLink: opt(bool()),
+  /** Where the page starts: the `next` of the previous page. Opaque. */
+  cursor: opt(str(1, Limits.maxCursor)),
+  /** Page size, 1..50; default 20. */
+  limit: opt(uint(Limits.maxSearchResults)),
 });
 /** Changes the text of one's own message `seq` (feature `edit`). */
 export const EditFrame = strictObj({
@@ -170,6 +193,7 @@ export const clientFrameSchemas = {
   [Op.PushUnsubscribe]: PushUnsubscribeFrame,
   [Op.NotifySettings]: NotifySettingsFrame,
   [Op.LinkPreview]: LinkPreviewFrame,
+  [Op.Search]: SearchFrame,
 } as const;
 
 export type HelloFrame = Infer<typeof HelloFrame>;
@@ -197,6 +221,7 @@ export type PushSubscribeFrame = Infer<typeof PushSubscribeFrame>;
 export type PushUnsubscribeFrame = Infer<typeof PushUnsubscribeFrame>;
 export type NotifySettingsFrame = Infer<typeof NotifySettingsFrame>;
 export type LinkPreviewFrame = Infer<typeof LinkPreviewFrame>;
+export type SearchFrame = Infer<typeof SearchFrame>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -364,6 +389,10 @@ export const WelcomeFrame = obj({
     maxPushSubscriptions: opt(uint()),
     /** Most rooms one user may mute (feature `notify_settings`). */
     maxMutedRooms: opt(uint()),
+    /** Longest search query (feature `search`). */
+    maxSearchQuery: opt(uint()),
+    /** Searches per second allowed on one connection (burst: twice that). */
+    searchRate: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),
@@ -464,6 +493,29 @@ export const LinkPreviewShape = obj({
 });
 export type LinkPreview = Infer<typeof LinkPreviewShape>;
 export type NotifySettings = Infer<typeof NotifySettings>;
+/** A range of a search result's text that matched, in UTF-16 code units. */
+const HighlightShape = obj({ at: uint(), len: uint() });
+
+/** One message a search found, as it reads now (feature `search`). */
+export const SearchHitShape = obj({
+  room: ref,
+  seq: uint(),
+  id: ref,
+  /** Author's user id and display name when the message was stored. */
+  by: ref,
+  name,
+  /** The current text (after its last edit). */
+  body: text(),
+  ts: uint(),
+  /** Seq of the thread root when the message is a thread reply. */
+  thread: opt(uint()),
+  /** When it was last edited, ms; absent when never. */
+  edited: opt(uint()),
+  /** Where the query's words are in `body`, in order, not overlapping. */
+  highlights: arr(HighlightShape, ANY),
+});
+export type SearchHit = Infer<typeof SearchHitShape>;
+export type Highlight = Infer<typeof HighlightShape>;
 
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
@@ -501,6 +553,12 @@ export const resultSchemas = {
   [Op.PushUnsubscribe]: obj({ removed: bool() }),
   [Op.NotifySettings]: NotifySettings,
   [Op.LinkPreview]: LinkPreviewShape,
+  [Op.Search]: obj({
+    /** Newest first. */
+    results: arr(SearchHitShape, ANY),
+    /** Present when more results follow: the `cursor` of the next page. */
+    next: opt(ref),
+  }),
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;

@@ -25,6 +25,7 @@ export {
   MemberShape,
   UserShape,
   LinkPreviewShape,
+  SearchHitShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
@@ -60,6 +61,9 @@ export type {
   LinkPreviewFrame,
   LinkPreview,
   NotifySettings,
+  SearchFrame,
+  SearchHit,
+  Highlight,
   ClientFrame,
   ClientRequest,
   RoomEvent,

@@ -11,6 +11,7 @@ export interface AdmissionLimits {
   workRate: number;
   workBurst: number;
   maxPending: number;
+  searchRate: number;
 }
 
 export interface Refusal {
@@ -27,6 +28,7 @@ export class Admission {
   private frames: TokenBucket | undefined;
   private sends: TokenBucket | undefined;
   private work: TokenBucket | undefined;
+  private searches: TokenBucket | undefined;
   /** Requests admitted whose reply has not been sent yet. */
   private inProgress = 0;
 
@@ -42,6 +44,12 @@ export class Admission {
     if (frame.t === Op.Send || frame.t === Op.React) {
       sends = this.sends ??= new TokenBucket(sendRate, sendRate * 2);
       if (!sends.canTake()) return { retryAfter: Math.max(sends.retryAfterMs(), 1), message: `too many messages and reactions; at most ${sendRate} per second` };
+    }
+    // A search reads indexes over every readable room: its own, smaller budget.
+    if (frame.t === Op.Search) {
+      const { searchRate } = this.limits;
+      sends = this.searches ??= new TokenBucket(searchRate, searchRate * 2);
+      if (!sends.canTake()) return { retryAfter: Math.max(sends.retryAfterMs(), 1), message: `too many searches; at most ${searchRate} per second` };
     }
     if (!answeredAtOnce(frame.t) && this.inProgress >= maxPending) {
       return { retryAfter: PENDING_RETRY_MS, message: `${maxPending} requests are already in progress on this connection; wait for their replies` };

@@ -22,6 +22,8 @@ export const SERVER_FEATURES: readonly Feature[] = [
   Feature.Push,
   Feature.NotifySettings,
   Feature.LinkPreviews,
+  // Search over the current text of messages, and history pages around a seq (section 6.21).
+  Feature.Search,
 ];
 
 /** The features a server with this configuration announces. */

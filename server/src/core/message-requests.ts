@@ -106,8 +106,9 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
 
 export async function history(s: Session, f: HistoryFrame): Promise<ResultData[typeof Op.History]> {
   if (!s.memberOf.has(f.room)) await requireVisible(s, f.room);
+  if (f.around !== undefined && (f.before !== undefined || f.after !== undefined)) throw badRequest('around cannot be combined with before or after');
   const limit = Math.max(1, f.limit ?? DEFAULT_HISTORY);
-  const page = await s.hub.store.messageHistory(f.room, { before: f.before, after: f.after, limit, viewer: s.userId, thread: f.thread, main: f.main });
+  const page = await s.hub.store.messageHistory(f.room, { before: f.before, after: f.after, around: f.around, limit, viewer: s.userId, thread: f.thread, main: f.main });
   return capPage(page, f.after !== undefined);
 }
 

@@ -5,6 +5,7 @@ import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
 import { read } from './read-requests.js';
+import { search } from './search-requests.js';
 import { userSubscribe } from './user-log.js';
 import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './notify-requests.js';
 
@@ -33,4 +34,5 @@ export const requestHandlers = {
   [Op.PushUnsubscribe]: pushUnsubscribe,
   [Op.NotifySettings]: notifySettings,
   [Op.LinkPreview]: linkPreview,
+  [Op.Search]: search,
 } as const;

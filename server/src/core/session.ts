@@ -287,6 +287,8 @@ export class Session {
         readIntervalMs: Limits.readIntervalMs,
         maxPushSubscriptions: Limits.maxPushSubscriptions,
         maxMutedRooms: Limits.maxMutedRooms,
+        maxSearchQuery: Limits.maxSearchQuery,
+        searchRate: c.searchRate,
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),

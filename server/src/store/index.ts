@@ -18,6 +18,8 @@ export interface OpenStoreOptions {
   maxInFlight?: number | undefined;
   /** Embedded store: PostgreSQL's page cache (`shared_buffers`), e.g. `32MB`. Default `32MB`. */
   sharedBuffers?: string | undefined;
+  /** Language of search: `simple` (default) or a stemmer's, such as `english`. */
+  searchLanguage?: string | undefined;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<SqlStor
   const store = new SqlStore(sql, {
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
     ...(options.maxInFlight === undefined || !options.databaseUrl ? {} : { maxInFlight: options.maxInFlight }),
+    ...(options.searchLanguage === undefined ? {} : { searchLanguage: options.searchLanguage }),
   });
   try {
     await store.init();

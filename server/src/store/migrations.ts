@@ -470,6 +470,54 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 10,
+    name: 'search: full-text and trigram indexes on the current text of messages',
+    sql: `
+      -- Extensions exist once per database, whatever schema Parley's tables are in: they go to a schema
+      -- of their own (so that dropping one Parley schema never takes them along), or stay wherever a
+      -- DBA put them. unaccent and pg_trgm are trusted extensions (PostgreSQL 13+): a role with CREATE on
+      -- the database may install them; the embedded store loads both (pglite-worker.ts).
+      SELECT pg_advisory_xact_lock(hashtext('parley.extensions'));
+      DO $do$
+      BEGIN
+        CREATE SCHEMA IF NOT EXISTS parley_ext;
+        CREATE EXTENSION IF NOT EXISTS unaccent WITH SCHEMA parley_ext;
+        CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA parley_ext;
+      EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION 'search needs the PostgreSQL extensions unaccent and pg_trgm: %', SQLERRM
+          USING HINT = 'Run CREATE EXTENSION unaccent; CREATE EXTENSION pg_trgm; as a role allowed to, or grant CREATE on the database to Parley''s role (see docs/deploy.md).';
+      END
+      $do$;
+
+      -- search_text: the text search configuration every search and index uses; words lose their
+      -- accents first ("ação" is indexed as "acao"), then the language's dictionary (simple, unless
+      -- PARLEY_SEARCH_LANGUAGE maps it to a stemmer at start-up: store/search-language.ts).
+      -- search_fold: the same folding for trigram matching of parts of words. Both name the extension's
+      -- objects by the schema it is in, bound when created, so no search_path decides them later.
+      CREATE TEXT SEARCH CONFIGURATION search_text (COPY = pg_catalog.simple);
+      DO $do$
+      DECLARE
+        u text := (SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'unaccent');
+        t text := (SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'pg_trgm');
+      BEGIN
+        EXECUTE format('ALTER TEXT SEARCH CONFIGURATION search_text ALTER MAPPING FOR word, hword, hword_part WITH %I.unaccent, simple', u);
+        EXECUTE format(
+          'CREATE FUNCTION search_fold(s text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE RETURN lower(%I.unaccent(%L::regdictionary, s))',
+          u, u || '.unaccent');
+        -- Only messages with text: never-edited ones in events; edited ones in messages (the body of
+        -- their original event is then not their text any more, and the search reads past it).
+        -- Deleted ones have no text anywhere (redaction, ADR 0012).
+        EXECUTE format('CREATE INDEX events_search_trgm_idx ON events USING gin (search_fold(body) %I.gin_trgm_ops) WHERE kind = ''msg'' AND body IS NOT NULL', t);
+        EXECUTE format('CREATE INDEX messages_search_trgm_idx ON messages USING gin (search_fold(body) %I.gin_trgm_ops) WHERE body IS NOT NULL', t);
+      END
+      $do$;
+      CREATE INDEX events_search_idx ON events USING gin (to_tsvector('search_text'::regconfig, body)) WHERE kind = 'msg' AND body IS NOT NULL;
+      CREATE INDEX messages_search_idx ON messages USING gin (to_tsvector('search_text'::regconfig, body)) WHERE body IS NOT NULL;
+      -- A search filtered by author reads that author's messages, not every match of its words.
+      CREATE INDEX events_search_author_idx ON events (author, id) WHERE kind = 'msg' AND body IS NOT NULL;
+    `,
+  },
+  {
     version: 11,
     name: 'web push subscriptions, notification settings, link preview cache',
     sql: `

@@ -1,6 +1,8 @@
 // The worker thread that runs PGlite, so that its WebAssembly never holds the server's event loop: it
 // opens the database, then runs each request of the driver (pglite-driver.ts) as PGlite orders them.
 import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { mkdirSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PgliteErrorFields, PgliteReply, PgliteRequest, PgliteStarted, PgliteWorkerData } from './pglite-messages.js';
@@ -104,7 +106,9 @@ function end(id: number, txId: number, commit: boolean): void {
 async function open(): Promise<PGlite> {
   if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
   const settings = config.settings.flatMap((s) => ['-c', s]);
-  const db = new PGlite(config.dataDir, settings.length ? { startParams: [...PGlite.defaultStartParams, ...settings] } : {});
+  // Search (migration 10) indexes through unaccent and pg_trgm, which PGlite ships as separate bundles.
+  const extensions = { unaccent, pg_trgm };
+  const db = new PGlite(config.dataDir, settings.length ? { extensions, startParams: [...PGlite.defaultStartParams, ...settings] } : { extensions });
   await db.waitReady;
   // The session lives as long as the PGlite instance, so a plain SET holds for every later statement.
   await db.exec(`SET search_path TO ${config.schema}`);

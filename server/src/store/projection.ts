@@ -31,8 +31,9 @@ const PROJECTION_JOIN = `events e LEFT JOIN messages m ON e.kind = 'msg' AND m.r
 
 /** A page of history with messages as they are now (`viewer` decides each summary's `me`). */
 export async function projectedHistory(sql: SqlSession, room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
-  const { before, after, limit, viewer, thread, main } = query;
+  const { before, after, limit, viewer, thread, main, around } = query;
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`history limit must be a positive integer, got ${limit}`);
+  if (around !== undefined) return historyAround(sql, room, { ...query, around });
   const params: unknown[] = [room, viewer];
   const where = ['e.room_id = $1'];
   if (after !== undefined) where.push(`e.seq > $${params.push(after)}`);
@@ -50,6 +51,21 @@ export async function projectedHistory(sql: SqlSession, room: string, query: Mes
   const page = rows.slice(0, limit);
   if (!forward) page.reverse();
   return { events: page.map(toProjectedEvent), more };
+}
+
+/**
+ * The page around a seq (jumping to a search result): the older half read backward from it, the
+ * rest forward from it, each the way a plain page is read. `more` says, as for a backward page,
+ * whether older events precede it.
+ */
+async function historyAround(sql: SqlSession, room: string, query: MessageHistoryQuery & { around: number }): Promise<HistoryPage> {
+  const { around, limit } = query;
+  const older = Math.floor((limit - 1) / 2);
+  const base = { viewer: query.viewer, thread: query.thread, main: query.main };
+  const newer = await projectedHistory(sql, room, { ...base, after: around - 1, limit: limit - older });
+  const fill = limit - newer.events.length;
+  const back = fill > 0 && around > 1 ? await projectedHistory(sql, room, { ...base, before: around, limit: fill }) : { events: [], more: false };
+  return { events: [...back.events, ...newer.events], more: back.more };
 }
 
 /** The event of a row, with a msg's projection fields in the order the schema declares them. */

@@ -7,6 +7,8 @@ import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } 
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { NotifyStore } from './notify-store.js';
+import { applySearchLanguage, DEFAULT_SEARCH_LANGUAGE } from './search-language.js';
+import { searchMessages, type SearchQuery, type SearchRows } from './search.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
 import { readViews, roomReadView, writeReadMarks } from './read-marks.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
@@ -50,6 +52,8 @@ export interface SqlStoreOptions {
   maxInFlight?: number;
   /** Fewest queued appends that start a batch beside one in flight; fewer wait for a larger batch. Default 64. */
   minToOverlap?: number;
+  /** Language of search: `simple` (default) or a stemmer's, such as `english` (store/search-language.ts). */
+  searchLanguage?: string;
 }
 
 /** Counters of the store's work since it was opened. */
@@ -99,6 +103,7 @@ export class SqlStore implements Store {
   /** Read marks, batched like appends: a thousand members reading at once share a few statements. */
   private readonly readMarks: GroupCommit<ReadMark & { smallRoom: number }, ReadMarkOutcome>;
   private initialised: Promise<void> | null = null;
+  private readonly searchLanguage: string;
   private closed = false;
   private appendCount = 0;
   private transactions = 0;
@@ -113,6 +118,7 @@ export class SqlStore implements Store {
     readonly sql: Sql,
     options: SqlStoreOptions = {},
   ) {
+    this.searchLanguage = options.searchLanguage ?? DEFAULT_SEARCH_LANGUAGE;
     this.appends = new GroupCommit((batch) => this.writeBatch(batch), {
       maxBatch: options.maxBatch ?? 2000,
       maxInFlight: options.maxInFlight ?? (sql.driver === 'pg' ? 2 : 1),
@@ -149,6 +155,7 @@ export class SqlStore implements Store {
     this.initialised ??= this.guard(async () => {
       this.transactions += 1;
       await migrate(this.sql);
+      await applySearchLanguage(this.sql, this.searchLanguage);
     }).catch((err: unknown) => {
       this.initialised = null;
       throw err;
@@ -495,6 +502,11 @@ export class SqlStore implements Store {
 
   async messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
     return this.guard(() => projectedHistory(this.sql, room, query));
+  }
+
+  async search(query: SearchQuery): Promise<SearchRows> {
+    const stemmed = this.searchLanguage !== DEFAULT_SEARCH_LANGUAGE;
+    return this.guard(() => searchMessages(this.sql, { ...query, stemmed }));
   }
 
   async message(room: string, seq: number): Promise<MessageState | null> {

@@ -2,6 +2,7 @@
 // Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
 import type { Mention, RoomEvent, UserEvent } from '@parley/sdk/protocol';
 import type { NotifyStore } from './notify-store.js';
+import type { SearchQuery, SearchRows } from './search.js';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
 export type RoleName = 'owner' | 'member';
@@ -73,6 +74,8 @@ export interface MessageHistoryQuery extends HistoryQuery {
   thread?: number | undefined;
   /** True: leave thread replies out. */
   main?: boolean | undefined;
+  /** The page centred on this seq (included): half before it, the rest from it on. Not with before/after. */
+  around?: number | undefined;
 }
 
 /** A `msg` as it is now, for checking a change against it. */
@@ -332,6 +335,8 @@ export interface Store {
    * reactions, replies): the same events and seqs as {@link history}, change events included.
    */
   messageHistory(room: string, query: MessageHistoryQuery): Promise<HistoryPage>;
+  /** Messages whose current text matches, in the rooms `query.user` may read, newest first (migration 10). */
+  search(query: SearchQuery): Promise<SearchRows>;
   /** The `msg` at `seq`, or null when `seq` holds no msg (or the room does not exist). */
   message(room: string, seq: number): Promise<MessageState | null>;
   /**
