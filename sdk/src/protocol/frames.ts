@@ -3,7 +3,7 @@
 // Client frames are checked strictly (the server refuses what it does not know); server frames are
 // read tolerantly (ADR 0011): open strings, lengths bounded by the frame, unknown keys dropped, and
 // an event that still cannot be read becomes an `unknown` placeholder that keeps its seq.
-import { Limits, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature, type UserEventKind } from './codes.js';
+import { GuestPolicy, Limits, ModAction, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature, type UserEventKind } from './codes.js';
 import { eventExtensionFields, MentionShape } from './kinds.js';
 import { arr, bool, literal, obj, opt, record, scalar, SchemaError, str, strictObj, open, text, uint, type Infer, type Schema } from './schema.js';
 
@@ -112,6 +112,38 @@ export const SetProfileFrame = strictObj({ t: literal(Op.SetProfile), r: reqId, 
 /** Follows the caller's own log (notices addressed to them), replaying what came after `after`. */
 export const UserSubscribeFrame = strictObj({ t: literal(Op.UserSubscribe), r: reqId, after: opt(seq) });
 
+const reason = str(0, Limits.maxReason);
+/**
+ * A moderator's action in a room (feature `moderation`): `user` for mute, unmute, kick, ban, unban,
+ * clear and role; `seq` for pin and unpin; `seconds` for mute and ban (a duration) and slow (the
+ * interval, 0: off); `role` (`moderator` or `member`) for role; `guests` for guests.
+ */
+export const ModerateFrame = strictObj({
+  t: literal(Op.Moderate),
+  r: reqId,
+  room: roomId,
+  action: literal(...(Object.values(ModAction) as [ModAction, ...ModAction[]])),
+  user: opt(userId),
+  seq: opt(seq),
+  seconds: opt(uint(Limits.maxSanctionSeconds)),
+  role: opt(literal(Role.Moderator, Role.Member)),
+  guests: opt(literal(GuestPolicy.Post, GuestPolicy.Read)),
+  reason: opt(reason),
+});
+/** Reports message `seq` to the room's moderators (feature `reports`). Not an event: only moderators see reports. */
+export const ReportFrame = strictObj({ t: literal(Op.Report), r: reqId, room: roomId, seq, reason: str(1, Limits.maxReason) });
+/** The room's rules as they apply to the caller (feature `moderation`). */
+export const RoomRulesFrame = strictObj({ t: literal(Op.RoomRules), r: reqId, room: roomId });
+/** A page of members, online first, then by most recent activity (feature `member_pages`). */
+export const MemberPageFrame = strictObj({
+  t: literal(Op.MemberPage),
+  r: reqId,
+  room: roomId,
+  /** Members to skip: the `next` of the previous page. */
+  offset: opt(uint()),
+  limit: opt(uint(Limits.maxMemberPage)),
+});
+
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
   [Op.Ping]: PingFrame,
@@ -133,8 +165,16 @@ export const clientFrameSchemas = {
   [Op.Edit]: EditFrame,
   [Op.Delete]: DeleteFrame,
   [Op.React]: ReactFrame,
+  [Op.Moderate]: ModerateFrame,
+  [Op.Report]: ReportFrame,
+  [Op.RoomRules]: RoomRulesFrame,
+  [Op.MemberPage]: MemberPageFrame,
 } as const;
 
+export type ModerateFrame = Infer<typeof ModerateFrame>;
+export type ReportFrame = Infer<typeof ReportFrame>;
+export type RoomRulesFrame = Infer<typeof RoomRulesFrame>;
+export type MemberPageFrame = Infer<typeof MemberPageFrame>;
 export type HelloFrame = Infer<typeof HelloFrame>;
 export type PingFrame = Infer<typeof PingFrame>;
 export type RoomCreateFrame = Infer<typeof RoomCreateFrame>;
@@ -306,6 +346,20 @@ export const WelcomeFrame = obj({
     maxReactions: opt(uint()),
     /** Most mentions in one message. */
     maxMentions: opt(uint()),
+    /** Longest reason of a moderator action or a report (feature `moderation`). */
+    maxReason: opt(uint()),
+    /** Longest mute or timed ban, seconds. */
+    maxSanctionSeconds: opt(uint()),
+    /** Longest slow-mode interval, seconds. */
+    maxSlowSeconds: opt(uint()),
+    /** Flood protection: this many messages from one user in one room within `floodWindowMs` mutes them for `floodMuteMs` (0: off). */
+    floodMessages: opt(uint()),
+    floodWindowMs: opt(uint()),
+    floodMuteMs: opt(uint()),
+    /** A guest may not post links in a public room until this long after they first signed in, ms (0: off). */
+    guestLinkDelayMs: opt(uint()),
+    /** Most members in one `member_page` page. */
+    maxMemberPage: opt(uint()),
   }),
   /** What this server does beyond protocol v1 (`Feature`); absent from older servers. */
   features: opt(arr(open<Feature>(), ANY)),
@@ -338,6 +392,17 @@ export const PresenceFrame = obj({
 });
 export const ProfileFrame = obj({ t: literal(Op.Profile), room: ref, user: ref, name });
 export const UserEventFrame = obj({ t: literal(Op.UserEvent), e: UserEventShape });
+/**
+ * To the user's own connections: a moderator restricted or freed them in `room` (`action`: mute,
+ * unmute, kick, ban, unban; open string). `until` (ms epoch) ends a mute or timed ban.
+ */
+export const RestrictionFrame = obj({
+  t: literal(Op.Restriction),
+  room: ref,
+  action: open<ModAction>(),
+  until: opt(uint()),
+  reason: opt(text()),
+});
 
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
@@ -348,8 +413,10 @@ export const serverFrameSchemas = {
   [Op.Presence]: PresenceFrame,
   [Op.Profile]: ProfileFrame,
   [Op.UserEvent]: UserEventFrame,
+  [Op.Restriction]: RestrictionFrame,
 } as const;
 
+export type RestrictionFrame = Infer<typeof RestrictionFrame>;
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
 export type ResultFrame = Infer<typeof ResultFrame>;
 export type ErrorFrame = Infer<typeof ErrorFrame>;
@@ -401,7 +468,42 @@ export const resultSchemas = {
   [Op.Edit]: MessageChange,
   [Op.Delete]: MessageChange,
   [Op.React]: MessageChange,
+  /** The `mod` event appended; `cleared` counts the messages a `clear` deleted. */
+  [Op.Moderate]: obj({ seq: uint(), id: ref, ts: uint(), changed: bool(), cleared: opt(uint()) }),
+  [Op.Report]: obj({ report: ref }),
+  [Op.RoomRules]: RoomRulesShape(),
+  [Op.MemberPage]: obj({
+    members: arr(MemberShape, ANY),
+    /** Members in all, and of them online now. */
+    total: uint(),
+    online: uint(),
+    /** Present when more follow: the `offset` of the next page. */
+    next: opt(uint()),
+  }),
 } as const;
+
+/** A room's rules as one member sees them. */
+function RoomRulesShape() {
+  return obj({
+    /** Slow mode: one message per this many ms per member (0: off). */
+    slowMs: uint(),
+    /** Read-only for everyone but moderators. */
+    locked: bool(),
+    /** `post` or `read` (guests may only read). */
+    guests: open<GuestPolicy>(),
+    /** Pinned messages' seqs, most recent pin first. */
+    pins: arr(uint(), ANY),
+    /** The caller's role, absent for a non-member. */
+    role: opt(open<Role>()),
+    /** The caller may moderate here (moderator, owner or server admin). */
+    moderator: bool(),
+    /** When the caller's mute ends, ms epoch. */
+    mutedUntil: opt(uint()),
+    /** How long before the caller may send under slow mode, ms. */
+    waitMs: opt(uint()),
+  });
+}
+export type RoomRules = Infer<ReturnType<typeof RoomRulesShape>>;
 
 export type ResultOp = keyof typeof resultSchemas;
 export type ResultData = { [K in ResultOp]: Infer<(typeof resultSchemas)[K]> };

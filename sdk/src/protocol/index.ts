@@ -12,6 +12,8 @@ export {
   RoomKind,
   PresenceState,
   Role,
+  ModAction,
+  GuestPolicy,
 } from './codes.js';
 export {
   clientFrameSchemas,
@@ -52,6 +54,12 @@ export type {
   EditFrame,
   DeleteFrame,
   ReactFrame,
+  ModerateFrame,
+  ReportFrame,
+  RoomRulesFrame,
+  MemberPageFrame,
+  RestrictionFrame,
+  RoomRules,
   ClientFrame,
   ClientRequest,
   RoomEvent,

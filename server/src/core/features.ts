@@ -15,4 +15,8 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // The per-user log (section 17) and device ids in hello (section 4.1).
   Feature.UserLog,
   Feature.Devices,
+  // Roles, moderator actions, room rules, automatic protection (section 22) and reports.
+  Feature.Moderation,
+  Feature.Reports,
+  Feature.MemberPages,
 ];

@@ -5,6 +5,7 @@ import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
 import { userSubscribe } from './user-log.js';
+import { memberPage, moderate, report, roomRules } from './moderation-requests.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -26,4 +27,8 @@ export const requestHandlers = {
   [Op.Edit]: edit,
   [Op.Delete]: deleteMessage,
   [Op.React]: react,
+  [Op.Moderate]: moderate,
+  [Op.Report]: report,
+  [Op.RoomRules]: roomRules,
+  [Op.MemberPage]: memberPage,
 } as const;

@@ -111,6 +111,7 @@ export async function listRooms(s: Session, f: RoomListFrame): Promise<ResultDat
 
 export async function join(s: Session, f: JoinFrame): Promise<ResultData[typeof Op.Join]> {
   let role = await requireVisible(s, f.room);
+  await s.hub.moderation.checkRead(s, f.room);
   // A guest who only looks at a public room follows it without becoming a member: that happens with
   // their first message (ADR 0008), so page views leave no trace in the log or the member list.
   if (!role && !s.guest) {
@@ -147,6 +148,7 @@ export async function invite(s: Session, f: InviteFrame): Promise<ResultData[typ
 
 export async function subscribe(s: Session, f: SubscribeFrame): Promise<ResultData[typeof Op.Subscribe]> {
   const role = await requireVisible(s, f.room);
+  await s.hub.moderation.checkRead(s, f.room);
   return subscribeFrom(s, f.room, role, f.after);
 }
 

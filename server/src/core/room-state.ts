@@ -36,10 +36,12 @@ export async function requireVisible(s: Session, id: string): Promise<RoleName |
   const member = await s.hub.store.getMember(id, s.userId);
   if (member) {
     s.setMember(id);
+    s.noteRole(id, member.role);
     return member.role;
   }
   const room = await s.hub.store.getRoom(id);
   if (room?.kind !== RoomKind.Public) throw noRoom(id);
+  s.noteRole(id, undefined);
   return undefined;
 }
 

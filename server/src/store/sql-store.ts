@@ -6,6 +6,7 @@ import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
+import { SqlModeration } from './moderation.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
 import { FOREIGN_KEY_VIOLATION, isUnavailable, sqlState, UNIQUE_VIOLATION, type Sql, type SqlSession } from './sql.js';
@@ -97,6 +98,10 @@ export class SqlStore implements Store {
   private downSince: number | undefined;
   private outageObserver: ((change: StoreOutage) => void) | undefined;
   private userEventObserver: ((events: readonly StoredUserEvent[]) => void) | undefined;
+  readonly moderation: SqlModeration = new SqlModeration(
+    (fn) => this.guard(() => fn(this.sql)),
+    (fn) => this.transact(fn),
+  );
 
   constructor(
     /** The database underneath: tests read the tables through it to see what is really stored. */

@@ -1,9 +1,10 @@
 // The Store contract: the durable truth for users, rooms, membership and each room's ordered event log.
 // Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
 import type { Mention, RoomEvent, UserEvent } from '@parley/sdk/protocol';
+import type { SqlModeration } from './moderation.js';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
-export type RoleName = 'owner' | 'member';
+export type RoleName = 'owner' | 'moderator' | 'member';
 export type EventData = Record<string, string | number | boolean>;
 
 export interface UserRecord {
@@ -175,6 +176,8 @@ export class RoomNotFoundError extends Error {
 }
 
 export interface Store {
+  /** Room rules, mutes and bans, the audit log and reports (migration 13). */
+  readonly moderation: SqlModeration;
   /** Applies pending migrations (idempotent, safe when several nodes start at once). */
   init(): Promise<void>;
   /** Waits for queued appends to be durable, then releases connections. */
