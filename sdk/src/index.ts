@@ -20,13 +20,14 @@ import type {
   RoomEvents,
   StateContext,
   TypingContext,
+  RestrictionContext,
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
-import type { AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, Member, RoomEvent, RoomRules, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
-import type { EditOptions, HistoryOptions, Room, SendOptions, TypingOptions } from './room.js';
+import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
 export { ChatClient } from './client.js';
@@ -36,6 +37,7 @@ export {
   TimeoutError,
   UnauthorizedError,
   ForbiddenError,
+  HeldError,
   NotFoundError,
   ConflictError,
   RateLimitedError,
@@ -60,6 +62,8 @@ export {
   PresenceState,
   Role,
   Limits,
+  ModAction,
+  GuestPolicy,
 } from './protocol/codes.js';
 
 export type {
@@ -107,4 +111,8 @@ export type {
   RoomSummary,
   Member,
   User,
+  RoomRules,
+  ModerateOptions,
+  MemberPageOptions,
+  RestrictionContext,
 };
