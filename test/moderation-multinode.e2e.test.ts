@@ -121,6 +121,7 @@ describe.skipIf(!available)('moderation on two nodes over Redis and PostgreSQL',
       expect(err).toBeInstanceOf(ForbiddenError);
       expect(err.message).toMatch(/muted.*5 min/);
       expect(err.retryAfter).toBeGreaterThan(200_000);
+      expect(err.reason).toBe('muted');
     }
     // Nothing was stored, and nothing is left to retry.
     const page = await r.history({ limit: 5 });

@@ -140,6 +140,7 @@ describe.each(kinds)('moderation over the wire (%s)', (kind) => {
     expect(sent.code).toBe(ErrorCode.Forbidden);
     expect(sent.message).toMatch(/muted.*2 min/);
     expect(sent.retryAfter).toBeGreaterThan(100_000);
+    expect(sent.reason).toBe('muted');
     expect((await refused(mallory, { t: Op.Edit, room: id, seq: own.seq, body: 'changed' })).code).toBe(ErrorCode.Forbidden);
     expect((await refused(mallory, { t: Op.React, room: id, seq: own.seq, emoji: '👍', on: true })).code).toBe(ErrorCode.Forbidden);
     expect((await mallory.ok({ t: Op.RoomRules, room: id })).mutedUntil).toBe(notice.until);
@@ -208,6 +209,7 @@ describe.each(kinds)('moderation over the wire (%s)', (kind) => {
     expect(slow.code).toBe(ErrorCode.Forbidden);
     expect(slow.message).toMatch(/slow mode: wait \d+ s/);
     expect(slow.retryAfter).toBeGreaterThan(25_000);
+    expect(slow.reason).toBe('slow');
     await bob.ok({ t: Op.Send, room: id, cid: 'b1', body: 'mods are exempt' });
     await bob.ok({ t: Op.Send, room: id, cid: 'b2', body: 'again' });
     await bob.ok({ t: Op.Moderate, room: id, action: 'slow', seconds: 0 });

@@ -57,6 +57,8 @@ export class ForbiddenError extends ParleyError {
     message: string,
     /** When waiting helps (a mute, slow mode, a timed ban): how long, in ms. The message says it in words. */
     readonly retryAfter?: number,
+    /** Why, when moderation refused it: `muted`, `slow`, `banned`, `locked`, `guests`, `filter`, `links`, or a later word. */
+    readonly reason?: string,
   ) {
     super(ErrorCode.Forbidden, message);
   }
@@ -177,11 +179,11 @@ export class ClientClosedError extends ParleyError {
 }
 
 /** Maps a protocol `error` frame onto the matching error class. */
-export function errorFromFrame(frame: { code: string; message: string; retryAfter?: number }): ParleyError {
+export function errorFromFrame(frame: { code: string; message: string; retryAfter?: number; reason?: string }): ParleyError {
   const { code, message } = frame;
   switch (code) {
     case ErrorCode.Unauthorized: return new UnauthorizedError(message);
-    case ErrorCode.Forbidden: return new ForbiddenError(message, frame.retryAfter);
+    case ErrorCode.Forbidden: return new ForbiddenError(message, frame.retryAfter, frame.reason);
     case ErrorCode.Held: return new HeldError(message);
     case ErrorCode.NotFound: return new NotFoundError(message);
     case ErrorCode.Conflict: return new ConflictError(message);

@@ -372,6 +372,8 @@ export const ErrorFrame = obj({
   code: open<ErrorCode>(),
   message: text(),
   retryAfter: opt(uint()),
+  /** Why, in one word a client can put in its own language: `muted`, `slow`, `banned`, `locked`, `guests`, `filter`, `links` (feature `moderation`); open. */
+  reason: opt(text()),
 });
 export const EventFrame = obj({ t: literal(Op.Event), e: AnyRoomEventShape });
 export const TypingStateFrame = obj({

@@ -5,7 +5,7 @@
 import { ErrorCode, GuestPolicy, Limits, ModAction, RoomKind, type RoomRules } from '@parley/sdk/protocol';
 import { createHash } from 'node:crypto';
 import type { RoomRulesRecord, SanctionRecord } from '../store/moderation.js';
-import { forbidden, RequestError } from './errors.js';
+import { RequestError } from './errors.js';
 import type { Hub } from './hub.js';
 import type { Session } from './session.js';
 
@@ -128,7 +128,7 @@ export class Moderation {
   private async load(room: string): Promise<RoomModeration | null> {
     const [found, record] = await Promise.all([this.hub.store.moderation.rules(room), this.hub.store.getRoom(room)]);
     if (!found || !record) return null;
-    const m: RoomModeration = { kind: record.kind, rules: found.rules, mutes: new Map(), bans: new Map(), deviceBans: new Map(), filter: compileFilter(found.rules.words), loadedAt: Date.now() };
+    const m: RoomModeration = { kind: record.kind, rules: found.rules, mutes: new Map(), bans: new Map(), deviceBans: new Map(), filter: compileFilter([...this.hub.config.filterWords, ...found.rules.words]), loadedAt: Date.now() };
     for (const s of found.sanctions) addSanction(m, s);
     // Only the latest load is kept: an invalidation while this one was in flight wins.
     if (this.cache.has(room)) this.loaded.set(room, m);
@@ -150,8 +150,8 @@ export class Moderation {
       if (m.deviceBans.has(key) && active(m.deviceBans.get(key), now)) until = m.deviceBans.get(key);
     }
     if (until === null) return;
-    if (until === undefined) throw forbidden(`you are banned from this room`);
-    throw new RequestError(ErrorCode.Forbidden, `you are banned from this room for ${inWords(until - now)} more`, until - now);
+    if (until === undefined) throw new RequestError(ErrorCode.Forbidden, 'you are banned from this room', undefined, 'banned');
+    throw new RequestError(ErrorCode.Forbidden, `you are banned from this room for ${inWords(until - now)} more`, until - now, 'banned');
   }
 
   /** The checks of a read (join, subscribe, history): only bans. Moderators and admins are never refused. */
@@ -174,15 +174,15 @@ export class Moderation {
     if (m.mutes.has(userSubject(s.userId))) {
       const until = m.mutes.get(userSubject(s.userId));
       if (active(until, now)) {
-        if (until === undefined) throw forbidden('you are muted in this room');
-        throw new RequestError(ErrorCode.Forbidden, `you are muted in this room for ${inWords(until - now)} more`, until - now);
+        if (until === undefined) throw new RequestError(ErrorCode.Forbidden, 'you are muted in this room', undefined, 'muted');
+        throw new RequestError(ErrorCode.Forbidden, `you are muted in this room for ${inWords(until - now)} more`, until - now, 'muted');
       }
     }
-    if (m.rules.locked) throw forbidden('this room is locked: it is read-only for now');
-    if (s.guest && m.rules.guests === GuestPolicy.Read) throw forbidden('guests can only read this room; sign in to take part');
+    if (m.rules.locked) throw new RequestError(ErrorCode.Forbidden, 'this room is locked: it is read-only for now', undefined, 'locked');
+    if (s.guest && m.rules.guests === GuestPolicy.Read) throw new RequestError(ErrorCode.Forbidden, 'guests can only read this room; sign in to take part', undefined, 'guests');
     if (body !== undefined && m.filter?.test(body)) {
       if (what === 'send' && m.rules.filterAction === 'hold') throw new HoldForReview('held');
-      throw forbidden('your message contains a word this room does not allow');
+      throw new RequestError(ErrorCode.Forbidden, 'your message contains a word this room does not allow', undefined, 'filter');
     }
     if (what !== 'send') return;
     const key = `${room}\n${s.userId}`;
@@ -190,7 +190,7 @@ export class Moderation {
       const last = this.lastSent.get(key);
       if (last !== undefined && now - last < m.rules.slowMs) {
         const wait = m.rules.slowMs - (now - last);
-        throw new RequestError(ErrorCode.Forbidden, `slow mode: wait ${inWords(wait)} before your next message`, wait);
+        throw new RequestError(ErrorCode.Forbidden, `slow mode: wait ${inWords(wait)} before your next message`, wait, 'slow');
       }
     }
     const publicGuest = s.guest && m.kind === RoomKind.Public;
@@ -204,7 +204,7 @@ export class Moderation {
       }
       if (now - s.firstSeen < delay) {
         const wait = delay - (now - s.firstSeen);
-        throw new RequestError(ErrorCode.Forbidden, `new guests can post links ${inWords(delay)} after arriving: wait ${inWords(wait)}`, wait);
+        throw new RequestError(ErrorCode.Forbidden, `new guests can post links ${inWords(delay)} after arriving: wait ${inWords(wait)}`, wait, 'links');
       }
     }
     if (publicGuest) this.countFlood(s, m, room, key, now);
@@ -235,7 +235,7 @@ export class Moderation {
         impose: [{ subject: userSubject(s.userId), kind: 'mute', until, by: SYSTEM_ACTOR.id, reason }],
       }, { action: ModAction.Mute, user: s.userId, until, reason })
       .catch((err: unknown) => s.log.warn('automatic mute failed', { err }));
-    throw new RequestError(ErrorCode.Forbidden, `you are muted in this room for ${inWords(floodMuteMs)}: ${reason}`, floodMuteMs);
+    throw new RequestError(ErrorCode.Forbidden, `you are muted in this room for ${inWords(floodMuteMs)}: ${reason}`, floodMuteMs, 'muted');
   }
 
   /** The room's rules as `s` sees them (`room_rules`). */

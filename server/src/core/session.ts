@@ -220,10 +220,11 @@ export class Session {
     this.conn.send(encodeResultFrame(r, data));
   }
 
-  sendError(r: number | undefined, code: ErrorCode, message: string, retryAfter?: number): void {
+  sendError(r: number | undefined, code: ErrorCode, message: string, retryAfter?: number, reason?: string): void {
     const frame: Record<string, unknown> = { t: Op.Error, code, message };
     if (r !== undefined) frame.r = r;
     if (retryAfter !== undefined) frame.retryAfter = retryAfter;
+    if (reason !== undefined) frame.reason = reason;
     this.hub.metrics.errorFrame(code);
     this.send(frame);
   }
@@ -356,7 +357,7 @@ export class Session {
   private fail(r: number | undefined, err: unknown): void {
     const f = describeFailure(err);
     if (f.unexpected) this.log.error('request failed', { err });
-    this.sendError(r, f.code, f.message, f.retryAfter);
+    this.sendError(r, f.code, f.message, f.retryAfter, f.reason);
   }
 
   private countRejected(): void {
