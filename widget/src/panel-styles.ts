@@ -472,4 +472,41 @@ export const panelStyles = css`
     color: var(--_muted);
   }
 
+  /* Moderation: the pinned message above the list, the user's restrictions and acknowledgements under the composer. */
+  .pinned {
+    display: flex;
+    gap: 6px;
+    align-items: baseline;
+    width: 100%;
+    padding: 5px var(--_pad);
+    border: 0;
+    border-bottom: 1px solid var(--_line, rgba(127, 127, 127, 0.3));
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    text-align: start;
+    cursor: pointer;
+  }
+  .pin-label {
+    font-weight: 600;
+    white-space: nowrap;
+  }
+  .pin-text {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .rules,
+  .notice {
+    flex-basis: 100%;
+    margin: 4px 0 0;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+  .rules[data-muted='true'] {
+    color: var(--_danger, #b3261e);
+  }
+  .notice:empty {
+    display: none;
+  }
 `;
