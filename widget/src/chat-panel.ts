@@ -589,7 +589,7 @@ export class ChatPanel extends LitElement {
         : nothing}
       ${this._refusal ? html`<p class="error refusal" role="alert">${this._refusal}</p>` : nothing}
       ${this._renderRules(view)}
-      <p part="notice" class="notice" role="status">${this._notice}</p>
+      <p part="notice" class="mod-notice" role="status">${this._notice}</p>
     </form>`;
   }
 
@@ -600,7 +600,7 @@ export class ChatPanel extends LitElement {
     if (!r || r.moderator) return nothing;
     const left = (r.mutedUntil ?? 0) - Date.now();
     const line = left > 0 ? t.mutedFor(Math.ceil(left / 60_000)) : r.locked ? t.lockedRoom : r.guests === 'read' && this.session.user?.guest ? t.guestsRead : r.slowMs > 0 ? t.slowMode(Math.ceil(r.slowMs / 1000)) : '';
-    return line ? html`<p part="rules" class="rules" data-muted=${left > 0 ? 'true' : 'false'}>${line}</p>` : nothing;
+    return line ? html`<p part="rules" class="mod-rules" data-muted=${left > 0 ? 'true' : 'false'}>${line}</p>` : nothing;
   }
 
   private _renderGuest(): TemplateResult {

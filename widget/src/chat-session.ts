@@ -456,6 +456,7 @@ export class ChatSession {
       if (view.rules) view.rules = { ...view.rules, mutedUntil: action === 'mute' ? (until ?? Number.MAX_SAFE_INTEGER) : action === 'unmute' ? undefined : view.rules.mutedUntil };
       if (action === 'kick' || action === 'ban') this.hooks.error(action === 'ban' ? 'banned' : 'kicked', `removed from ${room.id} by a moderator`);
       this.hooks.changed();
+      void this.loadRules(view);
     });
     client.on('added', ({ roomId }) => {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());

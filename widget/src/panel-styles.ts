@@ -496,17 +496,17 @@ export const panelStyles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
-  .rules,
-  .notice {
+  .mod-rules,
+  .mod-notice {
     flex-basis: 100%;
     margin: 4px 0 0;
     font-size: 0.85em;
     color: var(--_muted);
   }
-  .rules[data-muted='true'] {
+  .mod-rules[data-muted='true'] {
     color: var(--_danger, #b3261e);
   }
-  .notice:empty {
+  .mod-notice:empty {
     display: none;
   }
 `;
