@@ -119,6 +119,16 @@ describe.skipIf(!chromiumAvailable())('moderation in the widget (Chromium)', () 
     const reports = await (await fetch(`${node.http}/admin/api/reports?room=lobby`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json();
     expect(reports.reports).toHaveLength(1);
     await spammer.screenshot({ path: join(ARTIFACTS, 'moderation-slow-report-pt-BR.png') });
-    await mod.screenshot({ path: join(ARTIFACTS, 'moderation-moderator.png') });
+
+    // From the member list, the moderator bans Sam; Sam's page is taken out of the room.
+    await part(mod, 'members-toggle').click();
+    const banSam = part(mod, 'member-ban').and(mod.locator('[aria-label="Ban Sam from this room"]'));
+    await banSam.waitFor({ timeout: STEP });
+    await mod.screenshot({ path: join(ARTIFACTS, 'moderation-members.png') });
+    await banSam.click();
+    await expect.poll(async () => (await (node.server.store as SqlStore).sql.query("SELECT 1 FROM sanctions WHERE room_id = 'lobby' AND kind = 'ban'")).length, { timeout: STEP }).toBeGreaterThan(0);
+    await send(spammer, 'ainda estou aqui?');
+    await message(spammer, 'ainda estou aqui?').locator('.state.failed', { hasText: /banido/ }).waitFor({ timeout: STEP });
+    await expect.poll(() => part(mod, 'member-mute').count(), { timeout: STEP }).toBe(0);
   });
 });

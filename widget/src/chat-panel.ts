@@ -313,6 +313,7 @@ export class ChatPanel extends LitElement {
               <span class="dot" data-presence=${m.state}></span>
               <span class="name" dir="auto" title=${m.name || m.user}>${m.user === s.user?.id ? `${m.name} (${t.you})` : m.name || m.user}</span>
               <small>${t.presence[m.state as keyof typeof t.presence] ?? m.state}</small>
+              ${view.rules?.moderator && m.user !== s.user?.id && m.role !== 'owner' ? this._renderMemberActions(view, m.user, m.name || m.user) : nothing}
             </li>`,
           )}
         </ul>
@@ -591,6 +592,20 @@ export class ChatPanel extends LitElement {
       ${this._renderRules(view)}
       <p part="notice" class="mod-notice" role="status">${this._notice}</p>
     </form>`;
+  }
+
+  /** A moderator's buttons beside a member: mute for 10 minutes, ban. Real buttons, in tab order. */
+  private _renderMemberActions(view: RoomView, user: string, name: string): TemplateResult {
+    const { t } = this;
+    const act = (action: 'mute' | 'ban') =>
+      this.session.moderateMember(view, action, user).then(
+        () => (this._notice = t.moderated),
+        (err: Error & { code?: string }) => (this._notice = this._changeError(err)),
+      );
+    return html`<span class="member-actions">
+      <button part="member-mute" type="button" aria-label=${t.muteMember(name)} title=${t.muteMember(name)} @click=${() => void act('mute')}>${t.muteShort}</button>
+      <button part="member-ban" type="button" aria-label=${t.banMember(name)} title=${t.banMember(name)} @click=${() => void act('ban')}>${t.banShort}</button>
+    </span>`;
   }
 
   /** The room's restrictions on this user, in words: a mute with its time left, slow mode, a lock, read-only guests. */

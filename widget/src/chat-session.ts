@@ -176,8 +176,15 @@ export class ChatSession {
   async moderate(view: RoomView, action: 'mute' | 'ban' | 'pin' | 'unpin', seq: number): Promise<void> {
     const msg = view.timeline.find(seq);
     if (!msg) return;
-    await view.handle.moderate(action, action === 'pin' || action === 'unpin' ? { seq } : { user: msg.by, ...(action === 'mute' ? { seconds: 600 } : {}) });
+    if (action === 'mute' || action === 'ban') return this.moderateMember(view, action, msg.by);
+    await view.handle.moderate(action, { seq });
     await this.loadRules(view);
+  }
+
+  /** Mutes a member of `view` for 10 minutes, or bans them; the member list is read again after. */
+  async moderateMember(view: RoomView, action: 'mute' | 'ban', user: string): Promise<void> {
+    await view.handle.moderate(action, { user, ...(action === 'mute' ? { seconds: 600 } : {}) });
+    await Promise.all([this.loadRules(view), this.loadMembers(view)]);
   }
 
   /** Reports message `seq` to the room's moderators. */

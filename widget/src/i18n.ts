@@ -57,6 +57,11 @@ export interface Catalog extends LauncherWords {
   banAuthor: string;
   moderated: string;
   removedByModerator: string;
+  /** Moderator buttons in the member list: short text, and a label naming the member. */
+  muteShort: string;
+  banShort: string;
+  muteMember: (name: string) => string;
+  banMember: (name: string) => string;
   today: string;
   yesterday: string;
   status: Record<'connecting' | 'connected' | 'reconnecting' | 'offline' | 'signed-out', string>;
@@ -162,6 +167,10 @@ const en: Catalog = {
   banAuthor: 'Ban author',
   moderated: 'Done',
   removedByModerator: 'A moderator removed you from this room',
+  muteShort: 'Mute',
+  banShort: 'Ban',
+  muteMember: (name) => `Mute ${name} for 10 minutes`,
+  banMember: (name) => `Ban ${name} from this room`,
   today: 'Today',
   yesterday: 'Yesterday',
   status: { connecting: 'Connecting…', connected: 'Online', reconnecting: 'Reconnecting…', offline: 'Offline', 'signed-out': 'Not signed in yet' },
@@ -268,6 +277,10 @@ const ptBR: Catalog = {
   banAuthor: 'Banir autor',
   moderated: 'Feito',
   removedByModerator: 'Um moderador removeu você desta sala',
+  muteShort: 'Silenciar',
+  banShort: 'Banir',
+  muteMember: (name) => `Silenciar ${name} por 10 minutos`,
+  banMember: (name) => `Banir ${name} desta sala`,
   today: 'Hoje',
   yesterday: 'Ontem',
   status: { connecting: 'Conectando…', connected: 'Conectado', reconnecting: 'Reconectando…', offline: 'Sem conexão', 'signed-out': 'Você ainda não entrou' },

@@ -509,4 +509,18 @@ export const panelStyles = css`
   .mod-notice:empty {
     display: none;
   }
+  .member-actions {
+    display: flex;
+    gap: 4px;
+  }
+  .member-actions button {
+    padding: 1px 6px;
+    border: 1px solid var(--_line, rgba(127, 127, 127, 0.4));
+    border-radius: 6px;
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    font-size: 0.8em;
+    cursor: pointer;
+  }
 `;

@@ -360,6 +360,12 @@ export const WelcomeFrame = obj({
     guestLinkDelayMs: opt(uint()),
     /** Most members in one `member_page` page. */
     maxMemberPage: opt(uint()),
+    /** Most pinned messages in one room. */
+    maxPins: opt(uint()),
+    /** Most messages one `clear` deletes. */
+    maxClear: opt(uint()),
+    /** Most words in one room's filter. */
+    maxFilterWords: opt(uint()),
   }),
   /** What this server does beyond protocol v1 (`Feature`); absent from older servers. */
   features: opt(arr(open<Feature>(), ANY)),

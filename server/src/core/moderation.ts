@@ -270,5 +270,8 @@ export function moderationLimits(config: Hub['config']): Record<string, number> 
     floodMuteMs: config.floodMuteMs,
     guestLinkDelayMs: config.guestLinkDelayMs,
     maxMemberPage: Limits.maxMemberPage,
+    maxPins: Limits.maxPins,
+    maxClear: Limits.maxClear,
+    maxFilterWords: Limits.maxFilterWords,
   };
 }
