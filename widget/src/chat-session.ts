@@ -390,7 +390,8 @@ export class ChatSession {
 
   private async loadMembers(view: RoomView): Promise<void> {
     try {
-      view.members = await view.handle.members();
+      // Online members first where the server pages them (a public room's guests who posted are members too).
+      view.members = this.features.has('member_pages') ? (await view.handle.memberPage({ limit: 200 })).members : await view.handle.members();
       this.hooks.changed();
     } catch (err) {
       this.report(err);
