@@ -126,9 +126,9 @@ export class Moderation {
   }
 
   private async load(room: string): Promise<RoomModeration | null> {
-    const [found, record] = await Promise.all([this.hub.store.moderation.rules(room), this.hub.store.getRoom(room)]);
-    if (!found || !record) return null;
-    const m: RoomModeration = { kind: record.kind, rules: found.rules, mutes: new Map(), bans: new Map(), deviceBans: new Map(), filter: compileFilter([...this.hub.config.filterWords, ...found.rules.words]), loadedAt: Date.now() };
+    const found = await this.hub.store.moderation.rules(room);
+    if (!found) return null;
+    const m: RoomModeration = { kind: found.kind, rules: found.rules, mutes: new Map(), bans: new Map(), deviceBans: new Map(), filter: compileFilter([...this.hub.config.filterWords, ...found.rules.words]), loadedAt: Date.now() };
     for (const s of found.sanctions) addSanction(m, s);
     // Only the latest load is kept: an invalidation while this one was in flight wins.
     if (this.cache.has(room)) this.loaded.set(room, m);

@@ -99,10 +99,10 @@ export class SqlModeration {
   ) {}
 
   /** The room's rules and the sanctions in force now; null for a room that does not exist. */
-  async rules(room: string): Promise<{ rules: RoomRulesRecord; sanctions: SanctionRecord[] } | null> {
+  async rules(room: string): Promise<{ kind: string; rules: RoomRulesRecord; sanctions: SanctionRecord[] } | null> {
     return this.read(async (db) => {
-      const rows = await db.query<{ exists: boolean; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null }>(
-        `SELECT true AS exists, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins
+      const rows = await db.query<{ kind: string; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null }>(
+        `SELECT r.kind, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins
            FROM rooms r LEFT JOIN room_rules x ON x.room_id = r.id WHERE r.id = $1`,
         [room],
       );
@@ -116,7 +116,7 @@ export class SqlModeration {
         row.slow_ms === null
           ? { ...DEFAULT_RULES, words: [], pins: [] }
           : { slowMs: row.slow_ms, locked: row.locked!, guests: row.guests!, words: row.words!, filterAction: row.filter_action!, pins: row.pins!.map(Number) };
-      return { rules, sanctions: sanctions.map((s) => ({ subject: s.subject, kind: s.kind, ...(s.until === null ? {} : { until: Number(s.until) }), by: s.by_user, reason: s.reason })) };
+      return { kind: row.kind, rules, sanctions: sanctions.map((s) => ({ subject: s.subject, kind: s.kind, ...(s.until === null ? {} : { until: Number(s.until) }), by: s.by_user, reason: s.reason })) };
     });
   }
 
