@@ -316,6 +316,9 @@ describe.each(kinds)('moderation over the wire (%s)', (kind) => {
     expect(first.total).toBe(33);
     expect(first.next).toBe(10);
     expect(first.members.slice(0, 3).map((m: any) => m.state)).toEqual(['online', 'online', 'online']);
+    // member_page names the moderator; the 1.0 frame says member (1.0 clients read roles as a closed list).
+    expect(first.members.find((m: any) => m.user === 'bob').role).toBe('moderator');
+    expect((await alice.ok({ t: Op.Members, room: id })).members.find((m: any) => m.user === 'bob').role).toBe('member');
     const last = await bob.ok({ t: Op.MemberPage, room: id, offset: 30, limit: 10 });
     expect(last.members.length).toBe(3);
     expect(last.next).toBeUndefined();

@@ -21,7 +21,7 @@ import { validateDisplayName } from '../auth.js';
 import { RoomLimitError } from '../store/store.js';
 import { badRequest, forbidden, RequestError } from './errors.js';
 import { decodeCursor, roomPage } from './room-list.js';
-import { requireMember, requireRoom, requireVisible, subscribeFrom, summary } from './room-state.js';
+import { requireMember, requireRoom, requireVisible, subscribeFrom, summary, v1Role } from './room-state.js';
 import type { Session } from './session.js';
 
 /** Most members listed in one reply (a frame's container limit). */
@@ -162,7 +162,7 @@ export async function members(s: Session, f: MembersFrame): Promise<ResultData[t
   const list = (await s.hub.store.listMembers(f.room)).slice(0, MEMBERS_LIMIT);
   const states = await s.hub.announcer.states(list.map((m) => m.user));
   return {
-    members: list.map((m) => ({ user: m.user, name: m.name, role: m.role, state: states.get(m.user) ?? PresenceState.Offline })),
+    members: list.map((m) => ({ user: m.user, name: m.name, role: v1Role(m.role), state: states.get(m.user) ?? PresenceState.Offline })),
   };
 }
 

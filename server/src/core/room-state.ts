@@ -9,8 +9,17 @@ export const REPLAY_PAGE = 200;
 
 export function summary(room: RoomRecord, role?: RoleName): RoomSummary {
   const out: RoomSummary = { id: room.id, name: room.name, kind: room.kind, head: room.head, members: room.members };
-  if (role) out.role = role;
+  if (role) out.role = v1Role(role);
   return out;
+}
+
+/**
+ * The role as the frames of protocol 1.0 carry it (room summaries, `members`): a moderator reads as
+ * a member there, because 1.0 clients read roles as a closed list and would drop the whole reply.
+ * `member_page` and `room_rules` (feature `moderation`) say `moderator`.
+ */
+export function v1Role(role: RoleName): RoleName {
+  return role === 'moderator' ? 'member' : role;
 }
 
 /**
