@@ -322,5 +322,12 @@ describe.each(kinds)('moderation over the wire (%s)', (kind) => {
     const last = await bob.ok({ t: Op.MemberPage, room: id, offset: 30, limit: 10 });
     expect(last.members.length).toBe(3);
     expect(last.next).toBeUndefined();
+    // A guest who only looks is counted online now, and is not made a member (ADR 0008).
+    const before = await alice.ok({ t: Op.MemberPage, room: id, limit: 1 });
+    const lurker = opened(await RawClient.signedIn(node.url, guestToken(node, 'Lurker')));
+    await lurker.ok({ t: Op.Subscribe, room: id });
+    const after = await alice.ok({ t: Op.MemberPage, room: id, limit: 1 });
+    expect(after.total).toBe(before.total);
+    expect(after.online).toBe(before.online + 1);
   });
 });
