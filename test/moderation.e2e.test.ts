@@ -291,6 +291,10 @@ describe.each(kinds)('moderation over the wire (%s)', (kind) => {
     expect((await refused(mallory, { t: Op.Send, room: id, cid: 'f5', body: 'hello' })).message).toMatch(/muted/);
     expect((await admin(`/rooms/${id}/moderate`, { method: 'POST', body: JSON.stringify({ action: 'nope' }) })).status).toBe(400);
     expect((await admin(`/rooms/${id}/rules`)).status).toBe(200);
+    expect((await admin('/rooms/%ff%fe/rules')).status).toBe(400);
+    expect((await admin('/rooms/no-such-room/rules')).status).toBe(404);
+    expect((await admin('/nothing-here')).status).toBe(404);
+    expect((await admin(`/rooms/${id}/moderate`, { method: 'POST', body: 'not json' })).status).toBe(400);
   });
 
   test('automatic protection in a public room: new guests post no links, a flooding guest is muted', async () => {

@@ -1,13 +1,13 @@
 // The admin HTTP API (/admin/api/...): the report queue, the audit log (read only), room rules and
 // filters, and every moderator action, for an admin console or a site's own back office. Opened by
 // PARLEY_ADMIN_TOKEN or by the JWT of a server admin.
-import { clientFrameSchemas, EventKind, Limits, Op, RoomIdShape, SchemaError } from '@parley/sdk/protocol';
+import { clientFrameSchemas, EventKind, Limits, Op, SchemaError } from '@parley/sdk/protocol';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { moderate, moderatorDelete, type Actor } from '../core/moderation-requests.js';
 import { describeFailure } from '../core/errors.js';
-import type { HttpReply, HttpRequest } from './api.js';
+import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
 
 const PREFIX = '/admin/api/';
 const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(moderate|rules|filter)$/;
@@ -68,7 +68,7 @@ export class AdminApi {
     if (r) return method === 'POST' ? this.resolve(r[1]!, req, actor) : fail(405, 'method_not_allowed', 'use POST');
     const m = ROOM_ROUTE.exec(path);
     if (!m) return fail(404, 'not_found', `no admin route for ${method} ${path}`);
-    const room = roomParam(m[1]!);
+    const room = roomIdParam(m[1]!);
     if (room === null) return fail(400, 'bad_request', 'the room id in the path is not a valid room id');
     const body = json(req.body);
     switch (m[2]) {
@@ -168,12 +168,4 @@ function pageLimit(q: URLSearchParams): number | null {
   if (raw === null || raw === '') return 100;
   const n = Number(raw);
   return /^\d{1,3}$/.test(raw) && n >= 1 && n <= 500 ? n : null;
-}
-
-function roomParam(encoded: string): string | null {
-  try {
-    return RoomIdShape.parse(decodeURIComponent(encoded), 'room');
-  } catch {
-    return null;
-  }
 }

@@ -187,7 +187,7 @@ function notAllowed(): HttpReply {
  * The percent-decoded room id of a path, or null when it is not valid percent-encoding (`%ff%fe`) or
  * not a room id by the same rule as every frame's (which also keeps U+0000 away from the database).
  */
-function roomIdParam(encoded: string): string | null {
+export function roomIdParam(encoded: string): string | null {
   try {
     return RoomIdShape.parse(decodeURIComponent(encoded), 'room');
   } catch (err) {
