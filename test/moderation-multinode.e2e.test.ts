@@ -134,7 +134,10 @@ describe.skipIf(!available)('moderation on two nodes over Redis and PostgreSQL',
     const bobSdk = await sdk(a, 'bob');
     const rb = await bobSdk.join(id);
     expect((await rb.rules()).moderator).toBe(true);
+    // Node B hears of the unmute a moment after node A answers: mallory's client is told when.
+    const freed = new Promise<void>((resolve) => r.on('restriction', (c) => c.action === 'unmute' && resolve()));
     await rb.moderate('unmute', { user: 'mallory' });
+    await freed;
     await expect(r.send('free again')).resolves.toMatchObject({ duplicate: false });
     const id2 = await r.report((await rb.send('report me')).seq, 'testing reports');
     expect(id2).toMatch(/^\d+$/);
