@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { SqlStore } from '../server/src/store/index.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
 
@@ -55,7 +56,8 @@ await lines.next();
 const ack2 = await ra.send('after the kinds v1 does not know');
 await until(() => rb.lastSeq >= ack2.seq, 'the second message');
 const later = await rb.history({ after: ack.seq });
-say({ step: 'done', ack2, lastSeq: rb.lastSeq, got, events, history: later.events.map((e) => [e.seq, e.kind]), errors, resets });
+const members = (await rb.members()).map((m) => [m.user, m.role]);
+say({ step: 'done', ack2, lastSeq: rb.lastSeq, got, events, history: later.events.map((e) => [e.seq, e.kind]), members, errors, resets });
 await Promise.all([a.close(), b.close()]);
 process.exit(0);
 `;
@@ -120,6 +122,8 @@ describe('an SDK of protocol v1 before ADR 0011, against this server', () => {
       if (live) node.server.hub.publishEvent(event);
       appended.push(event);
     }
+    // Bo becomes a moderator: v1 reads roles as a closed list, so its member list must still load.
+    await (store as SqlStore).sql.query("UPDATE members SET role = 'moderator' WHERE room_id = 'lobby' AND user_id = 'bo'");
     child.stdin.write('go\n');
 
     const done = await step();
@@ -136,6 +140,7 @@ describe('an SDK of protocol v1 before ADR 0011, against this server', () => {
     expect(done.lastSeq).toBe(done.ack2.seq);
     expect(done.got).toEqual(['hello from v1', 'after the kinds v1 does not know']);
     expect(done.history).toEqual([...appended.map((e) => [e.seq, e.kind]), [done.ack2.seq, 'msg']]);
+    expect(done.members).toEqual(expect.arrayContaining([['bo', 'member'], ['ada', 'member']]));
     expect(done.errors).toEqual([]);
     expect(done.resets).toEqual([]);
     expect(await exited).toBe(0);

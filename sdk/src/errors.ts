@@ -47,11 +47,28 @@ export class UnauthorizedError extends ParleyError {
   }
 }
 
-/** Signed in but not allowed: not a member, not the owner. Code `forbidden`. */
+/**
+ * Signed in but not allowed: not a member, not the owner, banned, muted, in slow mode, a locked room.
+ * Code `forbidden`. Not retried by the outbox: a message refused while muted fails with this error.
+ */
 export class ForbiddenError extends ParleyError {
   override name = 'ForbiddenError';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** When waiting helps (a mute, slow mode, a timed ban): how long, in ms. The message says it in words. */
+    readonly retryAfter?: number,
+    /** Why, when moderation refused it: `muted`, `slow`, `banned`, `locked`, `guests`, `filter`, `links`, or a later word. */
+    readonly reason?: string,
+  ) {
     super(ErrorCode.Forbidden, message);
+  }
+}
+
+/** The room's filter held the message for a moderator to review: it is not in the log. Code `held`. Not retried. */
+export class HeldError extends ParleyError {
+  override name = 'HeldError';
+  constructor(message: string) {
+    super(ErrorCode.Held, message);
   }
 }
 
@@ -162,11 +179,12 @@ export class ClientClosedError extends ParleyError {
 }
 
 /** Maps a protocol `error` frame onto the matching error class. */
-export function errorFromFrame(frame: { code: string; message: string; retryAfter?: number }): ParleyError {
+export function errorFromFrame(frame: { code: string; message: string; retryAfter?: number; reason?: string }): ParleyError {
   const { code, message } = frame;
   switch (code) {
     case ErrorCode.Unauthorized: return new UnauthorizedError(message);
-    case ErrorCode.Forbidden: return new ForbiddenError(message);
+    case ErrorCode.Forbidden: return new ForbiddenError(message, frame.retryAfter, frame.reason);
+    case ErrorCode.Held: return new HeldError(message);
     case ErrorCode.NotFound: return new NotFoundError(message);
     case ErrorCode.Conflict: return new ConflictError(message);
     // A server that forgets retryAfter still gets a pause, not a hot retry loop.

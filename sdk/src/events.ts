@@ -112,6 +112,16 @@ export interface ErrorContext {
   room?: Room;
 }
 
+/** A moderator restricted or freed this user in a room (feature `moderation`). */
+export interface RestrictionContext {
+  room: Room;
+  /** `mute`, `unmute`, `kick`, `ban`, `unban`, `role`, or an action this SDK does not know. */
+  action: string;
+  /** When a mute or timed ban ends, ms epoch. */
+  until?: number;
+  reason?: string;
+}
+
 /** Events scoped to one room; a Room emits them for itself, the client for every room. */
 export interface RoomEvents {
   /** Every room event (msg, join, leave, room and kinds this SDK does not know), exactly once, in seq order. */
@@ -128,6 +138,8 @@ export interface RoomEvents {
   presence: PresenceContext;
   profile: ProfileContext;
   reset: ResetContext;
+  /** A moderator muted, kicked, banned (or freed) this user here; after a kick or ban the server stopped sending the room. */
+  restriction: RestrictionContext;
 }
 
 export interface ClientEvents extends RoomEvents {

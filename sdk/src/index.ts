@@ -20,14 +20,15 @@ import type {
   RoomEvents,
   StateContext,
   TypingContext,
+  RestrictionContext,
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
-import type { AnyRoomEvent, Highlight, LinkPreview, Member, NotifySettings, RoomEvent, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, Highlight, LinkPreview, Member, NotifySettings, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
-import type { EditOptions, HistoryOptions, Room, SendOptions, TypingOptions } from './room.js';
+import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
 export { ChatClient } from './client.js';
@@ -37,6 +38,7 @@ export {
   TimeoutError,
   UnauthorizedError,
   ForbiddenError,
+  HeldError,
   NotFoundError,
   ConflictError,
   RateLimitedError,
@@ -61,6 +63,8 @@ export {
   PresenceState,
   Role,
   Limits,
+  ModAction,
+  GuestPolicy,
 } from './protocol/codes.js';
 
 export type {
@@ -120,4 +124,8 @@ export type {
   NotifySettingsChange,
   NotifySettings,
   LinkPreview,
+  RoomRules,
+  ModerateOptions,
+  MemberPageOptions,
+  RestrictionContext,
 };

@@ -5,7 +5,7 @@ import { InvalidRequestError } from './errors.js';
 import type { RoomEvents } from './events.js';
 import type { ChangeAck, OutboxBody, OutboxOp, RequestFn, SendAck } from './outbox.js';
 import { ErrorCode, Feature, Limits, Op } from './protocol/codes.js';
-import type { ClientFrame, Member, ResultData, RoomSummary, WelcomeFrame } from './protocol/frames.js';
+import type { ClientFrame, Member, ModerateFrame, ResultData, RoomRules, RoomSummary, WelcomeFrame } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { ReadStates, Receipt } from './read-states.js';
 import type { HistoryPage } from './sequencer.js';
@@ -40,6 +40,28 @@ export interface SendOptions {
 export interface TypingOptions {
   /** Seq of the thread's root message: the user types a reply in that thread. Needs feature `threads`. */
   thread?: number;
+}
+
+/** What a moderator action needs beyond its name (feature `moderation`). */
+export interface ModerateOptions {
+  /** The user a mute, unmute, kick, ban, unban, clear or role change is about. */
+  user?: string;
+  /** The message pin and unpin are about. */
+  seq?: number;
+  /** Mute or ban length (a ban without it lasts until unbanned), the slow-mode interval (0: off), or how far back `clear` reaches; seconds. */
+  seconds?: number;
+  /** The new role of `user` (owner or server admin only). */
+  role?: 'moderator' | 'member';
+  /** What guests may do here. */
+  guests?: 'post' | 'read';
+  /** Why, kept in the audit log and shown to the user a sanction is about. */
+  reason?: string;
+}
+
+/** One page of members, online first (feature `member_pages`). */
+export interface MemberPageOptions {
+  offset?: number;
+  limit?: number;
 }
 
 export interface EditOptions {
@@ -200,6 +222,31 @@ export class Room {
   async members(): Promise<Member[]> {
     const { members } = await this.link.request(Op.Members, { room: this.id }, { timeoutMs: this.link.timeoutMs, retry: true });
     return members;
+  }
+
+  /**
+   * A moderator action (feature `moderation`): `mute`, `unmute`, `kick`, `ban`, `unban`, `slow`,
+   * `lock`, `unlock`, `pin`, `unpin`, `clear`, `role`, `guests`. Resolves with the `mod` event
+   * appended; a member gets `ForbiddenError`. Not queued: a moderator wants to know it failed.
+   */
+  moderate(action: ModerateFrame['action'], options: ModerateOptions = {}): Promise<ResultData[typeof Op.Moderate]> {
+    return this.link.request(Op.Moderate, { room: this.id, action, ...options }, { timeoutMs: this.link.timeoutMs });
+  }
+
+  /** Reports message `seq` to the room's moderators with a reason (feature `reports`); resolves with the report's id. */
+  async report(seq: number, reason: string): Promise<string> {
+    const { report } = await this.link.request(Op.Report, { room: this.id, seq, reason }, { timeoutMs: this.link.timeoutMs });
+    return report;
+  }
+
+  /** The room's rules as they apply to this user: slow mode, lock, guests, pins, whether they moderate, their mute. */
+  rules(): Promise<RoomRules> {
+    return this.link.request(Op.RoomRules, { room: this.id }, { timeoutMs: this.link.timeoutMs, retry: true });
+  }
+
+  /** One page of members, online first, then the most recent (feature `member_pages`). */
+  memberPage(options: MemberPageOptions = {}): Promise<ResultData[typeof Op.MemberPage]> {
+    return this.link.request(Op.MemberPage, { room: this.id, ...options }, { timeoutMs: this.link.timeoutMs, retry: true });
   }
 
   /** Leaves the room; the client stops following it. */

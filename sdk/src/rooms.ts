@@ -107,6 +107,11 @@ export class JoinedRooms implements RoomLink {
       return;
     }
     if (frame.t === Op.ReadState) return this.reads.frame(frame);
+    if (frame.t === Op.Restriction) {
+      const f = this.followed.get(frame.room);
+      if (f) this.emit(f, 'restriction', { room: f.room, action: frame.action, ...(frame.until !== undefined ? { until: frame.until } : {}), ...(frame.reason !== undefined ? { reason: frame.reason } : {}) });
+      return;
+    }
     if (frame.t !== Op.TypingState && frame.t !== Op.Presence && frame.t !== Op.Profile) return;
     const f = this.followed.get(frame.room);
     if (!f) return;

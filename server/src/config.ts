@@ -63,6 +63,19 @@ export interface Config {
   drainDelayMs: number;
   logLevel: Level;
   metricsToken: string | undefined;
+  /** Users who are server admins (besides tokens with the `parley_admin` claim). */
+  admins: string[];
+  /** Bearer token of the admin HTTP API (/admin/api); unset: only admin JWTs. */
+  adminToken: string | undefined;
+  /** Words every room's filter blocks, besides the room's own. */
+  filterWords: string[];
+  /** Flood protection: messages one guest may send in one public room within floodWindowMs (0: off). */
+  floodMessages: number;
+  floodWindowMs: number;
+  /** How long flood protection mutes, ms. */
+  floodMuteMs: number;
+  /** A guest may post links in public rooms only this long after first signing in, ms (0: always). */
+  guestLinkDelayMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   tlsPassphrase: string | undefined;
@@ -237,6 +250,13 @@ export const OPTIONS = [
   opt({ key: 'drainDelayMs', env: 'PARLEY_DRAIN_DELAY_MS', flag: '--drain-delay-ms', default: 0, parse: int(0, 600_000), doc: 'On SIGTERM, time /readyz answers 503 "draining" while the node still serves, before it stops accepting connections, ms.' }),
   opt({ key: 'logLevel', env: 'PARLEY_LOG_LEVEL', flag: '--log-level', default: 'info', parse: level, doc: 'Lowest level of the JSON log lines on stderr: debug, info, warn or error.' }),
   opt({ key: 'metricsToken', env: 'PARLEY_METRICS_TOKEN', flag: '--metrics-token', default: undefined, parse: optStr, doc: 'When set, GET /metrics requires `Authorization: Bearer <token>`.' }),
+  opt({ key: 'admins', env: 'PARLEY_ADMINS', flag: '--admins', default: [], parse: list, doc: 'User ids (JWT `sub`) who are server admins, comma-separated: they moderate every room. A host token with `"parley_admin": true` makes its user an admin too.' }),
+  opt({ key: 'adminToken', env: 'PARLEY_ADMIN_TOKEN', flag: '--admin-token', default: undefined, parse: optStr, doc: 'Bearer token of the admin HTTP API (/admin/api/...). Unset: only an admin\'s JWT opens it.' }),
+  opt({ key: 'filterWords', env: 'PARLEY_FILTER_WORDS', flag: '--filter-words', default: [], parse: list, doc: 'Words every room filters, comma-separated (whole words, case-insensitive; a trailing * matches any ending), besides each room\'s own list (admin HTTP API).' }),
+  opt({ key: 'floodMessages', env: 'PARLEY_FLOOD_MESSAGES', flag: '--flood-messages', default: 15, parse: int(0, 100_000), doc: 'Flood protection: a guest who sends this many messages to one public room within PARLEY_FLOOD_WINDOW_MS is muted there for PARLEY_FLOOD_MUTE_MS. 0: off.' }),
+  opt({ key: 'floodWindowMs', env: 'PARLEY_FLOOD_WINDOW_MS', flag: '--flood-window-ms', default: 10_000, parse: int(1000, 3_600_000), doc: 'Flood protection window, ms.' }),
+  opt({ key: 'floodMuteMs', env: 'PARLEY_FLOOD_MUTE_MS', flag: '--flood-mute-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'How long flood protection mutes, ms.' }),
+  opt({ key: 'guestLinkDelayMs', env: 'PARLEY_GUEST_LINK_DELAY_MS', flag: '--guest-link-delay-ms', default: 600_000, parse: int(0, 31_536_000_000), doc: 'A guest may post links in public rooms only this long after first signing in, ms. 0: guests may always post links.' }),
   opt({ key: 'tlsCert', env: 'PARLEY_TLS_CERT', flag: '--tls-cert', default: undefined, parse: optStr, doc: 'PEM certificate (chain) file: serve https:// and wss:// directly. Needs PARLEY_TLS_KEY.' }),
   opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),
   opt({ key: 'tlsPassphrase', env: 'PARLEY_TLS_PASSPHRASE', flag: '--tls-passphrase', default: undefined, parse: optStr, doc: 'Passphrase of an encrypted private key.' }),

@@ -62,7 +62,14 @@ describe('host tokens accepted', () => {
   it('accepts an HS256 token and reports the user and expiry', () => {
     const exp = inAnHour();
     const id = auth({ secret: SECRET }).verify(hs({ sub: 'u1', name: 'Ada', exp }));
-    expect(id).toEqual({ id: 'u1', name: 'Ada', guest: false, expiresAt: exp * 1000 });
+    expect(id).toEqual({ id: 'u1', name: 'Ada', guest: false, expiresAt: exp * 1000, admin: false });
+  });
+
+  it('makes a host token with "parley_admin": true a server admin, and nothing else does', () => {
+    const a = auth({ secret: SECRET });
+    expect(a.verify(hs({ sub: 'root', name: 'Root', exp: inAnHour(), parley_admin: true })).admin).toBe(true);
+    expect(a.verify(hs({ sub: 'u1', name: 'Ada', exp: inAnHour(), parley_admin: 'true' })).admin).toBe(false);
+    expect(a.verify(hs({ sub: 'u1', name: 'Ada', exp: inAnHour() })).admin).toBe(false);
   });
 
   it('accepts an RS256 token against an RSA public key', () => {

@@ -85,6 +85,7 @@ export class ChatPanel extends LitElement {
     _editing: { state: true },
     _confirming: { state: true },
     _actionError: { state: true },
+    _notice: { state: true },
     _replyTo: { state: true },
     _mention: { state: true },
     _mentionIndex: { state: true },
@@ -145,6 +146,8 @@ export class ChatPanel extends LitElement {
   declare private _editing: number | undefined;
   declare private _confirming: number | undefined;
   declare private _actionError: string;
+  /** A short acknowledgement (a report sent, a moderator action done), announced politely. */
+  declare private _notice: string;
   /** Seq of the message the draft replies to (shown quoted above the composer). */
   declare private _replyTo: number | undefined;
   /** The `@` being typed in the composer, while members match it. */
@@ -206,6 +209,7 @@ export class ChatPanel extends LitElement {
     this._editing = undefined;
     this._confirming = undefined;
     this._actionError = '';
+    this._notice = '';
     this._replyTo = undefined;
     this._mention = undefined;
     this._mentionIndex = 0;
@@ -412,7 +416,11 @@ export class ChatPanel extends LitElement {
     const tl = view.timeline;
     const typing = s.typingIn(view);
     const typingLine = t.typing(typing.map(shorten));
-    return html`<div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
+    const pin = view.rules?.pins.length ? tl.find(view.rules.pins[0]!) : undefined;
+    return html`${pin && !pin.deleted
+        ? html`<button part="pinned" class="pinned" type="button" @click=${() => void this._jumpTo(view, pin.seq)}><span class="pin-label">📌 ${t.pinned}</span> <span class="pin-text" dir="auto">${pin.body}</span></button>`
+        : nothing}
+      <div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
         ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m) })}
@@ -429,6 +437,7 @@ export class ChatPanel extends LitElement {
               <span class="dot" data-presence=${m.state}></span>
               <span class="name" dir="auto" title=${m.name || m.user}>${m.user === s.user?.id ? `${m.name} (${t.you})` : m.name || m.user}</span>
               <small>${t.presence[m.state as keyof typeof t.presence] ?? m.state}</small>
+              ${view.rules?.moderator && m.user !== s.user?.id && m.role !== 'owner' ? this._renderMemberActions(view, m.user, m.name || m.user) : nothing}
             </li>`,
           )}
         </ul>
@@ -522,6 +531,24 @@ export class ChatPanel extends LitElement {
       },
       jump: (seq) => void this._jumpTo(view, seq),
       ...(this.emoji && { moreReactions: (seq: number) => void this._openPicker(seq) }),
+      moderator: !!view.rules?.moderator,
+      pins: view.rules?.pins ?? [],
+      report: (seq) => {
+        this._closeActions();
+        this._focusNext = () => this._message(seq);
+        s.reportMessage(view, seq, this.t.reportReason).then(
+          () => (this._notice = this.t.reported),
+          (err: Error & { code?: string }) => (this._notice = this._changeError(err)),
+        );
+      },
+      moderate: (seq, action) => {
+        this._closeActions();
+        this._focusNext = () => this._message(seq);
+        s.moderate(view, action, seq).then(
+          () => (this._notice = this.t.moderated),
+          (err: Error & { code?: string }) => (this._notice = this._changeError(err)),
+        );
+      },
     };
   }
 
@@ -946,7 +973,33 @@ export class ChatPanel extends LitElement {
         ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
         : nothing}
       ${this._refusal ? html`<p class="error refusal" role="alert">${this._refusal}</p>` : nothing}
+      ${this._renderRules(view)}
+      <p part="notice" class="mod-notice" role="status">${this._notice}</p>
     </form>`;
+  }
+
+  /** A moderator's buttons beside a member: mute for 10 minutes, ban. Real buttons, in tab order. */
+  private _renderMemberActions(view: RoomView, user: string, name: string): TemplateResult {
+    const { t } = this;
+    const act = (action: 'mute' | 'ban') =>
+      this.session.moderateMember(view, action, user).then(
+        () => (this._notice = t.moderated),
+        (err: Error & { code?: string }) => (this._notice = this._changeError(err)),
+      );
+    return html`<span class="member-actions">
+      <button part="member-mute" type="button" aria-label=${t.muteMember(name)} title=${t.muteMember(name)} @click=${() => void act('mute')}>${t.muteShort}</button>
+      <button part="member-ban" type="button" aria-label=${t.banMember(name)} title=${t.banMember(name)} @click=${() => void act('ban')}>${t.banShort}</button>
+    </span>`;
+  }
+
+  /** The room's restrictions on this user, in words: a mute with its time left, slow mode, a lock, read-only guests. */
+  private _renderRules(view: RoomView): TemplateResult | typeof nothing {
+    const { t } = this;
+    const r = view.rules;
+    if (!r || r.moderator) return nothing;
+    const left = (r.mutedUntil ?? 0) - Date.now();
+    const line = left > 0 ? t.mutedFor(Math.ceil(left / 60_000)) : r.locked ? t.lockedRoom : r.guests === 'read' && this.session.user?.guest ? t.guestsRead : r.slowMs > 0 ? t.slowMode(Math.ceil(r.slowMs / 1000)) : '';
+    return line ? html`<p part="rules" class="mod-rules" data-muted=${left > 0 ? 'true' : 'false'}>${line}</p>` : nothing;
   }
 
   private _renderGuest(): TemplateResult {

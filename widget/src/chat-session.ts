@@ -17,6 +17,7 @@ import {
   type PushSubscriptionKeys,
   type Room,
   type RoomEvent,
+  type RoomRules,
   type RoomSummary,
   type SearchPage,
   type SendOptions,
@@ -38,6 +39,8 @@ export interface RoomView {
   members: Member[] | undefined;
   unread: number;
   handle: Room;
+  /** The room's rules as they apply to this user (feature `moderation`): pins, slow mode, lock, own mute, whether they moderate. */
+  rules?: RoomRules;
 }
 
 /** How the session tells its owner about things worth reacting to. */
@@ -226,7 +229,31 @@ export class ChatSession {
     this.active = id;
     this.unavailable = undefined;
     void this.loadMembers(this.rooms.get(id)!);
+    void this.loadRules(this.rooms.get(id)!);
     this.hooks.changed();
+  }
+
+  /**
+   * A moderator action on message `seq` of `view` (its author for mute and ban). Rejects with the
+   * server's error; the room's rules are read again after it.
+   */
+  async moderate(view: RoomView, action: 'mute' | 'ban' | 'pin' | 'unpin', seq: number): Promise<void> {
+    const msg = view.timeline.find(seq);
+    if (!msg) return;
+    if (action === 'mute' || action === 'ban') return this.moderateMember(view, action, msg.by);
+    await view.handle.moderate(action, { seq });
+    await this.loadRules(view);
+  }
+
+  /** Mutes a member of `view` for 10 minutes, or bans them; the member list is read again after. */
+  async moderateMember(view: RoomView, action: 'mute' | 'ban', user: string): Promise<void> {
+    await view.handle.moderate(action, { user, ...(action === 'mute' ? { seconds: 600 } : {}) });
+    await Promise.all([this.loadRules(view), this.loadMembers(view)]);
+  }
+
+  /** Reports message `seq` to the room's moderators. */
+  async reportMessage(view: RoomView, seq: number, reason: string): Promise<void> {
+    await view.handle.report(seq, reason);
   }
 
   /**
@@ -261,7 +288,12 @@ export class ChatSession {
       if (opts.thread === undefined) this.hooks.message(view, event, true);
     } catch (err) {
       const e = err as ParleyError;
-      timeline.fail(entry, err instanceof InvalidRequestError ? { code: e.code, message: e.message } : undefined);
+      // Refusals that sending again cannot fix: invalid text, and moderation's (muted, slow mode, a filter, held).
+      const final = err instanceof InvalidRequestError || err instanceof ForbiddenError || e.code === ErrorCode.Held;
+      const reason = err instanceof ForbiddenError ? err.reason : e.code === ErrorCode.Held ? 'held' : undefined;
+      const retryAfter = err instanceof ForbiddenError ? err.retryAfter : undefined;
+      timeline.fail(entry, final ? { code: e.code, message: e.message, ...(reason ? { reason } : {}), ...(retryAfter !== undefined ? { retryAfter } : {}) } : undefined);
+      if (reason === 'muted' && view.rules && retryAfter) view.rules = { ...view.rules, mutedUntil: Date.now() + retryAfter };
       this.report(err);
       throw err;
     } finally {
@@ -457,9 +489,21 @@ export class ChatSession {
     return view.handle.history(this.features.has('threads') ? { ...options, main: true } : options);
   }
 
+  /** Reads the room's rules where the server has moderation (pins, slow mode, lock, own mute). */
+  private async loadRules(view: RoomView): Promise<void> {
+    if (!this.features.has('moderation')) return;
+    try {
+      view.rules = await view.handle.rules();
+      this.hooks.changed();
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
   private async loadMembers(view: RoomView): Promise<void> {
     try {
-      view.members = await view.handle.members();
+      // Online members first where the server pages them (a public room's guests who posted are members too).
+      view.members = this.features.has('member_pages') ? (await view.handle.memberPage({ limit: 200 })).members : await view.handle.members();
       this.hooks.changed();
     } catch (err) {
       this.report(err);
@@ -480,6 +524,8 @@ export class ChatSession {
         if (view) view.timeline.add(event);
         return;
       }
+      // A moderator changed the room's rules (pins, slow mode, lock, a mute): read them again.
+      if (event.kind === 'mod') void this.loadRules(view);
       const inThread = this.thread?.room === view && this.thread.timeline.add(event);
       if (!view.timeline.add(event) && !inThread) return;
       const own = event.by === this.user?.id;
@@ -523,6 +569,14 @@ export class ChatSession {
       void this.loadLatest(view);
       // The thread on screen missed the same events: load it again too.
       if (this.thread?.room === view) void this.openThread(view, this.thread.root);
+    });
+    client.on('restriction', ({ room, action, until }) => {
+      const view = this.rooms.get(room.id);
+      if (!view) return;
+      if (view.rules) view.rules = { ...view.rules, mutedUntil: action === 'mute' ? (until ?? Number.MAX_SAFE_INTEGER) : action === 'unmute' ? undefined : view.rules.mutedUntil };
+      if (action === 'kick' || action === 'ban') this.hooks.error(action === 'ban' ? 'banned' : 'kicked', `removed from ${room.id} by a moderator`);
+      this.hooks.changed();
+      void this.loadRules(view);
     });
     client.on('added', ({ roomId }) => {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());

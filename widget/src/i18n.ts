@@ -39,7 +39,29 @@ export interface Catalog extends LauncherWords {
   count: (length: string, max: string) => string;
   tooLong: (max: string) => string;
   /** A send refused for good (`code` from the server or SDK): there is no Retry, so say why. */
-  notSent: (code: string, message: string) => string;
+  /** Why a message was not sent, in words (moderation's reasons included: muted, slow mode, held...). */
+  notSent: (refused: { code: string; message: string; reason?: string; retryAfter?: number }) => string;
+  /** Above the composer while muted: for how long. */
+  mutedFor: (minutes: number) => string;
+  /** Above the composer in slow mode: the interval. */
+  slowMode: (seconds: number) => string;
+  lockedRoom: string;
+  guestsRead: string;
+  pinned: string;
+  report: string;
+  reported: string;
+  reportReason: string;
+  pin: string;
+  unpin: string;
+  muteAuthor: string;
+  banAuthor: string;
+  moderated: string;
+  removedByModerator: string;
+  /** Moderator buttons in the member list: short text, and a label naming the member. */
+  muteShort: string;
+  banShort: string;
+  muteMember: (name: string) => string;
+  banMember: (name: string) => string;
   today: string;
   yesterday: string;
   status: Record<'connecting' | 'connected' | 'reconnecting' | 'offline' | 'signed-out', string>;
@@ -170,7 +192,39 @@ const en: Catalog = {
   noRoom: 'You are not in any room yet.',
   count: (length, max) => `${length} / ${max}`,
   tooLong: (max) => `This message is too long to send. Shorten it to ${max} characters or fewer.`,
-  notSent: (code, message) => `Not sent: ${code === 'too_large' ? 'too long' : message}`,
+  notSent: ({ code, message, reason, retryAfter }) => {
+    const min = Math.max(1, Math.ceil((retryAfter ?? 0) / 60_000));
+    const sec = Math.max(1, Math.ceil((retryAfter ?? 0) / 1000));
+    switch (reason) {
+      case 'muted': return retryAfter ? `Not sent: you are muted here for ${min} more ${min === 1 ? 'minute' : 'minutes'}` : 'Not sent: you are muted here';
+      case 'slow': return `Not sent: slow mode, wait ${sec} s before your next message`;
+      case 'held': return 'Held for a moderator to review';
+      case 'banned': return 'Not sent: you were banned from this room';
+      case 'locked': return 'Not sent: the room is locked (read-only)';
+      case 'guests': return 'Not sent: guests can only read this room';
+      case 'filter': return 'Not sent: a word in it is not allowed here';
+      case 'links': return `Not sent: new guests can post links in ${min} ${min === 1 ? 'minute' : 'minutes'}`;
+    }
+    return `Not sent: ${code === 'too_large' ? 'too long' : message}`;
+  },
+  mutedFor: (m) => `You are muted for ${m} ${m === 1 ? 'minute' : 'minutes'}`,
+  slowMode: (s) => `Slow mode: one message every ${s} s`,
+  lockedRoom: 'This room is locked: read-only for now',
+  guestsRead: 'Guests can read this room; sign in to take part',
+  pinned: 'Pinned',
+  report: 'Report',
+  reported: 'Reported. Thanks, a moderator will look at it',
+  reportReason: 'Reported from the chat widget',
+  pin: 'Pin',
+  unpin: 'Unpin',
+  muteAuthor: 'Mute author for 10 min',
+  banAuthor: 'Ban author',
+  moderated: 'Done',
+  removedByModerator: 'A moderator removed you from this room',
+  muteShort: 'Mute',
+  banShort: 'Ban',
+  muteMember: (name) => `Mute ${name} for 10 minutes`,
+  banMember: (name) => `Ban ${name} from this room`,
   today: 'Today',
   yesterday: 'Yesterday',
   status: { connecting: 'Connecting…', connected: 'Online', reconnecting: 'Reconnecting…', offline: 'Offline', 'signed-out': 'Not signed in yet' },
@@ -290,7 +344,39 @@ const ptBR: Catalog = {
   noRoom: 'Você ainda não está em nenhuma sala.',
   count: (length, max) => `${length} / ${max}`,
   tooLong: (max) => `Esta mensagem é longa demais para enviar. Reduza para ${max} caracteres ou menos.`,
-  notSent: (code, message) => `Não enviada: ${code === 'too_large' ? 'longa demais' : message}`,
+  notSent: ({ code, message, reason, retryAfter }) => {
+    const min = Math.max(1, Math.ceil((retryAfter ?? 0) / 60_000));
+    const sec = Math.max(1, Math.ceil((retryAfter ?? 0) / 1000));
+    switch (reason) {
+      case 'muted': return retryAfter ? `Não enviada: você está silenciado aqui por mais ${min} ${min === 1 ? 'minuto' : 'minutos'}` : 'Não enviada: você está silenciado aqui';
+      case 'slow': return `Não enviada: modo lento, espere ${sec} s para a próxima mensagem`;
+      case 'held': return 'Retida para revisão de um moderador';
+      case 'banned': return 'Não enviada: você foi banido desta sala';
+      case 'locked': return 'Não enviada: a sala está trancada (só leitura)';
+      case 'guests': return 'Não enviada: convidados só podem ler esta sala';
+      case 'filter': return 'Não enviada: uma palavra nela não é permitida aqui';
+      case 'links': return `Não enviada: convidados novos podem enviar links daqui a ${min} ${min === 1 ? 'minuto' : 'minutos'}`;
+    }
+    return `Não enviada: ${code === 'too_large' ? 'longa demais' : message}`;
+  },
+  mutedFor: (m) => `Você está silenciado por ${m} ${m === 1 ? 'minuto' : 'minutos'}`,
+  slowMode: (s) => `Modo lento: uma mensagem a cada ${s} s`,
+  lockedRoom: 'Esta sala está trancada: só leitura por enquanto',
+  guestsRead: 'Convidados podem ler esta sala; entre para participar',
+  pinned: 'Fixada',
+  report: 'Denunciar',
+  reported: 'Denúncia enviada. Obrigado, um moderador vai analisar',
+  reportReason: 'Denunciada pelo widget de chat',
+  pin: 'Fixar',
+  unpin: 'Desafixar',
+  muteAuthor: 'Silenciar autor por 10 min',
+  banAuthor: 'Banir autor',
+  moderated: 'Feito',
+  removedByModerator: 'Um moderador removeu você desta sala',
+  muteShort: 'Silenciar',
+  banShort: 'Banir',
+  muteMember: (name) => `Silenciar ${name} por 10 minutos`,
+  banMember: (name) => `Banir ${name} desta sala`,
   today: 'Hoje',
   yesterday: 'Ontem',
   status: { connecting: 'Conectando…', connected: 'Conectado', reconnecting: 'Reconectando…', offline: 'Sem conexão', 'signed-out': 'Você ainda não entrou' },

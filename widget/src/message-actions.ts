@@ -36,6 +36,14 @@ export interface MessageUi {
   jump(seq: number): void;
   /** Opens the emoji picker for a reaction to `seq`; absent when the picker is off. */
   moreReactions?(seq: number): void;
+  /** The user moderates this room (feature `moderation`): moderator actions are offered on others' messages. */
+  moderator: boolean;
+  /** Seqs of the room's pinned messages. */
+  pins: readonly number[];
+  /** Reports `seq` to the room's moderators (feature `reports`). */
+  report(seq: number): void;
+  /** A moderator action on `seq` (pin, unpin) or on its author (mute for 10 minutes, ban). */
+  moderate(seq: number, action: 'mute' | 'ban' | 'pin' | 'unpin'): void;
 }
 
 /** The message's quote: whose message it answers and its first words; activating it goes there. */
@@ -147,8 +155,17 @@ export function renderMenu(msg: Message, ui: MessageUi, t: Catalog, own: boolean
           ${f.has('replies') ? item('reply', t.reply, () => ui.reply(msg.seq)) : nothing}
           ${f.has('threads') && ui.threads ? item('reply-thread', t.replyInThread, () => ui.openThread(msg.seq)) : nothing}
           ${own && f.has('edit') ? item('edit', t.edit, () => ui.startEdit(msg.seq)) : nothing}
-          ${own && f.has('delete') ? item('delete', t.delete, () => ui.askDelete(msg.seq)) : nothing}
+          ${(own || ui.moderator) && f.has('delete') ? item('delete', t.delete, () => ui.askDelete(msg.seq)) : nothing}
+          ${!own && f.has('reports') ? item('report', t.report, () => ui.report(msg.seq)) : nothing}
+          ${ui.moderator ? moderatorItems(msg, ui, t, own) : nothing}
         </div>`;
+}
+
+/** What a moderator may do from a message: pin or unpin it, and (on others' messages) mute or ban its author. */
+function moderatorItems(msg: Message, ui: MessageUi, t: Catalog, own: boolean): TemplateResult {
+  const pinned = ui.pins.includes(msg.seq);
+  return html`${pinned ? item('unpin', t.unpin, () => ui.moderate(msg.seq, 'unpin')) : item('pin', t.pin, () => ui.moderate(msg.seq, 'pin'))}
+    ${own ? nothing : html`${item('mute', t.muteAuthor, () => ui.moderate(msg.seq, 'mute'))}${item('ban', t.banAuthor, () => ui.moderate(msg.seq, 'ban'))}`}`;
 }
 
 function item(name: string, label: string, run: () => void): TemplateResult {

@@ -121,7 +121,7 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
     ${row.status === 'pending'
       ? html`<div class="state">${t.sending}</div>`
       : refused
-        ? html`<div class="state failed">${t.notSent(refused.code, refused.message)}</div>`
+        ? html`<div class="state failed">${t.notSent(refused)}</div>`
         : row.status === 'failed'
           ? html`<div class="state failed">${t.failed} ·
               <button part="retry" type="button" @click=${() => row.pending && ctx.retry(row.pending)}>${t.retry}</button></div>`

@@ -477,4 +477,55 @@ export const panelStyles = css`
     color: var(--_muted);
   }
 
+  /* Moderation: the pinned message above the list, the user's restrictions and acknowledgements under the composer. */
+  .pinned {
+    display: flex;
+    gap: 6px;
+    align-items: baseline;
+    width: 100%;
+    padding: 5px var(--_pad);
+    border: 0;
+    border-bottom: 1px solid var(--_line, rgba(127, 127, 127, 0.3));
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    text-align: start;
+    cursor: pointer;
+  }
+  .pin-label {
+    font-weight: 600;
+    white-space: nowrap;
+  }
+  .pin-text {
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .mod-rules,
+  .mod-notice {
+    flex-basis: 100%;
+    margin: 4px 0 0;
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+  .mod-rules[data-muted='true'] {
+    color: var(--_danger, #b3261e);
+  }
+  .mod-notice:empty {
+    display: none;
+  }
+  .member-actions {
+    display: flex;
+    gap: 4px;
+  }
+  .member-actions button {
+    padding: 1px 6px;
+    border: 1px solid var(--_line, rgba(127, 127, 127, 0.4));
+    border-radius: 6px;
+    background: transparent;
+    color: inherit;
+    font: inherit;
+    font-size: 0.8em;
+    cursor: pointer;
+  }
 `;

@@ -13,7 +13,14 @@ export interface PendingMessage {
    * Set when the send failed for a reason that sending it again cannot fix (too long, malformed): what
    * to explain instead of offering Retry. Unset on a failure worth retrying.
    */
-  refused?: { code: string; message: string };
+  refused?: {
+    code: string;
+    message: string;
+    /** Moderation's one-word reason (`muted`, `slow`, `held`...), shown in the widget's own words. */
+    reason?: string;
+    /** How long until it could be sent, ms (a mute, slow mode). */
+    retryAfter?: number;
+  };
   /** When it was typed, Unix ms (for its time label until the server's ts replaces it). */
   ts: number;
   /** Its quote, thread and mentions, sent with it (and again on a retry). */
@@ -148,7 +155,7 @@ export class Timeline {
   }
 
   /** Marks a send failed; `refused` (the error's code and words) when retrying cannot help. */
-  fail(entry: PendingMessage, refused?: { code: string; message: string }): void {
+  fail(entry: PendingMessage, refused?: PendingMessage['refused']): void {
     entry.status = 'failed';
     entry.refused = refused;
   }

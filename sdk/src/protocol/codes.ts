@@ -32,6 +32,14 @@ export const Op = {
   NotifySettings: 33,
   LinkPreview: 34,
   Search: 30,
+  /** A moderator acts in a room: mute, kick, ban, slow mode, lock, pin... (feature `moderation`). */
+  Moderate: 40,
+  /** A member reports a message to the room's moderators (feature `reports`). */
+  Report: 41,
+  /** The room's rules as they apply to the caller: slow mode, lock, guests, pins, own mute (feature `moderation`). */
+  RoomRules: 42,
+  /** One page of a room's members, online first (feature `member_pages`). */
+  MemberPage: 43,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -42,6 +50,8 @@ export const Op = {
   Profile: 70,
   UserEvent: 71,
   ReadState: 72,
+  /** Sent to a user's own connections when a moderator restricts (or frees) them in a room (feature `moderation`). */
+  Restriction: 76,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -71,6 +81,8 @@ export const ErrorCode = {
   LimitReached: 'limit_reached',
   /** The action's time is over (an edit after the edit window). */
   TooLate: 'too_late',
+  /** The message was held for a moderator's review by the room's filters; it is not in the log (yet). */
+  Held: 'held',
   /** The client speaks a protocol version the server does not. */
   UnsupportedVersion: 'unsupported_version',
   /** An unexpected server fault. */
@@ -177,6 +189,20 @@ export const Limits = {
   maxSearchResults: 50,
   /** Most highlight ranges given for one search result. */
   maxHighlights: 32,
+  /** Longest reason given with a moderator action or a report. */
+  maxReason: 500,
+  /** Longest mute or ban with a duration, seconds (30 days); without one a ban lasts until unbanned. */
+  maxSanctionSeconds: 2_592_000,
+  /** Longest slow-mode interval, seconds. */
+  maxSlowSeconds: 3600,
+  /** Most words in one room's filter. */
+  maxFilterWords: 500,
+  /** Most messages one `clear` removes. */
+  maxClear: 200,
+  /** Most pinned messages in one room. */
+  maxPins: 20,
+  /** Most members in one `member_page` page. */
+  maxMemberPage: 200,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -195,8 +221,32 @@ export const EventKind = {
   Delete: 'delete',
   /** `by` put (`data.on`) or took back an emoji `data.emoji` on message `data.target`. */
   Reaction: 'reaction',
+  /** A moderator action `data.action` (mute, kick, ban, slow, lock, pin...) by `by`. */
+  Moderation: 'mod',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+/** What a `moderate` request (and a `mod` event's `data.action`) does. */
+export const ModAction = {
+  Mute: 'mute',
+  Unmute: 'unmute',
+  Kick: 'kick',
+  Ban: 'ban',
+  Unban: 'unban',
+  Slow: 'slow',
+  Lock: 'lock',
+  Unlock: 'unlock',
+  Pin: 'pin',
+  Unpin: 'unpin',
+  Clear: 'clear',
+  Role: 'role',
+  Guests: 'guests',
+} as const;
+export type ModAction = (typeof ModAction)[keyof typeof ModAction];
+
+/** What guests may do in a room (`moderate` action `guests`). */
+export const GuestPolicy = { Post: 'post', Read: 'read' } as const;
+export type GuestPolicy = (typeof GuestPolicy)[keyof typeof GuestPolicy];
 
 /** Kinds of the per-user log (ADR 0011): what is addressed to one person. */
 export const UserEventKind = {
@@ -234,6 +284,9 @@ export const Feature = {
   LinkPreviews: 'link_previews',
   /** The `search` request (section 6.21) and history pages `around` a seq. */
   Search: 'search',
+  Moderation: 'moderation',
+  Reports: 'reports',
+  MemberPages: 'member_pages',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 
@@ -243,5 +296,5 @@ export type RoomKind = (typeof RoomKind)[keyof typeof RoomKind];
 export const PresenceState = { Online: 'online', Away: 'away', Offline: 'offline' } as const;
 export type PresenceState = (typeof PresenceState)[keyof typeof PresenceState];
 
-export const Role = { Owner: 'owner', Member: 'member' } as const;
+export const Role = { Owner: 'owner', Moderator: 'moderator', Member: 'member' } as const;
 export type Role = (typeof Role)[keyof typeof Role];

@@ -3,7 +3,7 @@
 // Client frames are checked strictly (the server refuses what it does not know); server frames are
 // read tolerantly (ADR 0011): open strings, lengths bounded by the frame, unknown keys dropped, and
 // an event that still cannot be read becomes an `unknown` placeholder that keeps its seq.
-import { Limits, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature, type UserEventKind } from './codes.js';
+import { GuestPolicy, Limits, ModAction, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature, type UserEventKind } from './codes.js';
 import { eventExtensionFields, MentionShape } from './kinds.js';
 import { arr, bool, literal, obj, opt, record, scalar, SchemaError, str, strictObj, open, text, uint, type Infer, type Schema } from './schema.js';
 
@@ -167,6 +167,38 @@ export const LinkPreviewFrame = strictObj({ t: literal(Op.LinkPreview), r: reqId
  */
 export const ReadFrame = strictObj({ t: literal(Op.Read), r: reqId, room: roomId, seq, delivered: opt(bool()) });
 
+const reason = str(0, Limits.maxReason);
+/**
+ * A moderator's action in a room (feature `moderation`): `user` for mute, unmute, kick, ban, unban,
+ * clear and role; `seq` for pin and unpin; `seconds` for mute and ban (a duration) and slow (the
+ * interval, 0: off); `role` (`moderator` or `member`) for role; `guests` for guests.
+ */
+export const ModerateFrame = strictObj({
+  t: literal(Op.Moderate),
+  r: reqId,
+  room: roomId,
+  action: literal(...(Object.values(ModAction) as [ModAction, ...ModAction[]])),
+  user: opt(userId),
+  seq: opt(seq),
+  seconds: opt(uint(Limits.maxSanctionSeconds)),
+  role: opt(literal(Role.Moderator, Role.Member)),
+  guests: opt(literal(GuestPolicy.Post, GuestPolicy.Read)),
+  reason: opt(reason),
+});
+/** Reports message `seq` to the room's moderators (feature `reports`). Not an event: only moderators see reports. */
+export const ReportFrame = strictObj({ t: literal(Op.Report), r: reqId, room: roomId, seq, reason: str(1, Limits.maxReason) });
+/** The room's rules as they apply to the caller (feature `moderation`). */
+export const RoomRulesFrame = strictObj({ t: literal(Op.RoomRules), r: reqId, room: roomId });
+/** A page of members, online first, then by most recent activity (feature `member_pages`). */
+export const MemberPageFrame = strictObj({
+  t: literal(Op.MemberPage),
+  r: reqId,
+  room: roomId,
+  /** Members to skip: the `next` of the previous page. */
+  offset: opt(uint()),
+  limit: opt(uint(Limits.maxMemberPage)),
+});
+
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
   [Op.Ping]: PingFrame,
@@ -194,8 +226,16 @@ export const clientFrameSchemas = {
   [Op.NotifySettings]: NotifySettingsFrame,
   [Op.LinkPreview]: LinkPreviewFrame,
   [Op.Search]: SearchFrame,
+  [Op.Moderate]: ModerateFrame,
+  [Op.Report]: ReportFrame,
+  [Op.RoomRules]: RoomRulesFrame,
+  [Op.MemberPage]: MemberPageFrame,
 } as const;
 
+export type ModerateFrame = Infer<typeof ModerateFrame>;
+export type ReportFrame = Infer<typeof ReportFrame>;
+export type RoomRulesFrame = Infer<typeof RoomRulesFrame>;
+export type MemberPageFrame = Infer<typeof MemberPageFrame>;
 export type HelloFrame = Infer<typeof HelloFrame>;
 export type PingFrame = Infer<typeof PingFrame>;
 export type RoomCreateFrame = Infer<typeof RoomCreateFrame>;
@@ -393,6 +433,26 @@ export const WelcomeFrame = obj({
     maxSearchQuery: opt(uint()),
     /** Searches per second allowed on one connection (burst: twice that). */
     searchRate: opt(uint()),
+    /** Longest reason of a moderator action or a report (feature `moderation`). */
+    maxReason: opt(uint()),
+    /** Longest mute or timed ban, seconds. */
+    maxSanctionSeconds: opt(uint()),
+    /** Longest slow-mode interval, seconds. */
+    maxSlowSeconds: opt(uint()),
+    /** Flood protection: this many messages from one user in one room within `floodWindowMs` mutes them for `floodMuteMs` (0: off). */
+    floodMessages: opt(uint()),
+    floodWindowMs: opt(uint()),
+    floodMuteMs: opt(uint()),
+    /** A guest may not post links in a public room until this long after they first signed in, ms (0: off). */
+    guestLinkDelayMs: opt(uint()),
+    /** Most members in one `member_page` page. */
+    maxMemberPage: opt(uint()),
+    /** Most pinned messages in one room. */
+    maxPins: opt(uint()),
+    /** Most messages one `clear` deletes. */
+    maxClear: opt(uint()),
+    /** Most words in one room's filter. */
+    maxFilterWords: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),
@@ -407,6 +467,8 @@ export const ErrorFrame = obj({
   code: open<ErrorCode>(),
   message: text(),
   retryAfter: opt(uint()),
+  /** Why, in one word a client can put in its own language: `muted`, `slow`, `banned`, `locked`, `guests`, `filter`, `links` (feature `moderation`); open. */
+  reason: opt(text()),
 });
 export const EventFrame = obj({ t: literal(Op.Event), e: AnyRoomEventShape });
 export const TypingStateFrame = obj({
@@ -443,6 +505,17 @@ export const ReadStateFrame = obj({
   unread: opt(uint()),
   mentions: opt(uint()),
 });
+/**
+ * To the user's own connections: a moderator restricted or freed them in `room` (`action`: mute,
+ * unmute, kick, ban, unban; open string). `until` (ms epoch) ends a mute or timed ban.
+ */
+export const RestrictionFrame = obj({
+  t: literal(Op.Restriction),
+  room: ref,
+  action: open<ModAction>(),
+  until: opt(uint()),
+  reason: opt(text()),
+});
 
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
@@ -454,8 +527,10 @@ export const serverFrameSchemas = {
   [Op.Profile]: ProfileFrame,
   [Op.UserEvent]: UserEventFrame,
   [Op.ReadState]: ReadStateFrame,
+  [Op.Restriction]: RestrictionFrame,
 } as const;
 
+export type RestrictionFrame = Infer<typeof RestrictionFrame>;
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
 export type ResultFrame = Infer<typeof ResultFrame>;
 export type ErrorFrame = Infer<typeof ErrorFrame>;
@@ -559,7 +634,42 @@ export const resultSchemas = {
     /** Present when more results follow: the `cursor` of the next page. */
     next: opt(ref),
   }),
+  /** The `mod` event appended; `cleared` counts the messages a `clear` deleted. */
+  [Op.Moderate]: obj({ seq: uint(), id: ref, ts: uint(), changed: bool(), cleared: opt(uint()) }),
+  [Op.Report]: obj({ report: ref }),
+  [Op.RoomRules]: RoomRulesShape(),
+  [Op.MemberPage]: obj({
+    members: arr(MemberShape, ANY),
+    /** Members in all, and of them online now. */
+    total: uint(),
+    online: uint(),
+    /** Present when more follow: the `offset` of the next page. */
+    next: opt(uint()),
+  }),
 } as const;
+
+/** A room's rules as one member sees them. */
+function RoomRulesShape() {
+  return obj({
+    /** Slow mode: one message per this many ms per member (0: off). */
+    slowMs: uint(),
+    /** Read-only for everyone but moderators. */
+    locked: bool(),
+    /** `post` or `read` (guests may only read). */
+    guests: open<GuestPolicy>(),
+    /** Pinned messages' seqs, most recent pin first. */
+    pins: arr(uint(), ANY),
+    /** The caller's role, absent for a non-member. */
+    role: opt(open<Role>()),
+    /** The caller may moderate here (moderator, owner or server admin). */
+    moderator: bool(),
+    /** When the caller's mute ends, ms epoch. */
+    mutedUntil: opt(uint()),
+    /** How long before the caller may send under slow mode, ms. */
+    waitMs: opt(uint()),
+  });
+}
+export type RoomRules = Infer<ReturnType<typeof RoomRulesShape>>;
 
 export type ResultOp = keyof typeof resultSchemas;
 export type ResultData = { [K in ResultOp]: Infer<(typeof resultSchemas)[K]> };

@@ -12,6 +12,8 @@ export {
   RoomKind,
   PresenceState,
   Role,
+  ModAction,
+  GuestPolicy,
 } from './codes.js';
 export {
   clientFrameSchemas,
@@ -64,6 +66,12 @@ export type {
   SearchFrame,
   SearchHit,
   Highlight,
+  ModerateFrame,
+  ReportFrame,
+  RoomRulesFrame,
+  MemberPageFrame,
+  RestrictionFrame,
+  RoomRules,
   ClientFrame,
   ClientRequest,
   RoomEvent,

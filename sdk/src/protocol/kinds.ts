@@ -132,7 +132,7 @@ export const kinds = [
   {
     kind: 'delete',
     appendedBy: '`delete` (26)',
-    who: 'the author of the target',
+    who: 'the author of the target, or a moderator of the room (redaction; also appended by `moderate` `clear`)',
     fields: [],
     data: { target: req(seq) },
     fanOut: true,
@@ -148,6 +148,26 @@ export const kinds = [
     fanOut: true,
     projection: 'reaction',
     effect: "`by`'s `emoji` is added to (`on`) or taken off the target's `reactions`, `rev` = seq",
+  },
+  {
+    kind: 'mod',
+    appendedBy: '`moderate` (40); the server when flood protection mutes someone',
+    who: 'a moderator or the owner of the room, or a server admin',
+    fields: [],
+    data: {
+      action: req(str(1, 32)),
+      user: optional(userId),
+      target: optional(seq),
+      until: optional(uint()),
+      seconds: optional(uint()),
+      role: optional(str(1, 32)),
+      guests: optional(str(1, 32)),
+      count: optional(uint()),
+      reason: optional(str(0, Limits.maxReason)),
+    },
+    fanOut: true,
+    projection: 'none',
+    effect: 'none (pins, slow mode, lock, mutes and bans are room rules, read with `room_rules`)',
   },
 ] as const satisfies readonly KindDeclaration[];
 

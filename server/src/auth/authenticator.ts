@@ -21,6 +21,8 @@ export interface Identity {
    * signed in with it is closed before then, so that nothing reaches it after `exp`.
    */
   expiresAt: number;
+  /** A host token with the claim `"parley_admin": true`: a server admin (moderates every room). Never a guest. */
+  admin: boolean;
 }
 
 export class Authenticator {
@@ -100,7 +102,7 @@ export class Authenticator {
     if (this.#issuer !== undefined && claims['iss'] !== this.#issuer) throw new AuthError('wrong_issuer', 'token is from another issuer');
     const sub = checkHostSubject(claims['sub']);
     const name = sanitiseName(claims['name']) ?? sanitiseName(claims['preferred_username']) ?? sanitiseName(sub) ?? sub;
-    return this.#identity(sub, name, false, exp);
+    return { ...this.#identity(sub, name, false, exp), admin: claims['parley_admin'] === true };
   }
 
   #checkSignature(token: string, key: KeyObject, alg: HostAlgorithm): Claims {
@@ -133,7 +135,7 @@ export class Authenticator {
   }
 
   #identity(id: string, name: string, guest: boolean, exp: number): Identity {
-    return { id, name, guest, expiresAt: Math.floor(exp * 1000) };
+    return { id, name, guest, expiresAt: Math.floor(exp * 1000), admin: false };
   }
 }
 

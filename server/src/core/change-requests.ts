@@ -4,7 +4,9 @@
 import { ErrorCode, EventKind, Limits, type DeleteFrame, type EditFrame, type Mention, type ReactFrame, type ResultData, Op } from '@parley/sdk/protocol';
 import type { EventData, MessageState } from '../store/store.js';
 import { badRequest, forbidden, notFound, RequestError } from './errors.js';
-import { checkMentions, memberForSend } from './message-requests.js';
+import { checkMentions, checkModeration, memberForSend } from './message-requests.js';
+import { Moderation } from './moderation.js';
+import { moderatorDelete } from './moderation-requests.js';
 import type { Session } from './session.js';
 import { mentionsStored } from './user-log.js';
 
@@ -36,6 +38,7 @@ async function ownMessage(s: Session, room: string, seq: number, verb: string): 
   return message;
 }
 
+
 /** Nothing was appended: the message as it is. */
 const unchanged = (m: MessageState): Change => ({ seq: m.seq, id: m.id, ts: m.ts, changed: false });
 
@@ -50,6 +53,7 @@ export async function edit(s: Session, f: EditFrame): Promise<Change> {
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
   checkMentions(f.body, f.mentions);
   const message = await ownMessage(s, f.room, f.seq, 'edit');
+  await checkModeration(s, f.room, 'edit', f.body);
   if (message.deleted) throw notFound(`message ${f.seq} was deleted`);
   const { editWindowMs } = s.hub.config;
   if (Date.now() - message.ts > editWindowMs) {
@@ -65,7 +69,15 @@ export async function edit(s: Session, f: EditFrame): Promise<Change> {
 }
 
 export async function deleteMessage(s: Session, f: DeleteFrame): Promise<Change> {
-  const message = await ownMessage(s, f.room, f.seq, 'delete');
+  if (!s.memberOf.has(f.room) && !s.admin) await memberForSend(s, f.room);
+  const message = await target(s, f.room, f.seq);
+  if (message.by !== s.userId) {
+    // Someone else's message: only a moderator may remove it (redaction, with an audit row).
+    const role = (await s.hub.store.getMember(f.room, s.userId))?.role;
+    if (!Moderation.may(s, role)) throw forbidden('you can only delete your own messages');
+    if (message.deleted) return unchanged(message);
+    return moderatorDelete(s, f.room, f.seq, message.by, role);
+  }
   if (message.deleted) return unchanged(message);
   return appendChange(s, f.room, EventKind.Delete, { target: f.seq });
 }
@@ -73,6 +85,7 @@ export async function deleteMessage(s: Session, f: DeleteFrame): Promise<Change>
 export async function react(s: Session, f: ReactFrame): Promise<Change> {
   if (!isEmoji(f.emoji)) throw badRequest(`"emoji" must be 1-${Limits.maxEmoji} UTF-16 code units of emoji characters`);
   if (!s.memberOf.has(f.room)) await memberForSend(s, f.room);
+  await checkModeration(s, f.room, 'react');
   const found = await s.hub.store.reactionTarget(f.room, f.seq, f.emoji, s.userId);
   if (!found) throw notFound(`no message ${f.seq} in "${f.room}"`);
   const { message, counts } = found;

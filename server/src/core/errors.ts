@@ -8,6 +8,8 @@ export class RequestError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly retryAfter?: number,
+    /** Why, as a word a client can show in its own language (`muted`, `slow`, `banned`...: moderation, protocol §22.2). */
+    readonly reason?: string,
   ) {
     super(message);
   }
@@ -18,8 +20,8 @@ export const notFound = (message: string) => new RequestError(ErrorCode.NotFound
 export const badRequest = (message: string) => new RequestError(ErrorCode.BadFrame, message);
 
 /** Maps any thrown value to the error frame fields; `internal` for the unexpected (which the caller logs). */
-export function describeFailure(err: unknown): { code: ErrorCode; message: string; retryAfter?: number; unexpected: boolean } {
-  if (err instanceof RequestError) return { code: err.code, message: err.message, retryAfter: err.retryAfter, unexpected: false };
+export function describeFailure(err: unknown): { code: ErrorCode; message: string; retryAfter?: number; reason?: string; unexpected: boolean } {
+  if (err instanceof RequestError) return { code: err.code, message: err.message, retryAfter: err.retryAfter, reason: err.reason, unexpected: false };
   if (err instanceof StoreUnavailableError) {
     // The database may have committed a write before the connection to it broke: no one can tell.
     const message = 'storage unavailable; a write may or may not have been stored: retry later (a send with the same cid)';

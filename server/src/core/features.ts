@@ -24,6 +24,10 @@ export const SERVER_FEATURES: readonly Feature[] = [
   Feature.LinkPreviews,
   // Search over the current text of messages, and history pages around a seq (section 6.21).
   Feature.Search,
+  // Roles, moderator actions, room rules, automatic protection (section 22) and reports.
+  Feature.Moderation,
+  Feature.Reports,
+  Feature.MemberPages,
 ];
 
 /** The features a server with this configuration announces. */

@@ -19,6 +19,16 @@ import { TypingTracker } from './typing.js';
 import { encodeUserEvent } from './user-log.js';
 import type { Notifications } from './notifications.js';
 import { AddressGuard } from '../outbound/address-guard.js';
+import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './moderation.js';
+import type { ModerationChange } from '../store/moderation.js';
+
+/** What every node hears of a moderation change: the room, and for a sanction its target and end. */
+export interface ModerationNotice {
+  action: string;
+  user?: string;
+  until?: number;
+  reason?: string;
+}
 
 export interface HubDeps {
   store: Store;
@@ -70,6 +80,8 @@ export class Hub {
   notifications: Notifications | undefined;
   /** Which addresses user-named URLs (push endpoints, previewed links) may reach. */
   readonly guard: AddressGuard;
+  /** Each room's rules, mutes and bans as this node knows them. */
+  readonly moderation: Moderation;
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
@@ -102,6 +114,9 @@ export class Hub {
         })
       : undefined;
     this.broker.onFrame((channel, frame) => this.onBrokerFrame(channel, frame));
+    this.moderation = new Moderation(this, this.clustered);
+    // Every node follows every room's moderation changes: a ban reaches the banned user's sessions wherever they are.
+    this.broker.subscribe(MODERATION_CHANNEL);
     this.store.observeUserEvents((events) => this.publishUserEvents(events));
     this.announcer = new PresenceAnnouncer({
       tracker: () => this.presence,
@@ -239,8 +254,52 @@ export class Hub {
     this.metrics.fannedOut(this.channelSessions.get(channel) ?? 0);
   }
 
+  /**
+   * Applies a moderator action (store, then the events to the room), then tells every node, which
+   * drops its copy of the room's moderation and acts on its own sessions of the target.
+   */
+  async moderate(change: ModerationChange, notice: ModerationNotice): Promise<RoomEvent[]> {
+    const events = await this.store.moderation.apply(change);
+    for (const e of events) this.publishEvent(e);
+    this.moderation.invalidate(change.room);
+    this.broker.publish(MODERATION_CHANNEL, encodeFrame({ t: Op.Restriction, room: change.room, ...notice }));
+    return events;
+  }
+
+  /** A moderation change from any node: forget the room's rules; a kicked or banned user's sessions here leave the room. */
+  private onModeration(frame: Uint8Array): void {
+    const n = peek(frame) as (Peeked & { room?: string; action?: string; until?: number; reason?: string }) | undefined;
+    if (typeof n?.room !== 'string') return;
+    const { room } = n;
+    this.moderation.invalidate(room);
+    if (typeof n.user !== 'string') return;
+    const user = n.user;
+    const sessions = [...this.sessionsOf(user)];
+    if (sessions.length === 0) return;
+    for (const s of sessions) s.forgetRole(room);
+    if (n.action === 'role') return;
+    const ejected = n.action === 'ban' || n.action === 'kick';
+    if (ejected) this.dropMembership(room, user, null);
+    const notice: Record<string, unknown> = { t: Op.Restriction, room, action: n.action };
+    if (n.until !== undefined) notice.until = n.until;
+    if (n.reason) notice.reason = n.reason;
+    const bytes = encodeFrame(notice);
+    for (const s of sessions) s.conn.send(bytes);
+    // A banned guest is banned by device too, so that a new guest token from the same browser does not get back in.
+    if (n.action !== 'ban') return;
+    const devices = new Set(sessions.filter((s) => s.guest && s.device !== undefined).map((s) => deviceKey(s.device!)));
+    if (devices.size === 0) return;
+    const by = 'parley';
+    const impose = [...devices].map((d) => ({ subject: deviceSubject(d, user), kind: 'ban' as const, ...(n.until === undefined ? {} : { until: n.until }), by, reason: n.reason ?? '' }));
+    this.store.moderation
+      .apply({ room, actor: { id: by, name: 'Parley' }, action: 'ban_device', target: user, reason: n.reason ?? '', impose, data: { devices: devices.size } })
+      .then(() => this.broker.publish(MODERATION_CHANNEL, encodeFrame({ t: Op.Restriction, room, action: 'ban_device' })))
+      .catch((err: unknown) => this.log.warn('device ban failed', { err, room }));
+  }
+
   /** Frames from the broker: to this node's subscribers, noting room events for catch-up and leaves. */
   private onBrokerFrame(channel: string, frame: Uint8Array): void {
+    if (channel === MODERATION_CHANNEL) return this.onModeration(frame);
     if (!this.clustered) return this.deliver(channel, frame);
     const decoded = peek(frame);
     const event = decoded?.t === Op.Event ? decoded.e : undefined;

@@ -18,6 +18,7 @@ import { badRequest, forbidden, notFound, RequestError } from './errors.js';
 import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
 import { mentionsStored } from './user-log.js';
+import { HoldForReview, SYSTEM_ACTOR } from './moderation.js';
 
 const DEFAULT_HISTORY = 50;
 /** Most body characters in one history reply: keeps any page well under the backpressure limit. */
@@ -28,15 +29,45 @@ export const HISTORY_PAGE_CHARS = 128 * 1024;
  * `join` is stored (and published) before the message is handed to the store, so it comes first in
  * the log (ADR 0008).
  */
-export async function memberForSend(s: Session, room: string): Promise<void> {
+export async function memberForSend(s: Session, room: string, checked = false): Promise<void> {
   if (!s.guest) {
-    await requireMember(s, room);
+    s.noteRole(room, await requireMember(s, room));
     return;
   }
-  if (await requireVisible(s, room)) return;
+  const role = await requireVisible(s, room);
+  s.noteRole(room, role);
+  if (role) return;
+  // A banned or restricted guest does not become a member by trying to post.
+  if (!checked) await checkModeration(s, room, 'react');
+  else await s.hub.moderation.checkRead(s, room);
   const ev = await s.hub.store.join(room, { id: s.userId, name: s.userName }, 'member');
   if (ev) s.hub.publishEvent(ev);
   for (const other of s.hub.sessionsOf(s.userId)) other.setMember(room);
+}
+
+/**
+ * The moderation checks of a change in `room` (send, edit, react) once the room's moderation is
+ * loaded; the caller's role decides whether they are a moderator (never restricted).
+ */
+export async function checkModeration(s: Session, room: string, what: 'send' | 'edit' | 'react', body?: string): Promise<void> {
+  const m = await s.hub.moderation.state(room);
+  if (!m) return;
+  if (!s.roleKnown(room)) s.noteRole(room, (await s.hub.store.getMember(room, s.userId))?.role);
+  await s.hub.moderation.checkChange(s, m, room, s.moderates(room), what, body);
+}
+
+/** Runs the checks of a send; a message the room's filter holds is queued for moderators and refused with `held`. */
+function held(s: Session, f: SendFrame, check: (() => Promise<void>) | undefined): (() => Promise<void>) | undefined {
+  if (!check) return undefined;
+  return async () => {
+    try {
+      await check();
+    } catch (err) {
+      if (!(err instanceof HoldForReview)) throw err;
+      await s.hub.store.moderation.report({ kind: 'held', room: f.room, seq: null, reporter: SYSTEM_ACTOR.id, reason: 'filter', author: s.userId, authorName: s.userName, body: f.body });
+      throw new RequestError(ErrorCode.Held, 'your message was held for a moderator to review');
+    }
+  };
 }
 
 /**
@@ -71,11 +102,26 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
   checkMentions(f.body, f.mentions);
   const member = s.memberOf.has(f.room);
   const refers = f.replyTo !== undefined || f.thread !== undefined;
+  // The room's moderation as this node holds it: checked right here when it is (nearly always), so
+  // a plain message from a member still goes straight to the store.
+  const { moderation } = s.hub;
+  const known = s.roleKnown(f.room) ? moderation.peek(f.room) : undefined;
+  let pending: void | Promise<void>;
+  try {
+    pending = known ? moderation.checkChange(s, known, f.room, s.moderates(f.room), 'send', f.body) : undefined;
+  } catch (err) {
+    if (!(err instanceof HoldForReview)) throw err;
+    pending = Promise.reject(err); // held below, in order with the connection's other messages
+  }
+  // Awaited in order with the connection's other messages below; until then a refusal is not unhandled.
+  if (pending) pending.catch(() => undefined);
   const check =
-    member && !refers
+    member && !refers && known && !pending
       ? undefined
       : async () => {
-          if (!member) await memberForSend(s, f.room);
+          if (!member) await memberForSend(s, f.room, true);
+          if (known) await pending;
+          else await checkModeration(s, f.room, 'send', f.body);
           if (refers) await checkReferences(s, f);
         };
   let data: EventData | undefined;
@@ -85,7 +131,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
     if (f.thread !== undefined) data.thread = f.thread;
   }
   let ackedAt = 0;
-  const { event, duplicate } = await s.inOrder(check, () =>
+  const { event, duplicate } = await s.inOrder(held(s, f, check), () =>
     s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body, data, mentions: f.mentions }).then((r) => {
       // Taken as the batch settles, before any of its messages is published: the latency then
       // includes waiting behind the batch's earlier publishes, as a subscriber experiences it.
@@ -107,6 +153,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
 export async function history(s: Session, f: HistoryFrame): Promise<ResultData[typeof Op.History]> {
   if (!s.memberOf.has(f.room)) await requireVisible(s, f.room);
   if (f.around !== undefined && (f.before !== undefined || f.after !== undefined)) throw badRequest('around cannot be combined with before or after');
+  await s.hub.moderation.checkRead(s, f.room);
   const limit = Math.max(1, f.limit ?? DEFAULT_HISTORY);
   const page = await s.hub.store.messageHistory(f.room, { before: f.before, after: f.after, around: f.around, limit, viewer: s.userId, thread: f.thread, main: f.main });
   return capPage(page, f.after !== undefined);

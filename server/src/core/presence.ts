@@ -89,6 +89,11 @@ export class PresenceTracker<S extends PresenceHolder = PresenceHolder> {
     return this.sessionsByUser.get(user) ?? EMPTY;
   }
 
+  /** Users with a session on this node subscribed to `room` (watching it now, members or not). */
+  usersIn(room: string): string[] {
+    return [...(this.usersByRoom.get(room)?.keys() ?? [])];
+  }
+
   /** Ids of users with sessions on this node. */
   users(): IterableIterator<string> {
     return this.sessionsByUser.keys();

@@ -8,6 +8,7 @@ import { read } from './read-requests.js';
 import { search } from './search-requests.js';
 import { userSubscribe } from './user-log.js';
 import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './notify-requests.js';
+import { memberPage, moderate, report, roomRules } from './moderation-requests.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -35,4 +36,8 @@ export const requestHandlers = {
   [Op.NotifySettings]: notifySettings,
   [Op.LinkPreview]: linkPreview,
   [Op.Search]: search,
+  [Op.Moderate]: moderate,
+  [Op.Report]: report,
+  [Op.RoomRules]: roomRules,
+  [Op.MemberPage]: memberPage,
 } as const;

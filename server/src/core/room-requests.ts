@@ -21,7 +21,7 @@ import { validateDisplayName } from '../auth.js';
 import { RoomLimitError } from '../store/store.js';
 import { badRequest, forbidden, RequestError } from './errors.js';
 import { decodeCursor, roomPage } from './room-list.js';
-import { requireMember, requireRoom, requireVisible, subscribeFrom, summary } from './room-state.js';
+import { requireMember, requireRoom, requireVisible, subscribeFrom, summary, v1Role } from './room-state.js';
 import type { Session } from './session.js';
 
 /** Most members listed in one reply (a frame's container limit). */
@@ -112,6 +112,7 @@ export async function listRooms(s: Session, f: RoomListFrame): Promise<ResultDat
 
 export async function join(s: Session, f: JoinFrame): Promise<ResultData[typeof Op.Join]> {
   let role = await requireVisible(s, f.room);
+  await s.hub.moderation.checkRead(s, f.room);
   // A guest who only looks at a public room follows it without becoming a member: that happens with
   // their first message (ADR 0008), so page views leave no trace in the log or the member list.
   if (!role && !s.guest) {
@@ -148,6 +149,7 @@ export async function invite(s: Session, f: InviteFrame): Promise<ResultData[typ
 
 export async function subscribe(s: Session, f: SubscribeFrame): Promise<ResultData[typeof Op.Subscribe]> {
   const role = await requireVisible(s, f.room);
+  await s.hub.moderation.checkRead(s, f.room);
   return subscribeFrom(s, f.room, role, f.after);
 }
 
@@ -161,7 +163,7 @@ export async function members(s: Session, f: MembersFrame): Promise<ResultData[t
   const list = (await s.hub.store.listMembers(f.room)).slice(0, MEMBERS_LIMIT);
   const states = await s.hub.announcer.states(list.map((m) => m.user));
   return {
-    members: list.map((m) => ({ user: m.user, name: m.name, role: m.role, state: states.get(m.user) ?? PresenceState.Offline })),
+    members: list.map((m) => ({ user: m.user, name: m.name, role: v1Role(m.role), state: states.get(m.user) ?? PresenceState.Offline })),
   };
 }
 

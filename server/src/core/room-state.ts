@@ -9,13 +9,22 @@ export const REPLAY_PAGE = 200;
 
 export function summary(room: RoomRecord, role?: RoleName, view?: ReadView): RoomSummary {
   const out: RoomSummary = { id: room.id, name: room.name, kind: room.kind, head: room.head, members: room.members };
-  if (role) out.role = role;
+  if (role) out.role = v1Role(role);
   if (view) {
     out.read = view.read;
     out.unread = view.unread;
     out.mentions = view.mentions;
   }
   return out;
+}
+
+/**
+ * The role as the frames of protocol 1.0 carry it (room summaries, `members`): a moderator reads as
+ * a member there, because 1.0 clients read roles as a closed list and would drop the whole reply.
+ * `member_page` and `room_rules` (feature `moderation`) say `moderator`.
+ */
+export function v1Role(role: RoleName): RoleName {
+  return role === 'moderator' ? 'member' : role;
 }
 
 /**
@@ -41,10 +50,12 @@ export async function requireVisible(s: Session, id: string): Promise<RoleName |
   const member = await s.hub.store.getMember(id, s.userId);
   if (member) {
     s.setMember(id);
+    s.noteRole(id, member.role);
     return member.role;
   }
   const room = await s.hub.store.getRoom(id);
   if (room?.kind !== RoomKind.Public) throw noRoom(id);
+  s.noteRole(id, undefined);
   return undefined;
 }
 

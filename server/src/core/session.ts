@@ -20,6 +20,7 @@ import { Admission } from './admission.js';
 import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
 import { serverFeatures } from './features.js';
+import { moderationLimits } from './moderation.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
 import { SendOrder } from './send-order.js';
@@ -40,6 +41,10 @@ export class Session {
   guest = false;
   /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
   device: string | undefined;
+  /** A server admin (the token's `parley_admin` claim or PARLEY_ADMINS): moderates every room. */
+  admin = false;
+  /** When a guest was first seen (ms epoch), read the first time a check needs it. */
+  firstSeen: number | undefined;
   /** Receives `user_event` frames (sent `user_subscribe`); the hub keeps it. */
   followsUserLog = false;
   /**
@@ -50,6 +55,8 @@ export class Session {
   // Allocated on first use, like the rate limiters: most connections of a widget site sit idle.
   private roomSet: Set<string> | undefined;
   private memberSet: Set<string> | undefined;
+  /** The user's role per room as last read (undefined: read, not a member). */
+  private roleMap: Map<string, string | undefined> | undefined;
   /** Client said it is away. */
   private reportedAway = false;
   /** No frames from the client for awayAfterMs. */
@@ -107,10 +114,35 @@ export class Session {
     return this.roomSet?.delete(room) ?? false;
   }
 
-  /** Remembers that the user is a member of `room` (or, with `member` false, forgets it). */
+  /** Remembers that the user is a member of `room` (or, with `member` false, forgets it and the role there). */
   setMember(room: string, member = true): void {
     if (member) (this.memberSet ??= new Set()).add(room);
-    else this.memberSet?.delete(room);
+    else {
+      this.memberSet?.delete(room);
+      this.roleMap?.delete(room);
+    }
+  }
+
+  /** Remembers the user's role in `room` as just read (undefined: not a member). */
+  noteRole(room: string, role: string | undefined): void {
+    (this.roleMap ??= new Map()).set(room, role);
+  }
+
+  /** Whether the role in `room` was read on this connection (and not changed since). */
+  roleKnown(room: string): boolean {
+    return this.roleMap?.has(room) ?? false;
+  }
+
+  /** Forgets the role in `room` (it changed). */
+  forgetRole(room: string): void {
+    this.roleMap?.delete(room);
+  }
+
+  /** Whether the user may moderate `room`: a server admin, or its owner or a moderator as last read. */
+  moderates(room: string): boolean {
+    if (this.admin) return true;
+    const role = this.roleMap?.get(room);
+    return role === 'owner' || role === 'moderator';
   }
 
   get authenticated(): boolean {
@@ -188,10 +220,11 @@ export class Session {
     this.conn.send(encodeResultFrame(r, data));
   }
 
-  sendError(r: number | undefined, code: ErrorCode, message: string, retryAfter?: number): void {
+  sendError(r: number | undefined, code: ErrorCode, message: string, retryAfter?: number, reason?: string): void {
     const frame: Record<string, unknown> = { t: Op.Error, code, message };
     if (r !== undefined) frame.r = r;
     if (retryAfter !== undefined) frame.retryAfter = retryAfter;
+    if (reason !== undefined) frame.reason = reason;
     this.hub.metrics.errorFrame(code);
     this.send(frame);
   }
@@ -254,6 +287,7 @@ export class Session {
     this.userName = user.name;
     this.guest = user.guest;
     this.device = frame.device;
+    this.admin = !user.guest && (identity.admin || this.hub.config.admins.includes(user.id));
     this.logger = undefined; // from here on every line names the user and device
     this.phase = 'ready';
     this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
@@ -289,6 +323,7 @@ export class Session {
         maxMutedRooms: Limits.maxMutedRooms,
         maxSearchQuery: Limits.maxSearchQuery,
         searchRate: c.searchRate,
+        ...moderationLimits(c),
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),
@@ -330,7 +365,7 @@ export class Session {
   private fail(r: number | undefined, err: unknown): void {
     const f = describeFailure(err);
     if (f.unexpected) this.log.error('request failed', { err });
-    this.sendError(r, f.code, f.message, f.retryAfter);
+    this.sendError(r, f.code, f.message, f.retryAfter, f.reason);
   }
 
   private countRejected(): void {

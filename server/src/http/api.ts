@@ -7,6 +7,7 @@ import { decodeCursor, roomPage } from '../core/room-list.js';
 import { noRoom, summary } from '../core/room-state.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { AdminApi } from './admin-api.js';
 import type { OpsEndpoints } from './ops.js';
 import { ROOM_EVENTS } from './routes.js';
 import type { Site } from './site.js';
@@ -44,13 +45,16 @@ const fail = (status: number, code: string, message: string, headers?: Record<st
 
 export class HttpApi {
   private readonly guestBuckets = new Map<string, TokenBucket>();
+  private readonly admin: AdminApi;
 
   constructor(
     private readonly hub: Hub,
     private readonly originAllowed: (origin: string) => boolean,
     private readonly ops: OpsEndpoints,
     private readonly site?: Site,
-  ) {}
+  ) {
+    this.admin = new AdminApi(hub);
+  }
 
   async handle(req: HttpRequest): Promise<HttpReply> {
     let reply: HttpReply;
@@ -67,6 +71,7 @@ export class HttpApi {
     const { method, path } = req;
     if (method === 'OPTIONS') return { status: 204, headers: { 'access-control-max-age': '600' } };
     if (this.ops.handles(path)) return this.ops.handle(req);
+    if (this.admin.handles(path)) return this.admin.handle(req);
     if (path === '/v1/guest') return method === 'POST' ? this.guest(req) : notAllowed();
     if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
     const m = ROOM_EVENTS.exec(path);
@@ -128,6 +133,12 @@ export class HttpApi {
       const { code, message } = noRoom(roomId);
       return fail(404, code, message);
     }
+    // A user banned from the room (or a guest whose device is) reads nothing of it here either.
+    const moderation = await this.hub.moderation.state(roomId);
+    if (moderation && !who.admin) {
+      const banned = moderation.bans.get(`user:${who.id}`);
+      if (moderation.bans.has(`user:${who.id}`) && (banned === undefined || banned > Date.now())) return fail(403, 'forbidden', 'you are banned from this room');
+    }
     const thread = uintParam(req.query, 'thread');
     const main = req.query.get('main');
     if (thread === null || (main !== null && main !== 'true' && main !== 'false')) {
@@ -176,7 +187,7 @@ function notAllowed(): HttpReply {
  * The percent-decoded room id of a path, or null when it is not valid percent-encoding (`%ff%fe`) or
  * not a room id by the same rule as every frame's (which also keeps U+0000 away from the database).
  */
-function roomIdParam(encoded: string): string | null {
+export function roomIdParam(encoded: string): string | null {
   try {
     return RoomIdShape.parse(decodeURIComponent(encoded), 'room');
   } catch (err) {

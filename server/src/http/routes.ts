@@ -14,5 +14,6 @@ export function routeLabel(path: string): string {
   if (ROOM_EVENTS.test(path)) return '/v1/rooms/:id/events';
   if (EMOJI_PATH.test(path)) return '/emoji/:lang.json';
   if (FILE.test(path)) return '/:file';
+  if (path.startsWith('/admin/api/')) return '/admin/api';
   return 'other';
 }

@@ -80,3 +80,5 @@ export type {
   ReactionCounts,
   StoreOutage,
 } from './store.js';
+export { SqlModeration, DEFAULT_RULES } from './moderation.js';
+export type { RoomRulesRecord, SanctionRecord, ModerationChange, AuditEntry, ReportRecord, FilterAction, GuestPolicyName } from './moderation.js';

@@ -552,4 +552,81 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    name: 'moderation: moderator role, room rules, sanctions, an append-only audit log, reports',
+    sql: `
+      -- Roles stay open strings on the wire (ADR 0011); storage knows the three it grants.
+      ALTER TABLE members DROP CONSTRAINT members_role_check;
+      ALTER TABLE members ADD CONSTRAINT members_role_check CHECK (role IN ('owner', 'moderator', 'member'));
+
+      -- A room's rules; a room without a row has the defaults (no slow mode, open, guests post, no filter).
+      CREATE TABLE room_rules (
+        room_id       text COLLATE "C" PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        slow_ms       integer NOT NULL DEFAULT 0,
+        locked        boolean NOT NULL DEFAULT false,
+        guests        text NOT NULL DEFAULT 'post' CHECK (guests IN ('post', 'read')),
+        words         jsonb NOT NULL DEFAULT '[]',
+        filter_action text NOT NULL DEFAULT 'block' CHECK (filter_action IN ('block', 'hold')),
+        pins          jsonb NOT NULL DEFAULT '[]'
+      );
+
+      -- Mutes and bans in force. subject: 'user:<id>' or, for a banned guest, 'device:<hash of the
+      -- device id>'. until: ms epoch, NULL for a ban without end. A lifted one is deleted (the audit
+      -- log keeps that it was).
+      CREATE TABLE sanctions (
+        room_id     text COLLATE "C" NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        subject     text COLLATE "C" NOT NULL,
+        kind        text NOT NULL CHECK (kind IN ('mute', 'ban')),
+        until       bigint NULL,
+        by_user     text NOT NULL,
+        reason      text NOT NULL DEFAULT '',
+        PRIMARY KEY (room_id, subject, kind)
+      );
+
+      -- Who did what to whom, when and why. Append-only: no API edits or deletes a row, and the
+      -- database refuses to as well.
+      CREATE TABLE audit_log (
+        id          bigserial PRIMARY KEY,
+        ts          bigint NOT NULL,
+        room_id     text COLLATE "C" NULL,
+        actor       text NOT NULL,
+        action      text NOT NULL,
+        target      text NULL,
+        reason      text NOT NULL DEFAULT '',
+        seq         bigint NULL,
+        data        jsonb NULL
+      );
+      CREATE INDEX audit_log_room_idx ON audit_log (room_id, id);
+      CREATE FUNCTION audit_log_refuse() RETURNS trigger LANGUAGE plpgsql AS $fn$
+      BEGIN
+        RAISE EXCEPTION 'the audit log is append-only';
+      END
+      $fn$;
+      CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_refuse();
+      CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse();
+
+      -- Reports for moderators: a member's report of a message, or a message the filter held (its
+      -- text kept here, not in the log, until a moderator lets it through or drops it).
+      CREATE TABLE reports (
+        id          bigserial PRIMARY KEY,
+        kind        text NOT NULL CHECK (kind IN ('report', 'held')),
+        room_id     text COLLATE "C" NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        seq         bigint NULL,
+        reporter    text NOT NULL,
+        reason      text NOT NULL,
+        author      text NULL,
+        author_name text NULL,
+        body        text NULL,
+        status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+        resolution  text NULL,
+        resolved_by text NULL,
+        created_at  bigint NOT NULL,
+        resolved_at bigint NULL
+      );
+      CREATE INDEX reports_open_idx ON reports (status, id);
+    `,
+  },
 ];

@@ -9,6 +9,7 @@ import { migrate } from './migrate.js';
 import { NotifyStore } from './notify-store.js';
 import { applySearchLanguage, DEFAULT_SEARCH_LANGUAGE } from './search-language.js';
 import { searchMessages, type SearchQuery, type SearchRows } from './search.js';
+import { SqlModeration } from './moderation.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
 import { readViews, roomReadView, writeReadMarks } from './read-marks.js';
 import { messageState, projectedHistory, reactionTargets, type ReactionProbe, type ReactionTarget } from './projection.js';
@@ -112,6 +113,10 @@ export class SqlStore implements Store {
   private downSince: number | undefined;
   private outageObserver: ((change: StoreOutage) => void) | undefined;
   private userEventObserver: ((events: readonly StoredUserEvent[]) => void) | undefined;
+  readonly moderation: SqlModeration = new SqlModeration(
+    (fn) => this.guard(() => fn(this.sql)),
+    (fn) => this.transact(fn),
+  );
 
   constructor(
     /** The database underneath: tests read the tables through it to see what is really stored. */

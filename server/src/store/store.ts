@@ -3,9 +3,10 @@
 import type { Mention, RoomEvent, UserEvent } from '@parley/sdk/protocol';
 import type { NotifyStore } from './notify-store.js';
 import type { SearchQuery, SearchRows } from './search.js';
+import type { SqlModeration } from './moderation.js';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
-export type RoleName = 'owner' | 'member';
+export type RoleName = 'owner' | 'moderator' | 'member';
 export type EventData = Record<string, string | number | boolean>;
 
 export interface UserRecord {
@@ -217,6 +218,8 @@ export class RoomNotFoundError extends Error {
 export interface Store {
   /** Push subscriptions, notification settings and the link preview cache (migration 11). */
   readonly notify: NotifyStore;
+  /** Room rules, mutes and bans, the audit log and reports (migration 13). */
+  readonly moderation: SqlModeration;
   /** Applies pending migrations (idempotent, safe when several nodes start at once). */
   init(): Promise<void>;
   /** Waits for queued appends to be durable, then releases connections. */

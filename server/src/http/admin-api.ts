@@ -1,0 +1,171 @@
+// The admin HTTP API (/admin/api/...): the report queue, the audit log (read only), room rules and
+// filters, and every moderator action, for an admin console or a site's own back office. Opened by
+// PARLEY_ADMIN_TOKEN or by the JWT of a server admin.
+import { clientFrameSchemas, EventKind, Limits, Op, SchemaError } from '@parley/sdk/protocol';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { AuthError } from '../auth.js';
+import type { Hub } from '../core/hub.js';
+import { moderate, moderatorDelete, type Actor } from '../core/moderation-requests.js';
+import { describeFailure } from '../core/errors.js';
+import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
+
+const PREFIX = '/admin/api/';
+const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(moderate|rules|filter)$/;
+const REPORT_ROUTE = /^\/admin\/api\/reports\/(\d{1,18})\/resolve$/;
+/** Held messages let through keep their author; a filter list this long is plenty for plain words. */
+const MAX_WORD = 64;
+
+const fail = (status: number, code: string, message: string): HttpReply => ({ status, body: { error: { code, message } } });
+const STATUS: Record<string, number> = { forbidden: 403, not_found: 404, bad_frame: 400, too_large: 400, limit_reached: 409, conflict: 409, unavailable: 503 };
+
+export class AdminApi {
+  private readonly tokenDigest: Buffer | undefined;
+
+  constructor(private readonly hub: Hub) {
+    const token = hub.config.adminToken;
+    this.tokenDigest = token === undefined ? undefined : digest(token);
+  }
+
+  handles(path: string): boolean {
+    return path.startsWith(PREFIX);
+  }
+
+  async handle(req: HttpRequest): Promise<HttpReply> {
+    const actor = this.admin(req);
+    if ('status' in actor) return actor;
+    try {
+      return await this.route(req, actor);
+    } catch (err) {
+      const f = describeFailure(err);
+      if (f.unexpected) throw err;
+      return fail(STATUS[f.code] ?? 400, f.code, f.message);
+    }
+  }
+
+  private async route(req: HttpRequest, actor: Actor): Promise<HttpReply> {
+    const { method, path, query } = req;
+    const { moderation } = this.hub.store;
+    if (path === '/admin/api/audit') {
+      // The audit log is append-only: no method here changes it.
+      if (method !== 'GET') return fail(405, 'method_not_allowed', 'the audit log is append-only: it can only be read');
+      const limit = pageLimit(query);
+      if (limit === null) return fail(400, 'bad_request', 'limit must be an integer in 1-500');
+      const before = query.get('before') ?? undefined;
+      if (before !== undefined && !/^\d{1,18}$/.test(before)) return fail(400, 'bad_request', 'before must be an entry id');
+      return { status: 200, body: { entries: await moderation.audit({ room: query.get('room') ?? undefined, before, limit }) } };
+    }
+    if (path === '/admin/api/reports') {
+      if (method !== 'GET') return fail(405, 'method_not_allowed', 'list reports with GET; resolve one with POST /admin/api/reports/:id/resolve');
+      const limit = pageLimit(query);
+      const status = query.get('status') ?? 'open';
+      const after = query.get('after') ?? undefined;
+      if (limit === null || (status !== 'open' && status !== 'resolved') || (after !== undefined && !/^\d{1,18}$/.test(after))) {
+        return fail(400, 'bad_request', 'status must be open or resolved, limit 1-500, after a report id');
+      }
+      return { status: 200, body: { reports: await moderation.reports({ status, room: query.get('room') ?? undefined, after, limit }) } };
+    }
+    const r = REPORT_ROUTE.exec(path);
+    if (r) return method === 'POST' ? this.resolve(r[1]!, req, actor) : fail(405, 'method_not_allowed', 'use POST');
+    const m = ROOM_ROUTE.exec(path);
+    if (!m) return fail(404, 'not_found', `no admin route for ${method} ${path}`);
+    const room = roomIdParam(m[1]!);
+    if (room === null) return fail(400, 'bad_request', 'the room id in the path is not a valid room id');
+    const body = json(req.body);
+    switch (m[2]) {
+      case 'rules': {
+        if (method !== 'GET') return fail(405, 'method_not_allowed', 'use GET');
+        const found = await moderation.rules(room);
+        return found ? { status: 200, body: found } : fail(404, 'not_found', `no room "${room}"`);
+      }
+      case 'filter':
+        if (method !== 'PUT') return fail(405, 'method_not_allowed', 'use PUT');
+        return this.filter(room, body, actor);
+      default: {
+        if (method !== 'POST') return fail(405, 'method_not_allowed', 'use POST');
+        if (body === undefined || typeof body !== 'object' || body === null || Array.isArray(body)) return fail(400, 'bad_request', 'body must be a JSON object');
+        let frame;
+        try {
+          frame = clientFrameSchemas[Op.Moderate].parse({ ...body, t: Op.Moderate, r: 0, room }, 'body');
+        } catch (err) {
+          if (err instanceof SchemaError) return fail(400, 'bad_request', err.message);
+          throw err;
+        }
+        return { status: 200, body: await moderate(actor, frame) };
+      }
+    }
+  }
+
+  /** Replaces a room's filter: plain words (a trailing `*` matches any ending), and what a match does. */
+  private async filter(room: string, body: unknown, actor: Actor): Promise<HttpReply> {
+    const b = body as { words?: unknown; action?: unknown } | undefined;
+    const words = b?.words;
+    const action = b?.action ?? 'block';
+    if (!Array.isArray(words) || words.length > Limits.maxFilterWords || !words.every((w) => typeof w === 'string' && w.trim().length > 0 && w.length <= MAX_WORD)) {
+      return fail(400, 'bad_request', `words must be a list of at most ${Limits.maxFilterWords} words of 1-${MAX_WORD} characters`);
+    }
+    if (action !== 'block' && action !== 'hold') return fail(400, 'bad_request', 'action must be block or hold');
+    if (!(await this.hub.store.getRoom(room))) return fail(404, 'not_found', `no room "${room}"`);
+    const clean = [...new Set(words.map((w: string) => w.trim().toLowerCase()))];
+    await this.hub.moderate(
+      { room, actor: { id: actor.userId, name: actor.userName }, action: 'filter', reason: '', rules: { words: clean, filterAction: action }, data: { words: clean.length, action } },
+      { action: 'filter' },
+    );
+    return { status: 200, body: { words: clean, action } };
+  }
+
+  /** Resolves a report: `dismiss`, `delete` (the reported message) or, for a held message, `approve` (it is posted as its author sent it). */
+  private async resolve(id: string, req: HttpRequest, actor: Actor): Promise<HttpReply> {
+    const resolution = (json(req.body) as { resolution?: unknown } | undefined)?.resolution;
+    if (resolution !== 'dismiss' && resolution !== 'delete' && resolution !== 'approve') return fail(400, 'bad_request', 'resolution must be dismiss, delete or approve');
+    const { moderation } = this.hub.store;
+    const [open] = (await moderation.reports({ status: 'open', after: String(BigInt(id) - 1n), limit: 1 })).filter((x) => x.id === id);
+    if (!open) return fail(404, 'not_found', `no open report ${id}`);
+    if (resolution === 'delete') {
+      if (open.seq === null) return fail(400, 'bad_request', 'a held message is not in the log: dismiss it instead');
+      const message = await this.hub.store.message(open.room, open.seq);
+      if (message && !message.deleted) await moderatorDelete(actor, open.room, open.seq, message.by, undefined);
+    }
+    if (resolution === 'approve') {
+      if (open.kind !== 'held' || open.author === null || open.body === null) return fail(400, 'bad_request', 'only a held message can be approved');
+      const { event } = await this.hub.store.append({ room: open.room, kind: EventKind.Message, by: open.author, name: open.authorName ?? open.author, cid: `held-${id}`, body: open.body });
+      this.hub.publishEvent(event);
+    }
+    const done = await moderation.resolve(id, actor.userId, resolution);
+    return done ? { status: 200, body: { report: done } } : fail(409, 'conflict', `report ${id} was resolved meanwhile`);
+  }
+
+  /** The admin behind the request: the admin token, or a JWT of a server admin. */
+  private admin(req: HttpRequest): Actor | HttpReply {
+    const m = /^Bearer\s+(\S+)$/i.exec(req.authorization);
+    if (!m) return { ...fail(401, 'unauthorized', 'send Authorization: Bearer <admin token or an admin JWT>'), headers: { 'www-authenticate': 'Bearer' } };
+    const token = m[1]!;
+    if (this.tokenDigest && timingSafeEqual(digest(token), this.tokenDigest)) return { hub: this.hub, userId: 'admin', userName: 'Admin', admin: true };
+    try {
+      const who = this.hub.auth.verify(token);
+      if (who.guest || !(who.admin || this.hub.config.admins.includes(who.id))) return fail(403, 'forbidden', 'this token is not a server admin\'s');
+      return { hub: this.hub, userId: who.id, userName: who.name, admin: true };
+    } catch (err) {
+      if (err instanceof AuthError) return fail(401, 'unauthorized', `token rejected: ${err.reason}`);
+      throw err;
+    }
+  }
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token).digest();
+}
+
+function json(body: string): unknown {
+  try {
+    return body ? JSON.parse(body) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function pageLimit(q: URLSearchParams): number | null {
+  const raw = q.get('limit');
+  if (raw === null || raw === '') return 100;
+  const n = Number(raw);
+  return /^\d{1,3}$/.test(raw) && n >= 1 && n <= 500 ? n : null;
+}
