@@ -57,6 +57,8 @@ export interface Config {
   drainDelayMs: number;
   logLevel: Level;
   metricsToken: string | undefined;
+  /** Bearer token of the admin API (bot accounts); unset: the admin API is off. */
+  adminToken: string | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   tlsPassphrase: string | undefined;
@@ -210,6 +212,7 @@ export const OPTIONS = [
   opt({ key: 'drainTimeoutMs', env: 'PARLEY_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'On SIGTERM, longest wait for in-flight requests before closing sockets, ms.' }),
   opt({ key: 'drainDelayMs', env: 'PARLEY_DRAIN_DELAY_MS', flag: '--drain-delay-ms', default: 0, parse: int(0, 600_000), doc: 'On SIGTERM, time /readyz answers 503 "draining" while the node still serves, before it stops accepting connections, ms.' }),
   opt({ key: 'logLevel', env: 'PARLEY_LOG_LEVEL', flag: '--log-level', default: 'info', parse: level, doc: 'Lowest level of the JSON log lines on stderr: debug, info, warn or error.' }),
+  opt({ key: 'adminToken', env: 'PARLEY_ADMIN_TOKEN', flag: '--admin-token', default: undefined, parse: optStr, doc: 'Turns on the admin API (`/v1/admin/bots`: bot accounts and their keys), which then requires `Authorization: Bearer <token>`. Use 32+ random characters.' }),
   opt({ key: 'metricsToken', env: 'PARLEY_METRICS_TOKEN', flag: '--metrics-token', default: undefined, parse: optStr, doc: 'When set, GET /metrics requires `Authorization: Bearer <token>`.' }),
   opt({ key: 'tlsCert', env: 'PARLEY_TLS_CERT', flag: '--tls-cert', default: undefined, parse: optStr, doc: 'PEM certificate (chain) file: serve https:// and wss:// directly. Needs PARLEY_TLS_KEY.' }),
   opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),

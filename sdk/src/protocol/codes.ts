@@ -26,6 +26,11 @@ export const Op = {
   Delete: 26,
   React: 27,
   UserSubscribe: 28,
+  BotState: 35,
+  BotHandled: 36,
+  Ephemeral: 37,
+  CommandsPublish: 38,
+  CommandsList: 39,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -35,6 +40,7 @@ export const Op = {
   Presence: 69,
   Profile: 70,
   UserEvent: 71,
+  EphemeralMessage: 74,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -64,6 +70,8 @@ export const ErrorCode = {
   LimitReached: 'limit_reached',
   /** The action's time is over (an edit after the edit window). */
   TooLate: 'too_late',
+  /** The bot that owns the command is not connected: nothing was stored (feature `commands`). */
+  BotOffline: 'bot_offline',
   /** The client speaks a protocol version the server does not. */
   UnsupportedVersion: 'unsupported_version',
   /** An unexpected server fault. */
@@ -150,6 +158,14 @@ export const Limits = {
   editWindowMs: 86_400_000,
   /** Longest device id. */
   maxDeviceId: 64,
+  /** Most commands one bot publishes to one room (feature `commands`). */
+  maxCommands: 50,
+  /** Most arguments of one command. */
+  maxCommandArgs: 10,
+  /** Longest command or argument name. */
+  maxCommandName: 32,
+  /** Longest command or argument description. */
+  maxCommandDescription: 200,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -168,6 +184,8 @@ export const EventKind = {
   Delete: 'delete',
   /** `by` put (`data.on`) or took back an emoji `data.emoji` on message `data.target`. */
   Reaction: 'reaction',
+  /** Bot `by` published (or replaced) its commands in the room: `data.names` (comma-separated). */
+  Commands: 'commands',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
@@ -195,6 +213,10 @@ export const Feature = {
   UserLog: 'user_log',
   Devices: 'devices',
   StrictRequests: 'strict_requests',
+  /** Bot accounts signing in with keys, their per-room positions and ephemeral replies (protocol section 21). */
+  Bots: 'bots',
+  /** Command manifests published by bots, `/` commands routed to their bot (protocol section 21). */
+  Commands: 'commands',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

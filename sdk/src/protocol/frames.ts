@@ -112,6 +112,57 @@ export const SetProfileFrame = strictObj({ t: literal(Op.SetProfile), r: reqId, 
 /** Follows the caller's own log (notices addressed to them), replaying what came after `after`. */
 export const UserSubscribeFrame = strictObj({ t: literal(Op.UserSubscribe), r: reqId, after: opt(seq) });
 
+// ---- bots and commands (features `bots` and `commands`, protocol section 21) ----------------------
+
+const COMMAND_NAME = /^[a-z][a-z0-9_-]*$/;
+const commandName = str(1, Limits.maxCommandName, COMMAND_NAME);
+const description = str(0, Limits.maxCommandDescription);
+
+/** One argument of a command, in the order it is typed. */
+export const CommandArgShape = strictObj({
+  name: commandName,
+  /** `string` (one word or a "quoted phrase"), `text` (the rest of the line), `int`, or `choice` (one of `choices`). */
+  type: literal('string', 'text', 'int', 'choice'),
+  required: bool(),
+  description: opt(description),
+  choices: opt(arr(str(1, Limits.maxCommandName), 25)),
+  /** Bounds of an `int`, inclusive (non-negative). */
+  min: opt(uint()),
+  max: opt(uint()),
+});
+/** One command a bot offers in a room. */
+export const CommandShape = strictObj({
+  name: commandName,
+  description,
+  args: arr(CommandArgShape, Limits.maxCommandArgs),
+  /** Who may run it, in words for the autocomplete (`everyone`, `members`, `signed-in`...); the bot enforces it. */
+  permission: opt(str(1, Limits.maxCommandName)),
+});
+
+/** A bot asks for its rooms (its key's scope) and where it stopped in each (`bot_handled`). */
+export const BotStateFrame = strictObj({ t: literal(Op.BotState), r: reqId });
+/** A bot says it has handled every event of `room` up to `seq`: its position there moves forward (never back). */
+export const BotHandledFrame = strictObj({ t: literal(Op.BotHandled), r: reqId, room: roomId, seq });
+/** A bot sends a message only member `to` sees, on all of their connections; not stored, not a room event. */
+export const EphemeralFrame = strictObj({
+  t: literal(Op.Ephemeral),
+  r: reqId,
+  room: roomId,
+  to: userId,
+  body: str(1, Limits.maxBody),
+  replyTo: opt(seq),
+  thread: opt(seq),
+});
+/** A bot publishes (replaces) its commands in a room; an empty list withdraws them. */
+export const CommandsPublishFrame = strictObj({
+  t: literal(Op.CommandsPublish),
+  r: reqId,
+  room: roomId,
+  commands: arr(CommandShape, Limits.maxCommands),
+});
+/** Anyone who may read the room asks which commands its bots offer. */
+export const CommandsListFrame = strictObj({ t: literal(Op.CommandsList), r: reqId, room: roomId });
+
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
   [Op.Ping]: PingFrame,
@@ -133,6 +184,11 @@ export const clientFrameSchemas = {
   [Op.Edit]: EditFrame,
   [Op.Delete]: DeleteFrame,
   [Op.React]: ReactFrame,
+  [Op.BotState]: BotStateFrame,
+  [Op.BotHandled]: BotHandledFrame,
+  [Op.Ephemeral]: EphemeralFrame,
+  [Op.CommandsPublish]: CommandsPublishFrame,
+  [Op.CommandsList]: CommandsListFrame,
 } as const;
 
 export type HelloFrame = Infer<typeof HelloFrame>;
@@ -155,6 +211,13 @@ export type UserSubscribeFrame = Infer<typeof UserSubscribeFrame>;
 export type EditFrame = Infer<typeof EditFrame>;
 export type DeleteFrame = Infer<typeof DeleteFrame>;
 export type ReactFrame = Infer<typeof ReactFrame>;
+export type BotStateFrame = Infer<typeof BotStateFrame>;
+export type BotHandledFrame = Infer<typeof BotHandledFrame>;
+export type EphemeralFrame = Infer<typeof EphemeralFrame>;
+export type CommandsPublishFrame = Infer<typeof CommandsPublishFrame>;
+export type CommandsListFrame = Infer<typeof CommandsListFrame>;
+export type CommandArg = Infer<typeof CommandArgShape>;
+export type Command = Infer<typeof CommandShape>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -264,7 +327,13 @@ export const RoomSummaryShape = obj({
 });
 export type RoomSummary = Infer<typeof RoomSummaryShape>;
 
-export const UserShape = obj({ id: ref, name, guest: bool() });
+export const UserShape = obj({
+  id: ref,
+  name,
+  guest: bool(),
+  /** True for a bot account (feature `bots`): its id starts with `bot:`. */
+  bot: opt(bool()),
+});
 export type User = Infer<typeof UserShape>;
 
 export const MemberShape = obj({
@@ -306,6 +375,10 @@ export const WelcomeFrame = obj({
     maxReactions: opt(uint()),
     /** Most mentions in one message. */
     maxMentions: opt(uint()),
+    /** Most commands one bot publishes to one room (feature `commands`). */
+    maxCommands: opt(uint()),
+    /** Most arguments of one command (feature `commands`). */
+    maxCommandArgs: opt(uint()),
   }),
   /** What this server does beyond protocol v1 (`Feature`); absent from older servers. */
   features: opt(arr(open<Feature>(), ANY)),
@@ -338,6 +411,19 @@ export const PresenceFrame = obj({
 });
 export const ProfileFrame = obj({ t: literal(Op.Profile), room: ref, user: ref, name });
 export const UserEventFrame = obj({ t: literal(Op.UserEvent), e: UserEventShape });
+/** A bot's message to one member (`to`) of `room`, seen on that member's connections only (feature `bots`). */
+export const EphemeralMessageFrame = obj({
+  t: literal(Op.EphemeralMessage),
+  room: ref,
+  id: ref,
+  ts: uint(),
+  by: ref,
+  name,
+  to: ref,
+  body: text(),
+  replyTo: opt(uint()),
+  thread: opt(uint()),
+});
 
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
@@ -348,6 +434,7 @@ export const serverFrameSchemas = {
   [Op.Presence]: PresenceFrame,
   [Op.Profile]: ProfileFrame,
   [Op.UserEvent]: UserEventFrame,
+  [Op.EphemeralMessage]: EphemeralMessageFrame,
 } as const;
 
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
@@ -358,6 +445,7 @@ export type TypingStateFrame = Infer<typeof TypingStateFrame>;
 export type PresenceFrame = Infer<typeof PresenceFrame>;
 export type ProfileFrame = Infer<typeof ProfileFrame>;
 export type UserEventFrame = Infer<typeof UserEventFrame>;
+export type EphemeralMessageFrame = Infer<typeof EphemeralMessageFrame>;
 export type ServerFrame = Infer<(typeof serverFrameSchemas)[keyof typeof serverFrameSchemas]>;
 
 const RoomSubscribed = obj({
@@ -370,6 +458,28 @@ const RoomSubscribed = obj({
 
 /** The answer to edit, delete and react: the change event appended, or with `changed` false, nothing appended (see docs/protocol.md §6.16). */
 const MessageChange = obj({ seq: uint(), id: ref, ts: uint(), changed: bool() });
+
+// A command as `commands_list` reads it: tolerant, like every server frame.
+const CommandArgRead = obj({
+  name: ref,
+  type: text(1),
+  required: bool(),
+  description: opt(text()),
+  choices: opt(arr(ref, ANY)),
+  min: opt(uint()),
+  max: opt(uint()),
+});
+const CommandRead = obj({ name: ref, description: text(), args: arr(CommandArgRead, ANY), permission: opt(text()) });
+/** A command offered in a room, with the bot that answers it. */
+export const RoomCommandShape = obj({
+  ...CommandRead.shape,
+  /** The bot's user id and display name. */
+  bot: ref,
+  botName: name,
+  /** Whether the bot is connected now; a command sent to an offline bot is refused (`bot_offline`). */
+  online: bool(),
+});
+export type RoomCommand = Infer<typeof RoomCommandShape>;
 
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
@@ -401,6 +511,14 @@ export const resultSchemas = {
   [Op.Edit]: MessageChange,
   [Op.Delete]: MessageChange,
   [Op.React]: MessageChange,
+  [Op.BotState]: obj({
+    /** The rooms the key may act in, with the bot's position (0: nothing handled yet). */
+    rooms: arr(obj({ room: ref, handled: uint() }), ANY),
+  }),
+  [Op.BotHandled]: obj({ room: ref, handled: uint() }),
+  [Op.Ephemeral]: obj({ id: ref, ts: uint(), delivered: bool() }),
+  [Op.CommandsPublish]: obj({ seq: uint(), changed: bool() }),
+  [Op.CommandsList]: obj({ commands: arr(RoomCommandShape, ANY) }),
 } as const;
 
 export type ResultOp = keyof typeof resultSchemas;

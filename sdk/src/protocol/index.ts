@@ -24,11 +24,15 @@ export {
   RoomSummaryShape,
   MemberShape,
   UserShape,
+  CommandShape,
+  CommandArgShape,
+  RoomCommandShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
 export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape } from './kinds.js';
 export { scanMsgpack } from './scan.js';
+export { invocation, parseArgs, usage, words } from './command-line.js';
 export { SchemaError } from './schema.js';
 
 export type {
@@ -52,6 +56,14 @@ export type {
   EditFrame,
   DeleteFrame,
   ReactFrame,
+  BotStateFrame,
+  BotHandledFrame,
+  EphemeralFrame,
+  CommandsPublishFrame,
+  CommandsListFrame,
+  Command,
+  CommandArg,
+  RoomCommand,
   ClientFrame,
   ClientRequest,
   RoomEvent,
@@ -69,9 +81,11 @@ export type {
   PresenceFrame,
   ProfileFrame,
   UserEventFrame,
+  EphemeralMessageFrame,
   ServerFrame,
   ResultOp,
   ResultData,
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
+export type { Invocation, ArgProblem, ParsedArgs } from './command-line.js';
 export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField } from './kinds.js';

@@ -15,4 +15,7 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // The per-user log (section 17) and device ids in hello (section 4.1).
   Feature.UserLog,
   Feature.Devices,
+  // Bot accounts with keys, positions and ephemeral replies; command manifests and routing (section 21, ADR 0017).
+  Feature.Bots,
+  Feature.Commands,
 ];

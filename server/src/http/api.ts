@@ -7,6 +7,7 @@ import { decodeCursor, roomPage } from '../core/room-list.js';
 import { noRoom, summary } from '../core/room-state.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../store/store.js';
+import { BotAdmin } from './bot-admin.js';
 import type { OpsEndpoints } from './ops.js';
 import { ROOM_EVENTS } from './routes.js';
 import type { Site } from './site.js';
@@ -44,13 +45,16 @@ const fail = (status: number, code: string, message: string, headers?: Record<st
 
 export class HttpApi {
   private readonly guestBuckets = new Map<string, TokenBucket>();
+  private readonly admin: BotAdmin;
 
   constructor(
     private readonly hub: Hub,
     private readonly originAllowed: (origin: string) => boolean,
     private readonly ops: OpsEndpoints,
     private readonly site?: Site,
-  ) {}
+  ) {
+    this.admin = new BotAdmin(hub.bots, hub.config.adminToken, () => hub.closeRevokedBots());
+  }
 
   async handle(req: HttpRequest): Promise<HttpReply> {
     let reply: HttpReply;
@@ -67,6 +71,7 @@ export class HttpApi {
     const { method, path } = req;
     if (method === 'OPTIONS') return { status: 204, headers: { 'access-control-max-age': '600' } };
     if (this.ops.handles(path)) return this.ops.handle(req);
+    if (this.admin.handles(path)) return this.admin.handle(req);
     if (path === '/v1/guest') return method === 'POST' ? this.guest(req) : notAllowed();
     if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
     const m = ROOM_EVENTS.exec(path);
@@ -80,7 +85,7 @@ export class HttpApi {
     return fail(404, 'not_found', `no route for ${method} ${path}`);
   }
 
-  private guest(req: HttpRequest): HttpReply {
+  private async guest(req: HttpRequest): Promise<HttpReply> {
     if (!this.takeGuestToken(req.ip)) return fail(429, 'rate_limited', 'too many guest sign-ins; try again later', { 'retry-after': '5' });
     let parsed: unknown;
     try {
@@ -90,6 +95,7 @@ export class HttpApi {
     }
     const name = validateDisplayName((parsed as { name?: unknown } | null)?.name);
     if (!name) return fail(400, 'bad_request', `name must be 1-${Limits.maxName} printable characters, counted in UTF-16 code units (an emoji counts 2)`);
+    if (await this.hub.bots?.reserved(name)) return fail(409, 'name_taken', `"${name}" is a bot's name; choose another`);
     try {
       const { token, identity } = this.hub.auth.issueGuest(name);
       return { status: 200, body: { token, user: { id: identity.id, name: identity.name, guest: true }, expiresAt: identity.expiresAt } };

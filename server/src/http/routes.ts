@@ -12,5 +12,6 @@ export function routeLabel(path: string): string {
   if (EXACT.has(path)) return path;
   if (ROOM_EVENTS.test(path)) return '/v1/rooms/:id/events';
   if (FILE.test(path)) return '/:file';
+  if (path.startsWith('/v1/admin/')) return '/v1/admin/*';
   return 'other';
 }
