@@ -6,7 +6,8 @@ import type { ClientEvents } from './events.js';
 import { resolveOptions, type ClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { Feature, Op, PresenceState, RoomKind } from './protocol/codes.js';
-import type { RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
+import type { ResultData, ResultOp, RoomCommand, RoomSummary, User, WelcomeFrame } from './protocol/frames.js';
+import type { RequestBody } from './requests.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
 import { ParleyError } from './errors.js';
@@ -179,6 +180,16 @@ export class ChatClient {
     return next === undefined ? { rooms } : { rooms, next };
   }
 
+  /**
+   * The commands the bots of a room offer (feature `commands`), each with its bot and whether that
+   * bot is online. Empty on a server without bots.
+   */
+  async commands(roomId: string): Promise<RoomCommand[]> {
+    if (!this.featureSet.has(Feature.Commands)) return [];
+    const { commands } = await this.connection.request(Op.CommandsList, { room: roomId }, { timeoutMs: this.timeoutMs, retry: true });
+    return commands;
+  }
+
   /** Changes the user's display name; resolves with the updated user. */
   async setName(name: string): Promise<User> {
     const { user } = await this.connection.request(Op.SetProfile, { name }, { timeoutMs: this.timeoutMs });
@@ -190,6 +201,11 @@ export class ChatClient {
   setPresence(state: 'online' | 'away'): void {
     this.presence = state;
     this.connection.notify({ t: Op.SetPresence, state });
+  }
+
+  /** Sends a request outside the room and outbox machinery (the bot framework's requests), retried across a reconnect when `retry`. */
+  protected request<O extends ResultOp>(op: O, body: RequestBody<O>, retry = false): Promise<ResultData[O]> {
+    return this.connection.request(op, body, { timeoutMs: this.timeoutMs, retry });
   }
 
   /** True when the server keeps a log per user (then a live `join` of ours no longer means `added`). */

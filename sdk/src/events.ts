@@ -3,7 +3,7 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { AnyRoomEvent, RoomEvent, UserEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
 import type { Room } from './room.js';
 
 export interface StateContext {
@@ -106,6 +106,13 @@ export interface UserResetContext {
   head: number;
 }
 
+/** A bot's message only this user sees (feature `bots`): not a room event, gone after a reload. */
+export interface EphemeralContext {
+  room: Room;
+  /** `id`, `ts`, `by` (the bot), `name`, `body`, and `replyTo`/`thread` when it answers a message. */
+  message: Omit<EphemeralMessageFrame, 't'>;
+}
+
 export interface ErrorContext {
   error: ParleyError;
   /** The room concerned, when there is one. */
@@ -128,6 +135,8 @@ export interface RoomEvents {
   presence: PresenceContext;
   profile: ProfileContext;
   reset: ResetContext;
+  /** A bot sent this user a message no one else sees (`replyEphemeral`). */
+  ephemeral: EphemeralContext;
 }
 
 export interface ClientEvents extends RoomEvents {

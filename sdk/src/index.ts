@@ -12,6 +12,7 @@ import type {
   UserResetContext,
   ClientEvents,
   ErrorContext,
+  EphemeralContext,
   MessageContext,
   PresenceContext,
   ProfileContext,
@@ -24,12 +25,14 @@ import type {
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
-import type { AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
+import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
+import type { Command, CommandArg, EphemeralMessageFrame, RoomCommand, AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { EditOptions, HistoryOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
 export { ChatClient } from './client.js';
+export { invocation, parseArgs, usage } from './protocol/command-line.js';
 export { foldChange } from './fold.js';
 export {
   ParleyError,
@@ -107,4 +110,12 @@ export type {
   RoomSummary,
   Member,
   User,
+  EphemeralContext,
+  EphemeralMessageFrame as EphemeralMessage,
+  Command,
+  CommandArg,
+  RoomCommand,
+  Invocation,
+  ParsedArgs,
+  ArgProblem,
 };
