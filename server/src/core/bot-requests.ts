@@ -70,9 +70,10 @@ export async function publishCommands(s: Session, f: CommandsPublishFrame): Prom
   await requireMember(s, f.room);
   const bots = registry(s);
   const current = await bots.commandsOf(bot.id, f.room);
-  const json = JSON.stringify(f.commands);
-  if (current && JSON.stringify(current.commands) === json) return { seq: current.seq, changed: false };
-  const cid = `cmds-${createHash('sha256').update(json).digest('base64url').slice(0, 40)}`;
+  const json = canonical(f.commands);
+  if (current && canonical(current.commands) === json) return { seq: current.seq, changed: false };
+  // The same list published again after another one is a change again: the previous seq is in the cid.
+  const cid = `cmds-${createHash('sha256').update(`${current?.seq ?? 0}\n${json}`).digest('base64url').slice(0, 40)}`;
   const names = f.commands.map((c) => c.name).join(',');
   const { event, duplicate } = await s.hub.store.append({ room: f.room, kind: EventKind.Commands, by: s.userId, name: s.userName, cid, data: { names } });
   if (!duplicate) s.hub.publishEvent(event);
@@ -107,6 +108,13 @@ export async function routeCommand(s: Session, room: string, body: string): Prom
     throw new RequestError(ErrorCode.BotOffline, `${owner.botName} is offline: /${name} was not sent`);
   }
   return { cmd: name, bot: owner.bot };
+}
+
+/** JSON with object keys sorted: the store's jsonb does not keep the order they were sent in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
 }
 
 /** Names unique, `text` only last, no required argument after an optional one, choices where needed. */
