@@ -106,11 +106,13 @@ export interface UserResetContext {
   head: number;
 }
 
+/** A bot's message to one user: `id`, `ts`, `by` (the bot), `name`, `to`, `body`, and `replyTo`/`thread` when it answers one. */
+export type EphemeralMessage = Omit<EphemeralMessageFrame, 't'>;
+
 /** A bot's message only this user sees (feature `bots`): not a room event, gone after a reload. */
 export interface EphemeralContext {
   room: Room;
-  /** `id`, `ts`, `by` (the bot), `name`, `body`, and `replyTo`/`thread` when it answers a message. */
-  message: Omit<EphemeralMessageFrame, 't'>;
+  message: EphemeralMessage;
 }
 
 export interface ErrorContext {

@@ -13,6 +13,7 @@ import type {
   ClientEvents,
   ErrorContext,
   EphemeralContext,
+  EphemeralMessage,
   MessageContext,
   PresenceContext,
   ProfileContext,
@@ -26,7 +27,7 @@ import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLi
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
-import type { Command, CommandArg, EphemeralMessageFrame, RoomCommand, AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
+import type { Command, CommandArg, RoomCommand, AnyRoomEvent, Member, RoomEvent, RoomSummary, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { EditOptions, HistoryOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
@@ -111,7 +112,7 @@ export type {
   Member,
   User,
   EphemeralContext,
-  EphemeralMessageFrame as EphemeralMessage,
+  EphemeralMessage,
   Command,
   CommandArg,
   RoomCommand,

@@ -12,6 +12,7 @@ import { closeIcon, downIcon, muteIcon, peopleIcon, sendIcon, soundIcon, userIco
 import type { MessageUi } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import { messageStyles } from './message-styles.js';
+import type { CommandState } from './commands.js';
 import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
 import { panelStyles } from './panel-styles.js';
 
@@ -68,6 +69,8 @@ export class ChatPanel extends LitElement {
     _replyTo: { state: true },
     _mention: { state: true },
     _mentionIndex: { state: true },
+    _cmd: { state: true },
+    _cmdIndex: { state: true },
   };
 
   declare session: ChatSession;
@@ -100,6 +103,13 @@ export class ChatPanel extends LitElement {
   /** The `@` being typed in the composer, while members match it. */
   declare private _mention: MentionQuery | undefined;
   declare private _mentionIndex: number;
+  /** What the `/` autocomplete shows for the draft (bot commands), once its chunk is loaded. */
+  declare private _cmd: CommandState | undefined;
+  declare private _cmdIndex: number;
+  /** The `/` autocomplete's code, loaded the first time a draft starts with `/`. */
+  private _commands: typeof import('./commands.js') | undefined;
+  /** Escape closed the `/` list: it stays closed until the draft changes. */
+  private _cmdDismissed = '';
   /** Members picked into the draft by the `@` list, turned into mention entities on send. */
   private _picked: Picked[] = [];
   /** Run after the next render: where focus goes once the element it needs exists. */
@@ -139,6 +149,8 @@ export class ChatPanel extends LitElement {
     this._replyTo = undefined;
     this._mention = undefined;
     this._mentionIndex = 0;
+    this._cmd = undefined;
+    this._cmdIndex = 0;
   }
 
   /** Focuses the first thing to type into; if there is none yet, holds focus in the panel until it renders. */
@@ -292,6 +304,13 @@ export class ChatPanel extends LitElement {
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
         ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true) })}
+        ${view.ephemeral.map(
+          (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
+            <div class="meta"><span class="author" dir="auto">${m.name}</span>${m.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}</div>
+            <div part="message-body" class="body" dir="auto">${m.body}</div>
+            <div class="state">${t.onlyYou}</div>
+          </div>`,
+        )}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
@@ -536,6 +555,8 @@ export class ChatPanel extends LitElement {
     const view = this.session.current!;
     const inThread = !!this.session.thread;
     const options = this._suggestions();
+    const cmd = this._commands && this._cmd;
+    const commandListing = !!cmd && cmd.suggestions.length > 0;
     const listing = options.length > 0;
     const near = this._length >= max * COUNTER_FROM;
     const over = this._length > max;
@@ -543,6 +564,7 @@ export class ChatPanel extends LitElement {
     const placeholder = inThread ? t.threadPlaceholder : t.messagePlaceholder;
     return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
       ${this._renderReplyPreview(view)} ${this._renderMentions(options)}
+      ${cmd ? this._commands!.renderCommandList(cmd, Math.min(this._cmdIndex, cmd.suggestions.length - 1), t, (c) => this._pickCommand(c.name)) : nothing}
       <textarea
         part="input"
         rows=${this._rows}
@@ -550,8 +572,12 @@ export class ChatPanel extends LitElement {
         aria-invalid=${over ? 'true' : 'false'}
         aria-describedby=${near ? 'counter' : nothing}
         aria-autocomplete="list"
-        aria-controls=${listing ? 'mention-list' : nothing}
-        aria-activedescendant=${listing ? `mention-${Math.min(this._mentionIndex, options.length - 1)}` : nothing}
+        aria-controls=${listing ? 'mention-list' : commandListing ? 'command-list' : nothing}
+        aria-activedescendant=${listing
+          ? `mention-${Math.min(this._mentionIndex, options.length - 1)}`
+          : commandListing
+            ? `command-${Math.min(this._cmdIndex, cmd!.suggestions.length - 1)}`
+            : nothing}
         placeholder=${placeholder}
         @keydown=${this._onInputKey}
         @input=${this._onInput}
@@ -561,6 +587,7 @@ export class ChatPanel extends LitElement {
       ${near
         ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
         : nothing}
+      ${cmd ? this._commands!.renderCommandHint(cmd) : nothing}
       ${this._refusal ? html`<p class="error refusal" role="alert">${this._refusal}</p>` : nothing}
     </form>`;
   }
@@ -646,6 +673,29 @@ export class ChatPanel extends LitElement {
   }
 
   private _onInputKey(e: KeyboardEvent): void {
+    const commands = this._cmd?.suggestions ?? [];
+    if (commands.length && !e.isComposing) {
+      const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+      if (move) {
+        e.preventDefault();
+        this._cmdIndex = (Math.min(this._cmdIndex, commands.length - 1) + move + commands.length) % commands.length;
+        return;
+      }
+      const picked = commands[Math.min(this._cmdIndex, commands.length - 1)]!;
+      // Enter on a command typed in full sends it; otherwise Enter and Tab complete the highlighted one.
+      if (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey && (e.target as HTMLTextAreaElement).value !== `/${picked.name}`)) {
+        e.preventDefault();
+        this._pickCommand(picked.name);
+        return;
+      }
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        this._cmdDismissed = (e.target as HTMLTextAreaElement).value;
+        this._cmd = undefined;
+        return;
+      }
+    }
     const options = this._suggestions();
     if (options.length && !e.isComposing) {
       const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
@@ -683,6 +733,7 @@ export class ChatPanel extends LitElement {
     const query = mentionQuery(area.value, area.selectionStart ?? area.value.length);
     if (query?.at !== this._mention?.at) this._mentionIndex = 0;
     this._mention = query;
+    this._updateCommands(area.value);
     if (this._length <= this.session.maxBody) this._refusal = '';
     this.session.typing(area.value.trim().length > 0);
   }
@@ -702,6 +753,11 @@ export class ChatPanel extends LitElement {
       this._refusal = this.t.tooLong(this._number(max));
       return;
     }
+    if (this._cmd?.command && this._cmd.problem) {
+      // Refused here, with the draft kept, as the bot (or the server, for an offline bot) would refuse it.
+      this._refusal = this._cmd.problem;
+      return;
+    }
     const mentions = mentionEntities(text, this._picked);
     const thread = this.session.thread?.root;
     const options = { ...(this._replyTo !== undefined && { replyTo: this._replyTo }), ...(thread !== undefined && { thread }), ...(mentions.length && { mentions }) };
@@ -712,11 +768,46 @@ export class ChatPanel extends LitElement {
     this._replyTo = undefined;
     this._picked = [];
     this._mention = undefined;
+    this._cmd = undefined;
     this.atBottom = true;
     this._pinNext = true;
     this.session.typing(false);
     // A failure shows on the message itself (with Retry); chat-error tells the host.
     this.session.send(text, undefined, undefined, options).catch(() => {});
+  }
+
+  /**
+   * Keeps the `/` autocomplete in step with the draft: loads its chunk and the room's commands the
+   * first time a draft starts with `/`, then works out matches, hint and problem for the draft as it
+   * is when they arrive.
+   */
+  private _updateCommands(draft: string): void {
+    const view = this.session.current;
+    if (!draft.startsWith('/') || !view || draft === this._cmdDismissed) {
+      this._cmd = undefined;
+      if (!draft.startsWith('/')) this._cmdDismissed = '';
+      return;
+    }
+    this._cmdDismissed = '';
+    void Promise.all([this._commands ?? import('./commands.js'), this.session.commands(view)]).then(([mod, list]) => {
+      this._commands = mod;
+      const now = this._part<HTMLTextAreaElement>('input')?.value ?? '';
+      if (this.session.current !== view || !now.startsWith('/') || now === this._cmdDismissed) return;
+      const before = this._cmd?.suggestions.map((c) => c.name).join();
+      this._cmd = mod.commandState(now, list, this.t);
+      if (this._cmd?.suggestions.map((c) => c.name).join() !== before) this._cmdIndex = 0;
+      if (this._refusal && !this._cmd?.problem && this._length <= this.session.maxBody) this._refusal = '';
+    }, () => (this._cmd = undefined));
+  }
+
+  private _pickCommand(name: string): void {
+    const area = this._part<HTMLTextAreaElement>('input');
+    if (!area) return;
+    area.value = `/${name} `;
+    area.setSelectionRange(area.value.length, area.value.length);
+    this._length = area.value.length;
+    this._updateCommands(area.value);
+    area.focus();
   }
 
   private _selectRoom(id: string): void {

@@ -10,7 +10,9 @@ import {
   type Member,
   type Mention,
   type ParleyError,
+  type EphemeralMessage,
   type Room,
+  type RoomCommand,
   type RoomEvent,
   type RoomSummary,
   type SendOptions,
@@ -18,6 +20,9 @@ import {
 } from '@parley/sdk';
 import { ReadMarkers } from './read-markers.js';
 import { Timeline, type PendingMessage } from './timeline.js';
+
+/** How long the `/` list trusts what it read of the room's commands and their bots' online state. */
+const COMMANDS_FRESH_MS = 10_000;
 
 /** What the status part shows (`data-state`). */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -32,6 +37,10 @@ export interface RoomView {
   members: Member[] | undefined;
   unread: number;
   handle: Room;
+  /** Bots' replies only this user sees, oldest first; gone after a reload (never stored). */
+  ephemeral: EphemeralMessage[];
+  /** The room's bot commands with when they were read (kept briefly: a bot's online state changes). */
+  commands?: { list: RoomCommand[]; at: number };
 }
 
 /** How the session tells its owner about things worth reacting to. */
@@ -197,12 +206,24 @@ export class ChatSession {
       if (opts.thread === undefined) this.hooks.message(view, event, true);
     } catch (err) {
       const e = err as ParleyError;
-      timeline.fail(entry, err instanceof InvalidRequestError ? { code: e.code, message: e.message } : undefined);
+      // A command whose bot went offline is refused for good too: retrying does not bring the bot back.
+      const refused = err instanceof InvalidRequestError || e.code === ErrorCode.BotOffline;
+      timeline.fail(entry, refused ? { code: e.code, message: e.message } : undefined);
+      if (e.code === ErrorCode.BotOffline) view.commands = undefined;
       this.report(err);
       throw err;
     } finally {
       this.hooks.changed();
     }
+  }
+
+  /** The room's bot commands (feature `commands`), read again after COMMANDS_FRESH_MS or a change. */
+  async commands(view: RoomView): Promise<RoomCommand[]> {
+    const cached = view.commands;
+    if (cached && Date.now() - cached.at < COMMANDS_FRESH_MS) return cached.list;
+    const list = (await this.client?.commands(view.id).catch(() => undefined)) ?? cached?.list ?? [];
+    view.commands = { list, at: Date.now() };
+    return list;
   }
 
   /** Changes the text of own message `seq`; rejects with the server's error (e.g. `too_late`). */
@@ -319,7 +340,7 @@ export class ChatSession {
       return false;
     }
     if (gen !== this.generation || this.rooms.has(id)) return true;
-    const view: RoomView = { id, summary: handle.summary, timeline: new Timeline(undefined, this.user?.id), typing: new Map(), members: undefined, unread: 0, handle };
+    const view: RoomView = { id, summary: handle.summary, timeline: new Timeline(undefined, this.user?.id), typing: new Map(), members: undefined, unread: 0, handle, ephemeral: [] };
     this.rooms.set(id, view);
     // The first sight of a room starts with everything read: a newcomer gets no backlog badge.
     if (this.markers && this.markers.get(id) === undefined) this.markers.set(id, handle.summary?.head ?? 0);
@@ -381,6 +402,8 @@ export class ChatSession {
         this.markRead(view);
       } else if (event.kind === 'room') {
         view.summary = room.summary;
+      } else if (event.kind === 'commands') {
+        view.commands = undefined;
       } else if (view.id === this.active) {
         void this.loadMembers(view);
       }
@@ -411,6 +434,12 @@ export class ChatSession {
       void this.loadLatest(view);
       // The thread on screen missed the same events: load it again too.
       if (this.thread?.room === view) void this.openThread(view, this.thread.root);
+    });
+    client.on('ephemeral', ({ room, message }) => {
+      const view = this.rooms.get(room.id);
+      if (!view) return;
+      view.ephemeral.push(message);
+      this.hooks.changed();
     });
     client.on('added', ({ roomId }) => {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());

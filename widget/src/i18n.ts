@@ -80,6 +80,21 @@ export interface Catalog extends LauncherWords {
   threadPlaceholder: string;
   noReplies: string;
   mentionList: string;
+  /** The `/` list of the room's bot commands. */
+  commandList: string;
+  /** A command's bot is not connected: the command would not be sent. */
+  botOffline: (bot: string) => string;
+  argQuote: string;
+  argMissing: (arg: string) => string;
+  argExtra: (text: string) => string;
+  argInt: (arg: string) => string;
+  argRange: (arg: string, min?: number, max?: number) => string;
+  argChoice: (arg: string, choices: string) => string;
+  /** The badge beside a bot's name, and its longer explanation. */
+  botBadge: string;
+  verifiedBot: string;
+  /** Marks a bot's reply only the reader sees. */
+  onlyYou: string;
 }
 
 const en: Catalog = {
@@ -158,6 +173,17 @@ const en: Catalog = {
   threadPlaceholder: 'Reply in the thread…',
   noReplies: 'No replies yet.',
   mentionList: 'People to mention',
+  commandList: 'Bot commands',
+  botOffline: (bot) => `${bot} is offline, so this command cannot be sent now.`,
+  argQuote: 'A quote is left open: close it with ".',
+  argMissing: (arg) => `Add the ${arg}.`,
+  argExtra: (text) => `This command takes nothing more than that (“${text}”).`,
+  argInt: (arg) => `The ${arg} must be a whole number.`,
+  argRange: (arg, min, max) => (min !== undefined && max !== undefined ? `The ${arg} must be from ${min} to ${max}.` : min !== undefined ? `The ${arg} must be ${min} or more.` : `The ${arg} must be ${max} or less.`),
+  argChoice: (arg, choices) => `The ${arg} must be one of: ${choices}.`,
+  botBadge: 'Bot',
+  verifiedBot: 'Verified bot: an account created by this chat’s administrators',
+  onlyYou: 'Only you can see this',
 };
 
 const ptBR: Catalog = {
@@ -194,7 +220,7 @@ const ptBR: Catalog = {
   noRoom: 'Você ainda não está em nenhuma sala.',
   count: (length, max) => `${length} / ${max}`,
   tooLong: (max) => `Esta mensagem é longa demais para enviar. Reduza para ${max} caracteres ou menos.`,
-  notSent: (code, message) => `Não enviada: ${code === 'too_large' ? 'longa demais' : message}`,
+  notSent: (code, message) => `Não enviada: ${code === 'too_large' ? 'longa demais' : code === 'bot_offline' ? 'o bot deste comando está offline' : message}`,
   today: 'Hoje',
   yesterday: 'Ontem',
   status: { connecting: 'Conectando…', connected: 'Conectado', reconnecting: 'Reconectando…', offline: 'Sem conexão', 'signed-out': 'Você ainda não entrou' },
@@ -236,6 +262,17 @@ const ptBR: Catalog = {
   threadPlaceholder: 'Responda na conversa…',
   noReplies: 'Nenhuma resposta ainda.',
   mentionList: 'Pessoas para mencionar',
+  commandList: 'Comandos de bots',
+  botOffline: (bot) => `${bot} está offline; este comando não pode ser enviado agora.`,
+  argQuote: 'Há uma aspa aberta: feche-a com ".',
+  argMissing: (arg) => `Falta informar ${arg}.`,
+  argExtra: (text) => `Este comando não aceita mais nada além disso (“${text}”).`,
+  argInt: (arg) => `${arg} precisa ser um número inteiro.`,
+  argRange: (arg, min, max) => (min !== undefined && max !== undefined ? `${arg} precisa estar entre ${min} e ${max}.` : min !== undefined ? `${arg} precisa ser ${min} ou mais.` : `${arg} precisa ser ${max} ou menos.`),
+  argChoice: (arg, choices) => `${arg} precisa ser um destes: ${choices}.`,
+  botBadge: 'Bot',
+  verifiedBot: 'Bot verificado: uma conta criada pelos administradores deste chat',
+  onlyYou: 'Só você vê isto',
 };
 
 /** The panel's catalog for each language the widget ships. */

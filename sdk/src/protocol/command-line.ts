@@ -1,6 +1,22 @@
 // Reads a `/command arg…` line against a command's declared arguments: the one parser the bot framework
 // answers with and the widget checks drafts with, so that both agree on what a line means.
-import type { Command, CommandArg } from './frames.js';
+
+/**
+ * A command as far as reading a line needs it: a published manifest or one read from `commands_list`
+ * (where `type` is an open string: a type this version does not know is read as `string`).
+ */
+export interface CommandLike {
+  name: string;
+  args: readonly ArgLike[];
+}
+export interface ArgLike {
+  name: string;
+  type: string;
+  required: boolean;
+  choices?: readonly string[] | undefined;
+  min?: number | undefined;
+  max?: number | undefined;
+}
 
 /** A `/name rest` line: the command name (lower case) and the text after it. */
 export interface Invocation {
@@ -30,7 +46,7 @@ export function invocation(body: string): Invocation | undefined {
 }
 
 /** `/weather <city> [days]`: the command with its arguments, required ones in angle brackets. */
-export function usage(command: Pick<Command, 'name' | 'args'>): string {
+export function usage(command: CommandLike): string {
   const parts = command.args.map((a) => {
     const label = a.type === 'choice' && a.choices ? a.choices.join('|') : a.type === 'text' ? `${a.name}…` : a.name;
     return a.required ? `<${label}>` : `[${label}]`;
@@ -79,7 +95,7 @@ export function words(rest: string): { text: string; at: number }[] | null {
 }
 
 /** The typed values of `rest` for `command`, or the first problem, said in English. */
-export function parseArgs(command: Pick<Command, 'name' | 'args'>, rest: string): ParsedArgs {
+export function parseArgs(command: CommandLike, rest: string): ParsedArgs {
   const tokens = words(rest);
   if (!tokens) return fail({ kind: 'quote' }, `a quote is left open; usage: ${usage(command)}`);
   const values: Record<string, string | number> = {};
@@ -110,7 +126,7 @@ export function parseArgs(command: Pick<Command, 'name' | 'args'>, rest: string)
   return { ok: true, values };
 }
 
-function checkValue(arg: CommandArg, text: string): string | number | { problem: ArgProblem; message: string } {
+function checkValue(arg: ArgLike, text: string): string | number | { problem: ArgProblem; message: string } {
   if (arg.type === 'int') {
     if (!/^-?\d{1,15}$/.test(text)) return { problem: { kind: 'int', arg: arg.name, text }, message: `${arg.name} must be a whole number, not "${text}"` };
     const n = Number(text);

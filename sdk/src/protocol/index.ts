@@ -87,5 +87,5 @@ export type {
   ResultData,
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
-export type { Invocation, ArgProblem, ParsedArgs } from './command-line.js';
+export type { Invocation, ArgProblem, ParsedArgs, CommandLike, ArgLike } from './command-line.js';
 export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField } from './kinds.js';
