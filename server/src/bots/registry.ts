@@ -13,6 +13,8 @@ const KEY = /^pbot_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 export const BOT_ID_PREFIX = 'bot:';
 /** How long a node trusts its list of reserved names before reading it again. */
 const NAMES_TTL_MS = 2000;
+/** How long routing trusts what it read of a room's commands (another node's publish shows after this). */
+const ROUTES_TTL_MS = 1000;
 
 export interface Bot {
   id: string;
@@ -69,6 +71,8 @@ const hashSecret = (secret: string) => createHash('sha256').update(secret).diges
 export class BotRegistry {
   private names: Set<string> | undefined;
   private namesReadAt = 0;
+  /** Rooms' commands as routing last read them: `/` messages do not each cost a query. */
+  private readonly routes = new Map<string, { commands: Promise<OwnedCommand[]>; at: number }>();
 
   constructor(private readonly sql: Sql) {}
 
@@ -205,6 +209,18 @@ export class BotRegistry {
        ON CONFLICT (room_id, bot_id) DO UPDATE SET commands = EXCLUDED.commands, seq = EXCLUDED.seq WHERE bot_commands.seq <= EXCLUDED.seq`,
       [room, bot, JSON.stringify(commands), seq],
     );
+    this.routes.delete(room);
+  }
+
+  /** {@link roomCommands}, read at most once per ROUTES_TTL_MS per room: what routing a `/` message uses. */
+  routesOf(room: string): Promise<OwnedCommand[]> {
+    const cached = this.routes.get(room);
+    if (cached && Date.now() - cached.at < ROUTES_TTL_MS) return cached.commands;
+    if (this.routes.size >= 10_000) this.routes.clear();
+    const commands = this.roomCommands(room);
+    this.routes.set(room, { commands, at: Date.now() });
+    commands.catch(() => this.routes.delete(room));
+    return commands;
   }
 
   /** Every command offered in `room`, by bot name then command name. */

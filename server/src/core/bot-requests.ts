@@ -101,7 +101,7 @@ export async function routeCommand(s: Session, room: string, body: string): Prom
   const name = invocation(body)?.name;
   if (name === undefined) return undefined;
   if (!s.memberOf.has(room)) await requireVisible(s, room); // a private room's bots are nobody else's business
-  const owner = (await bots.roomCommands(room)).find((c) => c.name === name);
+  const owner = (await bots.routesOf(room)).find((c) => c.name === name);
   if (!owner) return undefined;
   const states = await s.hub.announcer.states([owner.bot]);
   if ((states.get(owner.bot) ?? PresenceState.Offline) === PresenceState.Offline) {
