@@ -35,7 +35,7 @@ export function commandRttSection(r: CommandRttResult | undefined): string[] {
   return [
     COMMAND_RTT_HEADING,
     '',
-    `\`npm run build && node bench/dist/command-rtt.js\` (${r.date}, ${r.store}): a member sends \`/echo <n>\`, a bot built on`,
+    `\`npm run build && node bench/dist/command-rtt.js --commands=${r.commands} --interval-ms=${r.intervalMs}\` (${r.date}, ${r.store}): a member sends \`/echo <n>\`, a bot built on`,
     `\`@parley/sdk/bot\` answers, the member sees the answer; ${r.commands} commands alternate with ${r.commands} plain messages the same bot`,
     `answers through \`onMessage\` (no command routing), one every ${r.intervalMs / 2} ms, under one connection's default send rate.`,
     `Server on core 0${r.pinned ? '' : ' (not pinned: no taskset)'}, bot and member on core 1; the machine's load average was ${r.loadAverage.toFixed(1)} at the end (it is shared).`,
