@@ -69,7 +69,8 @@ interface Registered {
 
 /** Events of one room, handled one at a time in seq order. */
 interface RoomQueue {
-  room: Room;
+  /** Set once joined. */
+  room: Room | undefined;
   /** Highest seq queued; later events only. */
   queued: number;
   /** Live events kept aside while the room catches up from its stored position. */
@@ -145,6 +146,7 @@ export class Bot {
     this.stopping = true;
     await this.started?.catch(() => undefined);
     await Promise.all([...this.queues.values()].map((q) => q.chain));
+    await this.flushPositions();
     await this.client.close();
   }
 
@@ -153,18 +155,26 @@ export class Bot {
     const { rooms } = await this.client.call(Op.BotState, {});
     const manifest = this.manifest();
     for (const { room: id, handled } of rooms) {
-      const room = await this.client.join(id);
-      const queue: RoomQueue = { room, queued: handled, held: [], chain: Promise.resolve() };
+      // Set up before joining: live events that arrive between the join and the catch-up are held.
+      const queue: RoomQueue = { room: undefined, queued: handled, held: [], chain: Promise.resolve() };
       this.queues.set(id, queue);
-      await this.client.call(Op.CommandsPublish, { room: id, commands: manifest });
-      await this.catchUp(queue, room.summary?.head ?? 0);
+      try {
+        queue.room = await this.client.join(id);
+        await this.client.call(Op.CommandsPublish, { room: id, commands: manifest });
+      } catch (err) {
+        // A room of the key the bot cannot enter (deleted, private without an invite): the others still work.
+        this.queues.delete(id);
+        this.onError(err, `joining ${id}`);
+        continue;
+      }
+      await this.catchUp(queue, queue.room.summary?.head ?? 0);
     }
   }
 
   /** Queues the stored events after the bot's position up to `head`, then the live ones held meanwhile. */
   private async catchUp(queue: RoomQueue, head: number): Promise<void> {
     while (queue.queued < head) {
-      const page = await queue.room.history({ after: queue.queued, limit: 200 });
+      const page = await queue.room!.history({ after: queue.queued, limit: 200 });
       for (const event of page.events) if (!('problem' in event)) this.enqueue(queue, event);
       if (!page.more || page.events.length === 0) break;
     }
@@ -175,7 +185,8 @@ export class Bot {
 
   private arrived(room: Room, event: RoomEvent): void {
     const queue = this.queues.get(room.id);
-    if (!queue) return; // joined but not set up yet: the catch-up reads it from history
+    if (!queue) return; // not a room of the key
+    queue.room ??= room;
     if (queue.held) queue.held.push(event);
     else this.enqueue(queue, event);
   }
@@ -183,7 +194,8 @@ export class Bot {
   private enqueue(queue: RoomQueue, event: RoomEvent): void {
     if (event.seq <= queue.queued || this.stopping) return;
     queue.queued = event.seq;
-    queue.chain = queue.chain.then(() => this.handle(queue.room, event)).catch((err: unknown) => this.onError(err, `event ${event.seq} of ${queue.room.id}`));
+    const room = queue.room!;
+    queue.chain = queue.chain.then(() => this.handle(room, event)).catch((err: unknown) => this.onError(err, `event ${event.seq} of ${room.id}`));
   }
 
   /** Runs the handlers an event calls for, then records the bot's position past it. */
@@ -250,17 +262,19 @@ export class Bot {
 
   /** Events that called for nothing still move the position, in one request now and then rather than one each. */
   private handledSoon(room: Room, seq: number): void {
-    const pending = this.positions.get(room.id);
+    const first = this.positions.size === 0;
     this.positions.set(room.id, seq);
-    if (pending !== undefined) return;
-    const timer: { unref?: () => void } = setTimeout(() => {
-      const at = this.positions.get(room.id);
-      this.positions.delete(room.id);
-      if (at !== undefined && this.client.state === 'connected') {
-        this.client.call(Op.BotHandled, { room: room.id, seq: at }).catch(() => undefined);
-      }
-    }, 1000) as never;
+    if (!first) return;
+    const timer: { unref?: () => void } = setTimeout(() => void this.flushPositions(), 1000) as never;
     timer.unref?.(); // in Node, a pending position must not keep the process alive
+  }
+
+  /** Sends the positions waiting in {@link handledSoon}. */
+  private async flushPositions(): Promise<void> {
+    const pending = [...this.positions];
+    this.positions.clear();
+    if (this.client.state !== 'connected') return;
+    await Promise.all(pending.map(([room, seq]) => this.client.call(Op.BotHandled, { room, seq }).catch(() => undefined)));
   }
 
   private readonly positions = new Map<string, number>();
