@@ -304,7 +304,7 @@ export class ChatPanel extends LitElement {
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
         ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true) })}
-        ${view.ephemeral.map(
+        ${(view.ephemeral ?? []).map(
           (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
             <div class="meta"><span class="author" dir="auto">${m.name}</span>${m.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}</div>
             <div part="message-body" class="body" dir="auto">${m.body}</div>

@@ -38,7 +38,7 @@ export interface RoomView {
   unread: number;
   handle: Room;
   /** Bots' replies only this user sees, oldest first; gone after a reload (never stored). */
-  ephemeral: EphemeralMessage[];
+  ephemeral?: EphemeralMessage[];
   /** The room's bot commands with when they were read (kept briefly: a bot's online state changes). */
   commands?: { list: RoomCommand[]; at: number };
 }
@@ -340,7 +340,7 @@ export class ChatSession {
       return false;
     }
     if (gen !== this.generation || this.rooms.has(id)) return true;
-    const view: RoomView = { id, summary: handle.summary, timeline: new Timeline(undefined, this.user?.id), typing: new Map(), members: undefined, unread: 0, handle, ephemeral: [] };
+    const view: RoomView = { id, summary: handle.summary, timeline: new Timeline(undefined, this.user?.id), typing: new Map(), members: undefined, unread: 0, handle };
     this.rooms.set(id, view);
     // The first sight of a room starts with everything read: a newcomer gets no backlog badge.
     if (this.markers && this.markers.get(id) === undefined) this.markers.set(id, handle.summary?.head ?? 0);
@@ -438,7 +438,7 @@ export class ChatSession {
     client.on('ephemeral', ({ room, message }) => {
       const view = this.rooms.get(room.id);
       if (!view) return;
-      view.ephemeral.push(message);
+      (view.ephemeral ??= []).push(message);
       this.hooks.changed();
     });
     client.on('added', ({ roomId }) => {
