@@ -21,6 +21,9 @@ export function workCost(frame: ClientFrame, userId: string): number {
     case Op.SetPresence:
     case Op.Edit:
     case Op.Delete:
+    // A bot's manifest is a room event; an ephemeral reply is a frame to someone's every connection.
+    case Op.CommandsPublish:
+    case Op.Ephemeral:
       return 1;
     default:
       return 0;
