@@ -173,6 +173,22 @@ describe.skipIf(!pg)('the CLI (PostgreSQL)', () => {
   });
 });
 
+test('the CLI works on the embedded store a server then opens', async () => {
+  const storage = freshStorage('pglite');
+  const env = { ...process.env, PARLEY_DATA_DIR: storage.dataDir, DATABASE_URL: '' };
+  const created = await run(process.execPath, ['server/dist/cli.js', 'bots', 'create', 'Embedded Bot', '--rooms', 'lobby'], { env });
+  const key = created.stdout.trim().split('\n').at(-1)!;
+  expect((await run(process.execPath, ['server/dist/cli.js', 'bots', 'list'], { env })).stdout).toContain('bot:embeddedbot  Embedded Bot');
+  const node = await startNode('pglite', {}, storage);
+  try {
+    const signed = await hello(node, key);
+    expect(signed.frame.user).toMatchObject({ id: 'bot:embeddedbot', name: 'Embedded Bot', bot: true });
+    signed.client.ws.terminate();
+  } finally {
+    await node.destroy();
+  }
+}, 60_000);
+
 describe.skipIf(!pg)('the bot framework (PostgreSQL)', () => {
   let node: TestNode;
   const bots: Bot[] = [];
