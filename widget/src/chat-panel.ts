@@ -673,49 +673,24 @@ export class ChatPanel extends LitElement {
   }
 
   private _onInputKey(e: KeyboardEvent): void {
+    const area = e.target as HTMLTextAreaElement;
     const commands = this._cmd?.suggestions ?? [];
-    if (commands.length && !e.isComposing) {
-      const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
-      if (move) {
-        e.preventDefault();
-        this._cmdIndex = (Math.min(this._cmdIndex, commands.length - 1) + move + commands.length) % commands.length;
-        return;
-      }
-      const picked = commands[Math.min(this._cmdIndex, commands.length - 1)]!;
-      // Enter on a command typed in full sends it; otherwise Enter and Tab complete the highlighted one.
-      if (e.key === 'Tab' || (e.key === 'Enter' && !e.shiftKey && (e.target as HTMLTextAreaElement).value !== `/${picked.name}`)) {
-        e.preventDefault();
-        this._pickCommand(picked.name);
-        return;
-      }
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        e.stopPropagation();
-        this._cmdDismissed = (e.target as HTMLTextAreaElement).value;
-        this._cmd = undefined;
-        return;
-      }
-    }
-    const options = this._suggestions();
-    if (options.length && !e.isComposing) {
-      const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
-      if (move) {
-        e.preventDefault();
-        this._mentionIndex = (Math.min(this._mentionIndex, options.length - 1) + move + options.length) % options.length;
-        return;
-      }
-      if (e.key === 'Enter' || e.key === 'Tab') {
-        e.preventDefault();
-        this._pickMention(options[Math.min(this._mentionIndex, options.length - 1)]!);
-        return;
-      }
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        e.stopPropagation();
-        this._mention = undefined;
-        return;
-      }
-    }
+    const handled =
+      listKey(e, commands.length, this._cmdIndex, {
+        move: (i) => (this._cmdIndex = i),
+        // Enter on a command typed in full sends it; otherwise Enter and Tab complete the highlighted one.
+        pick: (i) => (e.key === 'Enter' && area.value === `/${commands[i]!.name}` ? false : (this._pickCommand(commands[i]!.name), true)),
+        close: () => {
+          this._cmdDismissed = area.value;
+          this._cmd = undefined;
+        },
+      }) ||
+      listKey(e, this._suggestions().length, this._mentionIndex, {
+        move: (i) => (this._mentionIndex = i),
+        pick: (i) => (this._pickMention(this._suggestions()[i]!), true),
+        close: () => (this._mention = undefined),
+      });
+    if (handled) return;
     if (e.key === 'Escape' && this._replyTo !== undefined) {
       e.stopPropagation();
       this._replyTo = undefined;
@@ -858,6 +833,25 @@ export class ChatPanel extends LitElement {
   private _part<T extends HTMLElement = HTMLElement>(name: string): T | null {
     return this.renderRoot?.querySelector<T>(`[part~="${name}"]`) ?? null;
   }
+}
+
+/**
+ * Arrow keys, Enter or Tab, and Escape for a suggestion list over the composer (mentions, commands):
+ * true when the key was the list's. `pick` returns false to let the key through.
+ */
+function listKey(e: KeyboardEvent, count: number, index: number, on: { move(i: number): void; pick(i: number): boolean; close(): void }): boolean {
+  if (!count || e.isComposing) return false;
+  const at = Math.min(index, count - 1);
+  const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+  if (move) on.move((at + move + count) % count);
+  else if (e.key === 'Enter' || e.key === 'Tab') {
+    if (!on.pick(at)) return false;
+  } else if (e.key === 'Escape') {
+    e.stopPropagation();
+    on.close();
+  } else return false;
+  e.preventDefault();
+  return true;
 }
 
 if (!customElements.get('parley-chat-panel')) customElements.define('parley-chat-panel', ChatPanel);
