@@ -84,6 +84,8 @@ export class Bot {
   private readonly mentionHandlers: Handler<MessageHandlerContext>[] = [];
   private readonly messageHandlers: { filter: (event: RoomEvent) => boolean; handler: Handler<MessageHandlerContext> }[] = [];
   private readonly queues = new Map<string, RoomQueue>();
+  /** Positions of events that called for nothing, sent together a moment later ({@link handledSoon}). */
+  private readonly positions = new Map<string, number>();
   private readonly onError: (error: unknown, where: string) => void;
   private readonly helpName: string | false;
   private stopping = false;
@@ -111,6 +113,7 @@ export class Bot {
     handler: Handler<CommandContext<ArgValues<A>>>,
   ): this {
     const key = name.toLowerCase();
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(key)) throw new TypeError(`bot.command("${name}"): a name is a letter, then up to 31 letters, digits, _ or -`);
     if (this.started) throw new Error(`bot.command("${name}"): declare commands before start()`);
     if (this.commands.has(key) || key === this.helpName) throw new Error(`bot.command("${name}"): declared twice`);
     const args = Object.entries(options.args ?? {}).map(([argName, spec]) => ({ name: argName, ...spec.wire }));
@@ -276,8 +279,6 @@ export class Bot {
     if (this.client.state !== 'connected') return;
     await Promise.all(pending.map(([room, seq]) => this.client.call(Op.BotHandled, { room, seq }).catch(() => undefined)));
   }
-
-  private readonly positions = new Map<string, number>();
 
   private manifest(): Command[] {
     const list = [...this.commands.values()].map((c) => c.manifest);
