@@ -322,6 +322,30 @@ describe.skipIf(!pg)('the bot framework (PostgreSQL)', () => {
     expect(answers).toEqual(['answer 1', 'answer 2', 'answer 3', 'answer 4']);
   });
 
+  test('messages sent while a bot was down reach its handlers once when it comes back; mentions too', async () => {
+    const key = await keyFor('Catcher');
+    const seen: string[] = [];
+    const make = () =>
+      createBot({ url: node.url, key, WebSocket, onError: () => {} })
+        .onMessage(/^note /, (ctx) => void seen.push(ctx.event.body!))
+        .onMention((ctx) => ctx.reply(`hello ${ctx.user.name}`));
+    const first = make();
+    await first.start();
+    const ana = await member('Tia');
+    await ana.room.send('note one');
+    await until(() => seen.length === 1);
+    await first.stop();
+    await ana.room.send('note two');
+    await ana.room.send('@Catcher are you there?', { mentions: [{ user: 'bot:catcher', at: 0, len: 8 }] });
+    await ana.room.send('note three');
+    const second = make();
+    bots.push(second);
+    await second.start();
+    await until(() => seen.length === 3 && ana.messages.some((m) => m.by === 'bot:catcher'));
+    expect(seen).toEqual(['note one', 'note two', 'note three']);
+    expect(ana.messages.filter((m) => m.by === 'bot:catcher').map((m) => m.body)).toEqual(['hello Tia']);
+  });
+
   test('a command for a bot that is offline is refused in words and nothing is stored; stop() drains the handler in progress', async () => {
     const key = await keyFor('Sleepy');
     let started = false;
