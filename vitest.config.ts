@@ -19,6 +19,7 @@ export default defineConfig({
     // Tests run against sources; the build is type-checked separately by `tsc -b`.
     alias: [
       { find: /^@parley\/sdk\/protocol$/, replacement: src('./sdk/src/protocol/index.ts') },
+      { find: /^@parley\/sdk\/bot$/, replacement: src('./sdk/src/bot/index.ts') },
       { find: /^@parley\/sdk$/, replacement: src('./sdk/src/index.ts') },
       { find: /^@parley\/server$/, replacement: src('./server/src/index.ts') },
     ],

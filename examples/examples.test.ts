@@ -1,28 +1,23 @@
-// The examples run against a real node: the bot answers commands, the script chats and reads history.
+// The examples run against a real node: the bots answer commands, the script chats and reads history.
 import { ChatClient } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startNode, type TestNode } from '../test/support/server.js';
-import { answer, roll } from './bot/commands.js';
-import { startBot } from './bot/dice-bot.js';
+import { diceBot } from './bot/dice-bot.js';
+import { roll } from './bot/dice.js';
+import { weatherBot } from './bot/weather-bot.js';
 import { guestToken } from './guest.js';
 import { hello } from './sdk-script/hello.js';
 
-describe('bot commands', () => {
+describe('dice', () => {
   test('roll parses NdM and sums', () => {
     const seq = [0, 0.5, 0.99];
     let i = 0;
     expect(roll('3d6', () => seq[i++]!)).toBe('🎲 3d6: 1 + 4 + 6 = 11');
-    expect(roll('', () => 0.99)).toBe('🎲 d6: 6');
+    expect(roll(undefined, () => 0.99)).toBe('🎲 d6: 6');
     expect(roll('20', () => 0)).toBe('🎲 d20: 1');
     expect(roll('0d6')).toMatch(/^I roll/);
     expect(roll('banana')).toMatch(/^Usage/);
-  });
-  test('answer routes commands and ignores chat', () => {
-    expect(answer('/echo  hi there ')).toBe('hi there');
-    expect(answer('/ECHO x')).toBe('x');
-    expect(answer('/unknown')).toBeNull();
-    expect(answer('just chatting /roll')).toBeNull();
   });
 });
 
@@ -35,8 +30,13 @@ describe('examples against a server', () => {
     await node?.destroy();
   });
 
-  test('the dice bot answers /roll and /echo in the room', async () => {
-    const bot = await startBot({ server: node.http, room: 'lobby', name: 'Dice Bot' });
+  /** A key for a new bot scoped to the lobby, the way an admin makes one. */
+  async function botKey(name: string): Promise<string> {
+    return (await node.server.hub.bots!.create(name, ['lobby'])).key.key;
+  }
+
+  /** Sends each command as a guest and collects the answers of bot `id`, in order. */
+  async function ask(id: string, commands: string[], answers: number): Promise<string[]> {
     const user = new ChatClient({ url: node.url, token: await guestToken(node.http, 'Player'), WebSocket });
     try {
       await user.connect();
@@ -44,21 +44,40 @@ describe('examples against a server', () => {
       const replies: string[] = [];
       const got = new Promise<void>((resolve) =>
         user.on('message', ({ event }) => {
-          if (event.name === 'Dice Bot') replies.push(event.body ?? '');
-          if (replies.length === 2) resolve();
+          if (event.by === id) replies.push(event.body ?? '');
+          if (replies.length === answers) resolve();
         }),
       );
-      await lobby.send('/roll 2d6');
-      await lobby.send('/echo hello bot');
-      await lobby.send('no command here');
+      for (const c of commands) await lobby.send(c);
       await got;
+      return replies;
+    } finally {
+      await user.close();
+    }
+  }
+
+  test('the dice bot answers /roll and /echo in the room', async () => {
+    const bot = diceBot(node.url, await botKey('Dice Bot'));
+    await bot.start();
+    try {
+      const replies = await ask('bot:dicebot', ['/roll 2d6', '/echo hello bot', 'no command here'], 2);
       expect(replies[0]).toMatch(/^🎲 2d6: [1-6] \+ [1-6] = \d+$/);
       const [a, b, sum] = replies[0]!.match(/\d+/g)!.slice(2).map(Number);
       expect(a! + b!).toBe(sum);
       expect(replies[1]).toBe('hello bot');
     } finally {
-      await user.close();
-      await bot.close();
+      await bot.stop();
+    }
+  });
+
+  test('the weather bot answers from its table, a quoted city included', async () => {
+    const bot = weatherBot(node.url, await botKey('Weather Bot'));
+    await bot.start();
+    try {
+      const replies = await ask('bot:weatherbot', ['/weather Lisbon', '/weather "São Paulo" 3', '/weather Atlantis'], 3);
+      expect(replies).toEqual(['Lisbon: ☀️ 24°', 'São Paulo: 🌧 21°, ⛅ 25°, ☀️ 28°', 'Atlantis: I have no forecast for Atlantis.']);
+    } finally {
+      await bot.stop();
     }
   });
 

@@ -71,8 +71,8 @@ export default [
     plugins: [nodeResolve({ browser: true }), terser({ format: { comments: false } }), browserOnly(['/msgpackr/', '/protocol/msgpack.js']), sizes()],
   },
   {
-    // Both entries in one build, so that `@parley/sdk` and `@parley/sdk/protocol` share their classes.
-    input: { index: `${dist}index.js`, 'protocol/index': `${dist}protocol/index.js` },
+    // Every entry in one build, so that `@parley/sdk`, `/protocol` and `/bot` share their classes.
+    input: { index: `${dist}index.js`, 'protocol/index': `${dist}protocol/index.js`, 'bot/index': `${dist}bot/index.js` },
     external: (id) => !id.startsWith('.') && !id.startsWith('/'),
     output: { dir: `${dist}cjs`, format: 'cjs', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
     plugins: [commonJsScope()],

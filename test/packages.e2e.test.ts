@@ -122,13 +122,15 @@ describe('the packages installed from tarballs', () => {
     const example = codeBlock('README.md', '## Use it from code');
     writeFileSync(join(project, 'chat.mts'), example);
     writeFileSync(join(project, 'chat.cts'), example);
+    // The SDK README's bot guide, against the packed `@parley/sdk/bot` subpath.
+    writeFileSync(join(project, 'bot.mts'), codeBlock('sdk/README.md', '## Bots'));
     const compilerOptions = { strict: true, target: 'es2022', lib: ['es2022'], types: ['node'], outDir: 'out' };
     // Checks the shipped typings too (skipLibCheck off): ES module and CommonJS ones.
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'nodenext' }, files: ['chat.mts', 'chat.cts'] }));
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'nodenext' }, files: ['chat.mts', 'chat.cts', 'bot.mts'] }));
     // node16 never loads an ES module through require() (TS1479): the CommonJS typings must be CommonJS.
     writeFileSync(
       join(project, 'tsconfig.node16.json'),
-      JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', noEmit: true, skipLibCheck: true }, files: ['chat.mts', 'chat.cts'] }),
+      JSON.stringify({ compilerOptions: { ...compilerOptions, module: 'node16', noEmit: true, skipLibCheck: true }, files: ['chat.mts', 'chat.cts', 'bot.mts'] }),
     );
     // The widget's ES-module example, as a page's script compiled by a bundler-minded setup.
     writeFileSync(join(project, 'page.ts'), codeBlock('widget/README.md', '## Embed'));

@@ -1,39 +1,16 @@
-// An example bot: an ordinary SDK client in Node that answers /roll and /echo in a room.
-// Run: npm run build && node examples/dist/bot/dice-bot.js [http://localhost:8080] [room]
-import { ChatClient } from '@parley/sdk';
+// Dice bot: /roll [NdM] and /echo <words>. Run: PARLEY_BOT_KEY=pbot_… node examples/dist/bot/dice-bot.js
+import { createBot, string, text } from '@parley/sdk/bot';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { guestToken, wsUrl } from '../guest.js';
-import { answer } from './commands.js';
+import { roll } from './dice.js';
 
-export interface BotOptions {
-  /** Server base URL, e.g. http://localhost:8080. */
-  server: string;
-  room: string;
-  /** A token for the bot's user; a guest token named `name` when absent. */
-  token?: string;
-  name?: string;
-}
-
-/** Connects, joins the room and answers commands until the returned client is closed. */
-export async function startBot(options: BotOptions): Promise<ChatClient> {
-  const token = options.token ?? (await guestToken(options.server, options.name ?? 'Dice Bot'));
-  const client = new ChatClient({ url: wsUrl(options.server), token, WebSocket });
-  await client.connect();
-  const me = client.user!.id;
-  client.on('message', ({ room, event }) => {
-    if (event.by === me || !event.body) return;
-    const reply = answer(event.body);
-    if (reply) room.send(reply).catch((err: unknown) => console.error('bot: reply failed:', err));
-  });
-  await client.join(options.room);
-  return client;
-}
+export const diceBot = (url: string, key: string) =>
+  createBot({ url, key, WebSocket })
+    .command('roll', { description: 'Roll dice', args: { dice: string('NdM, e.g. 2d6').optional() } }, (ctx) => ctx.reply(roll(ctx.args.dice)))
+    .command('echo', { description: 'Say it back', args: { words: text('What to say') } }, (ctx) => ctx.reply(ctx.args.words));
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const server = process.argv[2] ?? process.env.PARLEY_URL ?? 'http://localhost:8080';
-  const room = process.argv[3] ?? 'lobby';
-  const bot = await startBot({ server, room, token: process.env.PARLEY_TOKEN });
-  console.log(`dice bot is in #${room} on ${server}; try /roll 2d6 or /echo hi (Ctrl+C to stop)`);
-  process.on('SIGINT', () => void bot.close().then(() => process.exit(0)));
+  const bot = diceBot(process.env.PARLEY_URL ?? 'ws://localhost:8080/ws', process.env.PARLEY_BOT_KEY ?? '');
+  await bot.start();
+  process.on('SIGINT', () => void bot.stop().then(() => process.exit(0)));
 }

@@ -6,8 +6,9 @@ import type { ClientEvents } from './events.js';
 import { resolveOptions, type ClientOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { ErrorCode, Feature, Limits, Op, PresenceState, RoomKind } from './protocol/codes.js';
-import type { LinkPreview, NotifySettings, RoomSummary, SearchHit, User, WelcomeFrame } from './protocol/frames.js';
+import type { LinkPreview, NotifySettings, ResultData, ResultOp, RoomCommand, RoomSummary, SearchHit, User, WelcomeFrame } from './protocol/frames.js';
 import { ReadStates } from './read-states.js';
+import type { RequestBody } from './requests.js';
 import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
 import { InvalidRequestError, NotFoundError, ParleyError } from './errors.js';
@@ -252,6 +253,16 @@ export class ChatClient {
     return next === undefined ? { results } : { results, next };
   }
 
+  /**
+   * The commands the bots of a room offer (feature `commands`), each with its bot and whether that
+   * bot is online. Empty on a server without bots.
+   */
+  async commands(roomId: string): Promise<RoomCommand[]> {
+    if (!this.featureSet.has(Feature.Commands)) return [];
+    const { commands } = await this.connection.request(Op.CommandsList, { room: roomId }, { timeoutMs: this.timeoutMs, retry: true });
+    return commands;
+  }
+
   /** Changes the user's display name; resolves with the updated user. */
   async setName(name: string): Promise<User> {
     const { user } = await this.connection.request(Op.SetProfile, { name }, { timeoutMs: this.timeoutMs });
@@ -319,6 +330,11 @@ export class ChatClient {
 
   private require(feature: Feature): void {
     if (!this.featureSet.has(feature)) throw new InvalidRequestError(ErrorCode.UnknownType, `the server does not announce the "${feature}" feature`);
+  }
+
+  /** Sends a request outside the room and outbox machinery (the bot framework's requests), retried across a reconnect when `retry`. */
+  protected request<O extends ResultOp>(op: O, body: RequestBody<O>, retry = false): Promise<ResultData[O]> {
+    return this.connection.request(op, body, { timeoutMs: this.timeoutMs, retry });
   }
 
   /** True when the server keeps a log per user (then a live `join` of ours no longer means `added`). */

@@ -3,7 +3,7 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { AnyRoomEvent, RoomEvent, UserEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
 import type { Room } from './room.js';
 
 export interface StateContext {
@@ -106,6 +106,15 @@ export interface UserResetContext {
   head: number;
 }
 
+/** A bot's message to one user: `id`, `ts`, `by` (the bot), `name`, `to`, `body`, and `replyTo`/`thread` when it answers one. */
+export type EphemeralMessage = Omit<EphemeralMessageFrame, 't'>;
+
+/** A bot's message only this user sees (feature `bots`): not a room event, gone after a reload. */
+export interface EphemeralContext {
+  room: Room;
+  message: EphemeralMessage;
+}
+
 export interface ErrorContext {
   error: ParleyError;
   /** The room concerned, when there is one. */
@@ -140,6 +149,8 @@ export interface RoomEvents {
   reset: ResetContext;
   /** A moderator muted, kicked, banned (or freed) this user here; after a kick or ban the server stopped sending the room. */
   restriction: RestrictionContext;
+  /** A bot sent this user a message no one else sees (`replyEphemeral`). */
+  ephemeral: EphemeralContext;
 }
 
 export interface ClientEvents extends RoomEvents {

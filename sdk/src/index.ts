@@ -12,6 +12,8 @@ import type {
   UserResetContext,
   ClientEvents,
   ErrorContext,
+  EphemeralContext,
+  EphemeralMessage,
   MessageContext,
   PresenceContext,
   ProfileContext,
@@ -25,13 +27,15 @@ import type {
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
-import type { AnyRoomEvent, Highlight, LinkPreview, Member, NotifySettings, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
+import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
+import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
 
 export { ChatClient } from './client.js';
+export { invocation, parseArgs, usage } from './protocol/command-line.js';
 export { foldChange } from './fold.js';
 export {
   ParleyError,
@@ -128,4 +132,12 @@ export type {
   ModerateOptions,
   MemberPageOptions,
   RestrictionContext,
+  EphemeralContext,
+  EphemeralMessage,
+  Command,
+  CommandArg,
+  RoomCommand,
+  Invocation,
+  ParsedArgs,
+  ArgProblem,
 };

@@ -24,7 +24,7 @@ export type ChangeAck = ResultData[typeof Op.Edit];
 export type OutboxOp = typeof Op.Send | typeof Op.Edit | typeof Op.Delete | typeof Op.React;
 
 /** A write as the caller gives it: the request's fields but `r` (and, for a send, the `cid` the outbox assigns). */
-export type OutboxBody<O extends OutboxOp> = O extends typeof Op.Send ? Omit<RequestBody<O>, 'cid'> : RequestBody<O>;
+export type OutboxBody<O extends OutboxOp> = O extends typeof Op.Send ? Omit<RequestBody<O>, 'cid'> & { cid?: string } : RequestBody<O>;
 
 export type RequestFn = <O extends ResultOp>(op: O, body: RequestBody<O>, options: RequestOptions) => Promise<ResultData[O]>;
 
@@ -82,7 +82,7 @@ export class Outbox {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
     const { room } = body;
-    const fields = (op === Op.Send ? { ...body, cid: newCid() } : body) as Entry['fields'];
+    const fields = (op === Op.Send ? { ...body, cid: (body as { cid?: string }).cid ?? newCid() } : body) as Entry['fields'];
     try {
       // Refused now rather than at its turn: a write the server would refuse takes no place in the queue.
       checkFrame({ ...fields, t: op, r: 0 } as ClientFrame);

@@ -35,6 +35,11 @@ export interface SendOptions {
   thread?: number;
   /** Users named in the text, by UTF-16 offset and length into it. */
   mentions?: Mention[];
+  /**
+   * Client message id (1-64 of `A-Z a-z 0-9 _ -`). Default: a fresh one. Give one derived from what
+   * the message answers to make it idempotent across process restarts: the server stores it once.
+   */
+  cid?: string;
 }
 
 export interface TypingOptions {
@@ -158,10 +163,10 @@ export class Room {
    */
   async send(body: string, options: SendOptions = {}): Promise<SendAck> {
     this.checkText(body, options.mentions);
-    const { replyTo, thread, mentions } = options;
+    const { replyTo, thread, mentions, cid } = options;
     // The server clears typing where the message lands; the next keystroke there must announce it again.
     this.typingSentAt.delete(thread);
-    return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions });
+    return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions, ...(cid !== undefined && { cid }) });
   }
 
   /**

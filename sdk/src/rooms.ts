@@ -112,6 +112,12 @@ export class JoinedRooms implements RoomLink {
       if (f) this.emit(f, 'restriction', { room: f.room, action: frame.action, ...(frame.until !== undefined ? { until: frame.until } : {}), ...(frame.reason !== undefined ? { reason: frame.reason } : {}) });
       return;
     }
+    if (frame.t === Op.EphemeralMessage) {
+      const f = this.followed.get(frame.room);
+      const { t: _t, ...message } = frame;
+      if (f) this.emit(f, 'ephemeral', { room: f.room, message });
+      return;
+    }
     if (frame.t !== Op.TypingState && frame.t !== Op.Presence && frame.t !== Op.Profile) return;
     const f = this.followed.get(frame.room);
     if (!f) return;

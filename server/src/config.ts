@@ -65,7 +65,7 @@ export interface Config {
   metricsToken: string | undefined;
   /** Users who are server admins (besides tokens with the `parley_admin` claim). */
   admins: string[];
-  /** Bearer token of the admin HTTP API (/admin/api); unset: only admin JWTs. */
+  /** Bearer token of the admin HTTP APIs (/admin/api and /v1/admin/bots); unset: /admin/api takes only admin JWTs and the bot API is off. */
   adminToken: string | undefined;
   /** Words every room's filter blocks, besides the room's own. */
   filterWords: string[];
@@ -249,9 +249,9 @@ export const OPTIONS = [
   opt({ key: 'drainTimeoutMs', env: 'PARLEY_DRAIN_TIMEOUT_MS', flag: '--drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'On SIGTERM, longest wait for in-flight requests before closing sockets, ms.' }),
   opt({ key: 'drainDelayMs', env: 'PARLEY_DRAIN_DELAY_MS', flag: '--drain-delay-ms', default: 0, parse: int(0, 600_000), doc: 'On SIGTERM, time /readyz answers 503 "draining" while the node still serves, before it stops accepting connections, ms.' }),
   opt({ key: 'logLevel', env: 'PARLEY_LOG_LEVEL', flag: '--log-level', default: 'info', parse: level, doc: 'Lowest level of the JSON log lines on stderr: debug, info, warn or error.' }),
+  opt({ key: 'adminToken', env: 'PARLEY_ADMIN_TOKEN', flag: '--admin-token', default: undefined, parse: optStr, doc: 'Bearer token of the admin HTTP APIs: /admin/api/... (moderation: audit, reports, rules) and /v1/admin/bots (bot accounts and their keys). Unset: /admin/api opens only to an admin\'s JWT and the bot API is off. Use 32+ random characters.' }),
   opt({ key: 'metricsToken', env: 'PARLEY_METRICS_TOKEN', flag: '--metrics-token', default: undefined, parse: optStr, doc: 'When set, GET /metrics requires `Authorization: Bearer <token>`.' }),
   opt({ key: 'admins', env: 'PARLEY_ADMINS', flag: '--admins', default: [], parse: list, doc: 'User ids (JWT `sub`) who are server admins, comma-separated: they moderate every room. A host token with `"parley_admin": true` makes its user an admin too.' }),
-  opt({ key: 'adminToken', env: 'PARLEY_ADMIN_TOKEN', flag: '--admin-token', default: undefined, parse: optStr, doc: 'Bearer token of the admin HTTP API (/admin/api/...). Unset: only an admin\'s JWT opens it.' }),
   opt({ key: 'filterWords', env: 'PARLEY_FILTER_WORDS', flag: '--filter-words', default: [], parse: list, doc: 'Words every room filters, comma-separated (whole words, case-insensitive; a trailing * matches any ending), besides each room\'s own list (admin HTTP API).' }),
   opt({ key: 'floodMessages', env: 'PARLEY_FLOOD_MESSAGES', flag: '--flood-messages', default: 15, parse: int(0, 100_000), doc: 'Flood protection: a guest who sends this many messages to one public room within PARLEY_FLOOD_WINDOW_MS is muted there for PARLEY_FLOOD_MUTE_MS. 0: off.' }),
   opt({ key: 'floodWindowMs', env: 'PARLEY_FLOOD_WINDOW_MS', flag: '--flood-window-ms', default: 10_000, parse: int(1000, 3_600_000), doc: 'Flood protection window, ms.' }),

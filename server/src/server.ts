@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Authenticator, type AuthConfig } from './auth.js';
+import { BotRegistry } from './bots/registry.js';
 import type { Broker } from './broker/broker.js';
 import { LocalBroker } from './broker/local.js';
 import { RedisBroker } from './broker/redis.js';
@@ -19,7 +20,7 @@ import { OpsEndpoints } from './http/ops.js';
 import { Site } from './http/site.js';
 import { createLogger, type Logger } from './log.js';
 import { PrometheusMetrics } from './metrics/prometheus.js';
-import { openStore, type Store } from './store/index.js';
+import { openStore, type SqlStore, type Store } from './store/index.js';
 import { checkAuthConfig, databaseStartError, prepareDataDir, readPublicKey, withAuthVariables } from './startup-checks.js';
 import { checkPortFree } from './transport/listen-failure.js';
 import { UwsTransport } from './transport/uws.js';
@@ -96,7 +97,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (change.down) storeLog.warn('storage unreachable: requests that need it answer `unavailable` until it is back', { reason: change.reason });
     else storeLog.info('storage reachable again', { downMs: change.downMs });
   });
-  const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics });
+  // Bot accounts live in the SQL store's tables (every store this server opens; a test's stand-in may have none).
+  const bots = 'sql' in store ? new BotRegistry((store as SqlStore).sql) : undefined;
+  const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics, ...(bots && { bots }) });
   if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
   hub.notifications = await openNotifications(hub, store, config, log);
   const ops = new OpsEndpoints({ store, broker, draining, metrics, metricsToken: config.metricsToken });

@@ -15,6 +15,7 @@ import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
 import { messageStyles } from './message-styles.js';
+import type { CommandState } from './commands.js';
 import { insertMention, mentionEntities, mentionQuery, suggest, type MentionQuery, type Picked } from './mentions.js';
 import { panelStyles } from './panel-styles.js';
 import { insertAt, insertShortcode, sameEmoji, shortcodeQuery, type ShortcodeQuery } from './shortcodes.js';
@@ -91,6 +92,8 @@ export class ChatPanel extends LitElement {
     _mentionIndex: { state: true },
     _searching: { state: true },
     _found: { state: true },
+    _cmd: { state: true },
+    _cmdIndex: { state: true },
   };
 
   declare session: ChatSession;
@@ -161,6 +164,13 @@ export class ChatPanel extends LitElement {
    */
   declare private _found: { room: string; seq: number; timeline: Timeline | undefined } | undefined;
   private _foundPending = false;
+  /** What the `/` autocomplete shows for the draft (bot commands), once its chunk is loaded. */
+  declare private _cmd: CommandState | undefined;
+  declare private _cmdIndex: number;
+  /** The `/` autocomplete's code, loaded the first time a draft starts with `/`. */
+  private _commands: typeof import('./commands.js') | undefined;
+  /** Escape closed the `/` list: it stays closed until the draft changes. */
+  private _cmdDismissed = '';
   /** Members picked into the draft by the `@` list, turned into mention entities on send. */
   private _picked: Picked[] = [];
   /** Run after the next render: where focus goes once the element it needs exists. */
@@ -213,6 +223,8 @@ export class ChatPanel extends LitElement {
     this._replyTo = undefined;
     this._mention = undefined;
     this._mentionIndex = 0;
+    this._cmd = undefined;
+    this._cmdIndex = 0;
   }
 
   /** Focuses the first thing to type into; if there is none yet, holds focus in the panel until it renders. */
@@ -424,6 +436,13 @@ export class ChatPanel extends LitElement {
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
         ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m) })}
+        ${(view.ephemeral ?? []).map(
+          (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
+            <div class="meta"><span class="author" dir="auto">${m.name}</span>${m.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}</div>
+            <div part="message-body" class="body" dir="auto">${m.body}</div>
+            <div class="state">${t.onlyYou}</div>
+          </div>`,
+        )}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`
@@ -932,6 +951,8 @@ export class ChatPanel extends LitElement {
     const inThread = !!this.session.thread;
     const options = this._suggestions();
     const codes = this._shortcodeOptions();
+    const cmd = this._commands && this._cmd;
+    const commandListing = !!cmd && cmd.suggestions.length > 0;
     const listing = options.length > 0 || codes.length > 0;
     const listId = options.length ? 'mention' : 'shortcode';
     const listIndex = options.length ? Math.min(this._mentionIndex, options.length - 1) : Math.min(this._shortcodeIndex, codes.length - 1);
@@ -941,6 +962,7 @@ export class ChatPanel extends LitElement {
     const placeholder = inThread ? t.threadPlaceholder : t.messagePlaceholder;
     return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
       ${this._renderReplyPreview(view)} ${this._renderMentions(options)} ${this._renderShortcodes()} ${this._renderPicker()}
+      ${cmd ? this._commands!.renderCommandList(cmd, Math.min(this._cmdIndex, cmd.suggestions.length - 1), t, (c) => this._pickCommand(c.name)) : nothing}
       <textarea
         part="input"
         rows=${this._rows}
@@ -948,8 +970,12 @@ export class ChatPanel extends LitElement {
         aria-invalid=${over ? 'true' : 'false'}
         aria-describedby=${near ? 'counter' : nothing}
         aria-autocomplete="list"
-        aria-controls=${listing ? `${listId}-list` : nothing}
-        aria-activedescendant=${listing ? `${listId}-${listIndex}` : nothing}
+        aria-controls=${listing ? `${listId}-list` : commandListing ? 'command-list' : nothing}
+        aria-activedescendant=${listing
+          ? `${listId}-${listIndex}`
+          : commandListing
+            ? `command-${Math.min(this._cmdIndex, cmd!.suggestions.length - 1)}`
+            : nothing}
         placeholder=${placeholder}
         @keydown=${this._onInputKey}
         @input=${this._onInput}
@@ -972,6 +998,7 @@ export class ChatPanel extends LitElement {
       ${near
         ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
         : nothing}
+      ${cmd ? this._commands!.renderCommandHint(cmd) : nothing}
       ${this._refusal ? html`<p class="error refusal" role="alert">${this._refusal}</p>` : nothing}
       ${this._renderRules(view)}
       <p part="notice" class="mod-notice" role="status">${this._notice}</p>
@@ -1084,26 +1111,24 @@ export class ChatPanel extends LitElement {
 
   private _onInputKey(e: KeyboardEvent): void {
     if (this._shortcodeOptions().length && !e.isComposing && this._onShortcodeKey(e)) return;
-    const options = this._suggestions();
-    if (options.length && !e.isComposing) {
-      const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
-      if (move) {
-        e.preventDefault();
-        this._mentionIndex = (Math.min(this._mentionIndex, options.length - 1) + move + options.length) % options.length;
-        return;
-      }
-      if (e.key === 'Enter' || e.key === 'Tab') {
-        e.preventDefault();
-        this._pickMention(options[Math.min(this._mentionIndex, options.length - 1)]!);
-        return;
-      }
-      if (e.key === 'Escape') {
-        e.preventDefault();
-        e.stopPropagation();
-        this._mention = undefined;
-        return;
-      }
-    }
+    const area = e.target as HTMLTextAreaElement;
+    const commands = this._cmd?.suggestions ?? [];
+    const handled =
+      listKey(e, commands.length, this._cmdIndex, {
+        move: (i) => (this._cmdIndex = i),
+        // Enter on a command typed in full sends it; otherwise Enter and Tab complete the highlighted one.
+        pick: (i) => (e.key === 'Enter' && area.value === `/${commands[i]!.name}` ? false : (this._pickCommand(commands[i]!.name), true)),
+        close: () => {
+          this._cmdDismissed = area.value;
+          this._cmd = undefined;
+        },
+      }) ||
+      listKey(e, this._suggestions().length, this._mentionIndex, {
+        move: (i) => (this._mentionIndex = i),
+        pick: (i) => (this._pickMention(this._suggestions()[i]!), true),
+        close: () => (this._mention = undefined),
+      });
+    if (handled) return;
     if (e.key === 'Escape' && this._replyTo !== undefined) {
       e.stopPropagation();
       this._replyTo = undefined;
@@ -1121,6 +1146,7 @@ export class ChatPanel extends LitElement {
     const query = mentionQuery(area.value, area.selectionStart ?? area.value.length);
     if (query?.at !== this._mention?.at) this._mentionIndex = 0;
     this._mention = query;
+    this._updateCommands(area.value);
     if (this._length <= this.session.maxBody) this._refusal = '';
     if (this.emoji) void this._lookShortcode(area);
     this.session.typing(area.value.trim().length > 0);
@@ -1141,6 +1167,11 @@ export class ChatPanel extends LitElement {
       this._refusal = this.t.tooLong(this._number(max));
       return;
     }
+    if (this._cmd?.command && this._cmd.problem) {
+      // Refused here, with the draft kept, as the bot (or the server, for an offline bot) would refuse it.
+      this._refusal = this._cmd.problem;
+      return;
+    }
     const mentions = mentionEntities(text, this._picked);
     const thread = this.session.thread?.root;
     const options = { ...(this._replyTo !== undefined && { replyTo: this._replyTo }), ...(thread !== undefined && { thread }), ...(mentions.length && { mentions }) };
@@ -1154,11 +1185,46 @@ export class ChatPanel extends LitElement {
     this._shortcode = undefined;
     this._shortcodeLookup++;
     this._pickerFor = undefined;
+    this._cmd = undefined;
     this.atBottom = true;
     this._pinNext = true;
     this.session.typing(false);
     // A failure shows on the message itself (with Retry); chat-error tells the host.
     this.session.send(text, undefined, undefined, options).catch(() => {});
+  }
+
+  /**
+   * Keeps the `/` autocomplete in step with the draft: loads its chunk and the room's commands the
+   * first time a draft starts with `/`, then works out matches, hint and problem for the draft as it
+   * is when they arrive.
+   */
+  private _updateCommands(draft: string): void {
+    const view = this.session.current;
+    if (!draft.startsWith('/') || !view || draft === this._cmdDismissed) {
+      this._cmd = undefined;
+      if (!draft.startsWith('/')) this._cmdDismissed = '';
+      return;
+    }
+    this._cmdDismissed = '';
+    void Promise.all([this._commands ?? import('./commands.js'), this.session.commands(view)]).then(([mod, list]) => {
+      this._commands = mod;
+      const now = this._part<HTMLTextAreaElement>('input')?.value ?? '';
+      if (this.session.current !== view || !now.startsWith('/') || now === this._cmdDismissed) return;
+      const before = this._cmd?.suggestions.map((c) => c.name).join();
+      this._cmd = mod.commandState(now, list, this.t);
+      if (this._cmd?.suggestions.map((c) => c.name).join() !== before) this._cmdIndex = 0;
+      if (this._refusal && !this._cmd?.problem && this._length <= this.session.maxBody) this._refusal = '';
+    }, () => (this._cmd = undefined));
+  }
+
+  private _pickCommand(name: string): void {
+    const area = this._part<HTMLTextAreaElement>('input');
+    if (!area) return;
+    area.value = `/${name} `;
+    area.setSelectionRange(area.value.length, area.value.length);
+    this._length = area.value.length;
+    this._updateCommands(area.value);
+    area.focus();
   }
 
   private _selectRoom(id: string): void {
@@ -1209,6 +1275,25 @@ export class ChatPanel extends LitElement {
   private _part<T extends HTMLElement = HTMLElement>(name: string): T | null {
     return this.renderRoot?.querySelector<T>(`[part~="${name}"]`) ?? null;
   }
+}
+
+/**
+ * Arrow keys, Enter or Tab, and Escape for a suggestion list over the composer (mentions, commands):
+ * true when the key was the list's. `pick` returns false to let the key through.
+ */
+function listKey(e: KeyboardEvent, count: number, index: number, on: { move(i: number): void; pick(i: number): boolean; close(): void }): boolean {
+  if (!count || e.isComposing) return false;
+  const at = Math.min(index, count - 1);
+  const move = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+  if (move) on.move((at + move + count) % count);
+  else if (e.key === 'Enter' || e.key === 'Tab') {
+    if (!on.pick(at)) return false;
+  } else if (e.key === 'Escape') {
+    e.stopPropagation();
+    on.close();
+  } else return false;
+  e.preventDefault();
+  return true;
 }
 
 if (!customElements.get('parley-chat-panel')) customElements.define('parley-chat-panel', ChatPanel);

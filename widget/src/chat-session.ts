@@ -15,7 +15,9 @@ import {
   type NotifySettingsChange,
   type ParleyError,
   type PushSubscriptionKeys,
+  type EphemeralMessage,
   type Room,
+  type RoomCommand,
   type RoomEvent,
   type RoomRules,
   type RoomSummary,
@@ -25,6 +27,9 @@ import {
 } from '@parley/sdk';
 import { ReadMarkers } from './read-markers.js';
 import { Timeline, type PendingMessage } from './timeline.js';
+
+/** How long the `/` list trusts what it read of the room's commands and their bots' online state. */
+const COMMANDS_FRESH_MS = 10_000;
 
 /** What the status part shows (`data-state`). */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -41,6 +46,10 @@ export interface RoomView {
   handle: Room;
   /** The room's rules as they apply to this user (feature `moderation`): pins, slow mode, lock, own mute, whether they moderate. */
   rules?: RoomRules;
+  /** Bots' replies only this user sees, oldest first; gone after a reload (never stored). */
+  ephemeral?: EphemeralMessage[];
+  /** The room's bot commands with when they were read (kept briefly: a bot's online state changes). */
+  commands?: { list: RoomCommand[]; at: number };
 }
 
 /** How the session tells its owner about things worth reacting to. */
@@ -288,17 +297,28 @@ export class ChatSession {
       if (opts.thread === undefined) this.hooks.message(view, event, true);
     } catch (err) {
       const e = err as ParleyError;
-      // Refusals that sending again cannot fix: invalid text, and moderation's (muted, slow mode, a filter, held).
-      const final = err instanceof InvalidRequestError || err instanceof ForbiddenError || e.code === ErrorCode.Held;
+      // Refusals that sending again cannot fix: invalid text, moderation's (muted, slow mode, a filter, held), and a
+      // command whose bot is offline (retrying does not bring the bot back).
+      const final = err instanceof InvalidRequestError || err instanceof ForbiddenError || e.code === ErrorCode.Held || e.code === ErrorCode.BotOffline;
       const reason = err instanceof ForbiddenError ? err.reason : e.code === ErrorCode.Held ? 'held' : undefined;
       const retryAfter = err instanceof ForbiddenError ? err.retryAfter : undefined;
       timeline.fail(entry, final ? { code: e.code, message: e.message, ...(reason ? { reason } : {}), ...(retryAfter !== undefined ? { retryAfter } : {}) } : undefined);
       if (reason === 'muted' && view.rules && retryAfter) view.rules = { ...view.rules, mutedUntil: Date.now() + retryAfter };
+      if (e.code === ErrorCode.BotOffline) view.commands = undefined;
       this.report(err);
       throw err;
     } finally {
       this.hooks.changed();
     }
+  }
+
+  /** The room's bot commands (feature `commands`), read again after COMMANDS_FRESH_MS or a change. */
+  async commands(view: RoomView): Promise<RoomCommand[]> {
+    const cached = view.commands;
+    if (cached && Date.now() - cached.at < COMMANDS_FRESH_MS) return cached.list;
+    const list = (await this.client?.commands(view.id).catch(() => undefined)) ?? cached?.list ?? [];
+    view.commands = { list, at: Date.now() };
+    return list;
   }
 
   /** Changes the text of own message `seq`; rejects with the server's error (e.g. `too_late`). */
@@ -539,6 +559,8 @@ export class ChatSession {
         this.markRead(view);
       } else if (event.kind === 'room') {
         view.summary = room.summary;
+      } else if (event.kind === 'commands') {
+        view.commands = undefined;
       } else if (view.id === this.active) {
         void this.loadMembers(view);
       }
@@ -577,6 +599,12 @@ export class ChatSession {
       if (action === 'kick' || action === 'ban') this.hooks.error(action === 'ban' ? 'banned' : 'kicked', `removed from ${room.id} by a moderator`);
       this.hooks.changed();
       void this.loadRules(view);
+    });
+    client.on('ephemeral', ({ room, message }) => {
+      const view = this.rooms.get(room.id);
+      if (!view) return;
+      (view.ephemeral ??= []).push(message);
+      this.hooks.changed();
     });
     client.on('added', ({ roomId }) => {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());

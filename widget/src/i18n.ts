@@ -124,6 +124,21 @@ export interface Catalog extends LauncherWords {
   backToLatest: string;
   viewingFound: string;
   mentionList: string;
+  /** The `/` list of the room's bot commands. */
+  commandList: string;
+  /** A command's bot is not connected: the command would not be sent. */
+  botOffline: (bot: string) => string;
+  argQuote: string;
+  argMissing: (arg: string) => string;
+  argExtra: (text: string) => string;
+  argInt: (arg: string) => string;
+  argRange: (arg: string, min?: number, max?: number) => string;
+  argChoice: (arg: string, choices: string) => string;
+  /** The badge beside a bot's name, and its longer explanation. */
+  botBadge: string;
+  verifiedBot: string;
+  /** Marks a bot's reply only the reader sees. */
+  onlyYou: string;
   /** Notifications: Web Push for this browser, do not disturb, muting a room. */
   notify: {
     title: string;
@@ -308,6 +323,17 @@ const en: Catalog = {
     muteRoom: 'Mute this room',
     silenceHint: 'Silences the sound, pop-ups and away notifications. Unread counts still show.',
   },
+  commandList: 'Bot commands',
+  botOffline: (bot) => `${bot} is offline, so this command cannot be sent now.`,
+  argQuote: 'A quote is left open: close it with ".',
+  argMissing: (arg) => `Add the ${arg}.`,
+  argExtra: (text) => `This command takes nothing more than that (“${text}”).`,
+  argInt: (arg) => `The ${arg} must be a whole number.`,
+  argRange: (arg, min, max) => (min !== undefined && max !== undefined ? `The ${arg} must be from ${min} to ${max}.` : min !== undefined ? `The ${arg} must be ${min} or more.` : `The ${arg} must be ${max} or less.`),
+  argChoice: (arg, choices) => `The ${arg} must be one of: ${choices}.`,
+  botBadge: 'Bot',
+  verifiedBot: 'Verified bot: an account created by this chat’s administrators',
+  onlyYou: 'Only you can see this',
 };
 
 const ptBR: Catalog = {
@@ -357,7 +383,7 @@ const ptBR: Catalog = {
       case 'filter': return 'Não enviada: uma palavra nela não é permitida aqui';
       case 'links': return `Não enviada: convidados novos podem enviar links daqui a ${min} ${min === 1 ? 'minuto' : 'minutos'}`;
     }
-    return `Não enviada: ${code === 'too_large' ? 'longa demais' : message}`;
+    return `Não enviada: ${code === 'too_large' ? 'longa demais' : code === 'bot_offline' ? 'o bot deste comando está offline' : message}`;
   },
   mutedFor: (m) => `Você está silenciado por ${m} ${m === 1 ? 'minuto' : 'minutos'}`,
   slowMode: (s) => `Modo lento: uma mensagem a cada ${s} s`,
@@ -460,6 +486,17 @@ const ptBR: Catalog = {
     muteRoom: 'Silenciar esta sala',
     silenceHint: 'Silencia o som, os avisos e as notificações de ausência. As contagens de não lidas continuam.',
   },
+  commandList: 'Comandos de bots',
+  botOffline: (bot) => `${bot} está offline; este comando não pode ser enviado agora.`,
+  argQuote: 'Há uma aspa aberta: feche-a com ".',
+  argMissing: (arg) => `Falta informar ${arg}.`,
+  argExtra: (text) => `Este comando não aceita mais nada além disso (“${text}”).`,
+  argInt: (arg) => `${arg} precisa ser um número inteiro.`,
+  argRange: (arg, min, max) => (min !== undefined && max !== undefined ? `${arg} precisa estar entre ${min} e ${max}.` : min !== undefined ? `${arg} precisa ser ${min} ou mais.` : `${arg} precisa ser ${max} ou menos.`),
+  argChoice: (arg, choices) => `${arg} precisa ser um destes: ${choices}.`,
+  botBadge: 'Bot',
+  verifiedBot: 'Bot verificado: uma conta criada pelos administradores deste chat',
+  onlyYou: 'Só você vê isto',
 };
 
 /** The panel's catalog for each language the widget ships. */

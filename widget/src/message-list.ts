@@ -105,6 +105,7 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
       ? nothing
       : html`<div class="meta">
           <span class="author" dir="auto" title=${author}>${author}</span>
+          ${row.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}
           <time datetime=${new Date(row.ts).toISOString()} title=${fullLabel(row.ts, ctx.lang)}>${timeLabel(row.ts, ctx.lang)}</time>
         </div>`}
     ${ui && msg ? renderQuote(msg, ui, t) : nothing}

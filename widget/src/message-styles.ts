@@ -336,4 +336,49 @@ export const messageStyles = css`
     padding-bottom: 8px;
     border-bottom: 1px solid var(--_border);
   }
+  .commands li {
+    display: grid;
+    grid-template-columns: auto 1fr;
+    column-gap: 10px;
+  }
+  .commands .usage {
+    font-family: ui-monospace, monospace;
+    font-size: 0.9em;
+  }
+  .commands .owner {
+    grid-column: 1 / -1;
+    font-size: 0.78em;
+    opacity: 0.75;
+  }
+  .command-hint {
+    flex-basis: 100%;
+    order: -1;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 2px 10px;
+    margin: 0 4px;
+    font-size: 0.8em;
+    color: var(--_muted);
+  }
+  .command-hint .usage {
+    font-family: ui-monospace, monospace;
+    color: var(--_fg);
+  }
+  .command-hint .problem {
+    flex-basis: 100%;
+    color: var(--_danger);
+  }
+  .bot-badge {
+    flex: none;
+    padding: 0 6px;
+    border-radius: 999px;
+    background: var(--_accent);
+    color: var(--_accent-fg);
+    font-size: 0.85em;
+    font-weight: 650;
+  }
+  .msg.ephemeral .body {
+    border: 1px dashed var(--_border);
+    background: transparent;
+  }
 `;

@@ -1,5 +1,6 @@
 // Renders docs/benchmarks.md from one results file: run conditions, targets, and per scenario a table
 // of throughput and CPU and a table of latency, with every peer beside Parley as a ratio.
+import { commandRttSection, type CommandRttResult } from './command-rtt.js';
 import { PeerKind } from '../load/dialect.js';
 import { ackedPerSecond } from '../phase-rates.js';
 import { nodesShareACore } from '../placement.js';
@@ -10,7 +11,7 @@ import { checkTargets } from './targets.js';
 
 type Scenario = BenchReport['scenarios'][number];
 
-export function renderMarkdown(report: BenchReport, resultsFile: string, chartFile: string): string {
+export function renderMarkdown(report: BenchReport, resultsFile: string, chartFile: string, commandRtt?: CommandRttResult): string {
   const m = report.machine;
   const load = (l: number[] | undefined) => (l ? l.map((n) => n.toFixed(2)).join(' / ') : '–');
   const busy = m.loadavgBefore[0]! > 0.5;
@@ -105,6 +106,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
   }
   lines.push(...reactionStormSection(report));
   lines.push(...receiptStormSection(report));
+  lines.push(...commandRttSection(commandRtt));
   return lines.join('\n');
 }
 

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { renderChart } from './chart.js';
+import { readCommandRtt } from './command-rtt.js';
 import { renderMarkdown } from './markdown.js';
 import type { BenchReport } from './model.js';
 
@@ -14,7 +15,8 @@ export function writeReport(report: BenchReport, docsDir: string, resultsFile: s
   // Repository-relative, so the page names its source without a machine path.
   const source = relative(join(docsDir, '..'), resultsFile);
   writeFileSync(svg, renderChart(report));
-  writeFileSync(md, renderMarkdown(report, source, 'benchmarks.svg') + '\n' + keptSections(md));
+  const commandRtt = readCommandRtt(join(resultsFile, '..', 'command-rtt.json'));
+  writeFileSync(md, renderMarkdown(report, source, 'benchmarks.svg', commandRtt) + '\n' + keptSections(md));
   return [md, svg];
 }
 

@@ -40,6 +40,11 @@ export const Op = {
   RoomRules: 42,
   /** One page of a room's members, online first (feature `member_pages`). */
   MemberPage: 43,
+  BotState: 35,
+  BotHandled: 36,
+  Ephemeral: 37,
+  CommandsPublish: 38,
+  CommandsList: 39,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -52,6 +57,7 @@ export const Op = {
   ReadState: 72,
   /** Sent to a user's own connections when a moderator restricts (or frees) them in a room (feature `moderation`). */
   Restriction: 76,
+  EphemeralMessage: 74,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -83,6 +89,8 @@ export const ErrorCode = {
   TooLate: 'too_late',
   /** The message was held for a moderator's review by the room's filters; it is not in the log (yet). */
   Held: 'held',
+  /** The bot that owns the command is not connected: nothing was stored (feature `commands`). */
+  BotOffline: 'bot_offline',
   /** The client speaks a protocol version the server does not. */
   UnsupportedVersion: 'unsupported_version',
   /** An unexpected server fault. */
@@ -203,6 +211,14 @@ export const Limits = {
   maxPins: 20,
   /** Most members in one `member_page` page. */
   maxMemberPage: 200,
+  /** Most commands one bot publishes to one room (feature `commands`). */
+  maxCommands: 50,
+  /** Most arguments of one command. */
+  maxCommandArgs: 10,
+  /** Longest command or argument name. */
+  maxCommandName: 32,
+  /** Longest command or argument description. */
+  maxCommandDescription: 200,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -223,6 +239,8 @@ export const EventKind = {
   Reaction: 'reaction',
   /** A moderator action `data.action` (mute, kick, ban, slow, lock, pin...) by `by`. */
   Moderation: 'mod',
+  /** Bot `by` published (or replaced) its commands in the room: `data.names` (comma-separated). */
+  Commands: 'commands',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
@@ -287,6 +305,10 @@ export const Feature = {
   Moderation: 'moderation',
   Reports: 'reports',
   MemberPages: 'member_pages',
+  /** Bot accounts signing in with keys, their per-room positions and ephemeral replies (protocol section 21). */
+  Bots: 'bots',
+  /** Command manifests published by bots, `/` commands routed to their bot (protocol section 21). */
+  Commands: 'commands',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -199,6 +199,57 @@ export const MemberPageFrame = strictObj({
   limit: opt(uint(Limits.maxMemberPage)),
 });
 
+// ---- bots and commands (features `bots` and `commands`, protocol section 21) ----------------------
+
+const COMMAND_NAME = /^[a-z][a-z0-9_-]*$/;
+const commandName = str(1, Limits.maxCommandName, COMMAND_NAME);
+const description = str(0, Limits.maxCommandDescription);
+
+/** One argument of a command, in the order it is typed. */
+export const CommandArgShape = strictObj({
+  name: commandName,
+  /** `string` (one word or a "quoted phrase"), `text` (the rest of the line), `int`, or `choice` (one of `choices`). */
+  type: literal('string', 'text', 'int', 'choice'),
+  required: bool(),
+  description: opt(description),
+  choices: opt(arr(str(1, Limits.maxCommandName), 25)),
+  /** Bounds of an `int`, inclusive (non-negative). */
+  min: opt(uint()),
+  max: opt(uint()),
+});
+/** One command a bot offers in a room. */
+export const CommandShape = strictObj({
+  name: commandName,
+  description,
+  args: arr(CommandArgShape, Limits.maxCommandArgs),
+  /** Who may run it, in words for the autocomplete (`everyone`, `members`, `signed-in`...); the bot enforces it. */
+  permission: opt(str(1, Limits.maxCommandName)),
+});
+
+/** A bot asks for its rooms (its key's scope) and where it stopped in each (`bot_handled`). */
+export const BotStateFrame = strictObj({ t: literal(Op.BotState), r: reqId });
+/** A bot says it has handled every event of `room` up to `seq`: its position there moves forward (never back). */
+export const BotHandledFrame = strictObj({ t: literal(Op.BotHandled), r: reqId, room: roomId, seq });
+/** A bot sends a message only member `to` sees, on all of their connections; not stored, not a room event. */
+export const EphemeralFrame = strictObj({
+  t: literal(Op.Ephemeral),
+  r: reqId,
+  room: roomId,
+  to: userId,
+  body: str(1, Limits.maxBody),
+  replyTo: opt(seq),
+  thread: opt(seq),
+});
+/** A bot publishes (replaces) its commands in a room; an empty list withdraws them. */
+export const CommandsPublishFrame = strictObj({
+  t: literal(Op.CommandsPublish),
+  r: reqId,
+  room: roomId,
+  commands: arr(CommandShape, Limits.maxCommands),
+});
+/** Anyone who may read the room asks which commands its bots offer. */
+export const CommandsListFrame = strictObj({ t: literal(Op.CommandsList), r: reqId, room: roomId });
+
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
   [Op.Ping]: PingFrame,
@@ -230,6 +281,11 @@ export const clientFrameSchemas = {
   [Op.Report]: ReportFrame,
   [Op.RoomRules]: RoomRulesFrame,
   [Op.MemberPage]: MemberPageFrame,
+  [Op.BotState]: BotStateFrame,
+  [Op.BotHandled]: BotHandledFrame,
+  [Op.Ephemeral]: EphemeralFrame,
+  [Op.CommandsPublish]: CommandsPublishFrame,
+  [Op.CommandsList]: CommandsListFrame,
 } as const;
 
 export type ModerateFrame = Infer<typeof ModerateFrame>;
@@ -262,6 +318,13 @@ export type PushUnsubscribeFrame = Infer<typeof PushUnsubscribeFrame>;
 export type NotifySettingsFrame = Infer<typeof NotifySettingsFrame>;
 export type LinkPreviewFrame = Infer<typeof LinkPreviewFrame>;
 export type SearchFrame = Infer<typeof SearchFrame>;
+export type BotStateFrame = Infer<typeof BotStateFrame>;
+export type BotHandledFrame = Infer<typeof BotHandledFrame>;
+export type EphemeralFrame = Infer<typeof EphemeralFrame>;
+export type CommandsPublishFrame = Infer<typeof CommandsPublishFrame>;
+export type CommandsListFrame = Infer<typeof CommandsListFrame>;
+export type CommandArg = Infer<typeof CommandArgShape>;
+export type Command = Infer<typeof CommandShape>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
 /** A client frame that expects a `result` or `error` reply carrying its `r`. */
 export type ClientRequest = Extract<ClientFrame, { r: number }>;
@@ -377,7 +440,13 @@ export const RoomSummaryShape = obj({
 });
 export type RoomSummary = Infer<typeof RoomSummaryShape>;
 
-export const UserShape = obj({ id: ref, name, guest: bool() });
+export const UserShape = obj({
+  id: ref,
+  name,
+  guest: bool(),
+  /** True for a bot account (feature `bots`): its id starts with `bot:`. */
+  bot: opt(bool()),
+});
 export type User = Infer<typeof UserShape>;
 
 export const MemberShape = obj({
@@ -453,6 +522,10 @@ export const WelcomeFrame = obj({
     maxClear: opt(uint()),
     /** Most words in one room's filter. */
     maxFilterWords: opt(uint()),
+    /** Most commands one bot publishes to one room (feature `commands`). */
+    maxCommands: opt(uint()),
+    /** Most arguments of one command (feature `commands`). */
+    maxCommandArgs: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),
@@ -517,6 +590,20 @@ export const RestrictionFrame = obj({
   reason: opt(text()),
 });
 
+/** A bot's message to one member (`to`) of `room`, seen on that member's connections only (feature `bots`). */
+export const EphemeralMessageFrame = obj({
+  t: literal(Op.EphemeralMessage),
+  room: ref,
+  id: ref,
+  ts: uint(),
+  by: ref,
+  name,
+  to: ref,
+  body: text(),
+  replyTo: opt(uint()),
+  thread: opt(uint()),
+});
+
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
   [Op.Result]: ResultFrame,
@@ -528,6 +615,7 @@ export const serverFrameSchemas = {
   [Op.UserEvent]: UserEventFrame,
   [Op.ReadState]: ReadStateFrame,
   [Op.Restriction]: RestrictionFrame,
+  [Op.EphemeralMessage]: EphemeralMessageFrame,
 } as const;
 
 export type RestrictionFrame = Infer<typeof RestrictionFrame>;
@@ -540,6 +628,7 @@ export type PresenceFrame = Infer<typeof PresenceFrame>;
 export type ProfileFrame = Infer<typeof ProfileFrame>;
 export type UserEventFrame = Infer<typeof UserEventFrame>;
 export type ReadStateFrame = Infer<typeof ReadStateFrame>;
+export type EphemeralMessageFrame = Infer<typeof EphemeralMessageFrame>;
 export type ServerFrame = Infer<(typeof serverFrameSchemas)[keyof typeof serverFrameSchemas]>;
 
 const RoomSubscribed = obj({
@@ -591,6 +680,27 @@ export const SearchHitShape = obj({
 });
 export type SearchHit = Infer<typeof SearchHitShape>;
 export type Highlight = Infer<typeof HighlightShape>;
+// A command as `commands_list` reads it: tolerant, like every server frame.
+const CommandArgRead = obj({
+  name: ref,
+  type: text(1),
+  required: bool(),
+  description: opt(text()),
+  choices: opt(arr(ref, ANY)),
+  min: opt(uint()),
+  max: opt(uint()),
+});
+const CommandRead = obj({ name: ref, description: text(), args: arr(CommandArgRead, ANY), permission: opt(text()) });
+/** A command offered in a room, with the bot that answers it. */
+export const RoomCommandShape = obj({
+  ...CommandRead.shape,
+  /** The bot's user id and display name. */
+  bot: ref,
+  botName: name,
+  /** Whether the bot is connected now; a command sent to an offline bot is refused (`bot_offline`). */
+  online: bool(),
+});
+export type RoomCommand = Infer<typeof RoomCommandShape>;
 
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
@@ -646,6 +756,14 @@ export const resultSchemas = {
     /** Present when more follow: the `offset` of the next page. */
     next: opt(uint()),
   }),
+  [Op.BotState]: obj({
+    /** The rooms the key may act in, with the bot's position (0: nothing handled yet). */
+    rooms: arr(obj({ room: ref, handled: uint() }), ANY),
+  }),
+  [Op.BotHandled]: obj({ room: ref, handled: uint() }),
+  [Op.Ephemeral]: obj({ id: ref, ts: uint(), delivered: bool() }),
+  [Op.CommandsPublish]: obj({ seq: uint(), changed: bool() }),
+  [Op.CommandsList]: obj({ commands: arr(RoomCommandShape, ANY) }),
 } as const;
 
 /** A room's rules as one member sees them. */

@@ -28,11 +28,15 @@ export {
   UserShape,
   LinkPreviewShape,
   SearchHitShape,
+  CommandShape,
+  CommandArgShape,
+  RoomCommandShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
 export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape } from './kinds.js';
 export { scanMsgpack } from './scan.js';
+export { invocation, parseArgs, usage, words } from './command-line.js';
 export { SchemaError } from './schema.js';
 
 export type {
@@ -72,6 +76,14 @@ export type {
   MemberPageFrame,
   RestrictionFrame,
   RoomRules,
+  BotStateFrame,
+  BotHandledFrame,
+  EphemeralFrame,
+  CommandsPublishFrame,
+  CommandsListFrame,
+  Command,
+  CommandArg,
+  RoomCommand,
   ClientFrame,
   ClientRequest,
   RoomEvent,
@@ -90,9 +102,11 @@ export type {
   ProfileFrame,
   UserEventFrame,
   ReadStateFrame,
+  EphemeralMessageFrame,
   ServerFrame,
   ResultOp,
   ResultData,
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
+export type { Invocation, ArgProblem, ParsedArgs, CommandLike, ArgLike } from './command-line.js';
 export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField } from './kinds.js';

@@ -84,7 +84,13 @@ export const kinds = [
     appendedBy: '`send` (20)',
     who: 'a member (a guest joins a public room by sending)',
     fields: ['body', 'cid', 'mentions?'],
-    data: { replyTo: optional(seq), thread: optional(seq) },
+    data: {
+      replyTo: optional(seq),
+      thread: optional(seq),
+      /** Set by the server when the body invokes a published command (feature `commands`): its name and its bot. */
+      cmd: optional(str(1, Limits.maxCommandName)),
+      bot: optional(userId),
+    },
     fanOut: true,
     projection: 'thread_reply',
     effect: 'a message (`rev` = its seq); with `data.thread`, the root counts one more reply (`replies`) and takes `rev` = this seq',
@@ -168,6 +174,16 @@ export const kinds = [
     fanOut: true,
     projection: 'none',
     effect: 'none (pins, slow mode, lock, mutes and bans are room rules, read with `room_rules`)',
+  },
+  {
+    kind: 'commands',
+    appendedBy: '`commands_publish` (38)',
+    who: 'a bot whose key is scoped to the room',
+    fields: [],
+    data: { names: req(str(0, 4000)) },
+    fanOut: true,
+    projection: 'none',
+    effect: 'none (the room\'s current commands are per-room state, read with `commands_list`)',
   },
 ] as const satisfies readonly KindDeclaration[];
 

@@ -8,6 +8,8 @@ import { malformed, peek, type Claims } from './token.js';
 
 const MAX_SUBJECT_CHARS = 128;
 const GUEST_ID_PREFIX = 'guest:';
+/** Bot accounts' ids (ADR 0017): no host token may claim one. */
+const BOT_ID_PREFIX = 'bot:';
 const GUEST_ID = /^guest:[A-Za-z0-9_-]{22}$/;
 
 /** Who a verified token speaks for. */
@@ -139,10 +141,10 @@ export class Authenticator {
   }
 }
 
-/** Host user ids end up in frames, logs and DM ids; the guest prefix is kept for guests only. */
+/** Host user ids end up in frames, logs and DM ids; the guest and bot prefixes are kept for guests and bots only. */
 function checkHostSubject(sub: unknown): string {
   if (sub === undefined || sub === null || sub === '') throw new AuthError('no_subject', 'token has no subject');
-  if (typeof sub !== 'string' || sub.length > MAX_SUBJECT_CHARS || sub.trim() === '' || hasUnprintable(sub) || sub.startsWith(GUEST_ID_PREFIX)) {
+  if (typeof sub !== 'string' || sub.length > MAX_SUBJECT_CHARS || sub.trim() === '' || hasUnprintable(sub) || sub.startsWith(GUEST_ID_PREFIX) || sub.startsWith(BOT_ID_PREFIX)) {
     throw new AuthError('bad_subject', `token subject must be 1 to ${MAX_SUBJECT_CHARS} printable characters`);
   }
   return sub;

@@ -28,6 +28,9 @@ export const SERVER_FEATURES: readonly Feature[] = [
   Feature.Moderation,
   Feature.Reports,
   Feature.MemberPages,
+  // Bot accounts with keys, positions and ephemeral replies; command manifests and routing (section 21, ADR 0017).
+  Feature.Bots,
+  Feature.Commands,
 ];
 
 /** The features a server with this configuration announces. */

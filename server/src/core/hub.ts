@@ -1,7 +1,8 @@
 // The node's shared state: live sessions, room subscriptions, presence, typing, and fan-out of
 // room frames through the broker. Sessions call into it; it never touches a socket directly.
-import { decodeRaw, encodeEventFrame, encodeFrame, EventKind, Op, type RoomEvent, type UserEvent } from '@parley/sdk/protocol';
+import { CloseCode, decodeRaw, encodeEventFrame, encodeFrame, EventKind, Op, type RoomEvent, type UserEvent } from '@parley/sdk/protocol';
 import type { Authenticator } from '../auth.js';
+import type { BotRegistry } from '../bots/registry.js';
 import type { Broker } from '../broker/broker.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
@@ -43,6 +44,8 @@ export interface HubDeps {
    */
   clustered?: boolean;
   metrics?: Metrics;
+  /** Bot accounts (ADR 0017); absent, bot keys are refused and no room has commands. */
+  bots?: BotRegistry;
 }
 
 export class Hub {
@@ -51,6 +54,7 @@ export class Hub {
   readonly config: Config;
   readonly log: Logger;
   readonly metrics: Metrics;
+  readonly bots: BotRegistry | undefined;
   readonly sessions = new Set<Session>();
   readonly presence: PresenceTracker<Session>;
   readonly typing: TypingTracker;
@@ -85,6 +89,7 @@ export class Hub {
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
+  private readonly keySweep: ReturnType<typeof setInterval>;
 
   constructor(deps: HubDeps) {
     this.store = deps.store;
@@ -93,6 +98,7 @@ export class Hub {
     this.log = deps.log;
     this.broker = deps.broker;
     this.metrics = deps.metrics ?? noMetrics;
+    this.bots = deps.bots;
     this.publisher = deps.publisher;
     this.clustered = deps.clustered ?? false;
     this.guard = new AddressGuard(deps.config.outboundAllow);
@@ -133,6 +139,8 @@ export class Hub {
     const sweepMs = Math.min(30_000, Math.max(250, Math.floor(deps.config.awayAfterMs / 4)));
     this.idleSweep = setInterval(() => this.markIdle(), sweepMs);
     this.idleSweep.unref();
+    this.keySweep = setInterval(() => void this.closeRevokedBots(), KEY_SWEEP_MS);
+    this.keySweep.unref();
   }
 
   openSession(conn: Conn): Session {
@@ -329,6 +337,24 @@ export class Hub {
     this.broker.publish(userTopic(user), encodeFrame(frame));
   }
 
+  /**
+   * Closes (4001) this node's bot connections whose key was revoked: at once on the node that
+   * revoked it, within KEY_SWEEP_MS on the others.
+   */
+  async closeRevokedBots(): Promise<void> {
+    if (!this.bots) return;
+    const byKey = new Map<string, Session[]>();
+    for (const s of this.sessions) if (s.bot) byKey.set(s.bot.keyId, [...(byKey.get(s.bot.keyId) ?? []), s]);
+    if (byKey.size === 0) return;
+    try {
+      for (const key of await this.bots.revokedAmong([...byKey.keys()])) {
+        for (const s of byKey.get(key) ?? []) s.conn.close(CloseCode.Unauthorized, 'bot key revoked');
+      }
+    } catch (err) {
+      this.log.warn('could not check bot keys', { err });
+    }
+  }
+
   /** Encodes once and fans out to the room's subscribers on every node. */
   publishRoom(room: string, frame: object): void {
     this.broker.publish(roomTopic(room), encodeFrame(frame));
@@ -367,6 +393,7 @@ export class Hub {
 
   async close(): Promise<void> {
     clearInterval(this.idleSweep);
+    clearInterval(this.keySweep);
     this.guestExpiry.close();
     this.expiries.close();
     this.catchUp?.close();
@@ -400,6 +427,8 @@ export class Hub {
   }
 }
 
+/** How often each node looks for revoked keys among its bot connections. */
+const KEY_SWEEP_MS = 5000;
 const ROOM_PREFIX = roomTopic('');
 const USER_PREFIX = userTopic('');
 const USER_LOG_PREFIX = userLogTopic('');

@@ -19,6 +19,7 @@ import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
 import { mentionsStored } from './user-log.js';
 import { HoldForReview, SYSTEM_ACTOR } from './moderation.js';
+import { routeCommand } from './bot-requests.js';
 
 const DEFAULT_HISTORY = 50;
 /** Most body characters in one history reply: keeps any page well under the backpressure limit. */
@@ -130,6 +131,9 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
     if (f.replyTo !== undefined) data.replyTo = f.replyTo;
     if (f.thread !== undefined) data.thread = f.thread;
   }
+  // Only a text starting with `/` costs a look-up; an offline bot's command is refused before anything is stored.
+  const command = f.body.trimStart().startsWith('/') ? await routeCommand(s, f.room, f.body) : undefined;
+  if (command) data = { ...data, cmd: command.cmd, bot: command.bot };
   let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(held(s, f, check), () =>
     s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body, data, mentions: f.mentions }).then((r) => {
@@ -216,6 +220,8 @@ export async function setProfile(s: Session, f: SetProfileFrame): Promise<Result
   const name = validateDisplayName(f.name);
   if (!name) throw badRequest('invalid display name');
   const { hub } = s;
+  if (s.bot) throw forbidden('a bot is renamed by recreating it, not with set_profile');
+  if (await hub.bots?.reserved(name)) throw new RequestError(ErrorCode.Conflict, `"${name}" is a bot's name; choose another`);
   const user = await hub.store.setUserName(s.userId, name);
   hub.renameUser(s.userId, name);
   const { rooms } = await hub.store.listUserRooms(s.userId);

@@ -1,6 +1,7 @@
 // Which handler answers each client opcode. Handlers return the `result` data (or nothing for
 // fire-and-forget frames) and throw RequestError for failures.
 import { Op } from '@parley/sdk/protocol';
+import { botHandled, botState, ephemeral, listCommands, publishCommands } from './bot-requests.js';
 import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
 import { createRoom, listRooms, join, leave, invite, subscribe, unsubscribe, members, updateRoom } from './room-requests.js';
@@ -40,4 +41,9 @@ export const requestHandlers = {
   [Op.Report]: report,
   [Op.RoomRules]: roomRules,
   [Op.MemberPage]: memberPage,
+  [Op.BotState]: botState,
+  [Op.BotHandled]: botHandled,
+  [Op.Ephemeral]: ephemeral,
+  [Op.CommandsPublish]: publishCommands,
+  [Op.CommandsList]: listCommands,
 } as const;

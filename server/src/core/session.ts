@@ -14,7 +14,9 @@ import {
   type HelloFrame,
 } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
-import { AuthError } from '../auth.js';
+import { AuthError, type Identity } from '../auth.js';
+import { BOT_KEY_PREFIX, type BotGrant } from '../bots/registry.js';
+import { fitName } from '../name-length.js';
 import type { Logger } from '../log.js';
 import { Admission } from './admission.js';
 import type { Conn } from './conn.js';
@@ -39,6 +41,8 @@ export class Session {
   userId = '';
   userName = '';
   guest = false;
+  /** Set when signed in with a bot key: the bot, the key, and the rooms the key may act in (ADR 0017). */
+  bot: BotGrant | undefined;
   /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
   device: string | undefined;
   /** A server admin (the token's `parley_admin` claim or PARLEY_ADMINS): moderates every room. */
@@ -251,15 +255,31 @@ export class Session {
       this.sendError(frame.r, ErrorCode.UnsupportedVersion, `this server speaks protocol v${PROTOCOL_VERSION}`);
       return this.conn.close(CloseCode.UnsupportedVersion, 'unsupported version');
     }
-    let identity;
+    let identity: Identity;
+    let user;
     try {
-      identity = this.hub.auth.verify(frame.token);
+      if (frame.token?.startsWith(BOT_KEY_PREFIX)) {
+        const grant = (await this.hub.bots?.verify(frame.token)) ?? null;
+        if (!grant) throw new AuthError('bad_signature', 'bot key is unknown or revoked');
+        this.bot = grant;
+        // A key does not expire: it is revoked (and its connections closed by the hub's sweep).
+        identity = { id: grant.id, name: grant.name, guest: false, expiresAt: Number.POSITIVE_INFINITY, admin: false };
+      } else {
+        identity = this.hub.auth.verify(frame.token);
+        // Bots' names are theirs alone: anyone else arriving under one is told apart in words. (With
+        // the database away the sign-in below fails as `unavailable` anyway.)
+        if (await this.hub.bots?.reserved(identity.name).catch(() => false)) identity = { ...identity, name: fitName(`${identity.name} (not a bot)`) };
+      }
     } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
+      if (!(err instanceof AuthError)) {
+        const f = describeFailure(err);
+        if (f.unexpected) this.log.error('hello failed', { err });
+        this.sendError(frame.r, f.code, f.message);
+        return this.conn.close(CloseCode.Reconnect, 'storage unavailable');
+      }
       this.sendError(frame.r, ErrorCode.Unauthorized, `token rejected: ${err.reason}`);
       return this.conn.close(CloseCode.Unauthorized, err.reason);
     }
-    let user;
     try {
       // With the user, where this connection's view of the user's own log begins.
       const signedIn = await this.hub.store.signIn({ id: identity.id, name: identity.name, guest: identity.guest });
@@ -290,14 +310,14 @@ export class Session {
     this.admin = !user.guest && (identity.admin || this.hub.config.admins.includes(user.id));
     this.logger = undefined; // from here on every line names the user and device
     this.phase = 'ready';
-    this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
+    if (Number.isFinite(identity.expiresAt)) this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
     this.hub.addUser(this);
     const c = this.hub.config;
     this.send({
       t: Op.Welcome,
       r: frame.r,
       v: PROTOCOL_VERSION,
-      user: { id: user.id, name: user.name, guest: user.guest },
+      user: { id: user.id, name: user.name, guest: user.guest, ...(this.bot && { bot: true }) },
       session: this.id,
       limits: {
         maxFrameBytes: Limits.maxFrameBytes,
@@ -324,6 +344,8 @@ export class Session {
         maxSearchQuery: Limits.maxSearchQuery,
         searchRate: c.searchRate,
         ...moderationLimits(c),
+        maxCommands: Limits.maxCommands,
+        maxCommandArgs: Limits.maxCommandArgs,
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),
@@ -342,6 +364,11 @@ export class Session {
       | undefined;
     if (!handler) return this.sendError('r' in frame ? frame.r : undefined, ErrorCode.UnknownType, `frame type ${frame.t} is not a request`);
     const r = 'r' in frame ? frame.r : undefined;
+    if (this.bot && !this.inScope(frame)) {
+      const room = 'room' in frame ? frame.room : undefined;
+      const why = room === undefined ? 'a bot cannot create rooms' : `this bot's key is not scoped to room "${room}"`;
+      return this.sendError(r, ErrorCode.Forbidden, why);
+    }
     let out: Promise<object | void> | object | void;
     try {
       out = handler(this, frame);
@@ -356,6 +383,12 @@ export class Session {
     } else {
       this.succeed(r, out);
     }
+  }
+
+  /** A bot acts only in the rooms its key names, and creates none. */
+  private inScope(frame: ClientFrame): boolean {
+    if (frame.t === Op.RoomCreate) return false;
+    return !('room' in frame) || frame.room === undefined || this.bot!.rooms.has(frame.room);
   }
 
   private succeed(r: number | undefined, data: object | void): void {

@@ -28,6 +28,9 @@ export function workCost(frame: ClientFrame, userId: string): number {
     case Op.PushSubscribe:
     case Op.PushUnsubscribe:
     case Op.NotifySettings:
+    // A bot's manifest is a room event; an ephemeral reply is a frame to someone's every connection.
+    case Op.CommandsPublish:
+    case Op.Ephemeral:
       return 1;
     case Op.LinkPreview:
       // It may fetch a page from the Internet: dearer than a read of the store.

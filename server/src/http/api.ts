@@ -8,6 +8,7 @@ import { noRoom, summary } from '../core/room-state.js';
 import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { AdminApi } from './admin-api.js';
+import { BotAdmin } from './bot-admin.js';
 import type { OpsEndpoints } from './ops.js';
 import { ROOM_EVENTS } from './routes.js';
 import type { Site } from './site.js';
@@ -46,6 +47,7 @@ const fail = (status: number, code: string, message: string, headers?: Record<st
 export class HttpApi {
   private readonly guestBuckets = new Map<string, TokenBucket>();
   private readonly admin: AdminApi;
+  private readonly botAdmin: BotAdmin;
 
   constructor(
     private readonly hub: Hub,
@@ -54,6 +56,7 @@ export class HttpApi {
     private readonly site?: Site,
   ) {
     this.admin = new AdminApi(hub);
+    this.botAdmin = new BotAdmin(hub.bots, hub.config.adminToken, () => hub.closeRevokedBots());
   }
 
   async handle(req: HttpRequest): Promise<HttpReply> {
@@ -72,6 +75,7 @@ export class HttpApi {
     if (method === 'OPTIONS') return { status: 204, headers: { 'access-control-max-age': '600' } };
     if (this.ops.handles(path)) return this.ops.handle(req);
     if (this.admin.handles(path)) return this.admin.handle(req);
+    if (this.botAdmin.handles(path)) return this.botAdmin.handle(req);
     if (path === '/v1/guest') return method === 'POST' ? this.guest(req) : notAllowed();
     if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
     const m = ROOM_EVENTS.exec(path);
@@ -85,7 +89,7 @@ export class HttpApi {
     return fail(404, 'not_found', `no route for ${method} ${path}`);
   }
 
-  private guest(req: HttpRequest): HttpReply {
+  private async guest(req: HttpRequest): Promise<HttpReply> {
     if (!this.takeGuestToken(req.ip)) return fail(429, 'rate_limited', 'too many guest sign-ins; try again later', { 'retry-after': '5' });
     let parsed: unknown;
     try {
@@ -95,6 +99,9 @@ export class HttpApi {
     }
     const name = validateDisplayName((parsed as { name?: unknown } | null)?.name);
     if (!name) return fail(400, 'bad_request', `name must be 1-${Limits.maxName} printable characters, counted in UTF-16 code units (an emoji counts 2)`);
+    // Guest sign-in needs no storage otherwise: with the database away, the names are not checked
+    // here, and such a guest still shows as "<name> (not a bot)" once signed in (hello checks again).
+    if (await this.hub.bots?.reserved(name).catch(() => false)) return fail(409, 'name_taken', `"${name}" is a bot's name; choose another`);
     try {
       const { token, identity } = this.hub.auth.issueGuest(name);
       return { status: 200, body: { token, user: { id: identity.id, name: identity.name, guest: true }, expiresAt: identity.expiresAt } };

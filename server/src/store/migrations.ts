@@ -553,6 +553,46 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 12,
+    name: 'bot accounts, their keys, positions and command manifests',
+    sql: `
+      -- A bot is a user (id 'bot:<slug>') an admin created; name_key reserves its name, case-folded,
+      -- against every other bot, and the server keeps guests and renames off it too.
+      CREATE TABLE bots (
+        id          text COLLATE "C" PRIMARY KEY,
+        name        text NOT NULL,
+        name_key    text COLLATE "C" NOT NULL UNIQUE,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      -- Keys are kept as the SHA-256 of their secret (256 random bits: no slow hash needed); the
+      -- secret itself is shown once. rooms is the key's scope; a revoked key stays listed.
+      CREATE TABLE bot_keys (
+        id          text COLLATE "C" PRIMARY KEY,
+        bot_id      text COLLATE "C" NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+        hash        text NOT NULL,
+        rooms       text[] NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        revoked_at  timestamptz NULL
+      );
+      CREATE INDEX bot_keys_bot_id_idx ON bot_keys (bot_id);
+      -- Where each bot stopped in each room (bot_handled): a restarted bot resumes from here.
+      CREATE TABLE bot_positions (
+        bot_id      text COLLATE "C" NOT NULL,
+        room_id     text COLLATE "C" NOT NULL,
+        seq         bigint NOT NULL,
+        PRIMARY KEY (bot_id, room_id)
+      );
+      -- The commands each bot offers in each room now; every change is also a 'commands' room event.
+      CREATE TABLE bot_commands (
+        room_id     text COLLATE "C" NOT NULL,
+        bot_id      text COLLATE "C" NOT NULL,
+        commands    jsonb NOT NULL,
+        seq         bigint NOT NULL,
+        PRIMARY KEY (room_id, bot_id)
+      );
+    `,
+  },
+  {
     version: 13,
     name: 'moderation: moderator role, room rules, sanctions, an append-only audit log, reports',
     sql: `

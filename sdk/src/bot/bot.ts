@@ -1,0 +1,309 @@
+// A bot: an SDK client signed in with a bot key that follows the rooms of its key, publishes its
+// commands there, and hands each command, mention or matching message to its handler exactly once,
+// resuming after a restart from the position the server keeps for it (ADR 0017).
+import { ChatClient } from '../client.js';
+import type { SendAck } from '../outbox.js';
+import type { WebSocketConstructor } from '../options.js';
+import { Op } from '../protocol/codes.js';
+import { parseArgs, usage } from '../protocol/command-line.js';
+import type { Command, ResultData, RoomEvent } from '../protocol/frames.js';
+import type { RequestBody } from '../requests.js';
+import type { Room } from '../room.js';
+import type { ArgSpec, ArgValues } from './args.js';
+
+export interface BotOptions {
+  /** WebSocket URL of the server, e.g. `wss://chat.example.com/ws`. */
+  url: string;
+  /** The bot's key (`pbot_…`), from `parley bots create` or the admin API. */
+  key: string;
+  /** WebSocket constructor; in Node pass `WebSocket` from `ws`. Default: `globalThis.WebSocket`. */
+  WebSocket?: WebSocketConstructor;
+  /** Name of the built-in help command; `false` leaves it out. Default `help`. */
+  help?: string | false;
+  /** Told of handler failures and failed replies. Default: `console.error`. */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/** Who sent the command or message. */
+export interface Invoker {
+  id: string;
+  name: string;
+  /** A guest (signed in without an account). */
+  guest: boolean;
+}
+
+/** Who may run a command: `everyone` (the default), `signed-in` (no guests), `owner` (the room's owner), or a predicate. */
+export type Permission = 'everyone' | 'signed-in' | 'owner' | ((user: Invoker, room: Room) => boolean | Promise<boolean>);
+
+/** What every handler receives. */
+export interface MessageHandlerContext {
+  room: Room;
+  /** The message that triggered the handler. */
+  event: RoomEvent;
+  user: Invoker;
+  /** Answers in the room, in the same thread (or quoting the message); stored once even if the bot restarts mid-answer. */
+  reply(text: string): Promise<SendAck>;
+  /** Answers to the sender alone, on all of their connections; stored nowhere. */
+  replyEphemeral(text: string): Promise<void>;
+}
+
+export interface CommandContext<A> extends MessageHandlerContext {
+  /** The arguments, typed and checked as declared. */
+  args: A;
+}
+
+export interface CommandOptions<A extends Record<string, ArgSpec<unknown>>> {
+  description: string;
+  /** Arguments in the order they are typed. */
+  args?: A;
+  permission?: Permission;
+}
+
+type Handler<C> = (ctx: C) => unknown;
+
+interface Registered {
+  manifest: Command;
+  permission: Permission;
+  handler: Handler<CommandContext<Record<string, unknown>>>;
+}
+
+/** Events of one room, handled one at a time in seq order. */
+interface RoomQueue {
+  /** Set once joined. */
+  room: Room | undefined;
+  /** Highest seq queued; later events only. */
+  queued: number;
+  /** Live events kept aside while the room catches up from its stored position. */
+  held: RoomEvent[] | undefined;
+  chain: Promise<void>;
+}
+
+export class Bot {
+  private readonly client: BotClient;
+  private readonly commands = new Map<string, Registered>();
+  private readonly mentionHandlers: Handler<MessageHandlerContext>[] = [];
+  private readonly messageHandlers: { filter: (event: RoomEvent) => boolean; handler: Handler<MessageHandlerContext> }[] = [];
+  private readonly queues = new Map<string, RoomQueue>();
+  /** Positions of events that called for nothing, sent together a moment later ({@link handledSoon}). */
+  private readonly positions = new Map<string, number>();
+  private readonly onError: (error: unknown, where: string) => void;
+  private readonly helpName: string | false;
+  private stopping = false;
+  private started: Promise<void> | undefined;
+
+  constructor(options: BotOptions) {
+    if (!options?.key) throw new TypeError('createBot: `key` is required (a bot key, pbot_…)');
+    this.client = new BotClient({ url: options.url, token: options.key, ...(options.WebSocket && { WebSocket: options.WebSocket }) });
+    this.onError = options.onError ?? ((error, where) => console.error(`bot: ${where}:`, error));
+    this.helpName = options.help ?? 'help';
+    this.client.on('event', ({ room, event }) => {
+      if (!('problem' in event)) this.arrived(room, event);
+    });
+  }
+
+  /** The bot's user (id `bot:…`), once started. */
+  get user() {
+    return this.client.user;
+  }
+
+  /** Declares `/name`; its manifest is published to every room of the bot's key at `start()`. */
+  command<A extends Record<string, ArgSpec<unknown>> = Record<never, never>>(
+    name: string,
+    options: CommandOptions<A>,
+    handler: Handler<CommandContext<ArgValues<A>>>,
+  ): this {
+    const key = name.toLowerCase();
+    if (!/^[a-z][a-z0-9_-]{0,31}$/.test(key)) throw new TypeError(`bot.command("${name}"): a name is a letter, then up to 31 letters, digits, _ or -`);
+    if (this.started) throw new Error(`bot.command("${name}"): declare commands before start()`);
+    if (this.commands.has(key) || key === this.helpName) throw new Error(`bot.command("${name}"): declared twice`);
+    const args = Object.entries(options.args ?? {}).map(([argName, spec]) => ({ name: argName, ...spec.wire }));
+    const permission = options.permission ?? 'everyone';
+    const manifest: Command = { name: key, description: options.description, args, ...(permission !== 'everyone' && { permission: typeof permission === 'string' ? permission : 'restricted' }) };
+    this.commands.set(key, { manifest, permission, handler: handler as Handler<CommandContext<Record<string, unknown>>> });
+    return this;
+  }
+
+  /** Runs `handler` for every message that mentions the bot. */
+  onMention(handler: Handler<MessageHandlerContext>): this {
+    this.mentionHandlers.push(handler);
+    return this;
+  }
+
+  /** Runs `handler` for every other member's message whose text matches `filter` (commands to this bot excepted). */
+  onMessage(filter: RegExp | ((event: RoomEvent) => boolean), handler: Handler<MessageHandlerContext>): this {
+    const test = typeof filter === 'function' ? filter : (e: RoomEvent) => filter.test(e.body ?? '');
+    this.messageHandlers.push({ filter: test, handler });
+    return this;
+  }
+
+  /**
+   * Connects, joins every room of the key, publishes the commands there, and handles what was sent
+   * while the bot was away (from its stored position), then everything live. Resolves once caught up.
+   */
+  start(): Promise<void> {
+    return (this.started ??= this.run());
+  }
+
+  /** Stops taking new events, waits for the handlers in progress to finish, then disconnects. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.started?.catch(() => undefined);
+    await Promise.all([...this.queues.values()].map((q) => q.chain));
+    await this.flushPositions();
+    await this.client.close();
+  }
+
+  private async run(): Promise<void> {
+    await this.client.connect();
+    const { rooms } = await this.client.call(Op.BotState, {});
+    const manifest = this.manifest();
+    for (const { room: id, handled } of rooms) {
+      // Set up before joining: live events that arrive between the join and the catch-up are held.
+      const queue: RoomQueue = { room: undefined, queued: handled, held: [], chain: Promise.resolve() };
+      this.queues.set(id, queue);
+      try {
+        queue.room = await this.client.join(id);
+        await this.client.call(Op.CommandsPublish, { room: id, commands: manifest });
+      } catch (err) {
+        // A room of the key the bot cannot enter (deleted, private without an invite): the others still work.
+        this.queues.delete(id);
+        this.onError(err, `joining ${id}`);
+        continue;
+      }
+      await this.catchUp(queue, queue.room.summary?.head ?? 0);
+    }
+  }
+
+  /** Queues the stored events after the bot's position up to `head`, then the live ones held meanwhile. */
+  private async catchUp(queue: RoomQueue, head: number): Promise<void> {
+    while (queue.queued < head) {
+      const page = await queue.room!.history({ after: queue.queued, limit: 200 });
+      for (const event of page.events) if (!('problem' in event)) this.enqueue(queue, event);
+      if (!page.more || page.events.length === 0) break;
+    }
+    const held = queue.held ?? [];
+    queue.held = undefined;
+    for (const event of held.sort((a, b) => a.seq - b.seq)) this.enqueue(queue, event);
+  }
+
+  private arrived(room: Room, event: RoomEvent): void {
+    const queue = this.queues.get(room.id);
+    if (!queue) return; // not a room of the key
+    queue.room ??= room;
+    if (queue.held) queue.held.push(event);
+    else this.enqueue(queue, event);
+  }
+
+  private enqueue(queue: RoomQueue, event: RoomEvent): void {
+    if (event.seq <= queue.queued || this.stopping) return;
+    queue.queued = event.seq;
+    const room = queue.room!;
+    queue.chain = queue.chain.then(() => this.handle(room, event)).catch((err: unknown) => this.onError(err, `event ${event.seq} of ${room.id}`));
+  }
+
+  /** Runs the handlers an event calls for, then records the bot's position past it. */
+  private async handle(room: Room, event: RoomEvent): Promise<void> {
+    if (this.stopping) return; // not recorded: handled after the restart
+    const me = this.client.user?.id;
+    if (event.kind !== 'msg' || event.by === me) return this.handledSoon(room, event.seq);
+    const ctx = this.context(room, event);
+    const data = event.data ?? {};
+    if (data['cmd'] !== undefined) {
+      if (data['bot'] !== me) return this.handledSoon(room, event.seq);
+      await this.runCommand(String(data['cmd']), ctx);
+    } else {
+      const mentioned = (event.mentions ?? []).some((m) => m.user === me);
+      const handlers = [...(mentioned ? this.mentionHandlers : []), ...this.messageHandlers.filter((h) => h.filter(event)).map((h) => h.handler)];
+      if (handlers.length === 0) return this.handledSoon(room, event.seq);
+      for (const handler of handlers) await this.guard(handler, ctx, `handler of event ${event.seq}`);
+    }
+    await this.client.call(Op.BotHandled, { room: room.id, seq: event.seq });
+  }
+
+  private async runCommand(name: string, ctx: MessageHandlerContext): Promise<void> {
+    if (name === this.helpName) return void (await ctx.replyEphemeral(this.helpText()));
+    const command = this.commands.get(name);
+    if (!command) return void (await ctx.replyEphemeral(`I do not know /${name}. ${this.helpName ? `Try /${this.helpName}.` : ''}`.trim()));
+    if (!(await this.allowed(command.permission, ctx))) return void (await ctx.replyEphemeral(`You may not run /${name}.`));
+    const rest = (ctx.event.body ?? '').trim().replace(/^\/\S+\s*/, '');
+    const parsed = parseArgs(command.manifest, rest);
+    if (!parsed.ok) return void (await ctx.replyEphemeral(`${capitalise(parsed.message)}.`));
+    await this.guard(command.handler, { ...ctx, args: parsed.values }, `/${name}`);
+  }
+
+  private async guard<C extends MessageHandlerContext>(handler: Handler<C>, ctx: C, where: string): Promise<void> {
+    try {
+      await handler(ctx);
+    } catch (err) {
+      this.onError(err, where);
+      await ctx.replyEphemeral('Sorry, that failed on my side.').catch(() => undefined);
+    }
+  }
+
+  private async allowed(permission: Permission, ctx: MessageHandlerContext): Promise<boolean> {
+    if (permission === 'everyone') return true;
+    if (permission === 'signed-in') return !ctx.user.guest;
+    if (permission === 'owner') return (await ctx.room.members()).some((m) => m.user === ctx.user.id && m.role === 'owner');
+    return permission(ctx.user, ctx.room);
+  }
+
+  private context(room: Room, event: RoomEvent): MessageHandlerContext {
+    const thread = typeof event.data?.['thread'] === 'number' ? event.data['thread'] : undefined;
+    let replies = 0;
+    return {
+      room,
+      event,
+      user: { id: event.by, name: event.name, guest: event.by.startsWith('guest:') },
+      // The cid names the message answered and the answer's place: a restart that runs the handler
+      // again gets the stored answer back instead of posting it twice.
+      reply: (text) => room.send(text, { ...(thread !== undefined ? { thread } : { replyTo: event.seq }), cid: `bot${event.seq}-${++replies}` }),
+      replyEphemeral: async (text) => {
+        await this.client.call(Op.Ephemeral, { room: room.id, to: event.by, body: text, ...(thread !== undefined ? { thread } : { replyTo: event.seq }) });
+      },
+    };
+  }
+
+  /** Events that called for nothing still move the position, in one request now and then rather than one each. */
+  private handledSoon(room: Room, seq: number): void {
+    const first = this.positions.size === 0;
+    this.positions.set(room.id, seq);
+    if (!first) return;
+    const timer: { unref?: () => void } = setTimeout(() => void this.flushPositions(), 1000) as never;
+    timer.unref?.(); // in Node, a pending position must not keep the process alive
+  }
+
+  /** Sends the positions waiting in {@link handledSoon}. */
+  private async flushPositions(): Promise<void> {
+    const pending = [...this.positions];
+    this.positions.clear();
+    if (this.client.state !== 'connected') return;
+    await Promise.all(pending.map(([room, seq]) => this.client.call(Op.BotHandled, { room, seq }).catch(() => undefined)));
+  }
+
+  private manifest(): Command[] {
+    const list = [...this.commands.values()].map((c) => c.manifest);
+    if (this.helpName) list.push({ name: this.helpName, description: 'What this bot can do', args: [] });
+    return list;
+  }
+
+  private helpText(): string {
+    const lines = [...this.commands.values()].map(({ manifest }) => `${usage(manifest)} — ${manifest.description}`);
+    return lines.length ? lines.join('\n') : 'I have no commands.';
+  }
+}
+
+/** The client underneath a bot: the bot requests go through it. */
+class BotClient extends ChatClient {
+  call<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish>(op: O, body: RequestBody<O>): Promise<ResultData[O]> {
+    return this.request(op, body, true);
+  }
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** A bot for `url` signed in with `key`; declare its commands and handlers, then `await bot.start()`. */
+export function createBot(options: BotOptions): Bot {
+  return new Bot(options);
+}
