@@ -43,7 +43,8 @@ describe.skipIf(!chromiumAvailable())('notifications and link cards in the widge
     });
     await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
     pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
-    node = await startNode('pglite', { outboundAllow: ['127.0.0.1'] });
+    // Guests post the links here: the lobby's wait before a new guest may post one is off.
+    node = await startNode('pglite', { outboundAllow: ['127.0.0.1'], guestLinkDelayMs: 0 });
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
     page = await context.newPage();
