@@ -440,7 +440,7 @@ export class ChatPanel extends LitElement {
     return view.streams.map(
       (st) => html`<div part="message streaming" class="msg streaming" data-author=${st.by} data-stream=${st.id}>
         <div class="meta"><span class="author" dir="auto">${st.name}</span><span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span></div>
-        <parley-stream-reply class="body" .stream=${st} .words=${t.interactive} .canStop=${this.session.canStop(view, st)}
+        <parley-stream-reply class="stream-body" .stream=${st} .words=${t.interactive} .canStop=${this.session.canStop(view, st)}
           .stop=${() => this.session.act(view, { stream: st.id }, 'stop')}></parley-stream-reply>
       </div>`,
     );

@@ -10,6 +10,8 @@ type ClickState = { action: string; status: 'pending' | 'done' | 'failed'; code?
 
 const shared = css`
   :host { display: block; }
+  /* The message around keeps its text's white space (and a host page's styles win over :host): reset it inside. */
+  .group, .stream { white-space: normal; }
   button, select { font: inherit; font-size: 0.9em; border-radius: 6px; padding: 4px 10px; cursor: pointer;
     border: 1px solid var(--parley-border, rgba(127, 127, 127, 0.4)); background: var(--parley-button-bg, transparent); color: inherit; }
   button:focus-visible, select:focus-visible { outline: 2px solid var(--parley-accent, #2563eb); outline-offset: 1px; }
@@ -113,7 +115,7 @@ export class StreamReply extends LitElement {
   override render() {
     const w = this.words;
     // Screen readers hear the finished message once (the log announces it); while it grows, only that it is being written.
-    return html`<div part="stream" aria-busy="true">
+    return html`<div part="stream" class="stream" aria-busy="true">
       <span class="text" dir="auto">${this.stream.text}</span><span part="stream-caret" class="caret" aria-hidden="true">&nbsp;</span>
       <div class="row">
         <span class="state" role="status">${w.writing(this.stream.name)}</span>
