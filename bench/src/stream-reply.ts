@@ -33,8 +33,10 @@ export interface StreamReplyResult {
   rate: number;
   pinned: boolean;
   phases: StreamPhase[];
-  /** Server CPU, stream ÷ separate messages. */
+  /** Server CPU, stream written as the SDK writes it ÷ separate messages. */
   ratio: number;
+  /** Server CPU, stream with one write per token ÷ separate messages. */
+  perTokenRatio: number;
 }
 
 /** Signs the bench bot in on a raw socket, a member of the room. */
@@ -90,20 +92,37 @@ export async function runStreamReply(options: { members: number; tokens: number;
   const env = { PARLEY_ADMIN_TOKEN: ADMIN, PARLEY_STREAM_WRITE_RATE: String(Math.max(20, rate * 2)) };
   return stormRoom({ members: count, databaseUrl: options.databaseUrl, schemaPrefix: 'bench_stream', env }, async (pid, members, port) => {
     const bot = await botSocket(port);
-    const streamId = await new Promise<string>((resolve) => {
-      bot.sink = { frame: (_op, p) => void (p.includes(Buffer.from('st_')) && resolve(/st_[A-Za-z0-9_-]+/.exec(p.toString('latin1'))![0])) };
-      bot.send(WsOp.Binary, Buffer.from(encodeFrame({ t: Op.StreamStart, r: 3, room: STORM_ROOM })));
-    });
-    bot.sink = { frame: () => undefined };
+    const start = () =>
+      new Promise<string>((resolve) => {
+        bot.sink = { frame: (_op, p) => void (p.includes(Buffer.from('st_')) && resolve(/st_[A-Za-z0-9_-]+/.exec(p.toString('latin1'))![0])) };
+        bot.send(WsOp.Binary, Buffer.from(encodeFrame({ t: Op.StreamStart, r: 3, room: STORM_ROOM })));
+      }).finally(() => (bot.sink = { frame: () => undefined }));
     const word = (i: number) => `tok${i % 1000} `;
-    // The last write is followed by the end: the phase is over when every member has the stored message.
-    const stream = await paced('stream', pid, members, bot, tokens + 1, rate, (i) => (i < tokens ? { t: Op.StreamWrite, r: 10 + i, stream: streamId, text: word(i) } : { t: Op.StreamEnd, r: 9, stream: streamId }), () => (op) => op === Op.StreamDone);
+    const streamed = async (name: string, perWrite: number): Promise<StreamPhase> => {
+      const id = await start();
+      const writes = Math.ceil(tokens / perWrite);
+      const text = (i: number) => Array.from({ length: Math.min(perWrite, tokens - i * perWrite) }, (_, k) => word(i * perWrite + k)).join('');
+      // The last write is followed by the end: the phase is over when every member has the stored message.
+      return paced(name, pid, members, bot, writes + 1, rate / perWrite, (i) => (i < writes ? { t: Op.StreamWrite, r: 10 + i, stream: id, text: text(i) } : { t: Op.StreamEnd, r: 9, stream: id }), () => (op) => op === Op.StreamDone);
+    };
+    // As `bot.stream()` writes: what came in during one flush interval (100 ms), in one frame.
+    const stream = await streamed('stream (SDK: one write per 100 ms)', Math.max(1, Math.round(rate / 10)));
+    // A bot that writes each token as it comes: the server's flush interval does the coalescing.
+    const perToken = await streamed('stream (one write per token)', 1);
     const messages = await paced('messages', pid, members, bot, tokens, rate, (i) => ({ t: Op.Send, r: 10 + tokens + i, room: STORM_ROOM, cid: `m${i}`, body: word(i).trim() }), () => {
       let seen = 0;
       return (op) => op === Op.Event && ++seen === tokens;
     });
     bot.close();
-    return { members: count, tokens, rate, pinned: hasTaskset, phases: [stream, messages], ratio: stream.serverCpuSec / messages.serverCpuSec };
+    return {
+      members: count,
+      tokens,
+      rate,
+      pinned: hasTaskset,
+      phases: [stream, perToken, messages],
+      ratio: stream.serverCpuSec / messages.serverCpuSec,
+      perTokenRatio: perToken.serverCpuSec / messages.serverCpuSec,
+    };
   });
 }
 

@@ -162,15 +162,17 @@ function streamReplySection(report: BenchReport): string[] {
   if ('error' in run) return [...out, `The run failed: ${run.error.split('\n')[0]}`, ''];
   out.push(
     `Parley alone, PostgreSQL: one room of ${fmtNum(run.members)} members, all subscribed. A bot writes a ${fmtNum(run.tokens)}-token reply at`,
-    `${run.rate} tokens/s, once as a stream (one \`stream_write\` per token, fanned out at most once per \`streamFlushMs\`, stored once at`,
-    `the end) and once as ${fmtNum(run.tokens)} separate messages at the same pace.`,
+    `${run.rate} tokens/s as a stream (fanned out at most once per \`streamFlushMs\`, stored once at the end), written as \`bot.stream()\``,
+    `writes it (what came in during 100 ms, in one \`stream_write\`) and with one write per token; then as ${fmtNum(run.tokens)} separate messages`,
+    'at the same pace. Server CPU is the server process only (not PostgreSQL, where the messages cost more still).',
     '',
     '| Phase | Frames sent | Frames delivered | Wall, s | Server CPU, s |',
     '| --- | --- | --- | --- | --- |',
   );
   for (const p of run.phases) out.push(`| ${p.phase} | ${fmtNum(p.sent)} | ${fmtNum(p.deliveries)} | ${p.wallSec.toFixed(2)} | ${p.serverCpuSec.toFixed(2)} |`);
   const met = run.ratio < 1;
-  out.push('', `Stream ÷ messages, server CPU: **${run.ratio.toFixed(2)}×** (target < 1×: ${met ? '**met**' : '**missed**'}).`, '');
+  const perToken = run.perTokenRatio === undefined ? '' : ` One write per token: ${run.perTokenRatio.toFixed(2)}×.`;
+  out.push('', `Stream (as the SDK writes it) ÷ messages, server CPU: **${run.ratio.toFixed(2)}×** (target < 1×: ${met ? '**met**' : '**missed**'}).${perToken}`, '');
   return out;
 }
 

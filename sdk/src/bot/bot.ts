@@ -150,6 +150,11 @@ export class Bot {
     return this.client.user;
   }
 
+  /** A room of the key, once joined: to post in it unprompted (a poll with buttons, an alert). */
+  room(id: string): Room | undefined {
+    return this.queues.get(id)?.room;
+  }
+
   /** Declares `/name`; its manifest is published to every room of the bot's key at `start()`. */
   command<A extends Record<string, ArgSpec<unknown>> = Record<never, never>>(
     name: string,

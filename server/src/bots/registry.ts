@@ -267,6 +267,11 @@ export class BotRegistry {
     return row ? { room: row.room_id, bot: row.bot_id, to: row.to_user, actions: row.actions } : null;
   }
 
+  /** Whether `user` spent action id `aid` already. */
+  async actionSpent(user: string, aid: string): Promise<boolean> {
+    return (await this.sql.query('SELECT 1 FROM bot_action_ids WHERE user_id = $1 AND aid = $2', [user, aid])).length > 0;
+  }
+
   /** Spends action id `aid` of `user`: false when it was spent already (a replay). */
   async spendAction(user: string, aid: string, room: string): Promise<boolean> {
     const rows = await this.sql.query('INSERT INTO bot_action_ids (user_id, aid, room_id, ts) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1', [

@@ -51,6 +51,8 @@ export async function act(s: Session, f: ActFrame): Promise<ResultData[typeof Op
   const targets = [f.seq, f.eph, f.stream].filter((x) => x !== undefined).length;
   if (targets !== 1) throw badRequest('name exactly one of seq (a message), eph (an ephemeral message) or stream');
   if (!s.memberOf.has(f.room)) await requireVisible(s, f.room);
+  // A replay is told as one, whatever became of its target since (spent again below: two at once cannot both pass).
+  if (await bots.actionSpent(s.userId, f.aid)) throw replayed(f.aid);
   let bot: string;
   if (f.stream !== undefined) {
     if (f.action !== 'stop') throw badRequest('the only action on a stream is "stop"');
@@ -68,7 +70,7 @@ export async function act(s: Session, f: ActFrame): Promise<ResultData[typeof Op
   }
   const states = await s.hub.announcer.states([bot]);
   if ((states.get(bot) ?? PresenceState.Offline) === PresenceState.Offline) throw new RequestError(ErrorCode.BotOffline, 'the bot is offline: try again later');
-  if (!(await bots.spendAction(s.userId, f.aid, f.room))) throw new RequestError(ErrorCode.Replayed, `action "${f.aid}" was sent already: an action reaches its bot once`);
+  if (!(await bots.spendAction(s.userId, f.aid, f.room))) throw replayed(f.aid);
   const ts = Date.now();
   const frame: Record<string, unknown> = { t: Op.Action, room: f.room, aid: f.aid, action: f.action };
   if (f.value !== undefined) frame.value = f.value;
@@ -79,6 +81,8 @@ export async function act(s: Session, f: ActFrame): Promise<ResultData[typeof Op
   s.hub.publishToUser(bot, frame);
   return { aid: f.aid, ts };
 }
+
+const replayed = (aid: string) => new RequestError(ErrorCode.Replayed, `action "${aid}" was sent already: an action reaches its bot once`);
 
 async function messageTarget(s: Session, room: string, seq: number): Promise<Target> {
   const message = await s.hub.store.message(room, seq);
