@@ -4,11 +4,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 
 async function echo(s: BotStream, words: string, delayMs: number): Promise<void> {
-  for (const [i, word] of words.split(/\s+/).entries()) {
-    if (s.stopped) break;
-    s.write(i ? ` ${word}` : word);
-    await new Promise((r) => setTimeout(r, delayMs));
-  }
+  for (const [i, word] of words.split(/\s+/).entries()) if (!s.stopped) s.write(i ? ` ${word}` : word), await new Promise((r) => setTimeout(r, delayMs));
   await s.end({ actions: [{ id: 'again', type: 'button', label: 'Again' }] });
 }
 
