@@ -223,6 +223,7 @@ export class JoinedRooms implements RoomLink {
 
   private forget(f: Followed): void {
     this.reads.forget(f.room.id);
+    this.streamTexts.forget(f.room.id);
     f.seq.pause();
     clearTimeout(f.retryTimer);
     f.subscribed = false;
