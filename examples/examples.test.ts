@@ -3,7 +3,9 @@ import { ChatClient } from '@parley/sdk';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { startNode, type TestNode } from '../test/support/server.js';
+import { until } from '../test/support/until.js';
 import { diceBot } from './bot/dice-bot.js';
+import { echoSlowlyBot } from './bot/echo-slowly-bot.js';
 import { roll } from './bot/dice.js';
 import { weatherBot } from './bot/weather-bot.js';
 import { guestToken } from './guest.js';
@@ -77,6 +79,39 @@ describe('examples against a server', () => {
       const replies = await ask('bot:weatherbot', ['/weather Lisbon', '/weather "São Paulo" 3', '/weather Atlantis'], 3);
       expect(replies).toEqual(['Lisbon: ☀️ 24°', 'São Paulo: 🌧 21°, ⛅ 25°, ☀️ 28°', 'Atlantis: I have no forecast for Atlantis.']);
     } finally {
+      await bot.stop();
+    }
+  });
+
+  test('the echo-slowly bot streams its answer; Stop ends it early, the text is stored once, and Again streams it anew', async () => {
+    const bot = echoSlowlyBot(node.url, await botKey('Echo Slowly'), 150);
+    await bot.start();
+    const user = new ChatClient({ url: node.url, token: await guestToken(node.http, 'Listener'), WebSocket });
+    try {
+      await user.connect();
+      const lobby = await user.join('lobby');
+      const grew: string[] = [];
+      lobby.on('stream', ({ stream }) => grew.push(stream.text));
+      const ended = new Promise<{ seq?: number; text: string }>((resolve) => lobby.on('streamEnd', ({ stream, seq }) => resolve({ text: stream.text, ...(seq !== undefined && { seq }) })));
+      await lobby.send('/slowly one two three four five six seven eight nine ten');
+      // Stop once a few words are out: the bot stops writing and ends the stream with what it had.
+      await until(() => grew.some((t) => t.split(' ').length >= 3));
+      const stream = lobby.streams[0]!;
+      expect(stream).toMatchObject({ by: 'bot:echoslowly', for: user.user!.id });
+      await lobby.act({ stream: stream.id }, 'stop');
+      const { seq, text } = await ended;
+      expect(text.split(' ').length).toBeLessThan(10);
+      expect(text.startsWith('one two three')).toBe(true);
+      expect(lobby.streams).toEqual([]);
+      const page = await lobby.history({ after: seq! - 1, limit: 5 });
+      const stored = page.events.filter((e) => e.by === 'bot:echoslowly');
+      expect(stored).toEqual([expect.objectContaining({ seq, body: text, actions: [{ id: 'again', type: 'button', label: 'Again' }] })]);
+      // Again: a new stream of the same words, answering the clicked message.
+      const again = new Promise<string>((resolve) => lobby.on('streamEnd', ({ stream: s }) => resolve(s.text)));
+      expect(await lobby.act({ seq: seq! }, 'again')).toMatchObject({ aid: expect.any(String) });
+      expect(await again).toBe(text);
+    } finally {
+      await user.close();
       await bot.stop();
     }
   });

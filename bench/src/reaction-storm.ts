@@ -114,7 +114,10 @@ export async function phase(
 }
 
 /** A fresh Parley on PostgreSQL (a scratch schema) whose storm room has `count` members, all connected and subscribed. */
-export async function stormRoom<T>(options: { members: number; databaseUrl: string; schemaPrefix: string }, run: (pid: number, members: RawWs[]) => Promise<T>): Promise<T> {
+export async function stormRoom<T>(
+  options: { members: number; databaseUrl: string; schemaPrefix: string; env?: Record<string, string> },
+  run: (pid: number, members: RawWs[], port: number) => Promise<T>,
+): Promise<T> {
   const { members: count, databaseUrl } = options;
   const schema = scratchSchemaName(options.schemaPrefix);
   const server = await launchServer(
@@ -126,6 +129,7 @@ export async function stormRoom<T>(options: { members: number; databaseUrl: stri
       PARLEY_DB_SCHEMA: schema,
       ...PARLEY_UNLIMITED,
       PARLEY_ROOMS: ROOM,
+      ...options.env,
     },
     hasTaskset ? 0 : undefined,
   );
@@ -135,7 +139,7 @@ export async function stormRoom<T>(options: { members: number; databaseUrl: stri
     await db.connect();
     await db.query(`INSERT INTO ${schema}.members (room_id, user_id, role) SELECT $1, 'u' || g, 'member' FROM generate_series(0, $2::int - 1) g`, [ROOM, count]);
     const members = await connectAll(server.port, count);
-    const result = await run(server.pid, members);
+    const result = await run(server.pid, members, server.port);
     for (const ws of members) ws.close();
     return result;
   } finally {

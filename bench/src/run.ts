@@ -9,6 +9,7 @@ import { hasTaskset } from './launch.js';
 import { describeMachine } from './machine.js';
 import { runReactionStorm } from './reaction-storm.js';
 import { runReceiptStorm } from './receipt-storm.js';
+import { runStreamReply } from './stream-reply.js';
 import { writeReport, type BenchReport } from './report/write.js';
 import { Mode, scenarios } from './scenarios.js';
 import { parleyHasRedis, runSuite } from './suite.js';
@@ -18,6 +19,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const REACTION_STORM = 'reaction-storm';
 /** The `--only` name of the receipt storm, which runs after the reaction storm. */
 const RECEIPT_STORM = 'receipt-storm';
+/** The `--only` name of the streamed reply against separate messages, which runs last. */
+const STREAM_REPLY = 'stream';
 
 export interface RunOptions {
   mode: Mode;
@@ -76,6 +79,20 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
       log(`${RECEIPT_STORM} failed: ${(err as Error).message}`);
     }
   }
+  // Parley alone: a bot's reply streamed, against the same reply as separate messages (issue 14).
+  let streamReply: BenchReport['streamReply'];
+  if (!options.only || options.only.includes(STREAM_REPLY)) {
+    const members = options.mode === Mode.Tiny ? 100 : 1000;
+    const tokens = options.mode === Mode.Tiny ? 200 : 2000;
+    log(`${STREAM_REPLY}: a ${tokens}-token reply at 50 tokens/s to ${members} members, streamed and as separate messages`);
+    try {
+      streamReply = await runStreamReply({ members, tokens, rate: 50, databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' });
+      log(`${STREAM_REPLY}: the stream cost ${streamReply.ratio.toFixed(2)}× the server CPU of separate messages`);
+    } catch (err) {
+      streamReply = { error: (err as Error).message };
+      log(`${STREAM_REPLY} failed: ${(err as Error).message}`);
+    }
+  }
   machine.loadavgAfter = os.loadavg();
   const report: BenchReport = {
     version: 1,
@@ -90,6 +107,7 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
     results,
     ...(reactionStorm ? { reactionStorm } : {}),
     ...(receiptStorm ? { receiptStorm } : {}),
+    ...(streamReply ? { streamReply } : {}),
   };
   const resultsDir = options.resultsDir ?? join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });

@@ -110,6 +110,14 @@ export class LimitReachedError extends ParleyError {
   }
 }
 
+/** An action id was used already: a click reaches its bot at most once (feature `interactive`). Code `replayed`. */
+export class ReplayedError extends ParleyError {
+  override name = 'ReplayedError';
+  constructor(message: string) {
+    super(ErrorCode.Replayed, message);
+  }
+}
+
 /** The action's time is over: an edit after the server's `limits.editWindowMs`. Code `too_late`. */
 export class TooLateError extends ParleyError {
   override name = 'TooLateError';
@@ -192,6 +200,7 @@ export function errorFromFrame(frame: { code: string; message: string; retryAfte
     case ErrorCode.Unavailable: return new UnavailableError(message);
     case ErrorCode.LimitReached: return new LimitReachedError(message);
     case ErrorCode.TooLate: return new TooLateError(message);
+    case ErrorCode.Replayed: return new ReplayedError(message);
     case ErrorCode.Internal: return new ServerError(message);
     case ErrorCode.BadFrame:
     case ErrorCode.TooLarge:

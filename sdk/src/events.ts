@@ -3,7 +3,8 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { AnyRoomEvent, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
+import type { ActionFrame, AnyRoomEvent, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
+import type { LiveStream } from './streams.js';
 import type { Room } from './room.js';
 
 export interface StateContext {
@@ -115,6 +116,28 @@ export interface EphemeralContext {
   message: EphemeralMessage;
 }
 
+/** What reached a bot when someone used a button or select of its message, or stopped its stream (feature `interactive`). */
+export type Action = Omit<ActionFrame, 't'>;
+
+export interface ActionContext {
+  room: Room;
+  action: Action;
+}
+
+/** A streamed reply grew (feature `streams`). */
+export interface StreamContext {
+  room: Room;
+  stream: LiveStream;
+}
+
+/** A streamed reply ended: `done`, `timeout` or `closed` (its bot left); `seq` is the stored message when it held text. */
+export interface StreamEndContext {
+  room: Room;
+  stream: LiveStream;
+  reason: string;
+  seq?: number;
+}
+
 export interface ErrorContext {
   error: ParleyError;
   /** The room concerned, when there is one. */
@@ -151,6 +174,12 @@ export interface RoomEvents {
   restriction: RestrictionContext;
   /** A bot sent this user a message no one else sees (`replyEphemeral`). */
   ephemeral: EphemeralContext;
+  /** To a bot: someone used a button or select of its message, or asked to stop its stream. */
+  action: ActionContext;
+  /** A bot's streamed reply grew; `stream.text` is the whole text so far. */
+  stream: StreamContext;
+  /** A streamed reply ended; its text arrives as a message (`seq`) when it held any. */
+  streamEnd: StreamEndContext;
 }
 
 export interface ClientEvents extends RoomEvents {

@@ -34,12 +34,14 @@ export function foldChange(message: MessageView, change: RoomEvent, me: string):
       const { mentions: _old, ...rest } = message;
       const view: MessageView = { ...rest, body: change.body ?? '', edited: change.ts, rev: change.seq };
       if (change.mentions?.length) view.mentions = change.mentions;
+      // A bot's edit may replace its buttons and selects; one without `actions` leaves them.
+      if (change.actions) view.actions = change.actions;
       return view;
     }
     case EventKind.Delete: {
       // Redaction: what the message said (and who was named in it, and how people reacted) is gone;
       // when it was last edited stays, as the server's projection keeps it.
-      const { body: _body, mentions: _mentions, reactions: _reactions, ...rest } = message;
+      const { body: _body, mentions: _mentions, reactions: _reactions, actions: _actions, ...rest } = message;
       return { ...rest, deleted: true, rev: change.seq };
     }
     case EventKind.Reaction: {

@@ -23,6 +23,10 @@ import type {
   StateContext,
   TypingContext,
   RestrictionContext,
+  Action,
+  ActionContext,
+  StreamContext,
+  StreamEndContext,
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
@@ -31,7 +35,10 @@ import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
-import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
+import type { ActTarget, EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
+import type { LiveStream } from './streams.js';
+import type { MessageAction } from './protocol/kinds.js';
+import type { MessageActionInput } from './protocol/frames.js';
 import type { HistoryPage } from './sequencer.js';
 
 export { ChatClient } from './client.js';
@@ -48,6 +55,7 @@ export {
   RateLimitedError,
   LimitReachedError,
   TooLateError,
+  ReplayedError,
   InvalidRequestError,
   UnavailableError,
   ServerError,
@@ -140,4 +148,12 @@ export type {
   Invocation,
   ParsedArgs,
   ArgProblem,
+  Action,
+  ActionContext,
+  ActTarget,
+  LiveStream,
+  MessageAction,
+  MessageActionInput,
+  StreamContext,
+  StreamEndContext,
 };

@@ -1,14 +1,16 @@
 // The handle for one room: send, edit, delete and react to messages, read history and members, signal
 // typing, and see how far into the room's log the client has delivered. The client does the bookkeeping.
+import { newCid } from './cid.js';
 import type { Emitter, Listener } from './emitter.js';
 import { InvalidRequestError } from './errors.js';
 import type { RoomEvents } from './events.js';
 import type { ChangeAck, OutboxBody, OutboxOp, RequestFn, SendAck } from './outbox.js';
 import { ErrorCode, Feature, Limits, Op } from './protocol/codes.js';
-import type { ClientFrame, Member, ModerateFrame, ResultData, RoomRules, RoomSummary, WelcomeFrame } from './protocol/frames.js';
+import type { ClientFrame, Member, MessageActionInput, ModerateFrame, ResultData, RoomRules, RoomSummary, WelcomeFrame } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
 import type { ReadStates, Receipt } from './read-states.js';
 import type { HistoryPage } from './sequencer.js';
+import type { LiveStream } from './streams.js';
 
 export interface HistoryOptions {
   /** Only events with a seq below this; default: up to the newest. */
@@ -40,7 +42,12 @@ export interface SendOptions {
    * the message answers to make it idempotent across process restarts: the server stores it once.
    */
   cid?: string;
+  /** Buttons and selects under the message (bots only, feature `interactive`). */
+  actions?: MessageActionInput[];
 }
+
+/** What a click is on: a message (`seq`), an ephemeral message (`eph`) or a streamed reply (`stream`). */
+export type ActTarget = { seq: number } | { eph: string } | { stream: string };
 
 export interface TypingOptions {
   /** Seq of the thread's root message: the user types a reply in that thread. Needs feature `threads`. */
@@ -72,6 +79,8 @@ export interface MemberPageOptions {
 export interface EditOptions {
   /** Users named in the new text; the old mentions are replaced (none when absent). */
   mentions?: Mention[];
+  /** Replaces the message's buttons and selects (bots only); `[]` removes them, absent keeps them. */
+  actions?: MessageActionInput[];
 }
 
 /** What a Room needs from the client that owns it. */
@@ -90,6 +99,8 @@ export interface RoomLink {
   left(room: Room): void;
   renamed(room: Room, summary: RoomSummary): void;
   readonly reads: ReadStates;
+  /** The room's streamed replies growing now. */
+  streams(room: string): LiveStream[];
 }
 
 // Typing is refreshed at half the server's expiry so the indicator never flickers off mid-sentence.
@@ -163,10 +174,10 @@ export class Room {
    */
   async send(body: string, options: SendOptions = {}): Promise<SendAck> {
     this.checkText(body, options.mentions);
-    const { replyTo, thread, mentions, cid } = options;
+    const { replyTo, thread, mentions, cid, actions } = options;
     // The server clears typing where the message lands; the next keystroke there must announce it again.
     this.typingSentAt.delete(thread);
-    return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions, ...(cid !== undefined && { cid }) });
+    return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions, actions, ...(cid !== undefined && { cid }) });
   }
 
   /**
@@ -176,7 +187,23 @@ export class Room {
    */
   async edit(seq: number, body: string, options: EditOptions = {}): Promise<ChangeAck> {
     this.checkText(body, options.mentions);
-    return this.link.write(Op.Edit, { room: this.id, seq, body, mentions: options.mentions });
+    return this.link.write(Op.Edit, { room: this.id, seq, body, mentions: options.mentions, actions: options.actions });
+  }
+
+  /**
+   * Clicks button `action` (or picks `value` of select `action`) of a bot's message, or with
+   * `{ stream }` and `"stop"` asks a streamed reply's bot to stop (feature `interactive`). Resolves
+   * once the bot's connections have it; sent once, never retried: the action id is spent even when
+   * the answer is lost (`ReplayedError` if it were sent again); a `ParleyError` with code `bot_offline`
+   * when the bot is away, `ForbiddenError` for a disabled button or someone else's ephemeral message.
+   */
+  act(target: ActTarget, action: string, value?: string): Promise<ResultData[typeof Op.Act]> {
+    return this.link.request(Op.Act, { room: this.id, ...target, action, value, aid: newCid() }, { timeoutMs: this.link.timeoutMs });
+  }
+
+  /** The streamed replies growing in this room now (feature `streams`), oldest first. */
+  get streams(): readonly LiveStream[] {
+    return this.link.streams(this.id);
   }
 
   /** Deletes one of this user's messages: its text leaves the server's storage. Queued and retried like a send. */

@@ -10,6 +10,7 @@ import type { AnyRoomEvent, ClientFrame, ResultData, RoomSummary, ServerFrame, U
 import type { ReadStates } from './read-states.js';
 import { Room, type RoomLink } from './room.js';
 import { Sequencer } from './sequencer.js';
+import { StreamTexts, type LiveStream } from './streams.js';
 
 interface Followed {
   readonly room: Room;
@@ -33,6 +34,7 @@ const HISTORY_PAGE = 200;
 export class JoinedRooms implements RoomLink {
   readonly request: RequestFn;
   private readonly followed = new Map<string, Followed>();
+  private readonly streamTexts = new StreamTexts();
   /** Every handle's state, kept after leaving so that a stale handle still reports where it stopped. */
   private readonly handles = new WeakMap<Room, Followed>();
 
@@ -98,6 +100,8 @@ export class JoinedRooms implements RoomLink {
   route(frame: ServerFrame, liveAdded: boolean): void {
     if (frame.t === Op.Event) {
       const f = this.followed.get(frame.e.room);
+      // A stream's message ends the stream, even when its end came while this client was away.
+      if (f && !('problem' in frame.e) && typeof frame.e.data?.stream === 'string') this.streamEnded(f, { room: f.room.id, stream: frame.e.data.stream, reason: 'done', seq: frame.e.seq });
       if (f) f.seq.push(frame.e);
       // Not a room we follow: the server only sends these to tell us someone added us to one.
       else if (liveAdded && !('problem' in frame.e) && frame.e.kind === EventKind.Join && frame.e.by === this.connection.welcome?.user.id) {
@@ -116,6 +120,18 @@ export class JoinedRooms implements RoomLink {
       const f = this.followed.get(frame.room);
       const { t: _t, ...message } = frame;
       if (f) this.emit(f, 'ephemeral', { room: f.room, message });
+      return;
+    }
+    if (frame.t === Op.Action || frame.t === Op.Stream || frame.t === Op.StreamDone) {
+      const f = this.followed.get(frame.room);
+      if (!f) return;
+      if (frame.t === Op.StreamDone) return this.streamEnded(f, frame);
+      if (frame.t === Op.Action) {
+        const { t: _t, ...action } = frame;
+        return this.emit(f, 'action', { room: f.room, action });
+      }
+      const stream = this.streamTexts.text(frame);
+      if (stream) this.emit(f, 'stream', { room: f.room, stream });
       return;
     }
     if (frame.t !== Op.TypingState && frame.t !== Op.Presence && frame.t !== Op.Profile) return;
@@ -207,6 +223,7 @@ export class JoinedRooms implements RoomLink {
 
   private forget(f: Followed): void {
     this.reads.forget(f.room.id);
+    this.streamTexts.forget(f.room.id);
     f.seq.pause();
     clearTimeout(f.retryTimer);
     f.subscribed = false;
@@ -279,6 +296,15 @@ export class JoinedRooms implements RoomLink {
     f.reportedUnreadable = true;
     const error = new ProtocolError(`event ${event.seq} of room ${event.room} could not be read (${event.problem}): delivered as kind "unknown", reported once per room`);
     this.emitter.emit('error', { error, room: f.room });
+  }
+
+  private streamEnded(f: Followed, end: { room: string; stream: string; reason: string; seq?: number | undefined }): void {
+    const stream = this.streamTexts.done(end);
+    if (stream) this.emit(f, 'streamEnd', { room: f.room, stream, reason: end.reason, ...(end.seq !== undefined && { seq: end.seq }) });
+  }
+
+  streams(room: string): LiveStream[] {
+    return this.streamTexts.of(room);
   }
 
   private emit<K extends keyof RoomEvents>(f: Followed, name: K, context: RoomEvents[K]): void {

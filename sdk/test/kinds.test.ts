@@ -35,6 +35,7 @@ const everyField: RoomEvent = {
   deleted: false,
   reactions: [{ emoji: '👍', count: 2, me: true, users: ['u_ana', 'bo'] }],
   replies: { count: 3, last: 49, lastTs: 1_718_000_002_000 },
+  actions: [{ id: 'ok', type: 'select', label: 'Pick', style: 'primary', disabled: false, options: [{ value: 'a', label: 'A' }] }],
 };
 
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));

@@ -52,6 +52,12 @@ export interface Config {
   resumeLimit: number;
   /** How long after sending a message its author may edit it, ms. */
   editWindowMs: number;
+  /** Streamed replies: shortest time between two fan-outs of a stream's new text, ms. */
+  streamFlushMs: number;
+  /** Streamed replies: a stream without new text this long is ended and stored, ms. */
+  streamIdleMs: number;
+  /** Streamed replies: `stream_write` frames per second per stream (burst: twice that). */
+  streamWriteRate: number;
   /** Rooms with at most this many members show their members each other's read positions. */
   receiptRoomSize: number;
   typingTtlMs: number;
@@ -240,6 +246,9 @@ export const OPTIONS = [
   opt({ key: 'maxBackpressure', env: 'PARLEY_MAX_BACKPRESSURE', flag: '--max-backpressure', default: 1_048_576, parse: int(65_536, 1 << 30), doc: 'Bytes queued for a client that does not read before its connection is aborted (it sees 1006, reconnects and resumes; /metrics counts a `slow_consumer` close).' }),
   opt({ key: 'resumeLimit', env: 'PARLEY_RESUME_LIMIT', flag: '--resume-limit', default: 1000, parse: int(1, 1_000_000), doc: 'Most events replayed on resume; further behind, the client is told to refetch.' }),
   opt({ key: 'editWindowMs', env: 'PARLEY_EDIT_WINDOW_MS', flag: '--edit-window-ms', default: 86_400_000, parse: int(0, 31_536_000_000), doc: 'How long after sending a message its author may still edit it, ms (0: never). Deleting has no window.' }),
+  opt({ key: 'streamFlushMs', env: 'PARLEY_STREAM_FLUSH_MS', flag: '--stream-flush-ms', default: 100, parse: int(10, 5000), doc: 'Streamed replies: a stream\'s new text goes to the room at most this often, ms; writes in between are sent together.' }),
+  opt({ key: 'streamIdleMs', env: 'PARLEY_STREAM_IDLE_MS', flag: '--stream-idle-ms', default: 30_000, parse: int(100, 3_600_000), doc: 'Streamed replies: a stream that gets no text for this long is ended by the server and its text stored, ms.' }),
+  opt({ key: 'streamWriteRate', env: 'PARLEY_STREAM_WRITE_RATE', flag: '--stream-write-rate', default: 20, parse: int(1, 10_000), doc: 'Streamed replies: `stream_write` frames per second one stream may take (burst: twice that); more are refused with rate_limited.' }),
   opt({ key: 'receiptRoomSize', env: 'PARLEY_RECEIPT_ROOM_SIZE', flag: '--receipt-room-size', default: 20, parse: int(0, 1000), doc: 'Rooms with at most this many members show who read each message ("seen by"); larger rooms keep read positions private. Direct rooms always show "Seen".' }),
   opt({ key: 'typingTtlMs', env: 'PARLEY_TYPING_TTL_MS', flag: '--typing-ttl-ms', default: 6000, parse: int(500, 60_000), doc: 'Typing indicator expiry without a refresh, ms.' }),
   opt({ key: 'awayAfterMs', env: 'PARLEY_AWAY_AFTER_MS', flag: '--away-after-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'A connection that sends nothing for this long counts as away, ms.' }),

@@ -3,7 +3,7 @@
 // guest and rename forms. <chat-widget> renders it inside its own shadow root and hands it the session
 // and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { Member, MessageView as Message, RoomEvent } from '@parley/sdk';
+import type { ActTarget, Member, MessageAction, MessageView as Message, RoomEvent } from '@parley/sdk';
 import type { SearchHit } from '@parley/sdk';
 import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
 import type { Timeline } from './timeline.js';
@@ -423,6 +423,29 @@ export class ChatPanel extends LitElement {
     return html`<parley-link-card .key=${`${view.id} ${m.seq}`} .load=${() => this.session.linkPreview(view, m.seq)}></parley-link-card>`;
   }
 
+  /** Loads the chunk of bot buttons and streamed replies; true once its elements are defined. */
+  private _interactive(): boolean {
+    this._load('interactive', () => import('./interactive.js'));
+    return !!customElements.get('parley-bot-actions');
+  }
+
+  private _botActions(view: RoomView, actions: readonly MessageAction[] | undefined, target: ActTarget): TemplateResult | typeof nothing {
+    if (!actions?.length || !this._interactive()) return nothing;
+    return html`<parley-bot-actions .actions=${actions} .words=${this.t.interactive} .act=${(action: string, value?: string) => this.session.act(view, target, action, value)}></parley-bot-actions>`;
+  }
+
+  private _renderStreams(view: RoomView): TemplateResult[] | typeof nothing {
+    const { t } = this;
+    if (!view.streams?.length || !this._interactive()) return nothing;
+    return view.streams.map(
+      (st) => html`<div part="message streaming" class="msg streaming" data-author=${st.by} data-stream=${st.id}>
+        <div class="meta"><span class="author" dir="auto">${st.name}</span><span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span></div>
+        <parley-stream-reply class="stream-body" .stream=${st} .words=${t.interactive} .canStop=${this.session.canStop(view, st)}
+          .stop=${() => this.session.act(view, { stream: st.id }, 'stop')}></parley-stream-reply>
+      </div>`,
+    );
+  }
+
   private _renderRoom(view: RoomView): TemplateResult {
     const { session: s, t } = this;
     const tl = view.timeline;
@@ -435,14 +458,16 @@ export class ChatPanel extends LitElement {
       <div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m), botActions: (m) => this._botActions(view, m.actions, { seq: m.seq }) })}
         ${(view.ephemeral ?? []).map(
           (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
             <div class="meta"><span class="author" dir="auto">${m.name}</span>${m.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}</div>
             <div part="message-body" class="body" dir="auto">${m.body}</div>
+            ${this._botActions(view, m.actions, { eph: m.id })}
             <div class="state">${t.onlyYou}</div>
           </div>`,
         )}
+        ${this._renderStreams(view)}
       </div>
       ${this._newBelow > 0
         ? html`<button part="new-messages" class="jump" type="button" @click=${this._jumpToLatest}>${downIcon}${t.newMessages} (${this._newBelow})</button>`

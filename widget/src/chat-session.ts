@@ -15,7 +15,9 @@ import {
   type NotifySettingsChange,
   type ParleyError,
   type PushSubscriptionKeys,
+  type ActTarget,
   type EphemeralMessage,
+  type LiveStream,
   type Room,
   type RoomCommand,
   type RoomEvent,
@@ -48,6 +50,8 @@ export interface RoomView {
   rules?: RoomRules;
   /** Bots' replies only this user sees, oldest first; gone after a reload (never stored). */
   ephemeral?: EphemeralMessage[];
+  /** Bots' replies being written now (feature `streams`), oldest first. */
+  streams?: readonly LiveStream[];
   /** The room's bot commands with when they were read (kept briefly: a bot's online state changes). */
   commands?: { list: RoomCommand[]; at: number };
 }
@@ -313,6 +317,16 @@ export class ChatSession {
   }
 
   /** The room's bot commands (feature `commands`), read again after COMMANDS_FRESH_MS or a change. */
+  /** Clicks a bot message's button or select, or stops a stream; rejects with the server's refusal. */
+  act(view: RoomView, target: ActTarget, action: string, value?: string): Promise<unknown> {
+    return view.handle.act(target, action, value);
+  }
+
+  /** Whether this user may stop `stream`: the one it is for, any member when it names nobody, or a moderator. */
+  canStop(view: RoomView, stream: LiveStream): boolean {
+    return stream.for === undefined || stream.for === this.user?.id || !!view.rules?.moderator;
+  }
+
   async commands(view: RoomView): Promise<RoomCommand[]> {
     const cached = view.commands;
     if (cached && Date.now() - cached.at < COMMANDS_FRESH_MS) return cached.list;
@@ -606,6 +620,14 @@ export class ChatSession {
       (view.ephemeral ??= []).push(message);
       this.hooks.changed();
     });
+    const streamsChanged = ({ room }: { room: Room }) => {
+      const view = this.rooms.get(room.id);
+      if (!view) return;
+      view.streams = room.streams;
+      this.hooks.changed();
+    };
+    client.on('stream', streamsChanged);
+    client.on('streamEnd', streamsChanged);
     client.on('added', ({ roomId }) => {
       void this.follow(roomId, this.generation).then(() => this.hooks.changed());
     });

@@ -2,6 +2,23 @@
 // words and the choice of language are in lang.ts, part of the first load.
 import { LAUNCHER, type Lang, type LauncherWords } from './lang.js';
 
+/** Words of bot buttons, selects and streamed replies, in their lazy chunk's own shape. */
+export interface InteractiveWords {
+  /** The group of a message's buttons, for screen readers. */
+  group: string;
+  pending: string;
+  done: string;
+  /** A click refused: why, in words, from the error code. */
+  failed: (code: string) => string;
+  /** A select's first, empty line. */
+  choose: string;
+  /** A reply still being written by `bot`. */
+  writing: (bot: string) => string;
+  stop: string;
+  stopping: string;
+  stopFailed: string;
+}
+
 export interface Catalog extends LauncherWords {
   closeChat: string;
   title: string;
@@ -139,6 +156,8 @@ export interface Catalog extends LauncherWords {
   verifiedBot: string;
   /** Marks a bot's reply only the reader sees. */
   onlyYou: string;
+  /** Buttons and selects on bot messages, and streamed replies (feature `interactive`, `streams`). */
+  interactive: InteractiveWords;
   /** Notifications: Web Push for this browser, do not disturb, muting a room. */
   notify: {
     title: string;
@@ -334,6 +353,28 @@ const en: Catalog = {
   botBadge: 'Bot',
   verifiedBot: 'Verified bot: an account created by this chat’s administrators',
   onlyYou: 'Only you can see this',
+  interactive: {
+    group: 'Bot actions',
+    pending: 'Sending…',
+    done: 'Sent to the bot',
+    failed: (code) =>
+      code === 'bot_offline'
+        ? 'Not sent: the bot is offline. Try again later.'
+        : code === 'replayed'
+          ? 'Already sent: each click counts once.'
+          : code === 'forbidden'
+            ? 'Not sent: this is not available to you (or no longer).'
+            : code === 'not_found'
+              ? 'Not sent: this message or option is gone.'
+              : code === 'rate_limited'
+                ? 'Not sent: too many clicks. Wait a moment.'
+                : 'Not sent: something went wrong.',
+    choose: 'Choose…',
+    writing: (bot) => `${bot} is writing`,
+    stop: 'Stop',
+    stopping: 'Stopping…',
+    stopFailed: 'Could not stop it',
+  },
 };
 
 const ptBR: Catalog = {
@@ -497,6 +538,28 @@ const ptBR: Catalog = {
   botBadge: 'Bot',
   verifiedBot: 'Bot verificado: uma conta criada pelos administradores deste chat',
   onlyYou: 'Só você vê isto',
+  interactive: {
+    group: 'Ações do bot',
+    pending: 'Enviando…',
+    done: 'Enviado ao bot',
+    failed: (code) =>
+      code === 'bot_offline'
+        ? 'Não enviado: o bot está offline. Tente mais tarde.'
+        : code === 'replayed'
+          ? 'Já enviado: cada clique conta uma vez.'
+          : code === 'forbidden'
+            ? 'Não enviado: isto não está disponível para você (ou não mais).'
+            : code === 'not_found'
+              ? 'Não enviado: esta mensagem ou opção não existe mais.'
+              : code === 'rate_limited'
+                ? 'Não enviado: cliques demais. Espere um pouco.'
+                : 'Não enviado: algo deu errado.',
+    choose: 'Escolha…',
+    writing: (bot) => `${bot} está escrevendo`,
+    stop: 'Parar',
+    stopping: 'Parando…',
+    stopFailed: 'Não foi possível parar',
+  },
 };
 
 /** The panel's catalog for each language the widget ships. */

@@ -381,4 +381,11 @@ export const messageStyles = css`
     border: 1px dashed var(--_border);
     background: transparent;
   }
+  /* A bot's reply being written: the bubble of a message, growing. */
+  .msg.streaming .stream-body {
+    padding: var(--_bubble-pad);
+    border-radius: 16px;
+    background: var(--_surface);
+    overflow-wrap: anywhere;
+  }
 `;

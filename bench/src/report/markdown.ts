@@ -106,6 +106,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
   }
   lines.push(...reactionStormSection(report));
   lines.push(...receiptStormSection(report));
+  lines.push(...streamReplySection(report));
   lines.push(...commandRttSection(commandRtt));
   return lines.join('\n');
 }
@@ -150,6 +151,28 @@ function receiptStormSection(report: BenchReport): string[] {
   }
   const met = storm.ratio < 1;
   out.push('', `Reads ÷ messages, server CPU for the phase: **${storm.ratio.toFixed(2)}×** (target < 1×: ${met ? '**met**' : '**missed**'}).`, '');
+  return out;
+}
+
+/** A streamed reply's deltas are coalesced ephemeral frames and one stored message: it must cost less than a message per token. */
+function streamReplySection(report: BenchReport): string[] {
+  const run = report.streamReply;
+  if (!run) return [];
+  const out = ['## Streamed reply', ''];
+  if ('error' in run) return [...out, `The run failed: ${run.error.split('\n')[0]}`, ''];
+  out.push(
+    `Parley alone, PostgreSQL: one room of ${fmtNum(run.members)} members, all subscribed. A bot writes a ${fmtNum(run.tokens)}-token reply at`,
+    `${run.rate} tokens/s as a stream (fanned out at most once per \`streamFlushMs\`, stored once at the end), written as \`bot.stream()\``,
+    `writes it (what came in during 100 ms, in one \`stream_write\`) and with one write per token; then as ${fmtNum(run.tokens)} separate messages`,
+    'at the same pace. Server CPU is the server process only (not PostgreSQL, where the messages cost more still).',
+    '',
+    '| Phase | Frames sent | Frames delivered | Wall, s | Server CPU, s |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const p of run.phases) out.push(`| ${p.phase} | ${fmtNum(p.sent)} | ${fmtNum(p.deliveries)} | ${p.wallSec.toFixed(2)} | ${p.serverCpuSec.toFixed(2)} |`);
+  const met = run.ratio < 1;
+  const perToken = run.perTokenRatio === undefined ? '' : ` One write per token: ${run.perTokenRatio.toFixed(2)}×.`;
+  out.push('', `Stream (as the SDK writes it) ÷ messages, server CPU: **${run.ratio.toFixed(2)}×** (target < 1×: ${met ? '**met**' : '**missed**'}).${perToken}`, '');
   return out;
 }
 

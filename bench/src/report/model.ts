@@ -5,6 +5,7 @@ import type { MachineInfo } from '../machine.js';
 import type { ScenarioKind } from '../scenarios.js';
 import type { ReactionStormResult } from '../reaction-storm.js';
 import type { ReceiptStormResult } from '../receipt-storm.js';
+import type { StreamReplyResult } from '../stream-reply.js';
 import type { PhaseMeasure, RunResult } from '../suite.js';
 
 export interface BenchReport {
@@ -23,6 +24,8 @@ export interface BenchReport {
   reactionStorm?: ReactionStormResult | { error: string };
   /** Parley alone: a thousand reads of one message against a thousand messages (issue 12). */
   receiptStorm?: ReceiptStormResult | { error: string };
+  /** Parley alone: a bot's reply streamed against the same reply as separate messages (issue 14). */
+  streamReply?: StreamReplyResult | { error: string };
 }
 
 export const PEER_LABEL: Record<PeerKind, string> = {

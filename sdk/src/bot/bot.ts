@@ -6,10 +6,11 @@ import type { SendAck } from '../outbox.js';
 import type { WebSocketConstructor } from '../options.js';
 import { Op } from '../protocol/codes.js';
 import { parseArgs, usage } from '../protocol/command-line.js';
-import type { Command, ResultData, RoomEvent } from '../protocol/frames.js';
+import type { ActionFrame, Command, MessageActionInput, ResultData, RoomEvent } from '../protocol/frames.js';
 import type { RequestBody } from '../requests.js';
 import type { Room } from '../room.js';
 import type { ArgSpec, ArgValues } from './args.js';
+import { BotStream } from './stream.js';
 
 export interface BotOptions {
   /** WebSocket URL of the server, e.g. `wss://chat.example.com/ws`. */
@@ -42,9 +43,49 @@ export interface MessageHandlerContext {
   event: RoomEvent;
   user: Invoker;
   /** Answers in the room, in the same thread (or quoting the message); stored once even if the bot restarts mid-answer. */
-  reply(text: string): Promise<SendAck>;
-  /** Answers to the sender alone, on all of their connections; stored nowhere. */
-  replyEphemeral(text: string): Promise<void>;
+  reply(text: string, options?: ReplyOptions): Promise<SendAck>;
+  /** Answers to the sender alone, on all of their connections; stored nowhere (its buttons are, for checking clicks). */
+  replyEphemeral(text: string, options?: ReplyOptions): Promise<void>;
+  /** Starts a streamed answer in the same thread (or quoting the message) that the sender may stop. */
+  stream(): Promise<BotStream>;
+}
+
+export interface ReplyOptions {
+  /** Buttons and selects under the answer (feature `interactive`); clicks arrive at `bot.onAction`. */
+  actions?: MessageActionInput[];
+}
+
+/** What an action handler receives: who used which button or select of which message. */
+export interface ActionHandlerContext {
+  room: Room;
+  /** The button's or select's id. */
+  action: string;
+  /** The option chosen in a select. */
+  value?: string;
+  /** Who clicked. */
+  user: { id: string; name: string };
+  /** The message clicked on (absent for an ephemeral message: see `eph`). */
+  seq?: number;
+  eph?: string;
+  /** Changes the clicked message (text, and buttons when given: e.g. disabled after a vote). */
+  update(text: string, options?: ReplyOptions): Promise<void>;
+  /** Answers in the room, quoting the clicked message. */
+  reply(text: string, options?: ReplyOptions): Promise<SendAck>;
+  /** Answers the clicking user alone. */
+  replyEphemeral(text: string, options?: ReplyOptions): Promise<void>;
+  /** Starts a streamed answer to the clicked message that the clicking user may stop. */
+  stream(): Promise<BotStream>;
+  /** The clicked message as it is now (undefined for an ephemeral one, or once deleted). */
+  message(): Promise<RoomEvent | undefined>;
+}
+
+export interface StreamOptions {
+  /** Seq of the message it answers (quoted). */
+  replyTo?: number;
+  /** Seq of the thread root it answers in. */
+  thread?: number;
+  /** The member it is for: only they (and moderators) may stop it. Default: any member. */
+  for?: string;
 }
 
 export interface CommandContext<A> extends MessageHandlerContext {
@@ -83,6 +124,8 @@ export class Bot {
   private readonly commands = new Map<string, Registered>();
   private readonly mentionHandlers: Handler<MessageHandlerContext>[] = [];
   private readonly messageHandlers: { filter: (event: RoomEvent) => boolean; handler: Handler<MessageHandlerContext> }[] = [];
+  private readonly actionHandlers: { id: string | undefined; handler: Handler<ActionHandlerContext> }[] = [];
+  private readonly streams = new Map<string, BotStream>();
   private readonly queues = new Map<string, RoomQueue>();
   /** Positions of events that called for nothing, sent together a moment later ({@link handledSoon}). */
   private readonly positions = new Map<string, number>();
@@ -99,11 +142,17 @@ export class Bot {
     this.client.on('event', ({ room, event }) => {
       if (!('problem' in event)) this.arrived(room, event);
     });
+    this.client.on('action', ({ room, action }) => this.acted(room, action));
   }
 
   /** The bot's user (id `bot:…`), once started. */
   get user() {
     return this.client.user;
+  }
+
+  /** A room of the key, once joined: to post in it unprompted (a poll with buttons, an alert). */
+  room(id: string): Room | undefined {
+    return this.queues.get(id)?.room;
   }
 
   /** Declares `/name`; its manifest is published to every room of the bot's key at `start()`. */
@@ -134,6 +183,38 @@ export class Bot {
     const test = typeof filter === 'function' ? filter : (e: RoomEvent) => filter.test(e.body ?? '');
     this.messageHandlers.push({ filter: test, handler });
     return this;
+  }
+
+  /**
+   * Runs `handler` when someone uses a button or select of the bot's messages: every one, or only
+   * those with id `action`. Each click arrives once (it is not replayed after a restart).
+   */
+  onAction(handler: Handler<ActionHandlerContext>): this;
+  onAction(action: string, handler: Handler<ActionHandlerContext>): this;
+  onAction(a: string | Handler<ActionHandlerContext>, b?: Handler<ActionHandlerContext>): this {
+    this.actionHandlers.push(typeof a === 'string' ? { id: a, handler: b! } : { id: undefined, handler: a });
+    return this;
+  }
+
+  /**
+   * Starts a streamed reply in `room` (a Room or its id): `write` text as it comes, then `end()` stores
+   * it as one message. Members see it grow, with a stop button whose click reaches `stream.onStop`.
+   */
+  async stream(room: Room | string, options: StreamOptions = {}): Promise<BotStream> {
+    const id = typeof room === 'string' ? room : room.id;
+    const { stream } = await this.client.call(Op.StreamStart, { room: id, ...options });
+    const limits = this.client.limits;
+    const interval = Math.max(limits?.streamFlushMs ?? 100, Math.ceil(1000 / (limits?.streamWriteRate ?? 20)));
+    const s = new BotStream(
+      stream,
+      {
+        write: (st, text) => this.client.call(Op.StreamWrite, { stream: st, text }),
+        end: (st, actions) => this.client.call(Op.StreamEnd, { stream: st, actions }).finally(() => this.streams.delete(st)),
+      },
+      interval,
+    );
+    this.streams.set(stream, s);
+    return s;
   }
 
   /**
@@ -220,6 +301,40 @@ export class Bot {
     await this.client.call(Op.BotHandled, { room: room.id, seq: event.seq });
   }
 
+  /** A click or a stop from the server: to the stream it stops, or to the action handlers. */
+  private acted(room: Room, action: Omit<ActionFrame, 't'>): void {
+    if (action.stream !== undefined) return void this.streams.get(action.stream)?.stopAsked({ user: action.user, name: action.name });
+    const ctx: ActionHandlerContext = {
+      room,
+      action: action.action,
+      ...(action.value !== undefined && { value: action.value }),
+      user: { id: action.user, name: action.name },
+      ...(action.seq !== undefined && { seq: action.seq }),
+      ...(action.eph !== undefined && { eph: action.eph }),
+      update: async (text, options = {}) => {
+        if (action.seq === undefined) throw new Error('an ephemeral message cannot be changed: reply instead');
+        await room.edit(action.seq, text, { actions: options.actions });
+      },
+      reply: (text, options = {}) => room.send(text, { ...(action.seq !== undefined && { replyTo: action.seq }), ...options }),
+      replyEphemeral: async (text, options = {}) => {
+        await this.client.call(Op.Ephemeral, { room: room.id, to: action.user, body: text, ...options });
+      },
+      stream: () => this.stream(room, { ...(action.seq !== undefined && { replyTo: action.seq }), for: action.user }),
+      message: async () => {
+        if (action.seq === undefined) return undefined;
+        const page = await room.history({ around: action.seq, limit: 1 });
+        const found = page.events.find((e) => e.seq === action.seq);
+        return found && !('problem' in found) && !found.deleted ? found : undefined;
+      },
+    };
+    for (const { id, handler } of this.actionHandlers) {
+      if (id !== undefined && id !== action.action) continue;
+      void Promise.resolve()
+        .then(() => handler(ctx))
+        .catch((err: unknown) => this.onError(err, `action ${action.action}`));
+    }
+  }
+
   private async runCommand(name: string, ctx: MessageHandlerContext): Promise<void> {
     if (name === this.helpName) return void (await ctx.replyEphemeral(this.helpText()));
     const command = this.commands.get(name);
@@ -256,10 +371,11 @@ export class Bot {
       user: { id: event.by, name: event.name, guest: event.by.startsWith('guest:') },
       // The cid names the message answered and the answer's place: a restart that runs the handler
       // again gets the stored answer back instead of posting it twice.
-      reply: (text) => room.send(text, { ...(thread !== undefined ? { thread } : { replyTo: event.seq }), cid: `bot${event.seq}-${++replies}` }),
-      replyEphemeral: async (text) => {
-        await this.client.call(Op.Ephemeral, { room: room.id, to: event.by, body: text, ...(thread !== undefined ? { thread } : { replyTo: event.seq }) });
+      reply: (text, options = {}) => room.send(text, { ...(thread !== undefined ? { thread } : { replyTo: event.seq }), cid: `bot${event.seq}-${++replies}`, ...options }),
+      replyEphemeral: async (text, options = {}) => {
+        await this.client.call(Op.Ephemeral, { room: room.id, to: event.by, body: text, ...(thread !== undefined ? { thread } : { replyTo: event.seq }), ...options });
       },
+      stream: () => this.stream(room, { ...(thread !== undefined ? { thread } : { replyTo: event.seq }), for: event.by }),
     };
   }
 
@@ -294,7 +410,10 @@ export class Bot {
 
 /** The client underneath a bot: the bot requests go through it. */
 class BotClient extends ChatClient {
-  call<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish>(op: O, body: RequestBody<O>): Promise<ResultData[O]> {
+  call<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish | typeof Op.StreamStart | typeof Op.StreamWrite | typeof Op.StreamEnd>(
+    op: O,
+    body: RequestBody<O>,
+  ): Promise<ResultData[O]> {
     return this.request(op, body, true);
   }
 }

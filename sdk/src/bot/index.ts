@@ -1,8 +1,24 @@
 // @parley/sdk/bot: the bot framework (ADR 0017). An explicit allow-list, like the package's main entry.
 import type { ArgSpec, ArgValues } from './args.js';
-import type { BotOptions, CommandContext, CommandOptions, Invoker, MessageHandlerContext, Permission } from './bot.js';
+import type { ActionHandlerContext, BotOptions, CommandContext, CommandOptions, Invoker, MessageHandlerContext, Permission, ReplyOptions, StreamOptions } from './bot.js';
+import type { StopContext, StreamEndOptions } from './stream.js';
 
 export { createBot, Bot } from './bot.js';
+export { BotStream } from './stream.js';
 export { string, text, int, choice } from './args.js';
 
-export type { ArgSpec, ArgValues, BotOptions, CommandContext, CommandOptions, Invoker, MessageHandlerContext, Permission };
+export type {
+  ActionHandlerContext,
+  ArgSpec,
+  ArgValues,
+  BotOptions,
+  CommandContext,
+  CommandOptions,
+  Invoker,
+  MessageHandlerContext,
+  Permission,
+  ReplyOptions,
+  StopContext,
+  StreamEndOptions,
+  StreamOptions,
+};

@@ -45,6 +45,14 @@ export const Op = {
   Ephemeral: 37,
   CommandsPublish: 38,
   CommandsList: 39,
+  /** A click on a button or a choice in a select of a bot's message, or a stop of a streamed reply (feature `interactive`). */
+  Act: 46,
+  /** A bot starts a streamed reply in a room (feature `streams`). */
+  StreamStart: 47,
+  /** A bot adds text to its streamed reply. */
+  StreamWrite: 48,
+  /** A bot ends its streamed reply: the text is stored as one message. */
+  StreamEnd: 49,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -58,6 +66,12 @@ export const Op = {
   /** Sent to a user's own connections when a moderator restricts (or frees) them in a room (feature `moderation`). */
   Restriction: 76,
   EphemeralMessage: 74,
+  /** To a bot's connections: someone clicked a button, chose in a select or stopped a stream of it (feature `interactive`). */
+  Action: 79,
+  /** To a room: text of a streamed reply, at an offset into it (feature `streams`). */
+  Stream: 80,
+  /** To a room: a streamed reply ended (stored as message `seq`, or not). */
+  StreamDone: 81,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -91,6 +105,8 @@ export const ErrorCode = {
   Held: 'held',
   /** The bot that owns the command is not connected: nothing was stored (feature `commands`). */
   BotOffline: 'bot_offline',
+  /** The action id was used already: an action is delivered at most once (feature `interactive`). */
+  Replayed: 'replayed',
   /** The client speaks a protocol version the server does not. */
   UnsupportedVersion: 'unsupported_version',
   /** An unexpected server fault. */
@@ -219,6 +235,24 @@ export const Limits = {
   maxCommandName: 32,
   /** Longest command or argument description. */
   maxCommandDescription: 200,
+  /** Most buttons and selects on one message (feature `interactive`, announced as `maxActions`). */
+  maxActions: 10,
+  /** Most options of one select. */
+  maxActionOptions: 25,
+  /** Longest label of a button, select or option, in UTF-16 code units. */
+  maxActionLabel: 80,
+  /** Longest id of a button, select, option value or action (`aid`). */
+  maxActionId: 64,
+  /** Longest text of a streamed reply, in UTF-16 code units (feature `streams`, announced as `maxStreamChars`). */
+  maxStreamChars: 16_000,
+  /** Most streamed replies one bot connection has open at once (announced as `maxStreams`). */
+  maxStreams: 10,
+  /** Default time between two fan-outs of a stream's new text, ms (announced as `streamFlushMs`). */
+  streamFlushMs: 100,
+  /** Default time a stream may go without new text before the server ends it, ms (announced as `streamIdleMs`). */
+  streamIdleMs: 30_000,
+  /** Default `stream_write` frames per second allowed per stream, burst twice that (announced as `streamWriteRate`). */
+  streamWriteRate: 20,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -309,6 +343,10 @@ export const Feature = {
   Bots: 'bots',
   /** Command manifests published by bots, `/` commands routed to their bot (protocol section 21). */
   Commands: 'commands',
+  /** Buttons and selects on bot messages, `act` routed to the bot (protocol section 26). */
+  Interactive: 'interactive',
+  /** Streamed replies: text fanned out as it grows, stored once (protocol section 26). */
+  Streams: 'streams',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

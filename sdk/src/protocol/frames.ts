@@ -4,7 +4,7 @@
 // read tolerantly (ADR 0011): open strings, lengths bounded by the frame, unknown keys dropped, and
 // an event that still cannot be read becomes an `unknown` placeholder that keeps its seq.
 import { GuestPolicy, Limits, ModAction, Op, PresenceState, RoomKind, Role, type ErrorCode, type EventKind, type Feature, type UserEventKind } from './codes.js';
-import { eventExtensionFields, MentionShape } from './kinds.js';
+import { eventExtensionFields, MentionShape, MessageActionRead } from './kinds.js';
 import { arr, bool, literal, obj, opt, record, scalar, SchemaError, str, strictObj, open, text, uint, type Infer, type Schema } from './schema.js';
 
 const ROOM_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
@@ -59,6 +59,24 @@ export const SubscribeFrame = strictObj({ t: literal(Op.Subscribe), r: reqId, ro
 export const UnsubscribeFrame = strictObj({ t: literal(Op.Unsubscribe), r: reqId, room: roomId });
 export const MembersFrame = strictObj({ t: literal(Op.Members), r: reqId, room: roomId });
 export const RoomUpdateFrame = strictObj({ t: literal(Op.RoomUpdate), r: reqId, room: roomId, name: displayName });
+// ---- buttons and selects (feature `interactive`, protocol section 26) ------------------------------
+
+const ACTION_ID = /^[A-Za-z0-9_.:-]+$/;
+const actionId = str(1, Limits.maxActionId, ACTION_ID);
+const actionLabel = str(1, Limits.maxActionLabel);
+/** One choice of a select. */
+export const ActionOptionShape = strictObj({ value: actionId, label: actionLabel });
+/** A button or a select on a bot's message; the server checks ids are unique and a select has options. */
+export const MessageActionShape = strictObj({
+  id: actionId,
+  type: literal('button', 'select'),
+  label: actionLabel,
+  style: opt(literal('primary', 'secondary', 'danger')),
+  disabled: opt(bool()),
+  options: opt(arr(ActionOptionShape, Limits.maxActionOptions)),
+});
+const actions = opt(arr(MessageActionShape, Limits.maxActions));
+
 export const SendFrame = strictObj({
   t: literal(Op.Send),
   r: reqId,
@@ -71,6 +89,8 @@ export const SendFrame = strictObj({
   thread: opt(seq),
   /** Users mentioned in `body` (feature `mentions`). */
   mentions: opt(arr(MentionShape, Limits.maxMentions)),
+  /** Buttons and selects (feature `interactive`; bots only). */
+  actions,
 });
 export const HistoryFrame = strictObj({
   t: literal(Op.History),
@@ -115,6 +135,8 @@ export const EditFrame = strictObj({
   seq,
   body: str(1, Limits.maxBody),
   mentions: opt(arr(MentionShape, Limits.maxMentions)),
+  /** Replaces the message's buttons and selects (feature `interactive`; bots only); `[]` removes them. */
+  actions,
 });
 /** Deletes one's own message `seq` (feature `delete`). */
 export const DeleteFrame = strictObj({ t: literal(Op.Delete), r: reqId, room: roomId, seq });
@@ -239,6 +261,8 @@ export const EphemeralFrame = strictObj({
   body: str(1, Limits.maxBody),
   replyTo: opt(seq),
   thread: opt(seq),
+  /** Buttons and selects only `to` may use (feature `interactive`). */
+  actions,
 });
 /** A bot publishes (replaces) its commands in a room; an empty list withdraws them. */
 export const CommandsPublishFrame = strictObj({
@@ -249,6 +273,38 @@ export const CommandsPublishFrame = strictObj({
 });
 /** Anyone who may read the room asks which commands its bots offer. */
 export const CommandsListFrame = strictObj({ t: literal(Op.CommandsList), r: reqId, room: roomId });
+
+const streamId = str(1, Limits.maxActionId, ACTION_ID);
+/**
+ * A click on button `action` (or a choice `value` of select `action`) of bot message `seq`, or of
+ * ephemeral message `eph`; or, with `stream` and action `stop`, a request to stop a streamed reply.
+ * `aid` is the action's id, chosen by the client: an action is delivered at most once, and the same
+ * `aid` again is refused `replayed` (feature `interactive`).
+ */
+export const ActFrame = strictObj({
+  t: literal(Op.Act),
+  r: reqId,
+  room: roomId,
+  seq: opt(seq),
+  eph: opt(str(1, Limits.maxActionId)),
+  stream: opt(streamId),
+  action: actionId,
+  value: opt(actionId),
+  aid: str(8, Limits.maxActionId, CID),
+});
+/** A bot starts a streamed reply (feature `streams`); `for` names who may stop it besides moderators (default: any member). */
+export const StreamStartFrame = strictObj({
+  t: literal(Op.StreamStart),
+  r: reqId,
+  room: roomId,
+  replyTo: opt(seq),
+  thread: opt(seq),
+  for: opt(userId),
+});
+/** More text of the bot's stream `stream`, appended to what it wrote before. */
+export const StreamWriteFrame = strictObj({ t: literal(Op.StreamWrite), r: reqId, stream: streamId, text: str(1, Limits.maxBody) });
+/** Ends the bot's stream `stream`: its text is stored as one `msg` (with `actions` when given). */
+export const StreamEndFrame = strictObj({ t: literal(Op.StreamEnd), r: reqId, stream: streamId, actions });
 
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
@@ -286,8 +342,17 @@ export const clientFrameSchemas = {
   [Op.Ephemeral]: EphemeralFrame,
   [Op.CommandsPublish]: CommandsPublishFrame,
   [Op.CommandsList]: CommandsListFrame,
+  [Op.Act]: ActFrame,
+  [Op.StreamStart]: StreamStartFrame,
+  [Op.StreamWrite]: StreamWriteFrame,
+  [Op.StreamEnd]: StreamEndFrame,
 } as const;
 
+export type ActFrame = Infer<typeof ActFrame>;
+export type StreamStartFrame = Infer<typeof StreamStartFrame>;
+export type StreamWriteFrame = Infer<typeof StreamWriteFrame>;
+export type StreamEndFrame = Infer<typeof StreamEndFrame>;
+export type MessageActionInput = Infer<typeof MessageActionShape>;
 export type ModerateFrame = Infer<typeof ModerateFrame>;
 export type ReportFrame = Infer<typeof ReportFrame>;
 export type RoomRulesFrame = Infer<typeof RoomRulesFrame>;
@@ -526,6 +591,22 @@ export const WelcomeFrame = obj({
     maxCommands: opt(uint()),
     /** Most arguments of one command (feature `commands`). */
     maxCommandArgs: opt(uint()),
+    /** Most buttons and selects on one message (feature `interactive`). */
+    maxActions: opt(uint()),
+    /** Most options of one select. */
+    maxActionOptions: opt(uint()),
+    /** Longest label of a button, select or option. */
+    maxActionLabel: opt(uint()),
+    /** Longest text of a streamed reply (feature `streams`). */
+    maxStreamChars: opt(uint()),
+    /** Most streams one bot connection has open at once. */
+    maxStreams: opt(uint()),
+    /** Shortest time between two fan-outs of a stream's text, ms: writes in between are sent together. */
+    streamFlushMs: opt(uint()),
+    /** A stream without new text this long is ended (and its text stored) by the server, ms. */
+    streamIdleMs: opt(uint()),
+    /** `stream_write` frames per second allowed per stream (burst: twice that). */
+    streamWriteRate: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),
@@ -602,6 +683,53 @@ export const EphemeralMessageFrame = obj({
   body: text(),
   replyTo: opt(uint()),
   thread: opt(uint()),
+  /** Buttons and selects only `to` may use (feature `interactive`). */
+  actions: opt(arr(MessageActionRead, ANY)),
+});
+
+/**
+ * To a bot's connections: `user` clicked button `action` (or chose `value` in select `action`) of its
+ * message `seq` or ephemeral message `eph`, or asked to stop its stream `stream` (action `stop`).
+ */
+export const ActionFrame = obj({
+  t: literal(Op.Action),
+  room: ref,
+  aid: ref,
+  action: ref,
+  value: opt(ref),
+  seq: opt(uint()),
+  eph: opt(ref),
+  stream: opt(ref),
+  user: ref,
+  name,
+  ts: uint(),
+});
+/**
+ * Text of a streamed reply: `text` goes at offset `at` of the whole (UTF-16 code units). A client that
+ * holds less than `at` waits for a frame from 0, which the server sends to whoever subscribes mid-stream.
+ */
+export const StreamFrame = obj({
+  t: literal(Op.Stream),
+  room: ref,
+  stream: ref,
+  by: ref,
+  name,
+  /** When the stream started. */
+  ts: uint(),
+  at: uint(),
+  text: text(),
+  replyTo: opt(uint()),
+  thread: opt(uint()),
+  /** Who may stop it besides moderators; absent: any member. */
+  for: opt(ref),
+});
+/** A streamed reply ended: `done` (the bot ended it), `timeout` or `closed` (its bot left); `seq`: the stored message. */
+export const StreamDoneFrame = obj({
+  t: literal(Op.StreamDone),
+  room: ref,
+  stream: ref,
+  reason: open<'done' | 'timeout' | 'closed'>(),
+  seq: opt(uint()),
 });
 
 export const serverFrameSchemas = {
@@ -616,7 +744,14 @@ export const serverFrameSchemas = {
   [Op.ReadState]: ReadStateFrame,
   [Op.Restriction]: RestrictionFrame,
   [Op.EphemeralMessage]: EphemeralMessageFrame,
+  [Op.Action]: ActionFrame,
+  [Op.Stream]: StreamFrame,
+  [Op.StreamDone]: StreamDoneFrame,
 } as const;
+
+export type ActionFrame = Infer<typeof ActionFrame>;
+export type StreamFrame = Infer<typeof StreamFrame>;
+export type StreamDoneFrame = Infer<typeof StreamDoneFrame>;
 
 export type RestrictionFrame = Infer<typeof RestrictionFrame>;
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
@@ -764,6 +899,13 @@ export const resultSchemas = {
   [Op.Ephemeral]: obj({ id: ref, ts: uint(), delivered: bool() }),
   [Op.CommandsPublish]: obj({ seq: uint(), changed: bool() }),
   [Op.CommandsList]: obj({ commands: arr(RoomCommandShape, ANY) }),
+  /** The action reached the bot's connections (at most once: its `aid` is spent). */
+  [Op.Act]: obj({ aid: ref, ts: uint() }),
+  [Op.StreamStart]: obj({ stream: ref, ts: uint() }),
+  /** The stream's length after the write. */
+  [Op.StreamWrite]: obj({ length: uint() }),
+  /** `seq`, `id` and `ts` of the stored message; `stored` false when the stream held no text. */
+  [Op.StreamEnd]: obj({ stored: bool(), seq: opt(uint()), id: opt(ref), ts: opt(uint()) }),
 } as const;
 
 /** A room's rules as one member sees them. */

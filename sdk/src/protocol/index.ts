@@ -31,10 +31,11 @@ export {
   CommandShape,
   CommandArgShape,
   RoomCommandShape,
+  MessageActionShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
-export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape } from './kinds.js';
+export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape, MessageActionRead } from './kinds.js';
 export { scanMsgpack } from './scan.js';
 export { invocation, parseArgs, usage, words } from './command-line.js';
 export { SchemaError } from './schema.js';
@@ -81,6 +82,11 @@ export type {
   EphemeralFrame,
   CommandsPublishFrame,
   CommandsListFrame,
+  ActFrame,
+  StreamStartFrame,
+  StreamWriteFrame,
+  StreamEndFrame,
+  MessageActionInput,
   Command,
   CommandArg,
   RoomCommand,
@@ -103,10 +109,13 @@ export type {
   UserEventFrame,
   ReadStateFrame,
   EphemeralMessageFrame,
+  ActionFrame,
+  StreamFrame,
+  StreamDoneFrame,
   ServerFrame,
   ResultOp,
   ResultData,
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
 export type { Invocation, ArgProblem, ParsedArgs, CommandLike, ArgLike } from './command-line.js';
-export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField } from './kinds.js';
+export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField, MessageAction } from './kinds.js';

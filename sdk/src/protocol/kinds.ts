@@ -29,6 +29,23 @@ export const ReactionSummaryShape = obj({
 });
 export type ReactionSummary = Infer<typeof ReactionSummaryShape>;
 
+// A button or select as a server sends it (tolerant, like every read): ids and labels bounded by the frame.
+const ActionOptionRead = obj({ value: someone, label: text() });
+/** A button or select of a bot's message (feature `interactive`), as read. */
+export const MessageActionRead = obj({
+  id: someone,
+  /** `button` or `select`; open: a later kind shows as text, never as a broken event. */
+  type: text(1),
+  label: text(),
+  /** `primary`, `secondary` or `danger` (open). */
+  style: opt(text()),
+  /** Shown but not clickable. */
+  disabled: opt(bool()),
+  /** A select's choices. */
+  options: opt(arr(ActionOptionRead, ANY)),
+});
+export type MessageAction = Infer<typeof MessageActionRead>;
+
 /** A thread root's replies: how many, and the last one's seq and ts. */
 export const RepliesShape = obj({ count: uint(), last: seq, lastTs: uint() });
 export type Replies = Infer<typeof RepliesShape>;
@@ -52,6 +69,8 @@ export const eventExtensionFields = {
   reactions: opt(arr(ReactionSummaryShape, ANY)),
   /** Replies in the thread this message is the root of. */
   replies: opt(RepliesShape),
+  /** Buttons and selects of a bot's message (`msg`, and an `edit` that replaces them; feature `interactive`). */
+  actions: opt(arr(MessageActionRead, ANY)),
 } as const;
 export type EventExtensionField = keyof typeof eventExtensionFields;
 
@@ -83,17 +102,19 @@ export const kinds = [
     kind: 'msg',
     appendedBy: '`send` (20)',
     who: 'a member (a guest joins a public room by sending)',
-    fields: ['body', 'cid', 'mentions?'],
+    fields: ['body', 'cid', 'mentions?', 'actions?'],
     data: {
       replyTo: optional(seq),
       thread: optional(seq),
       /** Set by the server when the body invokes a published command (feature `commands`): its name and its bot. */
       cmd: optional(str(1, Limits.maxCommandName)),
       bot: optional(userId),
+      /** The streamed reply this message is the final text of (feature `streams`). */
+      stream: optional(str(1, Limits.maxActionId)),
     },
     fanOut: true,
     projection: 'thread_reply',
-    effect: 'a message (`rev` = its seq); with `data.thread`, the root counts one more reply (`replies`) and takes `rev` = this seq',
+    effect: 'a message (`rev` = its seq); with `data.thread`, the root counts one more reply (`replies`) and takes `rev` = this seq; `actions` (a bot\'s only) are its buttons and selects',
   },
   {
     kind: 'join',
@@ -129,11 +150,11 @@ export const kinds = [
     kind: 'edit',
     appendedBy: '`edit` (25)',
     who: 'the author of the target, within `editWindowMs` of sending it',
-    fields: ['body', 'mentions?'],
+    fields: ['body', 'mentions?', 'actions?'],
     data: { target: req(seq) },
     fanOut: true,
     projection: 'edit',
-    effect: 'the target takes `body` and `mentions`, `edited` = ts, `rev` = seq (none once deleted)',
+    effect: 'the target takes `body` and `mentions` (and `actions` when given), `edited` = ts, `rev` = seq (none once deleted)',
   },
   {
     kind: 'delete',

@@ -1,6 +1,6 @@
 // Bot accounts in storage (ADR 0017): bots, their hashed room-scoped keys, where each bot stopped in
 // each room, and the commands each bot offers in each room. Used by the admin API, the CLI and hello.
-import { RoomIdShape, SchemaError, type Command } from '@parley/sdk/protocol';
+import { RoomIdShape, SchemaError, type Command, type MessageAction } from '@parley/sdk/protocol';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { validateDisplayName } from '../auth.js';
 import type { SqlSession, Sql } from '../store/sql.js';
@@ -48,6 +48,14 @@ export interface BotGrant {
 export interface OwnedCommand extends Command {
   bot: string;
   botName: string;
+}
+
+/** The buttons of an ephemeral message: only `to` may use them. */
+export interface EphemeralActions {
+  room: string;
+  bot: string;
+  to: string;
+  actions: MessageAction[];
 }
 
 /** Thrown for admin requests that cannot be done as asked; `status` is the HTTP status. */
@@ -230,6 +238,49 @@ export class BotRegistry {
       [room],
     );
     return rows.flatMap((r) => r.commands.map((c) => ({ ...c, bot: r.bot_id, botName: r.name })));
+  }
+
+  /** The buttons and selects message `seq` of `room` has now (migration 15); null when it has none. */
+  async messageActions(room: string, seq: number): Promise<MessageAction[] | null> {
+    const [row] = await this.sql.query<{ actions: MessageAction[] }>('SELECT actions FROM message_actions WHERE room_id = $1 AND seq = $2', [room, seq]);
+    return row ? row.actions : null;
+  }
+
+  /** Keeps the buttons of an ephemeral message, so that a click on them can be checked. */
+  async keepEphemeral(e: EphemeralActions & { id: string; ts: number }): Promise<void> {
+    await this.sql.query('INSERT INTO bot_ephemerals (id, room_id, bot_id, to_user, actions, ts) VALUES ($1, $2, $3, $4, $5::jsonb, $6)', [
+      e.id,
+      e.room,
+      e.bot,
+      e.to,
+      JSON.stringify(e.actions),
+      e.ts,
+    ]);
+  }
+
+  /** The buttons of ephemeral message `id`, with whom they were shown to; null for an unknown id. */
+  async ephemeral(id: string): Promise<EphemeralActions | null> {
+    const [row] = await this.sql.query<{ room_id: string; bot_id: string; to_user: string; actions: MessageAction[] }>(
+      'SELECT room_id, bot_id, to_user, actions FROM bot_ephemerals WHERE id = $1',
+      [id],
+    );
+    return row ? { room: row.room_id, bot: row.bot_id, to: row.to_user, actions: row.actions } : null;
+  }
+
+  /** Whether `user` spent action id `aid` already. */
+  async actionSpent(user: string, aid: string): Promise<boolean> {
+    return (await this.sql.query('SELECT 1 FROM bot_action_ids WHERE user_id = $1 AND aid = $2', [user, aid])).length > 0;
+  }
+
+  /** Spends action id `aid` of `user`: false when it was spent already (a replay). */
+  async spendAction(user: string, aid: string, room: string): Promise<boolean> {
+    const rows = await this.sql.query('INSERT INTO bot_action_ids (user_id, aid, room_id, ts) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1', [
+      user,
+      aid,
+      room,
+      Date.now(),
+    ]);
+    return rows.length > 0;
   }
 
   private async requireBot(tx: SqlSession, bot: string): Promise<void> {

@@ -17,6 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { BotRegistry } from '../bots/registry.js';
 import { badRequest, forbidden, RequestError } from './errors.js';
 import { requireMember, requireVisible } from './room-state.js';
+import { checkActions } from './interactive.js';
 import type { Session } from './session.js';
 
 /** The registry, or a refusal when this server keeps no bots (a store without SQL). */
@@ -47,6 +48,7 @@ export async function botHandled(s: Session, f: BotHandledFrame): Promise<Result
 /** Delivered to every connection of `to`, on every node; stored nowhere (not a room event). */
 export async function ephemeral(s: Session, f: EphemeralFrame): Promise<ResultData[typeof Op.Ephemeral]> {
   requireBot(s);
+  checkActions(s, f.actions);
   const { hub } = s;
   if (!(await hub.store.getMember(f.room, f.to))) throw new RequestError(ErrorCode.NotFound, `${f.to} is not a member of "${f.room}"`);
   const id = `eph_${randomBytes(12).toString('base64url')}`;
@@ -54,6 +56,11 @@ export async function ephemeral(s: Session, f: EphemeralFrame): Promise<ResultDa
   const frame: Record<string, unknown> = { t: Op.EphemeralMessage, room: f.room, id, ts, by: s.userId, name: s.userName, to: f.to, body: f.body };
   if (f.replyTo !== undefined) frame.replyTo = f.replyTo;
   if (f.thread !== undefined) frame.thread = f.thread;
+  if (f.actions) {
+    // Kept so that a click can be checked: only `to` may use these buttons.
+    await registry(s).keepEphemeral({ id, room: f.room, bot: s.userId, to: f.to, actions: f.actions, ts });
+    frame.actions = f.actions;
+  }
   hub.publishToUser(f.to, frame);
   const states = await hub.announcer.states([f.to]);
   return { id, ts, delivered: states.get(f.to) !== PresenceState.Offline };
@@ -111,7 +118,7 @@ export async function routeCommand(s: Session, room: string, body: string): Prom
 }
 
 /** JSON with object keys sorted: the store's jsonb does not keep the order they were sent in. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
   );

@@ -1,7 +1,8 @@
 // Handlers that change a message already sent: edit (25), delete (26) and react (27). Each is checked
 // against the message projection, appended as a change event (group committed like a send) and fanned
 // out like a message; a request that would change nothing appends nothing and says so (`changed`).
-import { ErrorCode, EventKind, Limits, type DeleteFrame, type EditFrame, type Mention, type ReactFrame, type ResultData, Op } from '@parley/sdk/protocol';
+import { ErrorCode, EventKind, Limits, type DeleteFrame, type EditFrame, type Mention, type MessageAction, type ReactFrame, type ResultData, Op } from '@parley/sdk/protocol';
+import { checkActions, sameActions } from './interactive.js';
 import type { EventData, MessageState } from '../store/store.js';
 import { badRequest, forbidden, notFound, RequestError } from './errors.js';
 import { checkMentions, checkModeration, memberForSend } from './message-requests.js';
@@ -43,7 +44,7 @@ async function ownMessage(s: Session, room: string, seq: number, verb: string): 
 const unchanged = (m: MessageState): Change => ({ seq: m.seq, id: m.id, ts: m.ts, changed: false });
 
 /** Appends a change event (group committed), publishes it and answers with it. */
-async function appendChange(s: Session, room: string, kind: string, data: EventData, extra: { body?: string; mentions?: Mention[] } = {}): Promise<Change> {
+async function appendChange(s: Session, room: string, kind: string, data: EventData, extra: { body?: string; mentions?: Mention[]; actions?: MessageAction[] } = {}): Promise<Change> {
   const { event } = await s.hub.store.append({ room, kind, by: s.userId, name: s.userName, data, ...extra });
   s.hub.publishEvent(event);
   return { seq: event.seq, id: event.id, ts: event.ts, changed: true };
@@ -52,6 +53,7 @@ async function appendChange(s: Session, room: string, kind: string, data: EventD
 export async function edit(s: Session, f: EditFrame): Promise<Change> {
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
   checkMentions(f.body, f.mentions);
+  checkActions(s, f.actions);
   const message = await ownMessage(s, f.room, f.seq, 'edit');
   await checkModeration(s, f.room, 'edit', f.body);
   if (message.deleted) throw notFound(`message ${f.seq} was deleted`);
@@ -59,9 +61,11 @@ export async function edit(s: Session, f: EditFrame): Promise<Change> {
   if (Date.now() - message.ts > editWindowMs) {
     throw new RequestError(ErrorCode.TooLate, `messages can be edited for ${editWindowMs} ms after they were sent`);
   }
-  if (message.body === f.body && sameMentions(message.mentions, f.mentions)) return unchanged(message);
-  const extra: { body: string; mentions?: Mention[] } = { body: f.body };
+  const actionsSame = !f.actions || sameActions(await s.hub.bots?.messageActions(f.room, f.seq), f.actions);
+  if (message.body === f.body && sameMentions(message.mentions, f.mentions) && actionsSame) return unchanged(message);
+  const extra: { body: string; mentions?: Mention[]; actions?: MessageAction[] } = { body: f.body };
   if (f.mentions) extra.mentions = f.mentions;
+  if (f.actions) extra.actions = f.actions;
   const change = await appendChange(s, f.room, EventKind.Edit, { target: f.seq }, extra);
   // Someone the edit names for the first time is told, about the message itself.
   mentionsStored(s, f.room, f.seq, f.mentions, message.mentions);

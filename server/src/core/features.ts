@@ -31,6 +31,9 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // Bot accounts with keys, positions and ephemeral replies; command manifests and routing (section 21, ADR 0017).
   Feature.Bots,
   Feature.Commands,
+  // Buttons and selects on bot messages, streamed replies (section 26, ADR 0021).
+  Feature.Interactive,
+  Feature.Streams,
 ];
 
 /** The features a server with this configuration announces. */

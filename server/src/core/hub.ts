@@ -21,6 +21,7 @@ import { encodeUserEvent } from './user-log.js';
 import type { Notifications } from './notifications.js';
 import { AddressGuard } from '../outbound/address-guard.js';
 import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './moderation.js';
+import { STREAMS_CHANNEL, Streams } from './streams.js';
 import type { ModerationChange } from '../store/moderation.js';
 
 /** What every node hears of a moderation change: the room, and for a sanction its target and end. */
@@ -64,6 +65,8 @@ export class Hub {
   readonly roomLimits: RoomCreationLimits;
   /** Ends guests' memberships of public rooms after the guest token lifetime. */
   readonly guestExpiry: GuestMembershipExpiry;
+  /** Bots' streamed replies (feature `streams`). */
+  readonly streams: Streams;
   private readonly broker: Broker;
   private readonly publisher: Publisher;
   private readonly clustered: boolean;
@@ -123,6 +126,17 @@ export class Hub {
     this.moderation = new Moderation(this, this.clustered);
     // Every node follows every room's moderation changes: a ban reaches the banned user's sessions wherever they are.
     this.broker.subscribe(MODERATION_CHANNEL);
+    this.streams = new Streams({
+      config: deps.config,
+      broker: this.broker,
+      store: this.store,
+      log: this.log,
+      publishRoom: (room, frame) => this.publishRoom(room, frame),
+      publishToUser: (user, frame) => this.publishToUser(user, frame),
+      publishEvent: (event) => this.publishEvent(event),
+    });
+    // Every node hears of every stream: a member subscribing here mid-stream, or stopping one, finds it.
+    this.broker.subscribe(STREAMS_CHANNEL);
     this.store.observeUserEvents((events) => this.publishUserEvents(events));
     this.announcer = new PresenceAnnouncer({
       tracker: () => this.presence,
@@ -165,6 +179,7 @@ export class Hub {
     if (this.presence.sessionsOf(s.userId).size === 1) this.typing.clearUser(s.userId);
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
     this.unfollowUserLog(s);
+    if (s.bot) this.streams.sessionClosed(s);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
     if (this.presence.sessionsOf(s.userId).size === 0) this.announcer.touch(s.userId);
@@ -308,6 +323,7 @@ export class Hub {
   /** Frames from the broker: to this node's subscribers, noting room events for catch-up and leaves. */
   private onBrokerFrame(channel: string, frame: Uint8Array): void {
     if (channel === MODERATION_CHANNEL) return this.onModeration(frame);
+    if (channel === STREAMS_CHANNEL) return this.streams.onNews(frame);
     if (!this.clustered) return this.deliver(channel, frame);
     const decoded = peek(frame);
     const event = decoded?.t === Op.Event ? decoded.e : undefined;
@@ -399,6 +415,7 @@ export class Hub {
     this.catchUp?.close();
     this.userCatchUp?.close();
     this.typing.close();
+    this.streams.close();
     await this.notifications?.settled();
     this.notifications?.close();
     await this.announcer.close();

@@ -20,6 +20,7 @@ import type { Session } from './session.js';
 import { mentionsStored } from './user-log.js';
 import { HoldForReview, SYSTEM_ACTOR } from './moderation.js';
 import { routeCommand } from './bot-requests.js';
+import { checkActions } from './interactive.js';
 
 const DEFAULT_HISTORY = 50;
 /** Most body characters in one history reply: keeps any page well under the backpressure limit. */
@@ -101,6 +102,7 @@ async function checkReferences(s: Session, f: SendFrame): Promise<void> {
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
   checkMentions(f.body, f.mentions);
+  checkActions(s, f.actions);
   const member = s.memberOf.has(f.room);
   const refers = f.replyTo !== undefined || f.thread !== undefined;
   // The room's moderation as this node holds it: checked right here when it is (nearly always), so
@@ -136,7 +138,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
   if (command) data = { ...data, cmd: command.cmd, bot: command.bot };
   let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(held(s, f, check), () =>
-    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body, data, mentions: f.mentions }).then((r) => {
+    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body, data, mentions: f.mentions, ...(f.actions && { actions: f.actions }) }).then((r) => {
       // Taken as the batch settles, before any of its messages is published: the latency then
       // includes waiting behind the batch's earlier publishes, as a subscriber experiences it.
       ackedAt = performance.now();

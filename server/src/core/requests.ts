@@ -10,6 +10,8 @@ import { search } from './search-requests.js';
 import { userSubscribe } from './user-log.js';
 import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './notify-requests.js';
 import { memberPage, moderate, report, roomRules } from './moderation-requests.js';
+import { act } from './interactive.js';
+import { streamEnd, streamStart, streamWrite } from './streams.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -46,4 +48,8 @@ export const requestHandlers = {
   [Op.Ephemeral]: ephemeral,
   [Op.CommandsPublish]: publishCommands,
   [Op.CommandsList]: listCommands,
+  [Op.Act]: act,
+  [Op.StreamStart]: streamStart,
+  [Op.StreamWrite]: streamWrite,
+  [Op.StreamEnd]: streamEnd,
 } as const;

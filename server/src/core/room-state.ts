@@ -82,6 +82,8 @@ export async function subscribeFrom(
   try {
     const room = await requireRoom(s, id);
     hub.subscribedAt(id, room.head);
+    // Mid-stream, the text so far comes from the node the stream lives on.
+    hub.streams.subscribed(id, s.userId);
     // A member learns where they read to, with their counts, and (direct and small rooms) where the others did.
     const { view, reads } = role
       ? await hub.store.roomReadView(id, s.userId, room.kind === RoomKind.Direct ? 2 : hub.config.receiptRoomSize)

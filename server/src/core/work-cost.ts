@@ -31,6 +31,10 @@ export function workCost(frame: ClientFrame, userId: string): number {
     // A bot's manifest is a room event; an ephemeral reply is a frame to someone's every connection.
     case Op.CommandsPublish:
     case Op.Ephemeral:
+    // A click is a frame to the bot; a stream's start and end are frames to the room (and one event).
+    case Op.Act:
+    case Op.StreamStart:
+    case Op.StreamEnd:
       return 1;
     case Op.LinkPreview:
       // It may fetch a page from the Internet: dearer than a read of the store.

@@ -1,7 +1,7 @@
 // A room's log in SQL: seqs from `take_seqs` (migration 7, the one allocator), multi-row event
 // inserts, and the mapping between event rows and protocol `RoomEvent`s. Every writer of `events` goes
 // through here, except group-commit batches, which `append_events` writes taking seqs the same way.
-import type { Mention, RoomEvent } from '@parley/sdk/protocol';
+import type { Mention, MessageAction, RoomEvent } from '@parley/sdk/protocol';
 import { eventId } from '../ids.js';
 import { fitName } from '../name-length.js';
 import type { SqlSession } from './sql.js';
@@ -50,7 +50,28 @@ export function toEvent(row: EventRow): RoomEvent {
   if (row.body !== null) event.body = row.body;
   if (row.data !== null) event.data = row.data;
   if (row.mentions !== null) event.mentions = row.mentions;
+  return liftActions(event);
+}
+
+/**
+ * Storage keeps a message's buttons and selects in `data.actions` (a nested value, which v1 clients'
+ * flat `data` cannot hold); on the wire they are the event's own `actions` field.
+ */
+export function liftActions(event: RoomEvent): RoomEvent {
+  const data = event.data as (Record<string, unknown> & { actions?: MessageAction[] }) | undefined;
+  if (!data || data.actions === undefined) return event;
+  const { actions, ...rest } = data;
+  if (Object.keys(rest).length > 0) event.data = rest as NonNullable<RoomEvent['data']>;
+  else delete event.data;
+  event.actions = actions;
   return event;
+}
+
+/** What storage keeps of an append: its actions moved into `data` (see liftActions). */
+export function sinkActions<T extends { data?: EventData | undefined; actions?: MessageAction[] | undefined }>(input: T): T {
+  if (input.actions === undefined) return input;
+  const { actions, ...rest } = input;
+  return { ...rest, data: { ...input.data, actions } as unknown as EventData } as T;
 }
 
 /** Gives a draft its place in the log. */

@@ -669,4 +669,55 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX reports_open_idx ON reports (status, id);
     `,
   },
+  {
+    version: 15,
+    name: 'buttons and selects on bot messages: their current state, ephemeral ones, spent action ids',
+    sql: `
+      -- The current buttons and selects of each bot message that has some (issue 14): set by its msg,
+      -- replaced by an edit that carries actions, removed with the message. The events keep them in
+      -- data->'actions' (lifted to the event's top-level actions on the wire); this is the projection.
+      CREATE TABLE message_actions (
+        room_id     text COLLATE "C" NOT NULL,
+        seq         bigint NOT NULL,
+        actions     jsonb NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      );
+      CREATE FUNCTION project_actions() RETURNS trigger
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        IF NEW.kind = 'msg' THEN
+          INSERT INTO message_actions (room_id, seq, actions) VALUES (NEW.room_id, NEW.seq, NEW.data->'actions');
+        ELSIF NEW.kind = 'edit' THEN
+          INSERT INTO message_actions (room_id, seq, actions) VALUES (NEW.room_id, (NEW.data->>'target')::int8, NEW.data->'actions')
+            ON CONFLICT (room_id, seq) DO UPDATE SET actions = EXCLUDED.actions;
+        ELSE
+          DELETE FROM message_actions WHERE room_id = NEW.room_id AND seq = (NEW.data->>'target')::int8;
+        END IF;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER events_project_actions AFTER INSERT ON events FOR EACH ROW
+        WHEN (NEW.kind = 'delete' OR (NEW.kind IN ('msg', 'edit') AND NEW.data ? 'actions'))
+        EXECUTE FUNCTION project_actions();
+
+      -- Ephemeral messages are not stored, except the buttons of those that have some: a click is
+      -- checked against them (only the member they were shown to may use them).
+      CREATE TABLE bot_ephemerals (
+        id          text COLLATE "C" PRIMARY KEY,
+        room_id     text COLLATE "C" NOT NULL,
+        bot_id      text COLLATE "C" NOT NULL,
+        to_user     text COLLATE "C" NOT NULL,
+        actions     jsonb NOT NULL,
+        ts          bigint NOT NULL
+      );
+      -- Action ids spent: a click reaches its bot at most once; the same id again is refused.
+      CREATE TABLE bot_action_ids (
+        user_id     text COLLATE "C" NOT NULL,
+        aid         text COLLATE "C" NOT NULL,
+        room_id     text COLLATE "C" NOT NULL,
+        ts          bigint NOT NULL,
+        PRIMARY KEY (user_id, aid)
+      );
+    `,
+  },
 ];

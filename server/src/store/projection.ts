@@ -1,6 +1,6 @@
 // Reads of the message projection (migration 7): history with every `msg` in its current state, the
 // one message a change targets, and the reaction counts a `react` is checked against.
-import { Limits, type Mention, type ReactionSummary, type RoomEvent } from '@parley/sdk/protocol';
+import { Limits, type Mention, type MessageAction, type ReactionSummary, type RoomEvent } from '@parley/sdk/protocol';
 import { toEvent, type EventRow } from './event-log.js';
 import type { SqlSession } from './sql.js';
 import type { MessageHistoryQuery, HistoryPage, MessageState, ReactionCounts } from './store.js';
@@ -13,6 +13,7 @@ interface ProjectedRow extends EventRow {
   last_reply_seq: number | null;
   last_reply_ts: number | null;
   reactions: ReactionSummary[] | null;
+  current_actions: MessageAction[] | null;
 }
 
 // The event as its row says, except a msg's body and mentions, which its last edit replaced. The
@@ -20,7 +21,7 @@ interface ProjectedRow extends EventRow {
 const PROJECTED_COLUMNS = `e.room_id, e.seq, e.id, e.kind, e.author, e.author_name, e.cid,
   CASE WHEN m.edited IS NOT NULL THEN m.body ELSE e.body END AS body, e.data,
   CASE WHEN m.edited IS NOT NULL THEN m.mentions ELSE e.mentions END AS mentions, e.ts,
-  m.rev, m.edited, m.deleted, m.reply_count, m.last_reply_seq, m.last_reply_ts,
+  m.rev, m.edited, m.deleted, m.reply_count, m.last_reply_seq, m.last_reply_ts, a.actions AS current_actions,
   CASE WHEN m.rev IS NOT NULL THEN (
     SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'me', g.me, 'users', g.users) ORDER BY g.first)
       FROM (SELECT r.emoji, count(*) AS n, bool_or(r.user_id = $2) AS me, min(r.at_seq) AS first,
@@ -28,6 +29,8 @@ const PROJECTED_COLUMNS = `e.room_id, e.seq, e.id, e.kind, e.author, e.author_na
               FROM reactions r WHERE r.room_id = e.room_id AND r.seq = e.seq GROUP BY r.emoji) g
   ) END AS reactions`;
 const PROJECTION_JOIN = `events e LEFT JOIN messages m ON e.kind = 'msg' AND m.room_id = e.room_id AND m.seq = e.seq`;
+// A message's buttons as its last change left them (migration 15): only messages of bots have a row.
+const HISTORY_JOIN = `${PROJECTION_JOIN} LEFT JOIN message_actions a ON e.kind = 'msg' AND a.room_id = e.room_id AND a.seq = e.seq`;
 
 /** A page of history with messages as they are now (`viewer` decides each summary's `me`). */
 export async function projectedHistory(sql: SqlSession, room: string, query: MessageHistoryQuery): Promise<HistoryPage> {
@@ -43,7 +46,7 @@ export async function projectedHistory(sql: SqlSession, room: string, query: Mes
   if (main) where.push(`NOT coalesce(e.data ? 'thread', false)`);
   const forward = after !== undefined;
   const rows = await sql.query<ProjectedRow>(
-    `SELECT ${PROJECTED_COLUMNS} FROM ${PROJECTION_JOIN} WHERE ${where.join(' AND ')}
+    `SELECT ${PROJECTED_COLUMNS} FROM ${HISTORY_JOIN} WHERE ${where.join(' AND ')}
       ORDER BY e.seq ${forward ? 'ASC' : 'DESC'} LIMIT $${params.push(limit + 1)}`,
     params,
   );
@@ -77,6 +80,8 @@ function toProjectedEvent(row: ProjectedRow): RoomEvent {
   if (row.deleted) event.deleted = true;
   if (row.reactions && row.reactions.length > 0) event.reactions = row.reactions;
   if (row.reply_count) event.replies = { count: row.reply_count, last: Number(row.last_reply_seq), lastTs: Number(row.last_reply_ts) };
+  if (row.current_actions !== null) event.actions = row.current_actions;
+  else delete event.actions;
   return event;
 }
 

@@ -3,7 +3,7 @@
 import type { RoomEvent, UserEvent } from '@parley/sdk/protocol';
 import { fitName } from '../name-length.js';
 import { writeAppendBatchFast } from './append-fast.js';
-import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } from './event-log.js';
+import { appendToRoom, EVENT_COLUMNS, liftActions, sinkActions, toEvent, type EventDraft, type EventRow } from './event-log.js';
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { NotifyStore } from './notify-store.js';
@@ -456,7 +456,8 @@ export class SqlStore implements Store {
   append(input: AppendInput): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('store is closed'));
     this.appendCount += 1;
-    return this.appends.submit(input);
+    if (input.actions === undefined) return this.appends.submit(input);
+    return this.appends.submit(sinkActions(input)).then((r) => ({ ...r, event: liftActions(r.event) }));
   }
 
   async history(room: string, query: HistoryQuery): Promise<HistoryPage> {

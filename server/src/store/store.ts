@@ -1,6 +1,6 @@
 // The Store contract: the durable truth for users, rooms, membership and each room's ordered event log.
 // Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
-import type { Mention, RoomEvent, UserEvent } from '@parley/sdk/protocol';
+import type { Mention, MessageAction, RoomEvent, UserEvent } from '@parley/sdk/protocol';
 import type { NotifyStore } from './notify-store.js';
 import type { SearchQuery, SearchRows } from './search.js';
 import type { SqlModeration } from './moderation.js';
@@ -50,6 +50,8 @@ export interface AppendInput {
   data?: EventData;
   /** Users mentioned in `body` (msg and edit). */
   mentions?: Mention[];
+  /** Buttons and selects of a bot's msg, or those an edit puts in their place (kept in `data.actions`). */
+  actions?: MessageAction[];
 }
 
 export interface AppendResult {
