@@ -80,9 +80,17 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // Words of MIN_PART letters or more match anywhere in a word (trigrams on the folded text), which
   // includes the start of one: with the `simple` language that is all full-text would find, so it is
   // not asked too. A stemmer finds other forms of a word as well.
-  const match = (alias: string): string => {
+  //
+  // Row by row (walk), a word start is first looked for anywhere in the folded text, a cheap test
+  // that every match passes with the `simple` language (not with a stemmer's stems), so that the
+  // text is parsed into words only for the rows that have it.
+  // The words then go to that statement's own parameters (`walk`): one no statement names is an error.
+  const match = (alias: string, walk?: unknown[]): string => {
     const fts = `to_tsvector('search_text'::regconfig, ${alias}.body) @@ to_tsquery('search_text'::regconfig, ${tsquery})`;
-    if (parts.length === 0) return fts;
+    if (parts.length === 0) {
+      if (walk === undefined || q.stemmed) return fts;
+      return `(${[...q.words.map((w) => `${alias}.search_body LIKE '%' || search_fold($${walk.push(w)}) || '%'`), fts].join(' AND ')})`;
+    }
     const trgm = parts.map((w) => `${alias}.search_body LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
     return q.stemmed ? `(${fts} OR (${trgm}))` : `(${trgm})`;
   };
@@ -118,38 +126,43 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // search indexes give, sorted (rare words, few rows).
   const walk = (range: string, size: number, columns: string) =>
     `SELECT ${columns} FROM events e WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range].join(' AND ')} ORDER BY e.id DESC LIMIT ${size}`;
-  const fromEvents = async (): Promise<{ rows: HitRow[]; walked: boolean }> => {
+  const fromEvents = async (): Promise<{ rows: HitRow[]; walked: number }> => {
     let rows: HitRow[] = [];
     let upper = q.from;
     for (const size of WINDOWS) {
       const { ps, range } = below(upper);
-      // The window's last id and size come as one more row (id NULL): where the next step starts.
-      const got = await sql.query<HitRow & { floor: string | null; n: number | string | null }>(
-        `
-         (SELECT ${columns}, NULL AS floor, NULL::int8 AS n
-            FROM (${walk(range, size, 'e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.search_body, e.ts, e.data')}) e
-           WHERE ${match('e')} AND ${rest.join(' AND ')} AND ${never}
-           ORDER BY e.id DESC LIMIT ${q.limit + 1 - rows.length})
-         UNION ALL
-         SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, min(w.id), count(*) FROM (${walk(range, size, 'e.id')}) w`,
+      // The window's last row comes too, matched or not (n = size): where the next window starts. The
+      // walk numbers its rows as it reads them in order, so nothing is read twice or held.
+      const take = q.limit + 1 - rows.length;
+      const got = await sql.query<HitRow & { hit: boolean; n: number | string }>(
+        `SELECT ${columns}, e.hit, e.n FROM (
+           SELECT e.*, ${match('e', ps)} AND ${rest.join(' AND ')} AND ${never} AS hit
+             FROM (SELECT e.*, row_number() OVER (ORDER BY e.id DESC) AS n
+                     FROM (${walk(range, size, 'e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.search_body, e.ts, e.data')}) e) e) e
+          WHERE e.hit OR e.n = ${size}
+          ORDER BY e.id DESC LIMIT ${take + 1}`,
         ps,
       );
-      const window = got.pop()!;
-      rows = rows.concat(got);
-      if (window.floor === null || rows.length > q.limit || Number(window.n) < size) return { rows, walked: true };
-      upper = window.floor;
+      const hits = got.filter((r) => r.hit).slice(0, take);
+      rows = rows.concat(hits);
+      const last = got.find((r) => Number(r.n) === size);
+      // Full, or the log ends inside this window: nothing older is needed.
+      if (hits.length === take || last === undefined) return { rows, walked: size };
+      upper = last.id;
+      // Not one match in the first window: the next, ten times larger, would not fill the page
+      // either, and the indexes answer a word this rare quickly.
+      if (rows.length === 0) break;
     }
     // The order is on an expression the id index cannot give, so the planner reads the matches from
     // the search indexes and sorts them instead of walking the whole log checking every row.
     const { ps, range } = below(upper);
     const older = await sql.query<HitRow>(
-      `
-       SELECT ${columns} FROM events e
+      `SELECT ${columns} FROM events e
         WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range, match('e'), ...rest, never].join(' AND ')}
         ORDER BY (e.id || '') DESC LIMIT ${q.limit + 1 - rows.length}`,
       ps,
     );
-    return { rows: rows.concat(older), walked: false };
+    return { rows: rows.concat(older), walked: Infinity };
   };
 
   // Edited messages (a small part of the log): their text is the projection's. When the walk filled
@@ -158,23 +171,22 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // matches come from the projection's own search indexes.
   const edited = `SELECT e.room_id, e.seq, e.id, e.author, e.author_name, m.body, e.ts, e.data->>'thread' AS thread, m.edited`;
   const current = [match('m'), ...filters, ...access, ...link('m.body')];
-  const fromEdits = (newer: string | undefined): Promise<HitRow[]> => {
+  const fromEdits = (newer: string | undefined, walk: boolean): Promise<HitRow[]> => {
     const { ps, range } = below(q.from);
-    if (newer === undefined) {
+    const floor = newer === undefined ? [] : [`e.id > $${ps.push(newer)}`];
+    if (!walk || newer === undefined) {
       return sql.query<HitRow>(
-        `
-         ${edited} FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
-          WHERE m.body IS NOT NULL AND NOT m.deleted AND ${[range, ...current].join(' AND ')}
+        `${edited} FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
+          WHERE m.body IS NOT NULL AND NOT m.deleted AND ${[range, ...floor, ...current].join(' AND ')}
           ORDER BY e.id DESC LIMIT ${q.limit + 1}`,
         ps,
       );
     }
     // An edited message's event keeps its first text (not NULL until deleted): the walk's indexes hold it.
     return sql.query<HitRow>(
-      `
-       ${edited}
+      `${edited}
          FROM (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.ts, e.data FROM events e
-                WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...filters, range, `e.id > $${ps.push(newer)}`].join(' AND ')}
+                WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...filters, range, ...floor].join(' AND ')}
                 ORDER BY e.id DESC) e
          CROSS JOIN LATERAL (SELECT m.body, m.search_body, m.edited FROM messages m
                               WHERE m.room_id = e.room_id AND m.seq = e.seq AND m.body IS NOT NULL AND NOT m.deleted OFFSET 0) m
@@ -185,9 +197,10 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   };
 
   const { rows: events, walked } = await fromEvents();
-  // The walk of a link filter follows linking events; an edit may have added the link: asked by index.
-  const last = events[events.length - 1];
-  const edits = await fromEdits(walked && events.length > q.limit && q.hasLink !== true ? last!.id : undefined);
+  // Walked again only when the page filled in the first window (a few hundred events at most); the
+  // walk of a link filter follows linking events, and an edit may have added the link.
+  const full = events.length > q.limit ? events[events.length - 1]!.id : undefined;
+  const edits = await fromEdits(full, walked <= WINDOWS[0]! && q.hasLink !== true);
   // Ids are ASCII: JavaScript's order is the database's "C" order.
   const rows = events.concat(edits).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   const more = rows.length > q.limit;
