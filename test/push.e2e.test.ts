@@ -189,6 +189,17 @@ describe.runIf(tls).each(kinds)('Web Push (%s)', (kind) => {
     expect(await c.ok({ t: Op.PushSubscribe, ...again })).toEqual({ subscriptions: Limits.maxPushSubscriptions });
   });
 
+  test('browsers of one user subscribing at the same time never keep more than the limit', async () => {
+    const user = unique('race');
+    const browsers = await Promise.all([0, 1, 2, 3, 4, 5].map(() => signIn(user)));
+    for (let i = 0; i < Limits.maxPushSubscriptions - 2; i++) expect(await subscribe(browsers[0]!, push.subscription())).toMatchObject({ t: Op.Result });
+    // Two places left, six browsers asking at once: each counts the others only after the one before stored its own.
+    const replies = await Promise.all(browsers.map((c) => subscribe(c, push.subscription())));
+    expect(replies.filter((r) => r.t === Op.Result)).toHaveLength(2);
+    expect(replies.filter((r) => r.t === Op.Error).map((r) => r.code)).toEqual(Array(4).fill(ErrorCode.LimitReached));
+    expect(await subscriptions(user)).toHaveLength(Limits.maxPushSubscriptions);
+  });
+
   test('someone else cannot remove a subscription; notify_settings refuses what it cannot do', async () => {
     const owner = await signIn(unique('frank'));
     const other = await signIn(unique('gina'));

@@ -107,6 +107,24 @@ describe.each(kinds)('read positions and receipts (%s)', (kind) => {
     expect(await joinedSummary(bob, room)).toMatchObject({ unread: 0 });
   });
 
+  test('thread replies are not unread in the room; one that mentions the member counts as a mention', async () => {
+    const room = unique('thr');
+    const alice = await signIn('alice', 'Alice');
+    const bob = await signIn('bob', 'Bob');
+    await alice.ok({ t: Op.RoomCreate, kind: 'public', id: room });
+    await bob.ok({ t: Op.Join, room });
+    const root = await alice.ok({ t: Op.Send, room, cid: 'root', body: 'a question' });
+    expect(await joinedSummary(bob, room)).toMatchObject({ unread: 1, mentions: 0 });
+    await alice.ok({ t: Op.Send, room, cid: 'r1', body: 'more detail', thread: root.seq });
+    const mention = await alice.ok({ t: Op.Send, room, cid: 'r2', body: 'what do you think @Bob', thread: root.seq, mentions: [{ user: 'bob', at: 18, len: 4 }] });
+    await until(async () => (await joinedSummary(bob, room))?.mentions === 1);
+    expect(await joinedSummary(bob, room)).toMatchObject({ unread: 1, mentions: 1 });
+    // Reading the room to its head clears both, as a read of any position does.
+    expect(await bob.ok({ t: Op.Read, room, seq: mention.seq })).toMatchObject({ unread: 0, mentions: 0 });
+    await alice.ok({ t: Op.Send, room, cid: 'r3', body: 'one more reply', thread: root.seq });
+    expect(await joinedSummary(bob, room)).toMatchObject({ unread: 0, mentions: 0 });
+  });
+
   test('direct room: delivered then read reach the sender ("Seen"), and a later subscribe tells where the other is', async () => {
     const alice = await signIn('alice', 'Alice');
     const bob = await signIn('bob', 'Bob');

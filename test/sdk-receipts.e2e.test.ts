@@ -48,6 +48,15 @@ describe.each(kinds)('SDK read positions (%s)', (kind) => {
     expect(onLaptop.mentions).toBe(1);
     expect(laptop.rooms.total).toEqual({ unread: 2, mentions: 1 });
     expect(changes.at(-1)).toMatchObject({ unread: 2, mentions: 1 });
+    // Thread replies are not unread in the room, live as on the server; one that mentions bob is a mention.
+    const root = await room.send('a thread');
+    await room.send('a reply', { thread: root.seq });
+    await room.send('@bob a reply for you', { thread: root.seq, mentions: [{ user: 'bob', at: 0, len: 4 }] });
+    await until(() => onLaptop.mentions === 2 && onLaptop.lastSeq >= root.seq + 2);
+    expect(onLaptop.unread).toBe(3);
+    const counted = await connect('bob');
+    await counted.listRooms();
+    expect(counted.rooms.get(id)).toMatchObject({ unread: 3, mentions: 2 });
 
     onPhone.markRead();
     await until(() => onLaptop.unread === 0);

@@ -153,7 +153,8 @@ export class ReadStates {
     e.counted = event.seq;
     if (event.kind !== EventKind.Message || event.by === me || event.seq <= e.read) return;
     const cap = this.link.maxUnread();
-    e.unread = Math.min(cap, e.unread + 1);
+    // A thread reply is not unread in the room (the server counts the same way), unless it mentions us.
+    if (event.data?.thread === undefined) e.unread = Math.min(cap, e.unread + 1);
     if (event.mentions?.some((m) => m.user === me)) e.mentions = Math.min(cap, e.mentions + 1);
     this.changed(e);
     // In a direct room the sender sees a second tick once the message reached one of our devices.

@@ -1,8 +1,10 @@
 // What push notifications and link previews keep (migration 11): users' push subscriptions, their
 // do-not-disturb and muted rooms, and the cache of link previews. Plain reads and single-statement writes.
 import type { LinkPreview } from '@parley/sdk/protocol';
+import type { SqlSession } from './sql.js';
 
 type Query = <Row>(text: string, params?: readonly unknown[]) => Promise<Row[]>;
+type Transact = <T>(fn: (tx: SqlSession) => Promise<T>) => Promise<T>;
 
 export interface PushSubscriptionRecord {
   endpoint: string;
@@ -24,28 +26,37 @@ export interface CachedPreview {
 }
 
 export class NotifyStore {
-  constructor(private readonly query: Query) {}
+  constructor(
+    private readonly query: Query,
+    private readonly transact: Transact,
+  ) {}
 
   /**
    * Keeps `sub` for its user (an endpoint held by someone else moves to this user: the browser signed
    * in as them). Refused (returns null) when the user already keeps `max` other subscriptions; else the count kept.
    */
   async subscribe(sub: PushSubscriptionRecord, max: number): Promise<number | null> {
-    const rows = await this.query<{ n: number }>(
-      `WITH others AS (
-         SELECT count(*) AS n FROM push_subscriptions WHERE user_id = $2 AND endpoint <> $1
-       ), kept AS (
-         INSERT INTO push_subscriptions (endpoint, user_id, device, p256dh, auth)
-         SELECT $1, $2, $3, $4, $5 FROM others WHERE others.n < $6
-         ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, device = EXCLUDED.device,
-           p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth, created_at = now()
-         RETURNING 1
-       )
-       SELECT (SELECT n FROM others)::int + (SELECT count(*) FROM kept)::int AS n, (SELECT count(*) FROM kept)::int AS kept`,
-      [sub.endpoint, sub.user, sub.device, sub.p256dh, sub.auth, max],
-    );
-    const row = rows[0] as { n: number; kept: number } | undefined;
-    return row && row.kept > 0 ? Number(row.n) : null;
+    return this.transact(async (tx) => {
+      // One subscribe per user at a time: two browsers subscribing at once would each count the
+      // others before either is stored, and keep one more than the limit. The statement after the
+      // lock sees what the one before it stored.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`parley.push_subscribe.${sub.user}`]);
+      const rows = await tx.query<{ n: number; kept: number }>(
+        `WITH others AS (
+           SELECT count(*) AS n FROM push_subscriptions WHERE user_id = $2 AND endpoint <> $1
+         ), kept AS (
+           INSERT INTO push_subscriptions (endpoint, user_id, device, p256dh, auth)
+           SELECT $1, $2, $3, $4, $5 FROM others WHERE others.n < $6
+           ON CONFLICT (endpoint) DO UPDATE SET user_id = EXCLUDED.user_id, device = EXCLUDED.device,
+             p256dh = EXCLUDED.p256dh, auth = EXCLUDED.auth, created_at = now()
+           RETURNING 1
+         )
+         SELECT (SELECT n FROM others)::int + (SELECT count(*) FROM kept)::int AS n, (SELECT count(*) FROM kept)::int AS kept`,
+        [sub.endpoint, sub.user, sub.device, sub.p256dh, sub.auth, max],
+      );
+      const row = rows[0];
+      return row && row.kept > 0 ? Number(row.n) : null;
+    });
   }
 
   /** Forgets `endpoint` if `user` holds it (any user when `user` is undefined: the push service said it is gone). */

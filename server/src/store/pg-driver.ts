@@ -1,5 +1,5 @@
 // PostgreSQL driver: a `pg` connection pool, used when a DATABASE_URL is configured.
-// Every pooled connection starts with the store's schema on its search_path.
+// Every pooled connection starts with the store's schema on its search_path, and without JIT.
 import { userInfo } from 'node:os';
 import pg from 'pg';
 import { checkSchemaName, type Sql, type SqlSession } from './sql.js';
@@ -31,7 +31,9 @@ export function openPg(options: PgOptions): Sql {
   const schema = checkSchemaName(options.schema ?? 'parley');
   const connection: pg.ClientConfig = {
     connectionString: withDefaultUser(options.url),
-    options: `-c search_path=${schema}`,
+    // JIT off: the store's statements run in milliseconds, and compiling one whose estimated cost
+    // crosses jit_above_cost (a walk under a LIMIT, a search) took tens of ms more than running it.
+    options: `-c search_path=${schema} -c jit=off`,
     types,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     // Lets the kernel notice a peer that vanished without closing (a partitioned network), which

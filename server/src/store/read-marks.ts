@@ -5,12 +5,15 @@ import type { SqlSession } from './sql.js';
 import type { MemberRead, ReadMark, ReadMarkOutcome, ReadView } from './store.js';
 
 // Messages from others after the member's position that still have a body (a deleted message is
-// read by nobody), stopped at the cap so that a member who never reads a busy room costs a bounded
+// read by nobody) and are not thread replies (the room's timeline shows a reply count on the thread's
+// first message, not the replies: a badge for them could not be cleared by looking at the room; a
+// reply that mentions the member counts as a mention), stopped at the cap so that a member who never reads a busy room costs a bounded
 // scan. Mentions come from the member's own log (notices `mention`), which is short, joined to the
 // message to leave deleted ones out.
 const UNREAD = (room: string, user: string, read: string, cap: string) => `
   (SELECT count(*) FROM (SELECT 1 FROM events e
      WHERE e.room_id = ${room} AND e.seq > ${read} AND e.kind = 'msg' AND e.author <> ${user} AND e.body IS NOT NULL
+       AND (e.data IS NULL OR NOT e.data ? 'thread')
      LIMIT ${cap}) c)::int`;
 const MENTIONS = (room: string, user: string, read: string, cap: string) => `
   (SELECT count(*) FROM (SELECT 1 FROM user_events n JOIN events e ON e.room_id = ${room} AND e.seq = (n.data->>'seq')::int8

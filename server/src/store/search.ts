@@ -42,8 +42,10 @@ export interface SearchRows {
 export const MIN_PART = 3;
 
 /**
- * Windows of the newest messages a search matches row by row before it asks the indexes: the first
- * fills a page of a common word, the second one of a middling word, at a few µs a row.
+ * How many of the newest messages a search walks, in two windows, matching them row by row on their
+ * stored folded text (well under a µs a row) before it asks the search indexes: a common or middling
+ * word fills a page there without reading its index entries. A filter by room, author or link walks
+ * that room's, author's or linking messages instead of the whole log.
  */
 const WINDOWS = [1000, 10_000];
 
@@ -59,13 +61,13 @@ interface HitRow {
   edited: number | null;
 }
 
-/** A message's text holds a link: what `hasLink` tests. */
+/** A message's text holds a link: what `hasLink` tests (the same text as events_search_link_idx's predicate). */
 const LINK = String.raw`(https?://|www\.)[^\s]`;
 
 /**
- * The matching messages of one page, in one statement. Never-edited messages are matched on their
- * event's body, edited ones on the projection's (their event's body is the old text); deleted ones
- * have no text left in either. Every row passes the access check in SQL, not only the first.
+ * The matching messages of one page. Never-edited messages are matched on their event (its stored
+ * folded text, migration 19), edited ones on the projection's (their event's body is the old text);
+ * deleted ones have no text left in either. Every row passes the access check in SQL, not only the first.
  */
 export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<SearchRows> {
   if (q.words.length === 0) throw new RangeError('a search needs at least one word');
@@ -75,102 +77,132 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   const parts = q.words.every((w) => w.length >= MIN_PART) ? q.words.map((w) => p(w)) : [];
   // Pushed only when used: a parameter no statement names is an error.
   const tsquery = parts.length === 0 || q.stemmed ? p(q.words.map((w) => `'${w.replace(/['\\]/g, '')}':*`).join(' & ')) : '';
-  // Words of MIN_PART letters or more match anywhere in a word (trigrams), which includes the start of
-  // one: with the `simple` language that is all full-text would find, so it is not asked too (each
-  // costs a pass over the text of every row it checks). A stemmer finds other forms of a word as well.
-  const match = (col: string): string => {
-    const fts = `to_tsvector('search_text'::regconfig, ${col}) @@ to_tsquery('search_text'::regconfig, ${tsquery})`;
-    if (parts.length === 0) return fts;
-    const trgm = parts.map((w) => `search_fold(${col}) LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
+  // Words of MIN_PART letters or more match anywhere in a word (trigrams on the folded text), which
+  // includes the start of one: with the `simple` language that is all full-text would find, so it is
+  // not asked too. A stemmer finds other forms of a word as well.
+  //
+  // Row by row (walk), a word start is first looked for anywhere in the folded text, a cheap test
+  // that every match passes with the `simple` language (not with a stemmer's stems), so that the
+  // text is parsed into words only for the rows that have it.
+  // The words then go to that statement's own parameters (`walk`): one no statement names is an error.
+  const match = (alias: string, walk?: unknown[]): string => {
+    const fts = `to_tsvector('search_text'::regconfig, ${alias}.body) @@ to_tsquery('search_text'::regconfig, ${tsquery})`;
+    if (parts.length === 0) {
+      if (walk === undefined || q.stemmed) return fts;
+      return `(${[...q.words.map((w) => `${alias}.search_body LIKE '%' || search_fold($${walk.push(w)}) || '%'`), fts].join(' AND ')})`;
+    }
+    const trgm = parts.map((w) => `${alias}.search_body LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
     return q.stemmed ? `(${fts} OR (${trgm}))` : `(${trgm})`;
   };
   const filters: string[] = [];
   if (q.room !== undefined) filters.push(`e.room_id = ${p(q.room)}`);
-  filters.push(`e.room_id IN (SELECT id FROM readable)`);
   if (q.author !== undefined) filters.push(`e.author = ${p(q.author)}`);
-  if (q.before !== undefined) filters.push(`e.ts < ${p(q.before)}`);
-  if (q.after !== undefined) filters.push(`e.ts > ${p(q.after)}`);
-  if (q.from !== undefined) filters.push(`e.id < ${p(q.from)}`);
-  const link = q.hasLink === undefined ? undefined : `${q.hasLink ? '' : 'NOT '}(BODY ~* '${LINK}')`;
-  const where = (body: string): string => [...filters, ...(link ? [link.replace('BODY', body)] : [])].join(' AND ');
-  const readable = `WITH readable AS (
-       SELECT room_id AS id FROM members WHERE user_id = $1
-       UNION SELECT id FROM rooms WHERE kind = 'public'
-     )`;
-  // One page of matches in an id range, newest first. The order is on an expression the id index
-  // cannot give, so the planner reads the matches from the search indexes and sorts them (what rare
-  // words want) instead of walking the whole log checking every row.
-  const pageIn = (range: string, take: number, ps: unknown[]) => {
-    const order = `(e.id || '') DESC`;
-    const limit = `${take + 1}`;
+  // Per row, two key lookups: a semi-join with the set of readable rooms lets the planner loop over
+  // that whole set for every row of a walk.
+  const access = [
+    `(EXISTS (SELECT 1 FROM members r WHERE r.room_id = e.room_id AND r.user_id = $1) OR EXISTS (SELECT 1 FROM rooms r WHERE r.id = e.room_id AND r.kind = 'public'))`,
+  ];
+  if (q.before !== undefined) access.push(`e.ts < ${p(q.before)}`);
+  if (q.after !== undefined) access.push(`e.ts > ${p(q.after)}`);
+  // The link test is on the current text: the event's for a never-edited message, the projection's for an edited one.
+  const link = (body: string) => (q.hasLink === undefined ? [] : [`${q.hasLink ? '' : 'NOT '}(${body} ~* '${LINK}')`]);
+  // What a walk of never-edited messages follows (an index ordered by id within it: room, author,
+  // link or none), and what it checks row by row.
+  const drive = q.hasLink ? [...filters, ...link('e.body')] : filters;
+  const rest = q.hasLink ? access : [...access, ...link('e.body')];
+  // A scalar subquery, not NOT EXISTS: the planner would make that an anti-join and, misjudging how
+  // many rows match, read the whole projection for it; this is one key lookup per matching row.
+  const never = `(SELECT m.edited IS NOT NULL OR m.deleted FROM messages m WHERE m.room_id = e.room_id AND m.seq = e.seq) IS NOT TRUE`;
+  const columns = `e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, NULL::int8 AS edited`;
+  // Each statement gets the shared parameters plus its own bound: an unnamed parameter is an error.
+  const below = (upper: string | undefined) => {
+    const ps = [...params];
+    return { ps, range: upper === undefined ? 'true' : `e.id < $${ps.push(upper)}` };
+  };
+
+  // Never-edited messages, newest first: windows of the walk, matched row by row (the LIMIT keeps the
+  // match from being pushed down to the search indexes, whose every entry for a common word would be
+  // read to keep a handful), then, only when the page is still short, below the windows what the
+  // search indexes give, sorted (rare words, few rows).
+  const walk = (range: string, size: number, columns: string) =>
+    `SELECT ${columns} FROM events e WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range].join(' AND ')} ORDER BY e.id DESC LIMIT ${size}`;
+  const fromEvents = async (): Promise<{ rows: HitRow[]; walked: number }> => {
+    let rows: HitRow[] = [];
+    let upper = q.from;
+    for (const size of WINDOWS) {
+      const { ps, range } = below(upper);
+      // The window's last row comes too, matched or not (n = size): where the next window starts. The
+      // walk numbers its rows as it reads them in order, so nothing is read twice or held.
+      const take = q.limit + 1 - rows.length;
+      const got = await sql.query<HitRow & { hit: boolean; n: number | string }>(
+        `SELECT ${columns}, e.hit, e.n FROM (
+           SELECT e.*, ${match('e', ps)} AND ${rest.join(' AND ')} AND ${never} AS hit
+             FROM (SELECT e.*, row_number() OVER (ORDER BY e.id DESC) AS n
+                     FROM (${walk(range, size, 'e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.search_body, e.ts, e.data')}) e) e) e
+          WHERE e.hit OR e.n = ${size}
+          ORDER BY e.id DESC LIMIT ${take + 1}`,
+        ps,
+      );
+      const hits = got.filter((r) => r.hit).slice(0, take);
+      rows = rows.concat(hits);
+      const last = got.find((r) => Number(r.n) === size);
+      // Full, or the log ends inside this window: nothing older is needed.
+      if (hits.length === take || last === undefined) return { rows, walked: size };
+      upper = last.id;
+      // Not one match in the first window: the next, ten times larger, would not fill the page
+      // either, and the indexes answer a word this rare quickly.
+      if (rows.length === 0) break;
+    }
+    // The order is on an expression the id index cannot give, so the planner reads the matches from
+    // the search indexes and sorts them instead of walking the whole log checking every row.
+    const { ps, range } = below(upper);
+    const older = await sql.query<HitRow>(
+      `SELECT ${columns} FROM events e
+        WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range, match('e'), ...rest, never].join(' AND ')}
+        ORDER BY (e.id || '') DESC LIMIT ${q.limit + 1 - rows.length}`,
+      ps,
+    );
+    return { rows: rows.concat(older), walked: Infinity };
+  };
+
+  // Edited messages (a small part of the log): their text is the projection's. When the walk filled
+  // the page with never-edited ones, only edits newer than its last can still take a place: those few
+  // events are walked again and their projection rows looked up one by one. Otherwise the edited
+  // matches come from the projection's own search indexes.
+  const edited = `SELECT e.room_id, e.seq, e.id, e.author, e.author_name, m.body, e.ts, e.data->>'thread' AS thread, m.edited`;
+  const current = [match('m'), ...filters, ...access, ...link('m.body')];
+  const fromEdits = (newer: string | undefined, walk: boolean): Promise<HitRow[]> => {
+    const { ps, range } = below(q.from);
+    const floor = newer === undefined ? [] : [`e.id > $${ps.push(newer)}`];
+    if (!walk || newer === undefined) {
+      return sql.query<HitRow>(
+        `${edited} FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
+          WHERE m.body IS NOT NULL AND NOT m.deleted AND ${[range, ...floor, ...current].join(' AND ')}
+          ORDER BY e.id DESC LIMIT ${q.limit + 1}`,
+        ps,
+      );
+    }
+    // An edited message's event keeps its first text (not NULL until deleted): the walk's indexes hold it.
     return sql.query<HitRow>(
-      `${readable}, hits AS (
-         (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, NULL::int8 AS edited
-            FROM events e
-           WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${range} AND ${match('e.body')} AND ${where('e.body')}
-             AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = e.room_id AND m.seq = e.seq AND (m.edited IS NOT NULL OR m.deleted))
-           ORDER BY ${order} LIMIT ${limit})
-         UNION ALL
-         (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, m.body, e.ts, e.data->>'thread', m.edited
-            FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
-           WHERE m.body IS NOT NULL AND NOT m.deleted AND ${range} AND ${match('m.body')} AND ${where('m.body')}
-           ORDER BY e.id DESC LIMIT ${limit})
-       )
-       SELECT * FROM hits ORDER BY id DESC LIMIT ${limit}`,
+      `${edited}
+         FROM (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.ts, e.data FROM events e
+                WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...filters, range, ...floor].join(' AND ')}
+                ORDER BY e.id DESC) e
+         CROSS JOIN LATERAL (SELECT m.body, m.search_body, m.edited FROM messages m
+                              WHERE m.room_id = e.room_id AND m.seq = e.seq AND m.body IS NOT NULL AND NOT m.deleted OFFSET 0) m
+        WHERE ${current.join(' AND ')}
+        ORDER BY e.id DESC LIMIT ${q.limit + 1}`,
       ps,
     );
   };
-  // Two steps, so that neither common nor rare words cost a scan of the whole log: first windows of
-  // the newest messages, matched one by one (common and middling words fill a page there); then,
-  // below them, the matches the search indexes give, sorted (rare words, few rows).
-  // Each statement gets the shared parameters plus its own bounds: an unnamed parameter is an error.
-  const bounded = (lower: string | undefined, upper: string | undefined, col = 'id') => {
-    const ps = [...params];
-    const parts: string[] = [];
-    if (lower !== undefined) parts.push(`${col} >= $${ps.push(lower)}`);
-    if (upper !== undefined) parts.push(`${col} < $${ps.push(upper)}`);
-    return { ps, range: parts.length ? parts.join(' AND ') : 'true' };
-  };
-  let rows: HitRow[] = [];
-  let upper = q.from;
-  let exhausted = false;
-  for (const size of WINDOWS) {
-    const [window] = await sql.query<{ floor: string | null; n: number | string }>(
-      `SELECT min(id) AS floor, count(*) AS n
-         FROM (SELECT id FROM events WHERE kind = 'msg' ${upper === undefined ? '' : 'AND id < $1'} ORDER BY id DESC LIMIT ${size}) w`,
-      upper === undefined ? [] : [upper],
-    );
-    const floor = window?.floor ?? null;
-    if (floor === null) {
-      exhausted = true;
-      break;
-    }
-    // The window is read first and whole (MATERIALIZED): matched row by row, never through the
-    // search indexes, whose every entry for a common word would be read to keep a handful.
-    const { ps, range } = bounded(floor, upper);
-    rows = rows.concat(
-      await sql.query<HitRow>(
-        `${readable}, w AS MATERIALIZED (SELECT * FROM events WHERE kind = 'msg' AND body IS NOT NULL AND ${range}),
-         e AS (SELECT w.room_id, w.seq, w.id, w.author, w.author_name, w.ts, w.data, m.edited,
-                      CASE WHEN m.edited IS NOT NULL THEN m.body ELSE w.body END AS body
-                 FROM w LEFT JOIN messages m ON m.room_id = w.room_id AND m.seq = w.seq
-                WHERE m.deleted IS NOT TRUE)
-         SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, e.edited
-           FROM e WHERE e.body IS NOT NULL AND ${where('e.body')} AND ${match('e.body')}
-          ORDER BY e.id DESC LIMIT ${q.limit + 1 - rows.length}`,
-        ps,
-      ),
-    );
-    upper = floor;
-    if (rows.length > q.limit || Number(window!.n) < size) {
-      exhausted = true;
-      break;
-    }
-  }
-  if (!exhausted) {
-    const { ps, range } = bounded(undefined, upper, 'e.id');
-    rows = rows.concat(await pageIn(range, q.limit - rows.length, ps));
-  }
+
+  const { rows: events, walked } = await fromEvents();
+  // Walked again only when the page filled in the first window (a few hundred events at most); the
+  // walk of a link filter follows linking events, and an edit may have added the link.
+  const full = events.length > q.limit ? events[events.length - 1]!.id : undefined;
+  const edits = await fromEdits(full, walked <= WINDOWS[0]! && q.hasLink !== true);
+  // Ids are ASCII: JavaScript's order is the database's "C" order.
+  const rows = events.concat(edits).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   const more = rows.length > q.limit;
   return {
     more,

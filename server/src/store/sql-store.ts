@@ -97,7 +97,10 @@ interface ListedRow extends RoomRow {
 
 export class SqlStore implements Store {
   /** Push subscriptions, notification settings and the link preview cache (migration 11). */
-  readonly notify = new NotifyStore((text, params) => this.read(text, params));
+  readonly notify = new NotifyStore(
+    (text, params) => this.read(text, params),
+    (fn) => this.transact(fn),
+  );
   private readonly appends: GroupCommit<AppendInput, AppendResult>;
   /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
   private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;
