@@ -45,6 +45,18 @@ export const Op = {
   Ephemeral: 37,
   CommandsPublish: 38,
   CommandsList: 39,
+  /** Places a call in a room (rings its other members), or joins the call already going on there (feature `calls`). */
+  CallStart: 52,
+  /** Accepts a ringing call, or joins a call in progress (feature `calls`). */
+  CallJoin: 53,
+  /** Declines a ringing call; with `busy`, because the user is in another call (feature `calls`). */
+  CallDecline: 54,
+  /** Hangs up (the caller, before anyone answered: cancels) (feature `calls`). */
+  CallLeave: 55,
+  /** An SDP offer or answer, or an ICE candidate, for one other connection in the call; never stored (feature `calls`). */
+  CallSignal: 56,
+  /** The sender's microphone, camera and screen share went on or off (feature `calls`). */
+  CallMedia: 57,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -58,6 +70,10 @@ export const Op = {
   /** Sent to a user's own connections when a moderator restricts (or frees) them in a room (feature `moderation`). */
   Restriction: 76,
   EphemeralMessage: 74,
+  /** A call's state after any change: who is in it, who is still ringing, how it ended (feature `calls`). */
+  CallState: 83,
+  /** A `call_signal` from another connection of the call, for this connection only (feature `calls`). */
+  Signal: 84,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -219,6 +235,14 @@ export const Limits = {
   maxCommandName: 32,
   /** Longest command or argument description. */
   maxCommandDescription: 200,
+  /** Longest SDP offer or answer in a `call_signal`, in UTF-16 code units (announced as `maxSdp`). */
+  maxSdp: 20_000,
+  /** Longest ICE candidate line in a `call_signal`. */
+  maxCandidate: 1024,
+  /** Default most connections in one call: a mesh, every one sends its media to every other (announced as `maxCallParticipants`). */
+  maxCallParticipants: 4,
+  /** Longest call id. */
+  maxCallId: 40,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -241,6 +265,8 @@ export const EventKind = {
   Moderation: 'mod',
   /** Bot `by` published (or replaced) its commands in the room: `data.names` (comma-separated). */
   Commands: 'commands',
+  /** A call `data.call` placed by `by` started, ended (`data.duration`, ms) or was missed (`data.action`). */
+  Call: 'call',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
@@ -262,6 +288,27 @@ export const ModAction = {
 } as const;
 export type ModAction = (typeof ModAction)[keyof typeof ModAction];
 
+/** What a `call` event's `data.action` says. */
+export const CallAction = { Started: 'started', Ended: 'ended', Missed: 'missed' } as const;
+export type CallAction = (typeof CallAction)[keyof typeof CallAction];
+
+/** Why a call ended (`call_state.reason`, a missed `call` event's `data.reason`); open. */
+export const CallEndReason = {
+  /** Everyone but one hung up. */
+  Hangup: 'hangup',
+  /** The caller hung up before anyone answered. */
+  Cancelled: 'cancelled',
+  /** Everyone rung declined. */
+  Declined: 'declined',
+  /** Everyone rung was in another call. */
+  Busy: 'busy',
+  /** Nobody answered within `limits.ringTimeoutMs`. */
+  Timeout: 'timeout',
+  /** The other side's connection went and did not come back within `limits.callReconnectMs`. */
+  Lost: 'lost',
+} as const;
+export type CallEndReason = (typeof CallEndReason)[keyof typeof CallEndReason];
+
 /** What guests may do in a room (`moderate` action `guests`). */
 export const GuestPolicy = { Post: 'post', Read: 'read' } as const;
 export type GuestPolicy = (typeof GuestPolicy)[keyof typeof GuestPolicy];
@@ -276,6 +323,10 @@ export const UserEventKind = {
   Mention: 'mention',
   /** A direct conversation `data.room` with `data.with` was opened. */
   Direct: 'dm',
+  /** `data.by` calls in `data.room` (call `data.call`, `data.video`) until `data.until` (ms epoch) unless a `ring_end` for it follows (feature `calls`). */
+  Ring: 'ring',
+  /** The ring of call `data.call` is over for this user: answered on some device, declined, cancelled or timed out. */
+  RingEnd: 'ring_end',
 } as const;
 export type UserEventKind = (typeof UserEventKind)[keyof typeof UserEventKind];
 
@@ -309,6 +360,8 @@ export const Feature = {
   Bots: 'bots',
   /** Command manifests published by bots, `/` commands routed to their bot (protocol section 21). */
   Commands: 'commands',
+  /** Voice and video calls: ringing, signalling, call events, TURN credentials (protocol section 28). */
+  Calls: 'calls',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -14,6 +14,8 @@ export {
   Role,
   ModAction,
   GuestPolicy,
+  CallAction,
+  CallEndReason,
 } from './codes.js';
 export {
   clientFrameSchemas,
@@ -31,6 +33,8 @@ export {
   CommandShape,
   CommandArgShape,
   RoomCommandShape,
+  CallPeerShape,
+  IceServerShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
@@ -104,6 +108,17 @@ export type {
   ReadStateFrame,
   EphemeralMessageFrame,
   ServerFrame,
+  CallStartFrame,
+  CallJoinFrame,
+  CallDeclineFrame,
+  CallLeaveFrame,
+  CallSignalFrame,
+  CallMediaFrame,
+  CallStateFrame,
+  SignalFrame,
+  CallPeer,
+  Candidate,
+  IceServer,
   ResultOp,
   ResultData,
 } from './frames.js';

@@ -31,6 +31,8 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // Bot accounts with keys, positions and ephemeral replies; command manifests and routing (section 21, ADR 0017).
   Feature.Bots,
   Feature.Commands,
+  // Voice and video calls: ringing through the user log, signalling, call events (section 28, ADR 0024).
+  Feature.Calls,
 ];
 
 /** The features a server with this configuration announces. */

@@ -1,6 +1,7 @@
 // Which handler answers each client opcode. Handlers return the `result` data (or nothing for
 // fire-and-forget frames) and throw RequestError for failures.
-import { Op } from '@parley/sdk/protocol';
+import { Op, type CallJoinFrame } from '@parley/sdk/protocol';
+import type { Session } from './session.js';
 import { botHandled, botState, ephemeral, listCommands, publishCommands } from './bot-requests.js';
 import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
@@ -10,6 +11,7 @@ import { search } from './search-requests.js';
 import { userSubscribe } from './user-log.js';
 import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './notify-requests.js';
 import { memberPage, moderate, report, roomRules } from './moderation-requests.js';
+import { callDecline, callJoin, callLeave, callMedia, callSignal, callStart } from './call-requests.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -46,4 +48,10 @@ export const requestHandlers = {
   [Op.Ephemeral]: ephemeral,
   [Op.CommandsPublish]: publishCommands,
   [Op.CommandsList]: listCommands,
+  [Op.CallStart]: callStart,
+  [Op.CallJoin]: (s: Session, f: CallJoinFrame): ReturnType<typeof callJoin> => callJoin(s, f),
+  [Op.CallDecline]: callDecline,
+  [Op.CallLeave]: callLeave,
+  [Op.CallSignal]: callSignal,
+  [Op.CallMedia]: callMedia,
 } as const;
