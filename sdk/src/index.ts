@@ -23,6 +23,9 @@ import type {
   StateContext,
   TypingContext,
   RestrictionContext,
+  RingContext,
+  RingEndContext,
+  CallStateContext,
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
@@ -30,6 +33,8 @@ import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
+import type { Call, CallEvents, CallOptions, CallPhase, CallQuality } from './call.js';
+import type { CallPeer, CallStateFrame, IceServer } from './protocol/frames.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
@@ -55,6 +60,8 @@ export {
   ConnectionClosedError,
   ConnectError,
   ClientClosedError,
+  MediaPermissionError,
+  NoMediaDeviceError,
 } from './errors.js';
 export {
   PROTOCOL_VERSION,
@@ -69,6 +76,8 @@ export {
   Limits,
   ModAction,
   GuestPolicy,
+  CallAction,
+  CallEndReason,
 } from './protocol/codes.js';
 
 export type {
@@ -140,4 +149,15 @@ export type {
   Invocation,
   ParsedArgs,
   ArgProblem,
+  Call,
+  CallEvents,
+  CallOptions,
+  CallPhase,
+  CallQuality,
+  CallPeer,
+  CallStateFrame,
+  IceServer,
+  RingContext,
+  RingEndContext,
+  CallStateContext,
 };

@@ -155,7 +155,7 @@ export class Bot {
 
   private async run(): Promise<void> {
     await this.client.connect();
-    const { rooms } = await this.client.call(Op.BotState, {});
+    const { rooms } = await this.client.botRequest(Op.BotState, {});
     const manifest = this.manifest();
     for (const { room: id, handled } of rooms) {
       // Set up before joining: live events that arrive between the join and the catch-up are held.
@@ -163,7 +163,7 @@ export class Bot {
       this.queues.set(id, queue);
       try {
         queue.room = await this.client.join(id);
-        await this.client.call(Op.CommandsPublish, { room: id, commands: manifest });
+        await this.client.botRequest(Op.CommandsPublish, { room: id, commands: manifest });
       } catch (err) {
         // A room of the key the bot cannot enter (deleted, private without an invite): the others still work.
         this.queues.delete(id);
@@ -217,7 +217,7 @@ export class Bot {
       if (handlers.length === 0) return this.handledSoon(room, event.seq);
       for (const handler of handlers) await this.guard(handler, ctx, `handler of event ${event.seq}`);
     }
-    await this.client.call(Op.BotHandled, { room: room.id, seq: event.seq });
+    await this.client.botRequest(Op.BotHandled, { room: room.id, seq: event.seq });
   }
 
   private async runCommand(name: string, ctx: MessageHandlerContext): Promise<void> {
@@ -258,7 +258,7 @@ export class Bot {
       // again gets the stored answer back instead of posting it twice.
       reply: (text) => room.send(text, { ...(thread !== undefined ? { thread } : { replyTo: event.seq }), cid: `bot${event.seq}-${++replies}` }),
       replyEphemeral: async (text) => {
-        await this.client.call(Op.Ephemeral, { room: room.id, to: event.by, body: text, ...(thread !== undefined ? { thread } : { replyTo: event.seq }) });
+        await this.client.botRequest(Op.Ephemeral, { room: room.id, to: event.by, body: text, ...(thread !== undefined ? { thread } : { replyTo: event.seq }) });
       },
     };
   }
@@ -277,7 +277,7 @@ export class Bot {
     const pending = [...this.positions];
     this.positions.clear();
     if (this.client.state !== 'connected') return;
-    await Promise.all(pending.map(([room, seq]) => this.client.call(Op.BotHandled, { room, seq }).catch(() => undefined)));
+    await Promise.all(pending.map(([room, seq]) => this.client.botRequest(Op.BotHandled, { room, seq }).catch(() => undefined)));
   }
 
   private manifest(): Command[] {
@@ -294,7 +294,7 @@ export class Bot {
 
 /** The client underneath a bot: the bot requests go through it. */
 class BotClient extends ChatClient {
-  call<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish>(op: O, body: RequestBody<O>): Promise<ResultData[O]> {
+  botRequest<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish>(op: O, body: RequestBody<O>): Promise<ResultData[O]> {
     return this.request(op, body, true);
   }
 }
