@@ -10,7 +10,7 @@ import type { Timeline } from './timeline.js';
 import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
-import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, searchIcon, sendIcon, soundIcon, userIcon } from './icons.js';
+import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, phoneIcon, searchIcon, sendIcon, soundIcon, userIcon, videoIcon } from './icons.js';
 import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
@@ -32,6 +32,8 @@ export interface PanelActions {
   signIn(name: string): Promise<void>;
   rename(name: string): Promise<void>;
   selectRoom(id: string): void;
+  /** Calls the other members of `room` (feature `calls`). */
+  call(room: string, video: boolean): void;
 }
 
 /** Distance from the bottom (px) that still counts as "at the bottom". */
@@ -315,6 +317,10 @@ export class ChatPanel extends LitElement {
           <h2 title=${title}>${title}</h2>
           <span part="status" class="status" data-state=${state} role="status">${t.status[state]}</span>
         </div>
+        ${view && s.canCall(view)
+          ? html`<button part="call-audio" class="icon-btn" type="button" aria-label=${t.calls.audio} title=${t.calls.audio} @click=${() => this.actions.call(view.id, false)}>${phoneIcon}</button>
+              <button part="call-video" class="icon-btn" type="button" aria-label=${t.calls.video} title=${t.calls.video} @click=${() => this.actions.call(view.id, true)}>${videoIcon}</button>`
+          : nothing}
         ${view
           ? html`<button
               part="members-toggle"

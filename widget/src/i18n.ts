@@ -1,8 +1,20 @@
 // The panel's words in English and Brazilian Portuguese, loaded with the panel; the launcher's few
 // words and the choice of language are in lang.ts, part of the first load.
+import { callLength } from './format.js';
 import { LAUNCHER, type Lang, type LauncherWords } from './lang.js';
 
+/** The panel's words about calls; the call view's own are in call-words.ts, loaded with it. */
+export interface CallNotices {
+  audio: string;
+  video: string;
+  started: (name: string, video: boolean) => string;
+  /** `ms`: how long it lasted. */
+  ended: (ms: number) => string;
+  missed: (name: string) => string;
+}
+
 export interface Catalog extends LauncherWords {
+  calls: CallNotices;
   closeChat: string;
   title: string;
   rooms: string;
@@ -175,6 +187,13 @@ export interface EmojiWords {
 
 const en: Catalog = {
   ...LAUNCHER.en,
+  calls: {
+    audio: 'Start a voice call',
+    video: 'Start a video call',
+    started: (name, video) => `${name} started a ${video ? 'video' : 'voice'} call`,
+    ended: (ms) => `Call ended · ${callLength(ms)}`,
+    missed: (name) => `Missed call from ${name}`,
+  },
   closeChat: 'Close chat',
   title: 'Chat',
   rooms: 'Rooms',
@@ -338,6 +357,13 @@ const en: Catalog = {
 
 const ptBR: Catalog = {
   ...LAUNCHER['pt-BR'],
+  calls: {
+    audio: 'Iniciar chamada de voz',
+    video: 'Iniciar chamada de vídeo',
+    started: (name, video) => `${name} iniciou uma chamada de ${video ? 'vídeo' : 'voz'}`,
+    ended: (ms) => `Chamada encerrada · ${callLength(ms)}`,
+    missed: (name) => `Chamada perdida de ${name}`,
+  },
   closeChat: 'Fechar o chat',
   title: 'Chat',
   rooms: 'Salas',
