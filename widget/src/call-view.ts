@@ -53,6 +53,10 @@ export class ParleyCall extends LitElement {
   private _clock: ReturnType<typeof setInterval> | undefined;
   private readonly _streams = new Map<string, MediaStream>();
   private _answeredAt = 0;
+  /** Something was on screen at the last update. */
+  private _shown = false;
+  /** A call is being placed or answered (media asked for, server asked). */
+  private _entering = false;
 
   constructor() {
     super();
@@ -92,7 +96,10 @@ export class ParleyCall extends LitElement {
     else this._stopRinging();
     // A new ring takes focus to its answer button, like any alert dialog.
     if (changed.has('ring') && ringing) (this.renderRoot.querySelector('[part~="call-accept"]') as HTMLElement | null)?.focus();
-    if (!this.ring && !this._call && !this._message) this.dispatchEvent(new CustomEvent('call-idle', { bubbles: true, composed: true }));
+    // Idle again after showing something (not before the first ring or call is even shown).
+    const showing = !!this.ring || !!this._call || !!this._message || this._entering;
+    if (!showing && this._shown) this.dispatchEvent(new CustomEvent('call-idle', { bubbles: true, composed: true }));
+    this._shown = showing;
   }
 
   protected override render(): TemplateResult | typeof nothing {
@@ -136,7 +143,7 @@ export class ParleyCall extends LitElement {
       <p part="call-status" class="status" role="status" aria-live="polite">${this._statusText(call, others)}</p>
       <div class="grid" data-count=${others.length}>
         ${others.map((p) => this._renderPeer(p))}
-        <video part="call-self" class="self" .srcObject=${call.localStream ?? null} autoplay playsinline muted aria-label=${w.you}></video>
+        ${media.video || media.screen ? html`<video part="call-self" class="self" .srcObject=${call.localStream ?? null} autoplay playsinline muted aria-label=${w.you}></video>` : nothing}
       </div>
       <p part="call-quality" class="quality" data-quality=${this._quality}>${w.quality[this._quality]}</p>
       <div class="controls" role="toolbar" aria-label=${title}>
@@ -160,8 +167,10 @@ export class ParleyCall extends LitElement {
 
   private _renderPeer(p: CallPeer): TemplateResult {
     const stream = this._streams.get(p.session);
-    return html`<figure class="peer" data-status=${p.status}>
+    // The video element also plays the person's voice: without a picture it stays, under their initial.
+    return html`<figure class="peer" data-status=${p.status} data-video=${p.video || p.screen ? 'on' : 'off'}>
       <video part="call-remote" .srcObject=${stream ?? null} autoplay playsinline aria-label=${p.name}></video>
+      ${p.video || p.screen ? nothing : html`<span class="initial" aria-hidden="true">${[...p.name][0]?.toUpperCase() ?? '?'}</span>`}
       <figcaption>${p.name}${p.audio ? nothing : html` <span class="muted" role="img" aria-label=${this._w.muted(p.name)}>${muteIcon}</span>`}</figcaption>
     </figure>`;
   }
@@ -215,6 +224,7 @@ export class ParleyCall extends LitElement {
   private async _enter(start: () => Promise<Call>): Promise<void> {
     this._message = undefined;
     this._stopRinging();
+    this._entering = true;
     let call: Call;
     try {
       call = await start();
@@ -222,6 +232,8 @@ export class ParleyCall extends LitElement {
       this.ring = undefined;
       this._message = this._explain(err);
       return;
+    } finally {
+      this._entering = false;
     }
     this.ring = undefined;
     this._call = call;
@@ -366,6 +378,22 @@ export class ParleyCall extends LitElement {
       border-radius: 10px;
       overflow: hidden;
       aspect-ratio: 4 / 3;
+    }
+    .initial {
+      position: absolute;
+      inset: 0;
+      margin: auto;
+      width: 72px;
+      height: 72px;
+      border-radius: 50%;
+      display: grid;
+      place-items: center;
+      font-size: 32px;
+      background: var(--_accent);
+      color: var(--_accent-fg);
+    }
+    [part~='call-hangup'] svg {
+      transform: rotate(135deg);
     }
     .peer[data-status='reconnecting'] {
       opacity: 0.5;
