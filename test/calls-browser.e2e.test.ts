@@ -96,7 +96,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>calls</title>
 </script>`;
 
 const bytesGrow = async (page: Page, ms = 1200) => {
-  type Stats = { sent: Record<string, number>; received: Record<string, number>; local: string[]; remote: string[]; links: number };
+  type Stats = { sent: { audio: number; video: number }; received: { audio: number; video: number }; local: string[]; remote: string[]; links: number };
   const before = (await page.evaluate('t.stats()')) as Stats;
   await new Promise((r) => setTimeout(r, ms));
   const after = (await page.evaluate('t.stats()')) as Stats;

@@ -24,6 +24,8 @@ describe.skipIf(!chromiumAvailable())('calls in the chat widget', { timeout: 120
   let site: Server;
   let origin: string;
   let browser: Browser;
+  /** A node serving its own demo page (guests in the lobby), as a visitor finds it. */
+  let demo: TestNode;
   const clients: ChatClient[] = [];
 
   /** A host page embedding the widget for `user` on `room`; `media` makes getUserMedia fail as a browser does. */
@@ -32,7 +34,6 @@ describe.skipIf(!chromiumAvailable())('calls in the chat widget', { timeout: 120
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (m) => m.type() === 'error' && console.log('CONSOLE', user, m.text()));
     if (opts.media) {
       await page.addInitScript((error) => {
         navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('refused for the test', error));
@@ -63,13 +64,16 @@ describe.skipIf(!chromiumAvailable())('calls in the chat widget', { timeout: 120
     });
     await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
     origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-    [node, browser] = await Promise.all([startNode('pglite', { origins: [origin] }), launchChromium(FAKE_MEDIA)]);
-  });
+    node = await startNode('pglite', { origins: [origin] });
+    demo = await startNode('pglite');
+    browser = await launchChromium(FAKE_MEDIA);
+  }, 180_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     await browser?.close();
     site?.close();
     await node?.destroy();
+    await demo?.destroy();
   });
 
   test('call, answer with the panel closed, video both ways, mute, hang up: the timeline shows the call', async () => {
@@ -146,6 +150,43 @@ describe.skipIf(!chromiumAvailable())('calls in the chat widget', { timeout: 120
       await page.context().close();
     }
     expect(node.server.hub.calls.size).toBe(0);
+  });
+
+  test('two guests on the demo page (strict CSP) call each other in the lobby', async () => {
+    const guest = async (name: string) => {
+      const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      await page.addInitScript(() => {
+        const seen: string[] = ((window as unknown as { __csp: string[] }).__csp = []);
+        document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`));
+      });
+      await page.goto(`${demo.http}/`);
+      await part(page, 'launcher').click();
+      await part(page, 'guest-name').fill(name);
+      await part(page, 'guest-submit').click();
+      await part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP });
+      // A guest becomes a member of the lobby by posting.
+      await part(page, 'input').fill(`hi, I am ${name}`);
+      await part(page, 'send').click();
+      return { page, problems };
+    };
+    const ivy = await guest('Ivy');
+    const jay = await guest('Jay');
+    await part(jay.page, 'message').filter({ hasText: 'hi, I am Ivy' }).waitFor({ timeout: STEP });
+    await part(ivy.page, 'call-video').click({ timeout: STEP });
+    await part(jay.page, 'call-accept').click({ timeout: STEP });
+    await part(ivy.page, 'call-status').filter({ hasText: /Connected/ }).waitFor({ timeout: STEP });
+    await part(jay.page, 'call-status').filter({ hasText: /Connected/ }).waitFor({ timeout: STEP });
+    await ivy.page.screenshot({ path: join(ARTIFACTS, 'call-demo.png') });
+    await part(jay.page, 'call-hangup').click();
+    await part(ivy.page, 'call-view').waitFor({ state: 'detached', timeout: STEP });
+    for (const g of [ivy, jay]) {
+      expect(g.problems).toEqual([]);
+      expect(await g.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+      await g.page.context().close();
+    }
   });
 
   test('on a phone the call takes the whole screen', async () => {

@@ -96,7 +96,7 @@ describe.each(stores)('calls (%s)', (kind) => {
     for (let i = 0; i < 100 && calls.length < 2; i++, await new Promise((r) => setTimeout(r, 20))) calls = await callEvents(ana, room);
     expect(calls.map((d) => d.action)).toEqual(['started', 'ended']);
     expect(calls[1]).toMatchObject({ call: placed.call, video: true });
-    expect(calls[1].duration).toBeGreaterThanOrEqual(30);
+    expect(calls[1]!.duration).toBeGreaterThanOrEqual(30);
     // Signals for a call that ended are refused.
     ana.send({ t: Op.CallSignal, call: placed.call, to: boSession, kind: 'offer', sdp: 'v=0' });
     expect(await ana.next((f) => f.t === Op.Error && String(f.message).includes(placed.call))).toMatchObject({ code: 'not_found' });

@@ -67,7 +67,7 @@ export interface SessionHooks {
   /** Whether the user is looking at `room` right now (panel open, room active, scrolled to the bottom). */
   reading(room: RoomView): boolean;
   /** Someone calls this user (feature `calls`), or (`null`) the ring of `call` is over. */
-  ring(ring: RingContext | null, call: string): void;
+  ring?(ring: RingContext | null, call: string): void;
 }
 
 /** A thread open beside a room: the replies to message `root`. */
@@ -180,10 +180,12 @@ export class ChatSession {
 
   /** Whether `view` may have a call: the server does calls, and it is a direct room or one small enough. */
   canCall(view: RoomView): boolean {
-    if (!this.client?.features.has('calls') || this.user?.guest) return false;
+    if (!this.client?.features.has('calls')) return false;
     const summary = view.summary;
     if (!summary) return false;
-    return summary.kind === 'dm' || (summary.members > 1 && summary.members <= (this.client.limits?.callRoomSize ?? 0));
+    // The loaded member list follows joins and leaves; the summary's count is as of subscribing.
+    const members = view.members?.length ?? summary.members;
+    return summary.kind === 'dm' || (members > 1 && members <= (this.client.limits?.callRoomSize ?? 0));
   }
 
   /** Calls the other members of `room` (or joins its call); rejects with the SDK's error (permission denied, no device...). */
@@ -562,8 +564,8 @@ export class ChatSession {
   }
 
   private listen(client: ChatClient): void {
-    client.on('ring', (ring) => client === this.client && this.hooks.ring(ring, ring.call));
-    client.on('ringEnd', ({ call }) => client === this.client && this.hooks.ring(null, call));
+    client.on('ring', (ring) => client === this.client && this.hooks.ring?.(ring, ring.call));
+    client.on('ringEnd', ({ call }) => client === this.client && this.hooks.ring?.(null, call));
     client.on('state', ({ newState }) => {
       if (client !== this.client) return;
       this.setStatus(newState === 'connected' ? 'connected' : newState === 'reconnecting' ? 'reconnecting' : newState === 'connecting' ? 'connecting' : 'offline');
