@@ -110,7 +110,8 @@ describe.skipIf(!chromiumAvailable() || !coturnAvailable())('calls in Chromium',
   let siteUrl: string;
   let browser: Browser;
   const turn = new PrivateTurn();
-  const setupTimes: number[] = [];
+  /** Call set-up times, ms: from pressing call to media both ways, and from the ring reaching the callee to media there. */
+  const setupTimes: { how: string; placed: number; ring: number }[] = [];
 
   beforeAll(async () => {
     await turn.start();
@@ -125,7 +126,7 @@ describe.skipIf(!chromiumAvailable() || !coturnAvailable())('calls in Chromium',
     browser = await launchChromium(FAKE_MEDIA);
   }, 60_000);
   afterAll(async () => {
-    if (setupTimes.length) console.log(`call set-up, ring to media both ways (ms): ${setupTimes.map((t) => Math.round(t)).join(', ')}`);
+    for (const t of setupTimes) console.log(`call set-up (${t.how}): call pressed -> media both ways ${Math.round(t.placed)} ms; ring at callee -> media there ${Math.round(t.ring)} ms`);
     await browser?.close();
     site?.close();
     await node?.destroy();
@@ -147,21 +148,22 @@ describe.skipIf(!chromiumAvailable() || !coturnAvailable())('calls in Chromium',
   async function connect(caller: Page, callee: Page, calleeId: string, options: Record<string, unknown>) {
     await callee.evaluate('t.onRing = "answer"');
     await caller.evaluate(async (id) => (window as any).t.dm(id), calleeId);
-    const placed = (await caller.evaluate(([id, o]) => (window as any).t.place(id, o), [calleeId, options] as const)) as { call: string; room: string };
+    const { how = 'direct', ...callOptions } = options;
+    const placed = (await caller.evaluate(([id, o]) => (window as any).t.place(id, o), [calleeId, callOptions] as const)) as { call: string; room: string };
     await callee.waitForFunction(() => (window as any).t.call !== null, undefined, { timeout: 15_000 });
-    const video = !!options.video;
-    const [fromPlacing] = await Promise.all([
+    const video = !!callOptions.video;
+    const [fromPlacing, fromRing] = await Promise.all([
       caller.evaluate(([v]) => (window as any).t.mediaFlowing((window as any).t.placedAt, 1, v), [video] as const),
       callee.evaluate(([v]) => (window as any).t.mediaFlowing((window as any).t.rings.at(-1).at, 1, v), [video] as const),
     ]);
-    setupTimes.push(fromPlacing as number);
+    setupTimes.push({ how: String(how), placed: fromPlacing as number, ring: fromRing as number });
     return placed;
   }
 
   test('a 1:1 video call connects, media flows both ways, mute stops outgoing audio, hang-up ends both', async () => {
     const ana = await person('ana');
     const bo = await person('bo');
-    await connect(ana, bo, 'bo', { video: true });
+    await connect(ana, bo, 'bo', { video: true, how: 'one node, direct' });
     expect(await ana.evaluate('t.call.phase')).toBe('connected');
     for (const page of [ana, bo]) {
       const { before, after } = await bytesGrow(page);
@@ -195,7 +197,8 @@ describe.skipIf(!chromiumAvailable() || !coturnAvailable())('calls in Chromium',
     await cy.evaluate(async () => (window as any).t.dm('di'));
     await cy.evaluate(() => (window as any).t.place('di', { video: true, relayOnly: true }));
     await di.waitForFunction(() => (window as any).t.call !== null, undefined, { timeout: 15_000 });
-    await Promise.all([cy.evaluate('t.mediaFlowing(t.placedAt, 1, true)'), di.evaluate('t.mediaFlowing(t.rings.at(-1).at, 1, true)')]);
+    const [placed, ring] = await Promise.all([cy.evaluate('t.mediaFlowing(t.placedAt, 1, true)'), di.evaluate('t.mediaFlowing(t.rings.at(-1).at, 1, true)')]);
+    setupTimes.push({ how: 'through coturn', placed: placed as number, ring: ring as number });
     for (const page of [cy, di]) {
       const { before, after } = await bytesGrow(page);
       expect(after.local).toEqual(['relay']);
@@ -277,7 +280,7 @@ describe.skipIf(!chromiumAvailable() || !coturnAvailable())('calls in Chromium',
     test('a call between a person on one node and a person on the other connects', async () => {
       const kim = await person('kim', a);
       const lee = await person('lee', b);
-      await connect(kim, lee, 'lee', { video: true });
+      await connect(kim, lee, 'lee', { video: true, how: 'across two nodes' });
       for (const page of [kim, lee]) {
         const { before, after } = await bytesGrow(page);
         expect(after.received.video).toBeGreaterThan(before.received.video);

@@ -6,8 +6,7 @@ import { LitElement, css, html, nothing, type PropertyValues, type TemplateResul
 import type { Call, CallPeer, CallQuality, RingContext } from '@parley/sdk';
 import type { ChatSession } from './chat-session.js';
 import { CALL_WORDS, type CallWords } from './call-words.js';
-import { callLength } from './format.js';
-import type { Lang } from './lang.js';
+import { callLength, type Lang } from './lang.js';
 import { closeIcon, muteIcon, phoneIcon, soundIcon, videoIcon } from './icons.js';
 
 /** How often the ringtone sounds while a call rings, ms. */

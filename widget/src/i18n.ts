@@ -1,7 +1,6 @@
 // The panel's words in English and Brazilian Portuguese, loaded with the panel; the launcher's few
 // words and the choice of language are in lang.ts, part of the first load.
-import { callLength } from './format.js';
-import { LAUNCHER, type Lang, type LauncherWords } from './lang.js';
+import { callLength, LAUNCHER, type Lang, type LauncherWords } from './lang.js';
 
 /** The panel's words about calls; the call view's own are in call-words.ts, loaded with it. */
 export interface CallNotices {
