@@ -209,6 +209,21 @@ describe.skipIf(!chromiumAvailable() || !coturnAvailable())('calls in Chromium',
     await Promise.all([cy.context().close(), di.context().close()]);
   });
 
+  test('a voice call turns the camera on: the call is renegotiated and video flows', async () => {
+    const kai = await person('kai');
+    const lin = await person('lin');
+    await connect(kai, lin, 'lin', { video: false, how: 'voice' });
+    expect((await lin.evaluate('t.stats()') as { received: { video: number } }).received.video).toBe(0);
+    await kai.evaluate('t.call.setCamera(true)');
+    await lin.waitForFunction(() => (window as any).t.call.peers.some((p: any) => p.user === 'kai' && p.video));
+    await lin.evaluate('t.mediaFlowing(0, 1, true)');
+    const { before, after } = await bytesGrow(lin);
+    expect(after.received.video).toBeGreaterThan(before.received.video);
+    expect(await kai.evaluate('t.errors')).toEqual([]);
+    await kai.evaluate('t.call.hangUp()');
+    await Promise.all([kai.context().close(), lin.context().close()]);
+  });
+
   test('coturn refuses credentials past their expiry and takes fresh ones', async () => {
     const page = await person('eve');
     const user = 'eve';

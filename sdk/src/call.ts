@@ -291,7 +291,7 @@ export class Call {
     for (const session of [...this.links.keys()]) if (!state.peers.some((p) => p.session === session)) this.drop(session);
     // Who was in the call first waits for the newcomer's offer: only one side of each pair starts.
     state.peers.forEach((p, i) => {
-      if (i < mine && this.hasWebRtc && !this.links.has(p.session)) this.connect(p.session);
+      if (i < mine && p.status === 'joined' && this.hasWebRtc && !this.links.has(p.session)) this.connect(p.session);
     });
     this.emitter.emit('peers', { peers: state.peers });
     this.updatePhase();
