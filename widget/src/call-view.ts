@@ -146,7 +146,7 @@ export class ParleyCall extends LitElement {
       </div>
       <p part="call-quality" class="quality" data-quality=${this._quality}>${w.quality[this._quality]}</p>
       <div class="controls" role="toolbar" aria-label=${title}>
-        <button part="call-mute" class="btn round" type="button" aria-label=${w.mute} aria-pressed=${media.audio ? 'false' : 'true'} @click=${() => void call.setMuted(media.audio)}>
+        <button part="call-mute" class="btn round" type="button" aria-label=${w.mute} aria-pressed=${media.audio ? 'false' : 'true'} @click=${() => this._try(() => call.setMuted(media.audio))}>
           ${media.audio ? soundIcon : muteIcon}
         </button>
         <button part="call-camera" class="btn round" type="button" aria-label=${w.camera} aria-pressed=${media.video ? 'true' : 'false'} @click=${() => this._try(() => call.setCamera(!media.video))}>
@@ -268,8 +268,12 @@ export class ParleyCall extends LitElement {
     return w.failed((err as Error)?.message ?? String(err));
   }
 
+  /** Runs a change of this side's media, then shows it (or why it failed). */
   private _try(action: () => Promise<void>): void {
-    void action().catch((err: unknown) => (this._message = this._explain(err)));
+    void action().then(
+      () => this.requestUpdate(),
+      (err: unknown) => (this._message = this._explain(err)),
+    );
   }
 
   private async _toggleDevices(): Promise<void> {

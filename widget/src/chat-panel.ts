@@ -74,6 +74,7 @@ export class ChatPanel extends LitElement {
     _rich: { state: true },
     pushWorker: { attribute: false },
     _showNotify: { state: true },
+    _callMenu: { state: true },
     _lazyLoaded: { state: true },
     _rows: { state: true },
     _renaming: { state: true },
@@ -114,6 +115,8 @@ export class ChatPanel extends LitElement {
   /** URL of the Web Push service worker on the page's origin. */
   declare pushWorker: string;
   declare private _showNotify: boolean;
+  /** The header's call menu is open. */
+  declare private _callMenu: boolean;
   /** Lazy parts (notification settings, link cards) loaded so far; a change renders again. */
   declare private _lazyLoaded: number;
   private readonly _lazy = new Map<string, Promise<unknown>>();
@@ -209,6 +212,7 @@ export class ChatPanel extends LitElement {
     this._renaming = false;
     this._showMembers = false;
     this._showNotify = false;
+    this._callMenu = false;
     this._lazyLoaded = 0;
     this.pushWorker = '/parley-sw.js';
     this._newBelow = 0;
@@ -317,10 +321,7 @@ export class ChatPanel extends LitElement {
           <h2 title=${title}>${title}</h2>
           <span part="status" class="status" data-state=${state} role="status">${t.status[state]}</span>
         </div>
-        ${view && s.canCall(view)
-          ? html`<button part="call-audio" class="icon-btn" type="button" aria-label=${t.calls.audio} title=${t.calls.audio} @click=${() => this.actions.call(view.id, false)}>${phoneIcon}</button>
-              <button part="call-video" class="icon-btn" type="button" aria-label=${t.calls.video} title=${t.calls.video} @click=${() => this.actions.call(view.id, true)}>${videoIcon}</button>`
-          : nothing}
+        ${view && s.canCall(view) ? this._renderCallMenu(view.id) : nothing}
         ${view
           ? html`<button
               part="members-toggle"
@@ -381,6 +382,29 @@ export class ChatPanel extends LitElement {
       ${view && !this.needGuest && !this._searching ? this._renderComposer() : nothing}
       <div class="sr-only" aria-live="polite">${this._announce}</div>
     </div>`;
+  }
+
+  /** One header button for calls (the header has little room), opening a menu: voice or video. */
+  private _renderCallMenu(room: string): TemplateResult {
+    const { t } = this;
+    const pick = (video: boolean) => () => {
+      this._callMenu = false;
+      this.actions.call(room, video);
+    };
+    return html`<div class="call-menu-wrap" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this._callMenu && (e.stopPropagation(), (this._callMenu = false))}>
+      <button part="call" class="icon-btn" type="button" aria-label=${t.calls.menu} title=${t.calls.menu} aria-haspopup="menu" aria-expanded=${this._callMenu ? 'true' : 'false'} @click=${this._toggleCallMenu}>${phoneIcon}</button>
+      ${this._callMenu
+        ? html`<div class="call-menu" role="menu" aria-label=${t.calls.menu}>
+            <button part="call-audio" role="menuitem" type="button" @click=${pick(false)}>${phoneIcon}<span>${t.calls.audio}</span></button>
+            <button part="call-video" role="menuitem" type="button" @click=${pick(true)}>${videoIcon}<span>${t.calls.video}</span></button>
+          </div>`
+        : nothing}
+    </div>`;
+  }
+
+  private _toggleCallMenu(): void {
+    this._callMenu = !this._callMenu;
+    if (this._callMenu) void this.updateComplete.then(() => (this.renderRoot.querySelector('[part~="call-audio"]') as HTMLElement | null)?.focus());
   }
 
   private _renderRooms(): TemplateResult {

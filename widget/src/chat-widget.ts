@@ -26,7 +26,7 @@ const TOP_LAYER = typeof HTMLElement.prototype.showPopover === 'function';
 /** Parts inside the lazily loaded panel, re-exported so pages can style them with ::part. */
 const PANEL_PARTS =
   'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
-  'call-audio, call-video, members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, notify-toggle, notify-settings, rename, close, ' +
+  'call, call-audio, call-video, members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, notify-toggle, notify-settings, rename, close, ' +
   'link, link-host, code, code-block, blockquote, emoji-button, emoji-picker, shortcode-list, shortcode-option';
 
 /** Detail of `chat-message`. */
@@ -84,7 +84,7 @@ const MUTE_KEY = 'parley:sound';
  * @csspart guest-name - The guest name input.
  * @csspart guest-submit - The guest form's button.
  * @csspart sound-toggle - Mutes or unmutes the sound (aria-pressed = sound on).
- * @csspart call-audio - Starts a voice call in a direct or small room (feature `calls`); `call-video` a video call.
+ * @csspart call - Opens the call menu in a direct or small room (feature `calls`): `call-audio` (voice) and `call-video`.
  * @csspart call-incoming - The incoming-call sheet (ringtone while the sound is on); `call-accept`, `call-accept-audio`, `call-decline`.
  * @csspart call-view - The in-call view: `call-remote`, `call-self`, `call-status`, `call-quality`, `call-mute`, `call-camera`, `call-screen`, `call-devices`, `call-hangup`.
  * @csspart call-pip - The small call view while the floating panel is closed.

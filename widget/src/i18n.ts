@@ -4,6 +4,8 @@ import { callLength, LAUNCHER, type Lang, type LauncherWords } from './lang.js';
 
 /** The panel's words about calls; the call view's own are in call-words.ts, loaded with it. */
 export interface CallNotices {
+  /** The header button that opens the voice / video choice. */
+  menu: string;
   audio: string;
   video: string;
   started: (name: string, video: boolean) => string;
@@ -187,8 +189,9 @@ export interface EmojiWords {
 const en: Catalog = {
   ...LAUNCHER.en,
   calls: {
-    audio: 'Start a voice call',
-    video: 'Start a video call',
+    menu: 'Call',
+    audio: 'Voice call',
+    video: 'Video call',
     started: (name, video) => `${name} started a ${video ? 'video' : 'voice'} call`,
     ended: (ms) => `Call ended · ${callLength(ms)}`,
     missed: (name) => `Missed call from ${name}`,
@@ -357,8 +360,9 @@ const en: Catalog = {
 const ptBR: Catalog = {
   ...LAUNCHER['pt-BR'],
   calls: {
-    audio: 'Iniciar chamada de voz',
-    video: 'Iniciar chamada de vídeo',
+    menu: 'Ligar',
+    audio: 'Chamada de voz',
+    video: 'Chamada de vídeo',
     started: (name, video) => `${name} iniciou uma chamada de ${video ? 'vídeo' : 'voz'}`,
     ended: (ms) => `Chamada encerrada · ${callLength(ms)}`,
     missed: (name) => `Chamada perdida de ${name}`,
