@@ -13,9 +13,13 @@ import type { Room } from './room.js';
 import { JoinedRooms } from './rooms.js';
 import { InvalidRequestError, NotFoundError, ParleyError } from './errors.js';
 import type { UserLog } from './user-log.js';
+import type { Call, CallOptions } from './call.js';
+import type { CallStateFrame, SignalFrame } from './protocol/frames.js';
 
 // Messages per second a connection may send when the welcome does not say (protocol 4.3).
 const DEFAULT_SEND_RATE = 10;
+/** Call states kept for calls this connection may be about to enter. */
+const RECENT_CALL_STATES = 32;
 
 export interface CreateRoomOptions {
   /** `public` (anyone may join), `private` (owner invites) or `dm` (exactly two members). */
@@ -101,6 +105,13 @@ export class ChatClient {
   private currentUser: User | undefined;
   private presence: PresenceState = PresenceState.Online;
   private featureSet: ReadonlySet<string> = new Set();
+  /** Calls this connection takes part in, by id; the call code loads at the first call. */
+  private readonly calls = new Map<string, Call>();
+  private callCode: Promise<typeof import('./call.js')> | undefined;
+  /** The latest `call_state` of recent calls: one can overtake the reply that makes its Call (declined at once). */
+  private readonly callStates = new Map<string, CallStateFrame>();
+  /** Calls ringing for this user now, so that `ringEnd` is told once. */
+  private readonly rings = new Map<string, string>();
 
   constructor(options: ClientOptions) {
     const resolved = resolveOptions(options);
@@ -112,6 +123,8 @@ export class ChatClient {
         if (frame.t === Op.Profile && frame.user === this.currentUser?.id) this.currentUser = { ...this.currentUser, name: frame.name };
         // user_event frames follow a user_subscribe, which only a loaded UserLog sends.
         if (frame.t === Op.UserEvent) this.userLog?.push(frame.e);
+        else if (frame.t === Op.CallState) this.onCallState(frame);
+        else if (frame.t === Op.Signal) void this.calls.get(frame.call)?.signal(frame as SignalFrame);
         else this.joined.route(frame, !this.hasUserLog());
       },
       down: () => {
@@ -138,6 +151,8 @@ export class ChatClient {
       maxUnread: () => connection.welcome?.limits.maxUnread ?? Limits.maxUnread,
     });
     this.joined = new JoinedRooms(this.connection, this.outbox, this.emitter, this.timeoutMs, resolved.gapFillDelayMs, this.rooms);
+    this.emitter.on('ring', ({ call, roomId }) => this.rings.set(call, roomId));
+    this.emitter.on('ringEnd', ({ call }) => this.rings.delete(call));
     // No longer a member (left on another device, removed): the room's counts leave the totals.
     this.emitter.on('removed', ({ roomId }) => this.rooms.forget(roomId));
     this.gapFillDelayMs = resolved.gapFillDelayMs;
@@ -322,6 +337,80 @@ export class ChatClient {
     }
   }
 
+  /**
+   * Calls someone (feature `calls`): a user id rings the direct room shared with them (refused when
+   * there is none), a room (handle or `{ room }`) rings its other members; a call going on there is
+   * joined instead. In a browser the microphone (and with `video`, the camera) is asked for first:
+   * MediaPermissionError or NoMediaDeviceError when that fails, and nobody rings. In Node the call
+   * is signalling only (ringing, state, hanging up; no media).
+   */
+  async call(target: string | Room | { room: string }, options: CallOptions = {}): Promise<Call> {
+    this.require(Feature.Calls);
+    const video = options.video ?? false;
+    const where = typeof target === 'string' ? { user: target } : { room: 'id' in target ? target.id : target.room };
+    return this.enterCall(options, () => this.connection.request(Op.CallStart, { ...where, video }, { timeoutMs: this.timeoutMs }));
+  }
+
+  /** Answers a ringing call (or joins one going on) on this connection, with the microphone and (`video`) camera. */
+  answer(callId: string, options: CallOptions = {}): Promise<Call> {
+    this.require(Feature.Calls);
+    return this.enterCall(options, () => this.connection.request(Op.CallJoin, { call: callId }, { timeoutMs: this.timeoutMs }));
+  }
+
+  /** Declines a ringing call on every device of the user; `busy` says it is because of another call. */
+  async decline(callId: string, busy = false): Promise<void> {
+    this.require(Feature.Calls);
+    await this.connection.request(Op.CallDecline, { call: callId, ...(busy ? { busy } : {}) }, { timeoutMs: this.timeoutMs });
+  }
+
+  /** The calls this connection is in. */
+  activeCalls(): Call[] {
+    return [...this.calls.values()];
+  }
+
+  private async enterCall(options: CallOptions, ask: () => Promise<ResultData[typeof Op.CallStart]>): Promise<Call> {
+    const code = await (this.callCode ??= import('./call.js'));
+    const local = await code.localMedia(options);
+    let joined: ResultData[typeof Op.CallStart];
+    try {
+      joined = await ask();
+    } catch (err) {
+      for (const t of local?.getTracks() ?? []) t.stop();
+      throw err;
+    }
+    const existing = this.calls.get(joined.call);
+    if (existing) return existing;
+    const connection = this.connection;
+    const call = new code.Call(
+      {
+        join: (id) => connection.request(Op.CallJoin, { call: id }, { timeoutMs: this.timeoutMs }),
+        leave: (id) => connection.request(Op.CallLeave, { call: id }, { timeoutMs: this.timeoutMs }),
+        notify: (frame) => connection.notify(frame),
+        session: () => connection.welcome?.session,
+      },
+      joined,
+      local,
+      options,
+    );
+    this.calls.set(call.id, call);
+    call.on('ended', () => this.calls.delete(call.id));
+    // After the caller has the Call and listens to it: a state that came first (declined at once) is then told.
+    const seen = this.callStates.get(call.id);
+    if (seen) setTimeout(() => call.update(seen), 0);
+    return call;
+  }
+
+  private onCallState(state: CallStateFrame): void {
+    this.callStates.delete(state.call);
+    this.callStates.set(state.call, state);
+    if (this.callStates.size > RECENT_CALL_STATES) this.callStates.delete(this.callStates.keys().next().value!);
+    this.calls.get(state.call)?.update(state);
+    this.emitter.emit('callState', { state });
+    // Answered on another device, declined, cancelled: this user's ring is over.
+    const roomId = this.rings.get(state.call);
+    if (roomId !== undefined && !state.ringing.includes(this.currentUser?.id ?? '')) this.emitter.emit('ringEnd', { call: state.call, roomId });
+  }
+
   /** Marks the user away (or back online). Remembered and re-applied after every reconnect. */
   setPresence(state: 'online' | 'away'): void {
     this.presence = state;
@@ -365,6 +454,8 @@ export class ChatClient {
     this.joined.resume();
     this.rooms.resume();
     this.followUserLog();
+    // A new connection is a new participant to the server: each call is joined again from here.
+    for (const call of this.calls.values()) void call.rejoin();
     this.outbox.connected(frame.limits.sendRate || DEFAULT_SEND_RATE);
   }
 }

@@ -186,6 +186,22 @@ export class ClientClosedError extends ParleyError {
   }
 }
 
+/** The browser (or the user) refused the microphone, camera or screen to a call. Code `media_denied`. */
+export class MediaPermissionError extends ParleyError {
+  override name = 'MediaPermissionError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('media_denied', message, options);
+  }
+}
+
+/** No microphone or camera exists (or the one asked for cannot be used). Code `no_device`. */
+export class NoMediaDeviceError extends ParleyError {
+  override name = 'NoMediaDeviceError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('no_device', message, options);
+  }
+}
+
 /** Maps a protocol `error` frame onto the matching error class. */
 export function errorFromFrame(frame: { code: string; message: string; retryAfter?: number; reason?: string }): ParleyError {
   const { code, message } = frame;

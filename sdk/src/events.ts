@@ -3,7 +3,7 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { ActionFrame, AnyRoomEvent, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
+import type { ActionFrame, AnyRoomEvent, CallStateFrame, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
 import type { LiveStream } from './streams.js';
 import type { Room } from './room.js';
 
@@ -182,7 +182,36 @@ export interface RoomEvents {
   streamEnd: StreamEndContext;
 }
 
+/** Someone calls this user (feature `calls`): `client.answer(call)` or `client.decline(call)`. */
+export interface RingContext {
+  call: string;
+  roomId: string;
+  /** The caller and their display name. */
+  by: string;
+  name: string;
+  video: boolean;
+  /** When the ring stops on its own (ms epoch). */
+  until: number;
+}
+
+/** A ring is over for this user: answered (here or on another device), declined, cancelled or timed out. */
+export interface RingEndContext {
+  call: string;
+  roomId: string;
+}
+
+/** A call this user is in or rung by changed (feature `calls`). */
+export interface CallStateContext {
+  state: CallStateFrame;
+}
+
 export interface ClientEvents extends RoomEvents {
+  /** Someone calls this user; also delivered to a device that connects while it rings. */
+  ring: RingContext;
+  /** The ring of a call is over for this user. */
+  ringEnd: RingEndContext;
+  /** Every `call_state` the server sends this connection. */
+  callState: CallStateContext;
   /** Every change of `client.state`. */
   state: StateContext;
   /** Someone added this user to a room (a direct room too, after its `dm`). */

@@ -27,6 +27,9 @@ import type {
   ActionContext,
   StreamContext,
   StreamEndContext,
+  RingContext,
+  RingEndContext,
+  CallStateContext,
 } from './events.js';
 import type { ClientOptions, ReconnectOptions, WebSocketConstructor, WebSocketLike } from './options.js';
 import type { MessageView, Reaction } from './fold.js';
@@ -34,6 +37,8 @@ import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
+import type { Call, CallEvents, CallOptions, CallPhase, CallQuality } from './call.js';
+import type { CallPeer, CallStateFrame, IceServer } from './protocol/frames.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { ActTarget, EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { LiveStream } from './streams.js';
@@ -63,6 +68,8 @@ export {
   ConnectionClosedError,
   ConnectError,
   ClientClosedError,
+  MediaPermissionError,
+  NoMediaDeviceError,
 } from './errors.js';
 export {
   PROTOCOL_VERSION,
@@ -77,6 +84,8 @@ export {
   Limits,
   ModAction,
   GuestPolicy,
+  CallAction,
+  CallEndReason,
 } from './protocol/codes.js';
 
 export type {
@@ -156,4 +165,15 @@ export type {
   MessageActionInput,
   StreamContext,
   StreamEndContext,
+  Call,
+  CallEvents,
+  CallOptions,
+  CallPhase,
+  CallQuality,
+  CallPeer,
+  CallStateFrame,
+  IceServer,
+  RingContext,
+  RingEndContext,
+  CallStateContext,
 };

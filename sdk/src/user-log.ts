@@ -90,6 +90,15 @@ export class UserLog {
         return this.emitter.emit('added', { roomId, ...(typeof data.by === 'string' ? { by: data.by } : {}), notice });
       case UserEventKind.Removed:
         return this.emitter.emit('removed', { roomId, notice });
+      case UserEventKind.Ring: {
+        const { call, by, name, video, until } = data;
+        // A ring replayed after it stopped on its own is history, not a call.
+        if (typeof call !== 'string' || typeof by !== 'string' || typeof until !== 'number' || until <= Date.now()) return;
+        return this.emitter.emit('ring', { call, roomId, by, name: typeof name === 'string' ? name : by, video: video === true, until });
+      }
+      case UserEventKind.RingEnd:
+        if (typeof data.call === 'string') this.emitter.emit('ringEnd', { call: data.call, roomId });
+        return;
       case UserEventKind.Mention:
         if (typeof data.seq === 'number') this.emitter.emit('mention', { roomId, seq: data.seq, notice });
         return;

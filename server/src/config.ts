@@ -64,6 +64,23 @@ export interface Config {
   awayAfterMs: number;
   helloTimeoutMs: number;
   idleTimeout: number;
+  /** Rooms with at most this many members may have calls (direct rooms always may). */
+  callRoomSize: number;
+  /** Most connections in one call (a mesh). */
+  maxCallParticipants: number;
+  /** How long a call rings before it is missed, ms. */
+  ringTimeoutMs: number;
+  /** How long a connection that dropped out of a call has to come back, ms. */
+  callReconnectMs: number;
+  /** `call_signal` frames per second one connection may send (burst: twice that). */
+  signalRate: number;
+  /** STUN server URLs handed to callers. */
+  stunUrls: string[];
+  /** TURN server URLs; credentials are minted per call with `turnSecret` (the TURN REST API scheme). */
+  turnUrls: string[];
+  turnSecret: string | undefined;
+  /** Lifetime of minted TURN credentials, seconds. */
+  turnTtl: number;
   drainTimeoutMs: number;
   widgetDir: string | undefined;
   drainDelayMs: number;
@@ -273,6 +290,15 @@ export const OPTIONS = [
   opt({ key: 'outboundAllow', env: 'PARLEY_OUTBOUND_ALLOW', flag: '--outbound-allow', default: [], parse: cidrList, doc: 'Addresses or CIDR ranges, comma-separated, that link previews and push endpoints may reach although they are not public (e.g. 10.20.0.0/16 for an intranet). Unset: public addresses only.' }),
   opt({ key: 'outboundCa', env: 'PARLEY_OUTBOUND_CA', flag: '--outbound-ca', default: undefined, parse: optStr, doc: 'PEM file of extra certificate authorities trusted for outbound https (push services, previewed pages) besides the system ones.' }),
   opt({ key: 'vapidSubject', env: 'PARLEY_VAPID_SUBJECT', flag: '--vapid-subject', default: undefined, parse: optStr, doc: 'Contact push services may reach you at (`mailto:` or `https:` URL), sent with every Web Push. Default: the first PARLEY_PUBLIC_URL, else mailto:postmaster@localhost.' }),
+  opt({ key: 'callRoomSize', env: 'PARLEY_CALL_ROOM_SIZE', flag: '--call-room-size', default: 10, parse: int(0, 1000), doc: 'Rooms with at most this many members may have voice and video calls, and all their members ring; direct rooms always may. 0: calls in direct rooms only.' }),
+  opt({ key: 'maxCallParticipants', env: 'PARLEY_CALL_PARTICIPANTS', flag: '--call-participants', default: 4, parse: int(2, 8), doc: 'Most connections in one call. Calls are a mesh (each sends its media to each other), which stays usable up to about 4; beyond that use an SFU (docs/deploy.md).' }),
+  opt({ key: 'ringTimeoutMs', env: 'PARLEY_RING_TIMEOUT_MS', flag: '--ring-timeout-ms', default: 45_000, parse: int(1000, 600_000), doc: 'How long a call rings before it counts as missed, ms.' }),
+  opt({ key: 'callReconnectMs', env: 'PARLEY_CALL_RECONNECT_MS', flag: '--call-reconnect-ms', default: 15_000, parse: int(100, 600_000), doc: 'How long a connection that dropped out of a call (the others see "reconnecting") has to come back before it is out of the call, ms.' }),
+  opt({ key: 'signalRate', env: 'PARLEY_SIGNAL_RATE', flag: '--signal-rate', default: 30, parse: int(1, 100_000), doc: 'Call signalling frames (offers, answers, ICE candidates) per second one connection may send (burst: twice that); more are refused with rate_limited.' }),
+  opt({ key: 'stunUrls', env: 'PARLEY_STUN_URLS', flag: '--stun-urls', default: [], parse: list, doc: 'STUN servers handed to callers, comma-separated (e.g. stun:turn.example.com:3478).' }),
+  opt({ key: 'turnUrls', env: 'PARLEY_TURN_URLS', flag: '--turn-urls', default: [], parse: list, doc: 'TURN servers handed to callers, comma-separated (e.g. turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349). Needs PARLEY_TURN_SECRET.' }),
+  opt({ key: 'turnSecret', env: 'PARLEY_TURN_SECRET', flag: '--turn-secret', default: undefined, parse: optStr, doc: 'The TURN server\'s shared secret (coturn `static-auth-secret` with `use-auth-secret`): each call gets credentials made from it that expire after PARLEY_TURN_TTL; the secret never reaches a browser.' }),
+  opt({ key: 'turnTtl', env: 'PARLEY_TURN_TTL', flag: '--turn-ttl', default: 43_200, parse: int(60, 604_800), doc: 'Lifetime of the TURN credentials minted for a call, seconds (a call longer than this cannot renew its relay).' }),
   opt({ key: 'linkPreviews', env: 'PARLEY_LINK_PREVIEWS', flag: '--link-previews', default: true, parse: bool, doc: 'Fetch Open Graph previews of links in messages when clients ask (link_preview). Off: the feature is not announced.' }),
 ] as const;
 
@@ -296,6 +322,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (fromFlag !== undefined) config[o.key] = (o.parse as Parser<unknown>)(fromFlag, o.flag);
     else if (fromEnv !== undefined) config[o.key] = (o.parse as Parser<unknown>)(fromEnv, o.env);
     else config[o.key] = o.default;
+  }
+  if ((config.turnUrls as string[]).length > 0 && !config.turnSecret) {
+    throw new ConfigError('PARLEY_TURN_URLS needs PARLEY_TURN_SECRET (the TURN server\'s static-auth-secret): TURN credentials are minted per call');
   }
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey)) {
     throw new ConfigError('PARLEY_TLS_CERT and PARLEY_TLS_KEY must be set together (certificate and its private key)');

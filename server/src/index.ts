@@ -9,6 +9,7 @@ export { DEMO_CSP, DEFAULT_WIDGET_DIR } from './http/site.js';
 export { RedisBroker } from './broker/redis.js';
 export { RedisPresence } from './broker/redis-presence.js';
 export { loadUws } from './transport/uws-binary.js';
+export { iceFor, turnCredential } from './core/ice.js';
 export { noteMentions } from './core/user-log.js';
 
 export type { ParleyServer, StartOptions } from './server.js';

@@ -10,7 +10,7 @@ import type { Timeline } from './timeline.js';
 import { roomName } from './room-name.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
-import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, searchIcon, sendIcon, soundIcon, userIcon } from './icons.js';
+import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, phoneIcon, searchIcon, sendIcon, soundIcon, userIcon, videoIcon } from './icons.js';
 import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
@@ -32,6 +32,8 @@ export interface PanelActions {
   signIn(name: string): Promise<void>;
   rename(name: string): Promise<void>;
   selectRoom(id: string): void;
+  /** Calls the other members of `room` (feature `calls`). */
+  call(room: string, video: boolean): void;
 }
 
 /** Distance from the bottom (px) that still counts as "at the bottom". */
@@ -72,6 +74,7 @@ export class ChatPanel extends LitElement {
     _rich: { state: true },
     pushWorker: { attribute: false },
     _showNotify: { state: true },
+    _callMenu: { state: true },
     _lazyLoaded: { state: true },
     _rows: { state: true },
     _renaming: { state: true },
@@ -112,6 +115,8 @@ export class ChatPanel extends LitElement {
   /** URL of the Web Push service worker on the page's origin. */
   declare pushWorker: string;
   declare private _showNotify: boolean;
+  /** The header's call menu is open. */
+  declare private _callMenu: boolean;
   /** Lazy parts (notification settings, link cards) loaded so far; a change renders again. */
   declare private _lazyLoaded: number;
   private readonly _lazy = new Map<string, Promise<unknown>>();
@@ -207,6 +212,7 @@ export class ChatPanel extends LitElement {
     this._renaming = false;
     this._showMembers = false;
     this._showNotify = false;
+    this._callMenu = false;
     this._lazyLoaded = 0;
     this.pushWorker = '/parley-sw.js';
     this._newBelow = 0;
@@ -315,6 +321,7 @@ export class ChatPanel extends LitElement {
           <h2 title=${title}>${title}</h2>
           <span part="status" class="status" data-state=${state} role="status">${t.status[state]}</span>
         </div>
+        ${view && s.canCall(view) ? this._renderCallMenu(view.id) : nothing}
         ${view
           ? html`<button
               part="members-toggle"
@@ -375,6 +382,29 @@ export class ChatPanel extends LitElement {
       ${view && !this.needGuest && !this._searching ? this._renderComposer() : nothing}
       <div class="sr-only" aria-live="polite">${this._announce}</div>
     </div>`;
+  }
+
+  /** One header button for calls (the header has little room), opening a menu: voice or video. */
+  private _renderCallMenu(room: string): TemplateResult {
+    const { t } = this;
+    const pick = (video: boolean) => () => {
+      this._callMenu = false;
+      this.actions.call(room, video);
+    };
+    return html`<div class="call-menu-wrap" @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this._callMenu && (e.stopPropagation(), (this._callMenu = false))}>
+      <button part="call" class="icon-btn" type="button" aria-label=${t.calls.menu} title=${t.calls.menu} aria-haspopup="menu" aria-expanded=${this._callMenu ? 'true' : 'false'} @click=${this._toggleCallMenu}>${phoneIcon}</button>
+      ${this._callMenu
+        ? html`<div class="call-menu" role="menu" aria-label=${t.calls.menu}>
+            <button part="call-audio" role="menuitem" type="button" @click=${pick(false)}>${phoneIcon}<span>${t.calls.audio}</span></button>
+            <button part="call-video" role="menuitem" type="button" @click=${pick(true)}>${videoIcon}<span>${t.calls.video}</span></button>
+          </div>`
+        : nothing}
+    </div>`;
+  }
+
+  private _toggleCallMenu(): void {
+    this._callMenu = !this._callMenu;
+    if (this._callMenu) void this.updateComplete.then(() => (this.renderRoot.querySelector('[part~="call-audio"]') as HTMLElement | null)?.focus());
   }
 
   private _renderRooms(): TemplateResult {

@@ -26,6 +26,9 @@ import {
   type SearchPage,
   type SendOptions,
   type User,
+  type Call,
+  type CallOptions,
+  type RingContext,
 } from '@parley/sdk';
 import { ReadMarkers } from './read-markers.js';
 import { Timeline, type PendingMessage } from './timeline.js';
@@ -67,6 +70,8 @@ export interface SessionHooks {
   error(code: string, message: string, setup?: boolean): void;
   /** Whether the user is looking at `room` right now (panel open, room active, scrolled to the bottom). */
   reading(room: RoomView): boolean;
+  /** Someone calls this user (feature `calls`), or (`null`) the ring of `call` is over. */
+  ring?(ring: RingContext | null, call: string): void;
 }
 
 /** A thread open beside a room: the replies to message `root`. */
@@ -175,6 +180,34 @@ export class ChatSession {
   /** What the server does beyond v1 (`welcome.features`); empty against a server that says nothing. */
   get features(): ReadonlySet<string> {
     return this.client?.features ?? NONE;
+  }
+
+  /** Whether `view` may have a call: the server does calls, and it is a direct room or one small enough. */
+  canCall(view: RoomView): boolean {
+    if (!this.client?.features.has('calls')) return false;
+    const summary = view.summary;
+    if (!summary) return false;
+    // The loaded member list follows joins and leaves; the summary's count is as of subscribing.
+    const members = view.members?.length ?? summary.members;
+    return summary.kind === 'dm' || (members > 1 && members <= (this.client.limits?.callRoomSize ?? 0));
+  }
+
+  /** Calls the other members of `room` (or joins its call); rejects with the SDK's error (permission denied, no device...). */
+  placeCall(room: string, options: CallOptions): Promise<Call> {
+    return this.client!.call({ room }, options);
+  }
+
+  answerCall(call: string, options: CallOptions): Promise<Call> {
+    return this.client!.answer(call, options);
+  }
+
+  declineCall(call: string): Promise<void> {
+    return this.client!.decline(call);
+  }
+
+  /** The name to show for `room` (the other person of a direct room). */
+  roomTitle(room: string): string | undefined {
+    return this.rooms.get(room)?.summary?.name;
   }
 
   /** Whether alerts for `room` are off: do not disturb, or the room muted. */
@@ -545,6 +578,8 @@ export class ChatSession {
   }
 
   private listen(client: ChatClient): void {
+    client.on('ring', (ring) => client === this.client && this.hooks.ring?.(ring, ring.call));
+    client.on('ringEnd', ({ call }) => client === this.client && this.hooks.ring?.(null, call));
     client.on('state', ({ newState }) => {
       if (client !== this.client) return;
       this.setStatus(newState === 'connected' ? 'connected' : newState === 'reconnecting' ? 'reconnecting' : newState === 'connecting' ? 'connecting' : 'offline');

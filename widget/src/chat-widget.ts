@@ -2,7 +2,8 @@
 // the chat state lives in ChatSession and reaches the server only through @parley/sdk. Both load
 // after the launcher is on screen (a lazy chunk, fetched at once), so the first load stays small.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { RoomEvent } from '@parley/sdk';
+import type { RingContext, RoomEvent } from '@parley/sdk';
+import type { ParleyCall } from './call-view.js';
 import { offByDefault, onByDefault } from './attributes.js';
 import type { ChatPanel, PanelActions } from './chat-panel.js';
 import type { ChatSession, RoomView } from './chat-session.js';
@@ -13,6 +14,8 @@ import { GuestSignInError, guestTokenSource, loadGuest, readStored, saveGuest, s
 import { roomName } from './room-name.js';
 
 type Alerts = typeof import('./alerts.js');
+/** The call view's parts, passed through so that a page can style them as the widget's own. */
+const CALL_PARTS = 'call-incoming, call-accept, call-accept-audio, call-decline, call-view, call-remote, call-self, call-status, call-quality, call-mute, call-camera, call-screen, call-devices, call-hangup, call-pip, call-error';
 
 /** Marks Parley's own <chat-widget> class, so a second copy of the widget is told apart from someone else's tag. */
 export const WIDGET_BRAND = Symbol.for('parley.chat-widget');
@@ -23,7 +26,7 @@ const TOP_LAYER = typeof HTMLElement.prototype.showPopover === 'function';
 /** Parts inside the lazily loaded panel, re-exported so pages can style them with ::part. */
 const PANEL_PARTS =
   'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
-  'members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, notify-toggle, notify-settings, rename, close, ' +
+  'call, call-audio, call-video, members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, notify-toggle, notify-settings, rename, close, ' +
   'link, link-host, code, code-block, blockquote, emoji-button, emoji-picker, shortcode-list, shortcode-option';
 
 /** Detail of `chat-message`. */
@@ -81,6 +84,11 @@ const MUTE_KEY = 'parley:sound';
  * @csspart guest-name - The guest name input.
  * @csspart guest-submit - The guest form's button.
  * @csspart sound-toggle - Mutes or unmutes the sound (aria-pressed = sound on).
+ * @csspart call - Opens the call menu in a direct or small room (feature `calls`): `call-audio` (voice) and `call-video`.
+ * @csspart call-incoming - The incoming-call sheet (ringtone while the sound is on); `call-accept`, `call-accept-audio`, `call-decline`.
+ * @csspart call-view - The in-call view: `call-remote`, `call-self`, `call-status`, `call-quality`, `call-mute`, `call-camera`, `call-screen`, `call-devices`, `call-hangup`.
+ * @csspart call-pip - The small call view while the floating panel is closed.
+ * @csspart call-error - Why a call could not start or how it ended, in words.
  * @csspart notify-toggle - Opens the notification settings (Web Push, do not disturb, mute this room).
  * @csspart notify-settings - The notification settings.
  * @csspart rename - Opens the form to change your display name.
@@ -130,6 +138,8 @@ export class ChatWidget extends LitElement {
     _dark: { state: true },
     _panelLoaded: { state: true },
     _rev: { state: true },
+    _ring: { state: true },
+    _calls: { state: true },
   };
 
   /** Base URL of the Parley server (http or https); the WebSocket is `/ws` on the same host. Default: this page's origin. */
@@ -169,6 +179,11 @@ export class ChatWidget extends LitElement {
   declare private _panelLoaded: boolean;
   /** Bumped on every session change; passed to the panel so it renders again. */
   declare private _rev: number;
+  /** Someone calls this user now (feature `calls`). */
+  declare private _ring: RingContext | undefined;
+  /** The call view is loaded and has something to show. */
+  declare private _calls: boolean;
+  private _callLoad: Promise<unknown> | undefined;
 
   /** The chat state, once its chunk has loaded (see _loadSession). */
   private _session: ChatSession | undefined;
@@ -205,6 +220,8 @@ export class ChatWidget extends LitElement {
     this._dark = !!this._media?.matches;
     this._panelLoaded = false;
     this._rev = 0;
+    this._ring = undefined;
+    this._calls = false;
   }
 
   // ---- public API ------------------------------------------------------------------------------
@@ -317,6 +334,17 @@ export class ChatWidget extends LitElement {
           </button>`
         : nothing}
       ${this._isPanelShown() ? this._renderPanel(floating, lang) : nothing}
+      ${this._calls && this._session
+        ? html`<parley-call
+            exportparts=${CALL_PARTS}
+            .session=${this._session}
+            .lang=${lang}
+            .ring=${this._ring}
+            .soundOn=${this.sound && !this._muted && !this._session.silenced(this._ring?.roomId ?? '')}
+            .minimized=${floating && !this.opened}
+            @call-idle=${this._onCallIdle}
+          ></parley-call>`
+        : nothing}
     </div>`;
   }
 
@@ -358,7 +386,39 @@ export class ChatWidget extends LitElement {
       this._session?.select(id);
       if (this.room !== id) this.room = id;
     },
+    call: (room, video) => void this._showCalls().then(() => this._callElement()?.place(room, video)),
   };
+
+  /** Loads the call view's chunk once, and shows it. */
+  private _showCalls(): Promise<unknown> {
+    this._callLoad ??= import('./call-view.js').catch((err: unknown) => {
+      this._callLoad = undefined;
+      throw err;
+    });
+    return this._callLoad.then(async () => {
+      this._calls = true;
+      await this.updateComplete;
+    });
+  }
+
+  private _callElement(): ParleyCall | null {
+    return this.renderRoot.querySelector('parley-call');
+  }
+
+  private _onRing(ring: RingContext | null, call: string): void {
+    if (ring) {
+      // Someone calling while a call goes on here is told "busy".
+      if (this._callElement()?.busy) return void this._session?.declineCall(call).catch(() => undefined);
+      this._ring = ring;
+      void this._showCalls();
+    } else if (this._ring?.call === call) {
+      this._ring = undefined;
+    }
+  }
+
+  private _onCallIdle(): void {
+    if (!this._ring) this._calls = false;
+  }
 
   // ---- behaviour -------------------------------------------------------------------------------
 
@@ -390,6 +450,7 @@ export class ChatWidget extends LitElement {
           unread: (view, total) => this._onUnread(view, total),
           error: (code, message, setup) => this._fail(code, message, setup),
           reading: (view) => this._isReading(view),
+          ring: (ring, call) => this._onRing(ring, call),
         });
         this._rev++;
         return this._session;

@@ -1,6 +1,18 @@
 // The panel's words in English and Brazilian Portuguese, loaded with the panel; the launcher's few
 // words and the choice of language are in lang.ts, part of the first load.
-import { LAUNCHER, type Lang, type LauncherWords } from './lang.js';
+import { callLength, LAUNCHER, type Lang, type LauncherWords } from './lang.js';
+
+/** The panel's words about calls; the call view's own are in call-words.ts, loaded with it. */
+export interface CallNotices {
+  /** The header button that opens the voice / video choice. */
+  menu: string;
+  audio: string;
+  video: string;
+  started: (name: string, video: boolean) => string;
+  /** `ms`: how long it lasted. */
+  ended: (ms: number) => string;
+  missed: (name: string) => string;
+}
 
 /** Words of bot buttons, selects and streamed replies, in their lazy chunk's own shape. */
 export interface InteractiveWords {
@@ -20,6 +32,7 @@ export interface InteractiveWords {
 }
 
 export interface Catalog extends LauncherWords {
+  calls: CallNotices;
   closeChat: string;
   title: string;
   rooms: string;
@@ -194,6 +207,14 @@ export interface EmojiWords {
 
 const en: Catalog = {
   ...LAUNCHER.en,
+  calls: {
+    menu: 'Call',
+    audio: 'Voice call',
+    video: 'Video call',
+    started: (name, video) => `${name} started a ${video ? 'video' : 'voice'} call`,
+    ended: (ms) => `Call ended · ${callLength(ms)}`,
+    missed: (name) => `Missed call from ${name}`,
+  },
   closeChat: 'Close chat',
   title: 'Chat',
   rooms: 'Rooms',
@@ -379,6 +400,14 @@ const en: Catalog = {
 
 const ptBR: Catalog = {
   ...LAUNCHER['pt-BR'],
+  calls: {
+    menu: 'Ligar',
+    audio: 'Chamada de voz',
+    video: 'Chamada de vídeo',
+    started: (name, video) => `${name} iniciou uma chamada de ${video ? 'vídeo' : 'voz'}`,
+    ended: (ms) => `Chamada encerrada · ${callLength(ms)}`,
+    missed: (name) => `Chamada perdida de ${name}`,
+  },
   closeChat: 'Fechar o chat',
   title: 'Chat',
   rooms: 'Salas',

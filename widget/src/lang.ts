@@ -38,3 +38,10 @@ export function resolveLang(requested: string | undefined, browser: readonly str
   }
   return 'en';
 }
+
+/** A call's length as m:ss (or h:mm:ss). */
+export function callLength(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
+}

@@ -81,6 +81,12 @@ function noticeText(e: RoomEvent, t: Catalog): string {
   const who = e.name || e.by;
   if (e.kind === 'join') return t.joined(who);
   if (e.kind === 'leave') return t.left(who);
+  if (e.kind === 'call') {
+    const d = e.data ?? {};
+    if (d.action === 'ended') return t.calls.ended(typeof d.duration === 'number' ? d.duration : 0);
+    if (d.action === 'missed') return t.calls.missed(who);
+    return t.calls.started(who, d.video === true);
+  }
   return t.renamedRoom(who, String(e.data?.name ?? ''));
 }
 

@@ -66,6 +66,35 @@ export const panelStyles = css`
     flex: 1;
     min-width: 0;
   }
+  .call-menu-wrap {
+    position: relative;
+  }
+  .call-menu {
+    position: absolute;
+    top: calc(100% + 4px);
+    right: 0;
+    z-index: 3;
+    display: grid;
+    min-width: 170px;
+    padding: 4px;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: 10px;
+    box-shadow: var(--_shadow);
+  }
+  .call-menu button {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding: 8px 10px;
+    border-radius: 7px;
+    text-align: start;
+    color: var(--_fg);
+  }
+  .call-menu button:hover,
+  .call-menu button:focus-visible {
+    background: var(--_surface);
+  }
   h2 {
     margin: 0;
     font-size: 1.08em;

@@ -31,7 +31,7 @@ export interface PendingMessage {
 const CHANGE_KINDS: ReadonlySet<string> = new Set(['edit', 'delete', 'reaction']);
 
 /** Event kinds the widget renders; other kinds still advance seq but are not shown (protocol 8.3). */
-const SHOWN = new Set(['msg', 'join', 'leave', 'room']);
+const SHOWN = new Set(['msg', 'join', 'leave', 'room', 'call']);
 let pendingCounter = 0;
 
 export class Timeline {

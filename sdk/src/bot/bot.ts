@@ -202,14 +202,14 @@ export class Bot {
    */
   async stream(room: Room | string, options: StreamOptions = {}): Promise<BotStream> {
     const id = typeof room === 'string' ? room : room.id;
-    const { stream } = await this.client.call(Op.StreamStart, { room: id, ...options });
+    const { stream } = await this.client.botRequest(Op.StreamStart, { room: id, ...options });
     const limits = this.client.limits;
     const interval = Math.max(limits?.streamFlushMs ?? 100, Math.ceil(1000 / (limits?.streamWriteRate ?? 20)));
     const s = new BotStream(
       stream,
       {
-        write: (st, text) => this.client.call(Op.StreamWrite, { stream: st, text }),
-        end: (st, actions) => this.client.call(Op.StreamEnd, { stream: st, actions }).finally(() => this.streams.delete(st)),
+        write: (st, text) => this.client.botRequest(Op.StreamWrite, { stream: st, text }),
+        end: (st, actions) => this.client.botRequest(Op.StreamEnd, { stream: st, actions }).finally(() => this.streams.delete(st)),
       },
       interval,
     );
@@ -236,7 +236,7 @@ export class Bot {
 
   private async run(): Promise<void> {
     await this.client.connect();
-    const { rooms } = await this.client.call(Op.BotState, {});
+    const { rooms } = await this.client.botRequest(Op.BotState, {});
     const manifest = this.manifest();
     for (const { room: id, handled } of rooms) {
       // Set up before joining: live events that arrive between the join and the catch-up are held.
@@ -244,7 +244,7 @@ export class Bot {
       this.queues.set(id, queue);
       try {
         queue.room = await this.client.join(id);
-        await this.client.call(Op.CommandsPublish, { room: id, commands: manifest });
+        await this.client.botRequest(Op.CommandsPublish, { room: id, commands: manifest });
       } catch (err) {
         // A room of the key the bot cannot enter (deleted, private without an invite): the others still work.
         this.queues.delete(id);
@@ -298,7 +298,7 @@ export class Bot {
       if (handlers.length === 0) return this.handledSoon(room, event.seq);
       for (const handler of handlers) await this.guard(handler, ctx, `handler of event ${event.seq}`);
     }
-    await this.client.call(Op.BotHandled, { room: room.id, seq: event.seq });
+    await this.client.botRequest(Op.BotHandled, { room: room.id, seq: event.seq });
   }
 
   /** A click or a stop from the server: to the stream it stops, or to the action handlers. */
@@ -317,7 +317,7 @@ export class Bot {
       },
       reply: (text, options = {}) => room.send(text, { ...(action.seq !== undefined && { replyTo: action.seq }), ...options }),
       replyEphemeral: async (text, options = {}) => {
-        await this.client.call(Op.Ephemeral, { room: room.id, to: action.user, body: text, ...options });
+        await this.client.botRequest(Op.Ephemeral, { room: room.id, to: action.user, body: text, ...options });
       },
       stream: () => this.stream(room, { ...(action.seq !== undefined && { replyTo: action.seq }), for: action.user }),
       message: async () => {
@@ -373,7 +373,7 @@ export class Bot {
       // again gets the stored answer back instead of posting it twice.
       reply: (text, options = {}) => room.send(text, { ...(thread !== undefined ? { thread } : { replyTo: event.seq }), cid: `bot${event.seq}-${++replies}`, ...options }),
       replyEphemeral: async (text, options = {}) => {
-        await this.client.call(Op.Ephemeral, { room: room.id, to: event.by, body: text, ...(thread !== undefined ? { thread } : { replyTo: event.seq }), ...options });
+        await this.client.botRequest(Op.Ephemeral, { room: room.id, to: event.by, body: text, ...(thread !== undefined ? { thread } : { replyTo: event.seq }), ...options });
       },
       stream: () => this.stream(room, { ...(thread !== undefined ? { thread } : { replyTo: event.seq }), for: event.by }),
     };
@@ -393,7 +393,7 @@ export class Bot {
     const pending = [...this.positions];
     this.positions.clear();
     if (this.client.state !== 'connected') return;
-    await Promise.all(pending.map(([room, seq]) => this.client.call(Op.BotHandled, { room, seq }).catch(() => undefined)));
+    await Promise.all(pending.map(([room, seq]) => this.client.botRequest(Op.BotHandled, { room, seq }).catch(() => undefined)));
   }
 
   private manifest(): Command[] {
@@ -410,7 +410,7 @@ export class Bot {
 
 /** The client underneath a bot: the bot requests go through it. */
 class BotClient extends ChatClient {
-  call<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish | typeof Op.StreamStart | typeof Op.StreamWrite | typeof Op.StreamEnd>(
+  botRequest<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish | typeof Op.StreamStart | typeof Op.StreamWrite | typeof Op.StreamEnd>(
     op: O,
     body: RequestBody<O>,
   ): Promise<ResultData[O]> {

@@ -53,6 +53,18 @@ export const Op = {
   StreamWrite: 48,
   /** A bot ends its streamed reply: the text is stored as one message. */
   StreamEnd: 49,
+  /** Places a call in a room (rings its other members), or joins the call already going on there (feature `calls`). */
+  CallStart: 52,
+  /** Accepts a ringing call, or joins a call in progress (feature `calls`). */
+  CallJoin: 53,
+  /** Declines a ringing call; with `busy`, because the user is in another call (feature `calls`). */
+  CallDecline: 54,
+  /** Hangs up (the caller, before anyone answered: cancels) (feature `calls`). */
+  CallLeave: 55,
+  /** An SDP offer or answer, or an ICE candidate, for one other connection in the call; never stored (feature `calls`). */
+  CallSignal: 56,
+  /** The sender's microphone, camera and screen share went on or off (feature `calls`). */
+  CallMedia: 57,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -72,6 +84,10 @@ export const Op = {
   Stream: 80,
   /** To a room: a streamed reply ended (stored as message `seq`, or not). */
   StreamDone: 81,
+  /** A call's state after any change: who is in it, who is still ringing, how it ended (feature `calls`). */
+  CallState: 83,
+  /** A `call_signal` from another connection of the call, for this connection only (feature `calls`). */
+  Signal: 84,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -253,6 +269,14 @@ export const Limits = {
   streamIdleMs: 30_000,
   /** Default `stream_write` frames per second allowed per stream, burst twice that (announced as `streamWriteRate`). */
   streamWriteRate: 20,
+  /** Longest SDP offer or answer in a `call_signal`, in UTF-16 code units (announced as `maxSdp`). */
+  maxSdp: 20_000,
+  /** Longest ICE candidate line in a `call_signal`. */
+  maxCandidate: 1024,
+  /** Default most connections in one call: a mesh, every one sends its media to every other (announced as `maxCallParticipants`). */
+  maxCallParticipants: 4,
+  /** Longest call id. */
+  maxCallId: 40,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -275,6 +299,8 @@ export const EventKind = {
   Moderation: 'mod',
   /** Bot `by` published (or replaced) its commands in the room: `data.names` (comma-separated). */
   Commands: 'commands',
+  /** A call `data.call` placed by `by` started, ended (`data.duration`, ms) or was missed (`data.action`). */
+  Call: 'call',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
@@ -296,6 +322,27 @@ export const ModAction = {
 } as const;
 export type ModAction = (typeof ModAction)[keyof typeof ModAction];
 
+/** What a `call` event's `data.action` says. */
+export const CallAction = { Started: 'started', Ended: 'ended', Missed: 'missed' } as const;
+export type CallAction = (typeof CallAction)[keyof typeof CallAction];
+
+/** Why a call ended (`call_state.reason`, a missed `call` event's `data.reason`); open. */
+export const CallEndReason = {
+  /** Everyone but one hung up. */
+  Hangup: 'hangup',
+  /** The caller hung up before anyone answered. */
+  Cancelled: 'cancelled',
+  /** Everyone rung declined. */
+  Declined: 'declined',
+  /** Everyone rung was in another call. */
+  Busy: 'busy',
+  /** Nobody answered within `limits.ringTimeoutMs`. */
+  Timeout: 'timeout',
+  /** The other side's connection went and did not come back within `limits.callReconnectMs`. */
+  Lost: 'lost',
+} as const;
+export type CallEndReason = (typeof CallEndReason)[keyof typeof CallEndReason];
+
 /** What guests may do in a room (`moderate` action `guests`). */
 export const GuestPolicy = { Post: 'post', Read: 'read' } as const;
 export type GuestPolicy = (typeof GuestPolicy)[keyof typeof GuestPolicy];
@@ -310,6 +357,10 @@ export const UserEventKind = {
   Mention: 'mention',
   /** A direct conversation `data.room` with `data.with` was opened. */
   Direct: 'dm',
+  /** `data.by` calls in `data.room` (call `data.call`, `data.video`) until `data.until` (ms epoch) unless a `ring_end` for it follows (feature `calls`). */
+  Ring: 'ring',
+  /** The ring of call `data.call` is over for this user: answered on some device, declined, cancelled or timed out. */
+  RingEnd: 'ring_end',
 } as const;
 export type UserEventKind = (typeof UserEventKind)[keyof typeof UserEventKind];
 
@@ -347,6 +398,8 @@ export const Feature = {
   Interactive: 'interactive',
   /** Streamed replies: text fanned out as it grows, stored once (protocol section 26). */
   Streams: 'streams',
+  /** Voice and video calls: ringing, signalling, call events, TURN credentials (protocol section 28). */
+  Calls: 'calls',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -305,6 +305,45 @@ export const StreamStartFrame = strictObj({
 export const StreamWriteFrame = strictObj({ t: literal(Op.StreamWrite), r: reqId, stream: streamId, text: str(1, Limits.maxBody) });
 /** Ends the bot's stream `stream`: its text is stored as one `msg` (with `actions` when given). */
 export const StreamEndFrame = strictObj({ t: literal(Op.StreamEnd), r: reqId, stream: streamId, actions });
+// ---- calls (feature `calls`, protocol section 28) ----------------------------------------------
+
+const CALL_ID = /^[A-Za-z0-9_-]+$/;
+const callId = str(1, Limits.maxCallId, CALL_ID);
+/** A connection in a call: the `session` its `welcome` named. */
+const sessionId = str(1, 64, DEVICE_ID);
+
+/**
+ * Places a call in `room` (a direct room or a small one), or in the direct room shared with `user`
+ * (exactly one of the two): its other members ring. Joins the room's call instead when one is going on.
+ */
+export const CallStartFrame = strictObj({ t: literal(Op.CallStart), r: reqId, room: opt(roomId), user: opt(userId), video: bool() });
+/** Answers a ringing call, or joins one in progress, on this connection. */
+export const CallJoinFrame = strictObj({ t: literal(Op.CallJoin), r: reqId, call: callId });
+/** Declines a ringing call on every device of the user; `busy`: because they are in another call. */
+export const CallDeclineFrame = strictObj({ t: literal(Op.CallDecline), r: reqId, call: callId, busy: opt(bool()) });
+/** Leaves the call (hangs up); the caller leaving before anyone answered cancels it. */
+export const CallLeaveFrame = strictObj({ t: literal(Op.CallLeave), r: reqId, call: callId });
+/** An ICE candidate as `RTCIceCandidate.toJSON()` gives it. */
+export const CandidateShape = strictObj({
+  candidate: str(0, Limits.maxCandidate),
+  sdpMid: opt(str(0, 64)),
+  sdpMLineIndex: opt(uint(0xffff)),
+  usernameFragment: opt(str(0, 256)),
+});
+/**
+ * For the connection `to` of call `call` only: an SDP `offer` or `answer` (`sdp`), or a trickled
+ * ICE `candidate` (none: the end of candidates). Fire-and-forget: never stored; refused with an error frame.
+ */
+export const CallSignalFrame = strictObj({
+  t: literal(Op.CallSignal),
+  call: callId,
+  to: sessionId,
+  kind: literal('offer', 'answer', 'candidate'),
+  sdp: opt(str(1, Limits.maxSdp)),
+  candidate: opt(CandidateShape),
+});
+/** What the sender sends now: for the others' view (muted, camera off, sharing the screen). Fire-and-forget. */
+export const CallMediaFrame = strictObj({ t: literal(Op.CallMedia), call: callId, audio: bool(), video: bool(), screen: bool() });
 
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
@@ -346,6 +385,12 @@ export const clientFrameSchemas = {
   [Op.StreamStart]: StreamStartFrame,
   [Op.StreamWrite]: StreamWriteFrame,
   [Op.StreamEnd]: StreamEndFrame,
+  [Op.CallStart]: CallStartFrame,
+  [Op.CallJoin]: CallJoinFrame,
+  [Op.CallDecline]: CallDeclineFrame,
+  [Op.CallLeave]: CallLeaveFrame,
+  [Op.CallSignal]: CallSignalFrame,
+  [Op.CallMedia]: CallMediaFrame,
 } as const;
 
 export type ActFrame = Infer<typeof ActFrame>;
@@ -353,6 +398,13 @@ export type StreamStartFrame = Infer<typeof StreamStartFrame>;
 export type StreamWriteFrame = Infer<typeof StreamWriteFrame>;
 export type StreamEndFrame = Infer<typeof StreamEndFrame>;
 export type MessageActionInput = Infer<typeof MessageActionShape>;
+export type CallStartFrame = Infer<typeof CallStartFrame>;
+export type CallJoinFrame = Infer<typeof CallJoinFrame>;
+export type CallDeclineFrame = Infer<typeof CallDeclineFrame>;
+export type CallLeaveFrame = Infer<typeof CallLeaveFrame>;
+export type CallSignalFrame = Infer<typeof CallSignalFrame>;
+export type CallMediaFrame = Infer<typeof CallMediaFrame>;
+export type Candidate = Infer<typeof CandidateShape>;
 export type ModerateFrame = Infer<typeof ModerateFrame>;
 export type ReportFrame = Infer<typeof ReportFrame>;
 export type RoomRulesFrame = Infer<typeof RoomRulesFrame>;
@@ -607,6 +659,18 @@ export const WelcomeFrame = obj({
     streamIdleMs: opt(uint()),
     /** `stream_write` frames per second allowed per stream (burst: twice that). */
     streamWriteRate: opt(uint()),
+    /** Most connections in one call (feature `calls`): a mesh, each sends its media to each other. */
+    maxCallParticipants: opt(uint()),
+    /** Rooms with at most this many members may have calls (direct rooms always may). */
+    callRoomSize: opt(uint()),
+    /** A call rings this long before it counts as missed, ms. */
+    ringTimeoutMs: opt(uint()),
+    /** A connection that drops out of a call has this long to come back before it is out, ms. */
+    callReconnectMs: opt(uint()),
+    /** Longest SDP in a `call_signal`. */
+    maxSdp: opt(uint()),
+    /** Sustained `call_signal` frames per second on one connection (burst: twice that). */
+    signalRate: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),
@@ -732,6 +796,57 @@ export const StreamDoneFrame = obj({
   seq: opt(uint()),
 });
 
+/** One connection in a call, as `call_state` shows it. */
+export const CallPeerShape = obj({
+  user: ref,
+  name,
+  /** The connection (its `welcome.session`): where `call_signal` frames for it go. */
+  session: ref,
+  /** `joined`, or `reconnecting` while its connection is away (open string). */
+  status: text(1),
+  audio: bool(),
+  video: bool(),
+  screen: bool(),
+});
+export type CallPeer = Infer<typeof CallPeerShape>;
+
+/** A call's state after a change, to every connection of everyone in it or rung by it (feature `calls`). */
+export const CallStateFrame = obj({
+  t: literal(Op.CallState),
+  call: ref,
+  room: ref,
+  /** The caller, and their display name. */
+  by: ref,
+  name,
+  video: bool(),
+  /** `ringing` (nobody answered yet), `active` or `ended` (open string). */
+  state: text(1),
+  /** Increases with every change of this call: an older state arriving late is ignored. */
+  v: uint(),
+  /** When it was placed, and first answered, ms epoch. */
+  since: uint(),
+  answered: opt(uint()),
+  peers: arr(CallPeerShape, ANY),
+  /** Users whose devices still ring. */
+  ringing: arr(ref, ANY),
+  /** Users who declined. */
+  declined: arr(ref, ANY),
+  /** Why it ended (`CallEndReason`, open). */
+  reason: opt(text()),
+});
+/** A signal from connection `from` (user `user`) of the call, for this connection (`to`) only. */
+export const SignalFrame = obj({
+  t: literal(Op.Signal),
+  call: ref,
+  from: ref,
+  user: ref,
+  to: ref,
+  /** `offer`, `answer` or `candidate` (open). */
+  kind: text(1),
+  sdp: opt(text()),
+  candidate: opt(obj({ candidate: text(), sdpMid: opt(text()), sdpMLineIndex: opt(uint()), usernameFragment: opt(text()) })),
+});
+
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
   [Op.Result]: ResultFrame,
@@ -747,11 +862,15 @@ export const serverFrameSchemas = {
   [Op.Action]: ActionFrame,
   [Op.Stream]: StreamFrame,
   [Op.StreamDone]: StreamDoneFrame,
+  [Op.CallState]: CallStateFrame,
+  [Op.Signal]: SignalFrame,
 } as const;
 
 export type ActionFrame = Infer<typeof ActionFrame>;
 export type StreamFrame = Infer<typeof StreamFrame>;
 export type StreamDoneFrame = Infer<typeof StreamDoneFrame>;
+export type CallStateFrame = Infer<typeof CallStateFrame>;
+export type SignalFrame = Infer<typeof SignalFrame>;
 
 export type RestrictionFrame = Infer<typeof RestrictionFrame>;
 export type WelcomeFrame = Infer<typeof WelcomeFrame>;
@@ -837,6 +956,10 @@ export const RoomCommandShape = obj({
 });
 export type RoomCommand = Infer<typeof RoomCommandShape>;
 
+/** One ICE server for `RTCPeerConnection`: TURN ones with credentials minted for this call. */
+export const IceServerShape = obj({ urls: arr(text(1), ANY), username: opt(text()), credential: opt(text()) });
+export type IceServer = Infer<typeof IceServerShape>;
+
 /** Schemas of the `data` of `result` frames, by the opcode of the request they answer. */
 export const resultSchemas = {
   [Op.Ping]: obj({ ts: uint() }),
@@ -906,7 +1029,24 @@ export const resultSchemas = {
   [Op.StreamWrite]: obj({ length: uint() }),
   /** `seq`, `id` and `ts` of the stored message; `stored` false when the stream held no text. */
   [Op.StreamEnd]: obj({ stored: bool(), seq: opt(uint()), id: opt(ref), ts: opt(uint()) }),
+  [Op.CallStart]: CallJoined(),
+  [Op.CallJoin]: CallJoined(),
+  [Op.CallDecline]: obj({ call: ref }),
+  [Op.CallLeave]: obj({ call: ref }),
 } as const;
+
+/** The answer to `call_start` and `call_join`: the call as it is now, and how to reach the others. */
+function CallJoined() {
+  const { t: _t, ...state } = CallStateFrame.shape;
+  return obj({
+    ...state,
+    /** True when `call_start` found a call going on in the room and joined it. */
+    joinedExisting: opt(bool()),
+    /** STUN and TURN servers; TURN credentials stop working at `iceExpires` (ms epoch). */
+    ice: arr(IceServerShape, ANY),
+    iceExpires: opt(uint()),
+  });
+}
 
 /** A room's rules as one member sees them. */
 function RoomRulesShape() {

@@ -14,6 +14,8 @@ export {
   Role,
   ModAction,
   GuestPolicy,
+  CallAction,
+  CallEndReason,
 } from './codes.js';
 export {
   clientFrameSchemas,
@@ -32,6 +34,8 @@ export {
   CommandArgShape,
   RoomCommandShape,
   MessageActionShape,
+  CallPeerShape,
+  IceServerShape,
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
@@ -113,6 +117,17 @@ export type {
   StreamFrame,
   StreamDoneFrame,
   ServerFrame,
+  CallStartFrame,
+  CallJoinFrame,
+  CallDeclineFrame,
+  CallLeaveFrame,
+  CallSignalFrame,
+  CallMediaFrame,
+  CallStateFrame,
+  SignalFrame,
+  CallPeer,
+  Candidate,
+  IceServer,
   ResultOp,
   ResultData,
 } from './frames.js';

@@ -206,6 +206,22 @@ export const kinds = [
     projection: 'none',
     effect: 'none (the room\'s current commands are per-room state, read with `commands_list`)',
   },
+  {
+    kind: 'call',
+    appendedBy: '`call_start` (52); the server when the call ends',
+    who: 'the caller (`by`): on `call_start` (`started`), and for them when the call ends (`ended`, or `missed` when nobody answered)',
+    fields: [],
+    data: {
+      action: req(str(1, 32)),
+      call: req(str(1, Limits.maxCallId)),
+      video: optional(bool()),
+      duration: optional(uint()),
+      reason: optional(str(1, 32)),
+    },
+    fanOut: true,
+    projection: 'none',
+    effect: 'none (a call in progress is live state, read from `call_state` frames)',
+  },
 ] as const satisfies readonly KindDeclaration[];
 
 export type DeclaredKind = (typeof kinds)[number]['kind'];

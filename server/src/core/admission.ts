@@ -12,6 +12,7 @@ export interface AdmissionLimits {
   workBurst: number;
   maxPending: number;
   searchRate: number;
+  signalRate: number;
 }
 
 export interface Refusal {
@@ -29,6 +30,7 @@ export class Admission {
   private sends: TokenBucket | undefined;
   private work: TokenBucket | undefined;
   private searches: TokenBucket | undefined;
+  private signals: TokenBucket | undefined;
   /** Requests admitted whose reply has not been sent yet. */
   private inProgress = 0;
 
@@ -50,6 +52,12 @@ export class Admission {
       const { searchRate } = this.limits;
       sends = this.searches ??= new TokenBucket(searchRate, searchRate * 2);
       if (!sends.canTake()) return { retryAfter: Math.max(sends.retryAfterMs(), 1), message: `too many searches; at most ${searchRate} per second` };
+    }
+    // Trickled ICE candidates come in bursts; a flood of them is refused before it reaches the other side.
+    if (frame.t === Op.CallSignal) {
+      const { signalRate } = this.limits;
+      sends = this.signals ??= new TokenBucket(signalRate, signalRate * 2);
+      if (!sends.canTake()) return { retryAfter: Math.max(sends.retryAfterMs(), 1), message: `too many call signals; at most ${signalRate} per second` };
     }
     if (!answeredAtOnce(frame.t) && this.inProgress >= maxPending) {
       return { retryAfter: PENDING_RETRY_MS, message: `${maxPending} requests are already in progress on this connection; wait for their replies` };

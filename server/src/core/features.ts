@@ -34,6 +34,8 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // Buttons and selects on bot messages, streamed replies (section 26, ADR 0021).
   Feature.Interactive,
   Feature.Streams,
+  // Voice and video calls: ringing through the user log, signalling, call events (section 28, ADR 0024).
+  Feature.Calls,
 ];
 
 /** The features a server with this configuration announces. */

@@ -23,6 +23,7 @@ import { AddressGuard } from '../outbound/address-guard.js';
 import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './moderation.js';
 import { STREAMS_CHANNEL, Streams } from './streams.js';
 import type { ModerationChange } from '../store/moderation.js';
+import { CALLS_CHANNEL, Calls, signalTopic } from './calls.js';
 
 /** What every node hears of a moderation change: the room, and for a sanction its target and end. */
 export interface ModerationNotice {
@@ -89,6 +90,8 @@ export class Hub {
   readonly guard: AddressGuard;
   /** Each room's rules, mutes and bans as this node knows them. */
   readonly moderation: Moderation;
+  /** Every live call, as this node knows it (ADR 0024). */
+  readonly calls: Calls;
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;
@@ -137,6 +140,9 @@ export class Hub {
     });
     // Every node hears of every stream: a member subscribing here mid-stream, or stopping one, finds it.
     this.broker.subscribe(STREAMS_CHANNEL);
+    // And every call's state: any node may be asked to change a call, and its people may be anywhere.
+    this.calls = new Calls(this);
+    this.broker.subscribe(CALLS_CHANNEL);
     this.store.observeUserEvents((events) => this.publishUserEvents(events));
     this.announcer = new PresenceAnnouncer({
       tracker: () => this.presence,
@@ -170,6 +176,7 @@ export class Hub {
     if (this.presence.sessionsOf(s.userId).size === 1) this.announcer.touch(s.userId);
     s.conn.subscribe(userTopic(s.userId));
     this.retain(userTopic(s.userId));
+    this.retain(signalTopic(s.userId));
   }
 
   /** Called by a session when its socket closed. */
@@ -180,7 +187,9 @@ export class Hub {
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
     this.unfollowUserLog(s);
     if (s.bot) this.streams.sessionClosed(s);
+    this.calls.sessionGone(s);
     this.release(userTopic(s.userId));
+    this.release(signalTopic(s.userId));
     this.presence.removeSession(s);
     if (this.presence.sessionsOf(s.userId).size === 0) this.announcer.touch(s.userId);
   }
@@ -324,6 +333,8 @@ export class Hub {
   private onBrokerFrame(channel: string, frame: Uint8Array): void {
     if (channel === MODERATION_CHANNEL) return this.onModeration(frame);
     if (channel === STREAMS_CHANNEL) return this.streams.onNews(frame);
+    if (channel === CALLS_CHANNEL) return this.calls.onState(frame);
+    if (channel.startsWith(SIGNAL_PREFIX)) return this.onSignal(channel.slice(SIGNAL_PREFIX.length), frame);
     if (!this.clustered) return this.deliver(channel, frame);
     const decoded = peek(frame);
     const event = decoded?.t === Op.Event ? decoded.e : undefined;
@@ -341,6 +352,21 @@ export class Hub {
       this.catchUp?.saw(event.room, event.seq);
       if (event.kind === EventKind.Leave) this.dropMembership(event.room, event.by, null);
     }
+  }
+
+  /** Spreads a call's new state to every node (ADR 0024). */
+  broadcastCall(bytes: Uint8Array): void {
+    this.broker.publish(CALLS_CHANNEL, bytes);
+  }
+
+  /** Sends a `signal` frame to the one connection of `user` it names (`to`), on whichever node it is. */
+  signal(user: string, frame: { to: string }): void {
+    this.broker.publish(signalTopic(user), encodeFrame(frame));
+  }
+
+  private onSignal(user: string, frame: Uint8Array): void {
+    const to = (peek(frame) as { to?: unknown } | undefined)?.to;
+    for (const s of this.sessionsOf(user)) if (s.id === to) return s.conn.send(frame);
   }
 
   /** Sessions of `user` on this node. */
@@ -416,6 +442,7 @@ export class Hub {
     this.userCatchUp?.close();
     this.typing.close();
     this.streams.close();
+    this.calls.close();
     await this.notifications?.settled();
     this.notifications?.close();
     await this.announcer.close();
@@ -449,6 +476,7 @@ const KEY_SWEEP_MS = 5000;
 const ROOM_PREFIX = roomTopic('');
 const USER_PREFIX = userTopic('');
 const USER_LOG_PREFIX = userLogTopic('');
+const SIGNAL_PREFIX = signalTopic('');
 
 /** The parts of a frame from the broker the hub looks at (frames from the broker are our own: not re-validated). */
 interface Peeked {

@@ -1,6 +1,7 @@
 // Which handler answers each client opcode. Handlers return the `result` data (or nothing for
 // fire-and-forget frames) and throw RequestError for failures.
-import { Op } from '@parley/sdk/protocol';
+import { Op, type CallJoinFrame } from '@parley/sdk/protocol';
+import type { Session } from './session.js';
 import { botHandled, botState, ephemeral, listCommands, publishCommands } from './bot-requests.js';
 import { deleteMessage, edit, react } from './change-requests.js';
 import { ping, send, history, typing, setPresence, setProfile } from './message-requests.js';
@@ -12,6 +13,7 @@ import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './n
 import { memberPage, moderate, report, roomRules } from './moderation-requests.js';
 import { act } from './interactive.js';
 import { streamEnd, streamStart, streamWrite } from './streams.js';
+import { callDecline, callJoin, callLeave, callMedia, callSignal, callStart } from './call-requests.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -52,4 +54,10 @@ export const requestHandlers = {
   [Op.StreamStart]: streamStart,
   [Op.StreamWrite]: streamWrite,
   [Op.StreamEnd]: streamEnd,
+  [Op.CallStart]: callStart,
+  [Op.CallJoin]: (s: Session, f: CallJoinFrame): ReturnType<typeof callJoin> => callJoin(s, f),
+  [Op.CallDecline]: callDecline,
+  [Op.CallLeave]: callLeave,
+  [Op.CallSignal]: callSignal,
+  [Op.CallMedia]: callMedia,
 } as const;

@@ -35,6 +35,13 @@ export function workCost(frame: ClientFrame, userId: string): number {
     case Op.Act:
     case Op.StreamStart:
     case Op.StreamEnd:
+    // A call's start appends a `call` event (its rings are charged after, one per person rung); the
+    // others change a call's state, which every node hears and passes on to everyone in the call.
+    case Op.CallStart:
+    case Op.CallJoin:
+    case Op.CallDecline:
+    case Op.CallLeave:
+    case Op.CallMedia:
       return 1;
     case Op.LinkPreview:
       // It may fetch a page from the Internet: dearer than a read of the store.
@@ -49,5 +56,5 @@ export function workCost(frame: ClientFrame, userId: string): number {
  * `maxPending` (and a client can always ping).
  */
 export function answeredAtOnce(op: number): boolean {
-  return op === Op.Ping || op === Op.Unsubscribe || op === Op.Typing || op === Op.SetPresence;
+  return op === Op.Ping || op === Op.Unsubscribe || op === Op.Typing || op === Op.SetPresence || op === Op.CallSignal || op === Op.CallMedia || op === Op.CallLeave;
 }
