@@ -107,7 +107,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (!existsSync(join(site.widgetDir, 'widget.js'))) {
     log.warn('the widget is not built: /widget.js will answer 404 (run `npm run build`, or set PARLEY_WIDGET_DIR)', { dir: site.widgetDir });
   }
-  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), ops, site));
+  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), ops, site, (o) => transport.ownOrigin(o)));
   const port = await transport.listen();
   if (!config.origins) log.warn('PARLEY_ORIGINS is not set: browsers from any origin may connect');
   else if (config.publicUrls.length === 0) {

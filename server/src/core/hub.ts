@@ -274,10 +274,23 @@ export class Hub {
     return events;
   }
 
+  /**
+   * Closes the connections of `user` on every node, or only the one whose session id is `session`
+   * (an admin's "disconnect"): the client may reconnect, as after a restart; a ban keeps it out.
+   */
+  disconnect(user: string, session?: string): void {
+    this.broker.publish(MODERATION_CHANNEL, encodeFrame({ t: Op.Restriction, room: '', action: DISCONNECT, user, ...(session === undefined ? {} : { session }) }));
+  }
+
   /** A moderation change from any node: forget the room's rules; a kicked or banned user's sessions here leave the room. */
   private onModeration(frame: Uint8Array): void {
-    const n = peek(frame) as (Peeked & { room?: string; action?: string; until?: number; reason?: string }) | undefined;
+    const n = peek(frame) as (Peeked & { room?: string; action?: string; until?: number; reason?: string; session?: string }) | undefined;
     if (typeof n?.room !== 'string') return;
+    if (n.action === DISCONNECT) {
+      if (typeof n.user !== 'string') return;
+      for (const s of [...this.sessionsOf(n.user)]) if (n.session === undefined || s.id === n.session) s.conn.close(CloseCode.GoingAway, 'disconnected by an admin');
+      return;
+    }
     const { room } = n;
     this.moderation.invalidate(room);
     if (typeof n.user !== 'string') return;
@@ -432,6 +445,8 @@ const KEY_SWEEP_MS = 5000;
 const ROOM_PREFIX = roomTopic('');
 const USER_PREFIX = userTopic('');
 const USER_LOG_PREFIX = userLogTopic('');
+/** The moderation channel's action that closes a user's connections (not a room's moderation). */
+const DISCONNECT = 'disconnect';
 
 /** The parts of a frame from the broker the hub looks at (frames from the broker are our own: not re-validated). */
 interface Peeked {

@@ -99,6 +99,7 @@ async function checkReferences(s: Session, f: SendFrame): Promise<void> {
 }
 
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
+  const arrivedAt = performance.now();
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
   checkMentions(f.body, f.mentions);
   const member = s.memberOf.has(f.room);
@@ -148,6 +149,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
     s.hub.publishEvent(event);
     metrics.messageIn();
     metrics.fanoutLatency((performance.now() - ackedAt) / 1000);
+    metrics.sendAck((ackedAt - arrivedAt) / 1000);
     mentionsStored(s, f.room, event.seq, f.mentions);
   }
   s.hub.typing.set(f.room, s.userId, false, f.thread);

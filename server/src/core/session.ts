@@ -37,6 +37,8 @@ type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
 export class Session {
   readonly id = randomBytes(9).toString('base64url');
+  /** When the socket opened, ms epoch (the admin console lists a user's connections). */
+  readonly openedAt = Date.now();
   phase: Phase = 'hello';
   userId = '';
   userName = '';

@@ -54,9 +54,11 @@ export class HttpApi {
     private readonly originAllowed: (origin: string) => boolean,
     private readonly ops: OpsEndpoints,
     private readonly site?: Site,
+    /** True when `origin` is one of this server's own pages (transport/own-origin.ts). */
+    ownOrigin?: (origin: string) => boolean,
   ) {
-    this.admin = new AdminApi(hub);
     this.botAdmin = new BotAdmin(hub.bots, hub.config.adminToken, () => hub.closeRevokedBots());
+    this.admin = new AdminApi(hub, this.botAdmin, () => ops.scrape(), ownOrigin);
   }
 
   async handle(req: HttpRequest): Promise<HttpReply> {

@@ -15,6 +15,7 @@ export function routeLabel(path: string): string {
   if (EMOJI_PATH.test(path)) return '/emoji/:lang.json';
   if (FILE.test(path)) return '/:file';
   if (path.startsWith('/admin/api/')) return '/admin/api';
+  if (path === '/admin' || path.startsWith('/admin/')) return '/admin';
   if (path.startsWith('/v1/admin/')) return '/v1/admin/*';
   return 'other';
 }

@@ -89,6 +89,34 @@ export interface ReportRecord {
   resolvedAt: number | null;
 }
 
+/** A room as the admin console lists it. */
+export interface AdminRoomRecord {
+  id: string;
+  name: string;
+  kind: string;
+  owner: string | null;
+  /** Seq of the room's latest event. */
+  head: number;
+  members: number;
+  locked: boolean;
+  slowMs: number;
+  guests: GuestPolicyName;
+}
+
+/** A user as the admin console finds them. */
+export interface AdminUserRecord {
+  id: string;
+  name: string;
+  guest: boolean;
+  /** First seen, ms epoch. */
+  createdAt: number;
+}
+
+/** An ILIKE pattern matching any text that contains `search` literally ('' for none). */
+function containsPattern(search: string): string {
+  return search === '' ? '' : `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 type Run = <T>(fn: (tx: SqlSession) => Promise<T>) => Promise<T>;
 
 /** The moderation tables, reached through the store's guarded reads and transactions. */
@@ -156,11 +184,12 @@ export class SqlModeration {
     await this.transact((tx) => insertAudit(tx, entry));
   }
 
-  /** Audit entries, newest first, optionally of one room, older than `before` (an entry id). */
-  async audit(query: { room?: string | undefined; before?: string | undefined; limit: number }): Promise<AuditEntry[]> {
+  /** Audit entries, newest first, optionally of one room and of one action, older than `before` (an entry id). */
+  async audit(query: { room?: string | undefined; action?: string | undefined; before?: string | undefined; limit: number }): Promise<AuditEntry[]> {
     const params: unknown[] = [];
     const where: string[] = [];
     if (query.room !== undefined) where.push(`room_id = $${params.push(query.room)}`);
+    if (query.action !== undefined) where.push(`action = $${params.push(query.action)}`);
     if (query.before !== undefined) where.push(`id < $${params.push(query.before)}::int8`);
     const rows = await this.read((db) =>
       db.query<{ id: number | string; ts: number; room_id: string | null; actor: string; action: string; target: string | null; reason: string; seq: number | null; data: Record<string, unknown> | null }>(
@@ -241,6 +270,59 @@ export class SqlModeration {
       const [count] = await db.query<{ n: number | string }>('SELECT count(*) AS n FROM members WHERE room_id = $1', [room]);
       return { members, total: Number(count?.n ?? 0) };
     });
+  }
+
+  /**
+   * Rooms of every kind for the admin console, by id: those whose id or name contains `search`
+   * (case-insensitive), after the room id `after`, with their member count and rules.
+   */
+  async roomDirectory(query: { search: string; after?: string | undefined; limit: number }): Promise<AdminRoomRecord[]> {
+    const rows = await this.read((db) =>
+      db.query<{ id: string; name: string; kind: string; owner: string | null; head: number | string; members: number | string; locked: boolean | null; slow_ms: number | null; guests: GuestPolicyName | null }>(
+        `SELECT r.id, r.name, r.kind, r.owner, r.head_seq AS head,
+                (SELECT count(*) FROM members m WHERE m.room_id = r.id) AS members, x.locked, x.slow_ms, x.guests
+           FROM rooms r LEFT JOIN room_rules x ON x.room_id = r.id
+          WHERE ($1::text = '' OR r.id ILIKE $1::text ESCAPE '\\' OR r.name ILIKE $1::text ESCAPE '\\')
+            AND ($2::text IS NULL OR r.id > $2::text)
+          ORDER BY r.id LIMIT $3`,
+        [containsPattern(query.search), query.after ?? null, query.limit],
+      ),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      owner: r.owner,
+      head: Number(r.head),
+      members: Number(r.members),
+      locked: r.locked ?? DEFAULT_RULES.locked,
+      slowMs: r.slow_ms ?? DEFAULT_RULES.slowMs,
+      guests: r.guests ?? DEFAULT_RULES.guests,
+    }));
+  }
+
+  /** Users whose id or name contains `search` (case-insensitive), by name, at most `limit`. */
+  async userDirectory(search: string, limit: number): Promise<AdminUserRecord[]> {
+    const rows = await this.read((db) =>
+      db.query<{ id: string; name: string; guest: boolean; created: number | string }>(
+        `SELECT id, name, guest, (extract(epoch FROM created_at) * 1000)::int8 AS created FROM users
+          WHERE $1::text = '' OR id ILIKE $1::text ESCAPE '\\' OR name ILIKE $1::text ESCAPE '\\'
+          ORDER BY name, id LIMIT $2`,
+        [containsPattern(search), limit],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, guest: r.guest, createdAt: Number(r.created) }));
+  }
+
+  /** The user's mutes and bans in force, in every room. */
+  async sanctionsOf(user: string): Promise<(SanctionRecord & { room: string })[]> {
+    const rows = await this.read((db) =>
+      db.query<{ room_id: string; subject: string; kind: 'mute' | 'ban'; until: number | null; by_user: string; reason: string }>(
+        'SELECT room_id, subject, kind, until, by_user, reason FROM sanctions WHERE subject = $1 AND (until IS NULL OR until > $2) ORDER BY room_id, kind',
+        [`user:${user}`, Date.now()],
+      ),
+    );
+    return rows.map((s) => ({ room: s.room_id, subject: s.subject, kind: s.kind, ...(s.until === null ? {} : { until: Number(s.until) }), by: s.by_user, reason: s.reason }));
   }
 
   /** A `msg` event as stored, for letting a held message through. */

@@ -325,6 +325,11 @@ export class UwsTransport implements Publisher {
     return true;
   }
 
+  /** True when `origin` is one of this server's own pages (PARLEY_PUBLIC_URL, else loopback at this port). */
+  ownOrigin(origin: string): boolean {
+    return this.ownOrigins.includes(origin, this.port, this.secure);
+  }
+
   originAllowed(origin: string): boolean {
     return this.config.origins === undefined || this.config.origins.includes(origin);
   }
