@@ -38,6 +38,7 @@ export class ParleyAdmin extends LitElement {
     header { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; justify-content: space-between; padding: 10px 16px; border-bottom: 1px solid var(--border); background: var(--card); }
     h1 { font-size: 1.2rem; margin: 0; }
     .who { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; }
+    .who label { flex-direction: row; align-items: center; gap: 6px; }
     .layout { display: grid; grid-template-columns: 13rem 1fr; min-height: calc(100vh - 60px); }
     nav ul { list-style: none; margin: 0; padding: 8px; display: flex; flex-direction: column; gap: 2px; }
     nav a { display: block; padding: 8px 10px; border-radius: 6px; color: inherit; text-decoration: none; }

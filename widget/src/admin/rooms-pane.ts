@@ -189,7 +189,7 @@ export class AdminRooms extends Pane {
               <h3 id="filter-title">${t.filterTitle}</h3>
               <p class="help" id="filter-help">${t.filterHelp(this.info.limits.maxFilterWords)} ${p.filterWords > 0 ? t.serverWords(p.filterWords) : ''}</p>
               <form @submit=${(e: Event) => this.saveFilter(e)}>
-                <label>${t.filterWords}<textarea name="words" aria-describedby="filter-help" .value=${rules.words.join('\n')}></textarea></label>
+                <label class="wide">${t.filterWords}<textarea name="words" aria-describedby="filter-help" .value=${rules.words.join('\n')}></textarea></label>
                 <label>${t.filterAction}
                   <select name="action">
                     <option value="block" ?selected=${rules.filterAction === 'block'}>${t.filterBlock}</option>
