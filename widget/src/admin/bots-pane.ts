@@ -34,10 +34,10 @@ export class AdminBots extends Pane {
   /** Makes a key (a new bot's, an added one, a rotated one), shows it once and lists the bots again. */
   private async issue(fn: () => Promise<Issued>): Promise<void> {
     let issued: Issued | undefined;
-    if (!(await this.act(async () => (issued = await fn()), this.t.issuedKey))) return;
+    // The alert below says it: the live region stays quiet, so a screen reader hears it once.
+    if (!(await this.act(async () => (issued = await fn()), ''))) return;
     this._issued = issued;
     await this.load();
-    this._status = this.t.issuedKey;
     await this.updateComplete;
     this.renderRoot.querySelector<HTMLElement>('#issued')?.focus();
   }

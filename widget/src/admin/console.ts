@@ -57,8 +57,6 @@ export class ParleyAdmin extends LitElement {
     :is(button, input, select, a):focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
     .help { color: var(--muted); font-size: 0.92rem; }
     .error { color: var(--danger-text); font-weight: 600; }
-    .skip { position: absolute; left: -999px; }
-    .skip:focus { left: 8px; top: 8px; background: var(--card); padding: 6px; z-index: 1; }
     @media (max-width: 640px) {
       .layout { grid-template-columns: 1fr; }
       nav ul { flex-direction: row; flex-wrap: wrap; }
@@ -167,7 +165,6 @@ export class ParleyAdmin extends LitElement {
       </select></label>`;
     if (!this._client || !this._info) return this.renderSignIn(langPicker);
     return html`
-      <a class="skip" href="#main" @click=${(e: Event) => (e.preventDefault(), this.renderRoot.querySelector<HTMLElement>('main')?.focus())}>${t.sections}</a>
       <header>
         <h1>${t.title}</h1>
         <div class="who">

@@ -33,10 +33,10 @@ export const paneStyles = css`
   th { font-weight: 600; font-size: 0.9rem; }
   ul.plain { list-style: none; padding: 0; margin: 0; }
   ul.plain > li { padding: 8px 0; border-bottom: 1px solid var(--border); }
-  section.card > h3:first-child, article.card > h3:first-child { margin-top: 0; }
+  .card > h3:first-child { margin-top: 0; }
   label.wide { flex-basis: 100%; }
   figure { margin: 0; }
-  section.card { border: 1px solid var(--border); border-radius: 8px; padding: 12px 14px; margin: 12px 0; background: var(--card); }
+  .card { border: 1px solid var(--border); border-radius: 8px; padding: 12px 14px; margin: 12px 0; background: var(--card); }
   .status { min-height: 1.5em; font-weight: 600; }
   .status.error { color: var(--danger-text); }
   .tag { display: inline-block; font-size: 0.8rem; padding: 0 6px; border-radius: 4px; background: var(--tag); margin-inline-start: 4px; }
