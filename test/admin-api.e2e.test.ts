@@ -23,6 +23,7 @@ const ROUTES: [method: string, path: string, body?: unknown][] = [
   ['GET', '/admin/api/rooms/lobby/members'],
   ['GET', '/admin/api/rooms/lobby/messages?around=1'],
   ['GET', '/admin/api/rooms/lobby/rules'],
+  ['POST', '/admin/api/rooms/lobby/archive', { archived: true }],
   ['POST', '/admin/api/rooms/lobby/moderate', { action: 'lock' }],
   ['PUT', '/admin/api/rooms/lobby/filter', { words: ['spam'] }],
   ['GET', '/admin/api/users'],
@@ -108,13 +109,56 @@ describe.each(kinds)('the admin API behind the console (%s)', (kind) => {
     expect(byName.body.rooms.map((r: { id: string }) => r.id)).toEqual([id]);
     expect((await admin('GET', `/admin/api/rooms?search=${encodeURIComponent('desk 1_0')}`)).body.rooms).toEqual([]);
     const found = (await admin('GET', `/admin/api/rooms?search=${id.toUpperCase()}`)).body.rooms;
-    expect(found).toEqual([{ id, name: 'Help desk 100%', kind: 'private', owner: null, head: expect.any(Number), members: 0, locked: false, slowMs: 0, guests: 'post' }]);
+    expect(found).toEqual([{ id, name: 'Help desk 100%', kind: 'private', owner: null, head: expect.any(Number), members: 0, locked: false, slowMs: 0, guests: 'post', archived: false }]);
     const first = await admin('GET', '/admin/api/rooms?limit=1');
     expect(first.body.rooms).toHaveLength(1);
     const second = await admin('GET', `/admin/api/rooms?limit=1&after=${encodeURIComponent(first.body.next)}`);
     expect(second.body.rooms[0].id > first.body.rooms[0].id).toBe(true);
     for (const q of ['limit=0', 'limit=201', 'limit=x', `search=${'a'.repeat(129)}`]) expect((await admin('GET', `/admin/api/rooms?${q}`)).status, q).toBe(400);
     expect((await admin('DELETE', '/admin/api/rooms')).status).toBe(405);
+  });
+
+  test('archive: read-only, out of the public list, a mod event and an audit row; reopen; bad input refused', async () => {
+    const id = uniqueRoom('old');
+    const alice = await RawClient.signedIn(node.url, userToken('alice', 'Alice'));
+    const bob = await RawClient.signedIn(node.url, userToken('bob', 'Bob'));
+    clients.push(alice, bob);
+    await alice.ok({ t: Op.RoomCreate, kind: 'public', id });
+    await bob.ok({ t: Op.Join, room: id });
+    const listed = async () => {
+      const all: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = (await (await fetch(`${node.http}/v1/rooms${cursor ? `?cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${userToken('bob')}` } })).json()) as { rooms: { id: string }[]; next?: string };
+        all.push(...page.rooms.map((r) => r.id));
+        cursor = page.next;
+      } while (cursor);
+      return all.includes(id);
+    };
+    expect(await listed()).toBe(true);
+
+    for (const bad of [{}, { archived: 'yes' }, { archived: true, reason: 7 }, { archived: true, reason: 'x'.repeat(501) }, 'nope']) {
+      expect((await admin('POST', `/admin/api/rooms/${id}/archive`, bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await admin('POST', '/admin/api/rooms/no-such-room/archive', { archived: true })).status).toBe(404);
+    expect((await admin('GET', `/admin/api/rooms/${id}/archive`)).status).toBe(405);
+
+    expect((await admin('POST', `/admin/api/rooms/${id}/archive`, { archived: true, reason: 'season over' })).body).toEqual({ room: id, archived: true });
+    const mod = await bob.next((f) => f.t === Op.Event && f.e?.kind === 'mod' && f.e.room === id, 5000);
+    expect((mod.e as { data: unknown }).data).toEqual({ action: 'archive', reason: 'season over' });
+    expect((await admin('GET', `/admin/api/rooms/${id}/rules`)).body.rules).toMatchObject({ archived: true, locked: true });
+    expect((await admin('GET', `/admin/api/rooms?search=${id}`)).body.rooms[0]).toMatchObject({ archived: true, locked: true });
+    expect(await listed()).toBe(false);
+    const refused = await bob.request({ t: Op.Send, room: id, cid: 'late', body: 'anyone?' });
+    expect(refused).toMatchObject({ t: Op.Error, code: 'forbidden' });
+    // Still readable by id.
+    expect((await bob.ok({ t: Op.History, room: id, limit: 5 })).events.length).toBeGreaterThan(0);
+
+    expect((await admin('POST', `/admin/api/rooms/${id}/archive`, { archived: false })).status).toBe(200);
+    expect(await listed()).toBe(true);
+    await bob.ok({ t: Op.Send, room: id, cid: 'back', body: 'we are back' });
+    const audit = await sql().query<{ action: string; reason: string }>(`SELECT action, reason FROM audit_log WHERE room_id = $1 AND action LIKE '%archive' ORDER BY id`, [id]);
+    expect(audit).toEqual([{ action: 'archive', reason: 'season over' }, { action: 'unarchive', reason: '' }]);
   });
 
   test('room members and the messages around a seq; unknown rooms and bad parameters are refused', async () => {

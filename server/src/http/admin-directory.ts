@@ -19,7 +19,7 @@ export interface ConsoleFeatures {
 }
 
 const USER_ROUTE = /^\/admin\/api\/users\/([^/]+)(?:\/(disconnect))?$/;
-const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(members|messages)$/;
+const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(members|messages|archive)$/;
 /** Longest search text: ids and names are at most this long anyway. */
 const MAX_SEARCH = 128;
 const MAX_PAGE = 200;
@@ -48,10 +48,12 @@ export class AdminDirectory {
     if (path === '/admin/api/users') return method === 'GET' ? this.users(req.query) : notAllowed('GET');
     const r = ROOM_ROUTE.exec(path);
     if (r) {
-      if (method !== 'GET') return notAllowed('GET');
+      const archive = r[2] === 'archive';
+      if (method !== (archive ? 'POST' : 'GET')) return notAllowed(archive ? 'POST' : 'GET');
       const room = roomIdParam(r[1]!);
       if (room === null) return fail(400, 'bad_request', 'the room id in the path is not a valid room id');
       if (!(await this.hub.store.getRoom(room))) return fail(404, 'not_found', `no room "${room}"`);
+      if (archive) return this.archive(room, req.body, actor);
       return r[2] === 'members' ? this.members(room, req.query) : this.messages(room, req.query, actor);
     }
     const u = USER_ROUTE.exec(path);
@@ -116,6 +118,24 @@ export class AdminDirectory {
     for (const e of res.events) this.hub.publishEvent(e);
     await this.hub.store.moderation.record({ room: id, actor: actor.userId, action: 'room_create', target: null, reason: '', seq: res.events[0]?.seq ?? null, data: { kind, name } });
     return ok({ room: { id, name, kind } }, 201);
+  }
+
+  /**
+   * Archives a room (read-only for everyone but its moderators, left out of the public room list,
+   * nothing deleted) or reopens it: a `mod` event (action archive or unarchive) and an audit row.
+   */
+  private async archive(room: string, raw: string, actor: Actor): Promise<HttpReply> {
+    const body = jsonObject(raw);
+    const reason = body?.reason ?? '';
+    if (!body || typeof body.archived !== 'boolean' || typeof reason !== 'string' || reason.length > Limits.maxReason) {
+      return fail(400, 'bad_request', `body must be JSON: {"archived": true or false, "reason": "at most ${Limits.maxReason} characters"}`);
+    }
+    const action = body.archived ? 'archive' : 'unarchive';
+    await this.hub.moderate(
+      { room, actor: { id: actor.userId, name: actor.userName }, action, reason, event: { action, ...(reason ? { reason } : {}) }, rules: { archived: body.archived, locked: body.archived } },
+      { action },
+    );
+    return ok({ room, archived: body.archived });
   }
 
   private async members(room: string, q: URLSearchParams): Promise<HttpReply> {

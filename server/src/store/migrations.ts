@@ -669,4 +669,11 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX reports_open_idx ON reports (status, id);
     `,
   },
+  {
+    version: 17,
+    name: 'archived rooms: read-only and left out of the public room list (admin console)',
+    sql: `
+      ALTER TABLE room_rules ADD COLUMN archived boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];

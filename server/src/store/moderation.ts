@@ -18,9 +18,11 @@ export interface RoomRulesRecord {
   filterAction: FilterAction;
   /** Pinned seqs, most recent first. */
   pins: number[];
+  /** Archived by an admin (migration 17): locked too, and left out of the public room list. */
+  archived: boolean;
 }
 
-export const DEFAULT_RULES: Readonly<RoomRulesRecord> = Object.freeze({ slowMs: 0, locked: false, guests: 'post', words: [], filterAction: 'block', pins: [] });
+export const DEFAULT_RULES: Readonly<RoomRulesRecord> = Object.freeze({ slowMs: 0, locked: false, guests: 'post', words: [], filterAction: 'block', pins: [], archived: false });
 
 /** A mute or ban in force. `subject` is `user:<id>` or `device:<hash>`. */
 export interface SanctionRecord {
@@ -101,6 +103,7 @@ export interface AdminRoomRecord {
   locked: boolean;
   slowMs: number;
   guests: GuestPolicyName;
+  archived: boolean;
 }
 
 /** A user as the admin console finds them. */
@@ -129,8 +132,8 @@ export class SqlModeration {
   /** The room's rules and the sanctions in force now; null for a room that does not exist. */
   async rules(room: string): Promise<{ kind: string; rules: RoomRulesRecord; sanctions: SanctionRecord[] } | null> {
     return this.read(async (db) => {
-      const rows = await db.query<{ kind: string; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null }>(
-        `SELECT r.kind, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins
+      const rows = await db.query<{ kind: string; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null; archived: boolean | null }>(
+        `SELECT r.kind, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins, x.archived
            FROM rooms r LEFT JOIN room_rules x ON x.room_id = r.id WHERE r.id = $1`,
         [room],
       );
@@ -143,7 +146,7 @@ export class SqlModeration {
       const rules: RoomRulesRecord =
         row.slow_ms === null
           ? { ...DEFAULT_RULES, words: [], pins: [] }
-          : { slowMs: row.slow_ms, locked: row.locked!, guests: row.guests!, words: row.words!, filterAction: row.filter_action!, pins: row.pins!.map(Number) };
+          : { slowMs: row.slow_ms, locked: row.locked!, guests: row.guests!, words: row.words!, filterAction: row.filter_action!, pins: row.pins!.map(Number), archived: row.archived! };
       return { kind: row.kind, rules, sanctions: sanctions.map((s) => ({ subject: s.subject, kind: s.kind, ...(s.until === null ? {} : { until: Number(s.until) }), by: s.by_user, reason: s.reason })) };
     });
   }
@@ -278,9 +281,9 @@ export class SqlModeration {
    */
   async roomDirectory(query: { search: string; after?: string | undefined; limit: number }): Promise<AdminRoomRecord[]> {
     const rows = await this.read((db) =>
-      db.query<{ id: string; name: string; kind: string; owner: string | null; head: number | string; members: number | string; locked: boolean | null; slow_ms: number | null; guests: GuestPolicyName | null }>(
+      db.query<{ id: string; name: string; kind: string; owner: string | null; head: number | string; members: number | string; locked: boolean | null; slow_ms: number | null; guests: GuestPolicyName | null; archived: boolean | null }>(
         `SELECT r.id, r.name, r.kind, r.owner, r.head_seq AS head,
-                (SELECT count(*) FROM members m WHERE m.room_id = r.id) AS members, x.locked, x.slow_ms, x.guests
+                (SELECT count(*) FROM members m WHERE m.room_id = r.id) AS members, x.locked, x.slow_ms, x.guests, x.archived
            FROM rooms r LEFT JOIN room_rules x ON x.room_id = r.id
           WHERE ($1::text = '' OR r.id ILIKE $1::text ESCAPE '\\' OR r.name ILIKE $1::text ESCAPE '\\')
             AND ($2::text IS NULL OR r.id > $2::text)
@@ -298,6 +301,7 @@ export class SqlModeration {
       locked: r.locked ?? DEFAULT_RULES.locked,
       slowMs: r.slow_ms ?? DEFAULT_RULES.slowMs,
       guests: r.guests ?? DEFAULT_RULES.guests,
+      archived: r.archived ?? DEFAULT_RULES.archived,
     }));
   }
 
@@ -378,6 +382,7 @@ async function saveRules(tx: SqlSession, room: string, patch: Partial<RoomRulesR
   if (patch.words !== undefined) sets.push(`words = $${params.push(JSON.stringify(patch.words))}::jsonb`);
   if (patch.filterAction !== undefined) sets.push(`filter_action = $${params.push(patch.filterAction)}`);
   if (patch.pins !== undefined) sets.push(`pins = $${params.push(JSON.stringify(patch.pins))}::jsonb`);
+  if (patch.archived !== undefined) sets.push(`archived = $${params.push(patch.archived)}`);
   if (sets.length) await tx.query(`UPDATE room_rules SET ${sets.join(', ')} WHERE room_id = $1`, params);
 }
 

@@ -11,10 +11,11 @@ interface RoomRow {
   locked: boolean;
   slowMs: number;
   guests: 'post' | 'read';
+  archived: boolean;
 }
 interface Rules {
   kind: string;
-  rules: { slowMs: number; locked: boolean; guests: 'post' | 'read'; words: string[]; filterAction: 'block' | 'hold' };
+  rules: { slowMs: number; locked: boolean; guests: 'post' | 'read'; words: string[]; filterAction: 'block' | 'hold'; archived: boolean };
   sanctions: { subject: string; kind: 'mute' | 'ban'; until?: number; reason: string }[];
 }
 interface MemberPage {
@@ -70,14 +71,16 @@ export class AdminRooms extends Pane {
     }, '');
   }
 
-  /** A moderation action on the open room, then its rules read again. */
-  private async moderate(action: Record<string, unknown>, done: string | (() => string)): Promise<void> {
-    const room = this._room!;
-    if (await this.act(() => this.client.moderate(room.id, action), done)) {
-      const status = this._status;
-      await this.reload();
-      this._status = status;
-    }
+  /** A change to the open room, then its rules read again (what the change did stays said). */
+  private async change(fn: () => Promise<unknown>, done: string | (() => string)): Promise<void> {
+    if (!(await this.act(fn, done))) return;
+    const status = this._status;
+    await this.reload();
+    this._status = status;
+  }
+
+  private moderate(action: Record<string, unknown>, done: string | (() => string)): Promise<void> {
+    return this.change(() => this.client.moderate(this._room!.id, action), done);
   }
 
   override render(): TemplateResult {
@@ -124,9 +127,9 @@ export class AdminRooms extends Pane {
     `;
   }
 
-  private stateOf(r: Pick<RoomRow, 'locked' | 'slowMs' | 'guests'>): TemplateResult {
+  private stateOf(r: Pick<RoomRow, 'locked' | 'slowMs' | 'guests' | 'archived'>): TemplateResult {
     const t = this.t;
-    return html`${r.locked ? t.locked : t.open}${r.slowMs > 0 ? html`<span class="tag">${t.slowFor(r.slowMs / 1000)}</span>` : nothing}${r.guests === 'read' ? html`<span class="tag">${t.guestsRead}</span>` : nothing}`;
+    return html`${r.archived ? t.archived : r.locked ? t.locked : t.open}${r.slowMs > 0 ? html`<span class="tag">${t.slowFor(r.slowMs / 1000)}</span>` : nothing}${r.guests === 'read' ? html`<span class="tag">${t.guestsRead}</span>` : nothing}`;
   }
 
   private async create(e: Event): Promise<void> {
@@ -200,10 +203,19 @@ export class AdminRooms extends Pane {
               </form>
             </section>
             ${this.renderMembers()} ${this.renderSanctions()}
+            <section class="card" aria-labelledby="archive-title">
+              <h3 id="archive-title">${t.archiveTitle}${rules.archived ? `: ${t.archived}` : ''}</h3>
+              <p class="help">${t.archiveHelp}</p>
+              <button class=${rules.archived ? '' : 'danger'} ?disabled=${this._busy} @click=${() => this.archive(!rules.archived)}>${rules.archived ? t.unarchiveRoom : t.archiveRoom}</button>
+            </section>
           `
         : nothing}
       ${this.statusLine()}
     `;
+  }
+
+  private archive(archived: boolean): Promise<void> {
+    return this.change(() => this.client.post(`/admin/api/rooms/${encodeURIComponent(this._room!.id)}/archive`, { archived }), archived ? this.t.nowArchived : this.t.nowUnarchived);
   }
 
   private async saveFilter(e: Event): Promise<void> {
@@ -211,14 +223,9 @@ export class AdminRooms extends Pane {
     const form = e.target as HTMLFormElement;
     const words = this.field(form, 'words').split(/[\n,]/).map((w) => w.trim()).filter(Boolean);
     let saved = 0;
-    const ok = await this.act(async () => {
+    await this.change(async () => {
       saved = (await this.client.put<{ words: string[] }>(`/admin/api/rooms/${encodeURIComponent(this._room!.id)}/filter`, { words, action: this.field(form, 'action') })).words.length;
     }, () => this.t.filterSaved(saved));
-    if (ok) {
-      const status = this._status;
-      await this.reload();
-      this._status = status;
-    }
   }
 
   private renderMembers(): TemplateResult {
