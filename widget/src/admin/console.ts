@@ -83,6 +83,9 @@ export class ParleyAdmin extends LitElement {
   declare private _loaded: ReadonlySet<Section>;
 
   private readonly onHash = () => this.show(sectionOf(location.hash));
+  private readonly onUnauthorized = () => {
+    void this.signOut().then(() => (this._error = this.t.badToken));
+  };
 
   constructor() {
     super();
@@ -100,6 +103,7 @@ export class ParleyAdmin extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     addEventListener('hashchange', this.onHash);
+    this.addEventListener('admin-unauthorized', this.onUnauthorized);
     const token = savedToken();
     if (token) void this.signIn(token, false);
     request<{ devSignIn: boolean }>('GET', '/admin/api/sign-in', {})

@@ -85,6 +85,8 @@ export abstract class Pane extends LitElement {
       this._status = typeof done === 'string' ? done : done();
       return true;
     } catch (err) {
+      // The credential expired or was revoked: the console goes back to its sign-in.
+      if (err instanceof AdminError && err.status === 401) this.dispatchEvent(new CustomEvent('admin-unauthorized', { bubbles: true, composed: true }));
       this._error = true;
       this._status = this.t.failed(err instanceof AdminError ? err.message : String(err));
       return false;
