@@ -8,6 +8,7 @@ import type { Hub } from '../core/hub.js';
 import { moderate, moderatorDelete, type Actor } from '../core/moderation-requests.js';
 import { describeFailure } from '../core/errors.js';
 import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
+import { HookAdmin } from './hook-admin.js';
 
 const PREFIX = '/admin/api/';
 const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(moderate|rules|filter)$/;
@@ -20,10 +21,12 @@ const STATUS: Record<string, number> = { forbidden: 403, not_found: 404, bad_fra
 
 export class AdminApi {
   private readonly tokenDigest: Buffer | undefined;
+  private readonly hooks: HookAdmin;
 
   constructor(private readonly hub: Hub) {
     const token = hub.config.adminToken;
     this.tokenDigest = token === undefined ? undefined : digest(token);
+    this.hooks = new HookAdmin(hub.webhooks);
   }
 
   handles(path: string): boolean {
@@ -31,10 +34,12 @@ export class AdminApi {
   }
 
   async handle(req: HttpRequest): Promise<HttpReply> {
-    const actor = this.admin(req);
+    const hooks = this.hooks.handles(req.path);
+    // A room's owner manages the hooks of their rooms with their own JWT (the hook admin checks the room).
+    const actor = this.admin(req, hooks);
     if ('status' in actor) return actor;
     try {
-      return await this.route(req, actor);
+      return await (hooks ? this.hooks.handle(req, actor) : this.route(req, actor));
     } catch (err) {
       const f = describeFailure(err);
       if (f.unexpected) throw err;
@@ -135,15 +140,16 @@ export class AdminApi {
   }
 
   /** The admin behind the request: the admin token, or a JWT of a server admin. */
-  private admin(req: HttpRequest): Actor | HttpReply {
+  private admin(req: HttpRequest, owners = false): Actor | HttpReply {
     const m = /^Bearer\s+(\S+)$/i.exec(req.authorization);
     if (!m) return { ...fail(401, 'unauthorized', 'send Authorization: Bearer <admin token or an admin JWT>'), headers: { 'www-authenticate': 'Bearer' } };
     const token = m[1]!;
     if (this.tokenDigest && timingSafeEqual(digest(token), this.tokenDigest)) return { hub: this.hub, userId: 'admin', userName: 'Admin', admin: true };
     try {
       const who = this.hub.auth.verify(token);
-      if (who.guest || !(who.admin || this.hub.config.admins.includes(who.id))) return fail(403, 'forbidden', 'this token is not a server admin\'s');
-      return { hub: this.hub, userId: who.id, userName: who.name, admin: true };
+      const admin = !who.guest && (who.admin || this.hub.config.admins.includes(who.id));
+      if (!admin && !(owners && !who.guest)) return fail(403, 'forbidden', 'this token is not a server admin\'s');
+      return { hub: this.hub, userId: who.id, userName: who.name, admin };
     } catch (err) {
       if (err instanceof AuthError) return fail(401, 'unauthorized', `token rejected: ${err.reason}`);
       throw err;

@@ -55,13 +55,13 @@ export class BotAdmin {
       if (method !== 'POST') return notAllowed();
       const body = json(req.body);
       if (!body || typeof body.name !== 'string') return fail(400, 'bad_request', 'body must be JSON: {"name": "WeatherBot", "rooms": ["lobby"]}');
-      return reply(201, await bots.create(body.name, body.rooms as string[]));
+      return reply(201, await bots.create(body.name, body.rooms as string[], body.scopes as string[] | undefined));
     }
     if (key === undefined) {
       if (method !== 'POST') return notAllowed();
       const body = json(req.body);
       if (!body) return fail(400, 'bad_request', 'body must be JSON: {"rooms": ["lobby"]}');
-      return reply(201, { key: await bots.addKey(bot, body.rooms as string[]) });
+      return reply(201, { key: await bots.addKey(bot, body.rooms as string[], body.scopes as string[] | undefined) });
     }
     if (rotate) {
       if (method !== 'POST') return notAllowed();
