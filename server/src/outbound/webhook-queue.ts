@@ -2,6 +2,8 @@
 // deliveries no other node holds, posts them signed, and on failure schedules the next attempt with
 // exponential backoff and jitter, or keeps the delivery as dead after the last one.
 import type { Logger } from '../log.js';
+import { isUnavailable } from '../store/sql.js';
+import { StoreUnavailableError } from '../store/store.js';
 import type { WebhookStore } from '../store/webhooks.js';
 import type { AddressGuard } from './address-guard.js';
 import { postWebhook } from './webhook-post.js';
@@ -69,7 +71,9 @@ export class WebhookQueue {
       const due = await this.o.store.claim(now, PARALLEL, this.o.timeoutMs * 3);
       await Promise.all(due.map((d) => this.deliver(d)));
     } catch (err) {
-      this.o.log.debug('webhook queue unavailable', { err });
+      // Storage away: the next poll tries again. Anything else is a fault worth seeing.
+      if (isUnavailable(err) || err instanceof StoreUnavailableError) this.o.log.debug('webhook queue unavailable', { err });
+      else this.o.log.warn('webhook queue failed', { err });
     }
   }
 

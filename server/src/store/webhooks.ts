@@ -247,12 +247,12 @@ export class WebhookStore {
 
   /** An attempt failed: try again at `nextAt`, or, with no `nextAt`, keep it as dead for admins. */
   async attemptFailed(id: string, error: string, now: number, nextAt: number | undefined): Promise<void> {
-    await this.sql.query(
-      nextAt === undefined
-        ? `UPDATE webhook_deliveries SET status = 'dead', last_error = $2, failed_at = $3, claimed_until = 0 WHERE id = $1`
-        : `UPDATE webhook_deliveries SET last_error = $2, next_at = $4, claimed_until = 0 WHERE id = $1`,
-      nextAt === undefined ? [id, error.slice(0, 500), now] : [id, error.slice(0, 500), now, nextAt],
-    );
+    const reason = error.slice(0, 500);
+    if (nextAt === undefined) {
+      await this.sql.query(`UPDATE webhook_deliveries SET status = 'dead', last_error = $2, failed_at = $3, claimed_until = 0 WHERE id = $1`, [id, reason, now]);
+    } else {
+      await this.sql.query('UPDATE webhook_deliveries SET last_error = $2, next_at = $3, claimed_until = 0 WHERE id = $1', [id, reason, nextAt]);
+    }
   }
 
   async dead(room: string | undefined, limit: number): Promise<DeadDelivery[]> {
