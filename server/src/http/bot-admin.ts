@@ -76,7 +76,8 @@ export class BotAdmin {
   }
 }
 
-function json(body: string): Record<string, unknown> | null {
+/** The JSON object of a request body (empty: `{}`), or null when it is not one. */
+export function json(body: string): Record<string, unknown> | null {
   try {
     const parsed: unknown = JSON.parse(body || '{}');
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;

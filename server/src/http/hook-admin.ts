@@ -6,6 +6,7 @@ import type { Actor } from '../core/moderation-requests.js';
 import { webhookUrlProblem } from '../outbound/webhook-post.js';
 import type { WebhookStore } from '../store/webhooks.js';
 import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
+import { json } from './bot-admin.js';
 
 const PREFIX = '/admin/api/hooks';
 /** `/admin/api/hooks/<incoming|outgoing|dead>[/<id>[/<rotate|retry>]]` and `/admin/api/hooks/moderation/<room>`. */
@@ -187,14 +188,5 @@ export class HookAdmin {
 
   private async audit(actor: Actor, room: string, action: string, target: string | undefined, data?: Record<string, unknown>): Promise<void> {
     await actor.hub.store.moderation.record({ room, actor: actor.userId, action, target: target ?? null, reason: '', seq: null, data: data ?? null });
-  }
-}
-
-function json(body: string): Record<string, unknown> | null {
-  try {
-    const parsed: unknown = JSON.parse(body || 'null');
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-  } catch {
-    return null;
   }
 }
