@@ -67,7 +67,7 @@ describe.skipIf(!chromiumAvailable())('webhooks and the moderation hook in the w
 
       await input.fill('casino bonus for everyone');
       await page.keyboard.press('Enter');
-      await page.locator('chat-widget').getByText('Not sent: this room’s moderation refused it (“no advertising here”)').waitFor({ timeout: STEP });
+      await page.locator('chat-widget').getByText('Not sent: your message was refused by this room\'s moderation: no advertising here').waitFor({ timeout: STEP });
       await page.screenshot({ path: join(ARTIFACTS, 'hooks.png') });
       expect((await node.server.store.messageHistory('lobby', { limit: 20, viewer: 'x' })).events.map((e) => e.body)).not.toContain('casino bonus for everyone');
       expect(errors).toEqual([]);

@@ -119,6 +119,32 @@ describe.each<StoreKind>(['pglite', 'postgres'])('the moderation hook (%s)', (ki
     expect((await call(node, 'DELETE', '/admin/api/hooks/moderation/quiet')).status).toBe(200);
   });
 
+  test.skipIf(skip)('what a judged message costs its sender, against a room without a hook (printed; the machine is shared)', async () => {
+    // A raw socket (the SDK paces sends to the announced rate, which would be all we measured), a
+    // signed-in user (flood protection is for guests), one send at a time, spaced below the send rate.
+    const raw = await RawClient.signedIn(node.url, userToken('tess', 'Tess'));
+    await raw.ok({ t: Op.Join, room: 'lobby' }); // judged by the bot, which allows
+    await raw.ok({ t: Op.Join, room: 'quiet' }); // no hook
+    const timed = async (room: string, n: number) => {
+      const ms: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        await raw.ok({ t: Op.Send, room, cid: `${room}-t${i}-${Date.now()}`, body: `timing ${i}` });
+        ms.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 120));
+      }
+      return ms.sort((x, y) => x - y);
+    };
+    await timed('quiet', 3); // warm up
+    const plain = await timed('quiet', 30);
+    const judged = await timed('lobby', 30);
+    const at = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]!.toFixed(1);
+    console.log(`[moderation hook, ${kind}] send round trip, median / p90 ms: without a hook ${at(plain, 0.5)} / ${at(plain, 0.9)}, judged ${at(judged, 0.5)} / ${at(judged, 0.9)}`);
+    const page = await raw.ok({ t: Op.History, room: 'lobby', limit: 40 });
+    expect(page.events.filter((e: { body?: string }) => e.body?.startsWith('timing ')).length).toBe(30);
+    raw.ws.terminate();
+  });
+
   test.skipIf(skip)('a key without the scope, a bot the room does not name and forged or unknown verdicts are refused', async () => {
     const plain = await call(node, 'POST', '/v1/admin/bots', { name: 'Plain', rooms: ['lobby'] });
     expect((await call(node, 'PUT', '/admin/api/hooks/moderation/lobby', { bot: 'bot:plain', timeoutMs: 500 })).status).toBe(409);

@@ -222,7 +222,7 @@ const en: Catalog = {
       case 'guests': return 'Not sent: guests can only read this room';
       case 'filter': return 'Not sent: a word in it is not allowed here';
       case 'links': return `Not sent: new guests can post links in ${min} ${min === 1 ? 'minute' : 'minutes'}`;
-      case 'hook': return code === 'unavailable' ? 'Not sent yet: this room’s moderation check did not answer; trying again' : `Not sent: this room’s moderation refused it${hookReason(message)}`;
+      case 'hook': return code === 'unavailable' ? 'Not sent yet: this room’s moderation check did not answer; trying again' : `Not sent: ${message}`;
     }
     return `Not sent: ${code === 'too_large' ? 'too long' : message}`;
   },
@@ -388,7 +388,7 @@ const ptBR: Catalog = {
       case 'guests': return 'Não enviada: convidados só podem ler esta sala';
       case 'filter': return 'Não enviada: uma palavra nela não é permitida aqui';
       case 'links': return `Não enviada: convidados novos podem enviar links daqui a ${min} ${min === 1 ? 'minuto' : 'minutos'}`;
-      case 'hook': return code === 'unavailable' ? 'Ainda não enviada: a verificação de moderação desta sala não respondeu; tentando de novo' : `Não enviada: a moderação desta sala recusou${hookReason(message)}`;
+      case 'hook': return code === 'unavailable' ? 'Ainda não enviada: a verificação de moderação desta sala não respondeu; tentando de novo' : `Não enviada: a moderação desta sala recusou (“${message}”)`;
     }
     return `Não enviada: ${code === 'too_large' ? 'longa demais' : code === 'bot_offline' ? 'o bot deste comando está offline' : message}`;
   },
@@ -510,9 +510,3 @@ const ptBR: Catalog = {
 
 /** The panel's catalog for each language the widget ships. */
 export const LANGS: Record<Lang, Catalog> = { en, 'pt-BR': ptBR };
-
-/** The moderation bot's own words after the server's sentence (`…moderation: <reason>`), as ` (“reason”)`. */
-function hookReason(message: string | undefined): string {
-  const why = /moderation: (.+)$/.exec(message ?? '')?.[1];
-  return why ? ` (“${why}”)` : '';
-}
