@@ -48,24 +48,45 @@ export class ModerationHooks {
   readonly node = randomBytes(6).toString('hex');
   private counter = 0;
   private readonly configs = new Map<string, { config: ModerationHookConfig | null; at: number }>();
+  /** Reads in flight, shared by every send that asks meanwhile. */
+  private readonly loading = new Map<string, Promise<ModerationHookConfig | null>>();
   private readonly pending = new Map<string, Pending>();
 
   constructor(private readonly deps: ModerationHookDeps) {}
 
-  /** The room's hook as this node knows it now: null for none, undefined when it must be read ({@link config}). */
+  /**
+   * The room's hook as this node knows it now: null for none, undefined when it was never read
+   * ({@link config}). A copy older than CONFIG_TTL_MS is still answered while it is read again in
+   * the background, so that a busy room's sends never all wait on the same read.
+   */
   peek(room: string): ModerationHookConfig | null | undefined {
     if (!this.deps.store) return null;
     const c = this.configs.get(room);
-    return c && Date.now() - c.at < CONFIG_TTL_MS ? c.config : undefined;
+    if (!c || Date.now() - c.at >= CONFIG_TTL_MS) void this.load(room).catch(() => undefined);
+    return c?.config;
   }
 
   async config(room: string): Promise<ModerationHookConfig | null> {
-    const known = this.peek(room);
-    if (known !== undefined) return known;
-    const config = (await this.deps.store?.moderationHook(room)) ?? null;
-    if (this.configs.size >= 10_000) this.configs.clear();
-    this.configs.set(room, { config, at: Date.now() });
-    return config;
+    const c = this.configs.get(room);
+    if (!this.deps.store) return null;
+    return c && Date.now() - c.at < CONFIG_TTL_MS ? c.config : this.load(room);
+  }
+
+  private load(room: string): Promise<ModerationHookConfig | null> {
+    let p = this.loading.get(room);
+    if (p) return p;
+    p = (async () => {
+      try {
+        const config = (await this.deps.store!.moderationHook(room)) ?? null;
+        if (this.configs.size >= 10_000) this.configs.clear();
+        this.configs.set(room, { config, at: Date.now() });
+        return config;
+      } finally {
+        this.loading.delete(room);
+      }
+    })();
+    this.loading.set(room, p);
+    return p;
   }
 
   /** Forgets what this node read of the room's hook (it was just changed here). */
