@@ -38,6 +38,10 @@ const ROUTES: [method: string, path: string, body?: unknown][] = [
   ['POST', '/admin/api/bots/b1/keys/0123456789abcdef/rotate'],
   ['DELETE', '/admin/api/bots/b1/keys/0123456789abcdef'],
   ['POST', '/admin/api/sign-out'],
+  // Webhooks (the hooks branch's endpoints): a user who owns no room gets 403 too.
+  ['GET', '/admin/api/hooks'],
+  ['GET', '/admin/api/hooks/dead'],
+  ['POST', '/admin/api/hooks/incoming', { room: 'lobby', name: 'Alerts' }],
 ];
 
 describe.each(kinds)('the admin API behind the console (%s)', (kind) => {
@@ -82,7 +86,7 @@ describe.each(kinds)('the admin API behind the console (%s)', (kind) => {
     expect(res.status).toBe(200);
     const me = (await res.json()) as Record<string, any>;
     expect(me.user).toEqual({ id: 'root', name: 'Root' });
-    expect(me.features).toEqual({ bots: true, webhooks: false, devSignIn: false });
+    expect(me.features).toEqual({ bots: true, webhooks: true, devSignIn: false });
     expect(me.limits).toMatchObject({ maxSlowSeconds: 3600, maxFilterWords: 500 });
     expect(me.protection).toMatchObject({ guestLinkDelayMs: node.config.guestLinkDelayMs, floodMessages: node.config.floodMessages });
   });

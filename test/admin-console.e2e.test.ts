@@ -157,7 +157,7 @@ describe.skipIf(!chromiumAvailable())('the admin console (Chromium, keyboard onl
     for (const [link, ready] of [
       ['Audit log', page.getByRole('cell', { name: 'lock', exact: true })],
       ['Users', page.getByRole('button', { name: 'Manage Spammy' })],
-      ['Webhooks', page.getByText('Webhooks are not available on this server.')],
+      ['Webhooks', page.getByRole('heading', { name: 'Incoming webhooks' })],
       ['Live figures', page.getByText(/Connections/)],
     ] as const) {
       await tabTo(page, page.getByRole('link', { name: link }));
@@ -165,6 +165,21 @@ describe.skipIf(!chromiumAvailable())('the admin console (Chromium, keyboard onl
       await ready.first().waitFor({ timeout: STEP });
       expect(await axeViolations(page), link).toEqual([]);
     }
+    // Webhooks: an incoming hook for the lobby, its token shown once.
+    await tabTo(page, page.getByRole('link', { name: 'Webhooks' }));
+    await page.keyboard.press('Enter');
+    await tabTo(page, page.getByRole('textbox', { name: 'Room' }).first());
+    await page.keyboard.type('lobby');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('Status page');
+    await page.keyboard.press('Enter');
+    await page.getByRole('alert').filter({ hasText: 'The hook\'s token' }).waitFor({ timeout: STEP });
+    expect((await api('GET', '/admin/api/hooks')).incoming).toEqual([expect.objectContaining({ room: 'lobby', name: 'Status page', revoked: false })]);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'webhooks.png'), fullPage: true });
+
+    await tabTo(page, page.getByRole('link', { name: 'Live figures' }));
+    await page.keyboard.press('Enter');
     await page.locator('[data-figure="connections"] [data-value]').filter({ hasText: /^\d+$/ }).waitFor({ timeout: STEP });
     await page.screenshot({ path: join(ARTIFACTS, 'figures.png') });
     expect(errors).toEqual([]);

@@ -112,6 +112,7 @@ export class ChatClient {
         if (frame.t === Op.Profile && frame.user === this.currentUser?.id) this.currentUser = { ...this.currentUser, name: frame.name };
         // user_event frames follow a user_subscribe, which only a loaded UserLog sends.
         if (frame.t === Op.UserEvent) this.userLog?.push(frame.e);
+        else if (frame.t === Op.ModerationCheck) this.emitter.emit('moderationCheck', { check: omitType(frame) });
         else this.joined.route(frame, !this.hasUserLog());
       },
       down: () => {
@@ -367,4 +368,10 @@ export class ChatClient {
     this.followUserLog();
     this.outbox.connected(frame.limits.sendRate || DEFAULT_SEND_RATE);
   }
+}
+
+/** A server frame without its opcode: what listeners get. */
+function omitType<F extends { t: number }>(frame: F): Omit<F, 't'> {
+  const { t: _t, ...rest } = frame;
+  return rest;
 }

@@ -3,7 +3,7 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { AnyRoomEvent, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
+import type { AnyRoomEvent, EphemeralMessageFrame, ModerationCheckFrame, RoomEvent, UserEvent } from './protocol/frames.js';
 import type { Room } from './room.js';
 
 export interface StateContext {
@@ -115,6 +115,13 @@ export interface EphemeralContext {
   message: EphemeralMessage;
 }
 
+/** A message the room's moderation hook (this bot) is asked to judge before it is stored. */
+export type ModerationCheck = Omit<ModerationCheckFrame, 't'>;
+
+export interface ModerationCheckContext {
+  check: ModerationCheck;
+}
+
 export interface ErrorContext {
   error: ParleyError;
   /** The room concerned, when there is one. */
@@ -168,6 +175,8 @@ export interface ClientEvents extends RoomEvents {
   userEvent: UserEventContext;
   /** The client was too far behind in the user's log: notices up to `head` were skipped. */
   userReset: UserResetContext;
+  /** A bot with the `moderate` scope that watches a room is asked to judge a message (`@parley/sdk/bot`'s `bot.moderate`). */
+  moderationCheck: ModerationCheckContext;
   /** Failures that no promise reports: malformed frames, errors without a request, failed resumes, fatal closes. */
   error: ErrorContext;
 }

@@ -45,6 +45,10 @@ export const Op = {
   Ephemeral: 37,
   CommandsPublish: 38,
   CommandsList: 39,
+  /** A bot with the `moderate` scope offers to inspect messages of rooms before they are stored (feature `moderation_hook`). */
+  ModerationWatch: 50,
+  /** A bot's verdict on a `moderation_check`: allow, reject with a reason, or redact. */
+  ModerationVerdict: 51,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -58,6 +62,8 @@ export const Op = {
   /** Sent to a user's own connections when a moderator restricts (or frees) them in a room (feature `moderation`). */
   Restriction: 76,
   EphemeralMessage: 74,
+  /** A message for the room's moderation hook to judge before it is stored (feature `moderation_hook`). */
+  ModerationCheck: 82,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -309,6 +315,10 @@ export const Feature = {
   Bots: 'bots',
   /** Command manifests published by bots, `/` commands routed to their bot (protocol section 21). */
   Commands: 'commands',
+  /** Incoming and outgoing webhooks and bots posting over HTTP (protocol section 27). */
+  Webhooks: 'webhooks',
+  /** Bots with the `moderate` scope judge messages before they are stored (`moderation_watch`, section 27.4). */
+  ModerationHook: 'moderation_hook',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

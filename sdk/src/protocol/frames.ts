@@ -249,6 +249,17 @@ export const CommandsPublishFrame = strictObj({
 });
 /** Anyone who may read the room asks which commands its bots offer. */
 export const CommandsListFrame = strictObj({ t: literal(Op.CommandsList), r: reqId, room: roomId });
+/** A bot whose key has the `moderate` scope offers to judge messages of `rooms` (each a room whose moderation hook names it). */
+export const ModerationWatchFrame = strictObj({ t: literal(Op.ModerationWatch), r: reqId, rooms: arr(roomId, 100) });
+/** A bot's verdict on check `id`: `redact` replaces the text with `body`; `reject` refuses the message, saying `reason`. */
+export const ModerationVerdictFrame = strictObj({
+  t: literal(Op.ModerationVerdict),
+  r: reqId,
+  id: str(1, 64),
+  verdict: str(1, 16),
+  reason: opt(str(0, Limits.maxReason)),
+  body: opt(str(1, Limits.maxBody)),
+});
 
 export const clientFrameSchemas = {
   [Op.Hello]: HelloFrame,
@@ -286,6 +297,8 @@ export const clientFrameSchemas = {
   [Op.Ephemeral]: EphemeralFrame,
   [Op.CommandsPublish]: CommandsPublishFrame,
   [Op.CommandsList]: CommandsListFrame,
+  [Op.ModerationWatch]: ModerationWatchFrame,
+  [Op.ModerationVerdict]: ModerationVerdictFrame,
 } as const;
 
 export type ModerateFrame = Infer<typeof ModerateFrame>;
@@ -323,6 +336,8 @@ export type BotHandledFrame = Infer<typeof BotHandledFrame>;
 export type EphemeralFrame = Infer<typeof EphemeralFrame>;
 export type CommandsPublishFrame = Infer<typeof CommandsPublishFrame>;
 export type CommandsListFrame = Infer<typeof CommandsListFrame>;
+export type ModerationWatchFrame = Infer<typeof ModerationWatchFrame>;
+export type ModerationVerdictFrame = Infer<typeof ModerationVerdictFrame>;
 export type CommandArg = Infer<typeof CommandArgShape>;
 export type Command = Infer<typeof CommandShape>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
@@ -604,6 +619,19 @@ export const EphemeralMessageFrame = obj({
   thread: opt(uint()),
 });
 
+/** A message waiting for the room's moderation hook: answer `moderation_verdict` with `id` before `deadline` (ms epoch). */
+export const ModerationCheckFrame = obj({
+  t: literal(Op.ModerationCheck),
+  id: ref,
+  room: ref,
+  by: ref,
+  name,
+  body: text(),
+  deadline: uint(),
+  thread: opt(uint()),
+  replyTo: opt(uint()),
+});
+
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
   [Op.Result]: ResultFrame,
@@ -616,6 +644,7 @@ export const serverFrameSchemas = {
   [Op.ReadState]: ReadStateFrame,
   [Op.Restriction]: RestrictionFrame,
   [Op.EphemeralMessage]: EphemeralMessageFrame,
+  [Op.ModerationCheck]: ModerationCheckFrame,
 } as const;
 
 export type RestrictionFrame = Infer<typeof RestrictionFrame>;
@@ -629,6 +658,7 @@ export type ProfileFrame = Infer<typeof ProfileFrame>;
 export type UserEventFrame = Infer<typeof UserEventFrame>;
 export type ReadStateFrame = Infer<typeof ReadStateFrame>;
 export type EphemeralMessageFrame = Infer<typeof EphemeralMessageFrame>;
+export type ModerationCheckFrame = Infer<typeof ModerationCheckFrame>;
 export type ServerFrame = Infer<(typeof serverFrameSchemas)[keyof typeof serverFrameSchemas]>;
 
 const RoomSubscribed = obj({
@@ -764,6 +794,10 @@ export const resultSchemas = {
   [Op.Ephemeral]: obj({ id: ref, ts: uint(), delivered: bool() }),
   [Op.CommandsPublish]: obj({ seq: uint(), changed: bool() }),
   [Op.CommandsList]: obj({ commands: arr(RoomCommandShape, ANY) }),
+  /** The rooms whose checks this connection now receives. */
+  [Op.ModerationWatch]: obj({ rooms: arr(ref, ANY) }),
+  /** False when the verdict came after the sender's wait was over (the room's fail mode decided). */
+  [Op.ModerationVerdict]: obj({ applied: bool() }),
 } as const;
 
 /** A room's rules as one member sees them. */

@@ -90,6 +90,10 @@ export const kinds = [
       /** Set by the server when the body invokes a published command (feature `commands`): its name and its bot. */
       cmd: optional(str(1, Limits.maxCommandName)),
       bot: optional(userId),
+      /** Set by the server on a message an incoming webhook posted (feature `webhooks`): the hook's id; `by` is `hook:<id>`. */
+      hook: optional(str(1, 64)),
+      /** Set by the server when the room's moderation hook redacted the text: the bot that did (feature `moderation_hook`). */
+      redacted: optional(userId),
     },
     fanOut: true,
     projection: 'thread_reply',

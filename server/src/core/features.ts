@@ -31,6 +31,9 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // Bot accounts with keys, positions and ephemeral replies; command manifests and routing (section 21, ADR 0017).
   Feature.Bots,
   Feature.Commands,
+  // Incoming and outgoing webhooks, bots over HTTP, the moderation hook (section 27, ADR 0022).
+  Feature.Webhooks,
+  Feature.ModerationHook,
 ];
 
 /** The features a server with this configuration announces. */

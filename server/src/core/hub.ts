@@ -22,6 +22,8 @@ import type { Notifications } from './notifications.js';
 import { AddressGuard } from '../outbound/address-guard.js';
 import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './moderation.js';
 import type { ModerationChange } from '../store/moderation.js';
+import type { WebhookStore } from '../store/webhooks.js';
+import { connected, ModerationHooks, verdictChannel } from './moderation-hook.js';
 
 /** What every node hears of a moderation change: the room, and for a sanction its target and end. */
 export interface ModerationNotice {
@@ -46,6 +48,8 @@ export interface HubDeps {
   metrics?: Metrics;
   /** Bot accounts (ADR 0017); absent, bot keys are refused and no room has commands. */
   bots?: BotRegistry;
+  /** Webhooks and moderation hooks (ADR 0022); absent, none exist. */
+  webhooks?: WebhookStore;
 }
 
 export class Hub {
@@ -55,6 +59,9 @@ export class Hub {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly bots: BotRegistry | undefined;
+  readonly webhooks: WebhookStore | undefined;
+  /** Rooms' moderation hooks: the checks this node asked and is waiting on. */
+  readonly moderationHooks: ModerationHooks;
   readonly sessions = new Set<Session>();
   readonly presence: PresenceTracker<Session>;
   readonly typing: TypingTracker;
@@ -99,6 +106,7 @@ export class Hub {
     this.broker = deps.broker;
     this.metrics = deps.metrics ?? noMetrics;
     this.bots = deps.bots;
+    this.webhooks = deps.webhooks;
     this.publisher = deps.publisher;
     this.clustered = deps.clustered ?? false;
     this.guard = new AddressGuard(deps.config.outboundAllow);
@@ -123,6 +131,12 @@ export class Hub {
     this.moderation = new Moderation(this, this.clustered);
     // Every node follows every room's moderation changes: a ban reaches the banned user's sessions wherever they are.
     this.broker.subscribe(MODERATION_CHANNEL);
+    this.moderationHooks = new ModerationHooks({
+      store: deps.webhooks,
+      publish: (channel, frame) => this.broker.publish(channel, frame),
+      online: async (bot) => connected((await this.announcer.states([bot])).get(bot)),
+    });
+    this.broker.subscribe(verdictChannel(this.moderationHooks.node));
     this.store.observeUserEvents((events) => this.publishUserEvents(events));
     this.announcer = new PresenceAnnouncer({
       tracker: () => this.presence,
@@ -164,6 +178,7 @@ export class Hub {
     // Last connection of the user: end their typing while the session still supplies their name.
     if (this.presence.sessionsOf(s.userId).size === 1) this.typing.clearUser(s.userId);
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
+    for (const topic of s.watches) this.release(topic);
     this.unfollowUserLog(s);
     this.release(userTopic(s.userId));
     this.presence.removeSession(s);
@@ -182,6 +197,14 @@ export class Hub {
     s.conn.unsubscribe(roomTopic(room));
     this.release(roomTopic(room));
     this.presence.leaveRoom(s, room);
+  }
+
+  /** The session receives `topic` (a room's moderation checks for its bot) from every node. */
+  watch(s: Session, topic: string): void {
+    if (s.watches.has(topic)) return;
+    s.watches.add(topic);
+    s.conn.subscribe(topic);
+    this.retain(topic);
   }
 
   /** The session receives its user's log live from now on (`user_subscribe`). */
@@ -321,6 +344,11 @@ export class Hub {
   /** Frames from the broker: to this node's subscribers, noting room events for catch-up and leaves. */
   private onBrokerFrame(channel: string, frame: Uint8Array): void {
     if (channel === MODERATION_CHANNEL) return this.onModeration(frame);
+    if (channel === verdictChannel(this.moderationHooks.node)) {
+      const v = peek(frame) as Parameters<ModerationHooks['fromBroker']>[0] | undefined;
+      if (v && typeof v.id === 'string' && typeof v.bot === 'string') this.moderationHooks.fromBroker(v);
+      return;
+    }
     if (!this.clustered) return this.deliver(channel, frame);
     const decoded = peek(frame);
     const event = decoded?.t === Op.Event ? decoded.e : undefined;

@@ -117,14 +117,23 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
   }
   // Awaited in order with the connection's other messages below; until then a refusal is not unhandled.
   if (pending) pending.catch(() => undefined);
+  // The room's moderation hook (a bot judging messages before they are stored); bots are not judged.
+  const hooks = s.hub.moderationHooks;
+  const hook = s.bot ? null : hooks.peek(f.room);
+  let body = f.body;
   const check =
-    member && !refers && known && !pending
+    member && !refers && known && !pending && hook === null
       ? undefined
       : async () => {
           if (!member) await memberForSend(s, f.room, true);
           if (known) await pending;
           else await checkModeration(s, f.room, 'send', f.body);
           if (refers) await checkReferences(s, f);
+          const config = hook === undefined ? await hooks.config(f.room) : hook;
+          if (!config) return;
+          const judged = await hooks.judge(config, { room: f.room, by: s.userId, name: s.userName, body, thread: f.thread, replyTo: f.replyTo });
+          body = judged.body;
+          if (judged.redacted) data = { ...data, redacted: config.bot };
         };
   let data: EventData | undefined;
   if (refers) {
@@ -137,7 +146,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
   if (command) data = { ...data, cmd: command.cmd, bot: command.bot };
   let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(held(s, f, check), () =>
-    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body, data, mentions: f.mentions }).then((r) => {
+    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body, data, mentions: body === f.body ? f.mentions : undefined }).then((r) => {
       // Taken as the batch settles, before any of its messages is published: the latency then
       // includes waiting behind the batch's earlier publishes, as a subscriber experiences it.
       ackedAt = performance.now();
@@ -150,7 +159,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
     metrics.messageIn();
     metrics.fanoutLatency((performance.now() - ackedAt) / 1000);
     metrics.sendAck((ackedAt - arrivedAt) / 1000);
-    mentionsStored(s, f.room, event.seq, f.mentions);
+    mentionsStored(s, f.room, event.seq, body === f.body ? f.mentions : undefined);
   }
   s.hub.typing.set(f.room, s.userId, false, f.thread);
   return { cid: f.cid, id: event.id, seq: event.seq, ts: event.ts, duplicate };

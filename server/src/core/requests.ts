@@ -10,6 +10,7 @@ import { search } from './search-requests.js';
 import { userSubscribe } from './user-log.js';
 import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './notify-requests.js';
 import { memberPage, moderate, report, roomRules } from './moderation-requests.js';
+import { moderationVerdict, moderationWatch } from './hook-requests.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -46,4 +47,6 @@ export const requestHandlers = {
   [Op.Ephemeral]: ephemeral,
   [Op.CommandsPublish]: publishCommands,
   [Op.CommandsList]: listCommands,
+  [Op.ModerationWatch]: moderationWatch,
+  [Op.ModerationVerdict]: moderationVerdict,
 } as const;

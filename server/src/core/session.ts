@@ -45,6 +45,8 @@ export class Session {
   guest = false;
   /** Set when signed in with a bot key: the bot, the key, and the rooms the key may act in (ADR 0017). */
   bot: BotGrant | undefined;
+  /** Moderation-hook topics this connection follows (`moderation_watch`). */
+  readonly watches = new Set<string>();
   /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
   device: string | undefined;
   /** A server admin (the token's `parley_admin` claim or PARLEY_ADMINS): moderates every room. */

@@ -13,6 +13,7 @@ import { AdminDirectory } from './admin-directory.js';
 import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
 import type { BotAdmin } from './bot-admin.js';
 import { ConsoleSessions, devSignInConfigured } from './console-sign-in.js';
+import { HookAdmin } from './hook-admin.js';
 
 const PREFIX = '/admin/api/';
 const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(moderate|rules|filter)$/;
@@ -27,6 +28,7 @@ export class AdminApi {
   private readonly tokenDigest: Buffer | undefined;
   private readonly consoleSessions: ConsoleSessions;
   private readonly directory: AdminDirectory;
+  private readonly hooks: HookAdmin;
 
   constructor(
     private readonly hub: Hub,
@@ -39,7 +41,8 @@ export class AdminApi {
     const token = hub.config.adminToken;
     this.tokenDigest = token === undefined ? undefined : digest(token);
     this.consoleSessions = new ConsoleSessions(devSignInConfigured(hub.config), ownOrigin);
-    const features = () => ({ bots: hub.bots !== undefined, webhooks: false, devSignIn: this.consoleSessions.available });
+    this.hooks = new HookAdmin(hub.webhooks);
+    const features = () => ({ bots: hub.bots !== undefined, webhooks: hub.webhooks !== undefined, devSignIn: this.consoleSessions.available });
     this.directory = new AdminDirectory(hub, features, scrape);
   }
 
@@ -61,10 +64,12 @@ export class AdminApi {
       const issued = this.consoleSessions.issue(req);
       return typeof issued === 'string' ? fail(403, 'forbidden', issued) : { status: 201, body: issued };
     }
-    const actor = this.admin(req);
+    const hooks = this.hooks.handles(req.path);
+    // A room's owner manages the hooks of their rooms with their own JWT (the hook admin checks the room).
+    const actor = this.admin(req, hooks);
     if ('status' in actor) return actor;
     try {
-      return await this.route(req, actor);
+      return await (hooks ? this.hooks.handle(req, actor) : this.route(req, actor));
     } catch (err) {
       const f = describeFailure(err);
       if (f.unexpected) throw err;
@@ -185,15 +190,16 @@ export class AdminApi {
   }
 
   /** The admin behind the request: the admin token, or a JWT of a server admin. */
-  private admin(req: HttpRequest): Actor | HttpReply {
+  private admin(req: HttpRequest, owners = false): Actor | HttpReply {
     const token = bearer(req.authorization);
     if (token === undefined) return { ...fail(401, 'unauthorized', 'send Authorization: Bearer <admin token or an admin JWT>'), headers: { 'www-authenticate': 'Bearer' } };
     if (this.tokenDigest && timingSafeEqual(digest(token), this.tokenDigest)) return { hub: this.hub, userId: 'admin', userName: 'Admin', admin: true };
     if (this.consoleSessions.valid(token)) return { hub: this.hub, userId: 'admin', userName: 'Admin', admin: true };
     try {
       const who = this.hub.auth.verify(token);
-      if (who.guest || !(who.admin || this.hub.config.admins.includes(who.id))) return fail(403, 'forbidden', 'this token is not a server admin\'s');
-      return { hub: this.hub, userId: who.id, userName: who.name, admin: true };
+      const admin = !who.guest && (who.admin || this.hub.config.admins.includes(who.id));
+      if (!admin && !(owners && !who.guest)) return fail(403, 'forbidden', 'this token is not a server admin\'s');
+      return { hub: this.hub, userId: who.id, userName: who.name, admin };
     } catch (err) {
       if (err instanceof AuthError) return fail(401, 'unauthorized', `token rejected: ${err.reason}`);
       throw err;

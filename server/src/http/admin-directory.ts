@@ -7,6 +7,7 @@ import { validateDisplayName } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import type { Actor } from '../core/moderation-requests.js';
 import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
+import { json as jsonObject } from './bot-admin.js';
 
 /** What the console may switch on, from this server's configuration: never guessed by the client. */
 export interface ConsoleFeatures {
@@ -224,15 +225,6 @@ function pageLimit(q: URLSearchParams): number | null {
   if (raw === null || raw === '') return 50;
   const n = Number(raw);
   return /^\d{1,3}$/.test(raw) && n >= 1 && n <= MAX_PAGE ? n : null;
-}
-
-export function jsonObject(body: string): Record<string, unknown> | null {
-  try {
-    const parsed: unknown = JSON.parse(body || '{}');
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
-  } catch {
-    return null;
-  }
 }
 
 function notAllowed(use: string): HttpReply {

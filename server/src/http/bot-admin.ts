@@ -4,7 +4,6 @@
 // admin API takes (AdminApi checks it, then calls serve()).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BotAdminError, type BotRegistry } from '../bots/registry.js';
-import { jsonObject as json } from './admin-directory.js';
 import type { HttpReply, HttpRequest } from './api.js';
 
 /** `/v1/admin/bots`, `/v1/admin/bots/:id/keys`, `/v1/admin/bots/:id/keys/:key[/rotate]` (or under `/admin/api/`). */
@@ -64,13 +63,13 @@ export class BotAdmin {
       if (method !== 'POST') return notAllowed();
       const body = json(req.body);
       if (!body || typeof body.name !== 'string') return fail(400, 'bad_request', 'body must be JSON: {"name": "WeatherBot", "rooms": ["lobby"]}');
-      return reply(201, await bots.create(body.name, body.rooms as string[]));
+      return reply(201, await bots.create(body.name, body.rooms as string[], body.scopes as string[] | undefined));
     }
     if (key === undefined) {
       if (method !== 'POST') return notAllowed();
       const body = json(req.body);
       if (!body) return fail(400, 'bad_request', 'body must be JSON: {"rooms": ["lobby"]}');
-      return reply(201, { key: await bots.addKey(bot, body.rooms as string[]) });
+      return reply(201, { key: await bots.addKey(bot, body.rooms as string[], body.scopes as string[] | undefined) });
     }
     if (rotate) {
       if (method !== 'POST') return notAllowed();
@@ -82,6 +81,16 @@ export class BotAdmin {
     await bots.revoke(bot, key);
     await this.revoked();
     return reply(200, { revoked: key });
+  }
+}
+
+/** The JSON object of a request body (empty: `{}`), or null when it is not one. */
+export function json(body: string): Record<string, unknown> | null {
+  try {
+    const parsed: unknown = JSON.parse(body || '{}');
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
   }
 }
 
