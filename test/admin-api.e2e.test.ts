@@ -24,6 +24,7 @@ const ROUTES: [method: string, path: string, body?: unknown][] = [
   ['GET', '/admin/api/rooms/lobby/messages?around=1'],
   ['GET', '/admin/api/rooms/lobby/rules'],
   ['POST', '/admin/api/rooms/lobby/archive', { archived: true }],
+  ['POST', '/admin/api/rooms/lobby/links', { delayMs: 0 }],
   ['POST', '/admin/api/rooms/lobby/moderate', { action: 'lock' }],
   ['PUT', '/admin/api/rooms/lobby/filter', { words: ['spam'] }],
   ['GET', '/admin/api/users'],
@@ -165,6 +166,27 @@ describe.each(kinds)('the admin API behind the console (%s)', (kind) => {
     expect(audit).toEqual([{ action: 'archive', reason: 'season over' }, { action: 'unarchive', reason: '' }]);
   });
 
+  test('a room\'s own wait before new guests post links: set, then back to the server\'s; bad input refused', async () => {
+    const id = uniqueRoom('links');
+    const owner = await RawClient.signedIn(node.url, userToken('olga', 'Olga'));
+    const guest = await RawClient.signedIn(node.url, guestToken(node, 'Newbie'));
+    clients.push(owner, guest);
+    await owner.ok({ t: Op.RoomCreate, kind: 'public', id });
+    const link = (cid: string) => guest.request({ t: Op.Send, room: id, cid, body: `see https://example.com/${cid}` });
+    expect(await link('l1')).toMatchObject({ t: Op.Error, code: 'forbidden', reason: 'links' });
+
+    for (const bad of [{}, { delayMs: -1 }, { delayMs: 1.5 }, { delayMs: '0' }, { delayMs: 31_536_000_001 }, 'nope']) {
+      expect((await admin('POST', `/admin/api/rooms/${id}/links`, bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await admin('POST', `/admin/api/rooms/${id}/links`, { delayMs: 0 })).body).toEqual({ room: id, linkDelayMs: 0, effectiveMs: 0 });
+    expect((await admin('GET', `/admin/api/rooms/${id}/rules`)).body.rules.linkDelayMs).toBe(0);
+    expect((await link('l2')).t).toBe(Op.Result);
+    expect((await admin('POST', `/admin/api/rooms/${id}/links`, { delayMs: null })).body).toEqual({ room: id, linkDelayMs: null, effectiveMs: node.config.guestLinkDelayMs });
+    expect(await link('l3')).toMatchObject({ t: Op.Error, code: 'forbidden', reason: 'links' });
+    const audit = await sql().query<{ action: string }>(`SELECT action FROM audit_log WHERE room_id = $1 AND action = 'links'`, [id]);
+    expect(audit).toHaveLength(2);
+  });
+
   test('room members and the messages around a seq; unknown rooms and bad parameters are refused', async () => {
     const id = uniqueRoom('talk');
     const alice = await RawClient.signedIn(node.url, userToken('alice', 'Alice'));
@@ -272,10 +294,13 @@ describe('the development one-click sign-in', () => {
   let dev: TestNode;
   let configured: TestNode;
 
+  // PostgreSQL when there is one: two embedded stores starting at once are slow on a loaded machine.
+  const kind = kinds.at(-1)!;
   beforeAll(async () => {
     // The development defaults: no JWT key, no admin token (guests on, as they are then).
-    [dev, configured] = await Promise.all([startNode('pglite', { jwtSecret: undefined }), startNode('pglite', { adminToken: ADMIN_TOKEN })]);
-  });
+    dev = await startNode(kind, { jwtSecret: undefined });
+    configured = await startNode(kind, { adminToken: ADMIN_TOKEN });
+  }, 120_000);
   afterAll(async () => {
     await Promise.all([dev?.destroy(), configured?.destroy()]);
   });

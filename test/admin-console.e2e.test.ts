@@ -130,7 +130,7 @@ describe.skipIf(!chromiumAvailable())('the admin console (Chromium, keyboard onl
     await page.keyboard.press('Enter');
     await page.getByText('buy cheap pills at example dot com').waitFor({ timeout: STEP });
     expect(await axeViolations(page)).toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, 'reports.png'), clip: { x: 0, y: 0, width: 900, height: 330 } });
+    await page.screenshot({ path: join(ARTIFACTS, 'reports.png'), clip: { x: 0, y: 0, width: 1200, height: 350 } });
     await tabTo(page, page.getByRole('button', { name: 'Ban the author' }));
     await page.keyboard.press('Enter');
     await page.getByRole('status').filter({ hasText: 'Spammy is banned from the room' }).waitFor({ timeout: STEP });

@@ -194,7 +194,7 @@ export class Moderation {
       }
     }
     const publicGuest = s.guest && m.kind === RoomKind.Public;
-    const delay = this.hub.config.guestLinkDelayMs;
+    const delay = m.rules.linkDelayMs ?? this.hub.config.guestLinkDelayMs;
     if (publicGuest && delay > 0 && body !== undefined && LINK.test(body)) {
       if (s.firstSeen === undefined) {
         return this.hub.store.moderation.firstSeen(s.userId).then((at) => {

@@ -6,6 +6,8 @@ import { Limits, RoomIdShape, RoomKind, SchemaError } from '@parley/sdk/protocol
 import { validateDisplayName } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import type { Actor } from '../core/moderation-requests.js';
+import type { RoomRulesRecord } from '../store/moderation.js';
+import type { EventData } from '../store/store.js';
 import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
 import { json as jsonObject } from './bot-admin.js';
 
@@ -20,11 +22,13 @@ export interface ConsoleFeatures {
 }
 
 const USER_ROUTE = /^\/admin\/api\/users\/([^/]+)(?:\/(disconnect))?$/;
-const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(members|messages|archive)$/;
+const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(members|messages|archive|links)$/;
 /** Longest search text: ids and names are at most this long anyway. */
 const MAX_SEARCH = 128;
 const MAX_PAGE = 200;
 const SESSION_ID = /^[A-Za-z0-9_-]{1,32}$/;
+/** The longest wait before new guests post links, as PARLEY_GUEST_LINK_DELAY_MS allows: a year. */
+const MAX_LINK_DELAY_MS = 31_536_000_000;
 
 export const fail = (status: number, code: string, message: string): HttpReply => ({ status, body: { error: { code, message } } });
 const ok = (body: unknown, status = 200): HttpReply => ({ status, body });
@@ -49,12 +53,13 @@ export class AdminDirectory {
     if (path === '/admin/api/users') return method === 'GET' ? this.users(req.query) : notAllowed('GET');
     const r = ROOM_ROUTE.exec(path);
     if (r) {
-      const archive = r[2] === 'archive';
-      if (method !== (archive ? 'POST' : 'GET')) return notAllowed(archive ? 'POST' : 'GET');
+      const change = r[2] === 'archive' || r[2] === 'links';
+      if (method !== (change ? 'POST' : 'GET')) return notAllowed(change ? 'POST' : 'GET');
       const room = roomIdParam(r[1]!);
       if (room === null) return fail(400, 'bad_request', 'the room id in the path is not a valid room id');
       if (!(await this.hub.store.getRoom(room))) return fail(404, 'not_found', `no room "${room}"`);
-      if (archive) return this.archive(room, req.body, actor);
+      if (r[2] === 'archive') return this.archive(room, req.body, actor);
+      if (r[2] === 'links') return this.links(room, req.body, actor);
       return r[2] === 'members' ? this.members(room, req.query) : this.messages(room, req.query, actor);
     }
     const u = USER_ROUTE.exec(path);
@@ -132,11 +137,27 @@ export class AdminDirectory {
       return fail(400, 'bad_request', `body must be JSON: {"archived": true or false, "reason": "at most ${Limits.maxReason} characters"}`);
     }
     const action = body.archived ? 'archive' : 'unarchive';
-    await this.hub.moderate(
-      { room, actor: { id: actor.userId, name: actor.userName }, action, reason, event: { action, ...(reason ? { reason } : {}) }, rules: { archived: body.archived, locked: body.archived } },
-      { action },
-    );
+    await this.changeRules(room, actor, action, reason, { archived: body.archived, locked: body.archived });
     return ok({ room, archived: body.archived });
+  }
+
+  /**
+   * Sets how long after first signing in a guest may post links in this public room (ms; 0: at
+   * once), or with null goes back to the server's PARLEY_GUEST_LINK_DELAY_MS: a `mod` event `links`.
+   */
+  private async links(room: string, raw: string, actor: Actor): Promise<HttpReply> {
+    const delayMs = jsonObject(raw)?.delayMs;
+    if (delayMs !== null && (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_LINK_DELAY_MS)) {
+      return fail(400, 'bad_request', `body must be JSON: {"delayMs": 0-${MAX_LINK_DELAY_MS}, or null for the server's setting}`);
+    }
+    await this.changeRules(room, actor, 'links', '', { linkDelayMs: delayMs }, delayMs === null ? {} : { seconds: Math.ceil(delayMs / 1000) });
+    return ok({ room, linkDelayMs: delayMs, effectiveMs: delayMs ?? this.hub.config.guestLinkDelayMs });
+  }
+
+  /** A change of a room's rules as every moderator action is made: its `mod` event, its audit row, every node told. */
+  private async changeRules(room: string, actor: Actor, action: string, reason: string, rules: Partial<RoomRulesRecord>, data: EventData = {}): Promise<void> {
+    const event: EventData = { action, ...data, ...(reason ? { reason } : {}) };
+    await this.hub.moderate({ room, actor: { id: actor.userId, name: actor.userName }, action, reason, event, rules }, { action });
   }
 
   private async members(room: string, q: URLSearchParams): Promise<HttpReply> {

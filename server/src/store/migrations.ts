@@ -735,9 +735,11 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 17,
-    name: 'archived rooms: read-only and left out of the public room list (admin console)',
+    name: 'admin console: archived rooms (read-only, left out of the public room list), a room\'s own wait before new guests post links',
     sql: `
       ALTER TABLE room_rules ADD COLUMN archived boolean NOT NULL DEFAULT false;
+      -- NULL: the server's PARLEY_GUEST_LINK_DELAY_MS.
+      ALTER TABLE room_rules ADD COLUMN link_delay_ms bigint NULL;
     `,
   },
 ];

@@ -20,9 +20,11 @@ export interface RoomRulesRecord {
   pins: number[];
   /** Archived by an admin (migration 17): locked too, and left out of the public room list. */
   archived: boolean;
+  /** How long after first signing in a guest may post links here, ms; null: the server's setting (migration 17). */
+  linkDelayMs: number | null;
 }
 
-export const DEFAULT_RULES: Readonly<RoomRulesRecord> = Object.freeze({ slowMs: 0, locked: false, guests: 'post', words: [], filterAction: 'block', pins: [], archived: false });
+export const DEFAULT_RULES: Readonly<RoomRulesRecord> = Object.freeze({ slowMs: 0, locked: false, guests: 'post', words: [], filterAction: 'block', pins: [], archived: false, linkDelayMs: null });
 
 /** A mute or ban in force. `subject` is `user:<id>` or `device:<hash>`. */
 export interface SanctionRecord {
@@ -132,8 +134,8 @@ export class SqlModeration {
   /** The room's rules and the sanctions in force now; null for a room that does not exist. */
   async rules(room: string): Promise<{ kind: string; rules: RoomRulesRecord; sanctions: SanctionRecord[] } | null> {
     return this.read(async (db) => {
-      const rows = await db.query<{ kind: string; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null; archived: boolean | null }>(
-        `SELECT r.kind, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins, x.archived
+      const rows = await db.query<{ kind: string; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null; archived: boolean | null; link_delay_ms: number | string | null }>(
+        `SELECT r.kind, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins, x.archived, x.link_delay_ms
            FROM rooms r LEFT JOIN room_rules x ON x.room_id = r.id WHERE r.id = $1`,
         [room],
       );
@@ -146,7 +148,7 @@ export class SqlModeration {
       const rules: RoomRulesRecord =
         row.slow_ms === null
           ? { ...DEFAULT_RULES, words: [], pins: [] }
-          : { slowMs: row.slow_ms, locked: row.locked!, guests: row.guests!, words: row.words!, filterAction: row.filter_action!, pins: row.pins!.map(Number), archived: row.archived! };
+          : { slowMs: row.slow_ms, locked: row.locked!, guests: row.guests!, words: row.words!, filterAction: row.filter_action!, pins: row.pins!.map(Number), archived: row.archived!, linkDelayMs: row.link_delay_ms === null ? null : Number(row.link_delay_ms) };
       return { kind: row.kind, rules, sanctions: sanctions.map((s) => ({ subject: s.subject, kind: s.kind, ...(s.until === null ? {} : { until: Number(s.until) }), by: s.by_user, reason: s.reason })) };
     });
   }
@@ -383,6 +385,7 @@ async function saveRules(tx: SqlSession, room: string, patch: Partial<RoomRulesR
   if (patch.filterAction !== undefined) sets.push(`filter_action = $${params.push(patch.filterAction)}`);
   if (patch.pins !== undefined) sets.push(`pins = $${params.push(JSON.stringify(patch.pins))}::jsonb`);
   if (patch.archived !== undefined) sets.push(`archived = $${params.push(patch.archived)}`);
+  if (patch.linkDelayMs !== undefined) sets.push(`link_delay_ms = $${params.push(patch.linkDelayMs)}`);
   if (sets.length) await tx.query(`UPDATE room_rules SET ${sets.join(', ')} WHERE room_id = $1`, params);
 }
 

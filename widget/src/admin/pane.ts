@@ -37,7 +37,7 @@ export const paneStyles = css`
   label.wide { flex-basis: 100%; }
   figure { margin: 0; }
   .card { border: 1px solid var(--border); border-radius: 8px; padding: 12px 14px; margin: 12px 0; background: var(--card); }
-  .status { min-height: 1.5em; font-weight: 600; }
+  .status { min-height: 1.5em; font-weight: 600; position: sticky; bottom: 0; padding: 4px 0; margin: 0; background: var(--bg); }
   .status.error { color: var(--danger-text); }
   .tag { display: inline-block; font-size: 0.8rem; padding: 0 6px; border-radius: 4px; background: var(--tag); margin-inline-start: 4px; }
   .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }

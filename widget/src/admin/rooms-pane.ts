@@ -15,7 +15,7 @@ interface RoomRow {
 }
 interface Rules {
   kind: string;
-  rules: { slowMs: number; locked: boolean; guests: 'post' | 'read'; words: string[]; filterAction: 'block' | 'hold'; archived: boolean };
+  rules: { slowMs: number; locked: boolean; guests: 'post' | 'read'; words: string[]; filterAction: 'block' | 'hold'; archived: boolean; linkDelayMs: number | null };
   sanctions: { subject: string; kind: 'mute' | 'ban'; until?: number; reason: string }[];
 }
 interface MemberPage {
@@ -185,7 +185,16 @@ export class AdminRooms extends Pane {
                 <button type="submit" ?disabled=${this._busy}>${t.apply}</button>
               </form>
               <h3>${t.linksTitle}</h3>
-              <p class="help">${t.linksHelp(Math.round(p.guestLinkDelayMs / 60_000))}</p>
+              <p class="help" id="links-help">${t.linksHelp(Math.round(p.guestLinkDelayMs / 60_000))} ${rules.linkDelayMs === null ? '' : t.linksOwn(Math.round(rules.linkDelayMs / 60_000))}</p>
+              <form @submit=${(e: Event) => {
+                e.preventDefault();
+                const minutes = Number(this.field(e.target as HTMLFormElement, 'minutes'));
+                void this.links(minutes * 60_000);
+              }}>
+                <label>${t.linksMinutes}<input name="minutes" type="number" min="0" max="525600" step="1" required aria-describedby="links-help" .value=${String(Math.round((rules.linkDelayMs ?? p.guestLinkDelayMs) / 60_000))} /></label>
+                <button type="submit" ?disabled=${this._busy}>${t.setLinks}</button>
+                ${rules.linkDelayMs === null ? nothing : html`<button type="button" class="quiet" ?disabled=${this._busy} @click=${() => this.links(null)}>${t.serverLinks}</button>`}
+              </form>
               <p class="help">${t.floodHelp(p.floodMessages, Math.round(p.floodWindowMs / 1000), Math.round(p.floodMuteMs / 60_000))}</p>
             </section>
             <section class="card" aria-labelledby="filter-title">
@@ -212,6 +221,10 @@ export class AdminRooms extends Pane {
         : nothing}
       ${this.statusLine()}
     `;
+  }
+
+  private links(delayMs: number | null): Promise<void> {
+    return this.change(() => this.client.post(`/admin/api/rooms/${encodeURIComponent(this._room!.id)}/links`, { delayMs }), this.t.linksSet);
   }
 
   private archive(archived: boolean): Promise<void> {

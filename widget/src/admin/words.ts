@@ -77,6 +77,11 @@ const en = {
   linksTitle: 'Links from new guests',
   linksHelp: (minutes: number) =>
     minutes === 0 ? 'Guests may post links at once (PARLEY_GUEST_LINK_DELAY_MS=0).' : `A guest may post links ${minutes} min after first signing in (PARLEY_GUEST_LINK_DELAY_MS, for every public room).`,
+  linksMinutes: 'Minutes before a new guest may post links here (0: at once)',
+  setLinks: 'Save the wait',
+  serverLinks: 'Use the server\'s setting',
+  linksOwn: (minutes: number) => (minutes === 0 ? 'This room lets guests post links at once.' : `This room: ${minutes} min.`),
+  linksSet: 'Link rule saved.',
   floodHelp: (n: number, s: number, m: number) => (n === 0 ? 'Flood protection is off.' : `Flood protection: a guest sending ${n} messages within ${s} s is muted for ${m} min.`),
   filterTitle: 'Word filter',
   filterHelp: (max: number) => `One word per line (a trailing * matches any ending), at most ${max}.`,
@@ -268,6 +273,11 @@ const ptBR: Words = {
   linksTitle: 'Links de convidados novos',
   linksHelp: (minutes) =>
     minutes === 0 ? 'Convidados podem enviar links na hora (PARLEY_GUEST_LINK_DELAY_MS=0).' : `Um convidado pode enviar links ${minutes} min depois de entrar pela primeira vez (PARLEY_GUEST_LINK_DELAY_MS, em toda sala pública).`,
+  linksMinutes: 'Minutos até um convidado novo poder enviar links aqui (0: na hora)',
+  setLinks: 'Salvar a espera',
+  serverLinks: 'Usar a configuração do servidor',
+  linksOwn: (minutes) => (minutes === 0 ? 'Esta sala deixa convidados enviarem links na hora.' : `Esta sala: ${minutes} min.`),
+  linksSet: 'Regra de links salva.',
   floodHelp: (n, s, m) => (n === 0 ? 'A proteção contra flood está desligada.' : `Proteção contra flood: um convidado que envia ${n} mensagens em ${s} s fica silenciado por ${m} min.`),
   filterTitle: 'Filtro de palavras',
   filterHelp: (max) => `Uma palavra por linha (um * no fim aceita qualquer final), no máximo ${max}.`,
