@@ -183,7 +183,7 @@ describe.skipIf(!chromiumAvailable())('the admin console (Chromium, keyboard onl
     await page.locator('[data-figure="connections"] [data-value]').filter({ hasText: /^\d+$/ }).waitFor({ timeout: STEP });
     await page.screenshot({ path: join(ARTIFACTS, 'figures.png') });
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 
   test('in pt-BR on a narrow screen: the words are Portuguese, the layout fits, axe clean', async () => {
     const { page, errors } = await open('pt-BR', 380);
@@ -200,7 +200,7 @@ describe.skipIf(!chromiumAvailable())('the admin console (Chromium, keyboard onl
     expect(await axeViolations(page)).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(380);
     expect(errors).toEqual([]);
-  });
+  }, 60_000);
 });
 
 /** The spammer's connection (the second client opened). */
