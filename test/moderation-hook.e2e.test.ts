@@ -82,6 +82,18 @@ describe.each<StoreKind>(['pglite', 'postgres'])('the moderation hook (%s)', (ki
     expect(history.events.map((e) => ('body' in e ? e.body : undefined))).not.toContain('darn it');
   });
 
+  test.skipIf(skip)('an edit is judged like a message: rejected, it changes nothing; redacted, the bot\'s text is the new version', async () => {
+    const raw = await RawClient.signedIn(node.url, userToken('eddie', 'Eddie'));
+    await raw.ok({ t: Op.Join, room: 'lobby' });
+    const sent = await raw.ok({ t: Op.Send, room: 'lobby', cid: 'e-1', body: 'first draft' });
+    const refused = await raw.request({ t: Op.Edit, room: 'lobby', seq: sent.seq, body: 'first draft, buy spam' });
+    expect(refused).toMatchObject({ t: Op.Error, code: ErrorCode.Forbidden, reason: 'hook' });
+    expect((await node.server.store.message('lobby', sent.seq))?.body).toBe('first draft');
+    expect(await raw.ok({ t: Op.Edit, room: 'lobby', seq: sent.seq, body: 'darn draft' })).toMatchObject({ changed: true });
+    expect((await node.server.store.message('lobby', sent.seq))?.body).toBe('**** draft');
+    raw.ws.terminate();
+  });
+
   test.skipIf(skip)('a bot that answers after the budget: failing open lets the message through, failing closed refuses it as unavailable', async () => {
     const room = await sender.join('lobby');
     const started = Date.now();

@@ -151,7 +151,8 @@ export class Bot {
   }
 
   /**
-   * Judges every message of the rooms whose moderation hook names this bot, before it is stored
+   * Judges every message (and every edit: `check.edit` is then the message's seq) of the rooms
+   * whose moderation hook names this bot, before it is stored
    * (its key needs the `moderate` scope). Answer within the room's time budget: a late answer is
    * ignored and the room's fail mode decides. A handler that throws gives no answer either.
    */

@@ -630,6 +630,8 @@ export const ModerationCheckFrame = obj({
   deadline: uint(),
   thread: opt(uint()),
   replyTo: opt(uint()),
+  /** Present when the text is a new version of message `edit` (an `edit` request). */
+  edit: opt(uint()),
 });
 
 export const serverFrameSchemas = {

@@ -60,11 +60,16 @@ export async function edit(s: Session, f: EditFrame): Promise<Change> {
     throw new RequestError(ErrorCode.TooLate, `messages can be edited for ${editWindowMs} ms after they were sent`);
   }
   if (message.body === f.body && sameMentions(message.mentions, f.mentions)) return unchanged(message);
-  const extra: { body: string; mentions?: Mention[] } = { body: f.body };
-  if (f.mentions) extra.mentions = f.mentions;
+  // The room's moderation hook judges the new text as it judges a new message (a bot's edits pass).
+  const hooks = s.hub.moderationHooks;
+  const hook = s.bot ? null : await hooks.config(f.room);
+  const judged = hook ? await hooks.judge(hook, { room: f.room, by: s.userId, name: s.userName, body: f.body, edit: f.seq }) : undefined;
+  const mentions = judged?.redacted ? undefined : f.mentions;
+  const extra: { body: string; mentions?: Mention[] } = { body: judged?.body ?? f.body };
+  if (mentions) extra.mentions = mentions;
   const change = await appendChange(s, f.room, EventKind.Edit, { target: f.seq }, extra);
   // Someone the edit names for the first time is told, about the message itself.
-  mentionsStored(s, f.room, f.seq, f.mentions, message.mentions);
+  mentionsStored(s, f.room, f.seq, mentions, message.mentions);
   return change;
 }
 

@@ -29,6 +29,8 @@ export interface Judged {
   body: string;
   thread?: number | undefined;
   replyTo?: number | undefined;
+  /** Set when the text is an edit of message `edit`. */
+  edit?: number | undefined;
 }
 
 export interface ModerationHookDeps {
@@ -127,6 +129,7 @@ export class ModerationHooks {
       const frame: Record<string, unknown> = { t: Op.ModerationCheck, id, room: m.room, by: m.by, name: m.name, body: m.body, deadline };
       if (m.thread !== undefined) frame.thread = m.thread;
       if (m.replyTo !== undefined) frame.replyTo = m.replyTo;
+      if (m.edit !== undefined) frame.edit = m.edit;
       this.deps.publish(hookTopic(m.room, config.bot), encodeFrame(frame));
     });
   }
