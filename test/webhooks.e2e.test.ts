@@ -142,6 +142,17 @@ describe.each<StoreKind>(['pglite', 'postgres'])('webhooks (%s)', (kind) => {
     expect((await call(node, 'GET', '/admin/api/hooks?room=ops')).body.incoming).toEqual([expect.objectContaining({ id: hook.id, revoked: true })]);
   });
 
+  test.skipIf(skip)('welcome.limits announces the webhook limits the server enforces, and a request one byte over maxHttpBytes is refused 413', async () => {
+    expect(guest.limits).toMatchObject({ hookRate: QUICK.hookRate, webhookAttempts: QUICK.webhookAttempts, moderationHookMaxMs: 2000, maxHttpBytes: 16_384 });
+    const { hook, token } = (await call(node, 'POST', '/admin/api/hooks/incoming', { room: 'ops', name: 'Sizes' })).body;
+    const max = guest.limits!.maxHttpBytes!;
+    /** A JSON post of exactly `bytes` bytes (an unknown field pads it). */
+    const sized = (bytes: number) => `{"body":"x","pad":"${'p'.repeat(bytes - '{"body":"x","pad":""}'.length)}"}`;
+    expect(Buffer.byteLength(sized(max))).toBe(max);
+    expect((await call(node, 'POST', `/v1/hooks/${hook.id}`, sized(max), token)).status).toBe(201);
+    expect((await call(node, 'POST', `/v1/hooks/${hook.id}`, sized(max + 1), token))).toMatchObject({ status: 413, body: { error: { code: 'too_large' } } });
+  });
+
   test.skipIf(skip)('a room owner manages the hooks of their own room with their JWT, and no other room\'s', async () => {
     const owner = new ChatClient({ url: node.url, token: userToken('olga', 'Olga'), WebSocket });
     await owner.connect();
