@@ -16,10 +16,10 @@ import { until } from './support/until.js';
 const ADMIN = 'admin-token-for-the-hook-tests-0123456789';
 const pg = await postgresAvailable();
 
-async function call(node: TestNode, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function call(node: TestNode, method: string, path: string, body?: unknown, token = ADMIN): Promise<{ status: number; body: any }> {
   const res = await fetch(node.http + path, {
     method,
-    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   return { status: res.status, body: await res.json() };
@@ -80,6 +80,22 @@ describe.each<StoreKind>(['pglite', 'postgres'])('the moderation hook (%s)', (ki
     ]);
     const history = await room.history({ limit: 10 });
     expect(history.events.map((e) => ('body' in e ? e.body : undefined))).not.toContain('darn it');
+  });
+
+  test.skipIf(skip)('an incoming webhook\'s post is judged like a send (refused over HTTP with the reason, or redacted); a bot\'s post over HTTP is not, as on a socket', async () => {
+    const { hook, token } = (await call(node, 'POST', '/admin/api/hooks/incoming', { room: 'lobby', name: 'Feed' })).body;
+    const head = (await node.server.store.getRoom('lobby'))!.head;
+    const refused = await call(node, 'POST', `/v1/hooks/${hook.id}`, { body: 'buy spam now' }, token);
+    expect(refused).toMatchObject({ status: 403, body: { error: { code: 'forbidden', reason: 'hook', message: expect.stringContaining('no advertising here') } } });
+    expect((await node.server.store.getRoom('lobby'))!.head).toBe(head);
+    const redacted = await call(node, 'POST', `/v1/hooks/${hook.id}`, { body: 'darn deploy' }, token);
+    expect(redacted.status).toBe(201);
+    const page = await node.server.store.messageHistory('lobby', { after: redacted.body.seq - 1, limit: 1, viewer: 'guest:x' });
+    expect(page.events.map((e) => [e.seq, e.body, e.data?.redacted, e.data?.hook])).toEqual([[redacted.body.seq, '**** deploy', 'bot:filter', hook.id]]);
+    const other = await call(node, 'POST', '/v1/admin/bots', { name: 'Poster', rooms: ['lobby'] });
+    const posted = await call(node, 'POST', '/v1/bot/rooms/lobby/messages', { body: 'darn deploy' }, other.body.key.key);
+    expect(posted.status).toBe(201);
+    expect((await node.server.store.message('lobby', posted.body.seq))?.body).toBe('darn deploy');
   });
 
   test.skipIf(skip)('an edit is judged like a message: rejected, it changes nothing; redacted, the bot\'s text is the new version', async () => {

@@ -78,7 +78,7 @@ describe.each<StoreKind>(['pglite', 'postgres'])('webhooks (%s)', (kind) => {
   const skip = kind === 'postgres' && !pg;
   beforeAll(async () => {
     if (skip) return;
-    node = await startNode(kind, { ...QUICK, rooms: ['lobby', 'ops'] });
+    node = await startNode(kind, { ...QUICK, rooms: ['lobby', 'ops', 'quiet'] });
     guest = new ChatClient({ url: node.url, token: guestToken(node, 'Visitor'), WebSocket });
     await guest.connect();
   });
@@ -142,6 +142,17 @@ describe.each<StoreKind>(['pglite', 'postgres'])('webhooks (%s)', (kind) => {
     expect((await call(node, 'GET', '/admin/api/hooks?room=ops')).body.incoming).toEqual([expect.objectContaining({ id: hook.id, revoked: true })]);
   });
 
+  test.skipIf(skip)('welcome.limits announces the webhook limits the server enforces, and a request one byte over maxHttpBytes is refused 413', async () => {
+    expect(guest.limits).toMatchObject({ hookRate: QUICK.hookRate, webhookAttempts: QUICK.webhookAttempts, moderationHookMaxMs: 2000, maxHttpBytes: 16_384 });
+    const { hook, token } = (await call(node, 'POST', '/admin/api/hooks/incoming', { room: 'ops', name: 'Sizes' })).body;
+    const max = guest.limits!.maxHttpBytes!;
+    /** A JSON post of exactly `bytes` bytes (an unknown field pads it). */
+    const sized = (bytes: number) => `{"body":"x","pad":"${'p'.repeat(bytes - '{"body":"x","pad":""}'.length)}"}`;
+    expect(Buffer.byteLength(sized(max))).toBe(max);
+    expect((await call(node, 'POST', `/v1/hooks/${hook.id}`, sized(max), token)).status).toBe(201);
+    expect((await call(node, 'POST', `/v1/hooks/${hook.id}`, sized(max + 1), token))).toMatchObject({ status: 413, body: { error: { code: 'too_large' } } });
+  });
+
   test.skipIf(skip)('a room owner manages the hooks of their own room with their JWT, and no other room\'s', async () => {
     const owner = new ChatClient({ url: node.url, token: userToken('olga', 'Olga'), WebSocket });
     await owner.connect();
@@ -170,6 +181,36 @@ describe.each<StoreKind>(['pglite', 'postgres'])('webhooks (%s)', (kind) => {
     expect((await call(node, 'POST', '/v1/bot/rooms/lobby/messages', { body: 'nope' }, key.slice(0, -2) + 'zz')).status).toBe(401);
     expect((await call(node, 'POST', '/v1/bot/rooms/lobby/messages', { body: 'nope' }, guestToken(node))).status).toBe(401);
     expect((await call(node, 'POST', '/v1/bot/rooms/lobby/messages', { body: 'reply', replyTo: 999_999 }, key)).status).toBe(404);
+  });
+
+  test.skipIf(skip)('posts over HTTP pass the room\'s checks like a send: a filtered word, a lock and a mute are refused with a clear error, and store nothing', async () => {
+    const hook = (await call(node, 'POST', '/admin/api/hooks/incoming', { room: 'quiet', name: 'Alerts' })).body;
+    const made = await call(node, 'POST', '/v1/admin/bots', { name: 'Checker', rooms: ['quiet'] });
+    const key: string = made.body.key.key;
+    const viaHook = (body: string) => call(node, 'POST', `/v1/hooks/${hook.hook.id}`, { body }, hook.token);
+    const viaBot = (body: string) => call(node, 'POST', '/v1/bot/rooms/quiet/messages', { body }, key);
+    const refusal = (reason: string, message: RegExp) => ({ status: 403, body: { error: { code: 'forbidden', reason, message: expect.stringMatching(message) } } });
+    const head = async () => (await node.server.store.getRoom('quiet'))!.head;
+    expect((await call(node, 'PUT', '/admin/api/rooms/quiet/filter', { words: ['darn'], action: 'block' })).status).toBe(200);
+    // The bot's first post joins the room; refused ones must not store anything after that.
+    expect((await viaBot('hello')).status).toBe(201);
+    let before = await head();
+    expect(await viaHook('Darn, the build broke')).toMatchObject(refusal('filter', /word this room does not allow/));
+    expect(await viaBot('darn disk')).toMatchObject(refusal('filter', /word this room does not allow/));
+    expect(await head()).toBe(before);
+    expect((await viaHook('the build broke')).status).toBe(201);
+    expect((await call(node, 'POST', '/admin/api/rooms/quiet/moderate', { action: 'lock' })).status).toBe(200);
+    before = await head();
+    expect(await viaHook('still there?')).toMatchObject(refusal('locked', /locked/));
+    expect(await viaBot('still there?')).toMatchObject(refusal('locked', /locked/));
+    expect(await head()).toBe(before);
+    expect((await call(node, 'POST', '/admin/api/rooms/quiet/moderate', { action: 'unlock' })).status).toBe(200);
+    expect((await call(node, 'POST', '/admin/api/rooms/quiet/moderate', { action: 'mute', user: made.body.bot.id, seconds: 600 })).status).toBe(200);
+    before = await head();
+    const muted = await viaBot('am I muted?');
+    expect(muted).toMatchObject(refusal('muted', /muted/));
+    expect(await head()).toBe(before);
+    expect((await viaHook('back to normal')).status).toBe(201);
   });
 
   test.skipIf(skip)('an outgoing hook refuses private and metadata addresses and odd URLs', async () => {

@@ -225,6 +225,8 @@ export const Limits = {
   maxCommandName: 32,
   /** Longest command or argument description. */
   maxCommandDescription: 200,
+  /** Largest body of an HTTP request (posts of incoming webhooks and bots, the admin API), bytes; announced as `maxHttpBytes`. */
+  maxHttpBytes: 16 * 1024,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */

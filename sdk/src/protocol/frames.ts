@@ -541,6 +541,14 @@ export const WelcomeFrame = obj({
     maxCommands: opt(uint()),
     /** Most arguments of one command (feature `commands`). */
     maxCommandArgs: opt(uint()),
+    /** Messages per second one incoming webhook, or one bot key over HTTP, may post; bursts of ten times that (feature `webhooks`). */
+    hookRate: opt(uint()),
+    /** Largest body of an HTTP request, a webhook's or a bot's post included, bytes (feature `webhooks`). */
+    maxHttpBytes: opt(uint()),
+    /** Attempts of one outgoing webhook delivery before it is kept as dead (feature `webhooks`). */
+    webhookAttempts: opt(uint()),
+    /** Longest time budget a room's moderation hook may be given, ms: the longest a sender waits for a verdict (feature `moderation_hook`). */
+    moderationHookMaxMs: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),

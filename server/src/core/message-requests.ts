@@ -18,7 +18,10 @@ import { badRequest, forbidden, notFound, RequestError } from './errors.js';
 import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
 import { mentionsStored } from './user-log.js';
-import { HoldForReview, SYSTEM_ACTOR } from './moderation.js';
+import { HoldForReview, SYSTEM_ACTOR, type Actor } from './moderation.js';
+import type { Judged, ModerationHooks } from './moderation-hook.js';
+import type { ModerationHookConfig } from '../store/webhooks.js';
+import type { Hub } from './hub.js';
 import { routeCommand } from './bot-requests.js';
 
 const DEFAULT_HISTORY = 50;
@@ -57,18 +60,50 @@ export async function checkModeration(s: Session, room: string, what: 'send' | '
   await s.hub.moderation.checkChange(s, m, room, s.moderates(room), what, body);
 }
 
+/** A message the room's filter holds is queued for moderators and refused with `held`; any other failure is thrown on. */
+async function refuseHeld(hub: Hub, by: Actor, room: string, body: string, err: unknown): Promise<never> {
+  if (!(err instanceof HoldForReview)) throw err;
+  await hub.store.moderation.report({ kind: 'held', room, seq: null, reporter: SYSTEM_ACTOR.id, reason: 'filter', author: by.userId, authorName: by.userName, body });
+  throw new RequestError(ErrorCode.Held, 'your message was held for a moderator to review');
+}
+
 /** Runs the checks of a send; a message the room's filter holds is queued for moderators and refused with `held`. */
 function held(s: Session, f: SendFrame, check: (() => Promise<void>) | undefined): (() => Promise<void>) | undefined {
   if (!check) return undefined;
-  return async () => {
-    try {
-      await check();
-    } catch (err) {
-      if (!(err instanceof HoldForReview)) throw err;
-      await s.hub.store.moderation.report({ kind: 'held', room: f.room, seq: null, reporter: SYSTEM_ACTOR.id, reason: 'filter', author: s.userId, authorName: s.userName, body: f.body });
-      throw new RequestError(ErrorCode.Held, 'your message was held for a moderator to review');
-    }
-  };
+  return () => check().catch((err: unknown) => refuseHeld(s.hub, s, f.room, f.body, err));
+}
+
+/** The room's moderation hook on a message about to be stored (`hook` when already read): the body to store, and the bot that redacted it. */
+async function judgeByHook(hooks: ModerationHooks, hook: ModerationHookConfig | null | undefined, m: Judged): Promise<{ body: string; redactedBy?: string }> {
+  const config = hook === undefined ? await hooks.config(m.room) : hook;
+  if (!config) return { body: m.body };
+  const { body, redacted } = await hooks.judge(config, m);
+  return redacted ? { body, redactedBy: config.bot } : { body };
+}
+
+/** A message posted over HTTP, with what the checks need to know of it. */
+export interface Post {
+  room: string;
+  body: string;
+  thread?: number | undefined;
+  replyTo?: number | undefined;
+}
+
+/**
+ * The checks of a message posted over HTTP (an incoming webhook, a bot with its key): the ones a
+ * `send` passes — the room's moderation (ban, mute, lock, filter, slow mode), the messages it refers
+ * to, then the room's moderation hook, which does not judge bots. Throws a RequestError when refused.
+ */
+export async function checkPost(hub: Hub, by: Actor, post: Post, who: { moderator: boolean; bot: boolean }): Promise<{ body: string; redactedBy?: string }> {
+  try {
+    const m = await hub.moderation.state(post.room);
+    if (m) await hub.moderation.checkChange(by, m, post.room, who.moderator, 'send', post.body);
+  } catch (err) {
+    await refuseHeld(hub, by, post.room, post.body, err);
+  }
+  await checkReferences(hub, post);
+  if (who.bot) return { body: post.body };
+  return judgeByHook(hub.moderationHooks, undefined, { ...post, by: by.userId, name: by.userName });
 }
 
 /**
@@ -88,8 +123,8 @@ export function checkMentions(body: string, mentions: readonly Mention[] | undef
  * thread root must not itself be in a thread. Checked after membership, so only members learn which
  * seqs hold messages.
  */
-async function checkReferences(s: Session, f: SendFrame): Promise<void> {
-  const { store } = s.hub;
+async function checkReferences(hub: Hub, f: Pick<Post, 'room' | 'thread' | 'replyTo'>): Promise<void> {
+  const { store } = hub;
   if (f.replyTo !== undefined && !(await store.message(f.room, f.replyTo))) throw notFound(`no message ${f.replyTo} in "${f.room}" to reply to`);
   if (f.thread !== undefined) {
     const root = await store.message(f.room, f.thread);
@@ -128,12 +163,10 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
           if (!member) await memberForSend(s, f.room, true);
           if (known) await pending;
           else await checkModeration(s, f.room, 'send', f.body);
-          if (refers) await checkReferences(s, f);
-          const config = hook === undefined ? await hooks.config(f.room) : hook;
-          if (!config) return;
-          const judged = await hooks.judge(config, { room: f.room, by: s.userId, name: s.userName, body, thread: f.thread, replyTo: f.replyTo });
+          if (refers) await checkReferences(s.hub, f);
+          const judged = await judgeByHook(hooks, hook, { room: f.room, by: s.userId, name: s.userName, body, thread: f.thread, replyTo: f.replyTo });
           body = judged.body;
-          if (judged.redacted) data = { ...data, redacted: config.bot };
+          if (judged.redactedBy) data = { ...data, redacted: judged.redactedBy };
         };
   let data: EventData | undefined;
   if (refers) {

@@ -3,9 +3,10 @@
 // that bot's watching connections follow on whatever node they are; the verdict comes back to the
 // asking node over its own channel. The sender waits at most the room's budget; then the room's fail
 // mode decides.
-import { encodeFrame, ErrorCode, Op, PresenceState, type ModerationVerdictFrame } from '@parley/sdk/protocol';
+import { encodeFrame, ErrorCode, Limits, Op, PresenceState, type ModerationVerdictFrame } from '@parley/sdk/protocol';
 import { randomBytes } from 'node:crypto';
 import type { ModerationHookConfig, WebhookStore } from '../store/webhooks.js';
+import type { Config } from '../config.js';
 import { RequestError } from './errors.js';
 
 /** The channel (and socket topic) of the checks of `room` for `bot`. */
@@ -165,4 +166,14 @@ export class ModerationHooks {
 /** Whether a presence state counts as connected for routing checks. */
 export function connected(state: string | undefined): boolean {
   return (state ?? PresenceState.Offline) !== PresenceState.Offline;
+}
+
+/** Limits of webhooks and the moderation hook announced in `welcome.limits`. */
+export function webhookLimits(config: Pick<Config, 'hookRate' | 'webhookAttempts' | 'moderationHookMaxMs'>): Record<string, number> {
+  return {
+    hookRate: config.hookRate,
+    maxHttpBytes: Limits.maxHttpBytes,
+    webhookAttempts: config.webhookAttempts,
+    moderationHookMaxMs: config.moderationHookMaxMs,
+  };
 }

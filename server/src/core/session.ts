@@ -23,6 +23,7 @@ import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
 import { serverFeatures } from './features.js';
 import { moderationLimits } from './moderation.js';
+import { webhookLimits } from './moderation-hook.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
 import { SendOrder } from './send-order.js';
@@ -350,6 +351,7 @@ export class Session {
         ...moderationLimits(c),
         maxCommands: Limits.maxCommands,
         maxCommandArgs: Limits.maxCommandArgs,
+        ...webhookLimits(c),
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),

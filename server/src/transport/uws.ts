@@ -26,7 +26,7 @@ interface SocketData {
   drainWaiters?: (() => void)[];
 }
 
-const MAX_HTTP_BODY = 16 * 1024;
+const MAX_HTTP_BODY = Limits.maxHttpBytes;
 
 class UwsConn implements Conn, WatchedSocket {
   /** Over its backpressure limit: takes no more frames and is dropped once no cork is open. */
