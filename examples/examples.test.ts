@@ -6,6 +6,7 @@ import { startNode, type TestNode } from '../test/support/server.js';
 import { until } from '../test/support/until.js';
 import { diceBot } from './bot/dice-bot.js';
 import { echoSlowlyBot } from './bot/echo-slowly-bot.js';
+import { profanityBot } from './bot/profanity-bot.js';
 import { roll } from './bot/dice.js';
 import { weatherBot } from './bot/weather-bot.js';
 import { guestToken } from './guest.js';
@@ -69,6 +70,29 @@ describe('examples against a server', () => {
       expect(replies[1]).toBe('hello bot');
     } finally {
       await bot.stop();
+    }
+  });
+
+  test('the profanity bot masks words and refuses advertising before anything is stored', async () => {
+    const hub = node.server.hub;
+    const key = (await hub.bots!.create('Profanity Filter', ['lobby'], ['moderate'])).key.key;
+    await hub.webhooks!.setModerationHook({ room: 'lobby', bot: 'bot:profanityfilter', timeoutMs: 1000, fail: 'open' });
+    hub.moderationHooks.invalidate('lobby');
+    const bot = profanityBot(node.url, key);
+    await bot.start();
+    const user = new ChatClient({ url: node.url, token: await guestToken(node.http, 'Sailor'), WebSocket });
+    try {
+      await user.connect();
+      const lobby = await user.join('lobby');
+      const ack = await lobby.send('what the heck, darn it');
+      expect((await node.server.store.message('lobby', ack.seq))?.body).toBe('what the ****, **** it');
+      await expect(lobby.send('casino bonus here!')).rejects.toThrow('no advertising here');
+      expect((await lobby.send('all good')).seq).toBe(ack.seq + 1);
+    } finally {
+      await user.close();
+      await bot.stop();
+      await hub.webhooks!.clearModerationHook('lobby');
+      hub.moderationHooks.invalidate('lobby');
     }
   });
 

@@ -1,5 +1,5 @@
-// Bundles the widget from its tsc output (lib/): dist/chat-widget.js (ES module + lazy chunks) and
-// dist/widget.js (the classic embed script). Prints gzip/brotli sizes and fails the build when the
+// Bundles the widget from its tsc output (lib/): dist/chat-widget.js (ES module + lazy chunks),
+// dist/widget.js (the classic embed script) and the admin console, dist/admin/ (served at /admin). Prints gzip/brotli sizes and fails the build when the
 // first load (embed script + component module + its static imports) or the embed script alone goes
 // over its budget.
 import { nodeResolve } from '@rollup/plugin-node-resolve';
@@ -82,6 +82,13 @@ export default [
     input: lib('loader.js'),
     output: { file: `${dist}widget.js`, format: 'iife', sourcemap: true },
     plugins: [...plugins('widget'), budget()],
+  },
+  {
+    // The admin console (ADR 0023): its own entry, one chunk per pane, served by the server at /admin.
+    input: { admin: lib('admin/console.js') },
+    preserveEntrySignatures: false,
+    output: { dir: `${dist}admin/`, format: 'es', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', sourcemap: true },
+    plugins: plugins('admin'),
   },
   {
     // The service worker of Web Push, a classic script a site hosts on its own origin (docs/deploy.md).

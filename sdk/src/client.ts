@@ -125,6 +125,7 @@ export class ChatClient {
         if (frame.t === Op.UserEvent) this.userLog?.push(frame.e);
         else if (frame.t === Op.CallState) this.onCallState(frame);
         else if (frame.t === Op.Signal) void this.calls.get(frame.call)?.signal(frame as SignalFrame);
+        else if (frame.t === Op.ModerationCheck) this.emitter.emit('moderationCheck', { check: omitType(frame) });
         else this.joined.route(frame, !this.hasUserLog());
       },
       down: () => {
@@ -458,4 +459,10 @@ export class ChatClient {
     for (const call of this.calls.values()) void call.rejoin();
     this.outbox.connected(frame.limits.sendRate || DEFAULT_SEND_RATE);
   }
+}
+
+/** A server frame without its opcode: what listeners get. */
+function omitType<F extends { t: number }>(frame: F): Omit<F, 't'> {
+  const { t: _t, ...rest } = frame;
+  return rest;
 }

@@ -3,7 +3,7 @@
 import type { ClientState } from './connection.js';
 import type { ParleyError } from './errors.js';
 import type { PresenceState } from './protocol/codes.js';
-import type { ActionFrame, AnyRoomEvent, CallStateFrame, EphemeralMessageFrame, RoomEvent, UserEvent } from './protocol/frames.js';
+import type { ActionFrame, AnyRoomEvent, CallStateFrame, EphemeralMessageFrame, ModerationCheckFrame, RoomEvent, UserEvent } from './protocol/frames.js';
 import type { LiveStream } from './streams.js';
 import type { Room } from './room.js';
 
@@ -138,6 +138,13 @@ export interface StreamEndContext {
   seq?: number;
 }
 
+/** A message the room's moderation hook (this bot) is asked to judge before it is stored. */
+export type ModerationCheck = Omit<ModerationCheckFrame, 't'>;
+
+export interface ModerationCheckContext {
+  check: ModerationCheck;
+}
+
 export interface ErrorContext {
   error: ParleyError;
   /** The room concerned, when there is one. */
@@ -226,6 +233,8 @@ export interface ClientEvents extends RoomEvents {
   userEvent: UserEventContext;
   /** The client was too far behind in the user's log: notices up to `head` were skipped. */
   userReset: UserResetContext;
+  /** A bot with the `moderate` scope that watches a room is asked to judge a message (`@parley/sdk/bot`'s `bot.moderate`). */
+  moderationCheck: ModerationCheckContext;
   /** Failures that no promise reports: malformed frames, errors without a request, failed resumes, fatal closes. */
   error: ErrorContext;
 }

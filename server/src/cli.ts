@@ -8,9 +8,11 @@ import { ConfigError, loadConfig } from './config.js';
 import { openStore } from './store/index.js';
 
 const USAGE = `usage:
-  parley bots create <name> --rooms <room>[,<room>…]   create a bot and its first key (shown once)
+  parley bots create <name> --rooms <room>[,<room>…] [--scopes moderate]
+                                                      create a bot and its first key (shown once)
   parley bots list                                    bots and their keys (never the secrets)
-  parley bots key <bot-id> --rooms <room>[,…]          another key for a bot
+  parley bots key <bot-id> --rooms <room>[,…] [--scopes moderate]
+                                                      another key for a bot (moderate: it may be a room's moderation hook)
   parley bots rotate <bot-id> <key-id>                a new key with the same rooms; the old one stops working
   parley bots revoke <bot-id> <key-id>                the key stops working
 Storage comes from the server's environment: DATABASE_URL (and PARLEY_DB_SCHEMA), else PARLEY_DATA_DIR.`;
@@ -22,8 +24,10 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, ou
     (group === undefined || command === 'help' ? out : err)(USAGE);
     return group === undefined || command === 'help' ? 0 : 2;
   }
-  const rooms = roomsFlag(rest);
-  const positional = rest.filter((a, i) => a !== '--rooms' && rest[i - 1] !== '--rooms');
+  const rooms = listFlag(rest, '--rooms');
+  const scopes = listFlag(rest, '--scopes') ?? [];
+  const flags = new Set(['--rooms', '--scopes']);
+  const positional = rest.filter((a, i) => !flags.has(a) && !flags.has(rest[i - 1] ?? ''));
   let config;
   try {
     config = loadConfig(env, []);
@@ -40,7 +44,7 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, ou
     switch (command) {
       case 'create': {
         if (positional.length !== 1 || !rooms) return usageError(err);
-        const { bot, key } = await bots.create(positional[0]!, rooms);
+        const { bot, key } = await bots.create(positional[0]!, rooms, scopes);
         out(`created ${bot.name} (user id ${bot.id})`);
         printKey(out, key);
         return 0;
@@ -48,13 +52,13 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, ou
       case 'list': {
         for (const b of await bots.list()) {
           out(`${b.id}  ${b.name}  created ${b.createdAt}`);
-          for (const k of b.keys) out(`  key ${k.id}  rooms ${k.rooms.join(',')}  ${k.revoked ? 'revoked' : 'live'}`);
+          for (const k of b.keys) out(`  key ${k.id}  rooms ${k.rooms.join(',')}${k.scopes.length ? `  scopes ${k.scopes.join(',')}` : ''}  ${k.revoked ? 'revoked' : 'live'}`);
         }
         return 0;
       }
       case 'key': {
         if (positional.length !== 1 || !rooms) return usageError(err);
-        printKey(out, await bots.addKey(positional[0]!, rooms));
+        printKey(out, await bots.addKey(positional[0]!, rooms, scopes));
         return 0;
       }
       case 'rotate': {
@@ -83,14 +87,14 @@ export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv, ou
   }
 }
 
-function roomsFlag(args: readonly string[]): string[] | undefined {
-  const i = args.indexOf('--rooms');
+function listFlag(args: readonly string[], flag: string): string[] | undefined {
+  const i = args.indexOf(flag);
   const value = i >= 0 ? args[i + 1] : undefined;
   return value ? value.split(',').map((r) => r.trim()).filter(Boolean) : undefined;
 }
 
 function printKey(out: (line: string) => void, key: IssuedKey): void {
-  out(`key ${key.id} for rooms ${key.rooms.join(',')} (shown once; store it as the bot's secret):`);
+  out(`key ${key.id} for rooms ${key.rooms.join(',')}${key.scopes.length ? ` with scopes ${key.scopes.join(',')}` : ''} (shown once; store it as the bot's secret):`);
   out(key.key);
 }
 

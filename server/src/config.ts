@@ -107,6 +107,16 @@ export interface Config {
   outboundCa: string | undefined;
   vapidSubject: string | undefined;
   linkPreviews: boolean;
+  /** Attempts of an outgoing webhook delivery before it is kept as dead. */
+  webhookAttempts: number;
+  /** Wait before an outgoing webhook's second attempt, ms; doubled for each further one, with jitter. */
+  webhookRetryMs: number;
+  /** Time limit of one outgoing webhook attempt, ms. */
+  webhookTimeoutMs: number;
+  /** Messages one incoming webhook (or one bot key over HTTP) may post per second; bursts of 10x. */
+  hookRate: number;
+  /** Longest time budget a room's moderation hook may be given, ms. */
+  moderationHookMaxMs: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -287,7 +297,7 @@ export const OPTIONS = [
   opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),
   opt({ key: 'tlsPassphrase', env: 'PARLEY_TLS_PASSPHRASE', flag: '--tls-passphrase', default: undefined, parse: optStr, doc: 'Passphrase of an encrypted private key.' }),
   opt({ key: 'trustedProxies', env: 'PARLEY_TRUSTED_PROXIES', flag: '--trusted-proxies', default: [], parse: ipList, doc: 'Addresses of your reverse proxies, comma-separated: their X-Forwarded-For names the client (per-IP limits). Others\' is ignored.' }),
-  opt({ key: 'outboundAllow', env: 'PARLEY_OUTBOUND_ALLOW', flag: '--outbound-allow', default: [], parse: cidrList, doc: 'Addresses or CIDR ranges, comma-separated, that link previews and push endpoints may reach although they are not public (e.g. 10.20.0.0/16 for an intranet). Unset: public addresses only.' }),
+  opt({ key: 'outboundAllow', env: 'PARLEY_OUTBOUND_ALLOW', flag: '--outbound-allow', default: [], parse: cidrList, doc: 'Addresses or CIDR ranges, comma-separated, that link previews, push endpoints and outgoing webhooks may reach although they are not public (e.g. 10.20.0.0/16 for an intranet). Unset: public addresses only.' }),
   opt({ key: 'outboundCa', env: 'PARLEY_OUTBOUND_CA', flag: '--outbound-ca', default: undefined, parse: optStr, doc: 'PEM file of extra certificate authorities trusted for outbound https (push services, previewed pages) besides the system ones.' }),
   opt({ key: 'vapidSubject', env: 'PARLEY_VAPID_SUBJECT', flag: '--vapid-subject', default: undefined, parse: optStr, doc: 'Contact push services may reach you at (`mailto:` or `https:` URL), sent with every Web Push. Default: the first PARLEY_PUBLIC_URL, else mailto:postmaster@localhost.' }),
   opt({ key: 'callRoomSize', env: 'PARLEY_CALL_ROOM_SIZE', flag: '--call-room-size', default: 10, parse: int(0, 1000), doc: 'Rooms with at most this many members may have voice and video calls, and all their members ring; direct rooms always may. 0: calls in direct rooms only.' }),
@@ -299,6 +309,11 @@ export const OPTIONS = [
   opt({ key: 'turnUrls', env: 'PARLEY_TURN_URLS', flag: '--turn-urls', default: [], parse: list, doc: 'TURN servers handed to callers, comma-separated (e.g. turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349). Needs PARLEY_TURN_SECRET.' }),
   opt({ key: 'turnSecret', env: 'PARLEY_TURN_SECRET', flag: '--turn-secret', default: undefined, parse: optStr, doc: 'The TURN server\'s shared secret (coturn `static-auth-secret` with `use-auth-secret`): each call gets credentials made from it that expire after PARLEY_TURN_TTL; the secret never reaches a browser.' }),
   opt({ key: 'turnTtl', env: 'PARLEY_TURN_TTL', flag: '--turn-ttl', default: 43_200, parse: int(60, 604_800), doc: 'Lifetime of the TURN credentials minted for a call, seconds (a call longer than this cannot renew its relay).' }),
+  opt({ key: 'webhookAttempts', env: 'PARLEY_WEBHOOK_ATTEMPTS', flag: '--webhook-attempts', default: 8, parse: int(1, 50), doc: 'Attempts of one outgoing webhook delivery before it is kept as dead (admin HTTP API: list, retry, delete).' }),
+  opt({ key: 'webhookRetryMs', env: 'PARLEY_WEBHOOK_RETRY_MS', flag: '--webhook-retry-ms', default: 5000, parse: int(10, 3_600_000), doc: 'Wait before an outgoing webhook\'s second attempt, ms; doubled for each further attempt (at most an hour), each wait scaled by a random 0.5-1.' }),
+  opt({ key: 'webhookTimeoutMs', env: 'PARLEY_WEBHOOK_TIMEOUT_MS', flag: '--webhook-timeout-ms', default: 10_000, parse: int(100, 120_000), doc: 'Time an outgoing webhook\'s receiver has to answer one delivery, ms.' }),
+  opt({ key: 'hookRate', env: 'PARLEY_HOOK_RATE', flag: '--hook-rate', default: 5, parse: int(1, 10_000), doc: 'Messages per second one incoming webhook, or one bot key over HTTP, may post (bursts of 10 times as many); more answer 429.' }),
+  opt({ key: 'moderationHookMaxMs', env: 'PARLEY_MODERATION_HOOK_MAX_MS', flag: '--moderation-hook-max-ms', default: 2000, parse: int(50, 10_000), doc: 'Longest time budget a room\'s moderation hook may be given, ms: a sender waits at most this long for a bot\'s verdict.' }),
   opt({ key: 'linkPreviews', env: 'PARLEY_LINK_PREVIEWS', flag: '--link-previews', default: true, parse: bool, doc: 'Fetch Open Graph previews of links in messages when clients ask (link_preview). Off: the feature is not announced.' }),
 ] as const;
 

@@ -14,6 +14,8 @@ import { Hub } from './core/hub.js';
 import { Notifications } from './core/notifications.js';
 import { LinkPreviews } from './outbound/link-previews.js';
 import { loadVapidKeys, PushSender } from './outbound/web-push.js';
+import { WebhookQueue } from './outbound/webhook-queue.js';
+import { WebhookStore } from './store/webhooks.js';
 import { guestSecret } from './guest-secret.js';
 import { HttpApi } from './http/api.js';
 import { OpsEndpoints } from './http/ops.js';
@@ -99,7 +101,22 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   // Bot accounts live in the SQL store's tables (every store this server opens; a test's stand-in may have none).
   const bots = 'sql' in store ? new BotRegistry((store as SqlStore).sql) : undefined;
-  const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics, ...(bots && { bots }) });
+  const webhooks = 'sql' in store ? new WebhookStore((store as SqlStore).sql) : undefined;
+  const hub: Hub = new Hub({ store, broker, auth, config, log, publisher: transport, clustered, metrics, ...(bots && { bots }), ...(webhooks && { webhooks }) });
+  // Outgoing webhooks: every node drains the shared queue; a row is claimed by one node at a time.
+  const webhookQueue = webhooks
+    ? new WebhookQueue({
+        store: webhooks,
+        guard: hub.guard,
+        log: log.child({ component: 'webhooks' }),
+        attempts: config.webhookAttempts,
+        retryMs: config.webhookRetryMs,
+        timeoutMs: config.webhookTimeoutMs,
+        pollMs: WEBHOOK_POLL_MS,
+        ca: config.outboundCa ? readFileSync(config.outboundCa) : undefined,
+      })
+    : undefined;
+  webhookQueue?.start();
   if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
   hub.notifications = await openNotifications(hub, store, config, log);
   const ops = new OpsEndpoints({ store, broker, draining, metrics, metricsToken: config.metricsToken });
@@ -107,7 +124,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (!existsSync(join(site.widgetDir, 'widget.js'))) {
     log.warn('the widget is not built: /widget.js will answer 404 (run `npm run build`, or set PARLEY_WIDGET_DIR)', { dir: site.widgetDir });
   }
-  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), ops, site));
+  transport.attach(hub, new HttpApi(hub, (o) => transport.originAllowed(o), ops, site, (o) => transport.ownOrigin(o)));
   const port = await transport.listen();
   if (!config.origins) log.warn('PARLEY_ORIGINS is not set: browsers from any origin may connect');
   else if (config.publicUrls.length === 0) {
@@ -133,6 +150,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         transport.stopAccepting();
         await hub.whenIdle(config.drainTimeoutMs);
         transport.closeAll(CloseCode.Reconnect, 'server restarting');
+        await webhookQueue?.close();
         await hub.close();
         await broker.close();
         if (!options.store) await store.close();
@@ -186,6 +204,9 @@ function openBroker(config: Config, log: Logger): Broker {
   broker.start();
   return broker;
 }
+
+/** How often each node looks at the outgoing-webhook queue, ms: the delay of a delivery at rest. */
+const WEBHOOK_POLL_MS = 250;
 
 /** The sign-in settings; `guestSecret` is the configured one ('' when the store is to provide it). */
 function authConfig(config: Config): AuthConfig {

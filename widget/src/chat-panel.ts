@@ -12,7 +12,7 @@ import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, phoneIcon, searchIcon, sendIcon, soundIcon, userIcon, videoIcon } from './icons.js';
 import type { MessageUi, RichRenderer } from './message-actions.js';
-import { renderTimeline } from './message-list.js';
+import { renderAuthorBadge, renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
 import { messageStyles } from './message-styles.js';
 import type { CommandState } from './commands.js';
@@ -491,7 +491,7 @@ export class ChatPanel extends LitElement {
         ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m), botActions: (m) => this._botActions(view, m.actions, { seq: m.seq }) })}
         ${(view.ephemeral ?? []).map(
           (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
-            <div class="meta"><span class="author" dir="auto">${m.name}</span>${m.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}</div>
+            <div class="meta"><span class="author" dir="auto">${m.name}</span>${renderAuthorBadge(m.by, t)}</div>
             <div part="message-body" class="body" dir="auto">${m.body}</div>
             ${this._botActions(view, m.actions, { eph: m.id })}
             <div class="state">${t.onlyYou}</div>

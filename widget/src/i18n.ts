@@ -167,6 +167,9 @@ export interface Catalog extends LauncherWords {
   /** The badge beside a bot's name, and its longer explanation. */
   botBadge: string;
   verifiedBot: string;
+  /** The badge beside an incoming webhook's name (an integration posting over HTTP), and its explanation. */
+  hookBadge: string;
+  hookTitle: string;
   /** Marks a bot's reply only the reader sees. */
   onlyYou: string;
   /** Buttons and selects on bot messages, and streamed replies (feature `interactive`, `streams`). */
@@ -259,6 +262,7 @@ const en: Catalog = {
       case 'guests': return 'Not sent: guests can only read this room';
       case 'filter': return 'Not sent: a word in it is not allowed here';
       case 'links': return `Not sent: new guests can post links in ${min} ${min === 1 ? 'minute' : 'minutes'}`;
+      case 'hook': return code === 'unavailable' ? 'Not sent yet: this room’s moderation check did not answer; trying again' : `Not sent: ${message}`;
     }
     return `Not sent: ${code === 'too_large' ? 'too long' : message}`;
   },
@@ -373,6 +377,8 @@ const en: Catalog = {
   argChoice: (arg, choices) => `The ${arg} must be one of: ${choices}.`,
   botBadge: 'Bot',
   verifiedBot: 'Verified bot: an account created by this chat’s administrators',
+  hookBadge: 'Integration',
+  hookTitle: 'Posted by an integration (a webhook) set up by this room’s owner or the chat’s administrators',
   onlyYou: 'Only you can see this',
   interactive: {
     group: 'Bot actions',
@@ -452,6 +458,7 @@ const ptBR: Catalog = {
       case 'guests': return 'Não enviada: convidados só podem ler esta sala';
       case 'filter': return 'Não enviada: uma palavra nela não é permitida aqui';
       case 'links': return `Não enviada: convidados novos podem enviar links daqui a ${min} ${min === 1 ? 'minuto' : 'minutos'}`;
+      case 'hook': return code === 'unavailable' ? 'Ainda não enviada: a verificação de moderação desta sala não respondeu; tentando de novo' : `Não enviada: a moderação desta sala recusou (“${message}”)`;
     }
     return `Não enviada: ${code === 'too_large' ? 'longa demais' : code === 'bot_offline' ? 'o bot deste comando está offline' : message}`;
   },
@@ -566,6 +573,8 @@ const ptBR: Catalog = {
   argChoice: (arg, choices) => `${arg} precisa ser um destes: ${choices}.`,
   botBadge: 'Bot',
   verifiedBot: 'Bot verificado: uma conta criada pelos administradores deste chat',
+  hookBadge: 'Integração',
+  hookTitle: 'Enviada por uma integração (um webhook) configurada pelo dono da sala ou pelos administradores do chat',
   onlyYou: 'Só você vê isto',
   interactive: {
     group: 'Ações do bot',

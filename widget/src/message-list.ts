@@ -113,7 +113,7 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
       ? nothing
       : html`<div class="meta">
           <span class="author" dir="auto" title=${author}>${author}</span>
-          ${row.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}
+          ${renderAuthorBadge(row.by, t)}
           <time datetime=${new Date(row.ts).toISOString()} title=${fullLabel(row.ts, ctx.lang)}>${timeLabel(row.ts, ctx.lang)}</time>
         </div>`}
     ${ui && msg ? renderQuote(msg, ui, t) : nothing}
@@ -136,4 +136,11 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
               <button part="retry" type="button" @click=${() => row.pending && ctx.retry(row.pending)}>${t.retry}</button></div>`
           : nothing}
   </div>`;
+}
+
+/** The badge beside an author's name: a verified bot (`bot:`), or an integration posting through an incoming webhook (`hook:`). */
+export function renderAuthorBadge(by: string, t: Catalog): TemplateResult | typeof nothing {
+  if (by.startsWith('bot:')) return html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>`;
+  if (by.startsWith('hook:')) return html`<span part="hook-badge" class="bot-badge hook-badge" title=${t.hookTitle}>${t.hookBadge}</span>`;
+  return nothing;
 }

@@ -377,6 +377,11 @@ export const messageStyles = css`
     font-size: 0.85em;
     font-weight: 650;
   }
+  .hook-badge {
+    background: transparent;
+    color: var(--_fg);
+    border: 1px solid var(--_accent);
+  }
   .msg.ephemeral .body {
     border: 1px dashed var(--_border);
     background: transparent;

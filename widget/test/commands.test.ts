@@ -77,4 +77,15 @@ describe('bot badge', () => {
     expect(badges[0]!.closest('[part~="message"]')!.getAttribute('data-author')).to.equal('bot:weatherbot');
     expect(badges[0]!.getAttribute('title')).to.match(/^Bot verificado/);
   });
+
+  it('marks an incoming webhook\'s message as an integration, not as a bot', () => {
+    const tl = new Timeline();
+    tl.add({ room: 'r', seq: 1, id: 'e1', kind: 'msg', ts: Date.now(), by: 'hook:0123456789abcdef', name: 'Deploys', body: 'live', data: { hook: '0123456789abcdef' } });
+    const host = document.createElement('div');
+    render(renderTimeline(tl, { self: 'me', t: pt, lang: 'pt-BR', retry: () => {} }), host);
+    expect(host.querySelectorAll('[part~="bot-badge"]')).to.have.length(0);
+    const badge = host.querySelector('[part~="hook-badge"]')!;
+    expect(badge.textContent).to.equal('Integração');
+    expect(badge.getAttribute('title')).to.match(/^Enviada por uma integração/);
+  });
 });

@@ -9,6 +9,7 @@ import { parseArgs, usage } from '../protocol/command-line.js';
 import type { ActionFrame, Command, MessageActionInput, ResultData, RoomEvent } from '../protocol/frames.js';
 import type { RequestBody } from '../requests.js';
 import type { Room } from '../room.js';
+import type { ModerationCheck } from '../events.js';
 import type { ArgSpec, ArgValues } from './args.js';
 import { BotStream } from './stream.js';
 
@@ -102,6 +103,13 @@ export interface CommandOptions<A extends Record<string, ArgSpec<unknown>>> {
 
 type Handler<C> = (ctx: C) => unknown;
 
+/**
+ * A moderation hook's answer: nothing (or `'allow'`) lets the message through, `{ reject: reason }`
+ * refuses it (the sender is told the reason), `{ redact: text }` stores `text` instead.
+ */
+export type ModerationVerdict = void | undefined | 'allow' | { reject: string } | { redact: string };
+export type ModerationHandler = (message: ModerationCheck) => ModerationVerdict | Promise<ModerationVerdict>;
+
 interface Registered {
   manifest: Command;
   permission: Permission;
@@ -133,6 +141,7 @@ export class Bot {
   private readonly helpName: string | false;
   private stopping = false;
   private started: Promise<void> | undefined;
+  private moderator: ModerationHandler | undefined;
 
   constructor(options: BotOptions) {
     if (!options?.key) throw new TypeError('createBot: `key` is required (a bot key, pbot_…)');
@@ -143,6 +152,11 @@ export class Bot {
       if (!('problem' in event)) this.arrived(room, event);
     });
     this.client.on('action', ({ room, action }) => this.acted(room, action));
+    this.client.on('moderationCheck', ({ check }) => void this.judge(check));
+    // Watching is per connection: a reconnected bot asks again.
+    this.client.on('state', ({ oldState, newState }) => {
+      if (newState === 'connected' && oldState !== 'connected' && this.moderator && this.started) void this.watch();
+    });
   }
 
   /** The bot's user (id `bot:…`), once started. */
@@ -193,6 +207,18 @@ export class Bot {
   onAction(action: string, handler: Handler<ActionHandlerContext>): this;
   onAction(a: string | Handler<ActionHandlerContext>, b?: Handler<ActionHandlerContext>): this {
     this.actionHandlers.push(typeof a === 'string' ? { id: a, handler: b! } : { id: undefined, handler: a });
+    return this;
+  }
+
+  /**
+   * Judges every message (and every edit: `check.edit` is then the message's seq) of the rooms
+   * whose moderation hook names this bot, before it is stored
+   * (its key needs the `moderate` scope). Answer within the room's time budget: a late answer is
+   * ignored and the room's fail mode decides. A handler that throws gives no answer either.
+   */
+  moderate(handler: ModerationHandler): this {
+    if (this.started) throw new Error('bot.moderate: set the handler before start()');
+    this.moderator = handler;
     return this;
   }
 
@@ -253,6 +279,31 @@ export class Bot {
       }
       await this.catchUp(queue, queue.room.summary?.head ?? 0);
     }
+    if (this.moderator) await this.watch();
+  }
+
+  /** Follows the checks of each room of the key that names this bot as its moderation hook. */
+  private async watch(): Promise<void> {
+    for (const room of this.queues.keys()) {
+      await this.client.botRequest(Op.ModerationWatch, { rooms: [room] }).catch((err: unknown) => this.onError(err, `watching ${room} for moderation`));
+    }
+  }
+
+  private async judge(check: ModerationCheck): Promise<void> {
+    if (!this.moderator || this.stopping) return;
+    let verdict: ModerationVerdict;
+    try {
+      verdict = await this.moderator(check);
+    } catch (err) {
+      return this.onError(err, `moderating a message in ${check.room}`);
+    }
+    const body =
+      verdict && typeof verdict === 'object'
+        ? 'reject' in verdict
+          ? { verdict: 'reject', reason: verdict.reject }
+          : { verdict: 'redact', body: verdict.redact }
+        : { verdict: 'allow' };
+    await this.client.botRequest(Op.ModerationVerdict, { id: check.id, ...body }).catch((err: unknown) => this.onError(err, `answering a moderation check in ${check.room}`));
   }
 
   /** Queues the stored events after the bot's position up to `head`, then the live ones held meanwhile. */
@@ -410,7 +461,7 @@ export class Bot {
 
 /** The client underneath a bot: the bot requests go through it. */
 class BotClient extends ChatClient {
-  botRequest<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish | typeof Op.StreamStart | typeof Op.StreamWrite | typeof Op.StreamEnd>(
+  botRequest<O extends typeof Op.BotState | typeof Op.BotHandled | typeof Op.Ephemeral | typeof Op.CommandsPublish | typeof Op.StreamStart | typeof Op.StreamWrite | typeof Op.StreamEnd | typeof Op.ModerationWatch | typeof Op.ModerationVerdict>(
     op: O,
     body: RequestBody<O>,
   ): Promise<ResultData[O]> {

@@ -65,6 +65,10 @@ export const Op = {
   CallSignal: 56,
   /** The sender's microphone, camera and screen share went on or off (feature `calls`). */
   CallMedia: 57,
+  /** A bot with the `moderate` scope offers to inspect messages of rooms before they are stored (feature `moderation_hook`). */
+  ModerationWatch: 50,
+  /** A bot's verdict on a `moderation_check`: allow, reject with a reason, or redact. */
+  ModerationVerdict: 51,
   // server -> client
   Welcome: 64,
   Result: 65,
@@ -88,6 +92,8 @@ export const Op = {
   CallState: 83,
   /** A `call_signal` from another connection of the call, for this connection only (feature `calls`). */
   Signal: 84,
+  /** A message for the room's moderation hook to judge before it is stored (feature `moderation_hook`). */
+  ModerationCheck: 82,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -277,6 +283,8 @@ export const Limits = {
   maxCallParticipants: 4,
   /** Longest call id. */
   maxCallId: 40,
+  /** Largest body of an HTTP request (posts of incoming webhooks and bots, the admin API), bytes; announced as `maxHttpBytes`. */
+  maxHttpBytes: 16 * 1024,
 } as const;
 
 /** Event kinds defined by this version. Clients must ignore kinds they do not know (but still count their seq). */
@@ -400,6 +408,10 @@ export const Feature = {
   Streams: 'streams',
   /** Voice and video calls: ringing, signalling, call events, TURN credentials (protocol section 28). */
   Calls: 'calls',
+  /** Incoming and outgoing webhooks and bots posting over HTTP (protocol section 27). */
+  Webhooks: 'webhooks',
+  /** Bots with the `moderate` scope judge messages before they are stored (`moderation_watch`, section 27.4). */
+  ModerationHook: 'moderation_hook',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -273,6 +273,17 @@ export const CommandsPublishFrame = strictObj({
 });
 /** Anyone who may read the room asks which commands its bots offer. */
 export const CommandsListFrame = strictObj({ t: literal(Op.CommandsList), r: reqId, room: roomId });
+/** A bot whose key has the `moderate` scope offers to judge messages of `rooms` (each a room whose moderation hook names it). */
+export const ModerationWatchFrame = strictObj({ t: literal(Op.ModerationWatch), r: reqId, rooms: arr(roomId, 100) });
+/** A bot's verdict on check `id`: `redact` replaces the text with `body`; `reject` refuses the message, saying `reason`. */
+export const ModerationVerdictFrame = strictObj({
+  t: literal(Op.ModerationVerdict),
+  r: reqId,
+  id: str(1, 64),
+  verdict: str(1, 16),
+  reason: opt(str(0, Limits.maxReason)),
+  body: opt(str(1, Limits.maxBody)),
+});
 
 const streamId = str(1, Limits.maxActionId, ACTION_ID);
 /**
@@ -391,6 +402,8 @@ export const clientFrameSchemas = {
   [Op.CallLeave]: CallLeaveFrame,
   [Op.CallSignal]: CallSignalFrame,
   [Op.CallMedia]: CallMediaFrame,
+  [Op.ModerationWatch]: ModerationWatchFrame,
+  [Op.ModerationVerdict]: ModerationVerdictFrame,
 } as const;
 
 export type ActFrame = Infer<typeof ActFrame>;
@@ -440,6 +453,8 @@ export type BotHandledFrame = Infer<typeof BotHandledFrame>;
 export type EphemeralFrame = Infer<typeof EphemeralFrame>;
 export type CommandsPublishFrame = Infer<typeof CommandsPublishFrame>;
 export type CommandsListFrame = Infer<typeof CommandsListFrame>;
+export type ModerationWatchFrame = Infer<typeof ModerationWatchFrame>;
+export type ModerationVerdictFrame = Infer<typeof ModerationVerdictFrame>;
 export type CommandArg = Infer<typeof CommandArgShape>;
 export type Command = Infer<typeof CommandShape>;
 export type ClientFrame = Infer<(typeof clientFrameSchemas)[keyof typeof clientFrameSchemas]>;
@@ -671,6 +686,14 @@ export const WelcomeFrame = obj({
     maxSdp: opt(uint()),
     /** Sustained `call_signal` frames per second on one connection (burst: twice that). */
     signalRate: opt(uint()),
+    /** Messages per second one incoming webhook, or one bot key over HTTP, may post; bursts of ten times that (feature `webhooks`). */
+    hookRate: opt(uint()),
+    /** Largest body of an HTTP request, a webhook's or a bot's post included, bytes (feature `webhooks`). */
+    maxHttpBytes: opt(uint()),
+    /** Attempts of one outgoing webhook delivery before it is kept as dead (feature `webhooks`). */
+    webhookAttempts: opt(uint()),
+    /** Longest time budget a room's moderation hook may be given, ms: the longest a sender waits for a verdict (feature `moderation_hook`). */
+    moderationHookMaxMs: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),
@@ -847,6 +870,21 @@ export const SignalFrame = obj({
   candidate: opt(obj({ candidate: text(), sdpMid: opt(text()), sdpMLineIndex: opt(uint()), usernameFragment: opt(text()) })),
 });
 
+/** A message waiting for the room's moderation hook: answer `moderation_verdict` with `id` before `deadline` (ms epoch). */
+export const ModerationCheckFrame = obj({
+  t: literal(Op.ModerationCheck),
+  id: ref,
+  room: ref,
+  by: ref,
+  name,
+  body: text(),
+  deadline: uint(),
+  thread: opt(uint()),
+  replyTo: opt(uint()),
+  /** Present when the text is a new version of message `edit` (an `edit` request). */
+  edit: opt(uint()),
+});
+
 export const serverFrameSchemas = {
   [Op.Welcome]: WelcomeFrame,
   [Op.Result]: ResultFrame,
@@ -864,6 +902,7 @@ export const serverFrameSchemas = {
   [Op.StreamDone]: StreamDoneFrame,
   [Op.CallState]: CallStateFrame,
   [Op.Signal]: SignalFrame,
+  [Op.ModerationCheck]: ModerationCheckFrame,
 } as const;
 
 export type ActionFrame = Infer<typeof ActionFrame>;
@@ -883,6 +922,7 @@ export type ProfileFrame = Infer<typeof ProfileFrame>;
 export type UserEventFrame = Infer<typeof UserEventFrame>;
 export type ReadStateFrame = Infer<typeof ReadStateFrame>;
 export type EphemeralMessageFrame = Infer<typeof EphemeralMessageFrame>;
+export type ModerationCheckFrame = Infer<typeof ModerationCheckFrame>;
 export type ServerFrame = Infer<(typeof serverFrameSchemas)[keyof typeof serverFrameSchemas]>;
 
 const RoomSubscribed = obj({
@@ -1033,6 +1073,10 @@ export const resultSchemas = {
   [Op.CallJoin]: CallJoined(),
   [Op.CallDecline]: obj({ call: ref }),
   [Op.CallLeave]: obj({ call: ref }),
+  /** The rooms whose checks this connection now receives. */
+  [Op.ModerationWatch]: obj({ rooms: arr(ref, ANY) }),
+  /** False when the verdict came after the sender's wait was over (the room's fail mode decided). */
+  [Op.ModerationVerdict]: obj({ applied: bool() }),
 } as const;
 
 /** The answer to `call_start` and `call_join`: the call as it is now, and how to reach the others. */

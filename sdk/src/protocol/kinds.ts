@@ -111,6 +111,10 @@ export const kinds = [
       bot: optional(userId),
       /** The streamed reply this message is the final text of (feature `streams`). */
       stream: optional(str(1, Limits.maxActionId)),
+      /** Set by the server on a message an incoming webhook posted (feature `webhooks`): the hook's id; `by` is `hook:<id>`. */
+      hook: optional(str(1, 64)),
+      /** Set by the server when the room's moderation hook redacted the text: the bot that did (feature `moderation_hook`). */
+      redacted: optional(userId),
     },
     fanOut: true,
     projection: 'thread_reply',

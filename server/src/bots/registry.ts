@@ -22,9 +22,14 @@ export interface Bot {
   createdAt: string;
 }
 
+/** What a key may do beyond acting in its rooms: `moderate`, judge messages as a room's moderation hook. */
+export const KEY_SCOPES = ['moderate'] as const;
+export type KeyScope = (typeof KEY_SCOPES)[number];
+
 export interface BotKeyInfo {
   id: string;
   rooms: string[];
+  scopes: string[];
   createdAt: string;
   revoked: boolean;
 }
@@ -33,6 +38,7 @@ export interface BotKeyInfo {
 export interface IssuedKey {
   id: string;
   rooms: string[];
+  scopes: string[];
   key: string;
 }
 
@@ -42,6 +48,7 @@ export interface BotGrant {
   name: string;
   keyId: string;
   rooms: ReadonlySet<string>;
+  scopes: ReadonlySet<string>;
 }
 
 /** A command of a room with the bot that owns it. */
@@ -85,13 +92,14 @@ export class BotRegistry {
   constructor(private readonly sql: Sql) {}
 
   /** Creates bot `name` with a first key scoped to `rooms`. Throws BotAdminError for a bad or taken name. */
-  async create(name: string, rooms: readonly string[]): Promise<{ bot: Bot; key: IssuedKey }> {
+  async create(name: string, rooms: readonly string[], scopes: readonly string[] = []): Promise<{ bot: Bot; key: IssuedKey }> {
     const clean = validateDisplayName(name);
     if (!clean) throw new BotAdminError(400, 'bad_request', 'a bot name is 1 to 64 characters without control characters');
     const key = nameKey(clean);
     const slug = key.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || randomBytes(6).toString('hex');
     const id = BOT_ID_PREFIX + slug.slice(0, 60);
     const scope = checkRooms(rooms);
+    const extra = checkScopes(scopes);
     try {
       return await this.sql.transaction(async (tx) => {
         const [row] = await tx.query<{ created_at: Date | string }>(
@@ -103,7 +111,7 @@ export class BotRegistry {
           'INSERT INTO users (id, name, guest) VALUES ($1, $2, false) ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name',
           [id, clean],
         );
-        const issued = await insertKey(tx, id, scope);
+        const issued = await insertKey(tx, id, scope, extra);
         this.names?.add(key);
         return { bot: { id, name: clean, createdAt: iso(row!.created_at) }, key: issued };
       });
@@ -116,35 +124,36 @@ export class BotRegistry {
   /** Every bot with its keys (never their secrets), oldest first. */
   async list(): Promise<(Bot & { keys: BotKeyInfo[] })[]> {
     const bots = await this.sql.query<{ id: string; name: string; created_at: Date | string }>('SELECT id, name, created_at FROM bots ORDER BY created_at, id');
-    const keys = await this.sql.query<{ id: string; bot_id: string; rooms: string[]; created_at: Date | string; revoked_at: unknown }>(
-      'SELECT id, bot_id, rooms, created_at, revoked_at FROM bot_keys ORDER BY created_at, id',
+    const keys = await this.sql.query<{ id: string; bot_id: string; rooms: string[]; scopes: string[]; created_at: Date | string; revoked_at: unknown }>(
+      'SELECT id, bot_id, rooms, scopes, created_at, revoked_at FROM bot_keys ORDER BY created_at, id',
     );
     return bots.map((b) => ({
       id: b.id,
       name: b.name,
       createdAt: iso(b.created_at),
-      keys: keys.filter((k) => k.bot_id === b.id).map((k) => ({ id: k.id, rooms: k.rooms, createdAt: iso(k.created_at), revoked: k.revoked_at !== null })),
+      keys: keys.filter((k) => k.bot_id === b.id).map((k) => ({ id: k.id, rooms: k.rooms, scopes: k.scopes, createdAt: iso(k.created_at), revoked: k.revoked_at !== null })),
     }));
   }
 
   /** A new key for `bot` scoped to `rooms`; its other keys keep working. */
-  async addKey(bot: string, rooms: readonly string[]): Promise<IssuedKey> {
+  async addKey(bot: string, rooms: readonly string[], scopes: readonly string[] = []): Promise<IssuedKey> {
     const scope = checkRooms(rooms);
+    const extra = checkScopes(scopes);
     return this.sql.transaction(async (tx) => {
       await this.requireBot(tx, bot);
-      return insertKey(tx, bot, scope);
+      return insertKey(tx, bot, scope, extra);
     });
   }
 
   /** Replaces key `keyId` of `bot` by a new one with the same rooms: the old one is refused from now on. */
   async rotate(bot: string, keyId: string): Promise<IssuedKey> {
     return this.sql.transaction(async (tx) => {
-      const [old] = await tx.query<{ rooms: string[] }>(
-        'UPDATE bot_keys SET revoked_at = now() WHERE id = $1 AND bot_id = $2 AND revoked_at IS NULL RETURNING rooms',
+      const [old] = await tx.query<{ rooms: string[]; scopes: string[] }>(
+        'UPDATE bot_keys SET revoked_at = now() WHERE id = $1 AND bot_id = $2 AND revoked_at IS NULL RETURNING rooms, scopes',
         [keyId, bot],
       );
       if (!old) throw new BotAdminError(404, 'not_found', `bot "${bot}" has no live key "${keyId}"`);
-      return insertKey(tx, bot, old.rooms);
+      return insertKey(tx, bot, old.rooms, old.scopes);
     });
   }
 
@@ -158,15 +167,15 @@ export class BotRegistry {
   async verify(key: string): Promise<BotGrant | null> {
     const m = KEY.exec(key);
     if (!m) return null;
-    const [row] = await this.sql.query<{ hash: string; rooms: string[]; bot_id: string; name: string }>(
-      'SELECT k.hash, k.rooms, k.bot_id, b.name FROM bot_keys k JOIN bots b ON b.id = k.bot_id WHERE k.id = $1 AND k.revoked_at IS NULL',
+    const [row] = await this.sql.query<{ hash: string; rooms: string[]; scopes: string[]; bot_id: string; name: string }>(
+      'SELECT k.hash, k.rooms, k.scopes, k.bot_id, b.name FROM bot_keys k JOIN bots b ON b.id = k.bot_id WHERE k.id = $1 AND k.revoked_at IS NULL',
       [m[1]],
     );
     if (!row) return null;
     const given = Buffer.from(hashSecret(m[2]!), 'hex');
     const stored = Buffer.from(row.hash, 'hex');
     if (given.length !== stored.length || !timingSafeEqual(given, stored)) return null;
-    return { id: row.bot_id, name: row.name, keyId: m[1]!, rooms: new Set(row.rooms) };
+    return { id: row.bot_id, name: row.name, keyId: m[1]!, rooms: new Set(row.rooms), scopes: new Set(row.scopes) };
   }
 
   /** Of `keyIds`, those revoked since (sessions signed in with them are closed). */
@@ -289,11 +298,20 @@ export class BotRegistry {
   }
 }
 
-async function insertKey(tx: SqlSession, bot: string, rooms: readonly string[]): Promise<IssuedKey> {
+async function insertKey(tx: SqlSession, bot: string, rooms: readonly string[], scopes: readonly string[]): Promise<IssuedKey> {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
-  await tx.query('INSERT INTO bot_keys (id, bot_id, hash, rooms) VALUES ($1, $2, $3, $4::text[])', [id, bot, hashSecret(secret), rooms]);
-  return { id, rooms: [...rooms], key: `${BOT_KEY_PREFIX}${id}_${secret}` };
+  await tx.query('INSERT INTO bot_keys (id, bot_id, hash, rooms, scopes) VALUES ($1, $2, $3, $4::text[], $5::text[])', [id, bot, hashSecret(secret), rooms, scopes]);
+  return { id, rooms: [...rooms], scopes: [...scopes], key: `${BOT_KEY_PREFIX}${id}_${secret}` };
+}
+
+/** A key's scopes beyond its rooms: each one of KEY_SCOPES. */
+function checkScopes(scopes: readonly string[] | undefined): string[] {
+  if (scopes === undefined) return [];
+  if (!Array.isArray(scopes) || !scopes.every((x) => (KEY_SCOPES as readonly unknown[]).includes(x))) {
+    throw new BotAdminError(400, 'bad_request', `scopes may only name ${KEY_SCOPES.join(', ')}`);
+  }
+  return [...new Set(scopes)];
 }
 
 /** A key's scope: 1 to 100 room ids, each valid. */

@@ -63,12 +63,17 @@ export async function edit(s: Session, f: EditFrame): Promise<Change> {
   }
   const actionsSame = !f.actions || sameActions(await s.hub.bots?.messageActions(f.room, f.seq), f.actions);
   if (message.body === f.body && sameMentions(message.mentions, f.mentions) && actionsSame) return unchanged(message);
-  const extra: { body: string; mentions?: Mention[]; actions?: MessageAction[] } = { body: f.body };
-  if (f.mentions) extra.mentions = f.mentions;
+  // The room's moderation hook judges the new text as it judges a new message (a bot's edits pass).
+  const hooks = s.hub.moderationHooks;
+  const hook = s.bot ? null : await hooks.config(f.room);
+  const judged = hook ? await hooks.judge(hook, { room: f.room, by: s.userId, name: s.userName, body: f.body, edit: f.seq }) : undefined;
+  const mentions = judged?.redacted ? undefined : f.mentions;
+  const extra: { body: string; mentions?: Mention[]; actions?: MessageAction[] } = { body: judged?.body ?? f.body };
+  if (mentions) extra.mentions = mentions;
   if (f.actions) extra.actions = f.actions;
   const change = await appendChange(s, f.room, EventKind.Edit, { target: f.seq }, extra);
   // Someone the edit names for the first time is told, about the message itself.
-  mentionsStored(s, f.room, f.seq, f.mentions, message.mentions);
+  mentionsStored(s, f.room, f.seq, mentions, message.mentions);
   return change;
 }
 

@@ -36,6 +36,9 @@ export const SERVER_FEATURES: readonly Feature[] = [
   Feature.Streams,
   // Voice and video calls: ringing through the user log, signalling, call events (section 28, ADR 0024).
   Feature.Calls,
+  // Incoming and outgoing webhooks, bots over HTTP, the moderation hook (section 27, ADR 0022).
+  Feature.Webhooks,
+  Feature.ModerationHook,
 ];
 
 /** The features a server with this configuration announces. */

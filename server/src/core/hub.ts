@@ -24,6 +24,8 @@ import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './mode
 import { STREAMS_CHANNEL, Streams } from './streams.js';
 import type { ModerationChange } from '../store/moderation.js';
 import { CALLS_CHANNEL, Calls, signalTopic } from './calls.js';
+import type { WebhookStore } from '../store/webhooks.js';
+import { connected, ModerationHooks, verdictChannel } from './moderation-hook.js';
 
 /** What every node hears of a moderation change: the room, and for a sanction its target and end. */
 export interface ModerationNotice {
@@ -48,6 +50,8 @@ export interface HubDeps {
   metrics?: Metrics;
   /** Bot accounts (ADR 0017); absent, bot keys are refused and no room has commands. */
   bots?: BotRegistry;
+  /** Webhooks and moderation hooks (ADR 0022); absent, none exist. */
+  webhooks?: WebhookStore;
 }
 
 export class Hub {
@@ -57,6 +61,9 @@ export class Hub {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly bots: BotRegistry | undefined;
+  readonly webhooks: WebhookStore | undefined;
+  /** Rooms' moderation hooks: the checks this node asked and is waiting on. */
+  readonly moderationHooks: ModerationHooks;
   readonly sessions = new Set<Session>();
   readonly presence: PresenceTracker<Session>;
   readonly typing: TypingTracker;
@@ -105,6 +112,7 @@ export class Hub {
     this.broker = deps.broker;
     this.metrics = deps.metrics ?? noMetrics;
     this.bots = deps.bots;
+    this.webhooks = deps.webhooks;
     this.publisher = deps.publisher;
     this.clustered = deps.clustered ?? false;
     this.guard = new AddressGuard(deps.config.outboundAllow);
@@ -143,6 +151,12 @@ export class Hub {
     // And every call's state: any node may be asked to change a call, and its people may be anywhere.
     this.calls = new Calls(this);
     this.broker.subscribe(CALLS_CHANNEL);
+    this.moderationHooks = new ModerationHooks({
+      store: deps.webhooks,
+      publish: (channel, frame) => this.broker.publish(channel, frame),
+      online: async (bot) => connected((await this.announcer.states([bot])).get(bot)),
+    });
+    this.broker.subscribe(verdictChannel(this.moderationHooks.node));
     this.store.observeUserEvents((events) => this.publishUserEvents(events));
     this.announcer = new PresenceAnnouncer({
       tracker: () => this.presence,
@@ -185,6 +199,7 @@ export class Hub {
     // Last connection of the user: end their typing while the session still supplies their name.
     if (this.presence.sessionsOf(s.userId).size === 1) this.typing.clearUser(s.userId);
     for (const room of [...s.rooms]) this.unsubscribe(s, room);
+    for (const topic of s.watches) this.release(topic);
     this.unfollowUserLog(s);
     if (s.bot) this.streams.sessionClosed(s);
     this.calls.sessionGone(s);
@@ -206,6 +221,14 @@ export class Hub {
     s.conn.unsubscribe(roomTopic(room));
     this.release(roomTopic(room));
     this.presence.leaveRoom(s, room);
+  }
+
+  /** The session receives `topic` (a room's moderation checks for its bot) from every node. */
+  watch(s: Session, topic: string): void {
+    if (s.watches.has(topic)) return;
+    s.watches.add(topic);
+    s.conn.subscribe(topic);
+    this.retain(topic);
   }
 
   /** The session receives its user's log live from now on (`user_subscribe`). */
@@ -298,10 +321,23 @@ export class Hub {
     return events;
   }
 
+  /**
+   * Closes the connections of `user` on every node, or only the one whose session id is `session`
+   * (an admin's "disconnect"): the client may reconnect, as after a restart; a ban keeps it out.
+   */
+  disconnect(user: string, session?: string): void {
+    this.broker.publish(MODERATION_CHANNEL, encodeFrame({ t: Op.Restriction, room: '', action: DISCONNECT, user, ...(session === undefined ? {} : { session }) }));
+  }
+
   /** A moderation change from any node: forget the room's rules; a kicked or banned user's sessions here leave the room. */
   private onModeration(frame: Uint8Array): void {
-    const n = peek(frame) as (Peeked & { room?: string; action?: string; until?: number; reason?: string }) | undefined;
+    const n = peek(frame) as (Peeked & { room?: string; action?: string; until?: number; reason?: string; session?: string }) | undefined;
     if (typeof n?.room !== 'string') return;
+    if (n.action === DISCONNECT) {
+      if (typeof n.user !== 'string') return;
+      for (const s of [...this.sessionsOf(n.user)]) if (n.session === undefined || s.id === n.session) s.conn.close(CloseCode.GoingAway, 'disconnected by an admin');
+      return;
+    }
     const { room } = n;
     this.moderation.invalidate(room);
     if (typeof n.user !== 'string') return;
@@ -335,6 +371,11 @@ export class Hub {
     if (channel === STREAMS_CHANNEL) return this.streams.onNews(frame);
     if (channel === CALLS_CHANNEL) return this.calls.onState(frame);
     if (channel.startsWith(SIGNAL_PREFIX)) return this.onSignal(channel.slice(SIGNAL_PREFIX.length), frame);
+    if (channel === verdictChannel(this.moderationHooks.node)) {
+      const v = peek(frame) as Parameters<ModerationHooks['fromBroker']>[0] | undefined;
+      if (v && typeof v.id === 'string' && typeof v.bot === 'string') this.moderationHooks.fromBroker(v);
+      return;
+    }
     if (!this.clustered) return this.deliver(channel, frame);
     const decoded = peek(frame);
     const event = decoded?.t === Op.Event ? decoded.e : undefined;
@@ -477,6 +518,8 @@ const ROOM_PREFIX = roomTopic('');
 const USER_PREFIX = userTopic('');
 const USER_LOG_PREFIX = userLogTopic('');
 const SIGNAL_PREFIX = signalTopic('');
+/** The moderation channel's action that closes a user's connections (not a room's moderation). */
+const DISCONNECT = 'disconnect';
 
 /** The parts of a frame from the broker the hub looks at (frames from the broker are our own: not re-validated). */
 interface Peeked {

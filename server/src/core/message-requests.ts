@@ -18,7 +18,10 @@ import { badRequest, forbidden, notFound, RequestError } from './errors.js';
 import { requireMember, requireVisible } from './room-state.js';
 import type { Session } from './session.js';
 import { mentionsStored } from './user-log.js';
-import { HoldForReview, SYSTEM_ACTOR } from './moderation.js';
+import { HoldForReview, SYSTEM_ACTOR, type Actor } from './moderation.js';
+import type { Judged, ModerationHooks } from './moderation-hook.js';
+import type { ModerationHookConfig } from '../store/webhooks.js';
+import type { Hub } from './hub.js';
 import { routeCommand } from './bot-requests.js';
 import { checkActions } from './interactive.js';
 
@@ -58,18 +61,50 @@ export async function checkModeration(s: Session, room: string, what: 'send' | '
   await s.hub.moderation.checkChange(s, m, room, s.moderates(room), what, body);
 }
 
+/** A message the room's filter holds is queued for moderators and refused with `held`; any other failure is thrown on. */
+async function refuseHeld(hub: Hub, by: Actor, room: string, body: string, err: unknown): Promise<never> {
+  if (!(err instanceof HoldForReview)) throw err;
+  await hub.store.moderation.report({ kind: 'held', room, seq: null, reporter: SYSTEM_ACTOR.id, reason: 'filter', author: by.userId, authorName: by.userName, body });
+  throw new RequestError(ErrorCode.Held, 'your message was held for a moderator to review');
+}
+
 /** Runs the checks of a send; a message the room's filter holds is queued for moderators and refused with `held`. */
 function held(s: Session, f: SendFrame, check: (() => Promise<void>) | undefined): (() => Promise<void>) | undefined {
   if (!check) return undefined;
-  return async () => {
-    try {
-      await check();
-    } catch (err) {
-      if (!(err instanceof HoldForReview)) throw err;
-      await s.hub.store.moderation.report({ kind: 'held', room: f.room, seq: null, reporter: SYSTEM_ACTOR.id, reason: 'filter', author: s.userId, authorName: s.userName, body: f.body });
-      throw new RequestError(ErrorCode.Held, 'your message was held for a moderator to review');
-    }
-  };
+  return () => check().catch((err: unknown) => refuseHeld(s.hub, s, f.room, f.body, err));
+}
+
+/** The room's moderation hook on a message about to be stored (`hook` when already read): the body to store, and the bot that redacted it. */
+async function judgeByHook(hooks: ModerationHooks, hook: ModerationHookConfig | null | undefined, m: Judged): Promise<{ body: string; redactedBy?: string }> {
+  const config = hook === undefined ? await hooks.config(m.room) : hook;
+  if (!config) return { body: m.body };
+  const { body, redacted } = await hooks.judge(config, m);
+  return redacted ? { body, redactedBy: config.bot } : { body };
+}
+
+/** A message posted over HTTP, with what the checks need to know of it. */
+export interface Post {
+  room: string;
+  body: string;
+  thread?: number | undefined;
+  replyTo?: number | undefined;
+}
+
+/**
+ * The checks of a message posted over HTTP (an incoming webhook, a bot with its key): the ones a
+ * `send` passes — the room's moderation (ban, mute, lock, filter, slow mode), the messages it refers
+ * to, then the room's moderation hook, which does not judge bots. Throws a RequestError when refused.
+ */
+export async function checkPost(hub: Hub, by: Actor, post: Post, who: { moderator: boolean; bot: boolean }): Promise<{ body: string; redactedBy?: string }> {
+  try {
+    const m = await hub.moderation.state(post.room);
+    if (m) await hub.moderation.checkChange(by, m, post.room, who.moderator, 'send', post.body);
+  } catch (err) {
+    await refuseHeld(hub, by, post.room, post.body, err);
+  }
+  await checkReferences(hub, post);
+  if (who.bot) return { body: post.body };
+  return judgeByHook(hub.moderationHooks, undefined, { ...post, by: by.userId, name: by.userName });
 }
 
 /**
@@ -89,8 +124,8 @@ export function checkMentions(body: string, mentions: readonly Mention[] | undef
  * thread root must not itself be in a thread. Checked after membership, so only members learn which
  * seqs hold messages.
  */
-async function checkReferences(s: Session, f: SendFrame): Promise<void> {
-  const { store } = s.hub;
+async function checkReferences(hub: Hub, f: Pick<Post, 'room' | 'thread' | 'replyTo'>): Promise<void> {
+  const { store } = hub;
   if (f.replyTo !== undefined && !(await store.message(f.room, f.replyTo))) throw notFound(`no message ${f.replyTo} in "${f.room}" to reply to`);
   if (f.thread !== undefined) {
     const root = await store.message(f.room, f.thread);
@@ -100,6 +135,7 @@ async function checkReferences(s: Session, f: SendFrame): Promise<void> {
 }
 
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
+  const arrivedAt = performance.now();
   if (!/\S/.test(f.body)) throw badRequest('message body is empty');
   checkMentions(f.body, f.mentions);
   checkActions(s, f.actions);
@@ -118,14 +154,21 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
   }
   // Awaited in order with the connection's other messages below; until then a refusal is not unhandled.
   if (pending) pending.catch(() => undefined);
+  // The room's moderation hook (a bot judging messages before they are stored); bots are not judged.
+  const hooks = s.hub.moderationHooks;
+  const hook = s.bot ? null : hooks.peek(f.room);
+  let body = f.body;
   const check =
-    member && !refers && known && !pending
+    member && !refers && known && !pending && hook === null
       ? undefined
       : async () => {
           if (!member) await memberForSend(s, f.room, true);
           if (known) await pending;
           else await checkModeration(s, f.room, 'send', f.body);
-          if (refers) await checkReferences(s, f);
+          if (refers) await checkReferences(s.hub, f);
+          const judged = await judgeByHook(hooks, hook, { room: f.room, by: s.userId, name: s.userName, body, thread: f.thread, replyTo: f.replyTo });
+          body = judged.body;
+          if (judged.redactedBy) data = { ...data, redacted: judged.redactedBy };
         };
   let data: EventData | undefined;
   if (refers) {
@@ -138,7 +181,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
   if (command) data = { ...data, cmd: command.cmd, bot: command.bot };
   let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(held(s, f, check), () =>
-    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body: f.body, data, mentions: f.mentions, ...(f.actions && { actions: f.actions }) }).then((r) => {
+    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body, data, mentions: body === f.body ? f.mentions : undefined, ...(f.actions && { actions: f.actions }) }).then((r) => {
       // Taken as the batch settles, before any of its messages is published: the latency then
       // includes waiting behind the batch's earlier publishes, as a subscriber experiences it.
       ackedAt = performance.now();
@@ -150,7 +193,8 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
     s.hub.publishEvent(event);
     metrics.messageIn();
     metrics.fanoutLatency((performance.now() - ackedAt) / 1000);
-    mentionsStored(s, f.room, event.seq, f.mentions);
+    metrics.sendAck((ackedAt - arrivedAt) / 1000);
+    mentionsStored(s, f.room, event.seq, body === f.body ? f.mentions : undefined);
   }
   s.hub.typing.set(f.room, s.userId, false, f.thread);
   return { cid: f.cid, id: event.id, seq: event.seq, ts: event.ts, duplicate };

@@ -9,6 +9,8 @@ export interface Metrics {
   fannedOut(subscribers: number): void;
   /** Seconds from the store's ack of a message to the end of its publish (with the in-process broker: local delivery). */
   fanoutLatency(seconds: number): void;
+  /** Seconds from a send's arrival to its ack (stored), as its author waits for it. */
+  sendAck(seconds: number): void;
   /** An error frame with `code` was sent to a client. */
   errorFrame(code: ErrorCode): void;
   /** A WebSocket closed with `code` (either side). */
@@ -26,6 +28,7 @@ export const noMetrics: Metrics = {
   messageIn() {},
   fannedOut() {},
   fanoutLatency() {},
+  sendAck() {},
   errorFrame() {},
   socketClosed() {},
   slowConsumerDropped() {},

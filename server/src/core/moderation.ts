@@ -58,6 +58,12 @@ export function compileFilter(words: readonly string[]): RegExp | null {
   return new RegExp(`(?<![\\p{L}\\p{N}_])(?:${parts.join('|')})(?![\\p{L}\\p{N}_])`, 'iu');
 }
 
+/**
+ * Who makes a change, as the checks see them: a connection, or a poster over HTTP (an incoming
+ * webhook, a bot with its key), which the checks treat alike.
+ */
+export type Actor = Pick<Session, 'userId' | 'userName' | 'admin' | 'guest' | 'device' | 'firstSeen' | 'log'>;
+
 /** Thrown by the checks when a message must be held for review instead of stored. */
 export class HoldForReview extends Error {
   override readonly name = 'HoldForReview';
@@ -141,7 +147,7 @@ export class Moderation {
   }
 
   /** Refuses a banned user (or banned guest device): join, subscribe, history, send. */
-  checkBan(s: Session, m: RoomModeration, now = Date.now()): void {
+  checkBan(s: Actor, m: RoomModeration, now = Date.now()): void {
     let until: number | undefined | null = null;
     const byUser = m.bans.get(userSubject(s.userId));
     if (m.bans.has(userSubject(s.userId)) && active(byUser, now)) until = byUser;
@@ -167,7 +173,7 @@ export class Moderation {
    * a RequestError (forbidden, with `retryAfter` where waiting helps) or {@link HoldForReview}.
    * Returns a promise only when it has to read something first (a guest's first-seen time).
    */
-  checkChange(s: Session, m: RoomModeration, room: string, moderator: boolean, what: 'send' | 'edit' | 'react', body?: string): void | Promise<void> {
+  checkChange(s: Actor, m: RoomModeration, room: string, moderator: boolean, what: 'send' | 'edit' | 'react', body?: string): void | Promise<void> {
     if (moderator || s.admin) return;
     const now = Date.now();
     this.checkBan(s, m, now);
@@ -194,7 +200,7 @@ export class Moderation {
       }
     }
     const publicGuest = s.guest && m.kind === RoomKind.Public;
-    const delay = this.hub.config.guestLinkDelayMs;
+    const delay = m.rules.linkDelayMs ?? this.hub.config.guestLinkDelayMs;
     if (publicGuest && delay > 0 && body !== undefined && LINK.test(body)) {
       if (s.firstSeen === undefined) {
         return this.hub.store.moderation.firstSeen(s.userId).then((at) => {
@@ -212,7 +218,7 @@ export class Moderation {
   }
 
   /** Flood protection: past the limit, the guest is muted here (stored and announced like a moderator's mute). */
-  private countFlood(s: Session, m: RoomModeration, room: string, key: string, now: number): void {
+  private countFlood(s: Actor, m: RoomModeration, room: string, key: string, now: number): void {
     const { floodMessages, floodWindowMs, floodMuteMs } = this.hub.config;
     if (floodMessages <= 0) return;
     const times = (this.recent.get(key) ?? []).filter((t) => now - t < floodWindowMs);

@@ -14,6 +14,7 @@ import { memberPage, moderate, report, roomRules } from './moderation-requests.j
 import { act } from './interactive.js';
 import { streamEnd, streamStart, streamWrite } from './streams.js';
 import { callDecline, callJoin, callLeave, callMedia, callSignal, callStart } from './call-requests.js';
+import { moderationVerdict, moderationWatch } from './hook-requests.js';
 
 export const requestHandlers = {
   [Op.Ping]: ping,
@@ -60,4 +61,6 @@ export const requestHandlers = {
   [Op.CallLeave]: callLeave,
   [Op.CallSignal]: callSignal,
   [Op.CallMedia]: callMedia,
+  [Op.ModerationWatch]: moderationWatch,
+  [Op.ModerationVerdict]: moderationVerdict,
 } as const;

@@ -23,6 +23,7 @@ import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
 import { serverFeatures } from './features.js';
 import { moderationLimits } from './moderation.js';
+import { webhookLimits } from './moderation-hook.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
 import { SendOrder } from './send-order.js';
@@ -37,12 +38,16 @@ type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
 export class Session {
   readonly id = randomBytes(9).toString('base64url');
+  /** When the socket opened, ms epoch (the admin console lists a user's connections). */
+  readonly openedAt = Date.now();
   phase: Phase = 'hello';
   userId = '';
   userName = '';
   guest = false;
   /** Set when signed in with a bot key: the bot, the key, and the rooms the key may act in (ADR 0017). */
   bot: BotGrant | undefined;
+  /** Moderation-hook topics this connection follows (`moderation_watch`). */
+  readonly watches = new Set<string>();
   /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
   device: string | undefined;
   /** A server admin (the token's `parley_admin` claim or PARLEY_ADMINS): moderates every room. */
@@ -360,6 +365,7 @@ export class Session {
         callReconnectMs: c.callReconnectMs,
         maxSdp: Limits.maxSdp,
         signalRate: c.signalRate,
+        ...webhookLimits(c),
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),

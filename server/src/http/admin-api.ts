@@ -1,13 +1,19 @@
 // The admin HTTP API (/admin/api/...): the report queue, the audit log (read only), room rules and
-// filters, and every moderator action, for an admin console or a site's own back office. Opened by
-// PARLEY_ADMIN_TOKEN or by the JWT of a server admin.
+// filters, and every moderator action, for the admin console or a site's own back office; the
+// console's directory of rooms and users, figures and bots besides (admin-directory.ts). Opened by
+// PARLEY_ADMIN_TOKEN, by the JWT of a server admin, or by a console session of a development server.
 import { clientFrameSchemas, EventKind, Limits, Op, SchemaError } from '@parley/sdk/protocol';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthError } from '../auth.js';
 import type { Hub } from '../core/hub.js';
 import { moderate, moderatorDelete, type Actor } from '../core/moderation-requests.js';
 import { describeFailure } from '../core/errors.js';
+import type { ReportRecord } from '../store/moderation.js';
+import { AdminDirectory } from './admin-directory.js';
 import { roomIdParam, type HttpReply, type HttpRequest } from './api.js';
+import type { BotAdmin } from './bot-admin.js';
+import { ConsoleSessions, devSignInConfigured } from './console-sign-in.js';
+import { HookAdmin } from './hook-admin.js';
 
 const PREFIX = '/admin/api/';
 const ROOM_ROUTE = /^\/admin\/api\/rooms\/([^/]+)\/(moderate|rules|filter)$/;
@@ -20,10 +26,24 @@ const STATUS: Record<string, number> = { forbidden: 403, not_found: 404, bad_fra
 
 export class AdminApi {
   private readonly tokenDigest: Buffer | undefined;
+  private readonly consoleSessions: ConsoleSessions;
+  private readonly directory: AdminDirectory;
+  private readonly hooks: HookAdmin;
 
-  constructor(private readonly hub: Hub) {
+  constructor(
+    private readonly hub: Hub,
+    private readonly bots: BotAdmin,
+    /** This node's metrics exposition text (the console's figures). */
+    scrape: () => Promise<string>,
+    /** True when `origin` is one of this server's own pages (the dev sign-in checks it). */
+    ownOrigin: (origin: string) => boolean = () => false,
+  ) {
     const token = hub.config.adminToken;
     this.tokenDigest = token === undefined ? undefined : digest(token);
+    this.consoleSessions = new ConsoleSessions(devSignInConfigured(hub.config), ownOrigin);
+    this.hooks = new HookAdmin(hub.webhooks);
+    const features = () => ({ bots: hub.bots !== undefined, webhooks: hub.webhooks !== undefined, devSignIn: this.consoleSessions.available });
+    this.directory = new AdminDirectory(hub, features, scrape);
   }
 
   handles(path: string): boolean {
@@ -31,10 +51,25 @@ export class AdminApi {
   }
 
   async handle(req: HttpRequest): Promise<HttpReply> {
-    const actor = this.admin(req);
+    const reply = await this.answer(req);
+    // Nothing of the admin API may sit in a cache: replies name users, addresses and tokens.
+    return { ...reply, headers: { 'cache-control': 'no-store', ...reply.headers } };
+  }
+
+  private async answer(req: HttpRequest): Promise<HttpReply> {
+    if (req.path === '/admin/api/sign-in') {
+      // The only route without a token: a development server's one-click sign-in (ADR 0023).
+      if (req.method === 'GET') return { status: 200, body: { devSignIn: this.consoleSessions.available } };
+      if (req.method !== 'POST') return fail(405, 'method_not_allowed', 'use GET or POST');
+      const issued = this.consoleSessions.issue(req);
+      return typeof issued === 'string' ? fail(403, 'forbidden', issued) : { status: 201, body: issued };
+    }
+    const hooks = this.hooks.handles(req.path);
+    // A room's owner manages the hooks of their rooms with their own JWT (the hook admin checks the room).
+    const actor = this.admin(req, hooks);
     if ('status' in actor) return actor;
     try {
-      return await this.route(req, actor);
+      return await (hooks ? this.hooks.handle(req, actor) : this.route(req, actor));
     } catch (err) {
       const f = describeFailure(err);
       if (f.unexpected) throw err;
@@ -45,6 +80,14 @@ export class AdminApi {
   private async route(req: HttpRequest, actor: Actor): Promise<HttpReply> {
     const { method, path, query } = req;
     const { moderation } = this.hub.store;
+    if (path === '/admin/api/sign-out') {
+      if (method !== 'POST') return fail(405, 'method_not_allowed', 'use POST');
+      this.consoleSessions.revoke(bearer(req.authorization) ?? '');
+      return { status: 200, body: { signedOut: true } };
+    }
+    if (path === '/admin/api/bots' || path.startsWith('/admin/api/bots/')) return this.bots.serve(req);
+    const answered = await this.directory.handle(req, actor);
+    if (answered) return answered;
     if (path === '/admin/api/audit') {
       // The audit log is append-only: no method here changes it.
       if (method !== 'GET') return fail(405, 'method_not_allowed', 'the audit log is append-only: it can only be read');
@@ -52,7 +95,9 @@ export class AdminApi {
       if (limit === null) return fail(400, 'bad_request', 'limit must be an integer in 1-500');
       const before = query.get('before') ?? undefined;
       if (before !== undefined && !/^\d{1,18}$/.test(before)) return fail(400, 'bad_request', 'before must be an entry id');
-      return { status: 200, body: { entries: await moderation.audit({ room: query.get('room') ?? undefined, before, limit }) } };
+      const action = query.get('action') || undefined;
+      if (action !== undefined && !/^[a-z_]{1,32}$/.test(action)) return fail(400, 'bad_request', 'action must be an action name such as ban or report_dismiss');
+      return { status: 200, body: { entries: await moderation.audit({ room: query.get('room') || undefined, action, before, limit }) } };
     }
     if (path === '/admin/api/reports') {
       if (method !== 'GET') return fail(405, 'method_not_allowed', 'list reports with GET; resolve one with POST /admin/api/reports/:id/resolve');
@@ -62,7 +107,8 @@ export class AdminApi {
       if (limit === null || (status !== 'open' && status !== 'resolved') || (after !== undefined && !/^\d{1,18}$/.test(after))) {
         return fail(400, 'bad_request', 'status must be open or resolved, limit 1-500, after a report id');
       }
-      return { status: 200, body: { reports: await moderation.reports({ status, room: query.get('room') ?? undefined, after, limit }) } };
+      const reports = await moderation.reports({ status, room: query.get('room') ?? undefined, after, limit });
+      return { status: 200, body: { reports: await Promise.all(reports.map((r) => this.withMessage(r))) } };
     }
     const r = REPORT_ROUTE.exec(path);
     if (r) return method === 'POST' ? this.resolve(r[1]!, req, actor) : fail(405, 'method_not_allowed', 'use POST');
@@ -93,6 +139,15 @@ export class AdminApi {
         return { status: 200, body: await moderate(actor, frame) };
       }
     }
+  }
+
+  /** A report with the reported message as it is now (author, name, text), so that a moderator sees what it is about. */
+  private async withMessage(r: ReportRecord): Promise<ReportRecord & { message?: { by: string; name: string; body: string | null; deleted: boolean } }> {
+    if (r.seq === null) return r;
+    const m = await this.hub.store.message(r.room, r.seq);
+    if (!m) return r;
+    const user = await this.hub.store.getUser(m.by);
+    return { ...r, message: { by: m.by, name: user?.name ?? m.by, body: m.deleted ? null : (m.body ?? null), deleted: m.deleted } };
   }
 
   /** Replaces a room's filter: plain words (a trailing `*` matches any ending), and what a match does. */
@@ -135,20 +190,25 @@ export class AdminApi {
   }
 
   /** The admin behind the request: the admin token, or a JWT of a server admin. */
-  private admin(req: HttpRequest): Actor | HttpReply {
-    const m = /^Bearer\s+(\S+)$/i.exec(req.authorization);
-    if (!m) return { ...fail(401, 'unauthorized', 'send Authorization: Bearer <admin token or an admin JWT>'), headers: { 'www-authenticate': 'Bearer' } };
-    const token = m[1]!;
+  private admin(req: HttpRequest, owners = false): Actor | HttpReply {
+    const token = bearer(req.authorization);
+    if (token === undefined) return { ...fail(401, 'unauthorized', 'send Authorization: Bearer <admin token or an admin JWT>'), headers: { 'www-authenticate': 'Bearer' } };
     if (this.tokenDigest && timingSafeEqual(digest(token), this.tokenDigest)) return { hub: this.hub, userId: 'admin', userName: 'Admin', admin: true };
+    if (this.consoleSessions.valid(token)) return { hub: this.hub, userId: 'admin', userName: 'Admin', admin: true };
     try {
       const who = this.hub.auth.verify(token);
-      if (who.guest || !(who.admin || this.hub.config.admins.includes(who.id))) return fail(403, 'forbidden', 'this token is not a server admin\'s');
-      return { hub: this.hub, userId: who.id, userName: who.name, admin: true };
+      const admin = !who.guest && (who.admin || this.hub.config.admins.includes(who.id));
+      if (!admin && !(owners && !who.guest)) return fail(403, 'forbidden', 'this token is not a server admin\'s');
+      return { hub: this.hub, userId: who.id, userName: who.name, admin };
     } catch (err) {
       if (err instanceof AuthError) return fail(401, 'unauthorized', `token rejected: ${err.reason}`);
       throw err;
     }
   }
+}
+
+function bearer(header: string): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(header)?.[1];
 }
 
 function digest(token: string): Buffer {

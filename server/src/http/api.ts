@@ -9,6 +9,7 @@ import { TokenBucket } from '../rate-limit.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { AdminApi } from './admin-api.js';
 import { BotAdmin } from './bot-admin.js';
+import { HookEndpoints } from './hook-endpoints.js';
 import type { OpsEndpoints } from './ops.js';
 import { ROOM_EVENTS } from './routes.js';
 import type { Site } from './site.js';
@@ -48,15 +49,19 @@ export class HttpApi {
   private readonly guestBuckets = new Map<string, TokenBucket>();
   private readonly admin: AdminApi;
   private readonly botAdmin: BotAdmin;
+  private readonly hooks: HookEndpoints;
 
   constructor(
     private readonly hub: Hub,
     private readonly originAllowed: (origin: string) => boolean,
     private readonly ops: OpsEndpoints,
     private readonly site?: Site,
+    /** True when `origin` is one of this server's own pages (transport/own-origin.ts). */
+    ownOrigin?: (origin: string) => boolean,
   ) {
-    this.admin = new AdminApi(hub);
     this.botAdmin = new BotAdmin(hub.bots, hub.config.adminToken, () => hub.closeRevokedBots());
+    this.admin = new AdminApi(hub, this.botAdmin, () => ops.scrape(), ownOrigin);
+    this.hooks = new HookEndpoints(hub);
   }
 
   async handle(req: HttpRequest): Promise<HttpReply> {
@@ -76,6 +81,7 @@ export class HttpApi {
     if (this.ops.handles(path)) return this.ops.handle(req);
     if (this.admin.handles(path)) return this.admin.handle(req);
     if (this.botAdmin.handles(path)) return this.botAdmin.handle(req);
+    if (this.hooks.handles(path)) return this.hooks.handle(req);
     if (path === '/v1/guest') return method === 'POST' ? this.guest(req) : notAllowed();
     if (path === '/v1/rooms') return method === 'GET' ? this.rooms(req) : notAllowed();
     const m = ROOM_EVENTS.exec(path);

@@ -1,11 +1,13 @@
 // The admin HTTP API for bot accounts (ADR 0017): create bots, list them, add, rotate and revoke keys.
-// Off unless PARLEY_ADMIN_TOKEN is set; every request carries it as `Authorization: Bearer <token>`.
+// At /v1/admin/bots: off unless PARLEY_ADMIN_TOKEN is set; every request carries it as
+// `Authorization: Bearer <token>`. The same routes under /admin/api/bots take whatever the rest of the
+// admin API takes (AdminApi checks it, then calls serve()).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { BotAdminError, type BotRegistry } from '../bots/registry.js';
 import type { HttpReply, HttpRequest } from './api.js';
 
-/** `/v1/admin/bots`, `/v1/admin/bots/:id/keys`, `/v1/admin/bots/:id/keys/:key[/rotate]`. */
-const ROUTE = /^\/v1\/admin\/bots(?:\/([^/]+)\/keys(?:\/([0-9a-f]{16})(\/rotate)?)?)?$/;
+/** `/v1/admin/bots`, `/v1/admin/bots/:id/keys`, `/v1/admin/bots/:id/keys/:key[/rotate]` (or under `/admin/api/`). */
+const ROUTE = /^\/(?:v1\/admin|admin\/api)\/bots(?:\/([^/]+)\/keys(?:\/([0-9a-f]{16})(\/rotate)?)?)?$/;
 
 const reply = (status: number, body: unknown): HttpReply => ({ status, body, headers: { 'cache-control': 'no-store' } });
 const fail = (status: number, code: string, message: string): HttpReply => reply(status, { error: { code, message } });
@@ -30,6 +32,12 @@ export class BotAdmin {
     if (!this.tokenDigest || !this.bots) return fail(404, 'not_found', 'the admin API is off: set PARLEY_ADMIN_TOKEN to turn it on');
     const m = /^Bearer\s+(\S+)$/i.exec(req.authorization);
     if (!m || !timingSafeEqual(digest(m[1]!), this.tokenDigest)) return fail(401, 'unauthorized', 'send Authorization: Bearer <admin token>');
+    return this.serve(req);
+  }
+
+  /** Answers a request its caller has already found to come from an admin. */
+  async serve(req: HttpRequest): Promise<HttpReply> {
+    if (!this.bots) return fail(404, 'not_found', 'bot accounts are off on this server');
     const route = ROUTE.exec(req.path);
     if (!route) return fail(404, 'not_found', `no route for ${req.method} ${req.path}`);
     const [, encodedBot, key, rotate] = route;
@@ -55,13 +63,13 @@ export class BotAdmin {
       if (method !== 'POST') return notAllowed();
       const body = json(req.body);
       if (!body || typeof body.name !== 'string') return fail(400, 'bad_request', 'body must be JSON: {"name": "WeatherBot", "rooms": ["lobby"]}');
-      return reply(201, await bots.create(body.name, body.rooms as string[]));
+      return reply(201, await bots.create(body.name, body.rooms as string[], body.scopes as string[] | undefined));
     }
     if (key === undefined) {
       if (method !== 'POST') return notAllowed();
       const body = json(req.body);
       if (!body) return fail(400, 'bad_request', 'body must be JSON: {"rooms": ["lobby"]}');
-      return reply(201, { key: await bots.addKey(bot, body.rooms as string[]) });
+      return reply(201, { key: await bots.addKey(bot, body.rooms as string[], body.scopes as string[] | undefined) });
     }
     if (rotate) {
       if (method !== 'POST') return notAllowed();
@@ -76,7 +84,8 @@ export class BotAdmin {
   }
 }
 
-function json(body: string): Record<string, unknown> | null {
+/** The JSON object of a request body (empty: `{}`), or null when it is not one. */
+export function json(body: string): Record<string, unknown> | null {
   try {
     const parsed: unknown = JSON.parse(body || '{}');
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;

@@ -38,6 +38,11 @@ export class OpsEndpoints {
     return this.metrics(req);
   }
 
+  /** This node's exposition text, whoever asks (callers check who may see it). */
+  scrape(): Promise<string> {
+    return this.deps.metrics.scrape();
+  }
+
   private async readiness(): Promise<HttpReply> {
     if (this.deps.draining()) return notReady('draining', { store: 'skipped', broker: 'skipped' });
     const timeout = this.deps.checkTimeoutMs ?? 2000;

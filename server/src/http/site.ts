@@ -1,7 +1,9 @@
-// The browser-facing files: the demo page at `/` (under a strict Content-Security-Policy), every
-// file of the widget build at `/<name>` and the emoji data at `/emoji/<lang>.json`. Where the widget
-// build lives is configurable (widgetDir).
+// The browser-facing files: the demo page at `/` (under a strict Content-Security-Policy), the admin
+// console at `/admin` (stricter still), every file of the widget build at `/<name>` and the emoji
+// data at `/emoji/<lang>.json`. Where the widget build lives is configurable (widgetDir); the
+// console's build is its `admin/` folder.
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { HttpReply, HttpRequest } from './api.js';
 import { EmojiData } from './emoji-data.js';
@@ -14,6 +16,15 @@ import { StaticFiles } from './static-files.js';
 export const DEMO_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; " +
   "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/**
+ * The admin console talks only to this server over HTTP: no WebSocket, no other origin, no frames
+ * around it, no forms posted anywhere. Its pages and files are never cached by anything in between.
+ */
+export const ADMIN_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+  "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const ADMIN_HEADERS = { 'content-security-policy': ADMIN_CSP, 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' };
 
 /**
  * The widget's files load on any site: its module chunks are fetched with CORS (a dynamic import()
@@ -29,6 +40,7 @@ const EMBEDDABLE = { 'access-control-allow-origin': '*', 'cross-origin-resource-
  */
 export const DEFAULT_WIDGET_DIR = installedWidgetDir() ?? fileURLToPath(new URL('../../../widget/dist/', import.meta.url));
 const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+const ADMIN_PAGE_DIR = fileURLToPath(new URL('../../admin/', import.meta.url));
 
 /** Undefined when the package cannot be found (a copy of the server without its dependencies). */
 function installedWidgetDir(): string | undefined {
@@ -43,10 +55,13 @@ function installedWidgetDir(): string | undefined {
 export class Site {
   private readonly widget: StaticFiles;
   private readonly demo = new StaticFiles(DEMO_DIR);
+  private readonly adminPage = new StaticFiles(ADMIN_PAGE_DIR);
+  private readonly adminBuild: StaticFiles;
   private readonly emoji = new EmojiData();
 
   constructor(widgetDir: string = DEFAULT_WIDGET_DIR) {
     this.widget = new StaticFiles(widgetDir);
+    this.adminBuild = new StaticFiles(join(widgetDir, 'admin'));
   }
 
   get widgetDir(): string {
@@ -61,6 +76,12 @@ export class Site {
         'content-security-policy': DEMO_CSP,
         'referrer-policy': 'no-referrer',
       });
+    }
+    if (req.path === '/admin' || req.path === '/admin/') return this.adminPage.reply('index.html', req, ADMIN_HEADERS);
+    if (req.path.startsWith('/admin/')) {
+      const file = req.path.slice('/admin/'.length);
+      if (file === 'index.html') return undefined;
+      return (await this.adminBuild.reply(file, req, ADMIN_HEADERS)) ?? this.adminPage.reply(file, req, ADMIN_HEADERS);
     }
     if (req.path.startsWith('/emoji/')) return this.emoji.reply(req);
     const name = req.path.slice(1);

@@ -49,6 +49,7 @@ export class PrometheusMetrics implements Metrics {
   private readonly messagesIn: Counter;
   private readonly deliveries: Counter;
   private readonly fanout: Histogram;
+  private readonly sendAckSeconds: Histogram;
   private readonly commitSeconds: Histogram;
   private readonly batchSize: Histogram;
   private readonly commitFailures: Counter;
@@ -69,6 +70,7 @@ export class PrometheusMetrics implements Metrics {
     this.messagesIn = new Counter({ name: 'parley_messages_in_total', help: 'Messages accepted and stored (sends acked; retried duplicates excluded).', registers });
     this.deliveries = new Counter({ name: 'parley_messages_out_total', help: 'Frames fanned out to local subscribers (room events, presence, typing): each publish times its local subscribers.', registers });
     this.fanout = new Histogram({ name: 'parley_fanout_seconds', help: 'From the store acking a message to the end of its publish (with the in-process broker: delivery to every local subscriber).', buckets: LATENCY_BUCKETS, registers });
+    this.sendAckSeconds = new Histogram({ name: 'parley_send_ack_seconds', help: 'From a send arriving to its ack: checks, ordering behind the connection\'s earlier messages, and the store commit.', buckets: LATENCY_BUCKETS, registers });
     this.commitSeconds = new Histogram({ name: 'parley_store_commit_seconds', help: 'Duration of one group-commit batch of appends (one transaction).', buckets: COMMIT_BUCKETS, registers });
     this.batchSize = new Histogram({ name: 'parley_store_batch_size', help: 'Appends per group-commit batch.', buckets: BATCH_BUCKETS, registers });
     this.commitFailures = new Counter({ name: 'parley_store_commit_failures_total', help: 'Group-commit batches that failed (storage unavailable).', registers });
@@ -129,6 +131,10 @@ export class PrometheusMetrics implements Metrics {
 
   fanoutLatency(seconds: number): void {
     this.fanout.observe(seconds);
+  }
+
+  sendAck(seconds: number): void {
+    this.sendAckSeconds.observe(seconds);
   }
 
   errorFrame(code: ErrorCode): void {

@@ -721,6 +721,79 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 16,
+    name: 'webhooks: incoming hooks, outgoing hooks and their delivery queue, key scopes, the moderation hook',
+    sql: `
+      -- A key's scopes beyond its rooms: 'moderate' lets its bot inspect messages before they are stored.
+      ALTER TABLE bot_keys ADD COLUMN scopes text[] NOT NULL DEFAULT '{}';
+
+      -- Incoming webhooks: POST /v1/hooks/<id> with the secret posts to room_id as "name". The secret
+      -- is kept as its SHA-256 (256 random bits), shown once; a revoked hook stays listed.
+      CREATE TABLE webhooks_in (
+        id          text COLLATE "C" PRIMARY KEY,
+        room_id     text COLLATE "C" NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        name        text NOT NULL,
+        hash        text NOT NULL,
+        created_by  text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        revoked_at  timestamptz NULL
+      );
+      CREATE INDEX webhooks_in_room_idx ON webhooks_in (room_id);
+
+      -- Outgoing webhooks: each message of room_id (or only the invocations of one command) is POSTed
+      -- to url, signed with secret (kept as is: the server must sign with it). position is the last
+      -- seq turned into deliveries, so the queue is filled from the log and nothing is missed.
+      CREATE TABLE webhooks_out (
+        id          text COLLATE "C" PRIMARY KEY,
+        room_id     text COLLATE "C" NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        command     text NULL,
+        url         text NOT NULL,
+        secret      text NOT NULL,
+        position    bigint NOT NULL,
+        created_by  text NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX webhooks_out_room_idx ON webhooks_out (room_id);
+
+      -- The delivery queue: one row per (hook, event), id '<hook>.<seq>' (what receivers de-duplicate
+      -- on). A node claims a row until claimed_until; a delivery that failed its last attempt stays
+      -- as 'dead' for an admin to retry or delete.
+      CREATE TABLE webhook_deliveries (
+        id            text COLLATE "C" PRIMARY KEY,
+        hook_id       text COLLATE "C" NOT NULL REFERENCES webhooks_out (id) ON DELETE CASCADE,
+        room_id       text COLLATE "C" NOT NULL,
+        seq           bigint NOT NULL,
+        payload       text NOT NULL,
+        status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'dead')),
+        attempts      integer NOT NULL DEFAULT 0,
+        next_at       bigint NOT NULL,
+        claimed_until bigint NOT NULL DEFAULT 0,
+        last_error    text NOT NULL DEFAULT '',
+        created_at    bigint NOT NULL,
+        failed_at     bigint NULL
+      );
+      CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (status, next_at);
+
+      -- The moderation hook of a room: bot_id inspects each message before it is stored, within
+      -- timeout_ms; when it does not answer, fail 'open' lets the message through, 'closed' refuses it.
+      CREATE TABLE moderation_hooks (
+        room_id     text COLLATE "C" PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        bot_id      text COLLATE "C" NOT NULL REFERENCES bots (id) ON DELETE CASCADE,
+        timeout_ms  integer NOT NULL,
+        fail        text NOT NULL CHECK (fail IN ('open', 'closed'))
+      );
+    `,
+  },
+  {
+    version: 17,
+    name: 'admin console: archived rooms (read-only, left out of the public room list), a room\'s own wait before new guests post links',
+    sql: `
+      ALTER TABLE room_rules ADD COLUMN archived boolean NOT NULL DEFAULT false;
+      -- NULL: the server's PARLEY_GUEST_LINK_DELAY_MS.
+      ALTER TABLE room_rules ADD COLUMN link_delay_ms bigint NULL;
+    `,
+  },
+  {
     version: 19,
     name: 'search: stored folded text, room and link indexes for walking newest first',
     sql: `

@@ -18,9 +18,13 @@ export interface RoomRulesRecord {
   filterAction: FilterAction;
   /** Pinned seqs, most recent first. */
   pins: number[];
+  /** Archived by an admin (migration 17): locked too, and left out of the public room list. */
+  archived: boolean;
+  /** How long after first signing in a guest may post links here, ms; null: the server's setting (migration 17). */
+  linkDelayMs: number | null;
 }
 
-export const DEFAULT_RULES: Readonly<RoomRulesRecord> = Object.freeze({ slowMs: 0, locked: false, guests: 'post', words: [], filterAction: 'block', pins: [] });
+export const DEFAULT_RULES: Readonly<RoomRulesRecord> = Object.freeze({ slowMs: 0, locked: false, guests: 'post', words: [], filterAction: 'block', pins: [], archived: false, linkDelayMs: null });
 
 /** A mute or ban in force. `subject` is `user:<id>` or `device:<hash>`. */
 export interface SanctionRecord {
@@ -89,6 +93,35 @@ export interface ReportRecord {
   resolvedAt: number | null;
 }
 
+/** A room as the admin console lists it. */
+export interface AdminRoomRecord {
+  id: string;
+  name: string;
+  kind: string;
+  owner: string | null;
+  /** Seq of the room's latest event. */
+  head: number;
+  members: number;
+  locked: boolean;
+  slowMs: number;
+  guests: GuestPolicyName;
+  archived: boolean;
+}
+
+/** A user as the admin console finds them. */
+export interface AdminUserRecord {
+  id: string;
+  name: string;
+  guest: boolean;
+  /** First seen, ms epoch. */
+  createdAt: number;
+}
+
+/** An ILIKE pattern matching any text that contains `search` literally ('' for none). */
+function containsPattern(search: string): string {
+  return search === '' ? '' : `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 type Run = <T>(fn: (tx: SqlSession) => Promise<T>) => Promise<T>;
 
 /** The moderation tables, reached through the store's guarded reads and transactions. */
@@ -101,8 +134,8 @@ export class SqlModeration {
   /** The room's rules and the sanctions in force now; null for a room that does not exist. */
   async rules(room: string): Promise<{ kind: string; rules: RoomRulesRecord; sanctions: SanctionRecord[] } | null> {
     return this.read(async (db) => {
-      const rows = await db.query<{ kind: string; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null }>(
-        `SELECT r.kind, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins
+      const rows = await db.query<{ kind: string; slow_ms: number | null; locked: boolean | null; guests: GuestPolicyName | null; words: string[] | null; filter_action: FilterAction | null; pins: number[] | null; archived: boolean | null; link_delay_ms: number | string | null }>(
+        `SELECT r.kind, x.slow_ms, x.locked, x.guests, x.words, x.filter_action, x.pins, x.archived, x.link_delay_ms
            FROM rooms r LEFT JOIN room_rules x ON x.room_id = r.id WHERE r.id = $1`,
         [room],
       );
@@ -115,7 +148,7 @@ export class SqlModeration {
       const rules: RoomRulesRecord =
         row.slow_ms === null
           ? { ...DEFAULT_RULES, words: [], pins: [] }
-          : { slowMs: row.slow_ms, locked: row.locked!, guests: row.guests!, words: row.words!, filterAction: row.filter_action!, pins: row.pins!.map(Number) };
+          : { slowMs: row.slow_ms, locked: row.locked!, guests: row.guests!, words: row.words!, filterAction: row.filter_action!, pins: row.pins!.map(Number), archived: row.archived!, linkDelayMs: row.link_delay_ms === null ? null : Number(row.link_delay_ms) };
       return { kind: row.kind, rules, sanctions: sanctions.map((s) => ({ subject: s.subject, kind: s.kind, ...(s.until === null ? {} : { until: Number(s.until) }), by: s.by_user, reason: s.reason })) };
     });
   }
@@ -156,11 +189,12 @@ export class SqlModeration {
     await this.transact((tx) => insertAudit(tx, entry));
   }
 
-  /** Audit entries, newest first, optionally of one room, older than `before` (an entry id). */
-  async audit(query: { room?: string | undefined; before?: string | undefined; limit: number }): Promise<AuditEntry[]> {
+  /** Audit entries, newest first, optionally of one room and of one action, older than `before` (an entry id). */
+  async audit(query: { room?: string | undefined; action?: string | undefined; before?: string | undefined; limit: number }): Promise<AuditEntry[]> {
     const params: unknown[] = [];
     const where: string[] = [];
     if (query.room !== undefined) where.push(`room_id = $${params.push(query.room)}`);
+    if (query.action !== undefined) where.push(`action = $${params.push(query.action)}`);
     if (query.before !== undefined) where.push(`id < $${params.push(query.before)}::int8`);
     const rows = await this.read((db) =>
       db.query<{ id: number | string; ts: number; room_id: string | null; actor: string; action: string; target: string | null; reason: string; seq: number | null; data: Record<string, unknown> | null }>(
@@ -243,6 +277,60 @@ export class SqlModeration {
     });
   }
 
+  /**
+   * Rooms of every kind for the admin console, by id: those whose id or name contains `search`
+   * (case-insensitive), after the room id `after`, with their member count and rules.
+   */
+  async roomDirectory(query: { search: string; after?: string | undefined; limit: number }): Promise<AdminRoomRecord[]> {
+    const rows = await this.read((db) =>
+      db.query<{ id: string; name: string; kind: string; owner: string | null; head: number | string; members: number | string; locked: boolean | null; slow_ms: number | null; guests: GuestPolicyName | null; archived: boolean | null }>(
+        `SELECT r.id, r.name, r.kind, r.owner, r.head_seq AS head,
+                (SELECT count(*) FROM members m WHERE m.room_id = r.id) AS members, x.locked, x.slow_ms, x.guests, x.archived
+           FROM rooms r LEFT JOIN room_rules x ON x.room_id = r.id
+          WHERE ($1::text = '' OR r.id ILIKE $1::text ESCAPE '\\' OR r.name ILIKE $1::text ESCAPE '\\')
+            AND ($2::text IS NULL OR r.id > $2::text)
+          ORDER BY r.id LIMIT $3`,
+        [containsPattern(query.search), query.after ?? null, query.limit],
+      ),
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      kind: r.kind,
+      owner: r.owner,
+      head: Number(r.head),
+      members: Number(r.members),
+      locked: r.locked ?? DEFAULT_RULES.locked,
+      slowMs: r.slow_ms ?? DEFAULT_RULES.slowMs,
+      guests: r.guests ?? DEFAULT_RULES.guests,
+      archived: r.archived ?? DEFAULT_RULES.archived,
+    }));
+  }
+
+  /** Users whose id or name contains `search` (case-insensitive), by name, at most `limit`. */
+  async userDirectory(search: string, limit: number): Promise<AdminUserRecord[]> {
+    const rows = await this.read((db) =>
+      db.query<{ id: string; name: string; guest: boolean; created: number | string }>(
+        `SELECT id, name, guest, (extract(epoch FROM created_at) * 1000)::int8 AS created FROM users
+          WHERE $1::text = '' OR id ILIKE $1::text ESCAPE '\\' OR name ILIKE $1::text ESCAPE '\\'
+          ORDER BY name, id LIMIT $2`,
+        [containsPattern(search), limit],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, guest: r.guest, createdAt: Number(r.created) }));
+  }
+
+  /** The user's mutes and bans in force, in every room. */
+  async sanctionsOf(user: string): Promise<(SanctionRecord & { room: string })[]> {
+    const rows = await this.read((db) =>
+      db.query<{ room_id: string; subject: string; kind: 'mute' | 'ban'; until: number | null; by_user: string; reason: string }>(
+        'SELECT room_id, subject, kind, until, by_user, reason FROM sanctions WHERE subject = $1 AND (until IS NULL OR until > $2) ORDER BY room_id, kind',
+        [`user:${user}`, Date.now()],
+      ),
+    );
+    return rows.map((s) => ({ room: s.room_id, subject: s.subject, kind: s.kind, ...(s.until === null ? {} : { until: Number(s.until) }), by: s.by_user, reason: s.reason }));
+  }
+
   /** A `msg` event as stored, for letting a held message through. */
   async event(room: string, seq: number): Promise<RoomEvent | null> {
     const rows = await this.read((db) => db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE room_id = $1 AND seq = $2`, [room, seq]));
@@ -296,6 +384,8 @@ async function saveRules(tx: SqlSession, room: string, patch: Partial<RoomRulesR
   if (patch.words !== undefined) sets.push(`words = $${params.push(JSON.stringify(patch.words))}::jsonb`);
   if (patch.filterAction !== undefined) sets.push(`filter_action = $${params.push(patch.filterAction)}`);
   if (patch.pins !== undefined) sets.push(`pins = $${params.push(JSON.stringify(patch.pins))}::jsonb`);
+  if (patch.archived !== undefined) sets.push(`archived = $${params.push(patch.archived)}`);
+  if (patch.linkDelayMs !== undefined) sets.push(`link_delay_ms = $${params.push(patch.linkDelayMs)}`);
   if (sets.length) await tx.query(`UPDATE room_rules SET ${sets.join(', ')} WHERE room_id = $1`, params);
 }
 

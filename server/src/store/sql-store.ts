@@ -341,7 +341,8 @@ export class SqlStore implements Store {
 
   async listPublicRooms(limit: number, after?: RoomListPosition): Promise<RoomListPage> {
     const params: unknown[] = [];
-    const where = [`r.kind = 'public'`, ...listedAfter(after, params)];
+    // An archived room (migration 17) is not listed; it can still be read by id.
+    const where = [`r.kind = 'public'`, 'NOT EXISTS (SELECT 1 FROM room_rules x WHERE x.room_id = r.id AND x.archived)', ...listedAfter(after, params)];
     const rows = await this.read<ListedRow>(
       `SELECT ${ROOM_COLUMNS}, r.creator IS NULL AS by_server FROM rooms r
         WHERE ${where.join(' AND ')} ORDER BY ${LIST_KEY} LIMIT $${params.push(limit + 1)}`,

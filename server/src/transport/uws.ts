@@ -26,7 +26,7 @@ interface SocketData {
   drainWaiters?: (() => void)[];
 }
 
-const MAX_HTTP_BODY = 16 * 1024;
+const MAX_HTTP_BODY = Limits.maxHttpBytes;
 
 class UwsConn implements Conn, WatchedSocket {
   /** Over its backpressure limit: takes no more frames and is dropped once no cork is open. */
@@ -323,6 +323,11 @@ export class UwsTransport implements Publisher {
       );
     }
     return true;
+  }
+
+  /** True when `origin` is one of this server's own pages (PARLEY_PUBLIC_URL, else loopback at this port). */
+  ownOrigin(origin: string): boolean {
+    return this.ownOrigins.includes(origin, this.port, this.secure);
   }
 
   originAllowed(origin: string): boolean {

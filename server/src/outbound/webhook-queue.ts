@@ -1,0 +1,93 @@
+// Drains the outgoing-webhook queue (ADR 0022): every poll fills it from the room log, claims the due
+// deliveries no other node holds, posts them signed, and on failure schedules the next attempt with
+// exponential backoff and jitter, or keeps the delivery as dead after the last one.
+import type { Logger } from '../log.js';
+import { isUnavailable } from '../store/sql.js';
+import { StoreUnavailableError } from '../store/store.js';
+import type { WebhookStore } from '../store/webhooks.js';
+import type { AddressGuard } from './address-guard.js';
+import { postWebhook } from './webhook-post.js';
+
+export interface WebhookQueueOptions {
+  store: WebhookStore;
+  guard: AddressGuard;
+  log: Logger;
+  /** Attempts before a delivery is dead. */
+  attempts: number;
+  /** Wait before the second attempt, ms; doubled for each further one (with jitter), at most an hour. */
+  retryMs: number;
+  /** One attempt's time limit, ms. */
+  timeoutMs: number;
+  /** How often the queue is looked at, ms. */
+  pollMs: number;
+  ca?: string | Buffer | undefined;
+}
+
+/** Deliveries one node sends at once. */
+const PARALLEL = 16;
+const MAX_DELAY_MS = 3_600_000;
+
+/** The wait before attempt `attempt + 1`: retryMs·2^(attempt-1), at most an hour, scaled by a random 0.5-1 (jitter). */
+export function retryDelay(attempt: number, retryMs: number, random = Math.random): number {
+  const base = Math.min(MAX_DELAY_MS, retryMs * 2 ** Math.min(30, attempt - 1));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
+export class WebhookQueue {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly o: WebhookQueueOptions) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        if (!this.closed) this.schedule(this.o.pollMs);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      const now = Date.now();
+      const work = await this.o.store.work(now);
+      if (work.fill && (await this.o.store.fill(now)) > 0) work.due = true;
+      if (!work.due) return;
+      // The lease outlasts an attempt: a node that died mid-post leaves its rows to be claimed after it.
+      const due = await this.o.store.claim(now, PARALLEL, this.o.timeoutMs * 3);
+      await Promise.all(due.map((d) => this.deliver(d)));
+    } catch (err) {
+      // Storage away: the next poll tries again. Anything else is a fault worth seeing.
+      if (isUnavailable(err) || err instanceof StoreUnavailableError) this.o.log.debug('webhook queue unavailable', { err });
+      else this.o.log.warn('webhook queue failed', { err });
+    }
+  }
+
+  private async deliver(d: Awaited<ReturnType<WebhookStore['claim']>>[number]): Promise<void> {
+    const { store, attempts, retryMs } = this.o;
+    try {
+      await postWebhook({ url: d.url, secret: d.secret, id: d.id, body: d.payload, guard: this.o.guard, timeoutMs: this.o.timeoutMs, ca: this.o.ca });
+      await store.delivered(d.id);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const now = Date.now();
+      const last = d.attempts >= attempts;
+      if (last) this.o.log.warn('webhook delivery failed its last attempt: kept as dead for an admin', { id: d.id, attempts: d.attempts, reason });
+      await store.attemptFailed(d.id, reason, now, last ? undefined : now + retryDelay(d.attempts, retryMs));
+    }
+  }
+}
