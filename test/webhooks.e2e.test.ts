@@ -370,3 +370,32 @@ describe.each<StoreKind>(['pglite', 'postgres'])('webhook deliveries across rest
     }
   });
 });
+
+describe.each<StoreKind>(['pglite', 'postgres'])('the outgoing queue wakes when a message is stored on its node (%s)', (kind) => {
+  test.skipIf(kind === 'postgres' && !pg)('with polls an hour apart, every delivery still arrives at once; the latency is printed', async () => {
+    const node = await startNode(kind, { ...QUICK, rooms: ['lobby'] }, undefined, undefined, { webhookPollMs: 3_600_000 });
+    const receiver = new Receiver();
+    await receiver.start();
+    try {
+      const out = await call(node, 'POST', '/admin/api/hooks/outgoing', { room: 'lobby', url: receiver.url });
+      receiver.secret = out.body.secret;
+      // A bot posts (an incoming hook's posts are not delivered to outgoing hooks: no relay loops).
+      const key: string = (await call(node, 'POST', '/v1/admin/bots', { name: 'Ticker', rooms: ['lobby'] })).body.key.key;
+      const ms: number[] = [];
+      for (let i = 1; i <= 15; i++) {
+        const started = performance.now();
+        expect((await call(node, 'POST', '/v1/bot/rooms/lobby/messages', { body: `tick ${i}` }, key)).status).toBe(201);
+        // Without the wake the next poll is an hour away: this would time out.
+        await until(() => receiver.deliveries.length === i, 10_000, 2);
+        ms.push(performance.now() - started);
+      }
+      expect(receiver.deliveries.map((d) => d.message.body)).toEqual(Array.from({ length: 15 }, (_, i) => `tick ${i + 1}`));
+      expect(receiver.refused).toEqual([]);
+      ms.sort((a, b) => a - b);
+      console.log(`[webhooks, ${kind}] post to signed delivery received, median / p90 ms: ${ms[7]!.toFixed(1)} / ${ms[13]!.toFixed(1)}`);
+    } finally {
+      await receiver.stop();
+      await node.destroy();
+    }
+  });
+});

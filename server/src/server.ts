@@ -50,6 +50,8 @@ export interface StartOptions {
   /** Use this store instead of opening one from the configuration (tests). */
   store?: Store;
   broker?: Broker;
+  /** How often the outgoing-webhook queue is polled besides wakes, ms (tests: a long poll shows the wake). */
+  webhookPollMs?: number;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<ParleyServer> {
@@ -112,11 +114,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         attempts: config.webhookAttempts,
         retryMs: config.webhookRetryMs,
         timeoutMs: config.webhookTimeoutMs,
-        pollMs: WEBHOOK_POLL_MS,
+        pollMs: options.webhookPollMs ?? WEBHOOK_POLL_MS,
         ca: config.outboundCa ? readFileSync(config.outboundCa) : undefined,
       })
     : undefined;
   webhookQueue?.start();
+  if (webhookQueue) hub.wakeWebhooks = (force) => webhookQueue.wake(force);
   if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
   hub.notifications = await openNotifications(hub, store, config, log);
   const ops = new OpsEndpoints({ store, broker, draining, metrics, metricsToken: config.metricsToken });

@@ -1,6 +1,6 @@
 // Starts real Parley nodes for tests on port 0, against the embedded store or the real PostgreSQL,
 // and mints tokens. PostgreSQL missing: a failure under CI, a loud skip elsewhere.
-import { configWith, silentLogger, startServer, type Config, type Logger, type ParleyServer } from '@parley/server';
+import { configWith, silentLogger, startServer, type Config, type Logger, type ParleyServer, type StartOptions } from '@parley/server';
 import jwt from 'jsonwebtoken';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +56,7 @@ export function freshStorage(kind: StoreKind): Partial<Config> {
   return { dataDir: mkdtempSync(join(tmpdir(), 'parley-test-')) };
 }
 
-export async function startNode(kind: StoreKind, overrides: Partial<Config> = {}, storage = freshStorage(kind), log: Logger = silentLogger): Promise<TestNode> {
+export async function startNode(kind: StoreKind, overrides: Partial<Config> = {}, storage = freshStorage(kind), log: Logger = silentLogger, options: Omit<StartOptions, 'log'> = {}): Promise<TestNode> {
   const config = configWith({
     host: '127.0.0.1',
     port: 0,
@@ -68,7 +68,7 @@ export async function startNode(kind: StoreKind, overrides: Partial<Config> = {}
     ...storage,
     ...overrides,
   });
-  const server = await startServer(config, { log });
+  const server = await startServer(config, { ...options, log });
   const node: TestNode = {
     server,
     config,

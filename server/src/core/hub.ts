@@ -93,6 +93,8 @@ export class Hub {
   onMentions: ((event: RoomEvent) => void) | undefined;
   /** Web Push and link previews (ADR 0016), once the VAPID keys were read from the store. */
   notifications: Notifications | undefined;
+  /** Wakes the outgoing-webhook queue (ADR 0022): a message was stored here, or (`force`) a hook made or a delivery retried. */
+  wakeWebhooks: ((force?: boolean) => void) | undefined;
   /** Which addresses user-named URLs (push endpoints, previewed links) may reach. */
   readonly guard: AddressGuard;
   /** Each room's rules, mutes and bans as this node knows them. */
@@ -447,7 +449,10 @@ export class Hub {
     const bytes = encodeEventFrame(event);
     if (event.mentions !== undefined && event.mentions.length > 0) this.onMentions?.(event);
     this.broker.publish(roomTopic(event.room), bytes);
-    if (event.kind === EventKind.Message) this.notifications?.messagePublished(event);
+    if (event.kind === EventKind.Message) {
+      this.notifications?.messagePublished(event);
+      this.wakeWebhooks?.();
+    }
     // Someone else added this user: tell all of their connections, which are not subscribed yet.
     if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);
     // Other nodes may hold sessions of the user that cache the membership without following the room.

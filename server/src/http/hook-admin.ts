@@ -91,6 +91,7 @@ export class HookAdmin {
     if (problem) return fail(400, 'bad_request', problem);
     const created = await store.createOutgoing(room, url, (command as string | undefined) ?? null, actor.userId);
     await this.audit(actor, room, 'hook_out_create', created.hook.id, { url, command: command ?? null });
+    actor.hub.wakeWebhooks?.(true);
     return reply(201, created);
   }
 
@@ -131,6 +132,7 @@ export class HookAdmin {
     const denied = await this.deny(actor, await this.deliveryRoom(id));
     if (denied) return denied;
     if (!(await this.store!.retryDead(id, Date.now()))) return fail(404, 'not_found', `no dead delivery "${id}"`);
+    actor.hub.wakeWebhooks?.(true);
     return reply(200, { retrying: id });
   }
 

@@ -1,6 +1,7 @@
 // Drains the outgoing-webhook queue (ADR 0022): every poll fills it from the room log, claims the due
 // deliveries no other node holds, posts them signed, and on failure schedules the next attempt with
-// exponential backoff and jitter, or keeps the delivery as dead after the last one.
+// exponential backoff and jitter, or keeps the delivery as dead after the last one. A message stored
+// on this node wakes it at once (`wake`); the poll stays for other nodes' messages and for retries.
 import type { Logger } from '../log.js';
 import { isUnavailable } from '../store/sql.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -37,6 +38,10 @@ export class WebhookQueue {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  /** A wake came while a poll ran: poll again as soon as it ends. */
+  private again = false;
+  /** Whether the last poll saw any outgoing hook: without one, a stored message wakes nothing. */
+  private hooked = true;
 
   constructor(private readonly o: WebhookQueueOptions) {}
 
@@ -50,12 +55,24 @@ export class WebhookQueue {
     await this.running;
   }
 
+  /**
+   * Polls now rather than at the next poll: a message was stored on this node (or, `force`, a hook
+   * was made here). Wakes during a poll fold into one poll right after it.
+   */
+  wake(force = false): void {
+    if (this.closed || (!force && !this.hooked)) return;
+    if (force) this.hooked = true;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
   private schedule(ms: number): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
+      this.again = false;
       this.running = this.tick().finally(() => {
         this.running = undefined;
-        if (!this.closed) this.schedule(this.o.pollMs);
+        if (!this.closed) this.schedule(this.again ? 0 : this.o.pollMs);
       });
     }, ms);
     this.timer.unref();
@@ -65,6 +82,7 @@ export class WebhookQueue {
     try {
       const now = Date.now();
       const work = await this.o.store.work(now);
+      this.hooked = work.hooked;
       if (work.fill && (await this.o.store.fill(now)) > 0) work.due = true;
       if (!work.due) return;
       // The lease outlasts an attempt: a node that died mid-post leaves its rows to be claimed after it.

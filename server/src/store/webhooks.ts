@@ -168,14 +168,15 @@ export class WebhookStore {
     return rows.map(outHook);
   }
 
-  /** One cheap look: whether events wait to be queued, and whether deliveries are due at `now`. */
-  async work(now: number): Promise<{ fill: boolean; due: boolean }> {
-    const [row] = await this.sql.query<{ fill: boolean; due: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM webhooks_out w JOIN rooms r ON r.id = w.room_id WHERE r.head_seq > w.position) AS fill,
+  /** One cheap look: whether any outgoing hook exists, whether events wait to be queued, and whether deliveries are due at `now`. */
+  async work(now: number): Promise<{ fill: boolean; due: boolean; hooked: boolean }> {
+    const [row] = await this.sql.query<{ fill: boolean; due: boolean; hooked: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM webhooks_out) AS hooked,
+              EXISTS (SELECT 1 FROM webhooks_out w JOIN rooms r ON r.id = w.room_id WHERE r.head_seq > w.position) AS fill,
               EXISTS (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_at <= $1 AND claimed_until <= $1) AS due`,
       [now],
     );
-    return { fill: row?.fill === true, due: row?.due === true };
+    return { fill: row?.fill === true, due: row?.due === true, hooked: row?.hooked === true };
   }
 
   /**
