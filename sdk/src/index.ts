@@ -30,6 +30,7 @@ import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
 import type { Mention } from './protocol/kinds.js';
+import type { VoiceFields } from './protocol/voice.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
@@ -37,6 +38,7 @@ import type { HistoryPage } from './sequencer.js';
 export { ChatClient } from './client.js';
 export { invocation, parseArgs, usage } from './protocol/command-line.js';
 export { foldChange } from './fold.js';
+export { VoiceLimits } from './protocol/voice.js';
 export {
   ParleyError,
   TimeoutError,
@@ -73,6 +75,7 @@ export {
 
 export type {
   ClientOptions,
+  VoiceFields,
   ReconnectOptions,
   WebSocketLike,
   WebSocketConstructor,

@@ -151,6 +151,41 @@ export interface Catalog extends LauncherWords {
     silenceHint: string;
   };
   emoji: EmojiWords;
+  voice: VoiceWords;
+}
+
+/** The voice recorder's and player's words (protocol section 25). */
+export interface VoiceWords {
+  /** The composer's microphone button: what it does, for screen readers and as its tooltip. */
+  record: string;
+  /** Shown while the button is held. */
+  holdHint: string;
+  recording: string;
+  stopAndSend: string;
+  cancel: string;
+  cancelled: string;
+  sending: string;
+  /** The live level meter's name. */
+  level: string;
+  /** The time recorded and the most allowed (`limits.maxVoiceMs`), e.g. "0:12 / 5:00". */
+  elapsed: (now: string, max: string) => string;
+  /** Said when a recording reached the longest a voice message may be and was stopped. */
+  limitReached: (max: string) => string;
+  /** Said under the recorder: the limit, in words, before anyone hits it. */
+  limitHint: (max: string) => string;
+  tooShort: string;
+  denied: string;
+  noMicrophone: string;
+  failed: string;
+  /** The player. */
+  message: (duration: string) => string;
+  play: string;
+  pause: string;
+  /** The waveform slider's name and its value in words. */
+  position: string;
+  positionText: (now: string, total: string) => string;
+  speed: (rate: string) => string;
+  unavailable: string;
 }
 
 /** The emoji picker's and the `:shortcode:` list's words. */
@@ -333,6 +368,30 @@ const en: Catalog = {
   argChoice: (arg, choices) => `The ${arg} must be one of: ${choices}.`,
   botBadge: 'Bot',
   verifiedBot: 'Verified bot: an account created by this chat’s administrators',
+  voice: {
+    record: 'Record a voice message: hold to talk, or press once to record hands-free',
+    holdHint: 'Release to send, slide away to cancel',
+    recording: 'Recording a voice message',
+    stopAndSend: 'Stop and send',
+    cancel: 'Cancel recording',
+    cancelled: 'Voice message cancelled',
+    sending: 'Sending voice message…',
+    level: 'Microphone level',
+    elapsed: (now, max) => `${now} / ${max}`,
+    limitReached: (max) => `A voice message can be at most ${max} long, so the recording stopped there and is being sent.`,
+    limitHint: (max) => `Voice messages can be up to ${max} long.`,
+    tooShort: 'Too short to send: hold the button while you talk, or press it once to record hands-free.',
+    denied: 'The microphone is blocked for this site. Allow it in your browser settings to record voice messages.',
+    noMicrophone: 'No microphone was found.',
+    failed: 'The voice message could not be recorded in this browser.',
+    message: (duration) => `Voice message, ${duration}`,
+    play: 'Play voice message',
+    pause: 'Pause voice message',
+    position: 'Playback position',
+    positionText: (now, total) => `${now} of ${total}`,
+    speed: (rate) => `Playback speed ${rate}`,
+    unavailable: 'This voice message cannot be played.',
+  },
   onlyYou: 'Only you can see this',
 };
 
@@ -496,6 +555,30 @@ const ptBR: Catalog = {
   argChoice: (arg, choices) => `${arg} precisa ser um destes: ${choices}.`,
   botBadge: 'Bot',
   verifiedBot: 'Bot verificado: uma conta criada pelos administradores deste chat',
+  voice: {
+    record: 'Gravar mensagem de voz: segure para falar, ou pressione uma vez para gravar sem segurar',
+    holdHint: 'Solte para enviar, deslize para longe para cancelar',
+    recording: 'Gravando mensagem de voz',
+    stopAndSend: 'Parar e enviar',
+    cancel: 'Cancelar gravação',
+    cancelled: 'Mensagem de voz cancelada',
+    sending: 'Enviando mensagem de voz…',
+    level: 'Nível do microfone',
+    elapsed: (now, max) => `${now} / ${max}`,
+    limitReached: (max) => `Uma mensagem de voz pode ter no máximo ${max}; por isso a gravação parou aí e está sendo enviada.`,
+    limitHint: (max) => `Mensagens de voz podem ter até ${max}.`,
+    tooShort: 'Curta demais para enviar: segure o botão enquanto fala, ou pressione uma vez para gravar sem segurar.',
+    denied: 'O microfone está bloqueado para este site. Permita-o nas configurações do navegador para gravar mensagens de voz.',
+    noMicrophone: 'Nenhum microfone foi encontrado.',
+    failed: 'Não foi possível gravar a mensagem de voz neste navegador.',
+    message: (duration) => `Mensagem de voz, ${duration}`,
+    play: 'Ouvir mensagem de voz',
+    pause: 'Pausar mensagem de voz',
+    position: 'Posição da reprodução',
+    positionText: (now, total) => `${now} de ${total}`,
+    speed: (rate) => `Velocidade ${rate}`,
+    unavailable: 'Esta mensagem de voz não pode ser reproduzida.',
+  },
   onlyYou: 'Só você vê isto',
 };
 

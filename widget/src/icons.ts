@@ -1,7 +1,8 @@
 // The few icons the widget draws, as inline SVG templates (no image requests, nothing for CSP to block).
 import { svg } from 'lit';
 
-const icon = (d: ReturnType<typeof svg>) =>
+/** An icon from its SVG paths; lazy chunks draw their own icons with it. */
+export const icon = (d: ReturnType<typeof svg>) =>
   svg`<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${d}</svg>`;
 
 export const chatIcon = icon(svg`<path d="M21 11.5a8.4 8.4 0 0 1-9 8.4 9.6 9.6 0 0 1-3.9-.8L3 20.5l1.4-4.3A8 8 0 0 1 3 11.5 8.4 8.4 0 0 1 12 3a8.4 8.4 0 0 1 9 8.5z"/>`);

@@ -38,6 +38,7 @@ export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionSh
 export { scanMsgpack } from './scan.js';
 export { invocation, parseArgs, usage, words } from './command-line.js';
 export { SchemaError } from './schema.js';
+export { VoiceLimits, voiceProblem, type VoiceFields } from './voice.js';
 
 export type {
   HelloFrame,
