@@ -76,6 +76,8 @@ export interface Config {
   floodMuteMs: number;
   /** A guest may post links in public rooms only this long after first signing in, ms (0: always). */
   guestLinkDelayMs: number;
+  /** Longest voice message, ms (`limits.maxVoiceMs`, protocol section 25). */
+  maxVoiceMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   tlsPassphrase: string | undefined;
@@ -257,6 +259,7 @@ export const OPTIONS = [
   opt({ key: 'floodWindowMs', env: 'PARLEY_FLOOD_WINDOW_MS', flag: '--flood-window-ms', default: 10_000, parse: int(1000, 3_600_000), doc: 'Flood protection window, ms.' }),
   opt({ key: 'floodMuteMs', env: 'PARLEY_FLOOD_MUTE_MS', flag: '--flood-mute-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'How long flood protection mutes, ms.' }),
   opt({ key: 'guestLinkDelayMs', env: 'PARLEY_GUEST_LINK_DELAY_MS', flag: '--guest-link-delay-ms', default: 600_000, parse: int(0, 31_536_000_000), doc: 'A guest may post links in public rooms only this long after first signing in, ms. 0: guests may always post links.' }),
+  opt({ key: 'maxVoiceMs', env: 'PARLEY_MAX_VOICE_MS', flag: '--max-voice-ms', default: 300_000, parse: int(1000, 3_600_000), doc: 'Longest voice message, ms (default 5 minutes): the widget stops recording there, and the server refuses a longer one.' }),
   opt({ key: 'tlsCert', env: 'PARLEY_TLS_CERT', flag: '--tls-cert', default: undefined, parse: optStr, doc: 'PEM certificate (chain) file: serve https:// and wss:// directly. Needs PARLEY_TLS_KEY.' }),
   opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),
   opt({ key: 'tlsPassphrase', env: 'PARLEY_TLS_PASSPHRASE', flag: '--tls-passphrase', default: undefined, parse: optStr, doc: 'Passphrase of an encrypted private key.' }),

@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   InvalidRequestError,
   Limits,
+  VoiceLimits,
   NotFoundError,
   type Member,
   type LinkPreview,
@@ -161,6 +162,11 @@ export class ChatSession {
   /** Longest message body the server accepts (UTF-16 code units), from its `welcome`. */
   get maxBody(): number {
     return this.client?.limits?.maxBody || Limits.maxBody;
+  }
+
+  /** Longest voice message, ms (`welcome.limits.maxVoiceMs`). */
+  get maxVoiceMs(): number {
+    return this.client?.limits?.maxVoiceMs || VoiceLimits.maxVoiceMs;
   }
 
   /** Longest search query the server takes. */

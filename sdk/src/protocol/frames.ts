@@ -526,6 +526,8 @@ export const WelcomeFrame = obj({
     maxCommands: opt(uint()),
     /** Most arguments of one command (feature `commands`). */
     maxCommandArgs: opt(uint()),
+    /** Longest voice message, ms (feature `voice`, section 25). */
+    maxVoiceMs: opt(uint()),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),

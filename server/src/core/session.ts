@@ -346,6 +346,7 @@ export class Session {
         ...moderationLimits(c),
         maxCommands: Limits.maxCommands,
         maxCommandArgs: Limits.maxCommandArgs,
+        maxVoiceMs: c.maxVoiceMs,
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),
