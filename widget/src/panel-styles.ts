@@ -373,6 +373,10 @@ export const panelStyles = css`
     place-items: center;
     flex: none;
   }
+  /* While a voice message is recorded, its bar takes the composer's place. */
+  form.composer[data-recording] > :is(textarea, .emoji-btn, .send, .counter) {
+    display: none;
+  }
   .send:disabled {
     opacity: 0.45;
     cursor: default;

@@ -2,7 +2,7 @@
 // Play and pause, the waveform as a slider (click or drag to a point, arrow keys, Home and End), the
 // speed (1×, 1.5×, 2×) and the time. The length comes from the message (`duration`), not from the
 // audio element: MediaRecorder's WebM has no duration in its header, so the element reports Infinity.
-import { LitElement, css, html, svg } from 'lit';
+import { LitElement, css, html, nothing, svg } from 'lit';
 import type { VoiceWords } from './i18n.js';
 import { icon } from './icons.js';
 import { clock, renderBars } from './waveform.js';
@@ -24,6 +24,7 @@ let playing: VoicePlayer | undefined;
 export class VoicePlayer extends LitElement {
   static override properties = {
     src: { attribute: false },
+    load: { attribute: false },
     duration: { attribute: false },
     waveform: { attribute: false },
     t: { attribute: false },
@@ -31,10 +32,16 @@ export class VoicePlayer extends LitElement {
     _pos: { state: true },
     _rate: { state: true },
     _failed: { state: true },
+    _loaded: { state: true },
   };
 
-  /** Where the audio is (a download URL, or an object URL for one's own message before it is stored). */
+  /** Where the audio is; empty: asked of `load`. */
   declare src: string;
+  /**
+   * Fetches a download URL (signed and expiring, section 24): asked once the player is shown, and
+   * once more if the audio then fails to load (the URL may have expired meanwhile).
+   */
+  declare load: (() => Promise<string>) | undefined;
   /** Length, ms. */
   declare duration: number;
   declare waveform: number[];
@@ -46,6 +53,9 @@ export class VoicePlayer extends LitElement {
   declare private _rate: number;
   declare private _failed: boolean;
   private _dragging = false;
+  /** The URL `load` gave, and whether it was asked again after a failure. */
+  declare private _loaded: string;
+  private _asked = 0;
 
   constructor() {
     super();
@@ -56,6 +66,25 @@ export class VoicePlayer extends LitElement {
     this._pos = 0;
     this._rate = 0;
     this._failed = false;
+    this._loaded = '';
+  }
+
+  override willUpdate(): void {
+    if (!this.src && this.load && !this._asked) this._ask();
+  }
+
+  private _ask(): void {
+    this._asked++;
+    this.load!().then(
+      (url) => (this._loaded = url),
+      () => (this._failed = true),
+    );
+  }
+
+  private _onError(): void {
+    // A stored URL may have expired while the message sat on screen: one fresh one before giving up.
+    if (!this.src && this.load && this._asked < 2) this._ask();
+    else this._failed = true;
   }
 
   static override styles = css`
@@ -113,12 +142,12 @@ export class VoicePlayer extends LitElement {
       </div>
       <audio
         preload="metadata"
-        src=${this.src}
+        src=${this.src || this._loaded || nothing}
         @timeupdate=${this._onTime}
         @play=${() => (this._playing = true)}
         @pause=${() => (this._playing = false)}
         @ended=${this._onEnded}
-        @error=${() => (this._failed = true)}
+        @error=${this._onError}
       ></audio>
     </div>`;
   }

@@ -309,6 +309,8 @@ export const Feature = {
   Bots: 'bots',
   /** Command manifests published by bots, `/` commands routed to their bot (protocol section 21). */
   Commands: 'commands',
+  /** Voice messages: voice attachments whose `duration` and `waveform` the server checks (protocol section 25). */
+  Voice: 'voice',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -7,8 +7,8 @@ export const VoiceLimits = {
   /** Fewest and most bars a server accepts (other clients may draw finer or coarser). */
   minWaveform: 8,
   maxWaveform: 256,
-  /** Highest bar value: the loudest slice of the recording. Values are integers 0..waveformMax. */
-  waveformMax: 31,
+  /** Highest level: the loudest slice of the recording. Levels are integers 0..waveformMax (one byte). */
+  waveformMax: 255,
   /** Default `limits.maxVoiceMs`: the longest voice message, ms (5 minutes). */
   maxVoiceMs: 300_000,
   /** Shortest voice message, ms. */
