@@ -29,7 +29,8 @@ import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
-import type { Mention } from './protocol/kinds.js';
+import type { Attachment, Mention } from './protocol/kinds.js';
+import type { UploadEvents, UploadOptions, UploadSource, UploadState } from './upload.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
@@ -37,6 +38,7 @@ import type { HistoryPage } from './sequencer.js';
 export { ChatClient } from './client.js';
 export { invocation, parseArgs, usage } from './protocol/command-line.js';
 export { foldChange } from './fold.js';
+export { Upload, UploadError } from './upload.js';
 export {
   ParleyError,
   TimeoutError,
@@ -69,6 +71,7 @@ export {
   Limits,
   ModAction,
   GuestPolicy,
+  AttachmentKind,
 } from './protocol/codes.js';
 
 export type {
@@ -140,4 +143,9 @@ export type {
   Invocation,
   ParsedArgs,
   ArgProblem,
+  Attachment,
+  UploadEvents,
+  UploadOptions,
+  UploadSource,
+  UploadState,
 };
