@@ -29,8 +29,9 @@ import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
-import type { Mention } from './protocol/kinds.js';
 import type { VoiceFields } from './protocol/voice.js';
+import type { Attachment, Mention } from './protocol/kinds.js';
+import type { UploadEvents, UploadOptions, UploadSource, UploadState } from './upload.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { HistoryPage } from './sequencer.js';
@@ -39,6 +40,7 @@ export { ChatClient } from './client.js';
 export { invocation, parseArgs, usage } from './protocol/command-line.js';
 export { foldChange } from './fold.js';
 export { VoiceLimits } from './protocol/voice.js';
+export { Upload, UploadError } from './upload.js';
 export {
   ParleyError,
   TimeoutError,
@@ -71,6 +73,7 @@ export {
   Limits,
   ModAction,
   GuestPolicy,
+  AttachmentKind,
 } from './protocol/codes.js';
 
 export type {
@@ -143,4 +146,9 @@ export type {
   Invocation,
   ParsedArgs,
   ArgProblem,
+  Attachment,
+  UploadEvents,
+  UploadOptions,
+  UploadSource,
+  UploadState,
 };

@@ -86,6 +86,26 @@ export interface Config {
   outboundCa: string | undefined;
   vapidSubject: string | undefined;
   linkPreviews: boolean;
+  /** Blob storage of uploaded files: `local` (a directory) or `s3` (any S3-compatible service). */
+  fileStore: 'local' | 's3';
+  /** Directory of the local blob store; default `<dataDir>/files`. */
+  fileDir: string | undefined;
+  s3Bucket: string | undefined;
+  s3Region: string;
+  s3Endpoint: string | undefined;
+  s3PathStyle: boolean;
+  s3AccessKey: string | undefined;
+  s3SecretKey: string | undefined;
+  /** Largest upload, bytes (0: uploads off). */
+  uploadMaxBytes: number;
+  uploadQuotaBytes: number;
+  uploadsPerMinute: number;
+  uploadTtlMs: number;
+  uploadTypes: string[];
+  uploadRefusedTypes: string[];
+  maxImagePixels: number;
+  /** Lifetime of signed download URLs, ms. */
+  fileUrlTtlMs: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -146,6 +166,33 @@ const memorySize: Parser<string> = (raw, name) => {
   if (kb < 128 || kb > 1024 * 1024) throw new ConfigError(`${name} must be a size from 128kB to 1GB such as 32MB, got "${raw}"`);
   return `${m![1]}${m![2]}`;
 };
+const fileStore: Parser<Config['fileStore']> = (raw, name) => {
+  if (raw !== 'local' && raw !== 's3') throw new ConfigError(`${name} must be local or s3, got "${raw}"`);
+  return raw;
+};
+const optHttpUrl = serviceUrl(['http:', 'https:'], 'http://127.0.0.1:9000', true);
+/** Media types: `type/subtype` or `type/*`, comma-separated. */
+const mediaTypes: Parser<string[]> = (raw, name) => {
+  const types = list(raw, name).map((t) => t.toLowerCase());
+  for (const t of types) if (!/^[a-z0-9][a-z0-9.+-]*\/(\*|[a-z0-9][a-z0-9.+-]*)$/.test(t)) throw new ConfigError(`${name}: "${t}" is not a media type such as image/png or image/*`);
+  return types;
+};
+/** What uploads are refused by default whatever PARLEY_UPLOAD_TYPES says: programs and pages a browser or OS would run. */
+export const DEFAULT_REFUSED_TYPES = [
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'application/x-msdownload',
+  'application/x-elf',
+  'application/x-mach-binary',
+  'application/x-executable',
+  'application/x-sh',
+  'application/x-msi',
+  'application/vnd.microsoft.portable-executable',
+  'application/java-archive',
+  'application/x-apple-diskimage',
+  'application/vnd.android.package-archive',
+];
 const level: Parser<Level> = (raw, name) => {
   if (!isLevel(raw)) throw new ConfigError(`${name} must be one of ${LEVELS.join(', ')}, got "${raw}"`);
   return raw;
@@ -267,6 +314,22 @@ export const OPTIONS = [
   opt({ key: 'outboundAllow', env: 'PARLEY_OUTBOUND_ALLOW', flag: '--outbound-allow', default: [], parse: cidrList, doc: 'Addresses or CIDR ranges, comma-separated, that link previews and push endpoints may reach although they are not public (e.g. 10.20.0.0/16 for an intranet). Unset: public addresses only.' }),
   opt({ key: 'outboundCa', env: 'PARLEY_OUTBOUND_CA', flag: '--outbound-ca', default: undefined, parse: optStr, doc: 'PEM file of extra certificate authorities trusted for outbound https (push services, previewed pages) besides the system ones.' }),
   opt({ key: 'vapidSubject', env: 'PARLEY_VAPID_SUBJECT', flag: '--vapid-subject', default: undefined, parse: optStr, doc: 'Contact push services may reach you at (`mailto:` or `https:` URL), sent with every Web Push. Default: the first PARLEY_PUBLIC_URL, else mailto:postmaster@localhost.' }),
+  opt({ key: 'fileStore', env: 'PARLEY_FILE_STORE', flag: '--file-store', default: 'local', parse: fileStore, doc: 'Where uploaded files are kept: `local` (PARLEY_FILE_DIR) or `s3` (any S3-compatible service: PARLEY_S3_*). Several nodes need `s3` (or one shared directory).' }),
+  opt({ key: 'fileDir', env: 'PARLEY_FILE_DIR', flag: '--file-dir', default: undefined, parse: optStr, doc: 'Directory of uploaded files with PARLEY_FILE_STORE=local. Default: `files` in PARLEY_DATA_DIR.' }),
+  opt({ key: 's3Bucket', env: 'PARLEY_S3_BUCKET', flag: '--s3-bucket', default: undefined, parse: optStr, doc: 'Bucket of uploaded files with PARLEY_FILE_STORE=s3 (it must exist).' }),
+  opt({ key: 's3Region', env: 'PARLEY_S3_REGION', flag: '--s3-region', default: 'us-east-1', parse: str, doc: 'Region of the bucket.' }),
+  opt({ key: 's3Endpoint', env: 'PARLEY_S3_ENDPOINT', flag: '--s3-endpoint', default: undefined, parse: optHttpUrl, doc: 'Endpoint URL of an S3-compatible service (MinIO, Cloudflare R2, Backblaze B2, DigitalOcean Spaces...). Unset: Amazon S3.' }),
+  opt({ key: 's3PathStyle', env: 'PARLEY_S3_PATH_STYLE', flag: '--s3-path-style', default: false, parse: bool, doc: 'Address the bucket in the path (http://host/bucket/key), as MinIO and most self-hosted services need.' }),
+  opt({ key: 's3AccessKey', env: 'PARLEY_S3_ACCESS_KEY', flag: '--s3-access-key', default: undefined, parse: optStr, doc: 'Access key id. Unset: the AWS SDK\'s usual sources (AWS_ACCESS_KEY_ID, instance role...).' }),
+  opt({ key: 's3SecretKey', env: 'PARLEY_S3_SECRET_KEY', flag: '--s3-secret-key', default: undefined, parse: optStr, doc: 'Secret access key, with PARLEY_S3_ACCESS_KEY.' }),
+  opt({ key: 'uploadMaxBytes', env: 'PARLEY_UPLOAD_MAX_BYTES', flag: '--upload-max-bytes', default: 26_214_400, parse: int(0, Number.MAX_SAFE_INTEGER), doc: 'Largest file one upload may hold, bytes (default 25 MiB); a larger one is refused before any byte is stored. 0: uploads off (feature `files` not announced).' }),
+  opt({ key: 'uploadQuotaBytes', env: 'PARLEY_UPLOAD_QUOTA_BYTES', flag: '--upload-quota-bytes', default: 1_073_741_824, parse: int(0, Number.MAX_SAFE_INTEGER), doc: 'Bytes of files one user may keep stored in all (uploads in progress count at their full size; a deleted message frees its files). 0: no quota.' }),
+  opt({ key: 'uploadsPerMinute', env: 'PARLEY_UPLOADS_PER_MINUTE', flag: '--uploads-per-minute', default: 30, parse: int(1, 100_000), doc: 'Uploads one user may start per minute on one node; more are refused with HTTP 429.' }),
+  opt({ key: 'uploadTtlMs', env: 'PARLEY_UPLOAD_TTL_MS', flag: '--upload-ttl-ms', default: 86_400_000, parse: int(10_000, 31_536_000_000), doc: 'An upload that no message attached within this long is deleted, ms (default one day).' }),
+  opt({ key: 'uploadTypes', env: 'PARLEY_UPLOAD_TYPES', flag: '--upload-types', default: [], parse: mediaTypes, doc: 'Media types uploads may have, decided from their bytes, comma-separated (`image/*` names a family, e.g. image/*,application/pdf). Unset: any type not refused.' }),
+  opt({ key: 'uploadRefusedTypes', env: 'PARLEY_UPLOAD_REFUSED_TYPES', flag: '--upload-refused-types', default: DEFAULT_REFUSED_TYPES, parse: mediaTypes, doc: 'Media types refused whatever PARLEY_UPLOAD_TYPES says. Default: HTML, XHTML, SVG and executables (Windows, Linux, macOS programs, shell scripts, installers, jar, apk).' }),
+  opt({ key: 'maxImagePixels', env: 'PARLEY_MAX_IMAGE_PIXELS', flag: '--max-image-pixels', default: 50_000_000, parse: int(1, 1_000_000_000), doc: 'Largest image the server decodes to make its thumbnail, width × height (default 50 megapixels); a larger one is refused (decompression bombs).' }),
+  opt({ key: 'fileUrlTtlMs', env: 'PARLEY_FILE_URL_TTL_MS', flag: '--file-url-ttl-ms', default: 3_600_000, parse: int(10_000, 604_800_000), doc: 'Lifetime of the signed download URLs `file_urls` hands to members, ms (default one hour).' }),
   opt({ key: 'linkPreviews', env: 'PARLEY_LINK_PREVIEWS', flag: '--link-previews', default: true, parse: bool, doc: 'Fetch Open Graph previews of links in messages when clients ask (link_preview). Off: the feature is not announced.' }),
 ] as const;
 

@@ -154,6 +154,7 @@ const EXTENSION_READERS: Readonly<Record<EventExtensionField, (e: RoomEvent) => 
   deleted: (e) => e.deleted,
   reactions: (e) => e.reactions,
   replies: (e) => e.replies,
+  attachments: (e) => e.attachments,
 };
 const EXTENSION_READ = EXTENSION_FIELDS.map((k) => EXTENSION_READERS[k]);
 

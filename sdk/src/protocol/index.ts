@@ -14,6 +14,7 @@ export {
   Role,
   ModAction,
   GuestPolicy,
+  AttachmentKind,
 } from './codes.js';
 export {
   clientFrameSchemas,
@@ -34,7 +35,7 @@ export {
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
-export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape } from './kinds.js';
+export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape, AttachmentShape } from './kinds.js';
 export { scanMsgpack } from './scan.js';
 export { invocation, parseArgs, usage, words } from './command-line.js';
 export { SchemaError } from './schema.js';
@@ -66,6 +67,7 @@ export type {
   PushUnsubscribeFrame,
   NotifySettingsFrame,
   LinkPreviewFrame,
+  FileUrlsFrame,
   LinkPreview,
   NotifySettings,
   SearchFrame,
@@ -110,4 +112,4 @@ export type {
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
 export type { Invocation, ArgProblem, ParsedArgs, CommandLike, ArgLike } from './command-line.js';
-export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField } from './kinds.js';
+export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField, Attachment } from './kinds.js';

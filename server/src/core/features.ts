@@ -31,9 +31,11 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // Bot accounts with keys, positions and ephemeral replies; command manifests and routing (section 21, ADR 0017).
   Feature.Bots,
   Feature.Commands,
+  // Uploads over HTTP (tus), attachments, signed downloads (section 24) unless uploads are off.
+  Feature.Files,
 ];
 
 /** The features a server with this configuration announces. */
-export function serverFeatures(config: { linkPreviews: boolean }): readonly Feature[] {
-  return config.linkPreviews ? SERVER_FEATURES : SERVER_FEATURES.filter((f) => f !== Feature.LinkPreviews);
+export function serverFeatures(config: { linkPreviews: boolean; uploadMaxBytes: number }): readonly Feature[] {
+  return SERVER_FEATURES.filter((f) => (f !== Feature.LinkPreviews || config.linkPreviews) && (f !== Feature.Files || config.uploadMaxBytes > 0));
 }

@@ -19,6 +19,7 @@ import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
 import { encodeUserEvent } from './user-log.js';
 import type { Notifications } from './notifications.js';
+import type { Files } from '../files/files.js';
 import { AddressGuard } from '../outbound/address-guard.js';
 import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './moderation.js';
 import type { ModerationChange } from '../store/moderation.js';
@@ -82,6 +83,8 @@ export class Hub {
   onMentions: ((event: RoomEvent) => void) | undefined;
   /** Web Push and link previews (ADR 0016), once the VAPID keys were read from the store. */
   notifications: Notifications | undefined;
+  /** Uploads, downloads and the file sweeper (feature `files`); undefined when uploads are off. */
+  files: Files | undefined;
   /** Which addresses user-named URLs (push endpoints, previewed links) may reach. */
   readonly guard: AddressGuard;
   /** Each room's rules, mutes and bans as this node knows them. */

@@ -25,6 +25,7 @@ import { serverFeatures } from './features.js';
 import { moderationLimits } from './moderation.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
+import { fileLimits } from './file-requests.js';
 import { SendOrder } from './send-order.js';
 
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
@@ -347,6 +348,7 @@ export class Session {
         maxCommands: Limits.maxCommands,
         maxCommandArgs: Limits.maxCommandArgs,
         maxVoiceMs: c.maxVoiceMs,
+        ...fileLimits(c),
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),

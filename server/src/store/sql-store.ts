@@ -7,6 +7,7 @@ import { appendToRoom, EVENT_COLUMNS, toEvent, type EventDraft, type EventRow } 
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { NotifyStore } from './notify-store.js';
+import { UploadStore } from './uploads.js';
 import { applySearchLanguage, DEFAULT_SEARCH_LANGUAGE } from './search-language.js';
 import { searchMessages, type SearchQuery, type SearchRows } from './search.js';
 import { SqlModeration } from './moderation.js';
@@ -98,6 +99,8 @@ interface ListedRow extends RoomRow {
 export class SqlStore implements Store {
   /** Push subscriptions, notification settings and the link preview cache (migration 11). */
   readonly notify = new NotifyStore((text, params) => this.read(text, params));
+  /** Uploaded files (migration 14). */
+  readonly uploads = new UploadStore((text, params) => this.read(text, params));
   private readonly appends: GroupCommit<AppendInput, AppendResult>;
   /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
   private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;
