@@ -33,9 +33,11 @@ export const SERVER_FEATURES: readonly Feature[] = [
   Feature.Commands,
   // Uploads over HTTP (tus), attachments, signed downloads (section 24) unless uploads are off.
   Feature.Files,
+  // Voice messages: voice attachments whose duration and waveform are checked (section 25, ADR 0020).
+  Feature.Voice,
 ];
 
 /** The features a server with this configuration announces. */
 export function serverFeatures(config: { linkPreviews: boolean; uploadMaxBytes: number }): readonly Feature[] {
-  return SERVER_FEATURES.filter((f) => (f !== Feature.LinkPreviews || config.linkPreviews) && (f !== Feature.Files || config.uploadMaxBytes > 0));
+  return SERVER_FEATURES.filter((f) => (f !== Feature.LinkPreviews || config.linkPreviews) && ((f !== Feature.Files && f !== Feature.Voice) || config.uploadMaxBytes > 0));
 }

@@ -16,6 +16,7 @@ import { toAttachment, type UploadMeta, type UploadRecord } from '../store/uploa
 import type { Blob, BlobStore, ByteRange } from './blob-store.js';
 import { contentDisposition, DECODED_IMAGES, inlineSafe, kindOf, safeFileName, sniffFile, sniffHead, SNIFF_BYTES, typeRefusal } from './file-policy.js';
 import { ImageRefusal, processImage } from './images.js';
+import { checkVoiceFile, voiceClaimProblem } from '../voice/voice-check.js';
 
 export const TUS_VERSION = '1.0.0';
 export const UPLOADS_PATH = '/v1/uploads';
@@ -124,6 +125,10 @@ export class Files {
     if (!fields) return fail(400, 'bad_request', 'Upload-Metadata must be comma-separated "key base64value" pairs');
     const claims = readClaims(fields);
     if (typeof claims === 'string') return fail(400, 'bad_request', claims);
+    if (claims.voice) {
+      const why = voiceClaimProblem(claims, size, this.config.maxVoiceMs);
+      if (why) return fail(400, 'bad_voice', why);
+    }
     if (!this.takeRate(owner)) {
       return fail(429, 'rate_limited', `at most ${this.config.uploadsPerMinute} uploads per minute; try again shortly`, { 'retry-after': '10' });
     }
@@ -248,7 +253,7 @@ export class Files {
   private async complete(upload: UploadRecord): Promise<FileReply | undefined> {
     const { id } = upload;
     const path = this.stagingPath(id);
-    const mime = await sniffFile(path);
+    let mime = await sniffFile(path);
     const why = typeRefusal(mime, this.config.uploadTypes, this.config.uploadRefusedTypes);
     if (why) return fail(415, 'type_refused', why);
     const stored = upload.meta ?? {};
@@ -256,7 +261,15 @@ export class Files {
     const meta: UploadMeta = {};
     let kind: string = kindOf(mime);
     let size = upload.size;
-    if (DECODED_IMAGES.has(mime)) {
+    if (claims.voice) {
+      // Claims were checked at creation; the recording itself now (section 25).
+      const voice = await checkVoiceFile(path, mime, claims.duration!, this.config.maxVoiceMs);
+      if ('problem' in voice) return fail(422, 'bad_voice', voice.problem);
+      kind = AttachmentKind.Voice;
+      mime = voice.mime;
+      Object.assign(meta, { duration: claims.duration!, waveform: claims.waveform! });
+      await this.blobs.putFile(fileKey(id), path, size, mime);
+    } else if (DECODED_IMAGES.has(mime)) {
       try {
         const img = await processImage(path, mime, `${path}.clean`, `${path}.thumb`, this.config.maxImagePixels);
         Object.assign(meta, { width: img.width, height: img.height, placeholder: img.placeholder });
@@ -275,11 +288,6 @@ export class Files {
         throw err;
       }
     } else {
-      if ((kind === AttachmentKind.Audio || mime === 'video/webm') && claims.voice) {
-        kind = AttachmentKind.Voice;
-        if (claims.duration !== undefined) meta.duration = claims.duration;
-        if (claims.waveform !== undefined) meta.waveform = claims.waveform;
-      }
       await this.blobs.putFile(fileKey(id), path, size, mime);
     }
     if (!(await this.store.uploads.ready(id, { kind, mime, size, meta }))) {
