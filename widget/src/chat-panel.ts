@@ -6,8 +6,9 @@ import { LitElement, html, nothing, type PropertyValues, type TemplateResult } f
 import type { Member, MessageView as Message, RoomEvent } from '@parley/sdk';
 import type { SearchHit } from '@parley/sdk';
 import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
-import type { Timeline } from './timeline.js';
+import type { PendingMessage, Timeline } from './timeline.js';
 import { roomName } from './room-name.js';
+import { clock } from './format.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, searchIcon, sendIcon, soundIcon, userIcon } from './icons.js';
@@ -22,6 +23,7 @@ import { insertAt, insertShortcode, sameEmoji, shortcodeQuery, type ShortcodeQue
 import { QUICK_REACTIONS } from './message-actions.js';
 
 type EmojiChunk = typeof import('./emoji-picker.js');
+type VoiceRecording = import('./voice-recorder.js').VoiceRecording;
 type Suggestion = import('./emoji-picker.js').Suggestion;
 
 /** What the panel may ask of the widget that owns it. */
@@ -94,6 +96,7 @@ export class ChatPanel extends LitElement {
     _found: { state: true },
     _cmd: { state: true },
     _cmdIndex: { state: true },
+    _recording: { state: true },
   };
 
   declare session: ChatSession;
@@ -173,6 +176,8 @@ export class ChatPanel extends LitElement {
   private _cmdDismissed = '';
   /** Members picked into the draft by the `@` list, turned into mention entities on send. */
   private _picked: Picked[] = [];
+  /** A voice message is being recorded: the recorder takes the composer's place. */
+  declare private _recording: boolean;
   /** Run after the next render: where focus goes once the element it needs exists. */
   private _focusNext: (() => HTMLElement | null | undefined) | undefined;
 
@@ -225,6 +230,7 @@ export class ChatPanel extends LitElement {
     this._mentionIndex = 0;
     this._cmd = undefined;
     this._cmdIndex = 0;
+    this._recording = false;
   }
 
   /** Focuses the first thing to type into; if there is none yet, holds focus in the panel until it renders. */
@@ -237,7 +243,8 @@ export class ChatPanel extends LitElement {
   /** A message from someone else arrived in `view`: announce it, and count it if scrolled up. */
   noteIncoming(view: RoomView, event: RoomEvent): void {
     if (view.id !== this.session.active) return;
-    this._announce = `${event.name}: ${event.body ?? ''}`;
+    const voice = event.attachments?.find((a) => a.kind === 'voice');
+    this._announce = `${event.name}: ${event.body || (voice ? this.t.voice.message(clock(voice.duration ?? 0)) : '')}`;
     if (!this.atBottom) this._newBelow++;
   }
 
@@ -423,6 +430,28 @@ export class ChatPanel extends LitElement {
     return html`<parley-link-card .key=${`${view.id} ${m.seq}`} .load=${() => this.session.linkPreview(view, m.seq)}></parley-link-card>`;
   }
 
+  /**
+   * The player of a voice message (its chunk loads with the first one): a stored message plays from a
+   * signed download URL, one's own still on its way from the local recording.
+   */
+  private _voicePlayer(view: RoomView, m: Message | undefined, p: PendingMessage | undefined): TemplateResult | typeof nothing {
+    const stored = m?.attachments?.find((a) => a.kind === 'voice');
+    const local = p?.voice;
+    if (!stored && !local) return nothing;
+    this._load('voice-player', () => import('./voice-player.js'));
+    if (!customElements.get('parley-voice-player')) return nothing;
+    const parts = 'voice-player, voice-play, voice-wave, voice-time, voice-speed';
+    return stored
+      ? html`<parley-voice-player
+          exportparts=${parts}
+          .t=${this.t.voice}
+          .duration=${stored.duration ?? 0}
+          .waveform=${stored.waveform ?? []}
+          .load=${() => this.session.fileUrl(view, stored.id)}
+        ></parley-voice-player>`
+      : html`<parley-voice-player exportparts=${parts} .t=${this.t.voice} .duration=${local!.duration} .waveform=${local!.waveform} .src=${local!.url}></parley-voice-player>`;
+  }
+
   private _renderRoom(view: RoomView): TemplateResult {
     const { session: s, t } = this;
     const tl = view.timeline;
@@ -435,7 +464,7 @@ export class ChatPanel extends LitElement {
       <div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m), voice: (m, p) => this._voicePlayer(view, m, p) })}
         ${(view.ephemeral ?? []).map(
           (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
             <div class="meta"><span class="author" dir="auto">${m.name}</span>${m.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}</div>
@@ -471,7 +500,14 @@ export class ChatPanel extends LitElement {
     const { session: s, t } = this;
     const root = view.timeline.find(thread.root);
     const tl = thread.timeline;
-    const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}), rich: this._richText() };
+    const ctx = {
+      self: s.user?.id,
+      t,
+      lang: this.locale,
+      retry: (entry: PendingMessage) => void s.retry(view, entry).catch(() => {}),
+      rich: this._richText(),
+      voice: (m: Message | undefined, p: PendingMessage | undefined) => this._voicePlayer(view, m, p),
+    };
     const typing = s.typingIn(view, thread.root);
     return html`<div part="thread-bar" class="thread-bar">
         <button part="thread-back" type="button" @click=${this._closeThread}>← ${t.backToRoom}</button>
@@ -960,7 +996,7 @@ export class ChatPanel extends LitElement {
     const over = this._length > max;
     // No maxlength: a paste over the limit would be cut silently. The counter and refusal say it instead.
     const placeholder = inThread ? t.threadPlaceholder : t.messagePlaceholder;
-    return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
+    return html`<form part="composer" class="composer" ?data-recording=${this._recording} @submit=${this._onSubmit}>
       ${this._renderReplyPreview(view)} ${this._renderMentions(options)} ${this._renderShortcodes()} ${this._renderPicker()}
       ${cmd ? this._commands!.renderCommandList(cmd, Math.min(this._cmdIndex, cmd.suggestions.length - 1), t, (c) => this._pickCommand(c.name)) : nothing}
       <textarea
@@ -994,6 +1030,7 @@ export class ChatPanel extends LitElement {
             <span aria-hidden="true">☺</span>
           </button>`
         : nothing}
+      ${this._renderVoiceRecorder()}
       <button part="send" class="send" type="submit" aria-label=${t.send}>${sendIcon}</button>
       ${near
         ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
@@ -1003,6 +1040,38 @@ export class ChatPanel extends LitElement {
       ${this._renderRules(view)}
       <p part="notice" class="mod-notice" role="status">${this._notice}</p>
     </form>`;
+  }
+
+  /** The microphone (feature `voice`, in a browser that can record); its chunk loads with the composer. */
+  private _renderVoiceRecorder(): TemplateResult | typeof nothing {
+    if (!this.session.features.has('voice') || typeof MediaRecorder === 'undefined' || !navigator.mediaDevices?.getUserMedia) return nothing;
+    this._load('voice-recorder', () => import('./voice-recorder.js'));
+    if (!customElements.get('parley-voice-recorder')) return nothing;
+    return html`<parley-voice-recorder
+      part="voice-recorder"
+      exportparts="voice-button, voice-bar, voice-time, voice-level, voice-cancel, voice-send"
+      .t=${this.t.voice}
+      .maxMs=${this.session.maxVoiceMs}
+      @voice-recorded=${this._onVoice}
+      @voice-state=${(e: CustomEvent<{ recording: boolean }>) => {
+        this._recording = e.detail.recording;
+        if (this._recording) this._refusal = '';
+      }}
+      @voice-problem=${(e: CustomEvent<{ message: string }>) => (this._refusal = e.detail.message)}
+    ></parley-voice-recorder>`;
+  }
+
+  /** A recording to send: it goes up as a voice attachment, then as a message in the room (or thread). */
+  private _onVoice(e: CustomEvent<VoiceRecording>): void {
+    const view = this.session.current;
+    if (!view) return;
+    const thread = this.session.thread?.root;
+    const options = { ...(this._replyTo !== undefined && { replyTo: this._replyTo }), ...(thread !== undefined && { thread }) };
+    this._replyTo = undefined;
+    this.atBottom = true;
+    this._pinNext = true;
+    // A failure shows on the message itself (with Retry), as for text.
+    this.session.sendVoice(e.detail, view, options).catch(() => {});
   }
 
   /** A moderator's buttons beside a member: mute for 10 minutes, ban. Real buttons, in tab order. */

@@ -8,6 +8,8 @@ import {
   Limits,
   VoiceLimits,
   NotFoundError,
+  UploadError,
+  type SendAck,
   type Member,
   type LinkPreview,
   type Mention,
@@ -277,8 +279,10 @@ export class ChatSession {
    */
   async send(body: string, view = this.current, entry?: PendingMessage, options: SendOptions = {}): Promise<void> {
     if (!view) throw new Error('no room to send to');
+    const opts = entry?.options ?? options;
     // Text that can never be stored is refused here, before it shows as a message that could only fail.
-    const invalid = !/\S/.test(body)
+    // With files (a voice message) there may be no text at all.
+    const invalid = !/\S/.test(body) && !(body === '' && opts.files?.length)
       ? new InvalidRequestError(ErrorCode.BadFrame, 'a message needs some non-whitespace text')
       : body.length > this.maxBody
         ? new InvalidRequestError(ErrorCode.TooLarge, `message of ${body.length} characters is over the limit of ${this.maxBody}`)
@@ -287,17 +291,62 @@ export class ChatSession {
       this.report(invalid);
       throw invalid;
     }
-    const opts = entry?.options ?? options;
-    const timeline = opts.thread !== undefined && this.thread?.root === opts.thread && this.thread.room === view ? this.thread.timeline : view.timeline;
+    const timeline = this.timelineFor(view, opts);
     if (entry) entry.status = 'pending';
     else entry = timeline.addPending(body, opts);
+    return this.deliver(view, timeline, entry, () => (Object.keys(opts).length ? view.handle.send(body, opts) : view.handle.send(body)));
+  }
+
+  /**
+   * Sends a recorded voice message (feature `voice`): it shows at once as a pending message that
+   * plays the local recording, goes up as a voice attachment (`client.upload` with its duration and
+   * waveform, which the server checks), then is sent with no text. A failure of either step shows on
+   * the message, with Retry where trying again can help; a retry after the upload succeeded only sends.
+   */
+  async sendVoice(recording: { blob: Blob; type: string; duration: number; waveform: number[] }, view = this.current, options: SendOptions = {}, entry?: PendingMessage): Promise<void> {
+    const client = this.client;
+    if (!view || !client) throw new Error('no room to send to');
+    const timeline = this.timelineFor(view, entry?.options ?? options);
+    if (entry) entry.status = 'pending';
+    else {
+      entry = timeline.addPending('', options);
+      entry.voice = { ...recording, url: URL.createObjectURL(recording.blob) };
+    }
+    const pending = entry;
+    return this.deliver(view, timeline, pending, async () => {
+      if (!pending.options.files?.length) {
+        const ext = /ogg/.test(recording.type) ? 'ogg' : /mp4/.test(recording.type) ? 'm4a' : 'webm';
+        const upload = client.upload(recording.blob, { name: `voice.${ext}`, voice: { duration: recording.duration, waveform: recording.waveform } });
+        pending.options = { ...pending.options, files: [await upload.done] };
+      }
+      return view.handle.send('', pending.options);
+    });
+  }
+
+  /** A signed download URL of file `id` attached to a message of `view` (feature `files`); rejects when there is none. */
+  async fileUrl(view: RoomView, id: string): Promise<string> {
+    const found = (await this.client?.fileUrls(view.id, [id]))?.urls.find((u) => u.id === id);
+    if (!found) throw new NotFoundError(`file ${id} is not available`);
+    return found.url;
+  }
+
+  /** Where a send with `opts` shows while pending: the open thread's timeline for a reply in it, else the room's. */
+  private timelineFor(view: RoomView, opts: SendOptions): Timeline {
+    return opts.thread !== undefined && this.thread?.root === opts.thread && this.thread.room === view ? this.thread.timeline : view.timeline;
+  }
+
+  /** Runs `send` for a pending `entry`: acknowledged, it becomes the stored message; refused, it says why. */
+  private async deliver(view: RoomView, timeline: Timeline, entry: PendingMessage, send: () => Promise<SendAck>): Promise<void> {
+    const opts = entry.options;
     this.hooks.changed();
     try {
       // Plain sends keep to the v1 call, so a server without these features never sees the new fields.
-      const ack = await (Object.keys(opts).length ? view.handle.send(body, opts) : view.handle.send(body));
+      const ack = await send();
       if (opts.thread !== undefined) view.timeline.add({ room: view.id, seq: ack.seq, id: ack.id, kind: 'msg', ts: ack.ts, by: this.user?.id ?? '', name: '', data: { thread: opts.thread } });
       const self = this.user ?? { id: '', name: '' };
       const event = timeline.acknowledge(entry, ack, self, view.id);
+      // The stored message plays from the server now: the local copy of a recording can go.
+      if (entry.voice) URL.revokeObjectURL(entry.voice.url);
       this.markRead(view);
       // A thread reply is not news of the room (chat-message), as for others' replies.
       if (opts.thread === undefined) this.hooks.message(view, event, true);
@@ -305,8 +354,9 @@ export class ChatSession {
       const e = err as ParleyError;
       // Refusals that sending again cannot fix: invalid text, moderation's (muted, slow mode, a filter, held), and a
       // command whose bot is offline (retrying does not bring the bot back).
-      const final = err instanceof InvalidRequestError || err instanceof ForbiddenError || e.code === ErrorCode.Held || e.code === ErrorCode.BotOffline;
-      const reason = err instanceof ForbiddenError ? err.reason : e.code === ErrorCode.Held ? 'held' : undefined;
+      // An upload the server refused (a voice message it does not accept, a quota) is final too.
+      const final = err instanceof InvalidRequestError || err instanceof ForbiddenError || e.code === ErrorCode.Held || e.code === ErrorCode.BotOffline || (err instanceof UploadError && !err.retryable);
+      const reason = err instanceof ForbiddenError ? err.reason : e.code === ErrorCode.Held ? 'held' : e.code === 'bad_voice' ? 'voice' : undefined;
       const retryAfter = err instanceof ForbiddenError ? err.retryAfter : undefined;
       timeline.fail(entry, final ? { code: e.code, message: e.message, ...(reason ? { reason } : {}), ...(retryAfter !== undefined ? { retryAfter } : {}) } : undefined);
       if (reason === 'muted' && view.rules && retryAfter) view.rules = { ...view.rules, mutedUntil: Date.now() + retryAfter };
@@ -406,6 +456,7 @@ export class ChatSession {
 
   /** Sends a failed message again. */
   retry(view: RoomView, entry: PendingMessage): Promise<void> {
+    if (entry.voice) return this.sendVoice(entry.voice, view, entry.options, entry);
     return this.send(entry.body, view, entry);
   }
 

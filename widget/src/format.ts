@@ -41,3 +41,11 @@ export function dayLabel(ts: number, lang: string, t: Catalog, now = Date.now())
   if (key === dayKey(y.getTime())) return t.yesterday;
   return formatters(lang).day.format(ts);
 }
+
+/** "m:ss" (or "h:mm:ss") for a duration in ms, rounded down to the second. */
+export function clock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const mm = Math.floor(s / 60) % 60;
+  const ss = String(s % 60).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
+}

@@ -254,6 +254,7 @@ const en: Catalog = {
       case 'guests': return 'Not sent: guests can only read this room';
       case 'filter': return 'Not sent: a word in it is not allowed here';
       case 'links': return `Not sent: new guests can post links in ${min} ${min === 1 ? 'minute' : 'minutes'}`;
+      case 'voice': return `Not sent: the server refused this recording (${message})`;
     }
     return `Not sent: ${code === 'too_large' ? 'too long' : message}`;
   },
@@ -370,7 +371,7 @@ const en: Catalog = {
   verifiedBot: 'Verified bot: an account created by this chat’s administrators',
   voice: {
     record: 'Record a voice message: hold to talk, or press once to record hands-free',
-    holdHint: 'Release to send, slide away to cancel',
+    holdHint: 'Release to send, slide off to cancel',
     recording: 'Recording a voice message',
     stopAndSend: 'Stop and send',
     cancel: 'Cancel recording',
@@ -441,6 +442,7 @@ const ptBR: Catalog = {
       case 'guests': return 'Não enviada: convidados só podem ler esta sala';
       case 'filter': return 'Não enviada: uma palavra nela não é permitida aqui';
       case 'links': return `Não enviada: convidados novos podem enviar links daqui a ${min} ${min === 1 ? 'minuto' : 'minutos'}`;
+      case 'voice': return `Não enviada: o servidor recusou esta gravação (${message})`;
     }
     return `Não enviada: ${code === 'too_large' ? 'longa demais' : code === 'bot_offline' ? 'o bot deste comando está offline' : message}`;
   },
@@ -557,7 +559,7 @@ const ptBR: Catalog = {
   verifiedBot: 'Bot verificado: uma conta criada pelos administradores deste chat',
   voice: {
     record: 'Gravar mensagem de voz: segure para falar, ou pressione uma vez para gravar sem segurar',
-    holdHint: 'Solte para enviar, deslize para longe para cancelar',
+    holdHint: 'Solte para enviar, deslize para cancelar',
     recording: 'Gravando mensagem de voz',
     stopAndSend: 'Parar e enviar',
     cancel: 'Cancelar gravação',

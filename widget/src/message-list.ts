@@ -26,6 +26,8 @@ export interface ListContext {
   rich?: RichRenderer;
   /** The preview card of a message's link (feature `link_previews`), if it has one. */
   linkCard?: (msg: Message) => TemplateResult | typeof nothing;
+  /** The player of a voice message (feature `voice`): a stored one, or one's own still on its way. */
+  voice?: (msg: Message | undefined, pending: PendingMessage | undefined) => TemplateResult | typeof nothing;
 }
 
 interface Row {
@@ -113,6 +115,8 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
       ? html`<div part="message-body deleted" class="body deleted">${t.deletedMessage}</div>`
       : ui && msg && ui.editing === msg.seq
         ? renderEditor(msg, ui, t)
+        : row.body === '' && ctx.voice
+          ? ctx.voice(msg, row.pending)
         : html`<div part="message-body" class="body" dir="auto">${renderBody(row.body, msg?.mentions ?? row.pending?.options.mentions, ctx.self, ctx.rich)}${msg?.edited
             ? html` <span part="edited" class="edited" title=${fullLabel(msg.edited, ctx.lang)}>${t.edited}</span>`
             : nothing}</div>${msg && ctx.linkCard && !(ui && ui.editing === msg.seq) ? ctx.linkCard(msg) : nothing}`}

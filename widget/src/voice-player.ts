@@ -5,7 +5,8 @@
 import { LitElement, css, html, nothing, svg } from 'lit';
 import type { VoiceWords } from './i18n.js';
 import { icon } from './icons.js';
-import { clock, renderBars } from './waveform.js';
+import { clock } from './format.js';
+import { renderBars } from './waveform.js';
 
 const RATES = [1, 1.5, 2] as const;
 const playIcon = icon(svg`<path d="M7 4v16l13-8z"/>`);

@@ -9,7 +9,8 @@ import { styleMap } from 'lit/directives/style-map.js';
 import { VoiceLimits } from '@parley/sdk';
 import type { VoiceWords } from './i18n.js';
 import { icon, sendIcon } from './icons.js';
-import { analyse, clock, levelsToWaveform } from './waveform.js';
+import { clock } from './format.js';
+import { analyse, levelsToWaveform } from './waveform.js';
 
 /** A finished recording, as `voice-recorded` hands it over. */
 export interface VoiceRecording {
@@ -105,14 +106,16 @@ export class VoiceRecorder extends LitElement {
 
   static override styles = css`
     :host { display: flex; align-items: center; gap: 6px; flex: none; }
-    :host([recording]) { flex: 1; }
+    :host([recording]) { flex: 1; min-width: 0; }
     button { font: inherit; color: inherit; background: none; border: 0; padding: 0; margin: 0; cursor: pointer; }
     :focus-visible { outline: 2px solid var(--_accent, #2563eb); outline-offset: 2px; }
     .mic, .round { width: 40px; height: 40px; border-radius: 50%; display: grid; place-items: center; flex: none; }
     /* The whole press is the recorder's: no scrolling, text selection or long-press menu on phones. */
     .mic { touch-action: none; user-select: none; -webkit-user-select: none; -webkit-touch-callout: none; color: var(--_muted, #666); }
     .mic:hover { color: var(--_fg, inherit); }
-    .mic[data-phase='holding'], .mic[data-phase='starting'] { background: var(--_danger, #dc2626); color: var(--_on-danger, #fff); transform: scale(1.15); }
+    /* Held: the button turns red with a halo, inside the composer (a scaled button would leave the panel). */
+    .mic[data-phase='holding'], .mic[data-phase='starting'] { background: var(--_danger, #dc2626); color: var(--_on-danger, #fff);
+      box-shadow: 0 0 0 4px color-mix(in srgb, var(--_danger, #dc2626) 25%, transparent); }
     .mic[data-phase='locked'], .mic[data-phase='finishing'] { display: none; }
     .send { background: var(--_accent, #2563eb); color: var(--_accent-fg, #fff); }
     .cancel { color: var(--_danger, #dc2626); }

@@ -38,14 +38,6 @@ export async function analyse(blob: Blob): Promise<{ duration: number; waveform:
   return { duration: Math.round(audio.duration * 1000), waveform: peaks(audio.getChannelData(0)) };
 }
 
-/** "m:ss" (or "h:mm:ss") for a duration in ms, rounded down to the second. */
-export function clock(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const mm = Math.floor(s / 60) % 60;
-  const ss = String(s % 60).padStart(2, '0');
-  return s >= 3600 ? `${Math.floor(s / 3600)}:${String(mm).padStart(2, '0')}:${ss}` : `${mm}:${ss}`;
-}
-
 /** The waveform as bars (heights set through the CSSOM, which a strict style-src allows); the first `played` share (0..1) of them is drawn as played. */
 export function renderBars(waveform: readonly number[], played = 0): TemplateResult {
   const on = Math.round(played * waveform.length);

@@ -9,7 +9,8 @@ import '../src/voice-player.js';
 import '../src/voice-recorder.js';
 import type { VoiceRecording } from '../src/voice-recorder.js';
 import { LANGS } from '../src/i18n.js';
-import { analyse, clock, peaks } from '../src/waveform.js';
+import { clock } from '../src/format.js';
+import { analyse, peaks } from '../src/waveform.js';
 import { until } from './support/env.js';
 
 declare const axe: { run(context: Element): Promise<{ violations: { id: string; nodes: unknown[] }[] }> };
