@@ -6,7 +6,9 @@ import { Op } from '@parley/sdk/protocol';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RawClient } from './support/raw-client.js';
-import { startNode, userToken, type TestNode } from './support/server.js';
+import { postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
+
+const kinds: StoreKind[] = (await postgresAvailable()) ? ['pglite', 'postgres'] : ['pglite'];
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 /** A plausible waveform: 64 levels 0..255. */
@@ -43,14 +45,14 @@ function oggOpus(ms: number): Uint8Array {
   return Buffer.concat([page(0, head, 2), page(0, Buffer.from('OpusTags\0\0\0\0\0\0\0\0'), 0), page((ms * 48) / 2, Buffer.alloc(60, 1), 0), page(ms * 48 + 312, Buffer.alloc(60, 1), 4)]);
 }
 
-describe('voice messages', () => {
+describe.each(kinds)('voice messages (%s)', (kind) => {
   let node: TestNode;
   const clients: RawClient[] = [];
   const ana = userToken('ana', 'Ana');
   const bruno = userToken('bruno', 'Bruno');
 
   beforeAll(async () => {
-    node = await startNode('pglite', { maxVoiceMs: MAX_VOICE_MS });
+    node = await startNode(kind, { maxVoiceMs: MAX_VOICE_MS });
   });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));

@@ -133,6 +133,7 @@ export class VoiceRecorder extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    window.removeEventListener('keydown', this._onKey, true);
     // A panel closed mid-recording must not leave the microphone on.
     if (this._phase !== 'idle') this.cancel(false);
   }
@@ -142,6 +143,9 @@ export class VoiceRecorder extends LitElement {
     const recording = this._phase !== 'idle';
     if (recording === this.hasAttribute('recording')) return;
     this.toggleAttribute('recording', recording);
+    // Escape cancels wherever focus is (a held button never takes focus), before the panel sees it.
+    if (recording) window.addEventListener('keydown', this._onKey, true);
+    else window.removeEventListener('keydown', this._onKey, true);
     this.dispatchEvent(new CustomEvent('voice-state', { detail: { recording }, bubbles: true, composed: true }));
   }
 
@@ -162,7 +166,6 @@ export class VoiceRecorder extends LitElement {
       @pointercancel=${() => this._press && this.cancel()}
       @contextmenu=${(e: Event) => e.preventDefault()}
       @click=${this._onClick}
-      @keydown=${this._onKey}
     >
       ${micIcon}
     </button>`;
@@ -173,7 +176,7 @@ export class VoiceRecorder extends LitElement {
   private _renderBar() {
     const { t } = this;
     const max = clock(this.maxMs);
-    return html`<div part="voice-bar" class="bar" role="group" aria-label=${t.recording} @keydown=${this._onKey}>
+    return html`<div part="voice-bar" class="bar" role="group" aria-label=${t.recording}>
         <span class="dot" aria-hidden="true"></span>
         <span part="voice-time" class="time" role="timer" title=${t.limitHint(max)}>${t.elapsed(clock(this._elapsed), max)}</span>
         <span part="voice-level" class="meter" aria-hidden="true"><span class="fill" style=${styleMap({ transform: `scaleX(${this._level.toFixed(3)})`, opacity: String(1 - this._slide * 0.7) })}></span></span>
@@ -327,13 +330,13 @@ export class VoiceRecorder extends LitElement {
     if (e.detail === 0 && this._phase === 'idle') void this.start(true);
   }
 
-  private _onKey(e: KeyboardEvent): void {
+  private readonly _onKey = (e: KeyboardEvent): void => {
     if (e.key !== 'Escape' || this._phase === 'idle') return;
     // Escape is the recording's, not the floating panel's (which would close).
     e.stopPropagation();
     e.preventDefault();
     this.cancel();
-  }
+  };
 
   /** Whether a cancel came while the microphone was opening (read after an await: TypeScript would narrow `_then`). */
   private _cancelled(): boolean {

@@ -264,6 +264,15 @@ describe('<parley-voice-recorder>', () => {
       await sendMouse({ type: 'up' });
       expect(el.shadowRoot!.textContent).to.contain(t.cancelled);
 
+      // Held (the button never takes focus), then Escape: cancelled all the same.
+      await sendMouse({ type: 'move', position: at });
+      await sendMouse({ type: 'down' });
+      await until(() => el.hasAttribute('recording') && el.shadowRoot!.querySelector('[part~="voice-time"]'), 'the third recording');
+      await new Promise((r) => setTimeout(r, 300));
+      await sendKeys({ press: 'Escape' });
+      await until(() => !el.hasAttribute('recording'), 'Escape while held');
+      await sendMouse({ type: 'up' });
+
       // Hands-free, then Escape.
       shadow(el, 'voice-button').focus();
       await sendKeys({ press: 'Space' });
