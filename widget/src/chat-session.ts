@@ -6,7 +6,6 @@ import {
   ForbiddenError,
   InvalidRequestError,
   Limits,
-  VoiceLimits,
   NotFoundError,
   UploadError,
   type SendAck,
@@ -166,9 +165,9 @@ export class ChatSession {
     return this.client?.limits?.maxBody || Limits.maxBody;
   }
 
-  /** Longest voice message, ms (`welcome.limits.maxVoiceMs`). */
+  /** Longest voice message, ms (`welcome.limits.maxVoiceMs`); 0 when not announced (the recorder's default applies). */
   get maxVoiceMs(): number {
-    return this.client?.limits?.maxVoiceMs || VoiceLimits.maxVoiceMs;
+    return this.client?.limits?.maxVoiceMs ?? 0;
   }
 
   /** Longest search query the server takes. */

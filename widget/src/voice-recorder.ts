@@ -80,7 +80,7 @@ export class VoiceRecorder extends LitElement {
   };
 
   declare t: VoiceWords;
-  /** The longest recording, ms (`welcome.limits.maxVoiceMs`). */
+  /** The longest recording, ms (`welcome.limits.maxVoiceMs`); 0: VoiceLimits.maxVoiceMs. */
   declare maxMs: number;
   declare private _phase: Phase;
   declare private _elapsed: number;
@@ -96,7 +96,7 @@ export class VoiceRecorder extends LitElement {
 
   constructor() {
     super();
-    this.maxMs = VoiceLimits.maxVoiceMs;
+    this.maxMs = 0;
     this._phase = 'idle';
     this._elapsed = 0;
     this._level = 0;
@@ -173,9 +173,13 @@ export class VoiceRecorder extends LitElement {
     return html`${phase === 'idle' ? nothing : this._renderBar()}${mic}${live}`;
   }
 
+  private get _max(): number {
+    return this.maxMs || VoiceLimits.maxVoiceMs;
+  }
+
   private _renderBar() {
     const { t } = this;
-    const max = clock(this.maxMs);
+    const max = clock(this._max);
     return html`<div part="voice-bar" class="bar" role="group" aria-label=${t.recording}>
         <span class="dot" aria-hidden="true"></span>
         <span part="voice-time" class="time" role="timer" title=${t.limitHint(max)}>${t.elapsed(clock(this._elapsed), max)}</span>
@@ -242,14 +246,14 @@ export class VoiceRecorder extends LitElement {
     const type = c.recorder.mimeType || c.chunks[0]?.type || 'audio/webm';
     const blob = new Blob(c.chunks, { type });
     const measured = await analyse(blob).catch(() => ({ duration: Math.round(clockMs), waveform: levelsToWaveform(c.levels) }));
-    const duration = Math.min(measured.duration, this.maxMs);
+    const duration = Math.min(measured.duration, this._max);
     this._phase = 'idle';
     if (duration < VoiceLimits.minVoiceMs || !blob.size) {
       this._said = '';
       return this._problem(this.t.tooShort);
     }
     this._said = this.t.sending;
-    if (limit) this._problem(this.t.limitReached(clock(this.maxMs)));
+    if (limit) this._problem(this.t.limitReached(clock(this._max)));
     this.dispatchEvent(new CustomEvent<VoiceRecording>('voice-recorded', { detail: { blob, type, duration, waveform: measured.waveform }, bubbles: true, composed: true }));
     void this._focusPart('voice-button');
   }
@@ -292,7 +296,7 @@ export class VoiceRecorder extends LitElement {
     // Speech peaks far below full scale: a gentle curve makes the meter move visibly for a normal voice.
     this._level = Math.min(1, Math.sqrt(peak) * 1.2);
     this._elapsed = performance.now() - c.started;
-    if (this._elapsed >= this.maxMs - LIMIT_MARGIN_MS && this._phase !== 'finishing') void this.finish(true);
+    if (this._elapsed >= this._max - LIMIT_MARGIN_MS && this._phase !== 'finishing') void this.finish(true);
   }
 
   private _onPointerDown(e: PointerEvent): void {
