@@ -8,7 +8,7 @@ import type { SearchHit } from '@parley/sdk';
 import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
 import type { PendingMessage, Timeline } from './timeline.js';
 import { roomName } from './room-name.js';
-import { clock } from './format.js';
+import { messageText } from './format.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
 import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, searchIcon, sendIcon, soundIcon, userIcon } from './icons.js';
@@ -243,8 +243,7 @@ export class ChatPanel extends LitElement {
   /** A message from someone else arrived in `view`: announce it, and count it if scrolled up. */
   noteIncoming(view: RoomView, event: RoomEvent): void {
     if (view.id !== this.session.active) return;
-    const voice = event.attachments?.find((a) => a.kind === 'voice');
-    this._announce = `${event.name}: ${event.body || (voice ? this.t.voice.message(clock(voice.duration ?? 0)) : '')}`;
+    this._announce = `${event.name}: ${messageText(event, this.t)}`;
     if (!this.atBottom) this._newBelow++;
   }
 
@@ -760,7 +759,7 @@ export class ChatPanel extends LitElement {
     if (!quoted) return nothing;
     const name = quoted.by === this.session.user?.id ? t.you : view.members?.find((m) => m.user === quoted.by)?.name || quoted.name || quoted.by;
     return html`<div part="reply-preview" class="reply-preview">
-      <span><strong dir="auto">${t.replyingTo(name)}</strong><span class="preview-text" dir="auto">${quoted.body}</span></span>
+      <span><strong dir="auto">${t.replyingTo(name)}</strong><span class="preview-text" dir="auto">${messageText(quoted, t)}</span></span>
       <button part="reply-cancel" class="icon-btn" type="button" aria-label=${t.cancelReply} @click=${this._cancelReply}>${closeIcon}</button>
     </div>`;
   }

@@ -9,7 +9,7 @@ import '../src/voice-player.js';
 import '../src/voice-recorder.js';
 import type { VoiceRecording } from '../src/voice-recorder.js';
 import { LANGS } from '../src/i18n.js';
-import { clock } from '../src/format.js';
+import { clock, messageText } from '../src/format.js';
 import { analyse, peaks } from '../src/waveform.js';
 import { until } from './support/env.js';
 
@@ -64,6 +64,14 @@ describe('voice waveform', () => {
     expect(peaks(new Float32Array(100))).to.deep.equal(new Array(VoiceLimits.waveformLength).fill(0));
     expect(peaks(Float32Array.from([0.5, 1]), 4)).to.deep.equal([128, 128, 255, 255]);
     expect([clock(0), clock(61_999), clock(3_600_000)]).to.deep.equal(['0:00', '1:01', '1:00:00']);
+  });
+
+  it('names a voice message in one line where its text would go (quotes, replies, announcements)', () => {
+    const voice = { kind: 'voice', duration: 12_400 };
+    expect(messageText({ body: '', attachments: [voice] }, LANGS.en)).to.equal('Voice message, 0:12');
+    expect(messageText({ body: '', attachments: [voice] }, LANGS['pt-BR'])).to.equal('Mensagem de voz, 0:12');
+    expect(messageText({ body: 'listen', attachments: [voice] }, LANGS.en)).to.equal('listen');
+    expect(messageText({ body: '', attachments: [{ kind: 'file' }] }, LANGS.en)).to.equal('');
   });
 
   it('measures a real recording: its length, and a waveform louder where the recording is', async () => {
