@@ -26,6 +26,8 @@ export interface ListContext {
   rich?: RichRenderer;
   /** The preview card of a message's link (feature `link_previews`), if it has one. */
   linkCard?: (msg: Message) => TemplateResult | typeof nothing;
+  /** The files of a message (feature `files`), if it has some. */
+  attachments?: (msg: Message) => TemplateResult | typeof nothing;
 }
 
 interface Row {
@@ -115,7 +117,7 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
         ? renderEditor(msg, ui, t)
         : html`<div part="message-body" class="body" dir="auto">${renderBody(row.body, msg?.mentions ?? row.pending?.options.mentions, ctx.self, ctx.rich)}${msg?.edited
             ? html` <span part="edited" class="edited" title=${fullLabel(msg.edited, ctx.lang)}>${t.edited}</span>`
-            : nothing}</div>${msg && ctx.linkCard && !(ui && ui.editing === msg.seq) ? ctx.linkCard(msg) : nothing}`}
+            : nothing}</div>${msg?.attachments?.length && ctx.attachments ? ctx.attachments(msg) : nothing}${msg && ctx.linkCard && !(ui && ui.editing === msg.seq) ? ctx.linkCard(msg) : nothing}`}
     ${ui && msg ? renderFooter(msg, ui, t, ctx.self) : nothing}
     ${ui && msg && ui.confirming === msg.seq ? renderConfirm(msg, ui, t) : nothing}
     ${ui && msg ? html`<div class="actions">${renderActions(msg, ui, t)}</div>${renderMenu(msg, ui, t, own)}` : nothing}
