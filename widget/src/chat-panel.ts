@@ -3,7 +3,7 @@
 // guest and rename forms. <chat-widget> renders it inside its own shadow root and hands it the session
 // and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { Member, MessageView as Message, RoomEvent } from '@parley/sdk';
+import type { Attachment, Member, MessageView as Message, RoomEvent } from '@parley/sdk';
 import type { SearchHit } from '@parley/sdk';
 import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
 import type { PendingMessage, Timeline } from './timeline.js';
@@ -11,7 +11,7 @@ import { roomName } from './room-name.js';
 import { messageText } from './format.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
-import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, searchIcon, sendIcon, soundIcon, userIcon } from './icons.js';
+import { bellIcon, clipIcon, closeIcon, downIcon, muteIcon, peopleIcon, searchIcon, sendIcon, soundIcon, userIcon } from './icons.js';
 import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
@@ -24,6 +24,7 @@ import { QUICK_REACTIONS } from './message-actions.js';
 
 type EmojiChunk = typeof import('./emoji-picker.js');
 type VoiceRecording = import('./voice-recorder.js').VoiceRecording;
+type UploadTray = import('./upload-tray.js').UploadTray;
 type Suggestion = import('./emoji-picker.js').Suggestion;
 
 /** What the panel may ask of the widget that owns it. */
@@ -75,6 +76,8 @@ export class ChatPanel extends LitElement {
     pushWorker: { attribute: false },
     _showNotify: { state: true },
     _lazyLoaded: { state: true },
+    _tray: { state: true },
+    _dropping: { state: true },
     _rows: { state: true },
     _renaming: { state: true },
     _showMembers: { state: true },
@@ -117,6 +120,10 @@ export class ChatPanel extends LitElement {
   declare private _showNotify: boolean;
   /** Lazy parts (notification settings, link cards) loaded so far; a change renders again. */
   declare private _lazyLoaded: number;
+  /** The upload tray is shown (files were picked, pasted or dropped). */
+  declare private _tray: boolean;
+  /** Files are dragged over the panel. */
+  declare private _dropping: boolean;
   private readonly _lazy = new Map<string, Promise<unknown>>();
   /** Bumped by the widget on every session change, so the panel renders again. */
   declare rev: number;
@@ -315,7 +322,17 @@ export class ChatPanel extends LitElement {
     // Before sign-in nothing is offline: the visitor simply has not picked a name yet.
     const state = this.needGuest ? 'signed-out' : s.status;
     // A div, not <header>: inside the page that would be a second `banner` landmark.
-    return html`<div class="frame" role=${this.floating ? 'dialog' : 'region'} aria-label=${title} tabindex="-1" @keydown=${this._onKey}>
+    return html`<div
+      class="frame ${this._dropping ? 'dropping' : ''}"
+      role=${this.floating ? 'dialog' : 'region'}
+      aria-label=${title}
+      tabindex="-1"
+      @keydown=${this._onKey}
+      @dragover=${this._onDragOver}
+      @dragleave=${this._onDragLeave}
+      @drop=${this._onDrop}
+    >
+      ${this._dropping ? html`<div part="drop-zone" class="drop-zone" aria-hidden="true">${t.files.dropHere}</div>` : nothing}
       <div part="header" class="header">
         <div class="heading">
           <h2 title=${title}>${title}</h2>
@@ -446,9 +463,18 @@ export class ChatPanel extends LitElement {
           .t=${this.t.voice}
           .duration=${stored.duration ?? 0}
           .waveform=${stored.waveform ?? []}
-          .load=${() => this.session.fileUrl(view, stored.id)}
+          .load=${() => this.session.fileLink(view, stored.id).then((link) => link?.url ?? Promise.reject(new Error('gone')))}
         ></parley-voice-player>`
       : html`<parley-voice-player exportparts=${parts} .t=${this.t.voice} .duration=${local!.duration} .waveform=${local!.waveform} .src=${local!.url}></parley-voice-player>`;
+  }
+
+  /** A message's files, drawn by the attachments chunk once it has loaded (a voice message has its own player). */
+  private _attachments(view: RoomView, m: Message): TemplateResult | typeof nothing {
+    const items = m.deleted ? [] : (m.attachments ?? []).filter((a) => a.kind !== 'voice');
+    if (!items.length) return nothing;
+    this._load('attachments', () => import('./attachments.js'));
+    if (!customElements.get('parley-attachments')) return nothing;
+    return html`<parley-attachments .items=${items} .link=${(id: string) => this.session.fileLink(view, id)} .words=${this.t.files} .lang=${this.locale}></parley-attachments>`;
   }
 
   private _renderRoom(view: RoomView): TemplateResult {
@@ -463,7 +489,7 @@ export class ChatPanel extends LitElement {
       <div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m), voice: (m, p) => this._voicePlayer(view, m, p) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m), voice: (m, p) => this._voicePlayer(view, m, p), attachments: (m) => this._attachments(view, m) })}
         ${(view.ephemeral ?? []).map(
           (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
             <div class="meta"><span class="author" dir="auto">${m.name}</span>${m.by.startsWith('bot:') ? html`<span part="bot-badge" class="bot-badge" title=${t.verifiedBot}>✓ ${t.botBadge}</span>` : nothing}</div>
@@ -506,6 +532,7 @@ export class ChatPanel extends LitElement {
       retry: (entry: PendingMessage) => void s.retry(view, entry).catch(() => {}),
       rich: this._richText(),
       voice: (m: Message | undefined, p: PendingMessage | undefined) => this._voicePlayer(view, m, p),
+      attachments: (m: Message) => this._attachments(view, m),
     };
     const typing = s.typingIn(view, thread.root);
     return html`<div part="thread-bar" class="thread-bar">
@@ -998,6 +1025,7 @@ export class ChatPanel extends LitElement {
     return html`<form part="composer" class="composer" ?data-recording=${this._recording} @submit=${this._onSubmit}>
       ${this._renderReplyPreview(view)} ${this._renderMentions(options)} ${this._renderShortcodes()} ${this._renderPicker()}
       ${cmd ? this._commands!.renderCommandList(cmd, Math.min(this._cmdIndex, cmd.suggestions.length - 1), t, (c) => this._pickCommand(c.name)) : nothing}
+      ${this._renderTray()}
       <textarea
         part="input"
         rows=${this._rows}
@@ -1015,7 +1043,12 @@ export class ChatPanel extends LitElement {
         @keydown=${this._onInputKey}
         @input=${this._onInput}
         @blur=${() => this.session.typing(false)}
+        @paste=${this._onPaste}
       ></textarea>
+      ${this.session.fileLimits
+        ? html`<button part="attach-button" class="icon-btn attach-btn" type="button" aria-label=${t.files.attach} title=${t.files.attach} @click=${this._pickFiles}>${clipIcon}</button>
+            <input class="file-input" type="file" multiple hidden tabindex="-1" aria-hidden="true" @change=${this._onFilesPicked} />`
+        : nothing}
       ${this.emoji
         ? html`<button
             part="emoji-button"
@@ -1204,7 +1237,7 @@ export class ChatPanel extends LitElement {
     }
     if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
     e.preventDefault();
-    this._submitDraft();
+    void this._submitDraft();
   }
 
   private _onInput(e: InputEvent): void {
@@ -1222,13 +1255,81 @@ export class ChatPanel extends LitElement {
 
   private _onSubmit(e: SubmitEvent): void {
     e.preventDefault();
-    this._submitDraft();
+    void this._submitDraft();
   }
 
-  private _submitDraft(): void {
+  // ---- files: the attach button, paste, drag and drop, the upload tray (lazy chunk) ----
+
+  private _renderTray(): TemplateResult | typeof nothing {
+    const limits = this.session.fileLimits;
+    if (!this._tray || !limits || !customElements.get('parley-upload-tray')) return nothing;
+    return html`<parley-upload-tray .start=${(f: File) => this.session.upload(f)} .limits=${limits} .words=${this.t.files} .lang=${this.locale}></parley-upload-tray>`;
+  }
+
+  private readonly _pickFiles = (): void => {
+    this.renderRoot.querySelector<HTMLInputElement>('.file-input')?.click();
+  };
+
+  private readonly _onFilesPicked = (e: Event): void => {
+    const input = e.target as HTMLInputElement;
+    void this._addFiles([...(input.files ?? [])]);
+    input.value = '';
+  };
+
+  private readonly _onPaste = (e: ClipboardEvent): void => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (!files.length || !this.session.fileLimits) return;
+    // A pasted screenshot is a file; pasted text stays text.
+    if (!e.clipboardData?.getData('text/plain')) e.preventDefault();
+    void this._addFiles(files);
+  };
+
+  private readonly _onDragOver = (e: DragEvent): void => {
+    if (!this.session?.fileLimits || !e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    this._dropping = true;
+  };
+
+  private readonly _onDragLeave = (e: DragEvent): void => {
+    if (e.relatedTarget && this.contains(e.relatedTarget as Node)) return;
+    this._dropping = false;
+  };
+
+  private readonly _onDrop = (e: DragEvent): void => {
+    this._dropping = false;
+    if (!this.session?.fileLimits || !e.dataTransfer?.files.length) return;
+    e.preventDefault();
+    void this._addFiles([...e.dataTransfer.files]);
+  };
+
+  /** Loads the tray's chunk, shows it and hands it the files. */
+  private async _addFiles(files: File[]): Promise<void> {
+    if (!files.length || !this.session.fileLimits) return;
+    await import('./upload-tray.js');
+    this._tray = true;
+    await this.updateComplete;
+    this._trayElement()?.add(files);
+  }
+
+  private _trayElement(): UploadTray | null {
+    return this.renderRoot.querySelector('parley-upload-tray');
+  }
+
+  private async _submitDraft(): Promise<void> {
     const area = this._part<HTMLTextAreaElement>('input');
-    if (!area || !area.value.trim()) return;
-    const text = area.value;
+    const tray = this._tray ? this._trayElement() : null;
+    const withFiles = !!tray && !tray.empty;
+    if (!area || (!area.value.trim() && !withFiles)) return;
+    let files: Attachment[] | null = null;
+    if (withFiles) {
+      if (tray.busy) this._notice = this.t.files.waiting;
+      files = await tray.ready();
+      this._notice = '';
+      // A file failed or was refused: the tray says why; the draft stays.
+      if (!files) return;
+    }
+    const text = area.value.trim() ? area.value : '';
     const max = this.session.maxBody;
     if (text.length > max) {
       // Refused before sending, with the draft kept: a message the server must refuse never shows as sent.
@@ -1242,7 +1343,13 @@ export class ChatPanel extends LitElement {
     }
     const mentions = mentionEntities(text, this._picked);
     const thread = this.session.thread?.root;
-    const options = { ...(this._replyTo !== undefined && { replyTo: this._replyTo }), ...(thread !== undefined && { thread }), ...(mentions.length && { mentions }) };
+    const options = {
+      ...(this._replyTo !== undefined && { replyTo: this._replyTo }),
+      ...(thread !== undefined && { thread }),
+      ...(mentions.length && { mentions }),
+      ...(files && { files }),
+    };
+    tray?.clear();
     area.value = '';
     this._length = 0;
     this._refusal = '';

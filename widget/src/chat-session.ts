@@ -25,6 +25,7 @@ import {
   type RoomSummary,
   type SearchPage,
   type SendOptions,
+  type Upload,
   type User,
 } from '@parley/sdk';
 import { ReadMarkers } from './read-markers.js';
@@ -32,6 +33,15 @@ import { Timeline, type PendingMessage } from './timeline.js';
 
 /** How long the `/` list trusts what it read of the room's commands and their bots' online state. */
 const COMMANDS_FRESH_MS = 10_000;
+
+/** Download URLs are asked again this long before they expire. */
+const LINK_SLACK_MS = 60_000;
+
+/** Where a file (and its thumbnail) can be downloaded, until the link expires. */
+export interface FileLink {
+  url: string;
+  thumb?: string;
+}
 
 /** What the status part shows (`data-state`). */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -95,6 +105,10 @@ export class ChatSession {
   private client: ChatClient | undefined;
   /** Link previews asked for, by `room seq`: each message's card is fetched once per session. */
   private readonly previews = new Map<string, Promise<LinkPreview | null>>();
+  /** Signed download URLs by `room id`, kept until shortly before they expire (feature `files`). */
+  private readonly fileLinks = new Map<string, Promise<FileLink | null>>();
+  /** File ids asked for in this turn of the event loop, by room: one `file_urls` for them all. */
+  private readonly fileBatch = new Map<string, Map<string, (link: FileLink | null) => void>>();
   private markers: ReadMarkers | undefined;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private generation = 0;
@@ -178,6 +192,58 @@ export class ChatSession {
   /** What the server does beyond v1 (`welcome.features`); empty against a server that says nothing. */
   get features(): ReadonlySet<string> {
     return this.client?.features ?? NONE;
+  }
+
+  /** The server's file limits (feature `files`); undefined when it takes no files. */
+  get fileLimits(): { maxUploadBytes: number; maxFilesPerMessage: number; uploadQuotaBytes: number } | undefined {
+    const l = this.client?.limits;
+    if (!this.features.has('files') || !l?.maxUploadBytes) return undefined;
+    return { maxUploadBytes: l.maxUploadBytes, maxFilesPerMessage: l.maxFilesPerMessage ?? Limits.maxFilesPerMessage, uploadQuotaBytes: l.uploadQuotaBytes ?? 0 };
+  }
+
+  /** Starts uploading a file the user picked, pasted or dropped. */
+  upload(file: File): Upload {
+    if (!this.client) throw new Error('not connected');
+    return this.client.upload(file, { name: file.name });
+  }
+
+  /**
+   * The download URL (and thumbnail URL) of file `id` of a message of `view`; null when it is gone.
+   * Asked in batches (one `file_urls` per room and turn of the event loop), cached until near expiry.
+   */
+  fileLink(view: RoomView, id: string): Promise<FileLink | null> {
+    const key = `${view.id} ${id}`;
+    let p = this.fileLinks.get(key);
+    if (!p) {
+      p = new Promise<FileLink | null>((resolve) => {
+        let batch = this.fileBatch.get(view.id);
+        if (!batch) {
+          this.fileBatch.set(view.id, (batch = new Map()));
+          setTimeout(() => void this.askLinks(view.id), 0);
+        }
+        batch.set(id, resolve);
+      });
+      this.fileLinks.set(key, p);
+    }
+    return p;
+  }
+
+  private async askLinks(room: string): Promise<void> {
+    const batch = this.fileBatch.get(room);
+    this.fileBatch.delete(room);
+    if (!batch) return;
+    const ids = [...batch.keys()];
+    for (let i = 0; i < ids.length; i += Limits.maxFileUrls) {
+      const part = ids.slice(i, i + Limits.maxFileUrls);
+      const answer = await this.client?.fileUrls(room, part).catch(() => undefined);
+      const found = new Map((answer?.urls ?? []).map((u) => [u.id, u]));
+      for (const id of part) {
+        const u = found.get(id);
+        if (!u || !answer) this.fileLinks.delete(`${room} ${id}`); // asked again next time (a failure, or gone)
+        else setTimeout(() => this.fileLinks.delete(`${room} ${id}`), Math.max(0, answer.exp - Date.now() - LINK_SLACK_MS));
+        batch.get(id)!(u ? { url: u.url, ...(u.thumb !== undefined && { thumb: u.thumb }) } : null);
+      }
+    }
   }
 
   /** Whether alerts for `room` are off: do not disturb, or the room muted. */
@@ -320,13 +386,6 @@ export class ChatSession {
       }
       return view.handle.send('', pending.options);
     });
-  }
-
-  /** A signed download URL of file `id` attached to a message of `view` (feature `files`); rejects when there is none. */
-  async fileUrl(view: RoomView, id: string): Promise<string> {
-    const found = (await this.client?.fileUrls(view.id, [id]))?.urls.find((u) => u.id === id);
-    if (!found) throw new NotFoundError(`file ${id} is not available`);
-    return found.url;
   }
 
   /** Where a send with `opts` shows while pending: the open thread's timeline for a reply in it, else the room's. */

@@ -152,6 +152,7 @@ export interface Catalog extends LauncherWords {
   };
   emoji: EmojiWords;
   voice: VoiceWords;
+  files: FileWords;
 }
 
 /** The voice recorder's and player's words (protocol section 25). */
@@ -185,6 +186,41 @@ export interface VoiceWords {
   position: string;
   positionText: (now: string, total: string) => string;
   speed: (rate: string) => string;
+  unavailable: string;
+}
+
+/** Files: the composer's attach button, the upload tray, attachments and the image viewer (feature `files`). */
+export interface FileWords {
+  attach: string;
+  dropHere: string;
+  /** The list of files waiting to be sent. */
+  tray: string;
+  /** A file's upload progress, for screen readers and the bar's title. */
+  progress: (name: string, percent: string) => string;
+  uploaded: (name: string) => string;
+  cancelUpload: (name: string) => string;
+  retryUpload: (name: string) => string;
+  remove: (name: string) => string;
+  /** The send waits for uploads still running. */
+  waiting: string;
+  tooLarge: (name: string, size: string, max: string) => string;
+  tooMany: (max: string) => string;
+  typeRefused: (name: string) => string;
+  empty: (name: string) => string;
+  quota: (name: string, quota: string) => string;
+  rate: string;
+  imageTooLarge: (name: string) => string;
+  badImage: (name: string) => string;
+  interrupted: (name: string) => string;
+  /** Any other refusal: the server's reason as it gave it. */
+  refused: (name: string, reason: string) => string;
+  openImage: (name: string) => string;
+  download: (name: string, size: string) => string;
+  viewer: string;
+  close: string;
+  previous: string;
+  next: string;
+  position: (index: string, count: string) => string;
   unavailable: string;
 }
 
@@ -348,6 +384,35 @@ const en: Catalog = {
     failed: 'The emoji could not be loaded. Try again later.',
     moreReactions: 'More reactions…',
     suggestions: 'Emoji suggestions',
+  },
+  files: {
+    attach: 'Attach files',
+    dropHere: 'Drop files to attach them',
+    tray: 'Files to send',
+    progress: (name, percent) => `${name}: ${percent} uploaded`,
+    uploaded: (name) => `${name} is ready to send`,
+    cancelUpload: (name) => `Cancel the upload of ${name}`,
+    retryUpload: (name) => `Try uploading ${name} again`,
+    remove: (name) => `Remove ${name}`,
+    waiting: 'Your message will be sent when the files finish uploading.',
+    tooLarge: (name, size, max) => `${name} is ${size}; files can be at most ${max}.`,
+    tooMany: (max) => `At most ${max} files can go in one message.`,
+    typeRefused: (name) => `${name} is a kind of file this chat does not accept (web pages, SVG images and programs are refused).`,
+    empty: (name) => `${name} is empty.`,
+    quota: (name, quota) => `${name} does not fit: your files can take ${quota} in all. Delete messages with files to make room.`,
+    rate: 'You are sending files too fast. Wait a minute and try again.',
+    imageTooLarge: (name) => `${name} has too many pixels for this chat to show.`,
+    badImage: (name) => `${name} could not be read as an image: it is damaged or incomplete.`,
+    interrupted: (name) => `The upload of ${name} was interrupted.`,
+    refused: (name, reason) => `${name} was not accepted: ${reason}`,
+    openImage: (name) => `Open the image ${name}`,
+    download: (name, size) => `Download ${name} (${size})`,
+    viewer: 'Image viewer',
+    close: 'Close',
+    previous: 'Previous image',
+    next: 'Next image',
+    position: (index, count) => `${index} of ${count}`,
+    unavailable: 'This file is no longer available.',
   },
   notify: {
     title: 'Notifications',
@@ -536,6 +601,35 @@ const ptBR: Catalog = {
     failed: 'Não foi possível carregar os emoji. Tente mais tarde.',
     moreReactions: 'Mais reações…',
     suggestions: 'Sugestões de emoji',
+  },
+  files: {
+    attach: 'Anexar arquivos',
+    dropHere: 'Solte os arquivos para anexá-los',
+    tray: 'Arquivos a enviar',
+    progress: (name, percent) => `${name}: ${percent} enviado`,
+    uploaded: (name) => `${name} está pronto para enviar`,
+    cancelUpload: (name) => `Cancelar o envio de ${name}`,
+    retryUpload: (name) => `Tentar enviar ${name} de novo`,
+    remove: (name) => `Remover ${name}`,
+    waiting: 'Sua mensagem será enviada quando os arquivos terminarem de subir.',
+    tooLarge: (name, size, max) => `${name} tem ${size}; os arquivos podem ter no máximo ${max}.`,
+    tooMany: (max) => `No máximo ${max} arquivos por mensagem.`,
+    typeRefused: (name) => `${name} é de um tipo que este chat não aceita (páginas web, imagens SVG e programas são recusados).`,
+    empty: (name) => `${name} está vazio.`,
+    quota: (name, quota) => `${name} não cabe: seus arquivos podem ocupar ${quota} no total. Apague mensagens com arquivos para liberar espaço.`,
+    rate: 'Você está enviando arquivos rápido demais. Espere um minuto e tente de novo.',
+    imageTooLarge: (name) => `${name} tem pixels demais para este chat mostrar.`,
+    badImage: (name) => `${name} não pôde ser lido como imagem: está danificado ou incompleto.`,
+    interrupted: (name) => `O envio de ${name} foi interrompido.`,
+    refused: (name, reason) => `${name} não foi aceito: ${reason}`,
+    openImage: (name) => `Abrir a imagem ${name}`,
+    download: (name, size) => `Baixar ${name} (${size})`,
+    viewer: 'Visualizador de imagens',
+    close: 'Fechar',
+    previous: 'Imagem anterior',
+    next: 'Próxima imagem',
+    position: (index, count) => `${index} de ${count}`,
+    unavailable: 'Este arquivo não está mais disponível.',
   },
   notify: {
     title: 'Notificações',

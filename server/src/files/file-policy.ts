@@ -38,7 +38,8 @@ export function inlineSafe(mime: string): boolean {
 /** The media type of a file from its first bytes. */
 export async function sniffHead(head: Uint8Array): Promise<string> {
   const found = await fileTypeFromBuffer(head);
-  if (found) return found.mime;
+  // XML may be SVG or XHTML, which browsers run: the markup check decides.
+  if (found && found.mime !== 'application/xml' && found.mime !== 'text/xml') return found.mime;
   return textType(head);
 }
 

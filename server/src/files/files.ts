@@ -22,7 +22,7 @@ export const TUS_VERSION = '1.0.0';
 export const UPLOADS_PATH = '/v1/uploads';
 export const FILES_PATH = '/v1/files';
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
-/** The send path refuses an upload this close to its collection: the sweeper must never take one a message is about to hold. */
+/** The send path refuses an upload this close to its collection (a quarter of the TTL when shorter): the sweeper must never take one a message is about to hold. */
 const ATTACH_MARGIN_MS = 60_000;
 const MAX_TRACKED_USERS = 10_000;
 
@@ -305,7 +305,8 @@ export class Files {
   async attachments(owner: string, ids: readonly string[]): Promise<Attachment[]> {
     if (new Set(ids).size !== ids.length) throw badRequest('the same file is attached twice');
     const found = new Map((await this.store.uploads.attachable(owner, ids)).map((u) => [u.id, u]));
-    const oldest = Date.now() - this.config.uploadTtlMs + ATTACH_MARGIN_MS;
+    const ttl = this.config.uploadTtlMs;
+    const oldest = Date.now() - ttl + Math.min(ATTACH_MARGIN_MS, ttl / 4);
     return ids.map((id) => {
       const u = found.get(id);
       if (!u) throw notFound(`no finished upload "${id}" of yours to attach (unknown, not complete, already attached or expired)`);

@@ -53,7 +53,8 @@ export function processImage(path: string, mime: string, out: string, thumbOut: 
     const input = { animated: true, limitInputPixels: maxPixels, failOn: 'truncated' as const };
     let meta: Metadata;
     try {
-      meta = await sharp(path, input).metadata();
+      // The header alone, without the pixel limit: the size is checked below, with the numbers in the message.
+      meta = await sharp(path, { ...input, limitInputPixels: false }).metadata();
     } catch (err) {
       throw refusal(err);
     }

@@ -9,6 +9,8 @@ import type { Metrics } from '../core/metrics.js';
 import { StoreUnavailableError } from '../store/store.js';
 
 const TUS_HEADERS = 'authorization, content-type, tus-resumable, upload-length, upload-metadata, upload-offset';
+/** Body bytes held while an upload is checked before the request is paused. */
+const HELD_BYTES = 1024 * 1024;
 const EXPOSED = 'location, upload-offset, upload-length, upload-expires, tus-resumable, tus-version, tus-extension, tus-max-size';
 
 export interface FileRouteDeps {
@@ -45,15 +47,22 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
       : {};
   const state = { aborted: false };
   let sink: UploadSink | undefined;
+  let paused = false;
+  /** The request body has all arrived (PATCH). */
+  let ended = false;
   res.onAborted(() => {
     state.aborted = true;
     sink?.abort();
   });
-  const respond = (reply: FileReply) => {
+  const respond = (reply: FileReply): void => {
     deps.metrics.httpRequest(path, reply.status);
     if (state.aborted) return;
     state.aborted = true;
-    res.cork(() => writeReply(res, { ...reply, headers: { ...cors, ...reply.headers } }, method === 'HEAD'));
+    // A PATCH answered before its body was all read (a refusal) leaves the rest of the body on the
+    // connection: the client must not send another request on it.
+    const headers = method === 'PATCH' && !ended ? { ...cors, ...reply.headers, connection: 'close' } : { ...cors, ...reply.headers };
+    if (paused) res.resume();
+    res.cork(() => writeReply(res, { ...reply, headers }, method === 'HEAD'));
   };
   const guarded = (work: () => Promise<FileReply | void>) =>
     work().then(
@@ -101,24 +110,32 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
   if (method === 'DELETE') return void guarded(() => deps.files.terminate(who.id, id));
   if (method !== 'PATCH') return respond(fail(405, 'method_not_allowed', 'HEAD, PATCH, GET or DELETE'));
 
-  // PATCH: the body is taken at once (uWS hands it over only during this call) and held back while the
-  // upload is checked; from then on each chunk is written before the next is read.
+  // PATCH: the body is taken as it comes (uWS hands it over only during onData) and held while the
+  // upload is checked (a few ms: paused past HELD_BYTES); from then on each chunk is written before
+  // the next is read.
   const pending: Buffer[] = [];
-  let ended = false;
+  let held = 0;
   let writing: Promise<void> = Promise.resolve();
   let refused: FileReply | undefined;
-  res.pause();
+  const pause = () => {
+    paused = true;
+    res.pause();
+  };
+  const resume = () => {
+    paused = false;
+    res.resume();
+  };
   const feed = (chunk: Buffer) => {
     writing = writing.then(async () => {
       if (refused || !sink) return;
-      res.pause();
+      pause();
       const reply = await sink.write(chunk);
       if (reply) {
         refused = reply;
         respond(reply);
         return;
       }
-      if (!state.aborted) res.resume();
+      if (!state.aborted) resume();
     });
   };
   const finish = () => {
@@ -134,7 +151,11 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
   res.onData((chunk, isLast) => {
     const copy = Buffer.from(chunk.slice(0));
     if (sink) feed(copy);
-    else pending.push(copy);
+    else {
+      pending.push(copy);
+      held += copy.byteLength;
+      if (held > HELD_BYTES && !paused) pause();
+    }
     if (isLast) {
       ended = true;
       if (sink) finish();
@@ -153,7 +174,7 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
     }
     for (const chunk of pending.splice(0)) feed(chunk);
     if (ended) finish();
-    else res.resume();
+    else if (paused) resume();
     return undefined;
   });
 }
@@ -174,7 +195,10 @@ function writeReply(res: HttpResponse, reply: FileReply, head: boolean): void {
   res.writeStatus(STATUS[reply.status] ?? String(reply.status));
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.writeHeader(k, v);
   res.writeHeader('x-content-type-options', 'nosniff');
-  if (reply.body === undefined || head) return void res.endWithoutBody();
+  // HEAD and 204 have no body by definition; any other status without one must say so (Content-Length:
+  // 0, which end('') writes), or the client reads until the connection closes.
+  if (head || reply.status === 204) return void res.endWithoutBody();
+  if (reply.body === undefined) return void res.end('');
   res.writeHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(reply.body));
 }
