@@ -263,6 +263,13 @@ describe('<parley-voice-recorder>', () => {
       await until(() => got.length === 1, 'the held recording');
       expect(got[0]!.duration).to.be.within(500, 3000);
 
+      // A click (a press shorter than a tap) locks: hands-free, with Cancel.
+      await sendMouse({ type: 'down' });
+      await sendMouse({ type: 'up' });
+      const cancel = await until(() => el.shadowRoot!.querySelector<HTMLElement>('[part~="voice-cancel"]'), 'hands-free after a click');
+      cancel.click();
+      await until(() => !el.hasAttribute('recording'), 'Cancel');
+
       // Held, then slid 120 px away: cancelled, nothing recorded.
       await sendMouse({ type: 'down' });
       await until(() => el.shadowRoot!.querySelector('[part~="voice-bar"]'), 'the second recording');
