@@ -126,7 +126,7 @@ describe.skipIf(!chromiumAvailable())('files in the chat widget', () => {
     await cy.page.evaluate((b64) => {
       const widget = document.querySelector('chat-widget')!;
       const find = (root: ParentNode): HTMLTextAreaElement | null =>
-        root.querySelector('textarea') ?? [...root.querySelectorAll('*')].map((e) => (e.shadowRoot ? find(e.shadowRoot) : null)).find(Boolean) ?? null;
+        root.querySelector('textarea') ?? Array.from(root.querySelectorAll('*')).map((e) => (e.shadowRoot ? find(e.shadowRoot) : null)).find(Boolean) ?? null;
       const area = find(widget.shadowRoot!)!;
       const dt = new DataTransfer();
       dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'screenshot.png', { type: 'image/png' }));
@@ -142,7 +142,7 @@ describe.skipIf(!chromiumAvailable())('files in the chat widget', () => {
     const dee = await openWidget('dee', 'Dee');
     await drop(dee.page, [spec('huge.bin', 'application/octet-stream', Buffer.alloc(MAX + 1)), spec('page.png', 'image/png', Buffer.from('<!doctype html><html><script>alert(1)</script></html>'))]);
     await expect.poll(() => part(dee.page, 'upload').allTextContents(), { timeout: STEP }).toEqual([
-      expect.stringMatching(/huge\.bin is 2(\.1)? MB; files can be at most 2(\.1)? MB\./),
+      expect.stringContaining("huge.bin is 2,097,153 bytes; files can be at most 2,097,152 bytes."),
       expect.stringContaining('page.png is a kind of file this chat does not accept'),
     ]);
     await dee.page.screenshot({ path: join(ARTIFACTS, 'files-refused.png') });

@@ -10,6 +10,7 @@ import { thumbHashToAverageRGBA, thumbHashToDataURL } from 'thumbhash';
 import type { FileWords } from './i18n.js';
 import type { FileLink } from './chat-session.js';
 import { fileSize } from './file-size.js';
+import { fileIcon } from './icons.js';
 
 const fromBase64 = (b64: string): Uint8Array => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 
@@ -70,6 +71,7 @@ export class Attachments extends LitElement {
             color: inherit; text-decoration: none; background: var(--parley-card-bg, rgba(127, 127, 127, 0.12)); }
     .chip .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
     .chip .size { opacity: 0.7; font-size: 0.85em; flex: none; }
+    .chip svg { width: 1.2em; height: 1.2em; flex: none; }
     audio, video { display: block; margin-top: 4px; max-width: 100%; }
     video { max-height: 20em; border-radius: 6px; }
     .lightbox { position: fixed; inset: 0; z-index: 10; display: flex; flex-direction: column; align-items: center; justify-content: center; gap: 8px;
@@ -128,7 +130,7 @@ export class Attachments extends LitElement {
     if (link && (a.kind === 'audio' || a.kind === 'voice')) return html`<audio part="attachment-audio" controls preload="metadata" src=${link.url} aria-label=${a.name}></audio>`;
     if (link && a.kind === 'video') return html`<video part="attachment-video" controls preload="metadata" src=${link.url} aria-label=${a.name}></video>`;
     return html`<a part="file-chip" class="chip" href=${link?.url ?? nothing} download=${a.name} target="_blank" rel="noopener noreferrer" aria-label=${this.words.download(a.name, size)}>
-      <span aria-hidden="true">📄</span><span class="name" dir="auto">${a.name}</span><span class="size">${size}</span>
+      ${fileIcon}<span class="name" dir="auto">${a.name}</span><span class="size">${size}</span>
     </a>`;
   }
 

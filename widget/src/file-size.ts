@@ -8,5 +8,15 @@ export function fileSize(bytes: number, lang: string): string {
     value /= 1000;
     unit++;
   }
-  return new Intl.NumberFormat(lang, { style: 'unit', unit: UNITS[unit], unitDisplay: 'short', maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 }).format(value);
+  // Bytes narrow ("77B": "77 byte" reads wrong), larger units short ("2.4 MB").
+  return new Intl.NumberFormat(lang, { style: 'unit', unit: UNITS[unit], unitDisplay: unit === 0 ? 'narrow' : 'short', maximumFractionDigits: value < 10 && unit > 0 ? 1 : 0 }).format(value);
+}
+
+/** Two sizes that must read differently (a file just over a limit): exact bytes when the short forms agree. */
+export function fileSizes(a: number, b: number, lang: string): [string, string] {
+  const x = fileSize(a, lang);
+  const y = fileSize(b, lang);
+  if (x !== y) return [x, y];
+  const exact = (n: number) => new Intl.NumberFormat(lang, { style: 'unit', unit: 'byte', unitDisplay: 'long' }).format(n);
+  return [exact(a), exact(b)];
 }

@@ -5,7 +5,7 @@
 // explained in words from its code. The message is sent once every file is up.
 import { LitElement, css, html, nothing } from 'lit';
 import type { Attachment, Upload, UploadError } from '@parley/sdk';
-import { fileSize } from './file-size.js';
+import { fileSize, fileSizes } from './file-size.js';
 import type { FileWords } from './i18n.js';
 
 export interface TrayLimits {
@@ -75,7 +75,7 @@ export class UploadTray extends LitElement {
       const kept = entries.filter((e) => e.state !== 'refused').length;
       if (kept >= most) Object.assign(entry, { state: 'refused', problem: this.words.tooMany(String(most)) });
       else if (file.size === 0) Object.assign(entry, { state: 'refused', problem: this.words.empty(file.name) });
-      else if (file.size > max) Object.assign(entry, { state: 'refused', problem: this.words.tooLarge(file.name, fileSize(file.size, this.lang), fileSize(max, this.lang)) });
+      else if (file.size > max) Object.assign(entry, { state: 'refused', problem: this.words.tooLarge(file.name, ...fileSizes(file.size, max, this.lang)) });
       else this.begin(entry);
       entries.push(entry);
     }
@@ -126,7 +126,7 @@ export class UploadTray extends LitElement {
     const name = file.name;
     switch (error?.code) {
       case 'too_large':
-        return w.tooLarge(name, fileSize(file.size, this.lang), fileSize(this.limits.maxUploadBytes, this.lang));
+        return w.tooLarge(name, ...fileSizes(file.size, this.limits.maxUploadBytes, this.lang));
       case 'type_refused':
         return w.typeRefused(name);
       case 'empty_file':

@@ -368,6 +368,8 @@ export class Hub {
     if (event.mentions !== undefined && event.mentions.length > 0) this.onMentions?.(event);
     this.broker.publish(roomTopic(event.room), bytes);
     if (event.kind === EventKind.Message) this.notifications?.messagePublished(event);
+    // A deleted message's files leave storage now, not at the sweeper's next round.
+    else if (event.kind === EventKind.Delete) void this.files?.sweep();
     // Someone else added this user: tell all of their connections, which are not subscribed yet.
     if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);
     // Other nodes may hold sessions of the user that cache the membership without following the room.

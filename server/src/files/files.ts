@@ -72,6 +72,7 @@ export class Files {
   private readonly busy = new Set<string>();
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private sweeping: Promise<void> | undefined;
+  private again: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -364,9 +365,19 @@ export class Files {
     return { status: 200, headers, length: blob.size, blob };
   }
 
-  /** Removes the blobs of deleted messages and of uploads no message took in time (any node may run it). */
+  /**
+   * Removes the blobs of deleted messages and of uploads no message took in time (any node may run
+   * it). Asked while a round runs, one more round follows it: a delete just stored is not missed.
+   */
   sweep(): Promise<void> {
-    this.sweeping ??= (async () => {
+    if (this.sweeping) {
+      this.again ??= this.sweeping.then(() => {
+        this.again = undefined;
+        return this.sweep();
+      });
+      return this.again;
+    }
+    this.sweeping = (async () => {
       try {
         for (;;) {
           const gone = await this.store.uploads.sweep(Date.now() - this.config.uploadTtlMs, 500);

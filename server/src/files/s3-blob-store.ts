@@ -21,7 +21,14 @@ export class S3BlobStore implements BlobStore {
   private readonly bucket: string;
 
   constructor(options: S3Options) {
-    const config: S3ClientConfig = { region: options.region, forcePathStyle: options.pathStyle };
+    const config: S3ClientConfig = {
+      region: options.region,
+      forcePathStyle: options.pathStyle,
+      // Checksums only where S3 requires them: the SDK's default streams uploads as `aws-chunked` with a
+      // trailing checksum, which several S3-compatible services store framing and all (s3rver does).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    };
     if (options.endpoint) config.endpoint = options.endpoint;
     if (options.accessKey && options.secretKey) config.credentials = { accessKeyId: options.accessKey, secretAccessKey: options.secretKey };
     this.client = new S3Client(config);
