@@ -15,6 +15,7 @@ import { InvalidRequestError, NotFoundError, ParleyError } from './errors.js';
 import type { UserLog } from './user-log.js';
 import type { Call, CallOptions } from './call.js';
 import type { CallStateFrame, SignalFrame } from './protocol/frames.js';
+import { Upload, type UploadOptions, type UploadSource } from './upload.js';
 
 // Messages per second a connection may send when the welcome does not say (protocol 4.3).
 const DEFAULT_SEND_RATE = 10;
@@ -113,8 +114,11 @@ export class ChatClient {
   /** Calls ringing for this user now, so that `ringEnd` is told once. */
   private readonly rings = new Map<string, string>();
 
+  private readonly httpUrl: string;
+
   constructor(options: ClientOptions) {
     const resolved = resolveOptions(options);
+    this.httpUrl = resolved.httpUrl;
     this.timeoutMs = resolved.requestTimeoutMs;
     this.connection = new Connection(resolved, {
       state: (oldState, newState) => this.emitter.emit('state', { oldState, newState }),
@@ -413,6 +417,28 @@ export class ChatClient {
   }
 
   /** Marks the user away (or back online). Remembered and re-applied after every reconnect. */
+  /**
+   * Uploads a file (feature `files`): starts at once and resolves `upload.done` with the attachment
+   * to pass in `room.send(text, { files })`. Emits `progress`; `cancel()` stops it, `retry()` goes on
+   * after a failure from where the server stopped. Refusals (size, type, quota, rate) are UploadErrors
+   * with the server's code; the limits are in `client.limits` (`maxUploadBytes`...).
+   */
+  upload(source: UploadSource, options: UploadOptions = {}): Upload {
+    this.require(Feature.Files);
+    return new Upload({ httpUrl: this.httpUrl, token: () => this.connection.httpToken() }, source, options);
+  }
+
+  /**
+   * Download URLs of files attached to messages of a room (feature `files`): absolute, signed and
+   * valid until `exp` (ms epoch); files the caller may not see are left out.
+   */
+  async fileUrls(roomId: string, ids: readonly string[]): Promise<{ urls: { id: string; url: string; thumb?: string }[]; exp: number }> {
+    this.require(Feature.Files);
+    const { urls, exp } = await this.request(Op.FileUrls, { room: roomId, ids: [...ids] }, true);
+    const abs = (path: string) => new URL(path, this.httpUrl).toString();
+    return { urls: urls.map((u) => ({ id: u.id, url: abs(u.url), ...(u.thumb !== undefined && { thumb: abs(u.thumb) }) })), exp };
+  }
+
   setPresence(state: 'online' | 'away'): void {
     this.presence = state;
     this.connection.notify({ t: Op.SetPresence, state });

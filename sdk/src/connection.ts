@@ -67,6 +67,11 @@ export class Connection {
     this.reconnect = reconnect ? new ReconnectDelay(reconnect.minDelayMs, reconnect.maxDelayMs) : undefined;
   }
 
+  /** The token for an HTTP request (uploads), from the same source as `hello`'s. */
+  httpToken(): Promise<string> {
+    return this.token.get();
+  }
+
   /** Resolves on the next `welcome`; rejects on a fatal error or `close()`. Transient failures are retried. */
   connect(): Promise<WelcomeFrame> {
     if (this.state === 'connected' && this.welcome) return Promise.resolve(this.welcome);

@@ -41,7 +41,7 @@ export function foldChange(message: MessageView, change: RoomEvent, me: string):
     case EventKind.Delete: {
       // Redaction: what the message said (and who was named in it, and how people reacted) is gone;
       // when it was last edited stays, as the server's projection keeps it.
-      const { body: _body, mentions: _mentions, reactions: _reactions, actions: _actions, ...rest } = message;
+      const { body: _body, mentions: _mentions, reactions: _reactions, actions: _actions, attachments: _attachments, ...rest } = message;
       return { ...rest, deleted: true, rev: change.seq };
     }
     case EventKind.Reaction: {

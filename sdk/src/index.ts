@@ -38,9 +38,11 @@ import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
-import type { Mention } from './protocol/kinds.js';
 import type { Call, CallEvents, CallOptions, CallPhase, CallQuality } from './call.js';
 import type { CallPeer, CallStateFrame, IceServer } from './protocol/frames.js';
+import type { VoiceFields } from './protocol/voice.js';
+import type { Attachment, Mention } from './protocol/kinds.js';
+import type { UploadEvents, UploadOptions, UploadSource, UploadState } from './upload.js';
 import type { ReadStateEvents, ReadStates, Receipt, RoomReadState } from './read-states.js';
 import type { ActTarget, EditOptions, HistoryOptions, MemberPageOptions, ModerateOptions, Room, SendOptions, TypingOptions } from './room.js';
 import type { LiveStream } from './streams.js';
@@ -51,6 +53,8 @@ import type { HistoryPage } from './sequencer.js';
 export { ChatClient } from './client.js';
 export { invocation, parseArgs, usage } from './protocol/command-line.js';
 export { foldChange } from './fold.js';
+export { VoiceLimits } from './protocol/voice.js';
+export { Upload, UploadError } from './upload.js';
 export {
   ParleyError,
   TimeoutError,
@@ -88,10 +92,12 @@ export {
   GuestPolicy,
   CallAction,
   CallEndReason,
+  AttachmentKind,
 } from './protocol/codes.js';
 
 export type {
   ClientOptions,
+  VoiceFields,
   ReconnectOptions,
   WebSocketLike,
   WebSocketConstructor,
@@ -180,4 +186,9 @@ export type {
   RingContext,
   RingEndContext,
   CallStateContext,
+  Attachment,
+  UploadEvents,
+  UploadOptions,
+  UploadSource,
+  UploadState,
 };

@@ -1,5 +1,6 @@
 // ChatClient options with their defaults, and the minimal WebSocket shape the client needs, so that
 // browsers' WebSocket and Node's `ws` both fit without the SDK importing either.
+import { httpBase } from './upload.js';
 import { deviceId } from './device.js';
 
 /**
@@ -33,6 +34,8 @@ export interface ReconnectOptions {
 export interface ClientOptions {
   /** WebSocket URL of the server, e.g. `wss://chat.example.com/ws`. Required. */
   url: string;
+  /** Base URL of the server's HTTP API (uploads, downloads). Default: `url` with http(s) for ws(s) and without `/ws`. */
+  httpUrl?: string;
   /** Access token (JWT) sent in `hello`; never put in the URL. Default: none (then `getToken` is required). */
   token?: string;
   /** Returns a fresh token; called when there is none, after close 4002 and once after a rejection (4001). Default: none. */
@@ -61,6 +64,7 @@ export interface ClientOptions {
 
 export interface ResolvedOptions {
   url: string;
+  httpUrl: string;
   token: string | undefined;
   getToken: (() => string | Promise<string>) | undefined;
   WebSocket: WebSocketConstructor;
@@ -89,6 +93,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
   };
   return {
     url: options.url,
+    httpUrl: options.httpUrl ?? httpBase(options.url),
     token: options.token || undefined,
     getToken: options.getToken,
     WebSocket,

@@ -7,7 +7,7 @@ import type { RoomEvents } from './events.js';
 import type { ChangeAck, OutboxBody, OutboxOp, RequestFn, SendAck } from './outbox.js';
 import { ErrorCode, Feature, Limits, Op } from './protocol/codes.js';
 import type { ClientFrame, Member, MessageActionInput, ModerateFrame, ResultData, RoomRules, RoomSummary, WelcomeFrame } from './protocol/frames.js';
-import type { Mention } from './protocol/kinds.js';
+import type { Attachment, Mention } from './protocol/kinds.js';
 import type { ReadStates, Receipt } from './read-states.js';
 import type { HistoryPage } from './sequencer.js';
 import type { LiveStream } from './streams.js';
@@ -37,6 +37,11 @@ export interface SendOptions {
   thread?: number;
   /** Users named in the text, by UTF-16 offset and length into it. */
   mentions?: Mention[];
+  /**
+   * Finished uploads to attach (feature `files`), as `upload.done` resolved them or by id; at most
+   * `limits.maxFilesPerMessage`. With files the text may be empty ('').
+   */
+  files?: readonly (Attachment | string)[];
   /**
    * Client message id (1-64 of `A-Z a-z 0-9 _ -`). Default: a fresh one. Give one derived from what
    * the message answers to make it idempotent across process restarts: the server stores it once.
@@ -173,11 +178,12 @@ export class Room {
    * same `cid` across reconnects, `unavailable` and `rate_limited` until `outboxTtlMs`.
    */
   async send(body: string, options: SendOptions = {}): Promise<SendAck> {
-    this.checkText(body, options.mentions);
+    const files = options.files?.length ? options.files.map((f) => (typeof f === 'string' ? f : f.id)) : undefined;
+    if (!(files && body === '')) this.checkText(body, options.mentions);
     const { replyTo, thread, mentions, cid, actions } = options;
     // The server clears typing where the message lands; the next keystroke there must announce it again.
     this.typingSentAt.delete(thread);
-    return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions, actions, ...(cid !== undefined && { cid }) });
+    return this.link.write(Op.Send, { room: this.id, body, replyTo, thread, mentions, actions, ...(files && { files }), ...(cid !== undefined && { cid }) });
   }
 
   /**

@@ -36,6 +36,10 @@ const everyField: RoomEvent = {
   reactions: [{ emoji: '👍', count: 2, me: true, users: ['u_ana', 'bo'] }],
   replies: { count: 3, last: 49, lastTs: 1_718_000_002_000 },
   actions: [{ id: 'ok', type: 'select', label: 'Pick', style: 'primary', disabled: false, options: [{ value: 'a', label: 'A' }] }],
+  attachments: [
+    { id: 'Fh3k', kind: 'image', name: 'cat.jpg', mime: 'image/jpeg', size: 48_213, width: 1200, height: 800, placeholder: 'HZQBBYCHh4eH', thumb: true },
+    { id: 'Vx9q', kind: 'voice', name: 'voice.webm', mime: 'audio/webm', size: 9_001, duration: 4200, waveform: [0, 128, 255] },
+  ],
 };
 
 const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));

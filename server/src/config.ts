@@ -99,6 +99,8 @@ export interface Config {
   floodMuteMs: number;
   /** A guest may post links in public rooms only this long after first signing in, ms (0: always). */
   guestLinkDelayMs: number;
+  /** Longest voice message, ms (`limits.maxVoiceMs`, protocol section 25). */
+  maxVoiceMs: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   tlsPassphrase: string | undefined;
@@ -117,6 +119,26 @@ export interface Config {
   hookRate: number;
   /** Longest time budget a room's moderation hook may be given, ms. */
   moderationHookMaxMs: number;
+  /** Blob storage of uploaded files: `local` (a directory) or `s3` (any S3-compatible service). */
+  fileStore: 'local' | 's3';
+  /** Directory of the local blob store; default `<dataDir>/files`. */
+  fileDir: string | undefined;
+  s3Bucket: string | undefined;
+  s3Region: string;
+  s3Endpoint: string | undefined;
+  s3PathStyle: boolean;
+  s3AccessKey: string | undefined;
+  s3SecretKey: string | undefined;
+  /** Largest upload, bytes (0: uploads off). */
+  uploadMaxBytes: number;
+  uploadQuotaBytes: number;
+  uploadsPerMinute: number;
+  uploadTtlMs: number;
+  uploadTypes: string[];
+  uploadRefusedTypes: string[];
+  maxImagePixels: number;
+  /** Lifetime of signed download URLs, ms. */
+  fileUrlTtlMs: number;
 }
 
 type Parser<T> = (raw: string, name: string) => T;
@@ -177,6 +199,33 @@ const memorySize: Parser<string> = (raw, name) => {
   if (kb < 128 || kb > 1024 * 1024) throw new ConfigError(`${name} must be a size from 128kB to 1GB such as 32MB, got "${raw}"`);
   return `${m![1]}${m![2]}`;
 };
+const fileStore: Parser<Config['fileStore']> = (raw, name) => {
+  if (raw !== 'local' && raw !== 's3') throw new ConfigError(`${name} must be local or s3, got "${raw}"`);
+  return raw;
+};
+const optHttpUrl = serviceUrl(['http:', 'https:'], 'http://127.0.0.1:9000', true);
+/** Media types: `type/subtype` or `type/*`, comma-separated. */
+const mediaTypes: Parser<string[]> = (raw, name) => {
+  const types = list(raw, name).map((t) => t.toLowerCase());
+  for (const t of types) if (!/^[a-z0-9][a-z0-9.+-]*\/(\*|[a-z0-9][a-z0-9.+-]*)$/.test(t)) throw new ConfigError(`${name}: "${t}" is not a media type such as image/png or image/*`);
+  return types;
+};
+/** What uploads are refused by default whatever PARLEY_UPLOAD_TYPES says: programs and pages a browser or OS would run. */
+export const DEFAULT_REFUSED_TYPES = [
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'application/x-msdownload',
+  'application/x-elf',
+  'application/x-mach-binary',
+  'application/x-executable',
+  'application/x-sh',
+  'application/x-msi',
+  'application/vnd.microsoft.portable-executable',
+  'application/java-archive',
+  'application/x-apple-diskimage',
+  'application/vnd.android.package-archive',
+];
 const level: Parser<Level> = (raw, name) => {
   if (!isLevel(raw)) throw new ConfigError(`${name} must be one of ${LEVELS.join(', ')}, got "${raw}"`);
   return raw;
@@ -293,6 +342,7 @@ export const OPTIONS = [
   opt({ key: 'floodWindowMs', env: 'PARLEY_FLOOD_WINDOW_MS', flag: '--flood-window-ms', default: 10_000, parse: int(1000, 3_600_000), doc: 'Flood protection window, ms.' }),
   opt({ key: 'floodMuteMs', env: 'PARLEY_FLOOD_MUTE_MS', flag: '--flood-mute-ms', default: 300_000, parse: int(1000, 86_400_000), doc: 'How long flood protection mutes, ms.' }),
   opt({ key: 'guestLinkDelayMs', env: 'PARLEY_GUEST_LINK_DELAY_MS', flag: '--guest-link-delay-ms', default: 600_000, parse: int(0, 31_536_000_000), doc: 'A guest may post links in public rooms only this long after first signing in, ms. 0: guests may always post links.' }),
+  opt({ key: 'maxVoiceMs', env: 'PARLEY_MAX_VOICE_MS', flag: '--max-voice-ms', default: 300_000, parse: int(1000, 3_600_000), doc: 'Longest voice message, ms (default 5 minutes): the widget stops recording there, and the server refuses a longer one.' }),
   opt({ key: 'tlsCert', env: 'PARLEY_TLS_CERT', flag: '--tls-cert', default: undefined, parse: optStr, doc: 'PEM certificate (chain) file: serve https:// and wss:// directly. Needs PARLEY_TLS_KEY.' }),
   opt({ key: 'tlsKey', env: 'PARLEY_TLS_KEY', flag: '--tls-key', default: undefined, parse: optStr, doc: 'PEM private key file of the certificate.' }),
   opt({ key: 'tlsPassphrase', env: 'PARLEY_TLS_PASSPHRASE', flag: '--tls-passphrase', default: undefined, parse: optStr, doc: 'Passphrase of an encrypted private key.' }),
@@ -314,6 +364,22 @@ export const OPTIONS = [
   opt({ key: 'webhookTimeoutMs', env: 'PARLEY_WEBHOOK_TIMEOUT_MS', flag: '--webhook-timeout-ms', default: 10_000, parse: int(100, 120_000), doc: 'Time an outgoing webhook\'s receiver has to answer one delivery, ms.' }),
   opt({ key: 'hookRate', env: 'PARLEY_HOOK_RATE', flag: '--hook-rate', default: 5, parse: int(1, 10_000), doc: 'Messages per second one incoming webhook, or one bot key over HTTP, may post (bursts of 10 times as many); more answer 429.' }),
   opt({ key: 'moderationHookMaxMs', env: 'PARLEY_MODERATION_HOOK_MAX_MS', flag: '--moderation-hook-max-ms', default: 2000, parse: int(50, 10_000), doc: 'Longest time budget a room\'s moderation hook may be given, ms: a sender waits at most this long for a bot\'s verdict.' }),
+  opt({ key: 'fileStore', env: 'PARLEY_FILE_STORE', flag: '--file-store', default: 'local', parse: fileStore, doc: 'Where uploaded files are kept: `local` (PARLEY_FILE_DIR) or `s3` (any S3-compatible service: PARLEY_S3_*). Several nodes need `s3` (or one shared directory).' }),
+  opt({ key: 'fileDir', env: 'PARLEY_FILE_DIR', flag: '--file-dir', default: undefined, parse: optStr, doc: 'Directory of uploaded files with PARLEY_FILE_STORE=local. Default: `files` in PARLEY_DATA_DIR.' }),
+  opt({ key: 's3Bucket', env: 'PARLEY_S3_BUCKET', flag: '--s3-bucket', default: undefined, parse: optStr, doc: 'Bucket of uploaded files with PARLEY_FILE_STORE=s3 (it must exist).' }),
+  opt({ key: 's3Region', env: 'PARLEY_S3_REGION', flag: '--s3-region', default: 'us-east-1', parse: str, doc: 'Region of the bucket.' }),
+  opt({ key: 's3Endpoint', env: 'PARLEY_S3_ENDPOINT', flag: '--s3-endpoint', default: undefined, parse: optHttpUrl, doc: 'Endpoint URL of an S3-compatible service (MinIO, Cloudflare R2, Backblaze B2, DigitalOcean Spaces...). Unset: Amazon S3.' }),
+  opt({ key: 's3PathStyle', env: 'PARLEY_S3_PATH_STYLE', flag: '--s3-path-style', default: false, parse: bool, doc: 'Address the bucket in the path (http://host/bucket/key), as MinIO and most self-hosted services need.' }),
+  opt({ key: 's3AccessKey', env: 'PARLEY_S3_ACCESS_KEY', flag: '--s3-access-key', default: undefined, parse: optStr, doc: 'Access key id. Unset: the AWS SDK\'s usual sources (AWS_ACCESS_KEY_ID, instance role...).' }),
+  opt({ key: 's3SecretKey', env: 'PARLEY_S3_SECRET_KEY', flag: '--s3-secret-key', default: undefined, parse: optStr, doc: 'Secret access key, with PARLEY_S3_ACCESS_KEY.' }),
+  opt({ key: 'uploadMaxBytes', env: 'PARLEY_UPLOAD_MAX_BYTES', flag: '--upload-max-bytes', default: 26_214_400, parse: int(0, Number.MAX_SAFE_INTEGER), doc: 'Largest file one upload may hold, bytes (default 25 MiB); a larger one is refused before any byte is stored. 0: uploads off (feature `files` not announced).' }),
+  opt({ key: 'uploadQuotaBytes', env: 'PARLEY_UPLOAD_QUOTA_BYTES', flag: '--upload-quota-bytes', default: 1_073_741_824, parse: int(0, Number.MAX_SAFE_INTEGER), doc: 'Bytes of files one user may keep stored in all (uploads in progress count at their full size; a deleted message frees its files). 0: no quota.' }),
+  opt({ key: 'uploadsPerMinute', env: 'PARLEY_UPLOADS_PER_MINUTE', flag: '--uploads-per-minute', default: 30, parse: int(1, 100_000), doc: 'Uploads one user may start per minute on one node; more are refused with HTTP 429.' }),
+  opt({ key: 'uploadTtlMs', env: 'PARLEY_UPLOAD_TTL_MS', flag: '--upload-ttl-ms', default: 86_400_000, parse: int(10_000, 31_536_000_000), doc: 'An upload that no message attached within this long is deleted, ms (default one day).' }),
+  opt({ key: 'uploadTypes', env: 'PARLEY_UPLOAD_TYPES', flag: '--upload-types', default: [], parse: mediaTypes, doc: 'Media types uploads may have, decided from their bytes, comma-separated (`image/*` names a family, e.g. image/*,application/pdf). Unset: any type not refused.' }),
+  opt({ key: 'uploadRefusedTypes', env: 'PARLEY_UPLOAD_REFUSED_TYPES', flag: '--upload-refused-types', default: DEFAULT_REFUSED_TYPES, parse: mediaTypes, doc: 'Media types refused whatever PARLEY_UPLOAD_TYPES says. Default: HTML, XHTML, SVG and executables (Windows, Linux, macOS programs, shell scripts, installers, jar, apk).' }),
+  opt({ key: 'maxImagePixels', env: 'PARLEY_MAX_IMAGE_PIXELS', flag: '--max-image-pixels', default: 50_000_000, parse: int(1, 1_000_000_000), doc: 'Largest image the server decodes to make its thumbnail, width × height (default 50 megapixels); a larger one is refused (decompression bombs).' }),
+  opt({ key: 'fileUrlTtlMs', env: 'PARLEY_FILE_URL_TTL_MS', flag: '--file-url-ttl-ms', default: 3_600_000, parse: int(10_000, 604_800_000), doc: 'Lifetime of the signed download URLs `file_urls` hands to members, ms (default one hour).' }),
   opt({ key: 'linkPreviews', env: 'PARLEY_LINK_PREVIEWS', flag: '--link-previews', default: true, parse: bool, doc: 'Fetch Open Graph previews of links in messages when clients ask (link_preview). Off: the feature is not announced.' }),
 ] as const;
 

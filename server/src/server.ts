@@ -9,9 +9,12 @@ import type { Broker } from './broker/broker.js';
 import { LocalBroker } from './broker/local.js';
 import { RedisBroker } from './broker/redis.js';
 import { RedisPresence } from './broker/redis-presence.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { Hub } from './core/hub.js';
 import { Notifications } from './core/notifications.js';
+import { LocalBlobStore, type BlobStore } from './files/blob-store.js';
+import { Files } from './files/files.js';
+import { S3BlobStore } from './files/s3-blob-store.js';
 import { LinkPreviews } from './outbound/link-previews.js';
 import { loadVapidKeys, PushSender } from './outbound/web-push.js';
 import { WebhookQueue } from './outbound/webhook-queue.js';
@@ -122,6 +125,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   if (webhookQueue) hub.wakeWebhooks = (force) => webhookQueue.wake(force);
   if (broker instanceof RedisBroker) joinCluster(hub, broker, config, log);
   hub.notifications = await openNotifications(hub, store, config, log);
+  hub.files = await openFiles(store, config, log);
+  hub.files?.start();
   const ops = new OpsEndpoints({ store, broker, draining, metrics, metricsToken: config.metricsToken });
   const site = new Site(config.widgetDir);
   if (!existsSync(join(site.widgetDir, 'widget.js'))) {
@@ -155,6 +160,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         transport.closeAll(CloseCode.Reconnect, 'server restarting');
         await webhookQueue?.close();
         await hub.close();
+        await hub.files?.close();
         await broker.close();
         if (!options.store) await store.close();
       })();
@@ -228,6 +234,29 @@ function authConfig(config: Config): AuthConfig {
 }
 
 /** Web Push with the deployment's VAPID keys (made on first start) and link previews (ADR 0016). */
+/** Uploads and downloads (protocol section 24), unless PARLEY_UPLOAD_MAX_BYTES is 0. */
+async function openFiles(store: Store, config: Config, log: Logger): Promise<Files | undefined> {
+  if (config.uploadMaxBytes === 0) return undefined;
+  const dir = config.fileDir ?? join(config.dataDir, 'files');
+  let blobs: BlobStore;
+  if (config.fileStore === 's3') {
+    if (!config.s3Bucket) throw new ConfigError('PARLEY_FILE_STORE=s3 needs PARLEY_S3_BUCKET (and usually PARLEY_S3_ENDPOINT and keys)');
+    blobs = new S3BlobStore({
+      bucket: config.s3Bucket,
+      region: config.s3Region,
+      endpoint: config.s3Endpoint,
+      pathStyle: config.s3PathStyle,
+      accessKey: config.s3AccessKey,
+      secretKey: config.s3SecretKey,
+    });
+  } else {
+    blobs = new LocalBlobStore(dir);
+  }
+  // Signed download URLs must verify on every node: one key, kept in the store.
+  const key = Buffer.from(await store.sharedSetting('file_url_key', randomBytes(32).toString('base64url')), 'base64url');
+  return new Files(store, blobs, config, log.child({ component: 'files' }), key, join(dir, 'staging'));
+}
+
 async function openNotifications(hub: Hub, store: Store, config: Config, log: Logger): Promise<Notifications> {
   const ca = config.outboundCa ? readFileSync(config.outboundCa) : undefined;
   const https = config.publicUrls.find((u) => u.startsWith('https:'));

@@ -51,7 +51,8 @@ let schemaCounter = 0;
 /** A fresh storage location for `kind`: a temp dir for PGlite, a unique schema for PostgreSQL. */
 export function freshStorage(kind: StoreKind): Partial<Config> {
   if (kind === 'postgres') {
-    return { databaseUrl: PG_URL, dbSchema: `t_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}` };
+    // Files still need a directory of their own.
+    return { databaseUrl: PG_URL, dbSchema: `t_${process.pid}_${Date.now().toString(36)}_${schemaCounter++}`, fileDir: mkdtempSync(join(tmpdir(), 'parley-files-')) };
   }
   return { dataDir: mkdtempSync(join(tmpdir(), 'parley-test-')) };
 }
@@ -85,6 +86,7 @@ export async function startNode(kind: StoreKind, overrides: Partial<Config> = {}
 
 export async function dropStorage(storage: Partial<Config>): Promise<void> {
   if (storage.dataDir) rmSync(storage.dataDir, { recursive: true, force: true });
+  if (storage.fileDir) rmSync(storage.fileDir, { recursive: true, force: true });
   if (storage.dbSchema && storage.databaseUrl) {
     const client = new pg.Client({ connectionString: storage.databaseUrl });
     await client.connect();

@@ -3,14 +3,15 @@
 // guest and rename forms. <chat-widget> renders it inside its own shadow root and hands it the session
 // and a few actions; parts are re-exported to the page.
 import { LitElement, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { ActTarget, Member, MessageAction, MessageView as Message, RoomEvent } from '@parley/sdk';
+import type { ActTarget, Attachment, Member, MessageAction, MessageView as Message, RoomEvent } from '@parley/sdk';
 import type { SearchHit } from '@parley/sdk';
 import type { ChatSession, RoomView, ThreadView } from './chat-session.js';
-import type { Timeline } from './timeline.js';
+import type { PendingMessage, Timeline } from './timeline.js';
 import { roomName } from './room-name.js';
+import { messageText } from './format.js';
 import { LANGS, type Catalog } from './i18n.js';
 import type { Lang } from './lang.js';
-import { bellIcon, closeIcon, downIcon, muteIcon, peopleIcon, phoneIcon, searchIcon, sendIcon, soundIcon, userIcon, videoIcon } from './icons.js';
+import { bellIcon, clipIcon, closeIcon, downIcon, muteIcon, peopleIcon, phoneIcon, searchIcon, sendIcon, soundIcon, userIcon, videoIcon } from './icons.js';
 import type { MessageUi, RichRenderer } from './message-actions.js';
 import { renderAuthorBadge, renderTimeline } from './message-list.js';
 import type { ReceiptContext } from './receipt-line.js';
@@ -22,6 +23,8 @@ import { insertAt, insertShortcode, sameEmoji, shortcodeQuery, type ShortcodeQue
 import { QUICK_REACTIONS } from './message-actions.js';
 
 type EmojiChunk = typeof import('./emoji-picker.js');
+type VoiceRecording = import('./voice-recorder.js').VoiceRecording;
+type UploadTray = import('./upload-tray.js').UploadTray;
 type Suggestion = import('./emoji-picker.js').Suggestion;
 
 /** What the panel may ask of the widget that owns it. */
@@ -76,6 +79,8 @@ export class ChatPanel extends LitElement {
     _showNotify: { state: true },
     _callMenu: { state: true },
     _lazyLoaded: { state: true },
+    _tray: { state: true },
+    _dropping: { state: true },
     _rows: { state: true },
     _renaming: { state: true },
     _showMembers: { state: true },
@@ -97,6 +102,7 @@ export class ChatPanel extends LitElement {
     _found: { state: true },
     _cmd: { state: true },
     _cmdIndex: { state: true },
+    _recording: { state: true },
   };
 
   declare session: ChatSession;
@@ -119,6 +125,10 @@ export class ChatPanel extends LitElement {
   declare private _callMenu: boolean;
   /** Lazy parts (notification settings, link cards) loaded so far; a change renders again. */
   declare private _lazyLoaded: number;
+  /** The upload tray is shown (files were picked, pasted or dropped). */
+  declare private _tray: boolean;
+  /** Files are dragged over the panel. */
+  declare private _dropping: boolean;
   private readonly _lazy = new Map<string, Promise<unknown>>();
   /** Bumped by the widget on every session change, so the panel renders again. */
   declare rev: number;
@@ -178,6 +188,8 @@ export class ChatPanel extends LitElement {
   private _cmdDismissed = '';
   /** Members picked into the draft by the `@` list, turned into mention entities on send. */
   private _picked: Picked[] = [];
+  /** A voice message is being recorded: the recorder takes the composer's place. */
+  declare private _recording: boolean;
   /** Run after the next render: where focus goes once the element it needs exists. */
   private _focusNext: (() => HTMLElement | null | undefined) | undefined;
 
@@ -231,6 +243,7 @@ export class ChatPanel extends LitElement {
     this._mentionIndex = 0;
     this._cmd = undefined;
     this._cmdIndex = 0;
+    this._recording = false;
   }
 
   /** Focuses the first thing to type into; if there is none yet, holds focus in the panel until it renders. */
@@ -243,7 +256,7 @@ export class ChatPanel extends LitElement {
   /** A message from someone else arrived in `view`: announce it, and count it if scrolled up. */
   noteIncoming(view: RoomView, event: RoomEvent): void {
     if (view.id !== this.session.active) return;
-    this._announce = `${event.name}: ${event.body ?? ''}`;
+    this._announce = `${event.name}: ${messageText(event, this.t)}`;
     if (!this.atBottom) this._newBelow++;
   }
 
@@ -315,7 +328,17 @@ export class ChatPanel extends LitElement {
     // Before sign-in nothing is offline: the visitor simply has not picked a name yet.
     const state = this.needGuest ? 'signed-out' : s.status;
     // A div, not <header>: inside the page that would be a second `banner` landmark.
-    return html`<div class="frame" role=${this.floating ? 'dialog' : 'region'} aria-label=${title} tabindex="-1" @keydown=${this._onKey}>
+    return html`<div
+      class="frame ${this._dropping ? 'dropping' : ''}"
+      role=${this.floating ? 'dialog' : 'region'}
+      aria-label=${title}
+      tabindex="-1"
+      @keydown=${this._onKey}
+      @dragover=${this._onDragOver}
+      @dragleave=${this._onDragLeave}
+      @drop=${this._onDrop}
+    >
+      ${this._dropping ? html`<div part="drop-zone" class="drop-zone" aria-hidden="true">${t.files.dropHere}</div>` : nothing}
       <div part="header" class="header">
         <div class="heading">
           <h2 title=${title}>${title}</h2>
@@ -476,6 +499,37 @@ export class ChatPanel extends LitElement {
     );
   }
 
+  /**
+   * The player of a voice message (its chunk loads with the first one): a stored message plays from a
+   * signed download URL, one's own still on its way from the local recording.
+   */
+  private _voicePlayer(view: RoomView, m: Message | undefined, p: PendingMessage | undefined): TemplateResult | typeof nothing {
+    const stored = m?.attachments?.find((a) => a.kind === 'voice');
+    const local = p?.voice;
+    if (!stored && !local) return nothing;
+    this._load('voice-player', () => import('./voice-player.js'));
+    if (!customElements.get('parley-voice-player')) return nothing;
+    const parts = 'voice-player, voice-play, voice-wave, voice-time, voice-speed';
+    return stored
+      ? html`<parley-voice-player
+          exportparts=${parts}
+          .t=${this.t.voice}
+          .duration=${stored.duration ?? 0}
+          .waveform=${stored.waveform ?? []}
+          .load=${() => this.session.fileLink(view, stored.id).then((link) => link?.url ?? Promise.reject(new Error('gone')))}
+        ></parley-voice-player>`
+      : html`<parley-voice-player exportparts=${parts} .t=${this.t.voice} .duration=${local!.duration} .waveform=${local!.waveform} .src=${local!.url}></parley-voice-player>`;
+  }
+
+  /** A message's files, drawn by the attachments chunk once it has loaded (a voice message has its own player). */
+  private _attachments(view: RoomView, m: Message): TemplateResult | typeof nothing {
+    const items = m.deleted ? [] : (m.attachments ?? []).filter((a) => a.kind !== 'voice');
+    if (!items.length) return nothing;
+    this._load('attachments', () => import('./attachments.js'));
+    if (!customElements.get('parley-attachments')) return nothing;
+    return html`<parley-attachments .items=${items} .link=${(id: string) => this.session.fileLink(view, id)} .words=${this.t.files} .lang=${this.locale}></parley-attachments>`;
+  }
+
   private _renderRoom(view: RoomView): TemplateResult {
     const { session: s, t } = this;
     const tl = view.timeline;
@@ -488,7 +542,7 @@ export class ChatPanel extends LitElement {
       <div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}
         ${tl.loaded && !tl.events.length && !tl.pending.length ? html`<p class="empty">${t.noMessages}</p>` : nothing}
-        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m), botActions: (m) => this._botActions(view, m.actions, { seq: m.seq }) })}
+        ${renderTimeline(tl, { self: s.user?.id, t, lang: this.locale, retry: (entry) => void s.retry(view, entry).catch(() => {}), ui: this._ui(view, true), receipts: this._receipts(view), rich: this._richText(), linkCard: (m) => this._linkCard(view, m), botActions: (m) => this._botActions(view, m.actions, { seq: m.seq }), voice: (m, p) => this._voicePlayer(view, m, p), attachments: (m) => this._attachments(view, m) })}
         ${(view.ephemeral ?? []).map(
           (m) => html`<div part="message ephemeral" class="msg ephemeral" data-author=${m.by}>
             <div class="meta"><span class="author" dir="auto">${m.name}</span>${renderAuthorBadge(m.by, t)}</div>
@@ -526,7 +580,15 @@ export class ChatPanel extends LitElement {
     const { session: s, t } = this;
     const root = view.timeline.find(thread.root);
     const tl = thread.timeline;
-    const ctx = { self: s.user?.id, t, lang: this.locale, retry: (entry: Parameters<ChatSession['retry']>[1]) => void s.retry(view, entry).catch(() => {}), rich: this._richText() };
+    const ctx = {
+      self: s.user?.id,
+      t,
+      lang: this.locale,
+      retry: (entry: PendingMessage) => void s.retry(view, entry).catch(() => {}),
+      rich: this._richText(),
+      voice: (m: Message | undefined, p: PendingMessage | undefined) => this._voicePlayer(view, m, p),
+      attachments: (m: Message) => this._attachments(view, m),
+    };
     const typing = s.typingIn(view, thread.root);
     return html`<div part="thread-bar" class="thread-bar">
         <button part="thread-back" type="button" @click=${this._closeThread}>← ${t.backToRoom}</button>
@@ -779,7 +841,7 @@ export class ChatPanel extends LitElement {
     if (!quoted) return nothing;
     const name = quoted.by === this.session.user?.id ? t.you : view.members?.find((m) => m.user === quoted.by)?.name || quoted.name || quoted.by;
     return html`<div part="reply-preview" class="reply-preview">
-      <span><strong dir="auto">${t.replyingTo(name)}</strong><span class="preview-text" dir="auto">${quoted.body}</span></span>
+      <span><strong dir="auto">${t.replyingTo(name)}</strong><span class="preview-text" dir="auto">${messageText(quoted, t)}</span></span>
       <button part="reply-cancel" class="icon-btn" type="button" aria-label=${t.cancelReply} @click=${this._cancelReply}>${closeIcon}</button>
     </div>`;
   }
@@ -1015,9 +1077,10 @@ export class ChatPanel extends LitElement {
     const over = this._length > max;
     // No maxlength: a paste over the limit would be cut silently. The counter and refusal say it instead.
     const placeholder = inThread ? t.threadPlaceholder : t.messagePlaceholder;
-    return html`<form part="composer" class="composer" @submit=${this._onSubmit}>
+    return html`<form part="composer" class="composer" ?data-recording=${this._recording} @submit=${this._onSubmit}>
       ${this._renderReplyPreview(view)} ${this._renderMentions(options)} ${this._renderShortcodes()} ${this._renderPicker()}
       ${cmd ? this._commands!.renderCommandList(cmd, Math.min(this._cmdIndex, cmd.suggestions.length - 1), t, (c) => this._pickCommand(c.name)) : nothing}
+      ${this._renderTray()}
       <textarea
         part="input"
         rows=${this._rows}
@@ -1035,7 +1098,12 @@ export class ChatPanel extends LitElement {
         @keydown=${this._onInputKey}
         @input=${this._onInput}
         @blur=${() => this.session.typing(false)}
+        @paste=${this._onPaste}
       ></textarea>
+      ${this.session.fileLimits
+        ? html`<button part="attach-button" class="icon-btn attach-btn" type="button" aria-label=${t.files.attach} title=${t.files.attach} @click=${this._pickFiles}>${clipIcon}</button>
+            <input class="file-input" type="file" multiple hidden tabindex="-1" aria-hidden="true" @change=${this._onFilesPicked} />`
+        : nothing}
       ${this.emoji
         ? html`<button
             part="emoji-button"
@@ -1049,6 +1117,7 @@ export class ChatPanel extends LitElement {
             <span aria-hidden="true">☺</span>
           </button>`
         : nothing}
+      ${this._renderVoiceRecorder()}
       <button part="send" class="send" type="submit" aria-label=${t.send}>${sendIcon}</button>
       ${near
         ? html`<span part="counter" id="counter" class="counter" data-over=${over ? 'true' : 'false'}>${t.count(this._number(this._length), this._number(max))}</span>`
@@ -1058,6 +1127,38 @@ export class ChatPanel extends LitElement {
       ${this._renderRules(view)}
       <p part="notice" class="mod-notice" role="status">${this._notice}</p>
     </form>`;
+  }
+
+  /** The microphone (feature `voice`, in a browser that can record); its chunk loads with the composer. */
+  private _renderVoiceRecorder(): TemplateResult | typeof nothing {
+    if (!this.session.features.has('voice') || typeof MediaRecorder === 'undefined' || !navigator.mediaDevices?.getUserMedia) return nothing;
+    this._load('voice-recorder', () => import('./voice-recorder.js'));
+    if (!customElements.get('parley-voice-recorder')) return nothing;
+    return html`<parley-voice-recorder
+      part="voice-recorder"
+      exportparts="voice-button, voice-bar, voice-time, voice-level, voice-cancel, voice-send"
+      .t=${this.t.voice}
+      .maxMs=${this.session.maxVoiceMs}
+      @voice-recorded=${this._onVoice}
+      @voice-state=${(e: CustomEvent<{ recording: boolean }>) => {
+        this._recording = e.detail.recording;
+        if (this._recording) this._refusal = '';
+      }}
+      @voice-problem=${(e: CustomEvent<{ message: string }>) => (this._refusal = e.detail.message)}
+    ></parley-voice-recorder>`;
+  }
+
+  /** A recording to send: it goes up as a voice attachment, then as a message in the room (or thread). */
+  private _onVoice(e: CustomEvent<VoiceRecording>): void {
+    const view = this.session.current;
+    if (!view) return;
+    const thread = this.session.thread?.root;
+    const options = { ...(this._replyTo !== undefined && { replyTo: this._replyTo }), ...(thread !== undefined && { thread }) };
+    this._replyTo = undefined;
+    this.atBottom = true;
+    this._pinNext = true;
+    // A failure shows on the message itself (with Retry), as for text.
+    this.session.sendVoice(e.detail, view, options).catch(() => {});
   }
 
   /** A moderator's buttons beside a member: mute for 10 minutes, ban. Real buttons, in tab order. */
@@ -1191,7 +1292,7 @@ export class ChatPanel extends LitElement {
     }
     if (e.key !== 'Enter' || e.shiftKey || e.isComposing) return;
     e.preventDefault();
-    this._submitDraft();
+    void this._submitDraft();
   }
 
   private _onInput(e: InputEvent): void {
@@ -1209,13 +1310,81 @@ export class ChatPanel extends LitElement {
 
   private _onSubmit(e: SubmitEvent): void {
     e.preventDefault();
-    this._submitDraft();
+    void this._submitDraft();
   }
 
-  private _submitDraft(): void {
+  // ---- files: the attach button, paste, drag and drop, the upload tray (lazy chunk) ----
+
+  private _renderTray(): TemplateResult | typeof nothing {
+    const limits = this.session.fileLimits;
+    if (!this._tray || !limits || !customElements.get('parley-upload-tray')) return nothing;
+    return html`<parley-upload-tray .start=${(f: File) => this.session.upload(f)} .limits=${limits} .words=${this.t.files} .lang=${this.locale}></parley-upload-tray>`;
+  }
+
+  private readonly _pickFiles = (): void => {
+    this.renderRoot.querySelector<HTMLInputElement>('.file-input')?.click();
+  };
+
+  private readonly _onFilesPicked = (e: Event): void => {
+    const input = e.target as HTMLInputElement;
+    void this._addFiles([...(input.files ?? [])]);
+    input.value = '';
+  };
+
+  private readonly _onPaste = (e: ClipboardEvent): void => {
+    const files = [...(e.clipboardData?.files ?? [])];
+    if (!files.length || !this.session.fileLimits) return;
+    // A pasted screenshot is a file; pasted text stays text.
+    if (!e.clipboardData?.getData('text/plain')) e.preventDefault();
+    void this._addFiles(files);
+  };
+
+  private readonly _onDragOver = (e: DragEvent): void => {
+    if (!this.session?.fileLimits || !e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    this._dropping = true;
+  };
+
+  private readonly _onDragLeave = (e: DragEvent): void => {
+    if (e.relatedTarget && this.contains(e.relatedTarget as Node)) return;
+    this._dropping = false;
+  };
+
+  private readonly _onDrop = (e: DragEvent): void => {
+    this._dropping = false;
+    if (!this.session?.fileLimits || !e.dataTransfer?.files.length) return;
+    e.preventDefault();
+    void this._addFiles([...e.dataTransfer.files]);
+  };
+
+  /** Loads the tray's chunk, shows it and hands it the files. */
+  private async _addFiles(files: File[]): Promise<void> {
+    if (!files.length || !this.session.fileLimits) return;
+    await import('./upload-tray.js');
+    this._tray = true;
+    await this.updateComplete;
+    this._trayElement()?.add(files);
+  }
+
+  private _trayElement(): UploadTray | null {
+    return this.renderRoot.querySelector('parley-upload-tray');
+  }
+
+  private async _submitDraft(): Promise<void> {
     const area = this._part<HTMLTextAreaElement>('input');
-    if (!area || !area.value.trim()) return;
-    const text = area.value;
+    const tray = this._tray ? this._trayElement() : null;
+    const withFiles = !!tray && !tray.empty;
+    if (!area || (!area.value.trim() && !withFiles)) return;
+    let files: Attachment[] | null = null;
+    if (withFiles) {
+      if (tray.busy) this._notice = this.t.files.waiting;
+      files = await tray.ready();
+      this._notice = '';
+      // A file failed or was refused: the tray says why; the draft stays.
+      if (!files) return;
+    }
+    const text = area.value.trim() ? area.value : '';
     const max = this.session.maxBody;
     if (text.length > max) {
       // Refused before sending, with the draft kept: a message the server must refuse never shows as sent.
@@ -1229,7 +1398,13 @@ export class ChatPanel extends LitElement {
     }
     const mentions = mentionEntities(text, this._picked);
     const thread = this.session.thread?.root;
-    const options = { ...(this._replyTo !== undefined && { replyTo: this._replyTo }), ...(thread !== undefined && { thread }), ...(mentions.length && { mentions }) };
+    const options = {
+      ...(this._replyTo !== undefined && { replyTo: this._replyTo }),
+      ...(thread !== undefined && { thread }),
+      ...(mentions.length && { mentions }),
+      ...(files && { files }),
+    };
+    tray?.clear();
     area.value = '';
     this._length = 0;
     this._refusal = '';

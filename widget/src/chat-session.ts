@@ -7,6 +7,8 @@ import {
   InvalidRequestError,
   Limits,
   NotFoundError,
+  UploadError,
+  type SendAck,
   type Member,
   type LinkPreview,
   type Mention,
@@ -25,6 +27,7 @@ import {
   type RoomSummary,
   type SearchPage,
   type SendOptions,
+  type Upload,
   type User,
   type Call,
   type CallOptions,
@@ -35,6 +38,15 @@ import { Timeline, type PendingMessage } from './timeline.js';
 
 /** How long the `/` list trusts what it read of the room's commands and their bots' online state. */
 const COMMANDS_FRESH_MS = 10_000;
+
+/** Download URLs are asked again this long before they expire. */
+const LINK_SLACK_MS = 60_000;
+
+/** Where a file (and its thumbnail) can be downloaded, until the link expires. */
+export interface FileLink {
+  url: string;
+  thumb?: string;
+}
 
 /** What the status part shows (`data-state`). */
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'offline';
@@ -102,6 +114,10 @@ export class ChatSession {
   private client: ChatClient | undefined;
   /** Link previews asked for, by `room seq`: each message's card is fetched once per session. */
   private readonly previews = new Map<string, Promise<LinkPreview | null>>();
+  /** Signed download URLs by `room id`, kept until shortly before they expire (feature `files`). */
+  private readonly fileLinks = new Map<string, Promise<FileLink | null>>();
+  /** File ids asked for in this turn of the event loop, by room: one `file_urls` for them all. */
+  private readonly fileBatch = new Map<string, Map<string, (link: FileLink | null) => void>>();
   private markers: ReadMarkers | undefined;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private generation = 0;
@@ -172,6 +188,11 @@ export class ChatSession {
     return this.client?.limits?.maxBody || Limits.maxBody;
   }
 
+  /** Longest voice message, ms (`welcome.limits.maxVoiceMs`); 0 when not announced (the recorder's default applies). */
+  get maxVoiceMs(): number {
+    return this.client?.limits?.maxVoiceMs ?? 0;
+  }
+
   /** Longest search query the server takes. */
   get maxSearchQuery(): number {
     return this.client?.limits?.maxSearchQuery || Limits.maxSearchQuery;
@@ -208,6 +229,58 @@ export class ChatSession {
   /** The name to show for `room` (the other person of a direct room). */
   roomTitle(room: string): string | undefined {
     return this.rooms.get(room)?.summary?.name;
+  }
+
+  /** The server's file limits (feature `files`); undefined when it takes no files. */
+  get fileLimits(): { maxUploadBytes: number; maxFilesPerMessage: number; uploadQuotaBytes: number } | undefined {
+    const l = this.client?.limits;
+    if (!this.features.has('files') || !l?.maxUploadBytes) return undefined;
+    return { maxUploadBytes: l.maxUploadBytes, maxFilesPerMessage: l.maxFilesPerMessage ?? Limits.maxFilesPerMessage, uploadQuotaBytes: l.uploadQuotaBytes ?? 0 };
+  }
+
+  /** Starts uploading a file the user picked, pasted or dropped. */
+  upload(file: File): Upload {
+    if (!this.client) throw new Error('not connected');
+    return this.client.upload(file, { name: file.name });
+  }
+
+  /**
+   * The download URL (and thumbnail URL) of file `id` of a message of `view`; null when it is gone.
+   * Asked in batches (one `file_urls` per room and turn of the event loop), cached until near expiry.
+   */
+  fileLink(view: RoomView, id: string): Promise<FileLink | null> {
+    const key = `${view.id} ${id}`;
+    let p = this.fileLinks.get(key);
+    if (!p) {
+      p = new Promise<FileLink | null>((resolve) => {
+        let batch = this.fileBatch.get(view.id);
+        if (!batch) {
+          this.fileBatch.set(view.id, (batch = new Map()));
+          setTimeout(() => void this.askLinks(view.id), 0);
+        }
+        batch.set(id, resolve);
+      });
+      this.fileLinks.set(key, p);
+    }
+    return p;
+  }
+
+  private async askLinks(room: string): Promise<void> {
+    const batch = this.fileBatch.get(room);
+    this.fileBatch.delete(room);
+    if (!batch) return;
+    const ids = [...batch.keys()];
+    for (let i = 0; i < ids.length; i += Limits.maxFileUrls) {
+      const part = ids.slice(i, i + Limits.maxFileUrls);
+      const answer = await this.client?.fileUrls(room, part).catch(() => undefined);
+      const found = new Map((answer?.urls ?? []).map((u) => [u.id, u]));
+      for (const id of part) {
+        const u = found.get(id);
+        if (!u || !answer) this.fileLinks.delete(`${room} ${id}`); // asked again next time (a failure, or gone)
+        else setTimeout(() => this.fileLinks.delete(`${room} ${id}`), Math.max(0, answer.exp - Date.now() - LINK_SLACK_MS));
+        batch.get(id)!(u ? { url: u.url, ...(u.thumb !== undefined && { thumb: u.thumb }) } : null);
+      }
+    }
   }
 
   /** Whether alerts for `room` are off: do not disturb, or the room muted. */
@@ -308,8 +381,10 @@ export class ChatSession {
    */
   async send(body: string, view = this.current, entry?: PendingMessage, options: SendOptions = {}): Promise<void> {
     if (!view) throw new Error('no room to send to');
+    const opts = entry?.options ?? options;
     // Text that can never be stored is refused here, before it shows as a message that could only fail.
-    const invalid = !/\S/.test(body)
+    // With files (a voice message) there may be no text at all.
+    const invalid = !/\S/.test(body) && !(body === '' && opts.files?.length)
       ? new InvalidRequestError(ErrorCode.BadFrame, 'a message needs some non-whitespace text')
       : body.length > this.maxBody
         ? new InvalidRequestError(ErrorCode.TooLarge, `message of ${body.length} characters is over the limit of ${this.maxBody}`)
@@ -318,17 +393,55 @@ export class ChatSession {
       this.report(invalid);
       throw invalid;
     }
-    const opts = entry?.options ?? options;
-    const timeline = opts.thread !== undefined && this.thread?.root === opts.thread && this.thread.room === view ? this.thread.timeline : view.timeline;
+    const timeline = this.timelineFor(view, opts);
     if (entry) entry.status = 'pending';
     else entry = timeline.addPending(body, opts);
+    return this.deliver(view, timeline, entry, () => (Object.keys(opts).length ? view.handle.send(body, opts) : view.handle.send(body)));
+  }
+
+  /**
+   * Sends a recorded voice message (feature `voice`): it shows at once as a pending message that
+   * plays the local recording, goes up as a voice attachment (`client.upload` with its duration and
+   * waveform, which the server checks), then is sent with no text. A failure of either step shows on
+   * the message, with Retry where trying again can help; a retry after the upload succeeded only sends.
+   */
+  async sendVoice(recording: { blob: Blob; type: string; duration: number; waveform: number[] }, view = this.current, options: SendOptions = {}, entry?: PendingMessage): Promise<void> {
+    const client = this.client;
+    if (!view || !client) throw new Error('no room to send to');
+    const timeline = this.timelineFor(view, entry?.options ?? options);
+    if (entry) entry.status = 'pending';
+    else {
+      entry = timeline.addPending('', options);
+      entry.voice = { ...recording, url: URL.createObjectURL(recording.blob) };
+    }
+    const pending = entry;
+    return this.deliver(view, timeline, pending, async () => {
+      if (!pending.options.files?.length) {
+        const ext = /ogg/.test(recording.type) ? 'ogg' : /mp4/.test(recording.type) ? 'm4a' : 'webm';
+        const upload = client.upload(recording.blob, { name: `voice.${ext}`, voice: { duration: recording.duration, waveform: recording.waveform } });
+        pending.options = { ...pending.options, files: [await upload.done] };
+      }
+      return view.handle.send('', pending.options);
+    });
+  }
+
+  /** Where a send with `opts` shows while pending: the open thread's timeline for a reply in it, else the room's. */
+  private timelineFor(view: RoomView, opts: SendOptions): Timeline {
+    return opts.thread !== undefined && this.thread?.root === opts.thread && this.thread.room === view ? this.thread.timeline : view.timeline;
+  }
+
+  /** Runs `send` for a pending `entry`: acknowledged, it becomes the stored message; refused, it says why. */
+  private async deliver(view: RoomView, timeline: Timeline, entry: PendingMessage, send: () => Promise<SendAck>): Promise<void> {
+    const opts = entry.options;
     this.hooks.changed();
     try {
       // Plain sends keep to the v1 call, so a server without these features never sees the new fields.
-      const ack = await (Object.keys(opts).length ? view.handle.send(body, opts) : view.handle.send(body));
+      const ack = await send();
       if (opts.thread !== undefined) view.timeline.add({ room: view.id, seq: ack.seq, id: ack.id, kind: 'msg', ts: ack.ts, by: this.user?.id ?? '', name: '', data: { thread: opts.thread } });
       const self = this.user ?? { id: '', name: '' };
       const event = timeline.acknowledge(entry, ack, self, view.id);
+      // The stored message plays from the server now: the local copy of a recording can go.
+      if (entry.voice) URL.revokeObjectURL(entry.voice.url);
       this.markRead(view);
       // A thread reply is not news of the room (chat-message), as for others' replies.
       if (opts.thread === undefined) this.hooks.message(view, event, true);
@@ -336,8 +449,9 @@ export class ChatSession {
       const e = err as ParleyError;
       // Refusals that sending again cannot fix: invalid text, moderation's (muted, slow mode, a filter, held), and a
       // command whose bot is offline (retrying does not bring the bot back).
-      const final = err instanceof InvalidRequestError || err instanceof ForbiddenError || e.code === ErrorCode.Held || e.code === ErrorCode.BotOffline;
-      const reason = err instanceof ForbiddenError ? err.reason : e.code === ErrorCode.Held ? 'held' : undefined;
+      // An upload the server refused (a voice message it does not accept, a quota) is final too.
+      const final = err instanceof InvalidRequestError || err instanceof ForbiddenError || e.code === ErrorCode.Held || e.code === ErrorCode.BotOffline || (err instanceof UploadError && !err.retryable);
+      const reason = err instanceof ForbiddenError ? err.reason : e.code === ErrorCode.Held ? 'held' : e.code === 'bad_voice' ? 'voice' : undefined;
       const retryAfter = err instanceof ForbiddenError ? err.retryAfter : undefined;
       timeline.fail(entry, final ? { code: e.code, message: e.message, ...(reason ? { reason } : {}), ...(retryAfter !== undefined ? { retryAfter } : {}) } : undefined);
       if (reason === 'muted' && view.rules && retryAfter) view.rules = { ...view.rules, mutedUntil: Date.now() + retryAfter };
@@ -447,6 +561,7 @@ export class ChatSession {
 
   /** Sends a failed message again. */
   retry(view: RoomView, entry: PendingMessage): Promise<void> {
+    if (entry.voice) return this.sendVoice(entry.voice, view, entry.options, entry);
     return this.send(entry.body, view, entry);
   }
 

@@ -27,7 +27,8 @@ const TOP_LAYER = typeof HTMLElement.prototype.showPopover === 'function';
 const PANEL_PARTS =
   'header, status, room-list, room, room-unread, messages, message, message-body, notice, date-separator, new-messages, typing, ' +
   'call, call-audio, call-video, members-toggle, members, member, composer, input, send, counter, retry, guest-form, guest-name, guest-submit, sound-toggle, notify-toggle, notify-settings, rename, close, ' +
-  'link, link-host, code, code-block, blockquote, emoji-button, emoji-picker, shortcode-list, shortcode-option';
+  'link, link-host, code, code-block, blockquote, emoji-button, emoji-picker, shortcode-list, shortcode-option, ' +
+  'voice-button, voice-bar, voice-time, voice-level, voice-cancel, voice-send, voice-player, voice-play, voice-wave, voice-speed';
 
 /** Detail of `chat-message`. */
 export interface ChatMessageDetail {

@@ -186,6 +186,77 @@ export interface Catalog extends LauncherWords {
     silenceHint: string;
   };
   emoji: EmojiWords;
+  voice: VoiceWords;
+  files: FileWords;
+}
+
+/** The voice recorder's and player's words (protocol section 25). */
+export interface VoiceWords {
+  /** The composer's microphone button: what it does, for screen readers and as its tooltip. */
+  record: string;
+  /** Shown while the button is held. */
+  holdHint: string;
+  recording: string;
+  stopAndSend: string;
+  cancel: string;
+  cancelled: string;
+  sending: string;
+  /** The live level meter's name. */
+  level: string;
+  /** The time recorded and the most allowed (`limits.maxVoiceMs`), e.g. "0:12 / 5:00". */
+  elapsed: (now: string, max: string) => string;
+  /** Said when a recording reached the longest a voice message may be and was stopped. */
+  limitReached: (max: string) => string;
+  /** Said under the recorder: the limit, in words, before anyone hits it. */
+  limitHint: (max: string) => string;
+  tooShort: string;
+  denied: string;
+  noMicrophone: string;
+  failed: string;
+  /** The player. */
+  message: (duration: string) => string;
+  play: string;
+  pause: string;
+  /** The waveform slider's name and its value in words. */
+  position: string;
+  positionText: (now: string, total: string) => string;
+  speed: (rate: string) => string;
+  unavailable: string;
+}
+
+/** Files: the composer's attach button, the upload tray, attachments and the image viewer (feature `files`). */
+export interface FileWords {
+  attach: string;
+  dropHere: string;
+  /** The list of files waiting to be sent. */
+  tray: string;
+  /** A file's upload progress, for screen readers and the bar's title. */
+  progress: (name: string, percent: string) => string;
+  uploaded: (name: string) => string;
+  cancelUpload: (name: string) => string;
+  retryUpload: (name: string) => string;
+  remove: (name: string) => string;
+  /** The send waits for uploads still running. */
+  waiting: string;
+  tooLarge: (name: string, size: string, max: string) => string;
+  tooMany: (max: string) => string;
+  typeRefused: (name: string) => string;
+  empty: (name: string) => string;
+  quota: (name: string, quota: string) => string;
+  rate: string;
+  imageTooLarge: (name: string) => string;
+  badImage: (name: string) => string;
+  interrupted: (name: string) => string;
+  /** Any other refusal: the server's reason as it gave it. */
+  refused: (name: string, reason: string) => string;
+  openImage: (name: string) => string;
+  download: (name: string, size: string) => string;
+  viewer: string;
+  close: string;
+  previous: string;
+  next: string;
+  position: (index: string, count: string) => string;
+  unavailable: string;
 }
 
 /** The emoji picker's and the `:shortcode:` list's words. */
@@ -263,6 +334,7 @@ const en: Catalog = {
       case 'filter': return 'Not sent: a word in it is not allowed here';
       case 'links': return `Not sent: new guests can post links in ${min} ${min === 1 ? 'minute' : 'minutes'}`;
       case 'hook': return code === 'unavailable' ? 'Not sent yet: this room’s moderation check did not answer; trying again' : `Not sent: ${message}`;
+      case 'voice': return `Not sent: the server refused this recording (${message})`;
     }
     return `Not sent: ${code === 'too_large' ? 'too long' : message}`;
   },
@@ -357,6 +429,35 @@ const en: Catalog = {
     moreReactions: 'More reactions…',
     suggestions: 'Emoji suggestions',
   },
+  files: {
+    attach: 'Attach files',
+    dropHere: 'Drop files to attach them',
+    tray: 'Files to send',
+    progress: (name, percent) => `${name}: ${percent} uploaded`,
+    uploaded: (name) => `${name} is ready to send`,
+    cancelUpload: (name) => `Cancel the upload of ${name}`,
+    retryUpload: (name) => `Try uploading ${name} again`,
+    remove: (name) => `Remove ${name}`,
+    waiting: 'Your message will be sent when the files finish uploading.',
+    tooLarge: (name, size, max) => `${name} is ${size}; files can be at most ${max}.`,
+    tooMany: (max) => `At most ${max} files can go in one message.`,
+    typeRefused: (name) => `${name} is a kind of file this chat does not accept (web pages, SVG images and programs are refused).`,
+    empty: (name) => `${name} is empty.`,
+    quota: (name, quota) => `${name} does not fit: your files can take ${quota} in all. Delete messages with files to make room.`,
+    rate: 'You are sending files too fast. Wait a minute and try again.',
+    imageTooLarge: (name) => `${name} has too many pixels for this chat to show.`,
+    badImage: (name) => `${name} could not be read as an image: it is damaged or incomplete.`,
+    interrupted: (name) => `The upload of ${name} was interrupted.`,
+    refused: (name, reason) => `${name} was not accepted: ${reason}`,
+    openImage: (name) => `Open the image ${name}`,
+    download: (name, size) => `Download ${name} (${size})`,
+    viewer: 'Image viewer',
+    close: 'Close',
+    previous: 'Previous image',
+    next: 'Next image',
+    position: (index, count) => `${index} of ${count}`,
+    unavailable: 'This file is no longer available.',
+  },
   notify: {
     title: 'Notifications',
     push: 'Notify me when I am away',
@@ -379,6 +480,30 @@ const en: Catalog = {
   verifiedBot: 'Verified bot: an account created by this chat’s administrators',
   hookBadge: 'Integration',
   hookTitle: 'Posted by an integration (a webhook) set up by this room’s owner or the chat’s administrators',
+  voice: {
+    record: 'Record a voice message: hold to talk, or press once to record hands-free',
+    holdHint: 'Release to send, slide off to cancel',
+    recording: 'Recording a voice message',
+    stopAndSend: 'Stop and send',
+    cancel: 'Cancel recording',
+    cancelled: 'Voice message cancelled',
+    sending: 'Sending voice message…',
+    level: 'Microphone level',
+    elapsed: (now, max) => `${now} / ${max}`,
+    limitReached: (max) => `A voice message can be at most ${max} long, so the recording stopped there and is being sent.`,
+    limitHint: (max) => `Voice messages can be up to ${max} long.`,
+    tooShort: 'Too short to send: hold the button while you talk, or press it once to record hands-free.',
+    denied: 'The microphone is blocked for this site. Allow it in your browser settings to record voice messages.',
+    noMicrophone: 'No microphone was found.',
+    failed: 'The voice message could not be recorded in this browser.',
+    message: (duration) => `Voice message, ${duration}`,
+    play: 'Play voice message',
+    pause: 'Pause voice message',
+    position: 'Playback position',
+    positionText: (now, total) => `${now} of ${total}`,
+    speed: (rate) => `Playback speed ${rate}`,
+    unavailable: 'This voice message cannot be played.',
+  },
   onlyYou: 'Only you can see this',
   interactive: {
     group: 'Bot actions',
@@ -459,6 +584,7 @@ const ptBR: Catalog = {
       case 'filter': return 'Não enviada: uma palavra nela não é permitida aqui';
       case 'links': return `Não enviada: convidados novos podem enviar links daqui a ${min} ${min === 1 ? 'minuto' : 'minutos'}`;
       case 'hook': return code === 'unavailable' ? 'Ainda não enviada: a verificação de moderação desta sala não respondeu; tentando de novo' : `Não enviada: a moderação desta sala recusou (“${message}”)`;
+      case 'voice': return `Não enviada: o servidor recusou esta gravação (${message})`;
     }
     return `Não enviada: ${code === 'too_large' ? 'longa demais' : code === 'bot_offline' ? 'o bot deste comando está offline' : message}`;
   },
@@ -553,6 +679,35 @@ const ptBR: Catalog = {
     moreReactions: 'Mais reações…',
     suggestions: 'Sugestões de emoji',
   },
+  files: {
+    attach: 'Anexar arquivos',
+    dropHere: 'Solte os arquivos para anexá-los',
+    tray: 'Arquivos a enviar',
+    progress: (name, percent) => `${name}: ${percent} enviado`,
+    uploaded: (name) => `${name} está pronto para enviar`,
+    cancelUpload: (name) => `Cancelar o envio de ${name}`,
+    retryUpload: (name) => `Tentar enviar ${name} de novo`,
+    remove: (name) => `Remover ${name}`,
+    waiting: 'Sua mensagem será enviada quando os arquivos terminarem de subir.',
+    tooLarge: (name, size, max) => `${name} tem ${size}; os arquivos podem ter no máximo ${max}.`,
+    tooMany: (max) => `No máximo ${max} arquivos por mensagem.`,
+    typeRefused: (name) => `${name} é de um tipo que este chat não aceita (páginas web, imagens SVG e programas são recusados).`,
+    empty: (name) => `${name} está vazio.`,
+    quota: (name, quota) => `${name} não cabe: seus arquivos podem ocupar ${quota} no total. Apague mensagens com arquivos para liberar espaço.`,
+    rate: 'Você está enviando arquivos rápido demais. Espere um minuto e tente de novo.',
+    imageTooLarge: (name) => `${name} tem pixels demais para este chat mostrar.`,
+    badImage: (name) => `${name} não pôde ser lido como imagem: está danificado ou incompleto.`,
+    interrupted: (name) => `O envio de ${name} foi interrompido.`,
+    refused: (name, reason) => `${name} não foi aceito: ${reason}`,
+    openImage: (name) => `Abrir a imagem ${name}`,
+    download: (name, size) => `Baixar ${name} (${size})`,
+    viewer: 'Visualizador de imagens',
+    close: 'Fechar',
+    previous: 'Imagem anterior',
+    next: 'Próxima imagem',
+    position: (index, count) => `${index} de ${count}`,
+    unavailable: 'Este arquivo não está mais disponível.',
+  },
   notify: {
     title: 'Notificações',
     push: 'Avise-me quando eu estiver ausente',
@@ -575,6 +730,30 @@ const ptBR: Catalog = {
   verifiedBot: 'Bot verificado: uma conta criada pelos administradores deste chat',
   hookBadge: 'Integração',
   hookTitle: 'Enviada por uma integração (um webhook) configurada pelo dono da sala ou pelos administradores do chat',
+  voice: {
+    record: 'Gravar mensagem de voz: segure para falar, ou pressione uma vez para gravar sem segurar',
+    holdHint: 'Solte para enviar, deslize para cancelar',
+    recording: 'Gravando mensagem de voz',
+    stopAndSend: 'Parar e enviar',
+    cancel: 'Cancelar gravação',
+    cancelled: 'Mensagem de voz cancelada',
+    sending: 'Enviando mensagem de voz…',
+    level: 'Nível do microfone',
+    elapsed: (now, max) => `${now} / ${max}`,
+    limitReached: (max) => `Uma mensagem de voz pode ter no máximo ${max}; por isso a gravação parou aí e está sendo enviada.`,
+    limitHint: (max) => `Mensagens de voz podem ter até ${max}.`,
+    tooShort: 'Curta demais para enviar: segure o botão enquanto fala, ou pressione uma vez para gravar sem segurar.',
+    denied: 'O microfone está bloqueado para este site. Permita-o nas configurações do navegador para gravar mensagens de voz.',
+    noMicrophone: 'Nenhum microfone foi encontrado.',
+    failed: 'Não foi possível gravar a mensagem de voz neste navegador.',
+    message: (duration) => `Mensagem de voz, ${duration}`,
+    play: 'Ouvir mensagem de voz',
+    pause: 'Pausar mensagem de voz',
+    position: 'Posição da reprodução',
+    positionText: (now, total) => `${now} de ${total}`,
+    speed: (rate) => `Velocidade ${rate}`,
+    unavailable: 'Esta mensagem de voz não pode ser reproduzida.',
+  },
   onlyYou: 'Só você vê isto',
   interactive: {
     group: 'Ações do bot',

@@ -4,6 +4,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { Mention, MessageView as Message } from '@parley/sdk';
 import type { Catalog } from './i18n.js';
+import { messageText } from './format.js';
 
 /** The quick-reaction bar. */
 export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🎉'] as const;
@@ -54,7 +55,7 @@ export function renderQuote(msg: Message, ui: MessageUi, t: Catalog): TemplateRe
   const name = original ? ui.names.get(original.by) || original.name || original.by : '';
   return html`<button part="quote" class="quote" type="button" data-target=${seq} title=${original ? t.quoteOf(name) : t.quoteMissing} @click=${() => ui.jump(seq)}>
     ${original
-      ? html`<span class="quote-author" dir="auto">${name}</span><span class="quote-text" dir="auto">${original.deleted ? t.deletedMessage : original.body}</span>`
+      ? html`<span class="quote-author" dir="auto">${name}</span><span class="quote-text" dir="auto">${original.deleted ? t.deletedMessage : messageText(original, t)}</span>`
       : html`<span class="quote-text">${t.quoteMissing}</span>`}
   </button>`;
 }

@@ -28,6 +28,10 @@ export interface ListContext {
   linkCard?: (msg: Message) => TemplateResult | typeof nothing;
   /** A bot message's buttons and selects (feature `interactive`), if it has some. */
   botActions?: (msg: Message) => TemplateResult | typeof nothing;
+  /** The player of a voice message (feature `voice`): a stored one, or one's own still on its way. */
+  voice?: (msg: Message | undefined, pending: PendingMessage | undefined) => TemplateResult | typeof nothing;
+  /** The files of a message (feature `files`), if it has some. */
+  attachments?: (msg: Message) => TemplateResult | typeof nothing;
 }
 
 interface Row {
@@ -121,9 +125,11 @@ function message(row: Row, grouped: boolean, ctx: ListContext): TemplateResult {
       ? html`<div part="message-body deleted" class="body deleted">${t.deletedMessage}</div>`
       : ui && msg && ui.editing === msg.seq
         ? renderEditor(msg, ui, t)
+        : row.body === ''
+          ? html`${ctx.voice ? ctx.voice(msg, row.pending) : nothing}${msg?.attachments?.length && ctx.attachments ? ctx.attachments(msg) : nothing}`
         : html`<div part="message-body" class="body" dir="auto">${renderBody(row.body, msg?.mentions ?? row.pending?.options.mentions, ctx.self, ctx.rich)}${msg?.edited
             ? html` <span part="edited" class="edited" title=${fullLabel(msg.edited, ctx.lang)}>${t.edited}</span>`
-            : nothing}</div>${msg && ctx.linkCard && !(ui && ui.editing === msg.seq) ? ctx.linkCard(msg) : nothing}${msg?.actions?.length && ctx.botActions ? ctx.botActions(msg) : nothing}`}
+            : nothing}</div>${msg?.attachments?.length && ctx.attachments ? ctx.attachments(msg) : nothing}${msg && ctx.linkCard && !(ui && ui.editing === msg.seq) ? ctx.linkCard(msg) : nothing}${msg?.actions?.length && ctx.botActions ? ctx.botActions(msg) : nothing}`}
     ${ui && msg ? renderFooter(msg, ui, t, ctx.self) : nothing}
     ${ui && msg && ui.confirming === msg.seq ? renderConfirm(msg, ui, t) : nothing}
     ${ui && msg ? html`<div class="actions">${renderActions(msg, ui, t)}</div>${renderMenu(msg, ui, t, own)}` : nothing}

@@ -402,9 +402,33 @@ export const panelStyles = css`
     place-items: center;
     flex: none;
   }
+  /* While a voice message is recorded, its bar takes the composer's place. */
+  form.composer[data-recording] > :is(textarea, .attach-btn, .emoji-btn, .send, .counter) {
+    display: none;
+  }
   .send:disabled {
     opacity: 0.45;
     cursor: default;
+  }
+  parley-upload-tray {
+    flex-basis: 100%;
+  }
+  .attach-btn {
+    align-self: flex-end;
+    margin-bottom: 4px;
+  }
+  .drop-zone {
+    position: absolute;
+    inset: 6px;
+    z-index: 5;
+    display: grid;
+    place-items: center;
+    border: 2px dashed var(--_accent);
+    border-radius: 12px;
+    background: color-mix(in srgb, var(--_bg) 88%, transparent);
+    color: var(--_accent);
+    font-weight: 650;
+    pointer-events: none;
   }
 
   .sheet {

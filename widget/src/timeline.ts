@@ -1,7 +1,7 @@
 // One room's (or one thread's) messages as the widget shows them: stored events in seq order
 // (deduplicated by id, from live delivery and history pages in any order) with later edits, deletes,
 // reactions and thread replies folded in, followed by the user's own sends not yet stored.
-import { foldChange, type AnyRoomEvent, type MessageView as Message, type RoomEvent, type SendAck, type SendOptions } from '@parley/sdk';
+import { foldChange, type AnyRoomEvent, type Attachment, type MessageView as Message, type RoomEvent, type SendAck, type SendOptions } from '@parley/sdk';
 
 /** A message typed here that the server has not acknowledged yet (or that failed for good). */
 export interface PendingMessage {
@@ -25,6 +25,8 @@ export interface PendingMessage {
   ts: number;
   /** Its quote, thread and mentions, sent with it (and again on a retry). */
   options: SendOptions;
+  /** A voice message: the recording (uploaded again on a retry until the upload succeeded) and a local URL to play it meanwhile. */
+  voice?: { blob: Blob; type: string; duration: number; waveform: number[]; url: string };
 }
 
 /** Kinds that change a message rather than add one. */
@@ -147,9 +149,24 @@ export class Timeline {
   /** The server stored the send: its pending entry becomes the stored event (unless the echo came first). */
   acknowledge(entry: PendingMessage, ack: SendAck, self: { id: string; name: string }, room: string): Message {
     this.dropPending(entry);
-    const { replyTo, thread, mentions } = entry.options;
+    const { replyTo, thread, mentions, files } = entry.options;
     const data = replyTo !== undefined || thread !== undefined ? { ...(replyTo !== undefined && { replyTo }), ...(thread !== undefined && { thread }) } : undefined;
-    const event: Message = { room, seq: ack.seq, id: ack.id, kind: 'msg', ts: ack.ts, by: self.id, name: self.name, cid: ack.cid, body: entry.body, ...(data && { data }), ...(mentions?.length && { mentions }) };
+    // Files sent as the attachments the uploads described (ids alone describe nothing to show).
+    const attachments = files?.filter((f): f is Attachment => typeof f !== 'string');
+    const event: Message = {
+      room,
+      seq: ack.seq,
+      id: ack.id,
+      kind: 'msg',
+      ts: ack.ts,
+      by: self.id,
+      name: self.name,
+      cid: ack.cid,
+      body: entry.body,
+      ...(data && { data }),
+      ...(mentions?.length && { mentions }),
+      ...(attachments?.length && { attachments }),
+    };
     this.add(event);
     return event;
   }

@@ -40,6 +40,8 @@ export const Op = {
   RoomRules: 42,
   /** One page of a room's members, online first (feature `member_pages`). */
   MemberPage: 43,
+  /** Signed, expiring download URLs for attachments of a room's messages (feature `files`, section 24). */
+  FileUrls: 44,
   BotState: 35,
   BotHandled: 36,
   Ephemeral: 37,
@@ -253,6 +255,16 @@ export const Limits = {
   maxCommands: 50,
   /** Most arguments of one command. */
   maxCommandArgs: 10,
+  /** Most files attached to one message (feature `files`; announced as `maxFilesPerMessage`). */
+  maxFilesPerMessage: 10,
+  /** Longest upload id. */
+  maxUploadId: 64,
+  /** Longest attachment file name, in UTF-16 code units (longer names are cut by the server). */
+  maxFileName: 200,
+  /** Most points of a voice message's waveform (each 0..255). */
+  maxWaveform: 256,
+  /** Most files in one `file_urls` request. */
+  maxFileUrls: 50,
   /** Longest command or argument name. */
   maxCommandName: 32,
   /** Longest command or argument description. */
@@ -311,6 +323,20 @@ export const EventKind = {
   Call: 'call',
 } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
+
+/** What an attachment is (`Attachment.kind`); open on the wire: a later server may add kinds. */
+export const AttachmentKind = {
+  /** A raster image the server could decode: `width`, `height`, `placeholder`, a thumbnail. */
+  Image: 'image',
+  /** Audio or video the browser may play inline (served with Range support). */
+  Audio: 'audio',
+  Video: 'video',
+  /** A recorded voice message: audio with `duration` and `waveform`. */
+  Voice: 'voice',
+  /** Anything else: downloaded, never shown inline. */
+  File: 'file',
+} as const;
+export type AttachmentKind = (typeof AttachmentKind)[keyof typeof AttachmentKind];
 
 /** What a `moderate` request (and a `mod` event's `data.action`) does. */
 export const ModAction = {
@@ -412,6 +438,10 @@ export const Feature = {
   Webhooks: 'webhooks',
   /** Bots with the `moderate` scope judge messages before they are stored (`moderation_watch`, section 27.4). */
   ModerationHook: 'moderation_hook',
+  /** Voice messages: voice attachments whose `duration` and `waveform` the server checks (protocol section 25). */
+  Voice: 'voice',
+  /** Uploads over HTTP (tus), attachments on messages, signed download URLs (protocol section 24). */
+  Files: 'files',
 } as const;
 export type Feature = (typeof Feature)[keyof typeof Feature];
 

@@ -77,12 +77,15 @@ export const MessageActionShape = strictObj({
 });
 const actions = opt(arr(MessageActionShape, Limits.maxActions));
 
+const UPLOAD_ID = /^[A-Za-z0-9_-]+$/;
+const uploadId = str(1, Limits.maxUploadId, UPLOAD_ID);
 export const SendFrame = strictObj({
   t: literal(Op.Send),
   r: reqId,
   room: roomId,
   cid: str(1, Limits.maxCid, CID),
-  body: str(1, Limits.maxBody),
+  /** The text; may be empty (not blank-only) when `files` is given (feature `files`). */
+  body: str(0, Limits.maxBody),
   /** Seq of the message quoted (feature `replies`). */
   replyTo: opt(seq),
   /** Seq of the thread root this message replies in (feature `threads`). */
@@ -91,6 +94,8 @@ export const SendFrame = strictObj({
   mentions: opt(arr(MentionShape, Limits.maxMentions)),
   /** Buttons and selects (feature `interactive`; bots only). */
   actions,
+  /** Ids of finished uploads of the sender to attach, in order (feature `files`, section 24). */
+  files: opt(arr(uploadId, Limits.maxFilesPerMessage)),
 });
 export const HistoryFrame = strictObj({
   t: literal(Op.History),
@@ -180,6 +185,11 @@ export const NotifySettingsFrame = strictObj({
   room: opt(roomId),
   muted: opt(bool()),
 });
+/**
+ * Download URLs for files attached to messages of `room` (feature `files`): signed, expiring, given
+ * only to those who may read the room.
+ */
+export const FileUrlsFrame = strictObj({ t: literal(Op.FileUrls), r: reqId, room: roomId, ids: arr(uploadId, Limits.maxFileUrls) });
 /** The Open Graph preview of the first http(s) link in message `seq` of `room` (feature `link_previews`). */
 export const LinkPreviewFrame = strictObj({ t: literal(Op.LinkPreview), r: reqId, room: roomId, seq });
 
@@ -382,6 +392,7 @@ export const clientFrameSchemas = {
   [Op.PushUnsubscribe]: PushUnsubscribeFrame,
   [Op.NotifySettings]: NotifySettingsFrame,
   [Op.LinkPreview]: LinkPreviewFrame,
+  [Op.FileUrls]: FileUrlsFrame,
   [Op.Search]: SearchFrame,
   [Op.Moderate]: ModerateFrame,
   [Op.Report]: ReportFrame,
@@ -447,6 +458,7 @@ export type PushSubscribeFrame = Infer<typeof PushSubscribeFrame>;
 export type PushUnsubscribeFrame = Infer<typeof PushUnsubscribeFrame>;
 export type NotifySettingsFrame = Infer<typeof NotifySettingsFrame>;
 export type LinkPreviewFrame = Infer<typeof LinkPreviewFrame>;
+export type FileUrlsFrame = Infer<typeof FileUrlsFrame>;
 export type SearchFrame = Infer<typeof SearchFrame>;
 export type BotStateFrame = Infer<typeof BotStateFrame>;
 export type BotHandledFrame = Infer<typeof BotHandledFrame>;
@@ -694,6 +706,24 @@ export const WelcomeFrame = obj({
     webhookAttempts: opt(uint()),
     /** Longest time budget a room's moderation hook may be given, ms: the longest a sender waits for a verdict (feature `moderation_hook`). */
     moderationHookMaxMs: opt(uint()),
+    /** Longest voice message, ms (feature `voice`, section 25). */
+    maxVoiceMs: opt(uint()),
+    /** Largest file one upload may hold, bytes (feature `files`). */
+    maxUploadBytes: opt(uint()),
+    /** Most files attached to one message. */
+    maxFilesPerMessage: opt(uint()),
+    /** Bytes of files one user may keep stored in all (0: no quota). */
+    uploadQuotaBytes: opt(uint()),
+    /** Uploads one user may start per minute. */
+    uploadsPerMinute: opt(uint()),
+    /** An upload not attached to a message within this time is deleted, ms. */
+    uploadTtlMs: opt(uint()),
+    /** Largest image the server decodes, in pixels (width × height); a larger one is refused. */
+    maxImagePixels: opt(uint()),
+    /** Media types an upload may have (sniffed from its bytes; `image/*` names a family); empty: any not refused. */
+    allowedTypes: opt(arr(text(1), ANY)),
+    /** Media types refused whatever `allowedTypes` says (by default executables, HTML and SVG). */
+    refusedTypes: opt(arr(text(1), ANY)),
   }),
   /** The server's VAPID public key (base64url, an uncompressed P-256 point): `applicationServerKey` for `pushManager.subscribe` (feature `push`). */
   pushKey: opt(text()),
@@ -1036,6 +1066,12 @@ export const resultSchemas = {
   [Op.PushUnsubscribe]: obj({ removed: bool() }),
   [Op.NotifySettings]: NotifySettings,
   [Op.LinkPreview]: LinkPreviewShape,
+  [Op.FileUrls]: obj({
+    /** One per requested file the caller may download, in request order; others are left out. */
+    urls: arr(obj({ id: ref, url: text(1), thumb: opt(text(1)) }), ANY),
+    /** When these URLs stop working, ms epoch: ask again after it. */
+    exp: uint(),
+  }),
   [Op.Search]: obj({
     /** Newest first. */
     results: arr(SearchHitShape, ANY),

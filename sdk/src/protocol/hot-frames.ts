@@ -155,6 +155,7 @@ const EXTENSION_READERS: Readonly<Record<EventExtensionField, (e: RoomEvent) => 
   reactions: (e) => e.reactions,
   replies: (e) => e.replies,
   actions: (e) => e.actions,
+  attachments: (e) => e.attachments,
 };
 const EXTENSION_READ = EXTENSION_FIELDS.map((k) => EXTENSION_READERS[k]);
 

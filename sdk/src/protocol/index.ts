@@ -16,6 +16,7 @@ export {
   GuestPolicy,
   CallAction,
   CallEndReason,
+  AttachmentKind,
 } from './codes.js';
 export {
   clientFrameSchemas,
@@ -39,10 +40,11 @@ export {
 } from './frames.js';
 export { encodeFrame, decodeRaw, decodeClientFrame, decodeServerFrame, FrameError, SERVER_FRAME_DEPTH } from './codec.js';
 export { encodeEventFrame, encodeResultFrame } from './hot-frames.js';
-export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape, MessageActionRead } from './kinds.js';
+export { kinds, kindDeclaration, projectedKinds, eventExtensionFields, MentionShape, ReactionSummaryShape, RepliesShape, MessageActionRead, AttachmentShape } from './kinds.js';
 export { scanMsgpack } from './scan.js';
 export { invocation, parseArgs, usage, words } from './command-line.js';
 export { SchemaError } from './schema.js';
+export { VoiceLimits, voiceProblem, type VoiceFields } from './voice.js';
 
 export type {
   HelloFrame,
@@ -70,6 +72,7 @@ export type {
   PushUnsubscribeFrame,
   NotifySettingsFrame,
   LinkPreviewFrame,
+  FileUrlsFrame,
   LinkPreview,
   NotifySettings,
   SearchFrame,
@@ -136,4 +139,4 @@ export type {
 } from './frames.js';
 export type { Schema, Infer } from './schema.js';
 export type { Invocation, ArgProblem, ParsedArgs, CommandLike, ArgLike } from './command-line.js';
-export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField, MessageAction } from './kinds.js';
+export type { KindDeclaration, ProjectionEffect, Mention, ReactionSummary, Replies, EventExtensionField, MessageAction, Attachment } from './kinds.js';

@@ -1,8 +1,8 @@
 // One declaration per room event kind (ADR 0011): its fields and their schemas, who may append it,
 // whether it fans out and how it changes the message projection. Wire schemas, the hot encoder, the
 // store's SQL and docs/protocol.md §8.3 are derived from (or checked against) this file.
-import { Limits } from './codes.js';
-import { arr, bool, obj, opt, str, text, uint, type Infer, type Schema } from './schema.js';
+import { Limits, type AttachmentKind } from './codes.js';
+import { arr, bool, obj, open, opt, str, text, uint, type Infer, type Schema } from './schema.js';
 
 const userId = str(1, Limits.maxUserId);
 const seq = uint();
@@ -51,6 +51,38 @@ export const RepliesShape = obj({ count: uint(), last: seq, lastTs: uint() });
 export type Replies = Infer<typeof RepliesShape>;
 
 /**
+ * A file attached to a message (feature `files`, protocol section 24), as the server recorded it when
+ * the upload finished: the type was decided by sniffing the bytes, never by the client's name or
+ * header. Download URLs are not part of it (they expire): ask for them with `file_urls`.
+ */
+export const AttachmentShape = obj({
+  /** The upload's id; `file_urls` turns it into a download URL. */
+  id: someone,
+  /** `image`, `audio`, `video`, `voice` or `file` (AttachmentKind); open. */
+  kind: open<AttachmentKind>(),
+  /** File name as the uploader gave it, made safe: no path, no control or direction characters. */
+  name: text(),
+  /** Media type sniffed from the bytes (`application/octet-stream` when unknown). */
+  mime: text(1),
+  /** Bytes. */
+  size: uint(),
+  /** Pixels, for images and video (after EXIF orientation). */
+  width: opt(uint()),
+  height: opt(uint()),
+  /** ThumbHash of an image (base64): a blurred preview drawn before the thumbnail loads. */
+  placeholder: opt(text()),
+  /** True for an animated GIF or WebP (kept animated). */
+  animated: opt(bool()),
+  /** True when a thumbnail was made (`file_urls` gives its URL). */
+  thumb: opt(bool()),
+  /** Length of audio or video, ms (voice messages: measured by the recording client, checked by the server). */
+  duration: opt(uint()),
+  /** A voice message's loudness over its length: up to Limits.maxWaveform points of 0..255. */
+  waveform: opt(arr(uint(), ANY)),
+});
+export type Attachment = Infer<typeof AttachmentShape>;
+
+/**
  * Optional top-level event fields beyond v1. `mentions` is carried by `msg` and `edit` events; the
  * others describe a `msg` in its current state and appear only in history (the message projection).
  * v1 clients drop top-level fields they do not know, which is why structure lives here and not in
@@ -71,6 +103,8 @@ export const eventExtensionFields = {
   replies: opt(RepliesShape),
   /** Buttons and selects of a bot's message (`msg`, and an `edit` that replaces them; feature `interactive`). */
   actions: opt(arr(MessageActionRead, ANY)),
+  /** Files attached to a `msg` (feature `files`); gone once the message is deleted. */
+  attachments: opt(arr(AttachmentShape, ANY)),
 } as const;
 export type EventExtensionField = keyof typeof eventExtensionFields;
 
@@ -102,7 +136,7 @@ export const kinds = [
     kind: 'msg',
     appendedBy: '`send` (20)',
     who: 'a member (a guest joins a public room by sending)',
-    fields: ['body', 'cid', 'mentions?', 'actions?'],
+    fields: ['body', 'cid', 'mentions?', 'actions?', 'attachments?'],
     data: {
       replyTo: optional(seq),
       thread: optional(seq),
@@ -168,7 +202,7 @@ export const kinds = [
     data: { target: req(seq) },
     fanOut: true,
     projection: 'redact',
-    effect: 'the target becomes a tombstone: `deleted`, no `body`, `mentions` or `reactions` (removed from storage, with the bodies of its edits), `rev` = seq',
+    effect: 'the target becomes a tombstone: `deleted`, no `body`, `mentions`, `attachments` or `reactions` (removed from storage, with the bodies of its edits and its files), `rev` = seq',
   },
   {
     kind: 'reaction',

@@ -39,9 +39,13 @@ export const SERVER_FEATURES: readonly Feature[] = [
   // Incoming and outgoing webhooks, bots over HTTP, the moderation hook (section 27, ADR 0022).
   Feature.Webhooks,
   Feature.ModerationHook,
+  // Uploads over HTTP (tus), attachments, signed downloads (section 24) unless uploads are off.
+  Feature.Files,
+  // Voice messages: voice attachments whose duration and waveform are checked (section 25, ADR 0020).
+  Feature.Voice,
 ];
 
 /** The features a server with this configuration announces. */
-export function serverFeatures(config: { linkPreviews: boolean }): readonly Feature[] {
-  return config.linkPreviews ? SERVER_FEATURES : SERVER_FEATURES.filter((f) => f !== Feature.LinkPreviews);
+export function serverFeatures(config: { linkPreviews: boolean; uploadMaxBytes: number }): readonly Feature[] {
+  return SERVER_FEATURES.filter((f) => (f !== Feature.LinkPreviews || config.linkPreviews) && ((f !== Feature.Files && f !== Feature.Voice) || config.uploadMaxBytes > 0));
 }

@@ -19,6 +19,7 @@ import { Session } from './session.js';
 import { TypingTracker } from './typing.js';
 import { encodeUserEvent } from './user-log.js';
 import type { Notifications } from './notifications.js';
+import type { Files } from '../files/files.js';
 import { AddressGuard } from '../outbound/address-guard.js';
 import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './moderation.js';
 import { STREAMS_CHANNEL, Streams } from './streams.js';
@@ -95,6 +96,8 @@ export class Hub {
   notifications: Notifications | undefined;
   /** Wakes the outgoing-webhook queue (ADR 0022): a message was stored here, or (`force`) a hook made or a delivery retried. */
   wakeWebhooks: ((force?: boolean) => void) | undefined;
+  /** Uploads, downloads and the file sweeper (feature `files`); undefined when uploads are off. */
+  files: Files | undefined;
   /** Which addresses user-named URLs (push endpoints, previewed links) may reach. */
   readonly guard: AddressGuard;
   /** Each room's rules, mutes and bans as this node knows them. */
@@ -453,6 +456,8 @@ export class Hub {
       this.notifications?.messagePublished(event);
       this.wakeWebhooks?.();
     }
+    // A deleted message's files leave storage now, not at the sweeper's next round.
+    else if (event.kind === EventKind.Delete) void this.files?.sweep();
     // Someone else added this user: tell all of their connections, which are not subscribed yet.
     if (event.kind === EventKind.Join && event.data?.inviter !== undefined) this.broker.publish(userTopic(event.by), bytes);
     // Other nodes may hold sessions of the user that cache the membership without following the room.

@@ -1,5 +1,6 @@
 // Handlers for messages and per-user state: send, history, typing, presence, profile, ping.
 import {
+  type Attachment,
   ErrorCode,
   EventKind,
   Limits,
@@ -136,11 +137,16 @@ async function checkReferences(hub: Hub, f: Pick<Post, 'room' | 'thread' | 'repl
 
 export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof Op.Send]> {
   const arrivedAt = performance.now();
-  if (!/\S/.test(f.body)) throw badRequest('message body is empty');
+  const fileIds = f.files?.length ? f.files : undefined;
+  // A message with files may have no text; otherwise (and never only spaces) the body says something.
+  if (!/\S/.test(f.body) && (!fileIds || f.body !== '')) throw badRequest('message body is empty');
   checkMentions(f.body, f.mentions);
+  const files = fileIds && s.hub.files;
+  if (fileIds && !files) throw badRequest('this server takes no files (feature `files` is off)');
   checkActions(s, f.actions);
   const member = s.memberOf.has(f.room);
-  const refers = f.replyTo !== undefined || f.thread !== undefined;
+  const refers = f.replyTo !== undefined || f.thread !== undefined || files !== undefined;
+  let attachments: Attachment[] | undefined;
   // The room's moderation as this node holds it: checked right here when it is (nearly always), so
   // a plain message from a member still goes straight to the store.
   const { moderation } = s.hub;
@@ -166,12 +172,14 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
           if (known) await pending;
           else await checkModeration(s, f.room, 'send', f.body);
           if (refers) await checkReferences(s.hub, f);
+          // Checked in order with the connection's other sends, after membership: only a member learns which uploads exist.
+          if (files) attachments = await files.attachments(s.userId, fileIds!);
           const judged = await judgeByHook(hooks, hook, { room: f.room, by: s.userId, name: s.userName, body, thread: f.thread, replyTo: f.replyTo });
           body = judged.body;
           if (judged.redactedBy) data = { ...data, redacted: judged.redactedBy };
         };
   let data: EventData | undefined;
-  if (refers) {
+  if (f.replyTo !== undefined || f.thread !== undefined) {
     data = {};
     if (f.replyTo !== undefined) data.replyTo = f.replyTo;
     if (f.thread !== undefined) data.thread = f.thread;
@@ -181,7 +189,7 @@ export async function send(s: Session, f: SendFrame): Promise<ResultData[typeof 
   if (command) data = { ...data, cmd: command.cmd, bot: command.bot };
   let ackedAt = 0;
   const { event, duplicate } = await s.inOrder(held(s, f, check), () =>
-    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body, data, mentions: body === f.body ? f.mentions : undefined, ...(f.actions && { actions: f.actions }) }).then((r) => {
+    s.hub.store.append({ room: f.room, kind: EventKind.Message, by: s.userId, name: s.userName, cid: f.cid, body, data, mentions: body === f.body ? f.mentions : undefined, ...(f.actions && { actions: f.actions }), attachments }).then((r) => {
       // Taken as the batch settles, before any of its messages is published: the latency then
       // includes waiting behind the batch's earlier publishes, as a subscriber experiences it.
       ackedAt = performance.now();

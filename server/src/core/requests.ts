@@ -10,6 +10,7 @@ import { read } from './read-requests.js';
 import { search } from './search-requests.js';
 import { userSubscribe } from './user-log.js';
 import { linkPreview, notifySettings, pushSubscribe, pushUnsubscribe } from './notify-requests.js';
+import { fileUrls } from './file-requests.js';
 import { memberPage, moderate, report, roomRules } from './moderation-requests.js';
 import { act } from './interactive.js';
 import { streamEnd, streamStart, streamWrite } from './streams.js';
@@ -41,6 +42,7 @@ export const requestHandlers = {
   [Op.PushUnsubscribe]: pushUnsubscribe,
   [Op.NotifySettings]: notifySettings,
   [Op.LinkPreview]: linkPreview,
+  [Op.FileUrls]: fileUrls,
   [Op.Search]: search,
   [Op.Moderate]: moderate,
   [Op.Report]: report,

@@ -26,6 +26,7 @@ import { moderationLimits } from './moderation.js';
 import { webhookLimits } from './moderation-hook.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
+import { fileLimits } from './file-requests.js';
 import { SendOrder } from './send-order.js';
 
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
@@ -366,6 +367,8 @@ export class Session {
         maxSdp: Limits.maxSdp,
         signalRate: c.signalRate,
         ...webhookLimits(c),
+        maxVoiceMs: c.maxVoiceMs,
+        ...fileLimits(c),
       },
       features: serverFeatures(c),
       ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),

@@ -1,4 +1,4 @@
-// A group-commit batch as ONE call of `append_events` (migrations 2, 6 and 7): seq reservation under the room
+// A group-commit batch as ONE call of `append_events` (migrations 2, 6, 7 and 14): seq reservation under the room
 // row locks, the insert, and — when a cid is already stored or repeated — the careful rewrite, all
 // in one autocommitted statement. One statement per batch is what lets batches be pipelined on one
 // connection: they run, commit and answer in the order they were sent.
@@ -9,7 +9,7 @@ import type { SqlSession } from './sql.js';
 import { seal } from './event-log.js';
 import { RoomNotFoundError, type AppendInput, type AppendResult, type EventData } from './store.js';
 
-const APPEND_EVENTS = 'SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
+const APPEND_EVENTS = 'SELECT * FROM append_events($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)';
 
 interface AnswerRow {
   /** Fast path: -(1-based index of a room in p_rooms), with `seq` its head before the batch. Careful path: the 1-based position of an input. */
@@ -41,6 +41,7 @@ export async function writeAppendBatchFast(sql: SqlSession, batch: readonly Appe
   const body = new Array<string | null>(n);
   const data = new Array<string | null>(n);
   const mentions = new Array<string | null>(n);
+  const attachments = new Array<string | null>(n);
   for (let i = 0; i < n; i++) {
     const input = batch[i]!;
     let r = roomIndex.get(input.room);
@@ -60,6 +61,7 @@ export async function writeAppendBatchFast(sql: SqlSession, batch: readonly Appe
     body[i] = input.body ?? null;
     data[i] = input.data === undefined ? null : JSON.stringify(input.data);
     mentions[i] = input.mentions === undefined ? null : JSON.stringify(input.mentions);
+    attachments[i] = input.attachments === undefined ? null : JSON.stringify(input.attachments);
   }
   const rows = await sql.query<AnswerRow>(APPEND_EVENTS, [
     textArray([...roomIndex.keys()]),
@@ -74,6 +76,7 @@ export async function writeAppendBatchFast(sql: SqlSession, batch: readonly Appe
     textArray(body),
     textArray(data),
     textArray(mentions),
+    textArray(attachments),
     ts,
   ]);
   const outcomes = new Array<Outcome<AppendResult> | undefined>(n);

@@ -1,13 +1,13 @@
 // A room's log in SQL: seqs from `take_seqs` (migration 7, the one allocator), multi-row event
 // inserts, and the mapping between event rows and protocol `RoomEvent`s. Every writer of `events` goes
 // through here, except group-commit batches, which `append_events` writes taking seqs the same way.
-import type { Mention, MessageAction, RoomEvent } from '@parley/sdk/protocol';
+import type { Attachment, Mention, MessageAction, RoomEvent } from '@parley/sdk/protocol';
 import { eventId } from '../ids.js';
 import { fitName } from '../name-length.js';
 import type { SqlSession } from './sql.js';
 import type { EventData } from './store.js';
 
-export const EVENT_COLUMNS = 'room_id, seq, id, kind, author, author_name, cid, body, data, mentions, ts';
+export const EVENT_COLUMNS = 'room_id, seq, id, kind, author, author_name, cid, body, data, mentions, attachments, ts';
 export interface EventRow {
   room_id: string;
   seq: number;
@@ -19,6 +19,7 @@ export interface EventRow {
   body: string | null;
   data: EventData | null;
   mentions: Mention[] | null;
+  attachments: Attachment[] | null;
   ts: number;
 }
 
@@ -32,6 +33,7 @@ export interface EventDraft {
   body?: string | undefined;
   data?: EventData | undefined;
   mentions?: Mention[] | undefined;
+  attachments?: Attachment[] | undefined;
 }
 
 export function toEvent(row: EventRow): RoomEvent {
@@ -50,6 +52,7 @@ export function toEvent(row: EventRow): RoomEvent {
   if (row.body !== null) event.body = row.body;
   if (row.data !== null) event.data = row.data;
   if (row.mentions !== null) event.mentions = row.mentions;
+  if (row.attachments !== null) event.attachments = row.attachments;
   return liftActions(event);
 }
 
@@ -81,6 +84,7 @@ export function seal(draft: EventDraft, seq: number, ts: number, id: string = ev
   if (draft.body !== undefined) event.body = draft.body;
   if (draft.data !== undefined) event.data = draft.data;
   if (draft.mentions !== undefined) event.mentions = draft.mentions;
+  if (draft.attachments !== undefined) event.attachments = draft.attachments;
   return event;
 }
 
@@ -116,6 +120,7 @@ export async function insertEvents(tx: SqlSession, events: readonly RoomEvent[])
     body: new Array<string | null>(n),
     data: new Array<string | null>(n),
     mentions: new Array<string | null>(n),
+    attachments: new Array<string | null>(n),
     ts: new Array<number>(n),
   };
   events.forEach((e, i) => {
@@ -130,13 +135,14 @@ export async function insertEvents(tx: SqlSession, events: readonly RoomEvent[])
     // Serialised here so both drivers send the same text for the jsonb[] parameter.
     cols.data[i] = e.data === undefined ? null : JSON.stringify(e.data);
     cols.mentions[i] = e.mentions === undefined ? null : JSON.stringify(e.mentions);
+    cols.attachments[i] = e.attachments === undefined ? null : JSON.stringify(e.attachments);
     cols.ts[i] = e.ts;
   });
   await tx.query(
     `INSERT INTO events (${EVENT_COLUMNS})
      SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[],
-                          $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::int8[])`,
-    [cols.room, cols.seq, cols.id, cols.kind, cols.by, cols.name, cols.cid, cols.body, cols.data, cols.mentions, cols.ts],
+                          $7::text[], $8::text[], $9::jsonb[], $10::jsonb[], $11::jsonb[], $12::int8[])`,
+    [cols.room, cols.seq, cols.id, cols.kind, cols.by, cols.name, cols.cid, cols.body, cols.data, cols.mentions, cols.attachments, cols.ts],
   );
 }
 

@@ -670,6 +670,138 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 14,
+    name: 'files: uploads, attachments on messages, their removal with the message',
+    sql: `
+      -- Files uploaded by users (protocol section 24). An upload belongs to its owner until a message
+      -- attaches it (room_id, seq); one never attached is collected after the upload TTL. meta holds
+      -- what the server measured (width, height, placeholder, animated, thumb, duration, waveform).
+      -- state: 'receiving' (bytes still coming), 'ready' (checked, stored, attachable), 'attached',
+      -- 'doomed' (its message was deleted: the sweeper removes the blobs, then the row).
+      CREATE TABLE uploads (
+        id          text COLLATE "C" PRIMARY KEY,
+        owner       text COLLATE "C" NOT NULL,
+        name        text NOT NULL,
+        size        bigint NOT NULL,
+        kind        text NULL,
+        mime        text NULL,
+        meta        jsonb NULL,
+        state       text NOT NULL DEFAULT 'receiving' CHECK (state IN ('receiving', 'ready', 'attached', 'doomed')),
+        room_id     text COLLATE "C" NULL,
+        seq         bigint NULL,
+        created_at  bigint NOT NULL
+      );
+      CREATE INDEX uploads_owner_idx ON uploads (owner);
+      CREATE INDEX uploads_loose_idx ON uploads (created_at) WHERE room_id IS NULL;
+      CREATE INDEX uploads_message_idx ON uploads (room_id, seq) WHERE room_id IS NOT NULL;
+
+      -- The files of a msg, as the server described them when it was sent: [{id, kind, name, mime, size, ...}].
+      ALTER TABLE events ADD COLUMN attachments jsonb NULL;
+
+      -- A stored msg takes its uploads: from then on they are the room's (served to its members), and no
+      -- longer collected. Only the sender's own ready uploads move; the send path checked them already.
+      CREATE FUNCTION attach_uploads() RETURNS trigger
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        UPDATE uploads u SET state = 'attached', room_id = NEW.room_id, seq = NEW.seq
+         WHERE u.id IN (SELECT a->>'id' FROM jsonb_array_elements(NEW.attachments) a)
+           AND u.owner = NEW.author AND u.state = 'ready';
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER events_attach AFTER INSERT ON events FOR EACH ROW
+        WHEN (NEW.kind = 'msg' AND NEW.attachments IS NOT NULL)
+        EXECUTE FUNCTION attach_uploads();
+
+      -- Redaction takes the files with the text: the event forgets them and their uploads are doomed
+      -- (the sweeper deletes the blobs, then the rows).
+      CREATE FUNCTION redact_uploads() RETURNS trigger
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      DECLARE
+        v_target int8 := (NEW.data->>'target')::int8;
+      BEGIN
+        UPDATE events e SET attachments = NULL WHERE e.room_id = NEW.room_id AND e.seq = v_target AND e.attachments IS NOT NULL;
+        UPDATE uploads u SET state = 'doomed' WHERE u.room_id = NEW.room_id AND u.seq = v_target;
+        RETURN NULL;
+      END
+      $fn$;
+      CREATE TRIGGER events_redact_uploads AFTER INSERT ON events FOR EACH ROW
+        WHEN (NEW.kind = 'delete')
+        EXECUTE FUNCTION redact_uploads();
+
+      -- append_events as in migration 7, with attachments.
+      DROP FUNCTION append_events(text[], int[], int[], int[], text[], text[], text[], text[], text[], text[], jsonb[], jsonb[], int8);
+      CREATE FUNCTION append_events(
+        p_rooms text[], p_counts int[], p_ri int[], p_rank int[], p_id text[], p_kind text[],
+        p_author text[], p_name text[], p_cid text[], p_body text[], p_data jsonb[], p_mentions jsonb[], p_attachments jsonb[], p_ts int8
+      ) RETURNS TABLE (k int, seq int8, id text, ts int8, kind text, name text, body text, data jsonb, dup boolean)
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      #variable_conflict use_column
+      DECLARE
+        v_base int8[];
+      BEGIN
+        -- Held until the commit, outside the block below whose rollback would release them: the careful
+        -- path then reads which cids are stored while no other writer can add one to these rooms.
+        PERFORM 1 FROM rooms r WHERE r.id = ANY (p_rooms) ORDER BY r.id FOR UPDATE;
+        BEGIN
+          v_base := take_seqs(p_rooms, p_counts::int8[]);
+          INSERT INTO events AS e (room_id, seq, id, kind, author, author_name, cid, body, data, mentions, attachments, ts)
+          SELECT p_rooms[x.ri], v_base[x.ri] + x.rank, x.id, x.kind, x.author, x.name, x.cid, x.body, x.data, x.mentions, x.attachments, p_ts
+            FROM unnest(p_ri, p_rank, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data, p_mentions, p_attachments)
+                 AS x(ri, rank, id, kind, author, name, cid, body, data, mentions, attachments)
+           WHERE v_base[x.ri] IS NOT NULL;
+          RETURN QUERY
+            SELECT -g.i::int, v_base[g.i], NULL::text, NULL::int8, NULL::text, NULL::text, NULL::text, NULL::jsonb, false
+              FROM generate_subscripts(p_rooms, 1) AS g(i)
+             WHERE v_base[g.i] IS NOT NULL;
+          RETURN;
+        EXCEPTION WHEN unique_violation THEN
+          NULL; -- Nothing of the fast path is kept: the careful path below decides every input again.
+        END;
+        RETURN QUERY
+          WITH input AS (
+            SELECT x.*, CASE WHEN x.cid IS NULL THEN x.i
+                             ELSE min(x.i) OVER (PARTITION BY x.ri, x.author, x.cid) END AS leader
+              FROM unnest(p_ri, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data, p_mentions, p_attachments)
+                   WITH ORDINALITY AS x(ri, id, kind, author, name, cid, body, data, mentions, attachments, i)
+          ), stored AS (
+            SELECT l.i, e.seq, e.id, e.ts, e.kind, e.author_name, e.body, e.data
+              FROM input l
+              CROSS JOIN LATERAL (
+                SELECT * FROM events ev
+                 WHERE ev.room_id = p_rooms[l.ri] AND ev.author = l.author AND ev.cid = l.cid AND ev.cid IS NOT NULL
+                 LIMIT 1
+              ) e
+             WHERE l.cid IS NOT NULL AND l.leader = l.i
+          ), fresh AS (
+            SELECT f.*, row_number() OVER (PARTITION BY f.ri ORDER BY f.i) AS rank
+              FROM input f
+             WHERE f.leader = f.i AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.i = f.i)
+          ), counts AS (
+            SELECT f.ri, count(*) AS n FROM fresh f GROUP BY f.ri
+          ), taken AS (
+            SELECT take_seqs(array_agg(p_rooms[c.ri] ORDER BY c.ri), array_agg(c.n ORDER BY c.ri)) AS bases,
+                   array_agg(c.ri ORDER BY c.ri) AS ris
+              FROM counts c
+          ), bumped AS (
+            SELECT u.ri, u.base FROM taken t CROSS JOIN LATERAL unnest(t.ris, t.bases) AS u(ri, base) WHERE u.base IS NOT NULL
+          ), inserted AS (
+            INSERT INTO events (room_id, seq, id, kind, author, author_name, cid, body, data, mentions, attachments, ts)
+            SELECT p_rooms[f.ri], b.base + f.rank, f.id, f.kind, f.author, f.name, f.cid, f.body, f.data, f.mentions, f.attachments, p_ts
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+          ), answers AS (
+            SELECT f.i, b.base + f.rank AS seq, f.id, p_ts AS ts, f.kind, f.name, f.body, f.data, false AS dup
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+            UNION ALL
+            SELECT s.i, s.seq, s.id, s.ts, s.kind, s.author_name, s.body, s.data, true FROM stored s
+          )
+          SELECT l.i::int, a.seq, a.id, a.ts, a.kind, a.name, a.body, a.data, a.dup OR l.leader <> l.i
+            FROM input l JOIN answers a ON a.i = l.leader;
+      END
+      $fn$;
+    `,
+  },
+  {
     version: 15,
     name: 'buttons and selects on bot messages: their current state, ephemeral ones, spent action ids',
     sql: `

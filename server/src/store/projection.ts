@@ -20,7 +20,7 @@ interface ProjectedRow extends EventRow {
 // reaction summary is read only for messages with a projection row (nobody reacted to the others).
 const PROJECTED_COLUMNS = `e.room_id, e.seq, e.id, e.kind, e.author, e.author_name, e.cid,
   CASE WHEN m.edited IS NOT NULL THEN m.body ELSE e.body END AS body, e.data,
-  CASE WHEN m.edited IS NOT NULL THEN m.mentions ELSE e.mentions END AS mentions, e.ts,
+  CASE WHEN m.edited IS NOT NULL THEN m.mentions ELSE e.mentions END AS mentions, e.attachments, e.ts,
   m.rev, m.edited, m.deleted, m.reply_count, m.last_reply_seq, m.last_reply_ts, a.actions AS current_actions,
   CASE WHEN m.rev IS NOT NULL THEN (
     SELECT json_agg(json_build_object('emoji', g.emoji, 'count', g.n, 'me', g.me, 'users', g.users) ORDER BY g.first)

@@ -7,6 +7,7 @@ import { appendToRoom, EVENT_COLUMNS, liftActions, sinkActions, toEvent, type Ev
 import { GroupCommit, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { NotifyStore } from './notify-store.js';
+import { UploadStore } from './uploads.js';
 import { applySearchLanguage, DEFAULT_SEARCH_LANGUAGE } from './search-language.js';
 import { searchMessages, type SearchQuery, type SearchRows } from './search.js';
 import { SqlModeration } from './moderation.js';
@@ -101,6 +102,8 @@ export class SqlStore implements Store {
     (text, params) => this.read(text, params),
     (fn) => this.transact(fn),
   );
+  /** Uploaded files (migration 14). */
+  readonly uploads = new UploadStore((text, params) => this.read(text, params));
   private readonly appends: GroupCommit<AppendInput, AppendResult>;
   /** The reads `react` is checked with, batched like appends: a reaction storm shares a few queries. */
   private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;

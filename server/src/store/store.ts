@@ -1,9 +1,10 @@
 // The Store contract: the durable truth for users, rooms, membership and each room's ordered event log.
 // Two implementations (embedded PGlite, PostgreSQL via pg) share one set of SQL migrations.
-import type { Mention, MessageAction, RoomEvent, UserEvent } from '@parley/sdk/protocol';
+import type { Attachment, Mention, MessageAction, RoomEvent, UserEvent } from '@parley/sdk/protocol';
 import type { NotifyStore } from './notify-store.js';
 import type { SearchQuery, SearchRows } from './search.js';
 import type { SqlModeration } from './moderation.js';
+import type { UploadStore } from './uploads.js';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
 export type RoleName = 'owner' | 'moderator' | 'member';
@@ -52,6 +53,8 @@ export interface AppendInput {
   mentions?: Mention[];
   /** Buttons and selects of a bot's msg, or those an edit puts in their place (kept in `data.actions`). */
   actions?: MessageAction[];
+  /** The sender's ready uploads this msg attaches (migration 14 moves them to the room in the same statement). */
+  attachments?: Attachment[];
 }
 
 export interface AppendResult {
@@ -222,6 +225,8 @@ export interface Store {
   readonly notify: NotifyStore;
   /** Room rules, mutes and bans, the audit log and reports (migration 13). */
   readonly moderation: SqlModeration;
+  /** Uploaded files: owners, types, the messages that hold them (migration 14). */
+  readonly uploads: UploadStore;
   /** Applies pending migrations (idempotent, safe when several nodes start at once). */
   init(): Promise<void>;
   /** Waits for queued appends to be durable, then releases connections. */

@@ -13,6 +13,7 @@ import { BacklogWatch, type WatchedSocket } from './backlog-watch.js';
 import { listenFailure } from './listen-failure.js';
 import { OwnOrigins } from './own-origin.js';
 import { tlsOptions } from './tls.js';
+import { attachFileRoutes } from './uws-files.js';
 import { loadUws, type Uws } from './uws-binary.js';
 
 interface SocketData {
@@ -241,6 +242,15 @@ export class UwsTransport implements Publisher {
         data.session?.onClose();
       },
     });
+    if (hub.files) {
+      attachFileRoutes(this.app, {
+        files: hub.files,
+        auth: hub.auth,
+        metrics,
+        log: log.child({ component: 'files' }),
+        originAllowed: (o) => this.originAllowed(o) || this.ownOrigins.includes(o, this.port, this.secure),
+      });
+    }
     this.app.any('/*', (res, req) => {
       const method = req.getMethod().toUpperCase();
       const request = {
