@@ -105,7 +105,14 @@ async function rawUpload(node: TestNode, user: string, bytes: Buffer, name = 'fi
   const created = await tus(node, 'POST', '/v1/uploads', { ...auth, 'upload-length': String(bytes.length), 'upload-metadata': `filename ${b64(name)}` });
   const path = created.headers.get('location') ?? undefined;
   if (created.status !== 201 || !path) return { created };
-  const patched = await tus(node, 'PATCH', path, { ...auth, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, bytes);
+  let patched = await tus(node, 'PATCH', path, { ...auth, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' }, bytes);
+  // A file still being checked when the last PATCH is answered: its outcome comes from GET.
+  while (patched.status === 204 || patched.status === 202) {
+    const got = await tus(node, 'GET', path, auth);
+    if (got.status === 200) break;
+    patched = got;
+    if (got.status === 202) await new Promise((r) => setTimeout(r, 200));
+  }
   return { created, patched, path };
 }
 

@@ -159,7 +159,13 @@ export class Upload {
         offset = Number(answer.header('upload-offset') ?? end);
         this.progress(offset);
       }
-      const described = this.expect(await this.request('GET', this.location, {}), 200).json() as { attachment: Attachment };
+      // 202: the server is still checking the file (images wait their turn): ask again.
+      let answer = await this.request('GET', this.location, {});
+      while (answer.status === 202) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        answer = await this.request('GET', this.location, {});
+      }
+      const described = this.expect(answer, 200).json() as { attachment: Attachment };
       this.attachment = described.attachment;
       this.setState('done');
       return described.attachment;

@@ -25,6 +25,12 @@ const UPLOAD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /** The send path refuses an upload this close to its collection (a quarter of the TTL when shorter): the sweeper must never take one a message is about to hold. */
 const ATTACH_MARGIN_MS = 60_000;
 const MAX_TRACKED_USERS = 10_000;
+/** How long the last PATCH waits for the file's check before answering without it. */
+const QUICK_MS = 2000;
+/** How long a GET waits for a check in progress before answering 202 (under uWS's 10 s idle timeout). */
+const WAIT_MS = 5000;
+const REFUSAL_KEPT_MS = 10 * 60_000;
+const delay = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms).unref());
 
 /** An HTTP answer of the file endpoints (the transport writes it; `body` JSON unless a string). */
 export interface FileReply {
@@ -72,6 +78,10 @@ export class Files {
   private readonly busy = new Set<string>();
   private sweepTimer: ReturnType<typeof setInterval> | undefined;
   private sweeping: Promise<void> | undefined;
+  /** Complete uploads being checked on this node. */
+  private readonly processing = new Map<string, Promise<FileReply | undefined>>();
+  /** Why recent uploads were refused after their last PATCH was answered, for the owner's GET. */
+  private readonly refusals = new Map<string, { owner: string; reply: FileReply }>();
   private again: Promise<void> | undefined;
 
   constructor(
@@ -159,8 +169,17 @@ export class Files {
     return { status: 200, headers: { ...tusHeaders, 'upload-offset': String(offset), 'upload-length': String(upload.size), 'cache-control': 'no-store' } };
   }
 
-  /** GET of an upload: its attachment once ready (what `send` will attach), 409 while bytes are missing. */
+  /**
+   * GET of an upload: its attachment once ready (what `send` will attach), 409 while bytes are
+   * missing, 202 while it is still being checked (ask again), or why it was refused.
+   */
   async describe(owner: string, id: string): Promise<FileReply> {
+    const job = this.processing.get(id);
+    if (job && (await Promise.race([job, delay(WAIT_MS, 'later' as const)])) === 'later') {
+      return { ...fail(202, 'processing', 'the file is being checked: ask again shortly'), headers: { ...tusHeaders, 'retry-after': '1' } };
+    }
+    const refusal = this.refusals.get(id);
+    if (refusal && refusal.owner === owner) return refusal.reply;
     const upload = await this.own(owner, id);
     if ('status' in upload) return upload;
     if (upload.state === 'receiving') return fail(409, 'incomplete', 'the upload has not received all its bytes yet');
@@ -237,17 +256,36 @@ export class Files {
       },
       end: async () => {
         await close();
-        if (at < upload.size) return { status: 204, headers: { ...tusHeaders, 'upload-offset': String(at) } };
-        const refused = await this.complete(upload);
-        if (refused) {
-          await this.store.uploads.remove(id, upload.owner);
-          await this.dropBytes(id);
-          return refused;
-        }
-        return { status: 204, headers: { ...tusHeaders, 'upload-offset': String(at) } };
+        const done: FileReply = { status: 204, headers: { ...tusHeaders, 'upload-offset': String(at) } };
+        if (at < upload.size) return done;
+        // The last PATCH answers with the outcome when the file is checked quickly; a file waiting
+        // for its turn (images are made one at a time) is answered 204 now, its outcome given by GET.
+        const refused = await Promise.race([this.process(upload), delay(QUICK_MS, 'later' as const)]);
+        return refused === 'later' || !refused ? done : refused;
       },
       abort: () => void close(),
     };
+  }
+
+  /** Checks and stores a complete upload once; a refusal drops it and is remembered for its owner's GET. */
+  private process(upload: UploadRecord): Promise<FileReply | undefined> {
+    const { id } = upload;
+    let job = this.processing.get(id);
+    if (!job) {
+      job = this.complete(upload)
+        .then(async (refused) => {
+          if (refused) {
+            await this.store.uploads.remove(id, upload.owner);
+            await this.dropBytes(id);
+            this.refusals.set(id, { owner: upload.owner, reply: refused });
+            setTimeout(() => this.refusals.delete(id), REFUSAL_KEPT_MS).unref();
+          }
+          return refused;
+        })
+        .finally(() => this.processing.delete(id));
+      this.processing.set(id, job);
+    }
+    return job;
   }
 
   /** All bytes arrived: decides the type, cleans images, moves the bytes to the blob store. A refusal's reply, or undefined. */

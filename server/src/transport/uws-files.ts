@@ -249,6 +249,7 @@ function sendDownload(res: HttpResponse, out: FileDownload, cors: Record<string,
 const STATUS: Record<number, string> = {
   200: '200 OK',
   201: '201 Created',
+  202: '202 Accepted',
   204: '204 No Content',
   206: '206 Partial Content',
   400: '400 Bad Request',
