@@ -156,7 +156,7 @@ describe('the packages installed from tarballs', () => {
     const shipped: Record<Package, RegExp> = {
       sdk: /^(dist|src)\//,
       widget: /^(dist|lib|src)\/|^custom-elements\.json$/,
-      server: /^(dist|src|demo)\//,
+      server: /^(dist|src|demo|admin)\//,
     };
     for (const pkg of PACKAGES) {
       const files = entries[pkg];

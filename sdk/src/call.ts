@@ -7,6 +7,19 @@ import { MediaPermissionError, NoMediaDeviceError, ParleyError } from './errors.
 import { CallEndReason, Op } from './protocol/codes.js';
 import type { CallPeer, CallStateFrame, ClientFrame, IceServer, ResultData, SignalFrame } from './protocol/frames.js';
 
+/**
+ * A WebRTC class's instance type where the project has the DOM library, `unknown` where it has not:
+ * the public types below name them through `globalThis`, so a bot's Node project (no DOM types)
+ * still type-checks against this package.
+ */
+type DomInstance<K extends string> = typeof globalThis extends { [P in K]: { prototype: infer T } } ? T : unknown;
+/** `MediaStream` in a browser project. */
+export type CallMediaStream = DomInstance<'MediaStream'>;
+/** `MediaStreamTrack` in a browser project. */
+export type CallMediaTrack = DomInstance<'MediaStreamTrack'>;
+/** `RTCPeerConnection` in a browser project. */
+export type CallPeerConnection = DomInstance<'RTCPeerConnection'>;
+
 /** What the call needs from the client: joining and leaving, fire-and-forget frames, and this connection's id. */
 export interface CallLink {
   join(call: string): Promise<ResultData[typeof Op.CallJoin]>;
@@ -39,7 +52,7 @@ export interface CallEvents {
   /** Who is in the call (and their microphone, camera, screen) changed. */
   peers: { peers: CallPeer[] };
   /** Media of another connection arrived: attach `stream` to a `<video>` or `<audio>`. */
-  track: { peer: CallPeer; stream: MediaStream; track: MediaStreamTrack };
+  track: { peer: CallPeer; stream: CallMediaStream; track: CallMediaTrack };
   /** Every media connection is up. */
   connected: Record<string, never>;
   quality: { quality: CallQuality };
@@ -87,7 +100,7 @@ export class Call {
   constructor(
     private readonly link: CallLink,
     joined: ResultData[typeof Op.CallStart],
-    local: MediaStream | undefined,
+    local: CallMediaStream | undefined,
     private readonly options: CallOptions,
   ) {
     this.id = joined.call;
@@ -134,12 +147,12 @@ export class Call {
   }
 
   /** The microphone and camera stream this connection sends (for a self view); undefined without media. */
-  get localStream(): MediaStream | undefined {
+  get localStream(): CallMediaStream | undefined {
     return this.local;
   }
 
   /** The media connection to another connection of the call (its `session`), for `getStats()`. */
-  peerConnection(session: string): RTCPeerConnection | undefined {
+  peerConnection(session: string): CallPeerConnection | undefined {
     return this.links.get(session)?.pc;
   }
 
@@ -412,7 +425,7 @@ function candidateInit(c: RTCIceCandidate): { candidate: string; sdpMid?: string
 }
 
 /** The microphone and camera the options ask for; undefined without WebRTC (Node: signalling only). */
-export async function localMedia(options: CallOptions): Promise<MediaStream | undefined> {
+export async function localMedia(options: CallOptions): Promise<CallMediaStream | undefined> {
   if (typeof navigator === 'undefined' || !navigator.mediaDevices?.getUserMedia) return undefined;
   const audio = options.audio !== false ? (options.audioDevice ? { deviceId: { exact: options.audioDevice } } : true) : false;
   const video = options.video ? (options.videoDevice ? { deviceId: { exact: options.videoDevice } } : true) : false;

@@ -38,7 +38,7 @@ import type { MessageView, Reaction } from './fold.js';
 import type { ChangeAck, SendAck } from './outbox.js';
 import type { ArgProblem, Invocation, ParsedArgs } from './protocol/command-line.js';
 import type { AnyRoomEvent, Command, CommandArg, Highlight, LinkPreview, Member, NotifySettings, RoomCommand, RoomEvent, RoomRules, RoomSummary, SearchHit, UnknownEvent, User, UserEvent } from './protocol/frames.js';
-import type { Call, CallEvents, CallOptions, CallPhase, CallQuality } from './call.js';
+import type { Call, CallEvents, CallMediaStream, CallMediaTrack, CallOptions, CallPeerConnection, CallPhase, CallQuality } from './call.js';
 import type { CallPeer, CallStateFrame, IceServer } from './protocol/frames.js';
 import type { VoiceFields } from './protocol/voice.js';
 import type { Attachment, Mention } from './protocol/kinds.js';
@@ -177,6 +177,9 @@ export type {
   StreamEndContext,
   Call,
   CallEvents,
+  CallMediaStream,
+  CallMediaTrack,
+  CallPeerConnection,
   CallOptions,
   CallPhase,
   CallQuality,
