@@ -251,6 +251,13 @@ describe.each(kinds)('files (%s)', (kind) => {
     const client = await connect(node, 'dee', `http://127.0.0.1:${proxy.port}`);
     const bytes = Buffer.alloc(MAX - 1, 7);
     const up = client.upload(bytes, { name: 'big.bin', chunkSize: 256 * 1024 });
+    // From the first chunk on, the server's answers are lost (its bytes still arrive): the upload
+    // cannot finish before the cut, however fast this machine sends the rest.
+    const off = up.on('progress', ({ sent }) => {
+      if (sent < 256 * 1024) return;
+      off();
+      proxy.loseReplies();
+    });
     await until(() => up.sent >= 256 * 1024, 60_000);
     await proxy.cut();
     await expect(up.done).rejects.toMatchObject({ retryable: true });
