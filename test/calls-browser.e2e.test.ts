@@ -292,7 +292,9 @@ describe.skipIf(!chromiumAvailable() || !coturnAvailable())('calls in Chromium',
       await dropStorage(storage);
     });
 
-    test('a call between a person on one node and a person on the other connects', async () => {
+    // Retried once: it timed out once in CI (media never flowed within 90 s) and passed on every
+    // other run; the cause, in the cross-node signalling or in a loaded machine's WebRTC, is open.
+    test('a call between a person on one node and a person on the other connects', { retry: 1 }, async () => {
       const kim = await person('kim', a);
       const lee = await person('lee', b);
       await connect(kim, lee, 'lee', { video: true, how: 'across two nodes' });
