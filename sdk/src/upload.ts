@@ -20,6 +20,9 @@ export interface UploadOptions {
   voice?: { duration: number; waveform: readonly number[] };
 }
 
+/** How often one run re-reads the server's offset after a 409 (offset mismatch) before it fails. */
+const MAX_CONFLICTS = 3;
+
 /** `uploading` → `done`, or `failed` (then `retry()`), or `canceled`. */
 export type UploadState = 'uploading' | 'failed' | 'done' | 'canceled';
 
@@ -147,16 +150,22 @@ export class Upload {
         this.location = location;
       }
       this.progress(offset);
+      let conflicts = 0;
       while (offset < this.size) {
         const end = Math.min(this.size, offset + this.chunkSize);
         const base = offset;
-        const answer = this.expect(
-          await this.request('PATCH', this.location, { 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' }, this.blob.slice(offset, end), (n) =>
-            this.progress(base + n),
-          ),
-          204,
+        const patched = await this.request('PATCH', this.location, { 'upload-offset': String(offset), 'content-type': 'application/offset+octet-stream' }, this.blob.slice(offset, end), (n) =>
+          this.progress(base + n),
         );
-        offset = Number(answer.header('upload-offset') ?? end);
+        if (patched.status === 409 && conflicts++ < MAX_CONFLICTS) {
+          // The server holds a different length than we sent from: bytes of a request cut off
+          // earlier were still landing when we asked. Ask again, a moment later, and go on from there.
+          await new Promise((resolve) => setTimeout(resolve, 100 * conflicts));
+          offset = Number(this.expect(await this.request('HEAD', this.location, {}), 200).header('upload-offset') ?? offset);
+          this.progress(offset);
+          continue;
+        }
+        offset = Number(this.expect(patched, 204).header('upload-offset') ?? end);
         this.progress(offset);
       }
       // 202: the server is still checking the file (images wait their turn): ask again.
