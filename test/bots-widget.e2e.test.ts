@@ -4,23 +4,15 @@
 import { DEFAULT_WIDGET_DIR } from '@parley/server';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { weatherBot } from '../examples/bot/weather-bot.js';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { startNode, type TestNode } from './support/server.js';
+import { part, signInAsGuest } from './support/widget-page.js';
 
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
 const STEP = 15_000;
-
-const part = (page: Page, name: string): Locator => page.locator(`chat-widget [part~="${name}"]`);
-
-async function signIn(page: Page, name: string): Promise<void> {
-  await part(page, 'launcher').click();
-  await part(page, 'guest-name').fill(name);
-  await part(page, 'guest-submit').click();
-  await part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP });
-}
 
 describe.skipIf(!chromiumAvailable())('bot commands in the widget', () => {
   let node: TestNode;
@@ -51,7 +43,7 @@ describe.skipIf(!chromiumAvailable())('bot commands in the widget', () => {
       await page.goto(`${node.http}/`);
       const watcher = await other.newPage();
       await watcher.goto(`${node.http}/`);
-      await Promise.all([signIn(page, 'Ana'), signIn(watcher, 'Bo')]);
+      await Promise.all([signInAsGuest(page, 'Ana'), signInAsGuest(watcher, 'Bo')]);
 
       const input = part(page, 'input');
       await input.pressSequentially('/', { delay: 20 });

@@ -4,17 +4,16 @@
 import { DEFAULT_WIDGET_DIR } from '@parley/server';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { profanityBot } from '../examples/bot/profanity-bot.js';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { startNode, type TestNode } from './support/server.js';
+import { part, signInAsGuest } from './support/widget-page.js';
 
 const ADMIN = 'admin-token-for-the-hooks-widget-test-0123';
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
 const STEP = 15_000;
-
-const part = (page: Page, name: string): Locator => page.locator(`chat-widget [part~="${name}"]`);
 
 describe.skipIf(!chromiumAvailable())('webhooks and the moderation hook in the widget', () => {
   let node: TestNode;
@@ -43,10 +42,7 @@ describe.skipIf(!chromiumAvailable())('webhooks and the moderation hook in the w
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`${node.http}/`);
-      await part(page, 'launcher').click();
-      await part(page, 'guest-name').fill('Ana');
-      await part(page, 'guest-submit').click();
-      await part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP });
+      await signInAsGuest(page, 'Ana');
 
       const made = await fetch(`${node.http}/admin/api/hooks/incoming`, {
         method: 'POST',

@@ -5,15 +5,15 @@ import { DEFAULT_WIDGET_DIR } from '@parley/server';
 import { Op } from '@parley/sdk/protocol';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { RawClient } from './support/raw-client.js';
 import { startNode, userToken, type TestNode } from './support/server.js';
+import { part, signInAsGuest } from './support/widget-page.js';
 
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
 const STEP = 15_000;
-const part = (page: Page, name: string): Locator => page.locator(`chat-widget [part~="${name}"]`);
 const texts = (l: Locator) => l.evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
 
 describe.skipIf(!chromiumAvailable())('search view in the widget', () => {
@@ -45,10 +45,7 @@ describe.skipIf(!chromiumAvailable())('search view in the widget', () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`${node.http}/`);
-    await part(page, 'launcher').click();
-    await part(page, 'guest-name').fill('Ana');
-    await part(page, 'guest-submit').click();
-    await part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP });
+    await signInAsGuest(page, 'Ana');
 
     await part(page, 'search-toggle').click();
     const input = part(page, 'search-input');

@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import type { SqlStore } from '../server/src/store/index.js';
 import { startNode, type TestNode } from './support/server.js';
+import { part, signInAsGuest } from './support/widget-page.js';
 
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
 const STEP = 15_000;
 const ADMIN_TOKEN = 'admin-token-of-the-widget-moderation-story';
 
-const part = (page: Page, name: string): Locator => page.locator(`chat-widget [part~="${name}"]`);
 const message = (page: Page, text: string): Locator => part(page, 'message').filter({ has: page.locator('[part~="message-body"]', { hasText: text }) });
 
 describe.skipIf(!chromiumAvailable())('moderation in the widget (Chromium)', () => {
@@ -28,10 +28,7 @@ describe.skipIf(!chromiumAvailable())('moderation in the widget (Chromium)', () 
     contexts.push(context);
     const page = await context.newPage();
     await page.goto(`${node.http}/`);
-    await part(page, 'launcher').click();
-    await part(page, 'guest-name').fill(name);
-    await part(page, 'guest-submit').click();
-    await part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP });
+    await signInAsGuest(page, name);
     return page;
   }
   const send = async (page: Page, text: string) => {

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { startNode, type TestNode } from './support/server.js';
 import { until } from './support/until.js';
+import { part, signInAsGuest } from './support/widget-page.js';
 
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
-const part = (page: Page, name: string) => page.locator(`chat-widget [part~="${name}"]`);
 /** A 2x2 PNG, for a card image that a browser can actually decode. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGNkYPjPwMDAxMDAwMDAAAAYBQIBlSbX8AAAAABJRU5ErkJggg==', 'base64');
 
@@ -67,10 +67,7 @@ describe.skipIf(!chromiumAvailable())('notifications and link cards in the widge
   });
 
   test('a message with a link shows its preview card; the image the page CSP blocks is left out', async () => {
-    await part(page, 'launcher').click();
-    await part(page, 'guest-name').fill('Ana');
-    await part(page, 'guest-submit').click();
-    await part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor();
+    await signInAsGuest(page, 'Ana');
     await part(page, 'input').fill(`read this ${pagesUrl}/about.`);
     await part(page, 'send').click();
     const card = page.locator('chat-widget parley-link-card a');

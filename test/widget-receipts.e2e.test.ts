@@ -6,17 +6,16 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { startNode, userToken, type TestNode } from './support/server.js';
 import { until } from './support/until.js';
+import { part } from './support/widget-page.js';
 
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
 const STEP = 15_000;
-
-const part = (page: Page, name: string): Locator => page.locator(`chat-widget [part~="${name}"]`);
 
 describe.skipIf(!chromiumAvailable())('receipts in the chat widget', () => {
   let node: TestNode;

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { freePort } from './support/process.js';
 import { startNode, type TestNode } from './support/server.js';
+import { connected, part, signInAsGuest } from './support/widget-page.js';
 
 /** Screenshots land here (git-ignored); CI can keep the directory as a build artifact. */
 const ARTIFACTS = new URL('../test-artifacts/widget/', import.meta.url).pathname;
@@ -27,18 +28,6 @@ async function watch(page: Page): Promise<() => Promise<string[]>> {
   });
   return async () => [...problems, ...(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).map((v) => `CSP: ${v}`)];
 }
-
-const part = (page: Page, name: string): Locator => page.locator(`chat-widget [part~="${name}"]`);
-
-/** Opens the panel and signs in as a guest; resolves once the widget is connected. */
-async function signIn(page: Page, name: string): Promise<void> {
-  await part(page, 'launcher').click();
-  await part(page, 'guest-name').fill(name);
-  await part(page, 'guest-submit').click();
-  await connected(page);
-}
-
-const connected = (page: Page) => part(page, 'status').and(page.locator('[data-state="connected"]')).waitFor({ timeout: STEP_TIMEOUT });
 
 async function send(page: Page, text: string): Promise<void> {
   await part(page, 'input').fill(text);
@@ -94,7 +83,7 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
 
   test('two guests on the demo page chat in real time and see each other typing', async () => {
     [ana, bo] = await Promise.all([newPage(), newPage({ colorScheme: 'dark' })]);
-    await Promise.all([signIn(ana.page, 'Ana'), signIn(bo.page, 'Bo')]);
+    await Promise.all([signInAsGuest(ana.page, 'Ana'), signInAsGuest(bo.page, 'Bo')]);
 
     await send(ana.page, 'Hi Bo, welcome to the lobby!');
     await message(bo.page, 'Hi Bo, welcome to the lobby!').waitFor({ timeout: STEP_TIMEOUT });
@@ -287,7 +276,7 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
       window.Notification = Recorded;
     });
     await page.goto(demo);
-    await signIn(page, 'Cleo');
+    await signInAsGuest(page, 'Cleo');
     await page.evaluate(() => {
       (window as unknown as { __hidden: boolean }).__hidden = true;
       document.dispatchEvent(new Event('visibilitychange'));
@@ -323,7 +312,7 @@ describe.skipIf(!chromiumAvailable())('chat widget in Chromium', () => {
 
   test('a message sent while offline shows as pending and is delivered exactly once after reconnecting', async () => {
     const { page, context, problems } = await newPage({ viewport: { width: 390, height: 844 } });
-    await signIn(page, 'Dana');
+    await signInAsGuest(page, 'Dana');
     // The room is open (its history shown) before the network goes.
     await message(page, 'Hello Ana').waitFor({ timeout: STEP_TIMEOUT });
 
@@ -421,7 +410,7 @@ describe.skipIf(!chromiumAvailable())('chat widget on third-party pages', () => 
     };
     const [plain, strict] = await Promise.all([open('/plain'), open('/strict')]);
     try {
-      await Promise.all([signIn(plain.page, 'Blog reader'), signIn(strict.page, 'Shopper')]);
+      await Promise.all([signInAsGuest(plain.page, 'Blog reader'), signInAsGuest(strict.page, 'Shopper')]);
       await send(plain.page, 'hello from the blog');
       await message(strict.page, 'hello from the blog').waitFor({ timeout: STEP_TIMEOUT });
       await send(strict.page, 'hello from the shop');
@@ -600,7 +589,7 @@ describe.skipIf(!chromiumAvailable())('chat widget on hostile host pages', () =>
   test('widget.js included twice: one widget, one connection, a console error and a chat-error', async () => {
     const { page, context, problems, sockets, chatErrors } = await open('/twice');
     try {
-      await signIn(page, 'Twice');
+      await signInAsGuest(page, 'Twice');
       await page.waitForTimeout(300);
       expect(await page.locator('chat-widget').count()).toBe(1);
       expect(sockets.filter((url) => url.endsWith('/ws'))).toHaveLength(1);
@@ -634,7 +623,7 @@ describe.skipIf(!chromiumAvailable())('chat widget on hostile host pages', () =>
     try {
       // The guest became a member of lobby on an earlier visit (a guest joins by posting), so lobby
       // is in their room list.
-      await signIn(page, 'Wanderer');
+      await signInAsGuest(page, 'Wanderer');
       await send(page, 'hello from an earlier visit');
       await part(page, 'message').and(page.locator('[data-status="sent"]')).waitFor({ timeout: STEP_TIMEOUT });
       const problems = await watch(page);
@@ -718,7 +707,7 @@ describe.skipIf(!chromiumAvailable())('the demo page when PARLEY_ORIGINS lists o
       const page = await context.newPage();
       const problems = await watch(page);
       await page.goto(url());
-      await signIn(page, 'Operator');
+      await signInAsGuest(page, 'Operator');
       await send(page, 'from the demo page');
       await message(page, 'from the demo page').waitFor({ timeout: STEP_TIMEOUT });
       expect(await problems()).toEqual([]);
