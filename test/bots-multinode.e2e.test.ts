@@ -4,31 +4,22 @@
 import { ChatClient } from '@parley/sdk';
 import { createBot, string } from '@parley/sdk/bot';
 import { CloseCode, ErrorCode } from '@parley/sdk/protocol';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { RawClient } from './support/raw-client.js';
-import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
-import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
+import { redisAvailable } from './support/redis.js';
+import { postgresAvailable, userToken, type TestNode } from './support/server.js';
+import { twoNodesOverRedis } from './support/two-nodes.js';
 import { until } from './support/until.js';
 
 const available = (await postgresAvailable()) && (await redisAvailable());
 const ADMIN = 'admin-token-for-the-two-node-bot-test-0123';
 
 describe.skipIf(!available)('bot commands on two nodes over Redis', () => {
-  const storage = freshStorage('postgres');
-  const cluster = { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), presenceTtlMs: 1500, catchUpMs: 200, adminToken: ADMIN };
   let a: TestNode;
   let b: TestNode;
+  twoNodesOverRedis({ adminToken: ADMIN }, (x, y) => ([a, b] = [x, y]));
 
-  beforeAll(async () => {
-    a = await startNode('postgres', cluster, storage);
-    b = await startNode('postgres', cluster, storage);
-  });
-  afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await dropStorage(storage);
-  });
 
   test('a command sent on one node is answered by the bot on the other, ephemeral replies included; offline once it stops', async () => {
     const { key } = (await a.server.hub.bots!.create('Relay', ['lobby'])).key;

@@ -5,30 +5,21 @@
 import { ChatClient } from '@parley/sdk';
 import { createBot, type BotStream } from '@parley/sdk/bot';
 import { ErrorCode, Op } from '@parley/sdk/protocol';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { RawClient } from './support/raw-client.js';
-import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
-import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
+import { redisAvailable } from './support/redis.js';
+import { postgresAvailable, userToken, type TestNode } from './support/server.js';
+import { twoNodesOverRedis } from './support/two-nodes.js';
 import { until } from './support/until.js';
 
 const available = (await postgresAvailable()) && (await redisAvailable());
 
 describe.skipIf(!available)('buttons and streamed replies on two nodes over Redis', () => {
-  const storage = freshStorage('postgres');
-  const cluster = { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), presenceTtlMs: 1500, catchUpMs: 200 };
   let a: TestNode;
   let b: TestNode;
+  twoNodesOverRedis({}, (x, y) => ([a, b] = [x, y]));
 
-  beforeAll(async () => {
-    a = await startNode('postgres', cluster, storage);
-    b = await startNode('postgres', cluster, storage);
-  });
-  afterAll(async () => {
-    await a?.stop();
-    await b?.stop();
-    await dropStorage(storage);
-  });
 
   test('a click on one node reaches the bot on the other once; its update and its stream reach the members', async () => {
     const { key } = (await a.server.hub.bots!.create('Voter', ['lobby'])).key;

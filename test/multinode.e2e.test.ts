@@ -3,12 +3,13 @@
 // reaches the user's sessions on the other; a fan-out Redis drops is recovered from storage.
 import { ChatClient } from '@parley/sdk';
 import { ErrorCode, Op, PresenceState } from '@parley/sdk/protocol';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { lossyPair } from './support/dropping-broker.js';
 import { RawClient } from './support/raw-client.js';
-import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
-import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
+import { redisAvailable } from './support/redis.js';
+import { postgresAvailable, userToken, type TestNode } from './support/server.js';
+import { twoNodesOverRedis } from './support/two-nodes.js';
 import { until } from './support/until.js';
 
 const available = (await postgresAvailable()) && (await redisAvailable());
@@ -18,10 +19,9 @@ const isPresence = (room: string, user: string, state: string) => (f: Record<str
   f.t === Op.Presence && f.room === room && f.user === user && f.state === state;
 
 describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
-  const storage = freshStorage('postgres');
-  const cluster = { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), presenceTtlMs: 1500, catchUpMs: 200 };
   let a: TestNode;
   let b: TestNode;
+  twoNodesOverRedis({}, (x, y) => ([a, b] = [x, y]));
   const raws: RawClient[] = [];
   const signIn = async (node: TestNode, user: string) => {
     const c = await RawClient.signedIn(node.url, userToken(user));
@@ -29,15 +29,8 @@ describe.skipIf(!available)('two nodes over Redis and PostgreSQL', () => {
     return c;
   };
 
-  beforeAll(async () => {
-    a = await startNode('postgres', cluster, storage);
-    b = await startNode('postgres', cluster, storage);
-  });
   afterAll(async () => {
     for (const c of raws) c.ws.terminate();
-    await a?.stop();
-    await b?.stop();
-    await dropStorage(storage);
   });
 
   test('SDK clients on different nodes chat in one order', async () => {

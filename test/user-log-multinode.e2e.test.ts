@@ -3,32 +3,25 @@
 import { ChatClient, type UserEvent } from '@parley/sdk';
 import { Op } from '@parley/sdk/protocol';
 import { noteMentions } from '@parley/server';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { lossyPair } from './support/dropping-broker.js';
 import { RawClient } from './support/raw-client.js';
-import { REDIS_URL, redisAvailable, uniquePrefix } from './support/redis.js';
-import { dropStorage, freshStorage, postgresAvailable, startNode, userToken, type TestNode } from './support/server.js';
+import { redisAvailable } from './support/redis.js';
+import { postgresAvailable, userToken, type TestNode } from './support/server.js';
+import { twoNodesOverRedis } from './support/two-nodes.js';
 import { until } from './support/until.js';
 
 const available = (await postgresAvailable()) && (await redisAvailable());
 
 describe.skipIf(!available)('the per-user log on two nodes over Redis', () => {
-  const storage = freshStorage('postgres');
-  const cluster = { redisUrl: REDIS_URL, redisPrefix: uniquePrefix(), presenceTtlMs: 1500, catchUpMs: 200 };
   let a: TestNode;
   let b: TestNode;
+  twoNodesOverRedis({}, (x, y) => ([a, b] = [x, y]));
   const clients: ChatClient[] = [];
 
-  beforeAll(async () => {
-    a = await startNode('postgres', cluster, storage);
-    b = await startNode('postgres', cluster, storage);
-  });
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await a?.stop();
-    await b?.stop();
-    await dropStorage(storage);
   });
 
   /** A client whose next connection goes to `node()` (so a reconnect can move it). */
