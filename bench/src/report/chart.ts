@@ -20,6 +20,7 @@ interface Panel {
 const COLORS: Record<PeerKind, string> = {
   parley: '#2f6fdf',
   'parley-naive': '#9db8e8',
+  'parley-pglite': '#6d28d9',
   socketio: '#d9822b',
   'uws-relay-batched': '#374151',
   'uws-relay': '#9ca3af',
