@@ -1,7 +1,7 @@
 // Runs every scenario against every peer: starts the servers and the load generator on their cores,
 // measures the CPU of the servers and of the services they use from /proc around each phase, and
 // returns plain results for the report.
-import { OPTIONS, openStore } from '@parley/server';
+import { OPTIONS } from '@parley/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -173,12 +173,11 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
   const schema = scratchSchemaName('bench');
   const cores = placement(scenario.nodes, os.cpus().length, hasTaskset);
   const servers: ServerProcess[] = [];
-  // The embedded store's scratch data directory, filled with the rooms' members before the server opens it.
+  // The embedded store's scratch data directory (its members join their rooms through the protocol).
   const dataDir = peer === PeerKind.ParleyEmbedded ? mkdtempSync(join(os.tmpdir(), 'parley-bench-')) : undefined;
   let lg: LoadGenerator | undefined;
   let watch: ServiceWatch | undefined;
   try {
-    if (dataDir) await provisionEmbedded(dataDir, scenario.shape);
     for (let i = 0; i < scenario.nodes; i++) servers.push(await launchServer(SCRIPTS[peer], serverEnv(scenario, peer, schema, options, dataDir), cores?.servers[i]));
     if (usesPostgres(peer) && scenario.shape.rooms > 0) await provisionMembers(options.databaseUrl, schema, scenario.shape);
     lg = launchLoadGenerator(cores?.load);
@@ -458,28 +457,15 @@ async function provisionMembers(url: string, schema: string, shape: Scenario['sh
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
-    await client.query(insertMembers(`${schema}.`), [shape.members, shape.rooms * shape.members]);
+    await client.query(
+      `INSERT INTO ${schema}.members (room_id, user_id, role)
+       SELECT 'r' || (g / $1::int), 'u' || g, 'member' FROM generate_series(0, $2::int - 1) AS g
+       ON CONFLICT DO NOTHING`,
+      [shape.members, shape.rooms * shape.members],
+    );
   } finally {
     await client.end().catch(() => undefined);
   }
 }
 
-const insertMembers = (prefix: string) => `INSERT INTO ${prefix}members (room_id, user_id, role)
-  SELECT 'r' || (g / $1::int), 'u' || g, 'member' FROM generate_series(0, $2::int - 1) AS g
-  ON CONFLICT DO NOTHING`;
 
-/**
- * The embedded store admits one process at a time: its rooms (as the server creates them from
- * PARLEY_ROOMS) and their members are written before the server opens the directory.
- */
-async function provisionEmbedded(dataDir: string, shape: Scenario['shape']): Promise<void> {
-  const store = await openStore({ dataDir });
-  try {
-    for (const id of roomIds(shape)) {
-      await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'parley', name: 'Parley' }, members: [], server: true });
-    }
-    if (shape.rooms > 0) await store.sql.query(insertMembers(''), [shape.members, shape.rooms * shape.members]);
-  } finally {
-    await store.close();
-  }
-}

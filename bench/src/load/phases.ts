@@ -80,6 +80,8 @@ export interface ScheduleKept {
   commit: Percentiles;
   /** How late the generator itself sent: actual − scheduled send time, ms. */
   lag: Percentiles;
+  /** The phase's scheduled length, ms: it offers ⌊rate × length⌋ messages. */
+  durationMs: number;
   /** Scheduled gap between consecutive messages of the phase, ms (1000 / rate). */
   gapMs: number;
   /** Actual gaps between consecutive messages of the phase, ms. */
@@ -147,6 +149,7 @@ async function closedLoop(pop: Population, durationMs: number, window: number, c
 /** What the open loop saw of its own sends, for `ScheduleKept`. */
 interface OpenLoopTrace {
   rate: number;
+  durationMs: number;
   lag: Samples;
   gaps: Samples;
   senderGaps: Samples;
@@ -165,7 +168,7 @@ async function openLoop(pop: Population, durationMs: number, rate: number): Prom
   const senders = pop.senders;
   const total = Math.floor((rate * durationMs) / 1000);
   const interval = 1000 / rate;
-  const trace: OpenLoopTrace = { rate, lag: new Samples(), gaps: new Samples(), senderGaps: new Samples(), perSender: new Map() };
+  const trace: OpenLoopTrace = { rate, durationMs, lag: new Samples(), gaps: new Samples(), senderGaps: new Samples(), perSender: new Map() };
   pop.completion = 'echo';
   for (const c of senders) c.lastSentAt = 0;
   if (total === 0 || senders.length === 0) return trace;
@@ -203,6 +206,7 @@ function scheduleKept(pop: Population, t: OpenLoopTrace): ScheduleKept {
     latency: pop.latencyFromSchedule.percentiles(),
     commit: pop.commitFromSchedule.percentiles(),
     lag: t.lag.percentiles(),
+    durationMs: t.durationMs,
     gapMs: 1000 / t.rate,
     gaps: t.gaps.percentiles(),
     senderGapMs: (pop.senders.length * 1000) / t.rate,

@@ -3,7 +3,7 @@
 import jwt from 'jsonwebtoken';
 import { performance } from 'node:perf_hooks';
 import { PeerKind, type Dialect, type OutFrame } from './dialect.js';
-import { parleyDialect } from './dialect-parley.js';
+import { parleyDialect, parleyJoiningDialect } from './dialect-parley.js';
 import { relayDialect } from './dialect-relay.js';
 import { socketIoDialect } from './dialect-socketio.js';
 import { RawWs, type FrameSink } from './raw-ws.js';
@@ -36,7 +36,7 @@ export type Role = 'cheap' | 'sampled' | 'sender';
 const dialects: Record<PeerKind, Dialect> = {
   [PeerKind.Parley]: parleyDialect,
   [PeerKind.ParleyNaive]: parleyDialect,
-  [PeerKind.ParleyEmbedded]: parleyDialect,
+  [PeerKind.ParleyEmbedded]: parleyJoiningDialect,
   [PeerKind.SocketIo]: socketIoDialect,
   [PeerKind.Relay]: relayDialect,
   [PeerKind.RelayBatched]: relayDialect,
