@@ -9,7 +9,9 @@ import type { Percentiles } from '../src/load/samples.js';
 import { nodesShareACore, placement } from '../src/placement.js';
 import { renderMarkdown } from '../src/report/markdown.js';
 import type { BenchReport } from '../src/report/model.js';
+import { loadBetween, parseProcStat } from '../src/machine-load.js';
 import { kneeOf } from '../src/report/model.js';
+import { parseSnapshot, storeDiagnostics } from '../src/server-metrics.js';
 import { checkTargets } from '../src/report/targets.js';
 import { ScenarioKind } from '../src/scenarios.js';
 import type { PhaseMeasure, RunResult } from '../src/suite.js';
@@ -287,5 +289,42 @@ describe('issue 17 targets', () => {
     expect(t).toMatchObject({ met: false, measured: 'two nodes 30.0 ms, one node 15.0 ms at 500 msg/s (both nodes on one core: this machine has no core for each)' });
     const md = renderMarkdown(r, 'bench/results/x.json', 'benchmarks.svg');
     expect(rowOf(md, 'Parley, one node', '| Peer | Own half')).toContain('| 600 |');
+  });
+});
+
+describe("the server's own figures from /metrics", () => {
+  const histogram = (name: string, buckets: [string, number][], sum: number) =>
+    [...buckets.map(([le, n]) => `${name}_bucket{le="${le}"} ${n}`), `${name}_bucket{le="+Inf"} ${buckets.at(-1)![1]}`, `${name}_sum ${sum}`, `${name}_count ${buckets.at(-1)![1]}`].join('\n');
+  const gauges = (p99: number, max: number) => `nodejs_eventloop_lag_p99_seconds ${p99}\nnodejs_eventloop_lag_max_seconds ${max}\nnodejs_eventloop_lag_mean_seconds 0.011`;
+
+  it("reads event-loop delay from the server's histogram over the phase when it exports one, else from prom-client's monitor", () => {
+    const loop = (counts: number[], sum: number) =>
+      histogram('parley_event_loop_delay_seconds', [['0.001', counts[0]!], ['0.005', counts[1]!], ['0.025', counts[2]!]], sum);
+    const before = parseSnapshot(`${loop([10, 10, 10], 0.005)}\n${gauges(0.012, 0.05)}`);
+    // 100 more observations: 90 under 1 ms, 9 more under 5 ms, 1 under 25 ms.
+    const after = parseSnapshot(`${loop([100, 109, 110], 0.105)}\n${gauges(0.012, 0.05)}`);
+    expect(storeDiagnostics(before, after).eventLoop).toEqual({ p99Ms: 5, maxMs: 25, meanMs: 1, source: 'parley_event_loop_delay_seconds' });
+    const bare = parseSnapshot(gauges(0.0123, 0.042));
+    expect(storeDiagnostics(bare, bare).eventLoop).toEqual({ p99Ms: 12.3, maxMs: 42, meanMs: 11, source: 'nodejs_eventloop_lag' });
+    expect(storeDiagnostics(parseSnapshot(''), parseSnapshot('')).eventLoop).toBeUndefined();
+  });
+
+  it('reads send→ack and fan-out p99 as bucket bounds, and leaves them out when nothing was timed', () => {
+    const text = (n: number) =>
+      [histogram('parley_send_ack_seconds', [['0.002', n], ['0.01', n * 2]], 0), histogram('parley_fanout_seconds', [['0.001', n]], 0)].join('\n');
+    const d = storeDiagnostics(parseSnapshot(text(0)), parseSnapshot(text(50)));
+    expect(d.sendAckP99Ms).toBe(10);
+    expect(d.fanoutP99Ms).toBe(1);
+    expect(storeDiagnostics(parseSnapshot(text(5)), parseSnapshot(text(5))).sendAckP99Ms).toBeUndefined();
+  });
+});
+
+describe("a phase's machine load", () => {
+  it('takes each core\'s busy share from /proc/stat, idle and iowait not busy', () => {
+    const stat = (c0: number[], c1: number[]) => `cpu  1 2 3 4 5 6 7 8 0 0\ncpu0 ${c0.join(' ')} 0 0\ncpu1 ${c1.join(' ')} 0 0\nintr 1 2\n`;
+    const start = { loadavg: [1, 2, 3], cores: parseProcStat(stat([100, 0, 50, 800, 50, 0, 0, 0], [0, 0, 0, 1000, 0, 0, 0, 0])) };
+    // Core 0: 150 busy of 200 jiffies; core 1: 100 iowait of 100.
+    const end = { loadavg: [4, 5, 6], cores: parseProcStat(stat([200, 10, 90, 850, 50, 0, 0, 0], [0, 0, 0, 1000, 100, 0, 0, 0])) };
+    expect(loadBetween(start, end)).toEqual({ loadavgStart: [1, 2, 3], loadavgEnd: [4, 5, 6], coreBusy: [0.75, 0] });
   });
 });
