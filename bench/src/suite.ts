@@ -178,7 +178,8 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
   let lg: LoadGenerator | undefined;
   let watch: ServiceWatch | undefined;
   try {
-    for (let i = 0; i < scenario.nodes; i++) servers.push(await launchServer(SCRIPTS[peer], serverEnv(scenario, peer, schema, options, dataDir), cores?.servers[i]));
+    const startMs = dataDir ? 180_000 : 30_000;
+    for (let i = 0; i < scenario.nodes; i++) servers.push(await launchServer(SCRIPTS[peer], serverEnv(scenario, peer, schema, options, dataDir), cores?.servers[i], startMs));
     if (usesPostgres(peer) && scenario.shape.rooms > 0) await provisionMembers(options.databaseUrl, schema, scenario.shape);
     lg = launchLoadGenerator(cores?.load);
     const spec: PopulationSpec = { ...scenario.shape, peer, ports: servers.map((s) => s.port), secret: SECRET };
