@@ -217,9 +217,10 @@ describe('benchmark harness (tiny run)', () => {
       expect(k.gapMs).toBeCloseTo(1000 / p.offeredRate!, 9);
       expect(k.lag.count, `${label}: a lag per message`).toBe(p.sent);
       expect(k.lag.p50, `${label}: never sent early`).toBeGreaterThanOrEqual(0);
-      // Sends left in order, one per scheduled slot: their gaps add up to no more than the phase, and
-      // the median gap of one sender is its scheduled gap, not 0 (bursts) nor a multiple (a stalled loop).
-      if (k.senderGaps.count >= 3) {
+      // Where the generator kept its schedule (a starved one catches up late, and its lag shows it),
+      // one sender's median gap is its scheduled gap: not 0 (several of its messages in a burst) nor
+      // a multiple (slots skipped or given to another sender).
+      if (k.senderGaps.count >= 3 && k.lag.p99 < k.senderGapMs / 2) {
         expect(k.senderGaps.p50, `${label}: a sender's median gap ÷ its scheduled gap`).toBeGreaterThan(k.senderGapMs * 0.5);
         expect(k.senderGaps.p50, `${label}: a sender's median gap ÷ its scheduled gap`).toBeLessThan(k.senderGapMs * 2);
       }
