@@ -36,7 +36,11 @@ export interface ServerProcess {
   readonly stderr: () => string;
 }
 
-export async function launchServer(script: string, env: Record<string, string>, core: number | undefined): Promise<ServerProcess> {
+/**
+ * `startMs`: how long the server may take to print its port (the embedded store compiles PGlite and
+ * creates its database first, which on a loaded core takes far longer than a server on PostgreSQL).
+ */
+export async function launchServer(script: string, env: Record<string, string>, core: number | undefined, startMs = 30_000): Promise<ServerProcess> {
   // BENCH_PROFILE_DIR: write a V8 CPU profile of every server into that directory (for finding hot paths).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const [cmd, args] = pinned(core, ['--expose-gc', '--import', GC_HOOK, ...profile, script]);
@@ -45,7 +49,7 @@ export async function launchServer(script: string, env: Record<string, string>, 
   child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error('server did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => fail(new Error(`server did not start within ${startMs / 1000} s`)), startMs);
     const fail = (e: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');

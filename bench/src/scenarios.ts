@@ -15,6 +15,8 @@ export const ScenarioKind = {
   Storm: 'storm',
   /** Authenticated idle connections: memory per connection. */
   Idle: 'idle',
+  /** A fixed light open-loop load (no saturation phase): latency as one user at a quiet moment feels it. */
+  Light: 'light',
 } as const;
 export type ScenarioKind = (typeof ScenarioKind)[keyof typeof ScenarioKind];
 
@@ -41,7 +43,20 @@ export interface Scenario {
   gcWaitsMs: number[];
   /** How long no delivery may arrive before traffic counts as drained between phases, ms. */
   quietMs: number;
+  /**
+   * Knee curve: open-loop phases at these shares of the first peer's saturation rate, for the
+   * peers listed, each at the same absolute rates; a peer whose p99 stays under the knee threshold
+   * through them goes on at `beyond` times that saturation rate, until it passes it.
+   */
+  knee?: { fractions: number[]; beyond: number[]; peers: PeerKind[]; phaseMs: number };
+  /** Light: the one offered rate, messages/s. */
+  lightRate?: number;
+  /** Also run the first peer on one node with the same shape, at the same offered load (the two-node comparison). */
+  oneNodeBaseline?: boolean;
 }
+
+/** The p99 above which an offered rate is past the knee, ms (issue 17). */
+export const KNEE_P99_MS = 20;
 
 /** Traffic: both relays, since how much batching saves depends on the scenario. */
 const chatPeers = [PeerKind.Parley, PeerKind.RelayBatched, PeerKind.Relay, PeerKind.SocketIo];
@@ -59,6 +74,10 @@ interface Sizes {
   persistTarget: number;
   twoNode: number;
   phaseMs: number;
+  /** Length of each knee-curve phase. */
+  kneeMs: number;
+  /** Length of the light-load phase (long enough for a p99.9 of several thousand samples). */
+  lightMs: number;
   warmupMs: number;
   gcWaitsMs: number[];
   quietMs: number;
@@ -66,9 +85,9 @@ interface Sizes {
 
 const SIZES: Record<Mode, Sizes> = {
   // The tiny run checks the harness, not memory: 20 connections cannot show a per-connection figure anyway.
-  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, persistTarget: 200, twoNode: 12, phaseMs: 300, warmupMs: 100, gcWaitsMs: [100, 200], quietMs: 100 },
-  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, persistTarget: 30_000, twoNode: 1000, phaseMs: 1500, warmupMs: 1000, gcWaitsMs: [500, 1000], quietMs: 250 },
-  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, persistTarget: 30_000, twoNode: 2000, phaseMs: 8000, warmupMs: 3000, gcWaitsMs: [500, 1000], quietMs: 250 },
+  tiny: { fanout: [12], rooms: 3, busy: 8, storm: 20, idle: 20, persistRooms: 4, persistTarget: 200, twoNode: 12, phaseMs: 300, kneeMs: 300, lightMs: 500, warmupMs: 100, gcWaitsMs: [100, 200], quietMs: 100 },
+  quick: { fanout: [1000], rooms: 100, busy: 100, storm: 2000, idle: 5000, persistRooms: 100, persistTarget: 30_000, twoNode: 1000, phaseMs: 1500, kneeMs: 1500, lightMs: 5000, warmupMs: 1000, gcWaitsMs: [500, 1000], quietMs: 250 },
+  full: { fanout: [1000, 5000], rooms: 300, busy: 200, storm: 10_000, idle: 19_000, persistRooms: 200, persistTarget: 30_000, twoNode: 2000, phaseMs: 8000, kneeMs: 4000, lightMs: 15_000, warmupMs: 3000, gcWaitsMs: [500, 1000], quietMs: 250 },
 };
 
 const base = { sampledRooms: undefined, concurrency: 100, bodyChars: 100 };
@@ -98,6 +117,20 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: z.rooms, members: 10, senders: 2, sampled: 1, sampledRooms: Math.min(z.rooms, 20) },
       window: 2,
       ...timing,
+      knee: { fractions: [0.1, 0.25, 0.5, 0.7, 0.85, 1], beyond: [1.5, 2, 3, 4], peers: [PeerKind.Parley, PeerKind.Relay], phaseMs: z.kneeMs },
+    },
+    {
+      id: 'light',
+      title: 'Light load: 100 msg/s over 20 rooms of 10 members, 2 senders each',
+      kind: ScenarioKind.Light,
+      peers: [PeerKind.Parley, PeerKind.ParleyEmbedded, PeerKind.Relay],
+      nodes: 1,
+      // Every member but the senders decodes: 800 latency samples a second, enough for a p99.9.
+      shape: { ...base, rooms: 20, members: 10, senders: 2, sampled: 8 },
+      window: 0,
+      lightRate: 100,
+      ...timing,
+      phaseMs: z.lightMs,
     },
     {
       id: 'busy',
@@ -153,6 +186,7 @@ export function scenarios(mode: Mode): Scenario[] {
       shape: { ...base, rooms: 1, members: z.twoNode, senders: 4, sampled: tiny ? 2 : 16 },
       window: 8,
       ...timing,
+      oneNodeBaseline: true,
     },
   );
   return out;

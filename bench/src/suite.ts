@@ -2,6 +2,7 @@
 // measures the CPU of the servers and of the services they use from /proc around each phase, and
 // returns plain results for the report.
 import { OPTIONS } from '@parley/server';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,9 +15,10 @@ import { PeerKind } from './load/dialect.js';
 import type { Phase, PhaseResult } from './load/phases.js';
 import type { PopulationSpec } from './load/population.js';
 import { ackedPerSecond } from './phase-rates.js';
+import { loadBetween, markLoad, type MachineLoad } from './machine-load.js';
 import { placement, type Placement } from './placement.js';
 import { cpuSecondsOf, rssBytes } from './proc-stats.js';
-import { ScenarioKind, type Mode, type Scenario } from './scenarios.js';
+import { KNEE_P99_MS, ScenarioKind, type Mode, type Scenario } from './scenarios.js';
 import { dropSchema, scratchSchemaName } from './scratch-schema.js';
 import { storeDiagnostics, storeSnapshot, type StoreDiagnostics } from './server-metrics.js';
 import { ServiceWatch, serviceCpuBetween, type ServiceCpu } from './service-cpu.js';
@@ -54,8 +56,13 @@ export interface PhaseMeasure extends PhaseResult {
    */
   systemCpuSec?: number;
   deliveriesPerSystemCpuSec?: number;
-  /** Parley only: the group-commit batches of the first node during the phase, as the server timed them. */
+  /**
+   * Parley only: what the first node timed itself during the phase (group-commit batches, send-to-ack
+   * and fan-out times, event-loop delay), from its /metrics.
+   */
   store?: StoreDiagnostics;
+  /** The machine over the phase: load averages at its start and end, and each core's busy share. */
+  machine?: MachineLoad;
 }
 
 export interface RunResult {
@@ -77,6 +84,10 @@ export interface RunResult {
   half?: PhaseMeasure;
   /** Persistence, Parley only: open loop at the scenario's target rate. */
   atTarget?: PhaseMeasure;
+  /** Knee curve: open loops at rising offered rates (the scenario's `knee`), in the order run. */
+  knee?: PhaseMeasure[];
+  /** Light scenario: the one open loop at the scenario's light rate. */
+  light?: PhaseMeasure;
   storm?: { connected: number; ms: number; perSec: number; cpuSec: number; cpuUsPerConn: number };
   /** rssBefore: with the first third of the connections open; rssAfter: with all (`measured` more). */
   idle?: { connected: number; measured: number; rssBefore: number; rssAfter: number; bytesPerConn: number };
@@ -92,12 +103,15 @@ const PARLEY_MAIN = join(dirname(require.resolve('@parley/server')), 'main.js');
 const SCRIPTS: Record<PeerKind, string> = {
   [PeerKind.Parley]: PARLEY_MAIN,
   [PeerKind.ParleyNaive]: here('./servers/parley-naive.js'),
+  [PeerKind.ParleyEmbedded]: PARLEY_MAIN,
   [PeerKind.SocketIo]: here('./servers/socketio.js'),
   [PeerKind.Relay]: here('./servers/uws-relay.js'),
   [PeerKind.RelayBatched]: here('./servers/uws-relay.js'),
 };
 
 const usesPostgres = (peer: PeerKind) => peer === PeerKind.Parley || peer === PeerKind.ParleyNaive;
+/** Peers that run Parley's server code, and so answer /metrics. */
+const isParleyServer = (peer: PeerKind) => usesPostgres(peer) || peer === PeerKind.ParleyEmbedded;
 /** Whether this Parley build has a Redis broker (REDIS_URL). */
 export const parleyHasRedis = OPTIONS.some((o) => (o.env as string) === 'REDIS_URL');
 
@@ -105,7 +119,8 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult[]> {
   const services = { postgres: await reachable(() => pingPostgres(options.databaseUrl)), redis: await reachable(() => pingRedis(options.redisUrl)) };
   const results: RunResult[] = [];
   for (const scenario of options.scenarios) {
-    let sameLoad: number | undefined;
+    /** The first peer's (Parley's) saturation rate: it sets the others' same-load and knee rates. */
+    let paceRate: number | undefined;
     for (const peer of scenario.peers) {
       const skipped = skipReason(scenario, peer, services);
       const base: RunResult = { scenario: scenario.id, peer, nodes: scenario.nodes, connections: connectionsOf(scenario) };
@@ -115,19 +130,32 @@ export async function runSuite(options: SuiteOptions): Promise<RunResult[]> {
         continue;
       }
       const started = Date.now();
-      let result: RunResult;
-      try {
-        result = await runOne(scenario, peer, base, options, sameLoad);
-      } catch (err) {
-        result = { ...base, error: (err as Error).message.slice(0, 2000) };
-      }
-      // The first peer (Parley) sets the offered load of the others' same-load phase.
-      if (peer === scenario.peers[0] && result.sat) sameLoad = result.sat.msgsPerSec / 2;
+      const result = await runOrError(base, () => runOne(scenario, peer, base, options, paceRate));
+      if (peer === scenario.peers[0] && result.sat) paceRate = result.sat.msgsPerSec;
       results.push(result);
       options.log(`  ${scenario.id} / ${peer}: ${summarise(result)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     }
+    // The same shape on one node, at the same offered load as the multi-node run's own half.
+    const first = scenario.peers[0];
+    if (scenario.oneNodeBaseline && first !== undefined && paceRate !== undefined && !skipReason(scenario, first, services)) {
+      const one = { ...scenario, nodes: 1 };
+      const base: RunResult = { scenario: scenario.id, peer: first, nodes: 1, connections: connectionsOf(scenario) };
+      const started = Date.now();
+      const result = await runOrError(base, () => runOne(one, first, base, options, paceRate));
+      results.push(result);
+      options.log(`  ${scenario.id} / ${first} on one node: ${summarise(result)} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    }
   }
   return results;
+}
+
+/** A run's result, or its base with the error that ended it. */
+async function runOrError(base: RunResult, run: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    return await run();
+  } catch (err) {
+    return { ...base, error: (err as Error).message.slice(0, 2000) };
+  }
 }
 
 function connectionsOf(s: Scenario): number {
@@ -141,14 +169,17 @@ function skipReason(s: Scenario, peer: PeerKind, services: { postgres: string | 
   return undefined;
 }
 
-async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, options: SuiteOptions, sameLoad: number | undefined): Promise<RunResult> {
+async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, options: SuiteOptions, paceRate: number | undefined): Promise<RunResult> {
   const schema = scratchSchemaName('bench');
   const cores = placement(scenario.nodes, os.cpus().length, hasTaskset);
   const servers: ServerProcess[] = [];
+  // The embedded store's scratch data directory (its members join their rooms through the protocol).
+  const dataDir = peer === PeerKind.ParleyEmbedded ? mkdtempSync(join(os.tmpdir(), 'parley-bench-')) : undefined;
   let lg: LoadGenerator | undefined;
   let watch: ServiceWatch | undefined;
   try {
-    for (let i = 0; i < scenario.nodes; i++) servers.push(await launchServer(SCRIPTS[peer], serverEnv(scenario, peer, schema, options), cores?.servers[i]));
+    const startMs = dataDir ? 180_000 : 30_000;
+    for (let i = 0; i < scenario.nodes; i++) servers.push(await launchServer(SCRIPTS[peer], serverEnv(scenario, peer, schema, options, dataDir), cores?.servers[i], startMs));
     if (usesPostgres(peer) && scenario.shape.rooms > 0) await provisionMembers(options.databaseUrl, schema, scenario.shape);
     lg = launchLoadGenerator(cores?.load);
     const spec: PopulationSpec = { ...scenario.shape, peer, ports: servers.map((s) => s.port), secret: SECRET };
@@ -165,8 +196,9 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
           ...(scenario.nodes > 1 ? { redisUrl: options.redisUrl } : {}),
         });
         const counted: Counted = { pids, watch, usesPostgres: usesPostgres(peer), usesRedis: scenario.nodes > 1 };
-        if (usesPostgres(peer)) counted.metricsPort = servers[0]!.port;
-        return { ...placed, ...(await traffic(lg, spec, counted, scenario, sameLoad, peer === PeerKind.Parley)) };
+        if (isParleyServer(peer)) counted.metricsPort = servers[0]!.port;
+        if (scenario.kind === ScenarioKind.Light) return { ...placed, ...(await light(lg, spec, counted, scenario)) };
+        return { ...placed, ...(await traffic(lg, spec, counted, scenario, peer, paceRate)) };
       }
     }
   } catch (err) {
@@ -178,6 +210,7 @@ async function runOne(scenario: Scenario, peer: PeerKind, base: RunResult, optio
     await lg?.stop();
     for (const s of servers) await s.stop();
     if (usesPostgres(peer)) await dropSchema(options.databaseUrl, schema);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -194,33 +227,41 @@ interface Counted {
   metricsPort?: number;
 }
 
-function serverEnv(s: Scenario, peer: PeerKind, schema: string, options: SuiteOptions): Record<string, string> {
+function serverEnv(s: Scenario, peer: PeerKind, schema: string, options: SuiteOptions, dataDir: string | undefined): Record<string, string> {
   const env: Record<string, string> = { PORT: '0', BENCH_JWT_SECRET: SECRET };
   if (s.nodes > 1) env.REDIS_URL = options.redisUrl;
   if (peer === PeerKind.RelayBatched) env.BENCH_RELAY_BATCHING = 'turn';
-  if (usesPostgres(peer)) {
+  if (isParleyServer(peer)) {
     Object.assign(env, {
-      // node-postgres names every connection of the server with it: how its backends are told apart.
-      PGAPPNAME: appNameOf(schema),
       PARLEY_PORT: '0',
       PARLEY_JWT_SECRET: SECRET,
-      DATABASE_URL: options.databaseUrl,
-      PARLEY_DB_SCHEMA: schema,
       ...PARLEY_UNLIMITED,
-      PARLEY_ROOMS: s.shape.rooms === 0 ? 'lobby' : Array.from({ length: s.shape.rooms }, (_, i) => `r${i}`).join(','),
+      PARLEY_ROOMS: roomIds(s.shape).join(','),
     });
+  }
+  if (usesPostgres(peer)) {
+    // node-postgres names every connection of the server with it: how its backends are told apart.
+    Object.assign(env, { PGAPPNAME: appNameOf(schema), DATABASE_URL: options.databaseUrl, PARLEY_DB_SCHEMA: schema });
+  } else if (dataDir) {
+    // The embedded store: no DATABASE_URL in the environment, even when the orchestrator has one.
+    env.DATABASE_URL = '';
+    env.PARLEY_DATA_DIR = dataDir;
   }
   return env;
 }
+
+const roomIds = (shape: Scenario['shape']) => (shape.rooms === 0 ? ['lobby'] : Array.from({ length: shape.rooms }, (_, i) => `r${i}`));
 
 async function measure(lg: LoadGenerator, counted: Counted, phase: Phase): Promise<PhaseMeasure> {
   const { pids, watch, metricsPort } = counted;
   const before = metricsPort === undefined ? undefined : await storeSnapshot(metricsPort);
   const services0 = await watch.sample();
   const cpu0 = cpuSecondsOf(pids);
+  const load0 = markLoad();
   const t0 = performance.now();
   const r = await lg.call<PhaseResult>({ cmd: 'phase', phase });
   const wallSec = (performance.now() - t0) / 1000;
+  const machine = loadBetween(load0, markLoad());
   const cpuSec = cpuSecondsOf(pids) - cpu0;
   const serviceCpu = serviceCpuBetween(services0, await watch.sample());
   const sending = r.sendingMs / 1000;
@@ -240,6 +281,7 @@ async function measure(lg: LoadGenerator, counted: Counted, phase: Phase): Promi
     ackedPerSec: ackedPerSecond(r),
     ...(Object.keys(serviceCpu).length > 0 ? { serviceCpu } : {}),
     ...(systemCpuSec === undefined ? {} : { systemCpuSec, deliveriesPerSystemCpuSec: systemCpuSec > 0 ? r.delivered / systemCpuSec : 0 }),
+    machine,
   };
 }
 
@@ -254,14 +296,9 @@ async function connect(lg: LoadGenerator, spec: PopulationSpec, upto?: number): 
   return checked(await lg.call<Setup>({ cmd: 'connect', spec, ...(upto === undefined ? {} : { upto }) }));
 }
 
-async function traffic(
-  lg: LoadGenerator,
-  spec: PopulationSpec,
-  counted: Counted,
-  s: Scenario,
-  sameLoad: number | undefined,
-  isParley: boolean,
-): Promise<Partial<RunResult>> {
+async function traffic(lg: LoadGenerator, spec: PopulationSpec, counted: Counted, s: Scenario, peer: PeerKind, paceRate: number | undefined): Promise<Partial<RunResult>> {
+  const isParley = peer === PeerKind.Parley;
+  const sameLoad = paceRate === undefined ? undefined : paceRate / 2;
   const setup = await connect(lg, spec);
   await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
   const maxDrainMs = s.phaseMs + 5000;
@@ -286,7 +323,39 @@ async function traffic(
     await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
     out.atTarget = await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate: s.targetRate, maxDrainMs });
   }
+  if (s.knee && s.knee.peers.includes(peer)) out.knee = await kneeCurve(lg, counted, s, s.knee, paceRate ?? sat.msgsPerSec, peer === s.peers[0]);
   return out;
+}
+
+/**
+ * p99 against offered rate: open loops at the knee's shares of the pace-setting peer's saturation
+ * rate. The pace setter runs them all; another peer stops once its p99 (from the scheduled send
+ * times) passes the threshold, and goes on past that saturation rate while it has not.
+ */
+async function kneeCurve(lg: LoadGenerator, counted: Counted, s: Scenario, knee: NonNullable<Scenario['knee']>, paceRate: number, pacer: boolean): Promise<PhaseMeasure[]> {
+  const rates = [...knee.fractions, ...(pacer ? [] : knee.beyond)].map((f) => f * paceRate);
+  const out: PhaseMeasure[] = [];
+  for (const rate of rates) {
+    await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
+    const p = await measure(lg, counted, { kind: 'open', durationMs: knee.phaseMs, rate, maxDrainMs: knee.phaseMs + 5000 });
+    out.push(p);
+    const past = (p.schedule?.latency ?? p.latency).p99 > KNEE_P99_MS;
+    if (past && !pacer && rate >= paceRate) break;
+  }
+  return out;
+}
+
+/** The light scenario: an unmeasured warm-up at the light rate, then one measured phase at it. */
+async function light(lg: LoadGenerator, spec: PopulationSpec, counted: Counted, s: Scenario): Promise<Partial<RunResult>> {
+  const setup = await connect(lg, spec);
+  await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
+  const rate = s.lightRate!;
+  const maxDrainMs = s.phaseMs + 5000;
+  if (s.warmupMs > 0) {
+    await lg.call<PhaseResult>({ cmd: 'phase', phase: { kind: 'open', durationMs: s.warmupMs, rate, maxDrainMs } });
+    await lg.call({ cmd: 'quiesce', quietMs: s.quietMs });
+  }
+  return { setupMs: setup.ms, light: await measure(lg, counted, { kind: 'open', durationMs: s.phaseMs, rate, maxDrainMs }) };
 }
 
 async function storm(lg: LoadGenerator, spec: PopulationSpec, pids: number[]): Promise<RunResult['storm']> {
@@ -325,14 +394,20 @@ function summarise(r: RunResult): string {
   const k = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1));
   if (r.storm) return `${k(r.storm.perSec)} conn/s, ${r.storm.cpuUsPerConn.toFixed(0)} µs CPU/conn`;
   if (r.idle) return `${(r.idle.bytesPerConn / 1024).toFixed(2)} KiB/conn`;
+  const fromSchedule = (p: PhaseMeasure) => p.schedule?.latency ?? p.latency;
+  const lag = (p: PhaseMeasure) => (p.schedule ? `, generator lag p99 ${p.schedule.lag.p99.toFixed(2)} ms` : '');
+  if (r.light) {
+    const l = fromSchedule(r.light);
+    return `${k(r.light.offeredRate ?? 0)} msg/s: p50 / p99 / p99.9 ${l.p50.toFixed(2)} / ${l.p99.toFixed(2)} / ${l.p999.toFixed(2)} ms${lag(r.light)} | delivered ${r.light.delivered}/${r.light.expected}`;
+  }
   if (!r.sat || !r.ownHalf) return 'no result';
   const batches = (p: PhaseMeasure) =>
     p.store ? `(server: ${p.store.batches} batches of ${p.store.meanBatch.toFixed(1)}, ${p.store.commitMeanMs.toFixed(2)} ms mean, p99 ≤ ${p.store.commitP99Ms} ms) ` : '';
   const open = (label: string, p: PhaseMeasure) =>
-    `| ${label} ${k(p.offeredRate ?? 0)} msg/s: p99 ${p.latency.p99.toFixed(2)} ms` +
+    `| ${label} ${k(p.offeredRate ?? 0)} msg/s: p99 ${fromSchedule(p).p99.toFixed(2)} ms (from the send ${p.latency.p99.toFixed(2)}${lag(p)})` +
     (p.acked > 0 ? `, commit p99 ${p.commit.p99.toFixed(2)} ms, ${k(p.ackedPerSec)} acked/s ` : ' ') +
     batches(p);
-  const phases = [r.sat, r.ownHalf, r.half, r.atTarget].filter((p): p is PhaseMeasure => p !== undefined);
+  const phases = [r.sat, r.ownHalf, r.half, r.atTarget, ...(r.knee ?? [])].filter((p): p is PhaseMeasure => p !== undefined);
   const system = r.sat.deliveriesPerSystemCpuSec === undefined ? '' : ` ${k(r.sat.deliveriesPerSystemCpuSec)} dlv/system-CPU-s`;
   return (
     `sat ${k(r.sat.msgsPerSec)} msg/s ${k(r.sat.deliveriesPerSec)} dlv/s ${k(r.sat.deliveriesPerCpuSec)} dlv/CPU-s${system} cpu ${(r.sat.cpuUtil * 100).toFixed(0)}% ` +
@@ -340,6 +415,7 @@ function summarise(r: RunResult): string {
     open('own half', r.ownHalf) +
     (r.half ? open('same load', r.half) : '') +
     (r.atTarget ? open('target', r.atTarget) : '') +
+    (r.knee ? `| knee: ${r.knee.map((p) => `${k(p.offeredRate ?? 0)} → p99 ${fromSchedule(p).p99.toFixed(1)}`).join(', ')} ` : '') +
     `| delivered ${phases.map((p) => `${p.delivered}/${p.expected}`).join(', ')}`
   );
 }
@@ -392,3 +468,5 @@ async function provisionMembers(url: string, schema: string, shape: Scenario['sh
     await client.end().catch(() => undefined);
   }
 }
+
+

@@ -20,13 +20,13 @@ let output = '';
 
 beforeAll(async () => {
   const { stdout } = await promisify(execFile)(process.execPath, [RUN, '--tiny', `--results-dir=${dir}`, `--docs-dir=${dir}`], {
-    timeout: 240_000,
+    timeout: 420_000,
     maxBuffer: 16 * 1024 * 1024,
   });
   output = stdout;
   const file = readdirSync(dir).find((f) => f.endsWith('.json'))!;
   report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as BenchReport;
-}, 250_000);
+}, 430_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -58,9 +58,10 @@ function expectCpuWithinCores(r: RunResult, p: PhaseMeasure, label: string): voi
 
 describe('benchmark harness (tiny run)', () => {
   it('runs every scenario against every peer, skipping only what this build cannot do', () => {
-    const expectedRuns = report.scenarios.reduce((n, s) => n + s.peers.length, 0);
+    // A two-node scenario also runs its first peer on one node.
+    const expectedRuns = report.scenarios.reduce((n, s) => n + s.peers.length + (s.nodes > 1 ? 1 : 0), 0);
     expect(report.results).toHaveLength(expectedRuns);
-    expect(new Set(report.results.map((r) => r.peer))).toEqual(new Set(['parley', 'parley-naive', 'socketio', 'uws-relay', 'uws-relay-batched']));
+    expect(new Set(report.results.map((r) => r.peer))).toEqual(new Set(['parley', 'parley-naive', 'parley-pglite', 'socketio', 'uws-relay', 'uws-relay-batched']));
     for (const r of report.results) {
       expect(r.error, `${r.scenario}/${r.peer} failed`).toBeUndefined();
       // Services missing is a failure; only a Parley build without a Redis broker may skip its two-node run.
@@ -197,6 +198,93 @@ describe('benchmark harness (tiny run)', () => {
     expect(parley.atTarget!.offeredRate).toBeGreaterThan(0);
     expect(parley.atTarget!.store!.batches).toBeGreaterThan(0);
     expect(persist.find((r) => r.peer === 'parley-naive')!.atTarget).toBeUndefined();
+  });
+
+  it('sends open loops on an even schedule: every sender its share, one message per write, gaps as scheduled', () => {
+    const open = [...runs('traffic'), ...runs('persist'), ...runs('light')].flatMap((r) =>
+      [r.ownHalf, r.half, r.atTarget, r.light, ...(r.knee ?? [])].filter((p): p is PhaseMeasure => p !== undefined).map((p) => ({ r, p })),
+    );
+    expect(open.length).toBeGreaterThan(20);
+    let gapsChecked = 0;
+    for (const { r, p } of open) {
+      const label = `${r.scenario}/${r.peer} at ${p.offeredRate} msg/s`;
+      const k = p.schedule!;
+      expect(k, `${label}: schedule kept`).toBeDefined();
+      // Message i is due at i / rate: the phase offers exactly rate × duration, spread over every sender.
+      expect(p.sent, `${label}: messages offered`).toBe(Math.floor((p.offeredRate! * k.durationMs) / 1000));
+      // Sending cannot end before the last message fell due: no message left ahead of its time.
+      expect(p.sendingMs, `${label}: sending time`).toBeGreaterThanOrEqual((p.sent - 1) * k.gapMs - 0.01);
+      expect(k.perSenderMax - k.perSenderMin, `${label}: senders' shares differ by at most one`).toBeLessThanOrEqual(1);
+      expect(k.gapMs).toBeCloseTo(1000 / p.offeredRate!, 9);
+      expect(k.lag.count, `${label}: a lag per message`).toBe(p.sent);
+      expect(k.lag.p50, `${label}: never sent early`).toBeGreaterThanOrEqual(0);
+      // Where the generator kept its schedule (a starved one catches up late, and its lag shows it),
+      // one sender's median gap is its scheduled gap: not 0 (several of its messages in a burst) nor
+      // a multiple (slots skipped or given to another sender).
+      if (k.senderGaps.count >= 3 && k.lag.p99 < k.senderGapMs / 2) {
+        gapsChecked++;
+        expect(k.senderGaps.p50, `${label}: a sender's median gap ÷ its scheduled gap`).toBeGreaterThan(k.senderGapMs * 0.5);
+        expect(k.senderGaps.p50, `${label}: a sender's median gap ÷ its scheduled gap`).toBeLessThan(k.senderGapMs * 2);
+      }
+      if (p.latency.count > 0) {
+        expect(k.latency.count, `${label}: both latencies for every sample`).toBe(p.latency.count);
+        // From the scheduled time is never shorter than from the send, which was at or after it.
+        expect(k.latency.p99, `${label}: scheduled ≥ actual`).toBeGreaterThanOrEqual(p.latency.p99 - 1e-6);
+      }
+    }
+    // The light phases' senders send every 400 ms: even a loaded machine keeps that schedule.
+    expect(gapsChecked, 'phases whose send gaps were checked').toBeGreaterThan(0);
+  });
+
+  it("records the machine's load and each core's busy share for every phase, and Parley's event-loop delay", () => {
+    const phases = [...runs('traffic'), ...runs('persist'), ...runs('light')].flatMap((r) =>
+      [r.sat, r.ownHalf, r.half, r.light, ...(r.knee ?? [])].filter((p): p is PhaseMeasure => p !== undefined).map((p) => ({ r, p })),
+    );
+    for (const { r, p } of phases) {
+      const m = p.machine!;
+      expect(m.loadavgStart).toHaveLength(3);
+      expect(m.loadavgEnd).toHaveLength(3);
+      expect(m.coreBusy, `${r.scenario}/${r.peer}: a share per core`).toHaveLength(cpus().length);
+      for (const b of m.coreBusy) {
+        expect(b).toBeGreaterThanOrEqual(0);
+        expect(b).toBeLessThanOrEqual(1);
+      }
+      // The load generator's core was busy sending and receiving during every phase.
+      if (r.placement) expect(m.coreBusy[r.placement.load]!, `${r.scenario}/${r.peer}: load generator core`).toBeGreaterThan(0);
+      if (r.peer.startsWith('parley')) expect(p.store?.eventLoop?.p99Ms, `${r.scenario}/${r.peer}: event-loop delay`).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('draws a knee curve for Parley and the unbatched relay in the many-rooms shape, at the same absolute rates', () => {
+    const parley = report.results.find((r) => r.scenario === 'rooms' && r.peer === 'parley')!;
+    const relay = report.results.find((r) => r.scenario === 'rooms' && r.peer === 'uws-relay')!;
+    const fractions = [0.1, 0.25, 0.5, 0.7, 0.85, 1];
+    expect(parley.knee!.map((p) => p.offeredRate)).toEqual(fractions.map((f) => f * parley.sat!.msgsPerSec));
+    // The relay starts at the same rates; past Parley's saturation it goes on only while under the threshold.
+    expect(relay.knee!.slice(0, fractions.length).map((p) => p.offeredRate)).toEqual(parley.knee!.map((p) => p.offeredRate));
+    for (const p of [...parley.knee!, ...relay.knee!]) expectAllDelivered(p, `knee at ${p.offeredRate}`);
+    expect(report.results.filter((r) => r.knee).map((r) => r.peer).sort()).toEqual(['parley', 'uws-relay']);
+    expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('Knee curve');
+  });
+
+  it('runs the light load with PostgreSQL, the embedded store and the relay, every delivery sampled for latency', () => {
+    const light = runs('light');
+    expect(light.map((r) => r.peer).sort()).toEqual(['parley', 'parley-pglite', 'uws-relay']);
+    for (const r of light) {
+      expectAllDelivered(r.light, `light/${r.peer}`);
+      expect(r.light!.offeredRate).toBe(100);
+      // 8 of each room's 10 members decode: 8 samples per message.
+      expect(r.light!.latency.count, `light/${r.peer} samples`).toBe(r.light!.sent * 8);
+    }
+  });
+
+  it('runs Parley on one node beside the two-node run, at the two-node run\'s own half', () => {
+    const two = report.results.find((r) => r.scenario === 'two-nodes' && r.peer === 'parley' && r.nodes === 2);
+    const one = report.results.find((r) => r.scenario === 'two-nodes' && r.peer === 'parley' && r.nodes === 1);
+    if (two?.skipped) return;
+    expect(one, 'one-node baseline').toBeDefined();
+    expect(one!.half!.offeredRate).toBe(two!.ownHalf!.offeredRate);
+    expectAllDelivered(one!.half, 'one-node same load');
   });
 
   it('connects and authenticates the whole storm and measures idle memory of every connection', () => {

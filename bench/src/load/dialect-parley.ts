@@ -1,5 +1,5 @@
 // Parley's protocol as the load generator speaks it: hello with a token, subscribe (the harness made
-// every user a member beforehand, as a host application would), send; a delivery is an `event` frame,
+// every user a member beforehand, as a host application would; or join, with the embedded store), send; a delivery is an `event` frame,
 // recognised by its leading bytes {t: 67 …}, and a store acknowledgement is a `result`.
 import { encodeFrame, Op } from '@parley/sdk/protocol';
 import { Unpackr } from 'msgpackr';
@@ -26,10 +26,9 @@ function binary(frame: object): OutFrame {
   return { opcode: WsOp.Binary, payload: Buffer.from(encodeFrame(frame)) };
 }
 
-export const parleyDialect: Dialect = {
-  path: '/ws',
-
-  async handshake(ws: RawWs, token: string, room: string | undefined): Promise<void> {
+/** hello, then `op` for the room (subscribe for a member, join to become one): both answer with a result. */
+function handshakeWith(op: typeof Op.Subscribe | typeof Op.Join) {
+  return async (ws: RawWs, token: string, room: string | undefined): Promise<void> => {
     const replyTo = (r: number) => (opcode: number, payload: Buffer) => {
       if (opcode !== WsOp.Binary) return undefined;
       const f = unpackr.unpack(payload) as Reply;
@@ -39,10 +38,14 @@ export const parleyDialect: Dialect = {
     const hello = binary({ t: Op.Hello, r: 1, v: 1, token });
     await exchange(ws, () => ws.send(hello.opcode, hello.payload), replyTo(1));
     if (room === undefined) return;
-    const subscribe = binary({ t: Op.Subscribe, r: 2, room });
-    await exchange(ws, () => ws.send(subscribe.opcode, subscribe.payload), replyTo(2));
-  },
+    const enter = binary({ t: op, r: 2, room });
+    await exchange(ws, () => ws.send(enter.opcode, enter.payload), replyTo(2));
+  };
+}
 
+export const parleyDialect: Dialect = {
+  path: '/ws',
+  handshake: handshakeWith(Op.Subscribe),
   message(room: string, body: string, n: number): OutFrame {
     // Request ids 1 and 2 were the handshake's.
     return binary({ t: Op.Send, r: n + 2, room, cid: `c${n}`, body });
@@ -62,3 +65,10 @@ export const parleyDialect: Dialect = {
     return r === undefined ? undefined : r - 2;
   },
 };
+
+/**
+ * For a store the harness cannot provision from outside (the embedded one, which one process opens at
+ * a time): each connection joins its public room, which makes it a member and subscribes it. The join
+ * events are setup traffic, drained before measuring.
+ */
+export const parleyJoiningDialect: Dialect = { ...parleyDialect, handshake: handshakeWith(Op.Join) };

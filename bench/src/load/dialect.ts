@@ -6,6 +6,8 @@ import type { RawWs } from './raw-ws.js';
 export const PeerKind = {
   Parley: 'parley',
   ParleyNaive: 'parley-naive',
+  /** Parley with its embedded store (PGlite, the default without DATABASE_URL). */
+  ParleyEmbedded: 'parley-pglite',
   SocketIo: 'socketio',
   /** Bare uWS relay publishing each frame from its message callback (unbatched). */
   Relay: 'uws-relay',

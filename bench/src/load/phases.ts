@@ -1,9 +1,9 @@
 // Load phases over a connected population: closed loop (each sender keeps a window of messages in
-// flight: saturation) and open loop (a fixed offered rate: latency), each followed by a drain that
-// waits for every expected delivery.
+// flight: saturation) and open loop (a fixed offered rate on an even schedule: latency), each
+// followed by a drain that waits for every expected delivery.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Percentiles } from './samples.js';
+import { Samples, type Percentiles } from './samples.js';
 import type { Client, Population } from './population.js';
 
 export type Phase = (
@@ -32,10 +32,16 @@ export interface PhaseResult {
   ackSpanMs: number;
   sendingMs: number;
   drainMs: number;
-  /** Send-to-delivery latency seen by the sampled clients. */
+  /** Send-to-delivery latency seen by the sampled clients, from the actual send. */
   latency: Percentiles;
-  /** Send-to-acknowledgement ("stored") latency, for peers that acknowledge. */
+  /** Send-to-acknowledgement ("stored") latency, for peers that acknowledge, from the actual send. */
   commit: Percentiles;
+  /**
+   * Open loop only: the same latencies taken from each message's scheduled send time (free of
+   * coordinated omission: a late generator or a stalled socket counts against the phase), and how
+   * evenly the schedule was kept.
+   */
+  schedule?: ScheduleKept;
   /** Connections found closed at the end. */
   closed: number;
 }
@@ -58,17 +64,43 @@ function reset(pop: Population): void {
   pop.lastAckAt = 0;
   pop.latency.clear();
   pop.commit.clear();
+  pop.latencyFromSchedule.clear();
+  pop.commitFromSchedule.clear();
   for (const c of pop.senders) {
     c.inFlight = 0;
     c.pendingAcks.clear();
   }
 }
 
+/** How an open-loop phase kept its schedule: every message had a send time, evenly spaced over time and senders. */
+export interface ScheduleKept {
+  /** Send-to-delivery latency from the scheduled send time. */
+  latency: Percentiles;
+  /** Send-to-acknowledgement time from the scheduled send time. */
+  commit: Percentiles;
+  /** How late the generator itself sent: actual − scheduled send time, ms. */
+  lag: Percentiles;
+  /** The phase's scheduled length, ms: it offers ⌊rate × length⌋ messages. */
+  durationMs: number;
+  /** Scheduled gap between consecutive messages of the phase, ms (1000 / rate). */
+  gapMs: number;
+  /** Actual gaps between consecutive messages of the phase, ms. */
+  gaps: Percentiles;
+  /** Scheduled gap between two messages of one sender, ms (senders × 1000 / rate). */
+  senderGapMs: number;
+  /** Actual gaps between consecutive messages of one sender, ms. */
+  senderGaps: Percentiles;
+  /** Fewest and most messages a sender sent in the phase (an even spread differs by at most one). */
+  perSenderMin: number;
+  perSenderMax: number;
+}
+
 export async function runPhase(pop: Population, phase: Phase): Promise<PhaseResult> {
   reset(pop);
   const started = performance.now();
+  let kept: OpenLoopTrace | undefined;
   if (phase.kind === 'closed') await closedLoop(pop, phase.durationMs, phase.window, phase.completion);
-  else await openLoop(pop, phase.durationMs, phase.rate);
+  else kept = await openLoop(pop, phase.durationMs, phase.rate);
   const sendingMs = performance.now() - started;
   const deliveredInWindow = pop.delivered;
   const drainStart = performance.now();
@@ -84,6 +116,7 @@ export async function runPhase(pop: Population, phase: Phase): Promise<PhaseResu
     drainMs: performance.now() - drainStart,
     latency: pop.latency.percentiles(),
     commit: pop.commit.percentiles(),
+    ...(kept ? { schedule: scheduleKept(pop, kept) } : {}),
     closed: pop.closedCount,
   };
 }
@@ -113,33 +146,74 @@ async function closedLoop(pop: Population, durationMs: number, window: number, c
   pop.onCompleted = undefined;
 }
 
-async function openLoop(pop: Population, durationMs: number, rate: number): Promise<void> {
+/** What the open loop saw of its own sends, for `ScheduleKept`. */
+interface OpenLoopTrace {
+  rate: number;
+  durationMs: number;
+  lag: Samples;
+  gaps: Samples;
+  senderGaps: Samples;
+  perSender: Map<Client, number>;
+}
+
+/**
+ * Message i is due at start + i / rate and goes to sender i mod senders, alone in its write: the rate
+ * is spread evenly over time and over the senders (and so over their rooms). The loop wakes by timer
+ * while the next send is more than 2 ms off and turns the event loop (setImmediate) when it is
+ * nearer, so sends leave within a loop turn of their time instead of at a timer's 1 ms granularity;
+ * incoming frames are still read every turn. A starved generator sends what fell due in the meantime,
+ * late, and the lag says by how much.
+ */
+async function openLoop(pop: Population, durationMs: number, rate: number): Promise<OpenLoopTrace> {
   const senders = pop.senders;
-  const started = performance.now();
-  let sent = 0;
-  let turn = 0;
+  const total = Math.floor((rate * durationMs) / 1000);
+  const interval = 1000 / rate;
+  const trace: OpenLoopTrace = { rate, durationMs, lag: new Samples(), gaps: new Samples(), senderGaps: new Samples(), perSender: new Map() };
   pop.completion = 'echo';
-  const sendUpTo = (target: number) => {
-    let owed = target - sent;
-    sent = Math.max(sent, target);
-    // Spread what is owed over the senders in turn; a sender with several owed sends them in one write.
-    const each = Math.floor(owed / senders.length);
-    if (each > 0) {
-      for (const c of senders) if (!c.ws.closed) c.sendMessages(each);
-      owed -= each * senders.length;
-    }
-    for (; owed > 0; owed--) {
-      const c = senders[turn++ % senders.length]!;
-      if (!c.ws.closed) c.sendMessages(1);
-    }
+  for (const c of senders) c.lastSentAt = 0;
+  if (total === 0 || senders.length === 0) return trace;
+  const start = performance.now();
+  let i = 0;
+  let previous = 0;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      for (; i < total && start + i * interval <= now; i++) {
+        const c = senders[i % senders.length]!;
+        if (c.ws.closed) continue;
+        const due = start + i * interval;
+        const at = c.sendScheduled(due);
+        trace.lag.add(at - due);
+        if (previous > 0) trace.gaps.add(at - previous);
+        if (c.lastSentAt > 0) trace.senderGaps.add(at - c.lastSentAt);
+        previous = at;
+        c.lastSentAt = at;
+        trace.perSender.set(c, (trace.perSender.get(c) ?? 0) + 1);
+      }
+      if (i >= total) return resolve();
+      const wait = start + i * interval - performance.now();
+      if (wait > 2) setTimeout(tick, wait - 1.5);
+      else setImmediate(tick);
+    };
+    tick();
+  });
+  return trace;
+}
+
+function scheduleKept(pop: Population, t: OpenLoopTrace): ScheduleKept {
+  const counts = pop.senders.map((c) => t.perSender.get(c) ?? 0);
+  return {
+    latency: pop.latencyFromSchedule.percentiles(),
+    commit: pop.commitFromSchedule.percentiles(),
+    lag: t.lag.percentiles(),
+    durationMs: t.durationMs,
+    gapMs: 1000 / t.rate,
+    gaps: t.gaps.percentiles(),
+    senderGapMs: (pop.senders.length * 1000) / t.rate,
+    senderGaps: t.senderGaps.percentiles(),
+    perSenderMin: Math.min(...counts),
+    perSenderMax: Math.max(...counts),
   };
-  while (performance.now() - started < durationMs) {
-    sendUpTo(Math.floor((rate * (performance.now() - started)) / 1000));
-    await sleep(1);
-  }
-  // A starved load generator can leave the loop before it caught up (one sleep outlasting the phase):
-  // the phase still offers rate × duration, late.
-  sendUpTo(Math.floor((rate * durationMs) / 1000));
 }
 
 /** Waits for every owed delivery (and acknowledgement), giving up after 3 s without progress. */

@@ -2,8 +2,8 @@
 // counters every delivery bumps. Most connections only count frames; a sample decodes them.
 import jwt from 'jsonwebtoken';
 import { performance } from 'node:perf_hooks';
-import { PeerKind, type Dialect } from './dialect.js';
-import { parleyDialect } from './dialect-parley.js';
+import { PeerKind, type Dialect, type OutFrame } from './dialect.js';
+import { parleyDialect, parleyJoiningDialect } from './dialect-parley.js';
 import { relayDialect } from './dialect-relay.js';
 import { socketIoDialect } from './dialect-socketio.js';
 import { RawWs, type FrameSink } from './raw-ws.js';
@@ -36,6 +36,7 @@ export type Role = 'cheap' | 'sampled' | 'sender';
 const dialects: Record<PeerKind, Dialect> = {
   [PeerKind.Parley]: parleyDialect,
   [PeerKind.ParleyNaive]: parleyDialect,
+  [PeerKind.ParleyEmbedded]: parleyJoiningDialect,
   [PeerKind.SocketIo]: socketIoDialect,
   [PeerKind.Relay]: relayDialect,
   [PeerKind.RelayBatched]: relayDialect,
@@ -49,8 +50,10 @@ export class Client implements FrameSink {
   /** Sends so far (numbers the next one). */
   sent = 0;
   inFlight = 0;
-  /** Send times of messages awaiting a store acknowledgement, by send number. */
-  readonly pendingAcks = new Map<number, number>();
+  /** Actual and scheduled send times of messages awaiting a store acknowledgement, by send number. */
+  readonly pendingAcks = new Map<number, SendTimes>();
+  /** When this sender last sent in an open-loop phase (performance.now()), 0 before: for its send gaps. */
+  lastSentAt = 0;
   readonly marker: Buffer;
 
   constructor(
@@ -69,7 +72,10 @@ export class Client implements FrameSink {
       pop.delivered++;
       if (this.role === 'cheap') return;
       if (this.role === 'sampled') {
-        pop.latency.add(performance.now() - sentAtOf(d.bodyOf(payload)));
+        const now = performance.now();
+        const times = timesOf(d.bodyOf(payload));
+        pop.latency.add(now - times.sent);
+        pop.latencyFromSchedule.add(now - times.scheduled);
       } else if (pop.completion === 'echo' && this.inFlight > 0 && payload.indexOf(this.marker) >= 0) {
         this.inFlight--;
         pop.completed(this);
@@ -84,7 +90,8 @@ export class Client implements FrameSink {
       const now = performance.now();
       pop.acked++;
       pop.lastAckAt = now;
-      pop.commit.add(now - at);
+      pop.commit.add(now - at.sent);
+      pop.commitFromSchedule.add(now - at.scheduled);
       if (pop.completion === 'ack') {
         this.inFlight--;
         pop.completed(this);
@@ -95,36 +102,61 @@ export class Client implements FrameSink {
     if (answer) this.ws.send(answer.opcode, answer.payload);
   }
 
-  /** Sends `count` chat messages in one write. */
+  /** Sends `count` chat messages in one write (closed loop: each is due when it is sent). */
   sendMessages(count: number): void {
-    const d = this.pop.dialect;
     const frames: Buffer[] = [];
     let opcode = 0;
     for (let i = 0; i < count; i++) {
-      const n = ++this.sent;
-      const now = performance.now();
-      const body = bodyFor(this.index, now, this.pop.spec.bodyChars);
-      const f = d.message(this.room!, body, n);
+      const f = this.frameFor(undefined);
       opcode = f.opcode;
       frames.push(f.payload);
-      if (d.ackOf) this.pendingAcks.set(n, now);
     }
     this.inFlight += count;
     this.pop.sent += count;
     if (count === 1) this.ws.send(opcode, frames[0]!);
-    else this.ws.sendMany(opcode, frames);
+    else if (count > 1) this.ws.sendMany(opcode, frames);
+  }
+
+  /**
+   * Sends one message that the open loop's schedule made due at `scheduledAt` (performance.now()
+   * time), in a write of its own; the body carries both times, so latency is taken from each.
+   * Returns when it actually left.
+   */
+  sendScheduled(scheduledAt: number): number {
+    const f = this.frameFor(scheduledAt);
+    this.inFlight++;
+    this.pop.sent++;
+    this.ws.send(f.opcode, f.payload);
+    return f.sentAt;
+  }
+
+  private frameFor(scheduledAt: number | undefined): OutFrame & { sentAt: number } {
+    const d = this.pop.dialect;
+    const n = ++this.sent;
+    const sent = performance.now();
+    const scheduled = scheduledAt ?? sent;
+    const f = d.message(this.room!, bodyFor(this.index, sent, scheduled, this.pop.spec.bodyChars), n);
+    if (d.ackOf) this.pendingAcks.set(n, { sent, scheduled });
+    return { ...f, sentAt: sent };
   }
 }
 
-/** `#<sender>#<send time, ms>#xxxx…`: the marker lets a sender spot its own echo without decoding. */
-function bodyFor(sender: number, now: number, chars: number): string {
-  const head = `#${sender}#${now.toFixed(3)}#`;
+/** When a message left (performance.now()), and when its schedule said it should have (the same in a closed loop). */
+export interface SendTimes {
+  sent: number;
+  scheduled: number;
+}
+
+/** `#<sender>#<sent, ms>#<scheduled, ms>#xxxx…`: the marker lets a sender spot its own echo without decoding. */
+function bodyFor(sender: number, sent: number, scheduled: number, chars: number): string {
+  const head = `#${sender}#${sent.toFixed(3)}#${scheduled.toFixed(3)}#`;
   return head.length >= chars ? head : head + 'x'.repeat(chars - head.length);
 }
 
-function sentAtOf(body: string): number {
-  const start = body.indexOf('#', 1) + 1;
-  return Number(body.slice(start, body.indexOf('#', start)));
+function timesOf(body: string): SendTimes {
+  const a = body.indexOf('#', 1) + 1;
+  const b = body.indexOf('#', a) + 1;
+  return { sent: Number(body.slice(a, b - 1)), scheduled: Number(body.slice(b, body.indexOf('#', b))) };
 }
 
 export class Population {
@@ -136,8 +168,13 @@ export class Population {
   acked = 0;
   /** When the latest store acknowledgement arrived (performance.now()), 0 before any. */
   lastAckAt = 0;
+  /** Send-to-delivery latency from the actual send time. */
   readonly latency = new Samples();
+  /** Send-to-delivery latency from the time the open loop's schedule set (coordinated-omission free). */
+  readonly latencyFromSchedule = new Samples();
+  /** Send-to-acknowledgement time, from the actual send and from the scheduled send. */
   readonly commit = new Samples();
+  readonly commitFromSchedule = new Samples();
   /** How a closed-loop sender learns a message is done: its own echo, or the store's acknowledgement. */
   completion: 'echo' | 'ack' = 'echo';
   /** Called when a sender's message completed (closed-loop phases). */

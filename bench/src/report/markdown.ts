@@ -4,10 +4,26 @@ import { commandRttSection, type CommandRttResult } from './command-rtt.js';
 import { PeerKind } from '../load/dialect.js';
 import { ackedPerSecond } from '../phase-rates.js';
 import { nodesShareACore } from '../placement.js';
-import { ScenarioKind } from '../scenarios.js';
+import { KNEE_P99_MS, ScenarioKind } from '../scenarios.js';
 import type { PhaseMeasure, RunResult } from '../suite.js';
-import { carried, fmtMs, fmtNum, fmtRatio, ownHalfOf, PEER_LABEL, ratio, resultOf, sameLoadOf, storedPerSec, type BenchReport } from './model.js';
-import { checkTargets } from './targets.js';
+import {
+  carried,
+  felt,
+  feltCommit,
+  fmtMs,
+  fmtNum,
+  fmtRatio,
+  kneeOf,
+  labelOf,
+  ownHalfOf,
+  PEER_LABEL,
+  ratio,
+  resultOf,
+  sameLoadOf,
+  storedPerSec,
+  type BenchReport,
+} from './model.js';
+import { checkTargets, type TargetCheck } from './targets.js';
 
 type Scenario = BenchReport['scenarios'][number];
 
@@ -54,7 +70,13 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     'can carry), and *same load*, at half of Parley\'s saturation rate (the same offered messages/s for',
     'every peer). Where the same load is above a peer\'s saturation rate, its queue grows for the whole',
     'phase and its latency measures the phase\'s length, not the server: the tables say so instead of',
-    'giving a ratio. *Stored msg/s* counts acknowledgements per second of real time, from the phase\'s',
+    'giving a ratio. Open loops send on an even schedule: message *i* is due at start + *i* / rate and',
+    'goes to sender *i* mod senders, alone in its write; latency is taken from that scheduled time (so a',
+    'late load generator or a stalled socket counts against the phase: no coordinated omission) and, for',
+    'comparison, from the actual send; *generator lag* is how late the generator itself sent (actual −',
+    'scheduled). Each phase also records the load averages at its start and end, each core\'s busy share',
+    '(`/proc/stat`), and for Parley its own event-loop delay and send-to-ack time from its `/metrics`.',
+    '*Stored msg/s* counts acknowledgements per second of real time, from the phase\'s',
     'first send to its last acknowledgement, so a store that falls behind shows less than it was offered.',
     'Parley runs the real server (`server/dist/main.js`) with HS256 tokens and PostgreSQL in a fresh',
     'schema; every message is stored before it is acknowledged and fanned out. Socket.IO 4 checks the same',
@@ -67,9 +89,14 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     '',
     '## Targets',
     '',
-    '| Target | Measured | Met |',
-    '| --- | --- | --- |',
-    ...checkTargets(report).map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? (t.unchecked ?? 'not measured') : t.met ? '**yes**' : '**no**'} |`),
+    'Issue 17 (tail latency): latencies are send→receive from each message\'s scheduled send time, p99 of',
+    'the sampled members; the unbatched relay is the one compared against.',
+    '',
+    ...targetTable(checkTargets(report).filter((t) => t.issue === 17)),
+    '',
+    'Earlier targets (issue 5) still standing:',
+    '',
+    ...targetTable(checkTargets(report).filter((t) => t.issue === 5)),
     '',
     'What sets the figures of missed targets on this machine (commit waits, socket writes, per-message work) is measured in',
     '[bench/README.md](../bench/README.md#what-limits-parley-here-measured).',
@@ -80,10 +107,14 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
   for (const s of report.scenarios) {
     lines.push(`## ${s.title}`, '');
     const rows = report.results.filter((r) => r.scenario === s.id);
-    if (s.kind === ScenarioKind.Traffic || s.kind === ScenarioKind.Persist) lines.push(...throughputTable(report, s, rows), '', ...latencyTable(report, s, rows));
+    if (s.kind === ScenarioKind.Traffic || s.kind === ScenarioKind.Persist) {
+      lines.push(...throughputTable(report, s, rows), '', ...latencyTable(report, s, rows));
+      if (rows.some((r) => r.knee?.length)) lines.push('', ...kneeTable(report, rows));
+      lines.push('', ...conditionsTable(report, rows));
+    } else if (s.kind === ScenarioKind.Light) lines.push(...lightTable(report, rows), '', ...conditionsTable(report, rows));
     else if (s.kind === ScenarioKind.Storm) lines.push(...stormTable(report, s, rows));
     else lines.push(...idleTable(report, s, rows));
-    const unsaturated = rows.filter((r) => r.sat && r.sat.cpuUtil / r.nodes < 0.8).map((r) => PEER_LABEL[r.peer]);
+    const unsaturated = rows.filter((r) => r.sat && r.sat.cpuUtil / r.nodes < 0.8).map((r) => labelOf(report, r));
     if (unsaturated.length > 0) {
       lines.push(
         '',
@@ -101,7 +132,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
       );
     }
     const problems = rows.filter((r) => r.error || r.skipped);
-    for (const r of problems) lines.push(`- ${PEER_LABEL[r.peer]}: ${r.skipped ? `skipped: ${r.skipped}` : `failed: ${r.error!.split('\n')[0]}`}`);
+    for (const r of problems) lines.push(`- ${labelOf(report, r)}: ${r.skipped ? `skipped: ${r.skipped}` : `failed: ${r.error!.split('\n')[0]}`}`);
     lines.push('');
   }
   lines.push(...reactionStormSection(report));
@@ -208,7 +239,7 @@ function throughputTable(report: BenchReport, s: Scenario, rows: RunResult[]): s
       if (r.error || r.skipped || !r.sat) continue;
       const perSystemCpu = r.sat.systemCpuSec ? r.sat.acked / r.sat.systemCpuSec : undefined;
       out.push(
-        `| ${PEER_LABEL[r.peer]} | ${fmtNum(storedPerSec(r))} | ${fmtMs(r.sat.commit.p99)} | ${fmtRatio(ratio(storedPerSec(parley), storedPerSec(r)))} | ` +
+        `| ${labelOf(report, r)} | ${fmtNum(storedPerSec(r))} | ${fmtMs(r.sat.commit.p99)} | ${fmtRatio(ratio(storedPerSec(parley), storedPerSec(r)))} | ` +
           `${percent(r.sat.cpuUtil)} | ${percent(systemShare(r.sat))} | ${fmtNum(perSystemCpu)} | ${acknowledged(r.sat)} |`,
       );
     }
@@ -231,7 +262,7 @@ function throughputTable(report: BenchReport, s: Scenario, rows: RunResult[]): s
     if (r.error || r.skipped || !r.sat) continue;
     const { sat } = r;
     out.push(
-      `| ${PEER_LABEL[r.peer]} | ${fmtNum(sat.msgsPerSec)} | ${fmtNum(sat.deliveriesPerSec)} | ${percent(sat.cpuUtil)} | ` +
+      `| ${labelOf(report, r)} | ${fmtNum(sat.msgsPerSec)} | ${fmtNum(sat.deliveriesPerSec)} | ${percent(sat.cpuUtil)} | ` +
         `${fmtNum(sat.deliveriesPerCpuSec)} | ${fmtRatio(ratio(parley?.sat?.deliveriesPerCpuSec, sat.deliveriesPerCpuSec))} | ` +
         `${percent(systemShare(sat))} | ${fmtNum(sat.deliveriesPerSystemCpuSec)} | ${fmtRatio(ratio(parley?.sat?.deliveriesPerSystemCpuSec, sat.deliveriesPerSystemCpuSec))} | ` +
         `${delivered(sat)} |`,
@@ -243,13 +274,14 @@ function throughputTable(report: BenchReport, s: Scenario, rows: RunResult[]): s
 function latencyTable(report: BenchReport, s: Scenario, rows: RunResult[]): string[] {
   const persist = s.kind === ScenarioKind.Persist;
   const what = persist ? 'Commit' : 'Latency';
-  const pick = (p: PhaseMeasure) => (persist ? p.commit : p.latency);
+  const pick = (p: PhaseMeasure) => (persist ? feltCommit(p) : felt(p));
   const triple = (p: PhaseMeasure | undefined) => (p ? `${fmtMs(pick(p).p50)} / ${fmtMs(pick(p).p99)} / ${fmtMs(pick(p).p999)}` : 'not measured');
+  const fromSend = (p: PhaseMeasure | undefined) => (p ? fmtMs((persist ? p.commit : p.latency).p99) : '–');
   const parleyRow = resultOf(report, s.id, PeerKind.Parley);
   const parleySame = parleyRow ? sameLoadOf(report, parleyRow) : undefined;
   const out = [
-    `| Peer | Own half: offered msg/s | ${what} p50 / p99 / p99.9, ms | Same load: offered msg/s | ${what} p50 / p99 / p99.9, ms | Parley p99 ÷ peer p99, same load | ${persist ? 'Acknowledged' : 'Delivered'} |`,
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| Peer | Own half: offered msg/s | ${what} p50 / p99 / p99.9, ms | Same load: offered msg/s | ${what} p50 / p99 / p99.9, ms | Same load: p99 from the actual send, ms | Generator lag p99, ms | Parley p99 ÷ peer p99, same load | ${persist ? 'Acknowledged' : 'Delivered'} |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
     if (r.error || r.skipped || !r.sat) continue;
@@ -259,9 +291,85 @@ function latencyTable(report: BenchReport, s: Scenario, rows: RunResult[]): stri
     if (same && !carried(r, same)) versus = `– (above its saturation, ${fmtNum(r.sat.msgsPerSec)} msg/s)`;
     const counts = [own, same].filter((p, i, all): p is PhaseMeasure => p !== undefined && all.indexOf(p) === i);
     out.push(
-      `| ${PEER_LABEL[r.peer]} | ${fmtNum(own?.offeredRate)} | ${triple(own)} | ${fmtNum(same?.offeredRate)} | ${triple(same)} | ${versus} | ` +
+      `| ${labelOf(report, r)} | ${fmtNum(own?.offeredRate)} | ${triple(own)} | ${fmtNum(same?.offeredRate)} | ${triple(same)} | ${fromSend(same)} | ${fmtMs(same?.schedule?.lag.p99)} | ${versus} | ` +
         `${counts.map(persist ? acknowledged : delivered).join(', ') || '–'} |`,
     );
+  }
+  return out;
+}
+
+function targetTable(checks: TargetCheck[]): string[] {
+  return [
+    '| Target | Measured | Met |',
+    '| --- | --- | --- |',
+    ...checks.map((t) => `| ${t.target} | ${t.measured} | ${t.met === undefined ? (t.unchecked ?? 'not measured') : t.met ? '**yes**' : '**no**'} |`),
+  ];
+}
+
+/** p99 against offered rate, per peer, and where each passed the knee threshold. */
+function kneeTable(report: BenchReport, rows: RunResult[]): string[] {
+  const curves = rows.filter((r) => r.knee?.length);
+  const out = [
+    `Knee curve: p99 (p99.9) send→receive from the scheduled send, ms, against the offered rate; the knee is where p99 first passes ${KNEE_P99_MS} ms`,
+    '(interpolated between the two rates around it).',
+    '',
+    '| Peer | Offered msg/s: p99 (p99.9), ms | Knee |',
+    '| --- | --- | --- |',
+  ];
+  for (const r of curves) {
+    const points = r.knee!.map((p) => `${fmtNum(p.offeredRate)}: ${fmtMs(felt(p).p99)} (${fmtMs(felt(p).p999)})`).join('; ');
+    const k = kneeOf(r.knee, KNEE_P99_MS);
+    const knee = !k ? '–' : k.bound === 'at' ? fmtNum(k.rate) : k.bound === 'above' ? `above ${fmtNum(k.rate)}` : `at or below ${fmtNum(k.rate)}`;
+    out.push(`| ${labelOf(report, r)} | ${points} | ${knee} |`);
+  }
+  return out;
+}
+
+/** The light scenario: one fixed rate, every peer. */
+function lightTable(report: BenchReport, rows: RunResult[]): string[] {
+  const out = [
+    '| Peer | Offered msg/s | Latency p50 / p99 / p99.9, ms | p99 from the actual send, ms | Generator lag p99, ms | Delivered |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const p = r.light;
+    if (!p) continue;
+    out.push(
+      `| ${labelOf(report, r)} | ${fmtNum(p.offeredRate)} | ${fmtMs(felt(p).p50)} / ${fmtMs(felt(p).p99)} / ${fmtMs(felt(p).p999)} | ${fmtMs(p.latency.p99)} | ` +
+        `${fmtMs(p.schedule?.lag.p99)} | ${delivered(p)} |`,
+    );
+  }
+  return out;
+}
+
+/** What else the machine and the server were doing during each measured phase, beside its p99. */
+function conditionsTable(report: BenchReport, rows: RunResult[]): string[] {
+  const out = [
+    'Conditions of each phase: load averages (1 min) at its start and end, each core\'s busy share, and what Parley timed itself',
+    '(event-loop delay p99 / max, send→ack p99, both bucket bounds or prom-client\'s monitor; – where the server does not export it).',
+    '',
+    '| Peer | Phase | Offered msg/s | p99, ms | Load average | Cores busy | Event-loop delay p99 / max, ms | Server send→ack p99, ms |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    const phases: [string, PhaseMeasure | undefined][] = [
+      ['saturation', r.sat],
+      ['own half', r.ownHalf],
+      ['same load', r.half],
+      ['target', r.atTarget],
+      ['light', r.light],
+      ...(r.knee ?? []).map((p, i): [string, PhaseMeasure] => [`knee ${i + 1}`, p]),
+    ];
+    for (const [name, p] of phases) {
+      if (!p?.machine) continue;
+      const m = p.machine;
+      const loop = p.store?.eventLoop;
+      out.push(
+        `| ${labelOf(report, r)} | ${name} | ${p.offeredRate === undefined ? 'closed loop' : fmtNum(p.offeredRate)} | ${fmtMs(felt(p).p99)} | ` +
+          `${m.loadavgStart[0]!.toFixed(2)} → ${m.loadavgEnd[0]!.toFixed(2)} | ${m.coreBusy.map((b) => `${(b * 100).toFixed(0)} %`).join(', ') || '–'} | ` +
+          `${loop ? `${fmtMs(loop.p99Ms)} / ${fmtMs(loop.maxMs)}` : '–'} | ${fmtMs(p.store?.sendAckP99Ms)} |`,
+      );
+    }
   }
   return out;
 }
