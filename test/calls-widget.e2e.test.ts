@@ -1,7 +1,8 @@
 // Calls in the real widget, in Chromium with fake cameras and microphones: the call button of a
 // direct room rings the other person's page (an incoming-call sheet, also with their panel closed),
 // answering connects both with video, mute shows on the other side, the closed panel shows the call
-// small, hang-up ends both and the timeline says so; declining leaves a missed call in the timeline;
+// small, hang-up ends both and the timeline says so; a screen shared from the in-call button reaches
+// the other side as a second video and goes away again; declining leaves a missed call in the timeline;
 // a denied microphone and a missing device are explained in words.
 import { ChatClient } from '@parley/sdk';
 import { mkdirSync } from 'node:fs';
@@ -119,6 +120,102 @@ describe.skipIf(!chromiumAvailable())('calls in the chat widget', { timeout: 120
     await part(bo, 'notice').filter({ hasText: 'Ana Souza started a video call' }).waitFor({ timeout: STEP });
     expect(problems).toEqual([]);
     await Promise.all([ana.context().close(), bo.context().close()]);
+  });
+
+  test('screen share from the in-call button: the other side decodes a second video, then the call is renegotiated back', async () => {
+    // Chromium's fake media switches also stand in for the screen picker: getDisplayMedia gets a fake
+    // 1280x720 monitor. Each page keeps its media connections to read their statistics.
+    const room = await dmOf('ike', 'jun');
+    const { page: ike, problems } = await openWidget('ike', 'Ike', room);
+    const { page: jun } = await openWidget('jun', 'Jun', room);
+    for (const page of [ike, jun]) {
+      await page.evaluate(() => {
+        const w = window as unknown as Record<string, unknown>;
+        const Native = RTCPeerConnection;
+        const pcs: RTCPeerConnection[] = (w.pcs = []);
+        w.offers = 0;
+        window.RTCPeerConnection = class extends Native {
+          constructor(config?: RTCConfiguration) {
+            super(config);
+            pcs.push(this);
+          }
+          override setRemoteDescription(d: RTCSessionDescriptionInit) {
+            if (d.type === 'offer') (w.offers as number)++;
+            return super.setRemoteDescription(d);
+          }
+        };
+        /** Frames decoded so far by each incoming video, by track, over every media connection; and whether all are stable. */
+        w.incoming = async () => {
+          const frames: Record<string, number> = {};
+          for (const pc of pcs) {
+            if (pc.connectionState === 'closed') continue;
+            (await pc.getStats()).forEach((s) => {
+              if (s.type === 'inbound-rtp' && s.kind === 'video') frames[s.trackIdentifier] = s.framesDecoded ?? 0;
+            });
+          }
+          return { frames, stable: pcs.every((pc) => pc.connectionState === 'closed' || pc.signalingState === 'stable') };
+        };
+      });
+    }
+    type Incoming = { frames: Record<string, number>; stable: boolean };
+    const incoming = (page: Page) => page.evaluate('incoming()') as Promise<Incoming>;
+    /** Which incoming videos decode frames over a second. */
+    const decoding = async (page: Page) => {
+      const before = await incoming(page);
+      await new Promise((r) => setTimeout(r, 1000));
+      const after = await incoming(page);
+      return Object.keys(after.frames).filter((t) => after.frames[t]! > (before.frames[t] ?? 0));
+    };
+
+    await part(ike, 'launcher').click();
+    await part(ike, 'call').click({ timeout: STEP });
+    await part(ike, 'call-video').click();
+    await part(jun, 'call-accept').click({ timeout: STEP });
+    await part(jun, 'launcher').click();
+    for (const page of [ike, jun]) await part(page, 'call-status').filter({ hasText: /Connected/ }).waitFor({ timeout: STEP });
+    await jun.waitForFunction(async () => Object.values((await (window as any).incoming()).frames as Record<string, number>).some((n) => n > 0), undefined, { timeout: STEP });
+    const camera = await decoding(jun);
+    expect(camera).toHaveLength(1);
+    const offersBefore = (await jun.evaluate('offers')) as number;
+
+    await part(ike, 'call-screen').click();
+    await part(ike, 'call-screen').and(ike.locator('[aria-pressed="true"]')).waitFor({ timeout: STEP });
+    // Jun receives the screen as a second video whose frames grow, after a new offer; the camera goes on.
+    await jun.waitForFunction(async () => Object.keys((await (window as any).incoming()).frames).length === 2, undefined, { timeout: STEP });
+    await jun.waitForFunction(async () => Object.values((await (window as any).incoming()).frames as Record<string, number>).filter((n) => n > 0).length === 2, undefined, { timeout: STEP });
+    const sharing = await decoding(jun);
+    expect(sharing).toHaveLength(2);
+    expect(sharing).toEqual(expect.arrayContaining(camera));
+    const screen = sharing.find((t) => !camera.includes(t))!;
+    expect(await jun.evaluate('offers')).toBeGreaterThan(offersBefore);
+    // Jun's widget plays the screen (the fake monitor is 16:9, the fake camera 4:3) beside Ike's camera and voice.
+    await jun.waitForFunction(
+      () => {
+        const view = document.querySelector('chat-widget')?.shadowRoot?.querySelector('parley-call')?.shadowRoot;
+        const screen = view?.querySelector('video[part~="call-remote-screen"]') as HTMLVideoElement | null;
+        const camera = view?.querySelector('video[part~="call-remote"]') as HTMLVideoElement | null;
+        return !!screen && screen.videoWidth / screen.videoHeight > 1.7 && !!camera && (camera.srcObject as MediaStream).getAudioTracks().length === 1 && camera.videoWidth / camera.videoHeight < 1.5;
+      },
+      undefined,
+      { timeout: STEP },
+    );
+    expect(await jun.locator('chat-widget [part~="call-remote-screen"]').getAttribute('aria-label')).toBe("Ike's screen");
+    await jun.screenshot({ path: join(ARTIFACTS, 'call-screen-share.png') });
+
+    // Ike stops sharing: one more offer, the screen stops arriving, the camera goes on, and Jun sees the camera again.
+    const offersSharing = (await jun.evaluate('offers')) as number;
+    await part(ike, 'call-screen').click();
+    await part(ike, 'call-screen').and(ike.locator('[aria-pressed="false"]')).waitFor({ timeout: STEP });
+    await jun.waitForFunction((n) => (window as any).offers > n, offersSharing, { timeout: STEP });
+    await jun.waitForFunction(async () => (await (window as any).incoming()).stable, undefined, { timeout: STEP });
+    const after = await decoding(jun);
+    expect(after).toEqual(camera);
+    expect(after).not.toContain(screen);
+    await part(jun, 'call-remote-screen').waitFor({ state: 'detached', timeout: STEP });
+    await part(ike, 'call-hangup').click();
+    await part(jun, 'call-view').waitFor({ state: 'detached', timeout: STEP });
+    expect(problems).toEqual([]);
+    await Promise.all([ike.context().close(), jun.context().close()]);
   });
 
   test('ring, decline: a missed call in both timelines (pt-BR on one side)', async () => {

@@ -21,6 +21,8 @@ import { Upload, type UploadOptions, type UploadSource } from './upload.js';
 const DEFAULT_SEND_RATE = 10;
 /** Call states kept for calls this connection may be about to enter. */
 const RECENT_CALL_STATES = 32;
+/** Signals kept per call while the reply that makes its Call is on its way: an offer and its candidates. */
+const EARLY_SIGNALS_PER_CALL = 64;
 
 export interface CreateRoomOptions {
   /** `public` (anyone may join), `private` (owner invites) or `dm` (exactly two members). */
@@ -111,6 +113,12 @@ export class ChatClient {
   private callCode: Promise<typeof import('./call.js')> | undefined;
   /** The latest `call_state` of recent calls: one can overtake the reply that makes its Call (declined at once). */
   private readonly callStates = new Map<string, CallStateFrame>();
+  /**
+   * Signals for calls this connection has no Call for yet. The server spreads a call's new state
+   * before it replies to the start or join (it stores the call's event first), so a peer that
+   * answers fast, on another node above all, can send its offer before the reply lands here.
+   */
+  private readonly earlySignals = new Map<string, SignalFrame[]>();
   /** Calls ringing for this user now, so that `ringEnd` is told once. */
   private readonly rings = new Map<string, string>();
 
@@ -128,7 +136,7 @@ export class ChatClient {
         // user_event frames follow a user_subscribe, which only a loaded UserLog sends.
         if (frame.t === Op.UserEvent) this.userLog?.push(frame.e);
         else if (frame.t === Op.CallState) this.onCallState(frame);
-        else if (frame.t === Op.Signal) void this.calls.get(frame.call)?.signal(frame as SignalFrame);
+        else if (frame.t === Op.Signal) this.onSignal(frame as SignalFrame);
         else if (frame.t === Op.ModerationCheck) this.emitter.emit('moderationCheck', { check: omitType(frame) });
         else this.joined.route(frame, !this.hasUserLog());
       },
@@ -399,10 +407,29 @@ export class ChatClient {
     );
     this.calls.set(call.id, call);
     call.on('ended', () => this.calls.delete(call.id));
-    // After the caller has the Call and listens to it: a state that came first (declined at once) is then told.
+    // After the caller has the Call and listens to it: a state that came first (declined at once) is
+    // then told, and then the signals that came first (the state names their senders).
     const seen = this.callStates.get(call.id);
-    if (seen) setTimeout(() => call.update(seen), 0);
+    const early = this.earlySignals.get(call.id) ?? [];
+    this.earlySignals.delete(call.id);
+    if (seen || early.length > 0) {
+      setTimeout(() => {
+        if (seen) call.update(seen);
+        for (const frame of early) void call.signal(frame);
+      }, 0);
+    }
     return call;
+  }
+
+  private onSignal(frame: SignalFrame): void {
+    const call = this.calls.get(frame.call);
+    if (call) return void call.signal(frame);
+    const early = this.earlySignals.get(frame.call) ?? [];
+    if (early.length >= EARLY_SIGNALS_PER_CALL) return;
+    early.push(frame);
+    this.earlySignals.delete(frame.call);
+    this.earlySignals.set(frame.call, early);
+    if (this.earlySignals.size > RECENT_CALL_STATES) this.earlySignals.delete(this.earlySignals.keys().next().value!);
   }
 
   private onCallState(state: CallStateFrame): void {

@@ -199,6 +199,8 @@ function joinCluster(hub: Hub, broker: RedisBroker, config: Config, log: Logger)
     announce: (room, user, name, state) => hub.publishRoom(room, { t: Op.Presence, room, user, name, state }),
     snapshot: () => hub.announcer.snapshot(),
     rewritten: () => hub.announcer.reannounce(),
+    nodeId: hub.nodeId,
+    gone: (node) => hub.calls.nodeGone(node),
   });
   hub.announcer.use(directory);
 }

@@ -15,7 +15,7 @@ const RING_EVERY_MS = 1500;
 /**
  * @fires call-idle - Nothing left to show (no ring, no call, no message): the widget may drop the element.
  * @csspart call-incoming - The incoming-call sheet; `call-accept`, `call-accept-audio`, `call-decline` its buttons.
- * @csspart call-view - The in-call view; `call-remote`, `call-self` its videos, `call-status`, `call-quality`,
+ * @csspart call-view - The in-call view; `call-remote`, `call-remote-screen` (a shared screen), `call-self` its videos, `call-status`, `call-quality`,
  *   `call-mute`, `call-camera`, `call-screen`, `call-devices`, `call-hangup` its parts.
  * @csspart call-pip - The small view while the chat panel is closed.
  * @csspart call-error - Why a call could not start (permission denied, no device...).
@@ -50,7 +50,8 @@ export class ParleyCall extends LitElement {
   declare private _tick: number;
   private _ringTimer: ReturnType<typeof setInterval> | undefined;
   private _clock: ReturnType<typeof setInterval> | undefined;
-  private readonly _streams = new Map<string, MediaStream>();
+  /** What each other connection sends, by session: its voice and camera in one stream, a shared screen in another. */
+  private readonly _streams = new Map<string, MediaStream[]>();
   private _answeredAt = 0;
   /** Something was on screen at the last update. */
   private _shown = false;
@@ -165,13 +166,23 @@ export class ParleyCall extends LitElement {
   }
 
   private _renderPeer(p: CallPeer): TemplateResult {
-    const stream = this._streams.get(p.session);
-    // The video element also plays the person's voice: without a picture it stays, under their initial.
-    return html`<figure class="peer" data-status=${p.status} data-video=${p.video || p.screen ? 'on' : 'off'}>
-      <video part="call-remote" .srcObject=${stream ?? null} autoplay playsinline aria-label=${p.name}></video>
+    const { main, screen } = this._media(p.session);
+    // The video element also plays the person's voice: without a picture it stays, under their initial;
+    // a shared screen plays beside it (muted: it has no sound), the camera then small in a corner.
+    return html`<figure class="peer" data-status=${p.status} data-video=${p.video || p.screen ? 'on' : 'off'} data-screen=${screen ? 'on' : 'off'}>
+      <video part="call-remote" .srcObject=${main ?? null} autoplay playsinline aria-label=${p.name}></video>
+      ${screen ? html`<video part="call-remote-screen" class="screen" .srcObject=${screen} autoplay playsinline muted aria-label=${this._w.screenOf(p.name)}></video>` : nothing}
       ${p.video || p.screen ? nothing : html`<span class="initial" aria-hidden="true">${[...p.name][0]?.toUpperCase() ?? '?'}</span>`}
       <figcaption>${p.name}${p.audio ? nothing : html` <span class="muted" role="img" aria-label=${this._w.muted(p.name)}>${muteIcon}</span>`}</figcaption>
     </figure>`;
+  }
+
+  /** The stream with the person's voice (and camera), and a shared screen: another stream with a picture. */
+  private _media(session: string): { main?: MediaStream; screen?: MediaStream } {
+    const streams = this._streams.get(session) ?? [];
+    const main = streams.find((s) => s.getAudioTracks().length > 0) ?? streams[0];
+    const screen = streams.find((s) => s !== main && s.getVideoTracks().length > 0);
+    return { ...(main ? { main } : {}), ...(screen ? { screen } : {}) };
   }
 
   private _renderDevices(call: Call): TemplateResult {
@@ -188,7 +199,7 @@ export class ParleyCall extends LitElement {
     const w = this._w;
     const other = call.peers.find((p) => p.user !== this.session.user?.id);
     return html`<div part="call-pip" class="pip" role="region" aria-label=${w.callWith(other?.name ?? call.room)}>
-      <video .srcObject=${(other && this._streams.get(other.session)) ?? null} autoplay playsinline aria-label=${other?.name ?? ''}></video>
+      <video .srcObject=${(other && this._media(other.session).main) ?? null} autoplay playsinline aria-label=${other?.name ?? ''}></video>
       <span class="status" role="status">${this._statusText(call, call.peers.filter((p) => p.user !== this.session.user?.id))}</span>
       <button part="call-hangup" class="btn round danger" type="button" aria-label=${w.hangUp} @click=${() => void call.hangUp()}>${phoneIcon}</button>
     </div>`;
@@ -237,7 +248,13 @@ export class ParleyCall extends LitElement {
     this.ring = undefined;
     this._call = call;
     call.on('track', ({ peer, stream }) => {
-      this._streams.set(peer.session, stream);
+      const streams = this._streams.get(peer.session) ?? [];
+      if (!streams.includes(stream)) {
+        streams.push(stream);
+        // A screen share that stops leaves its stream without a picture: the view goes back to the camera.
+        stream.addEventListener('removetrack', () => this.requestUpdate());
+      }
+      this._streams.set(peer.session, streams);
       this.requestUpdate();
     });
     call.on('peers', () => this.requestUpdate());
@@ -397,6 +414,20 @@ export class ParleyCall extends LitElement {
     }
     [part~='call-hangup'] svg {
       transform: rotate(135deg);
+    }
+    .peer video.screen {
+      position: absolute;
+      inset: 0;
+      object-fit: contain;
+    }
+    .peer[data-screen='on'] video[part~='call-remote'] {
+      position: absolute;
+      top: 6px;
+      right: 6px;
+      width: 30%;
+      height: auto;
+      z-index: 1;
+      border-radius: 6px;
     }
     .peer[data-status='reconnecting'] {
       opacity: 0.5;

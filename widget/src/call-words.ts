@@ -22,6 +22,8 @@ export interface CallWords {
   openChat: string;
   you: string;
   muted: (name: string) => string;
+  /** The label of a person's shared screen. */
+  screenOf: (name: string) => string;
   quality: Record<'good' | 'fair' | 'poor' | 'unknown', string>;
   /** Why a call ended, as a short line. */
   ended: Record<string, string>;
@@ -52,6 +54,7 @@ const en: CallWords = {
   openChat: 'Back to the call',
   you: 'You',
   muted: (name) => `${name} is muted`,
+  screenOf: (name) => `${name}'s screen`,
   quality: { good: 'Connection: good', fair: 'Connection: fair', poor: 'Connection: poor', unknown: 'Connection: measuring' },
   ended: {
     hangup: 'Call ended',
@@ -89,6 +92,7 @@ const ptBR: CallWords = {
   openChat: 'Voltar para a chamada',
   you: 'Você',
   muted: (name) => `${name} está com o microfone desligado`,
+  screenOf: (name) => `Tela de ${name}`,
   quality: { good: 'Conexão: boa', fair: 'Conexão: razoável', poor: 'Conexão: ruim', unknown: 'Conexão: medindo' },
   ended: {
     hangup: 'Chamada encerrada',

@@ -24,6 +24,10 @@ export interface RedisPresenceOptions {
   snapshot(): Iterable<[string, LocalPresence]>;
   /** Called after this node's entries were written back: other nodes may have announced its users offline. */
   rewritten(): void;
+  /** This node's id (default: a random one). */
+  nodeId?: string;
+  /** Called on the one node that cleaned up after `node` was found gone. */
+  gone?(node: string): void;
 }
 
 interface Entry {
@@ -35,7 +39,7 @@ interface Entry {
 const RANK: Record<PresenceState, number> = { offline: 0, away: 1, online: 2 };
 
 export class RedisPresence implements PresenceDirectory {
-  readonly nodeId = randomBytes(8).toString('hex');
+  readonly nodeId: string;
   private readonly client: Client;
   private readonly keys: { nodes: string; alive: (n: string) => string; user: (u: string) => string; users: (n: string) => string };
   private readonly timer: ReturnType<typeof setInterval>;
@@ -47,6 +51,7 @@ export class RedisPresence implements PresenceDirectory {
   private closed = false;
 
   constructor(private readonly options: RedisPresenceOptions) {
+    this.nodeId = options.nodeId ?? randomBytes(8).toString('hex');
     this.client = options.client;
     const p = options.prefix;
     this.keys = {
@@ -182,7 +187,10 @@ export class RedisPresence implements PresenceDirectory {
     this.gone = new Set(nodes.filter((_, i) => alive[i] === 0));
     for (const node of this.gone) {
       // SREM answers 1 to exactly one node: the one that cleans up.
-      if ((await client.sRem(keys.nodes, node)) === 1) await this.removeGone(node);
+      if ((await client.sRem(keys.nodes, node)) === 1) {
+        await this.removeGone(node);
+        this.options.gone?.(node);
+      }
     }
   }
 

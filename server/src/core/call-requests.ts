@@ -66,7 +66,8 @@ export async function callStart(s: Session, f: CallStartFrame): Promise<Joined> 
   if (rung.length === 0) throw new RequestError(ErrorCode.Conflict, 'there is nobody else in this room to call');
   const since = Date.now();
   const rec: CallRecord = {
-    call: `c_${randomBytes(12).toString('base64url')}`,
+    // The placing node's id in it: the node that takes over after this one died knows whose ring timer it was.
+    call: `c_${hub.nodeId}-${randomBytes(12).toString('base64url')}`,
     room: room!,
     by: s.userId,
     name: s.userName,

@@ -107,11 +107,34 @@ export class Calls {
       const peer = rec.peers.find((p) => p.session === s.id)!;
       peer.status = 'reconnecting';
       this.commit(rec);
-      this.timer(`${rec.call}/${s.id}`, this.hub.config.callReconnectMs, () => {
-        const now = this.live.get(rec.call);
-        if (now?.peers.some((p) => p.session === s.id && p.status === 'reconnecting')) this.removePeer(now, s.id, true);
-      });
+      this.reconnectDeadline(rec.call, s.id);
     }
+  }
+
+  /**
+   * Another node died (its presence heart-beat expired) and this node cleaned up after it: its
+   * connections in calls did not close here, so they are shown `reconnecting` now with their deadline
+   * here, and the ring timeouts of the calls placed there run here, with the time they had left.
+   */
+  nodeGone(node: string): void {
+    for (const rec of [...this.live.values()]) {
+      if (rec.call.startsWith(`c_${node}-`) && (rec.state === 'ringing' || rec.ringing.length > 0)) {
+        this.timer(rec.call, Math.max(0, rec.since + this.hub.config.ringTimeoutMs - Date.now()), () => this.ringOver(rec.call));
+      }
+      const gone = rec.peers.filter((p) => p.session.startsWith(`${node}-`));
+      if (gone.length === 0) continue;
+      for (const p of gone) p.status = 'reconnecting';
+      this.commit(rec);
+      for (const p of gone) this.reconnectDeadline(rec.call, p.session);
+    }
+  }
+
+  /** `session` is out of the call if it is still `reconnecting` after `callReconnectMs`. */
+  private reconnectDeadline(call: string, session: string): void {
+    this.timer(`${call}/${session}`, this.hub.config.callReconnectMs, () => {
+      const now = this.live.get(call);
+      if (now?.peers.some((p) => p.session === session && p.status === 'reconnecting')) this.removePeer(now, session, true);
+    });
   }
 
   /** Ends the call: every node forgets it; the room gets its `call` event, and those still rung a `ring_end`. */

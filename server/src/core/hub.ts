@@ -24,6 +24,7 @@ import { AddressGuard } from '../outbound/address-guard.js';
 import { MODERATION_CHANNEL, Moderation, deviceKey, deviceSubject } from './moderation.js';
 import { STREAMS_CHANNEL, Streams } from './streams.js';
 import type { ModerationChange } from '../store/moderation.js';
+import { randomBytes } from 'node:crypto';
 import { CALLS_CHANNEL, Calls, signalTopic } from './calls.js';
 import type { WebhookStore } from '../store/webhooks.js';
 import { connected, ModerationHooks, verdictChannel } from './moderation-hook.js';
@@ -104,6 +105,8 @@ export class Hub {
   readonly moderation: Moderation;
   /** Every live call, as this node knows it (ADR 0024). */
   readonly calls: Calls;
+  /** This node's name among the nodes: in its sessions' ids and its calls' ids, and its presence heart-beat. */
+  readonly nodeId = randomBytes(8).toString('hex');
   private inFlight = 0;
   private idleDone: (() => void) | undefined;
   private readonly idleSweep: ReturnType<typeof setInterval>;

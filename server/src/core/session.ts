@@ -38,7 +38,8 @@ const NONE: ReadonlySet<string> = new Set();
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
 export class Session {
-  readonly id = randomBytes(9).toString('base64url');
+  /** Begins with this node's id, so that the node taking over after this one died knows its connections (ADR 0024). */
+  readonly id: string;
   /** When the socket opened, ms epoch (the admin console lists a user's connections). */
   readonly openedAt = Date.now();
   phase: Phase = 'hello';
@@ -88,6 +89,7 @@ export class Session {
     readonly conn: Conn,
     readonly hub: Hub,
   ) {
+    this.id = `${hub.nodeId}-${randomBytes(9).toString('base64url')}`;
     const { helloTimeoutMs } = hub.config;
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
   }
