@@ -110,7 +110,12 @@ describe('GET /metrics', () => {
     const c = await signIn('m-timings');
     await c.ok({ t: Op.Join, room: 'lobby' });
     for (let i = 0; i < 5; i++) await c.ok({ t: Op.Send, room: 'lobby', cid: `t${i}`, body: `timed ${i}` });
+    // A quiet loop runs the monitor's 10 ms timer nearly on time: lateness, not the interval, is recorded.
+    const quiet = await metrics();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     const before = await metrics();
+    const onTime = (x: Scrape) => x.value('parley_event_loop_delay_seconds_bucket', { le: '0.005' })!;
+    expect(onTime(before) - onTime(quiet)).toBeGreaterThanOrEqual(1);
     // The node runs in this process: block its event loop for 150 ms, which the monitor must record as one long delay.
     const until = performance.now() + 150;
     while (performance.now() < until);

@@ -1,6 +1,6 @@
-// A Prometheus histogram cheap enough for a per-message hot path (an observe is a bounds walk and two
-// additions: no labels, no allocation), which can also take counts in bulk (the event-loop monitor's).
-// It implements what prom-client's Registry reads of a metric, so it is scraped with the others.
+// A Prometheus histogram cheap enough for a per-message hot path: an observe is a bounds walk and
+// three additions, with no labels and no allocation. It implements what prom-client's Registry reads
+// of a metric, so it is scraped with the others.
 import type { Histogram } from 'prom-client';
 
 export class BucketHistogram {
@@ -16,8 +16,6 @@ export class BucketHistogram {
     readonly help: string,
     /** Upper bounds, increasing. */
     private readonly bounds: readonly number[],
-    /** Called before each scrape (to drain a source kept elsewhere). */
-    private readonly collect?: (h: BucketHistogram) => void,
   ) {
     this.counts = new Float64Array(bounds.length + 1);
   }
@@ -31,21 +29,6 @@ export class BucketHistogram {
     this.total += 1;
   }
 
-  /** Adds `count` observations in bucket `bucket` (an index of `bounds`, or its length for +Inf), with `sum` their total. */
-  addCounts(perBucket: readonly number[], sum: number): void {
-    for (let i = 0; i < this.counts.length; i++) {
-      const n = perBucket[i] ?? 0;
-      this.counts[i]! += n;
-      this.total += n;
-    }
-    this.sum += sum;
-  }
-
-  /** The upper bounds, for a source that sorts its own samples into them. */
-  get upperBounds(): readonly number[] {
-    return this.bounds;
-  }
-
   /** Registers with a prom-client registry, which only reads `name`, `type` and `get()`. */
   registerIn(registry: { registerMetric(metric: Histogram): void }): this {
     registry.registerMetric(this as unknown as Histogram);
@@ -53,7 +36,6 @@ export class BucketHistogram {
   }
 
   async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: { metricName: string; labels: { le?: string | number }; value: number }[] }> {
-    this.collect?.(this);
     const values: { metricName: string; labels: { le?: string | number }; value: number }[] = [];
     let cumulative = 0;
     for (let i = 0; i < this.counts.length; i++) {
