@@ -16,6 +16,9 @@ const PARLEY_FAMILIES = {
   parley_messages_in_total: 'counter',
   parley_messages_out_total: 'counter',
   parley_fanout_seconds: 'histogram',
+  parley_send_ack_seconds: 'histogram',
+  parley_store_queue_wait_seconds: 'histogram',
+  parley_event_loop_delay_seconds: 'histogram',
   parley_store_commit_seconds: 'histogram',
   parley_store_batch_size: 'histogram',
   parley_store_commit_failures_total: 'counter',
@@ -92,6 +95,8 @@ describe('GET /metrics', () => {
     expect(delta('parley_store_batch_size_sum')).toBe(4); // four appends (the retry is checked in a batch too)
     expect(delta('parley_store_commit_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(delta('parley_store_commit_seconds_count')).toBe(delta('parley_store_batch_size_count'));
+    expect(delta('parley_store_queue_wait_seconds_count')).toBe(4); // every append waits for its batch, the retry too
+    expect(delta('parley_send_ack_seconds_count')).toBe(3);
     expect(delta('parley_broker_published_total')).toBe(3);
     expect(after.value('parley_broker_reconnects_total')).toBe(0);
 
@@ -99,6 +104,42 @@ describe('GET /metrics', () => {
     alice2.ws.terminate();
     await eventually((s) => s.value('parley_connections'), (v) => v === 1);
     expect((await metrics()).value('parley_users')).toBe(1);
+  });
+
+  test('exports the event loop delay and the commit path (queue wait, flush, send to ack) as cumulative histograms', async () => {
+    const c = await signIn('m-timings');
+    await c.ok({ t: Op.Join, room: 'lobby' });
+    for (let i = 0; i < 5; i++) await c.ok({ t: Op.Send, room: 'lobby', cid: `t${i}`, body: `timed ${i}` });
+    // A quiet loop runs the monitor's 10 ms timer nearly on time: lateness, not the interval, is recorded.
+    const quiet = await metrics();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = await metrics();
+    const onTime = (x: Scrape) => x.value('parley_event_loop_delay_seconds_bucket', { le: '0.005' })!;
+    expect(onTime(before) - onTime(quiet)).toBeGreaterThanOrEqual(1);
+    // The node runs in this process: block its event loop for 150 ms, which the monitor must record as one long delay.
+    const until = performance.now() + 150;
+    while (performance.now() < until);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const s = await metrics();
+    const over100ms = (x: Scrape) => x.value('parley_event_loop_delay_seconds_count')! - x.value('parley_event_loop_delay_seconds_bucket', { le: '0.1' })!;
+    expect(over100ms(s) - over100ms(before)).toBeGreaterThanOrEqual(1);
+    expect(s.families.get('parley_event_loop_delay_seconds')).toBe('histogram');
+    for (const name of ['parley_event_loop_delay_seconds', 'parley_store_queue_wait_seconds', 'parley_send_ack_seconds']) {
+      const buckets = s.samples.filter((x) => x.name === `${name}_bucket`);
+      const counts = buckets.map((b) => b.value);
+      expect(counts, name).toEqual([...counts].sort((a, b) => a - b)); // cumulative
+      expect(buckets.at(-1)!.labels.le, name).toBe('+Inf');
+      expect(counts.at(-1), name).toBe(s.value(`${name}_count`));
+      expect(s.value(`${name}_count`), name).toBeGreaterThan(0);
+      expect(s.value(`${name}_sum`), name).toBeGreaterThanOrEqual(0);
+    }
+    const ackSum = s.value('parley_send_ack_seconds_sum')!;
+    expect(ackSum).toBeGreaterThan(0);
+    expect(ackSum).toBeLessThan(s.value('parley_send_ack_seconds_count')! * 5); // seconds, not milliseconds
+    // A later scrape never counts fewer delays: what the monitor recorded is moved, not replaced.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = await metrics();
+    expect(later.value('parley_event_loop_delay_seconds_count')!).toBeGreaterThan(s.value('parley_event_loop_delay_seconds_count')!);
   });
 
   test('counts error frames by protocol code and closes by close code, unknown codes as "other"', async () => {

@@ -1,5 +1,5 @@
 // Parley's own view of a phase, read from its Prometheus /metrics before and after: how many
-// group-commit batches it wrote, how large, and how long each took inside the server; its send-to-ack
+// group-commit batches it wrote, how large, how long each took inside the server and how long messages waited for one; its send-to-ack
 // and fan-out times; and how long its event loop was blocked. Set beside the load generator's
 // latencies, it tells the database's share of a latency from queueing. Figures a build does not
 // export are left out.
@@ -21,6 +21,14 @@ export interface StoreSnapshot {
   eventLoop?: Histogram & { name: string };
   /** prom-client's default event-loop figures, over the time since the previous scrape (it resets them on each). */
   lagGauges: { p99?: number; max?: number; mean?: number };
+  queueWait: Histogram;
+}
+
+/** One latency histogram over a phase: mean and bucket-bound quantiles, ms. */
+export interface PhaseLatency {
+  meanMs: number;
+  p50Ms: number;
+  p99Ms: number;
 }
 
 export interface StoreDiagnostics {
@@ -38,6 +46,8 @@ export interface StoreDiagnostics {
   fanoutP99Ms?: number;
   /** Event-loop delay over the phase, ms, and where it was read (a histogram of the server's, or prom-client's monitor). */
   eventLoop?: { p99Ms: number; maxMs?: number; meanMs?: number; source: string };
+  /** From a message handed to the store to the start of its batch (absent when the build does not time it). */
+  queueWait?: PhaseLatency;
 }
 
 function parseHistogram(text: string, name: string): Histogram {
@@ -81,6 +91,7 @@ export function parseSnapshot(text: string): StoreSnapshot {
   return {
     commit: parseHistogram(text, 'parley_store_commit_seconds'),
     batch: parseHistogram(text, 'parley_store_batch_size'),
+    queueWait: parseHistogram(text, 'parley_store_queue_wait_seconds'),
     sendAck: parseHistogram(text, 'parley_send_ack_seconds'),
     fanout: parseHistogram(text, 'parley_fanout_seconds'),
     ...(loopName ? { eventLoop: { ...parseHistogram(text, loopName), name: loopName } } : {}),
@@ -127,5 +138,15 @@ export function storeDiagnostics(before: StoreSnapshot, after: StoreSnapshot): S
     commitMeanMs: batches > 0 ? ((after.commit.sum - before.commit.sum) / batches) * 1000 : 0,
     commitP50Ms: quantile(before.commit, after.commit, 0.5) * 1000,
     commitP99Ms: quantile(before.commit, after.commit, 0.99) * 1000,
+    ...(after.queueWait.count > before.queueWait.count ? { queueWait: latency(before.queueWait, after.queueWait) } : {}),
+  };
+}
+
+function latency(before: Histogram, after: Histogram): PhaseLatency {
+  const n = after.count - before.count;
+  return {
+    meanMs: n > 0 ? ((after.sum - before.sum) / n) * 1000 : 0,
+    p50Ms: quantile(before, after, 0.5) * 1000,
+    p99Ms: quantile(before, after, 0.99) * 1000,
   };
 }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { hasTaskset } from './launch.js';
 import { Samples, type Percentiles } from './load/samples.js';
+import { cpuSecondsOf } from './proc-stats.js';
 import { dropSchema, scratchSchemaName } from './scratch-schema.js';
 
 export interface StoreAloneOptions {
@@ -42,6 +43,13 @@ export interface StoreAloneResult {
   meanBatch: number;
   /** Every room's seqs ran 1..n without a gap or a repeat. */
   gapless: boolean;
+  /**
+   * CPU per stored append, µs, over the offered phase: this process (the store's client side, plus the
+   * harness's own small share) and the PostgreSQL backends of the store's connections (found by their
+   * application_name; absent when they cannot be read from /proc). CPU time, unlike wall time, moves
+   * little with the machine's other load.
+   */
+  cpuPerAppend: { client: number; postgres?: number };
 }
 
 /** A command line the harness cannot run; printed with the usage and exit code 2. */
@@ -91,9 +99,10 @@ export function parseStoreAloneArgs(argv: string[], env: NodeJS.ProcessEnv): Sto
  * synchronous_commit setting (Parley itself never turns it off).
  */
 function storeUrl(url: string, schema: string, synchronousCommit: 'on' | 'off'): string {
-  if (synchronousCommit === 'on') return url;
   const u = new URL(url);
-  u.searchParams.set('options', `-c search_path=${schema} -c synchronous_commit=off`);
+  // Names the store's backends, so that their CPU can be read (the schema name is unique to the run).
+  u.searchParams.set('application_name', schema);
+  if (synchronousCommit === 'off') u.searchParams.set('options', `-c search_path=${schema} -c synchronous_commit=off`);
   return u.toString();
 }
 
@@ -110,8 +119,13 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
     // Creating a room logs its own events: the messages' seqs follow its head.
     const heads: number[] = [];
     for (const id of rooms) heads.push((await store.createRoom({ id, name: id, kind: 'public', owner: null, creator: { id: 'bench', name: 'Bench' }, members: [] })).room.head);
+    // One append first opens the appender connection, whose backend's CPU is then read around the phase.
+    await store.append({ room: rooms[0]!, kind: 'msg', by: 'bench', name: 'Bench', cid: 'warm-up', body: 'warm-up' });
+    heads[0]! += 1;
     if (options.busyCore !== undefined) spinner = spin(options.busyCore);
     const before = store.stats();
+    const backends = await backendPids(options.databaseUrl, schema);
+    const cpuBefore = { client: process.cpuUsage(), postgres: postgresCpu(backends) };
     const waits = new Samples();
     const seqs = rooms.map(() => [] as number[]);
     let stored = 0;
@@ -147,6 +161,8 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
       await sleep(1);
     }
     await Promise.all(pending);
+    const clientCpu = process.cpuUsage(cpuBefore.client);
+    const postgresAfter = postgresCpu(backends);
     const after = store.stats();
     const batches = after.batches - before.batches;
     return {
@@ -161,11 +177,39 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
       batches,
       meanBatch: batches > 0 ? stored / batches : 0,
       gapless: seqs.every((s, room) => s.sort((a, b) => a - b).every((seq, i) => seq === heads[room]! + 1 + i)),
+      cpuPerAppend: {
+        client: stored > 0 ? (clientCpu.user + clientCpu.system) / stored : 0,
+        ...(postgresAfter === undefined || cpuBefore.postgres === undefined || stored === 0
+          ? {}
+          : { postgres: ((postgresAfter - cpuBefore.postgres) * 1e6) / stored }),
+      },
     };
   } finally {
     spinner?.kill('SIGKILL');
     await store.close().catch(() => undefined);
     await dropSchema(options.databaseUrl, schema);
+  }
+}
+
+/** The PostgreSQL backends of the store's connections (their application_name is the run's schema). */
+async function backendPids(url: string, appName: string): Promise<number[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+/** CPU seconds the backends used so far, or undefined when /proc does not show them (PostgreSQL elsewhere). */
+function postgresCpu(pids: readonly number[]): number | undefined {
+  if (pids.length === 0) return undefined;
+  try {
+    return cpuSecondsOf(pids);
+  } catch {
+    return undefined;
   }
 }
 
@@ -195,6 +239,8 @@ function describe(r: StoreAloneResult): string {
       `${r.failed > 0 ? `, ${r.failed} failed (${r.firstError})` : ''}; seqs ${r.gapless ? 'gapless' : 'NOT gapless'}`,
     `  wait for commit p50 / p99 / p99.9 / max: ${f(r.wait.p50)} / ${f(r.wait.p99)} / ${f(r.wait.p999)} / ${f(r.wait.max)} ms; ` +
       `${r.batches.toLocaleString('en')} batches of ${r.meanBatch.toFixed(1)} on average`,
+    `  CPU per append: ${r.cpuPerAppend.client.toFixed(1)} µs in this process, ` +
+      `${r.cpuPerAppend.postgres === undefined ? 'PostgreSQL not readable' : `${r.cpuPerAppend.postgres.toFixed(1)} µs in PostgreSQL's backends`}`,
   ].join('\n');
 }
 

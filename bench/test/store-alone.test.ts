@@ -33,6 +33,10 @@ describe('store-alone harness', () => {
     expect(r.storedPerSec).toBeGreaterThan(0);
     expect(r.storedPerSec).toBeLessThanOrEqual(r.offered / ((r.offered - 1) / 400));
     expect(r.settings.synchronousCommit).toBe('on');
+    // CPU of this process and of the store's PostgreSQL backend (local here, so readable from /proc;
+    // the backend's ticks are 10 ms, so a short run may read zero of them).
+    expect(r.cpuPerAppend.client).toBeGreaterThan(0);
+    expect(r.cpuPerAppend.postgres).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
   it('runs the store with synchronous_commit off when asked, which Parley itself never does', async () => {

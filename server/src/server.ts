@@ -98,7 +98,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return (hub.catchUp?.recovered ?? 0) + (hub.userCatchUp?.recovered ?? 0);
     },
   });
-  store.observeCommits((size, seconds, ok) => metrics.commit(size, seconds, ok));
+  store.observeCommits((batch) => {
+    metrics.commit(batch.size, batch.flushSeconds, batch.ok);
+    for (const wait of batch.queueSeconds) metrics.queueWait(wait);
+  });
   const storeLog = log.child({ component: 'store' });
   store.observeOutages((change) => {
     if (change.down) storeLog.warn('storage unreachable: requests that need it answer `unavailable` until it is back', { reason: change.reason });

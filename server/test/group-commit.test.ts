@@ -1,6 +1,6 @@
-// GroupCommit on its own, with a flush the test controls: batching, batches in flight, overlap threshold.
+// GroupCommit on its own, with a flush the test controls: batching, batches in flight, settling order, timings.
 import { describe, expect, it } from 'vitest';
-import { GroupCommit, type Outcome } from '../src/store/group-commit.js';
+import { GroupCommit, type BatchTiming, type Outcome } from '../src/store/group-commit.js';
 
 /** A flush whose batches wait until the test releases them, oldest first. */
 function controlledFlush() {
@@ -42,36 +42,84 @@ describe('GroupCommit', () => {
     await gc.settled();
   });
 
-  it('starts a batch beside one in flight only once minToOverlap items wait, and never more than maxInFlight', async () => {
+  it('starts a batch beside one in flight as soon as one item waits, up to maxBatch items and never more than maxInFlight batches', async () => {
     const f = controlledFlush();
-    const gc = new GroupCommit(f.flush, { maxBatch: 4, maxInFlight: 2, minToOverlap: 3 });
+    const gc = new GroupCommit(f.flush, { maxBatch: 4, maxInFlight: 2 });
     const all = [gc.submit(0)];
     await turn();
-    all.push(gc.submit(1), gc.submit(2));
+    all.push(gc.submit(1));
     await turn();
-    expect(f.calls).toHaveLength(1); // two waiting: below the threshold
-    all.push(...[3, 4, 5, 6, 7, 8, 9].map((i) => gc.submit(i)));
+    expect(f.calls.map((c) => c.items)).toEqual([[0], [1]]); // no count to wait for
+    all.push(...[2, 3, 4, 5, 6, 7, 8, 9].map((i) => gc.submit(i)));
     await turn();
-    expect(f.calls.map((c) => c.items)).toEqual([[0], [1, 2, 3, 4]]);
+    expect(f.calls).toHaveLength(2); // both slots taken
     const done = Promise.all(all);
     let finished = false;
     void done.then(() => (finished = true));
-    const batches = [[0], [1, 2, 3, 4]];
     let released = 0;
     while (!finished) {
-      // Release the oldest batch only: later ones start as the rule allows.
+      // Release the oldest batch only: later ones start as slots free up.
       const oldest = f.calls[released];
       if (oldest) {
         oldest.release();
         released++;
       }
       await turn();
-      batches.push(...f.calls.slice(batches.length).map((c) => c.items));
     }
-    expect(batches).toEqual([[0], [1, 2, 3, 4], [5, 6, 7, 8], [9]]);
-    expect(await Promise.all(all)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
+    expect(f.calls.map((c) => c.items)).toEqual([[0], [1], [2, 3, 4, 5], [6, 7, 8, 9]]);
+    expect(await done).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90]);
     expect(f.peak()).toBe(2);
     await gc.settled();
+  });
+
+  it('settles a batch before handing the next to the flush while another batch is in flight', async () => {
+    const log: string[] = [];
+    const f = controlledFlush();
+    const gc = new GroupCommit<number, number>(
+      (items) => {
+        log.push(`flush ${items.join(',')}`);
+        return f.flush(items);
+      },
+      { maxInFlight: 2 },
+    );
+    const track = (i: number) => gc.submit(i).then((v) => (log.push(`settled ${i}`), v));
+    const all = [track(0)];
+    await turn();
+    all.push(track(1));
+    await turn();
+    all.push(track(2), track(3));
+    await turn();
+    f.calls[0]!.release();
+    await turn();
+    f.calls[1]!.release();
+    await turn();
+    f.calls[2]!.release();
+    await Promise.all(all);
+    expect(log).toEqual(['flush 0', 'flush 1', 'settled 0', 'flush 2,3', 'settled 1', 'settled 2', 'settled 3']);
+  });
+
+  it('tells its observer each batch’s size, flush time and every item’s wait in the queue', async () => {
+    const f = controlledFlush();
+    const gc = new GroupCommit(f.flush);
+    const seen: BatchTiming[] = [];
+    gc.observer = (b) => seen.push(b);
+    const first = gc.submit(1);
+    await turn();
+    const rest = [gc.submit(2), gc.submit(3)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    f.calls[0]!.release();
+    await first;
+    await turn();
+    f.calls[1]!.release();
+    await Promise.all(rest);
+    expect(seen.map((b) => [b.size, b.ok, b.queueSeconds.length])).toEqual([
+      [1, true, 1],
+      [2, true, 2],
+    ]);
+    // The first batch was held 30 ms at the flush; the second batch's items waited behind it.
+    expect(seen[0]!.flushSeconds).toBeGreaterThanOrEqual(0.025);
+    expect(Math.min(...seen[1]!.queueSeconds)).toBeGreaterThanOrEqual(0.025);
+    expect(seen[0]!.queueSeconds[0]).toBeLessThan(seen[1]!.queueSeconds[0]!);
   });
 
   it('rejects every item of a batch whose flush throws, and keeps serving later ones', async () => {

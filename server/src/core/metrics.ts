@@ -19,7 +19,9 @@ export interface Metrics {
   slowConsumerDropped(): void;
   /** An HTTP request to `path` was answered with `status`. */
   httpRequest(path: string, status: number): void;
-  /** A group-commit batch of `size` appends took `seconds`; `ok` false when it failed. */
+  /** A message waited `seconds` in the store's queue before its group-commit batch started. */
+  queueWait(seconds: number): void;
+  /** A group-commit batch of `size` appends took `seconds` to flush; `ok` false when it failed. */
   commit(size: number, seconds: number, ok: boolean): void;
 }
 
@@ -33,5 +35,6 @@ export const noMetrics: Metrics = {
   socketClosed() {},
   slowConsumerDropped() {},
   httpRequest() {},
+  queueWait() {},
   commit() {},
 };

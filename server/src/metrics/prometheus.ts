@@ -5,6 +5,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { BrokerStats } from '../broker/broker.js';
 import type { Metrics } from '../core/metrics.js';
 import { routeLabel } from '../http/routes.js';
+import { BucketHistogram } from './bucket-histogram.js';
+import { eventLoopDelayHistogram } from './event-loop-delay.js';
 
 /** What the scrape-time gauges read. */
 export interface NodeState {
@@ -33,6 +35,7 @@ function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    eventLoopDelayHistogram().registerIn(processRegistry);
   }
   return processRegistry;
 }
@@ -49,7 +52,8 @@ export class PrometheusMetrics implements Metrics {
   private readonly messagesIn: Counter;
   private readonly deliveries: Counter;
   private readonly fanout: Histogram;
-  private readonly sendAckSeconds: Histogram;
+  private readonly sendAckSeconds: BucketHistogram;
+  private readonly queueWaitSeconds: BucketHistogram;
   private readonly commitSeconds: Histogram;
   private readonly batchSize: Histogram;
   private readonly commitFailures: Counter;
@@ -70,8 +74,17 @@ export class PrometheusMetrics implements Metrics {
     this.messagesIn = new Counter({ name: 'parley_messages_in_total', help: 'Messages accepted and stored (sends acked; retried duplicates excluded).', registers });
     this.deliveries = new Counter({ name: 'parley_messages_out_total', help: 'Frames fanned out to local subscribers (room events, presence, typing): each publish times its local subscribers.', registers });
     this.fanout = new Histogram({ name: 'parley_fanout_seconds', help: 'From the store acking a message to the end of its publish (with the in-process broker: delivery to every local subscriber).', buckets: LATENCY_BUCKETS, registers });
-    this.sendAckSeconds = new Histogram({ name: 'parley_send_ack_seconds', help: 'From a send arriving to its ack: checks, ordering behind the connection\'s earlier messages, and the store commit.', buckets: LATENCY_BUCKETS, registers });
-    this.commitSeconds = new Histogram({ name: 'parley_store_commit_seconds', help: 'Duration of one group-commit batch of appends (one transaction).', buckets: COMMIT_BUCKETS, registers });
+    this.sendAckSeconds = new BucketHistogram(
+      'parley_send_ack_seconds',
+      'From a send arriving to its ack: checks, ordering behind the connection\'s earlier messages, the wait for a batch and the store commit.',
+      LATENCY_BUCKETS,
+    ).registerIn(this.registry);
+    this.queueWaitSeconds = new BucketHistogram(
+      'parley_store_queue_wait_seconds',
+      'From a message being handed to the store to the start of its group-commit batch: the wait for a free commit slot and for the event loop.',
+      LATENCY_BUCKETS,
+    ).registerIn(this.registry);
+    this.commitSeconds = new Histogram({ name: 'parley_store_commit_seconds', help: 'Flush time of one group-commit batch of appends (one transaction): from handing it to the database to its answer, a pipelined batch\'s wait behind the one ahead included.', buckets: COMMIT_BUCKETS, registers });
     this.batchSize = new Histogram({ name: 'parley_store_batch_size', help: 'Appends per group-commit batch.', buckets: BATCH_BUCKETS, registers });
     this.commitFailures = new Counter({ name: 'parley_store_commit_failures_total', help: 'Group-commit batches that failed (storage unavailable).', registers });
 
@@ -151,6 +164,10 @@ export class PrometheusMetrics implements Metrics {
 
   httpRequest(path: string, status: number): void {
     this.http.labels(routeLabel(path), String(status)).inc();
+  }
+
+  queueWait(seconds: number): void {
+    this.queueWaitSeconds.observe(seconds);
   }
 
   commit(size: number, seconds: number, ok: boolean): void {

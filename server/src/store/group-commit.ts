@@ -1,5 +1,6 @@
-// Group commit: many concurrent writes share one transaction. No timers: an idle queue flushes at
-// once (low latency at low load); while flushes are in flight new writes accumulate into the next one.
+// Group commit: many concurrent writes share one transaction. No timers and no fixed count to wait
+// for: writes that arrive while the flushes in flight run gather into the next batch, which starts as
+// soon as a slot is free, so batches stay small at low load and grow with it, up to `maxBatch`.
 // Up to `maxInFlight` batches are in flight at once: the flush must keep them in order (the store
 // pipelines them on one connection), so that the writes settle in the order they were submitted.
 
@@ -9,26 +10,34 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 /** Writes one batch; returns one outcome per item, or throws to fail the whole batch. */
 export type Flush<I, T> = (items: readonly I[]) => Promise<Outcome<T>[]>;
 
-/** Told after every batch: its size, how long its flush took (seconds) and whether it was written. */
-export type BatchObserver = (size: number, seconds: number, ok: boolean) => void;
+/** What one batch cost, told once its items are settled. */
+export interface BatchTiming {
+  /** Items in the batch. */
+  size: number;
+  /** From handing the batch to the flush to its answer, in seconds (a pipelined batch includes its wait behind the one ahead). */
+  flushSeconds: number;
+  /** False when the flush failed and every item was rejected. */
+  ok: boolean;
+  /** Per item, seconds from its submit to the start of its batch's flush. */
+  queueSeconds: readonly number[];
+}
+
+/** Told after every batch, never per item. */
+export type BatchObserver = (batch: BatchTiming) => void;
 
 export interface GroupCommitOptions {
   /** Most items per batch (bounds statement size and transaction length). Default 2000. */
   maxBatch?: number;
   /** Most batches being flushed at once. Default 1. */
   maxInFlight?: number;
-  /**
-   * Fewest queued items that start a batch beside one already in flight. Below it they wait for the
-   * flush to end and join a larger batch: larger batches are fewer commits and, for the fan-out,
-   * more of a room's messages in each socket write. Default 1.
-   */
-  minToOverlap?: number;
 }
 
 interface Pending<I, T> {
   item: I;
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
+  /** performance.now() at submit. */
+  at: number;
 }
 
 export class GroupCommit<I, T> {
@@ -41,7 +50,10 @@ export class GroupCommit<I, T> {
   private largest = 0;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
-  private readonly minToOverlap: number;
+  private readonly pumpNow = () => {
+    this.scheduled = false;
+    this.pump();
+  };
   /** Set by the owner (metrics); called once per batch, never per item. */
   observer: BatchObserver | undefined;
 
@@ -51,13 +63,12 @@ export class GroupCommit<I, T> {
   ) {
     this.maxBatch = Math.max(1, options.maxBatch ?? 2000);
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
-    this.minToOverlap = Math.max(1, options.minToOverlap ?? 1);
   }
 
   /** Queues `item`; settles when the batch holding it has been written. */
   submit(item: I): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, resolve, reject, at: performance.now() });
       this.schedule();
     });
   }
@@ -81,21 +92,18 @@ export class GroupCommit<I, T> {
   }
 
   private schedule(): void {
-    if (this.scheduled || !this.mayStart()) return;
+    if (this.scheduled || this.inFlight >= this.maxInFlight) return;
     this.scheduled = true;
     // Start after the current I/O phase (setImmediate), not on a microtask: Node drains microtasks
     // after every native callback, so a microtask start would flush the first frame of a socket
     // read alone, and the rest of the read would wait behind that flush. setImmediate lets the
     // whole burst join one batch, at a cost of one event-loop turn.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.pump();
-    });
+    setImmediate(this.pumpNow);
   }
 
   /** Starts batches of the oldest queued writes while a slot is free. */
   private pump(): void {
-    while (this.queue.length > 0 && this.mayStart()) void this.flushOne(this.queue.splice(0, this.maxBatch));
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) void this.flushOne(this.queue.splice(0, this.maxBatch));
     this.checkIdle();
   }
 
@@ -111,22 +119,26 @@ export class GroupCommit<I, T> {
     } catch (err) {
       failure = err;
     }
-    this.observer?.(batch.length, (performance.now() - started) / 1000, outcomes !== undefined);
+    const flushed = performance.now();
     this.inFlight--;
-    batch.forEach((p, i) => {
-      if (!outcomes) return p.reject(failure);
-      const outcome = outcomes[i];
-      if (!outcome) p.reject(new Error('group commit: flush returned no outcome for an item'));
-      else if (outcome.ok) p.resolve(outcome.value);
-      else p.reject(outcome.error);
-    });
-    // Writes that queued meanwhile go at once: their burst has had the whole flush to gather.
-    this.pump();
-  }
-
-  private mayStart(): boolean {
-    if (this.inFlight === 0) return true;
-    return this.inFlight < this.maxInFlight && this.queue.length >= this.minToOverlap;
+    // Settled first: their acks and fan-out run in the microtasks that follow, in this same turn.
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      if (!outcomes) p.reject(failure);
+      else {
+        const outcome = outcomes[i];
+        if (!outcome) p.reject(new Error('group commit: flush returned no outcome for an item'));
+        else if (outcome.ok) p.resolve(outcome.value);
+        else p.reject(outcome.error);
+      }
+    }
+    const observer = this.observer;
+    if (observer) observer({ size: batch.length, flushSeconds: (flushed - started) / 1000, ok: outcomes !== undefined, queueSeconds: batch.map((p) => (started - p.at) / 1000) });
+    if (this.queue.length === 0) return this.checkIdle();
+    // With another batch still at the database, the next one starts after this one's acks and
+    // fan-out (next turn): the database has work meanwhile. With none, it starts now.
+    if (this.inFlight > 0) this.schedule();
+    else this.pump();
   }
 
   private checkIdle(): void {

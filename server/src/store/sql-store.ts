@@ -4,7 +4,7 @@ import type { RoomEvent, UserEvent } from '@parley/sdk/protocol';
 import { fitName } from '../name-length.js';
 import { writeAppendBatchFast } from './append-fast.js';
 import { appendToRoom, EVENT_COLUMNS, liftActions, sinkActions, toEvent, type EventDraft, type EventRow } from './event-log.js';
-import { GroupCommit, type Outcome } from './group-commit.js';
+import { GroupCommit, type BatchTiming, type Outcome } from './group-commit.js';
 import { migrate } from './migrate.js';
 import { NotifyStore } from './notify-store.js';
 import { UploadStore } from './uploads.js';
@@ -52,8 +52,6 @@ export interface SqlStoreOptions {
    * instead of a round trip behind it. 1 with PGlite, whose one session runs a statement at a time.
    */
   maxInFlight?: number;
-  /** Fewest queued appends that start a batch beside one in flight; fewer wait for a larger batch. Default 64. */
-  minToOverlap?: number;
   /** Language of search: `simple` (default) or a stemmer's, such as `english` (store/search-language.ts). */
   searchLanguage?: string;
 }
@@ -133,7 +131,6 @@ export class SqlStore implements Store {
     this.appends = new GroupCommit((batch) => this.writeBatch(batch), {
       maxBatch: options.maxBatch ?? 2000,
       maxInFlight: options.maxInFlight ?? (sql.driver === 'pg' ? 2 : 1),
-      minToOverlap: options.minToOverlap ?? 64,
     });
     this.reactionReads = new GroupCommit(
       async (probes) => (await this.guard(() => reactionTargets(this.sql, probes))).map((value) => ({ ok: true as const, value })),
@@ -185,7 +182,7 @@ export class SqlStore implements Store {
     await this.read('SELECT 1');
   }
 
-  observeCommits(observer: (size: number, seconds: number, ok: boolean) => void): void {
+  observeCommits(observer: (batch: BatchTiming) => void): void {
     this.appends.observer = observer;
   }
 

@@ -5,6 +5,7 @@ import type { NotifyStore } from './notify-store.js';
 import type { SearchQuery, SearchRows } from './search.js';
 import type { SqlModeration } from './moderation.js';
 import type { UploadStore } from './uploads.js';
+import type { BatchTiming } from './group-commit.js';
 
 export type RoomKindName = 'public' | 'private' | 'dm';
 export type RoleName = 'owner' | 'moderator' | 'member';
@@ -233,8 +234,8 @@ export interface Store {
   close(): Promise<void>;
   /** Resolves when the database answers. */
   ping(): Promise<void>;
-  /** Calls `observer` after every group-commit batch of appends with its size, duration (s) and success (metrics). */
-  observeCommits(observer: (size: number, seconds: number, ok: boolean) => void): void;
+  /** Calls `observer` after every group-commit batch of appends with its size, timings and success (metrics). */
+  observeCommits(observer: (batch: BatchTiming) => void): void;
   /**
    * Calls `observer` once when the database is found unreachable (with the reason), and once when
    * it answers again (with how long it was unreachable): once per outage, however many requests fail.
