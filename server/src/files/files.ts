@@ -103,6 +103,7 @@ export class Files {
     const every = Math.min(60_000, Math.max(1000, Math.floor(this.config.uploadTtlMs / 4)));
     this.sweepTimer = setInterval(() => void this.sweep(), every);
     this.sweepTimer.unref();
+    this.images.warm();
   }
 
   async close(): Promise<void> {
