@@ -106,7 +106,7 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
   let uploads: BenchReport['uploads'];
   if (!options.only || options.only.includes(UPLOADS)) {
     const size = UPLOAD_SIZES[options.mode];
-    log(`${UPLOADS}: a ${size.bigMb} MiB upload, then ${size.pingers} pinging connections without and with ${size.images} image uploads at once, ${size.rounds} rounds`);
+    log(`${UPLOADS}: one ${size.bigMb} MiB upload, then ${size.pingers} pinging connections without and with ${size.images} image uploads at once (rounds: ${size.rounds})`);
     try {
       uploads = await runUploads(size);
       log(`${UPLOADS}: ping p99 with image uploads ${uploads.ratio.toFixed(2)}× without (median of ${uploads.rounds.length})`);
