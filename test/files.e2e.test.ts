@@ -6,7 +6,7 @@
 import { ChatClient, UploadError, type Attachment, type Room, type RoomEvent } from '@parley/sdk';
 import { ErrorCode, Op } from '@parley/sdk/protocol';
 import { createHmac } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
@@ -171,6 +171,23 @@ describe.each(kinds)('files (%s)', (kind) => {
       allowedTypes: [],
     });
     expect(ana.limits?.refusedTypes).toEqual(expect.arrayContaining(['text/html', 'image/svg+xml', 'application/x-msdownload']));
+  });
+
+  test('images are made in a child process of the server at the lowest CPU priority, started with the server', () => {
+    // /proc/<pid>/stat: field 4 is the parent, field 19 the nice value (after the parenthesised name).
+    const children = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .flatMap((pid) => {
+        try {
+          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+          const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+          return Number(fields[1]) === process.pid && cmdline.includes('image-worker.js') ? [Number(fields[16])] : [];
+        } catch {
+          return []; // gone meanwhile
+        }
+      });
+    expect(children.length).toBeGreaterThanOrEqual(1);
+    expect(children.every((nice) => nice === 19)).toBe(true);
   });
 
   test('two images and a PDF in one message reach the other member live, in history and on resume, with thumbnails and placeholders', async () => {

@@ -77,6 +77,13 @@ describe.skipIf(!chromiumAvailable())('the push service worker in Chromium', () 
     expect(shown).toMatchObject({ title: 'Bob <b>', body: '<img src=x onerror=alert(1)>' });
   });
 
+  test('a voice message, which has no text, shows a stand-in with its length; a length that is not a number shows none', async () => {
+    const shown = await deliver(JSON.stringify({ v: 1, kind: 'dm', room: 'dm:voice', seq: 9, from: 'Ana', text: '', voice: 12_400 }), 'parley:dm:voice');
+    expect(shown).toMatchObject({ title: 'Ana', body: 'Voice message, 0:12' });
+    const odd = await deliver(JSON.stringify({ v: 1, kind: 'dm', room: 'dm:odd', seq: 3, from: 'Ana', text: '', voice: '12400' }), 'parley:dm:odd');
+    expect(odd).toMatchObject({ title: 'Ana', body: '' });
+  });
+
   test('a push that is not JSON still shows a notification', async () => {
     const shown = await deliver('not json at all', 'parley');
     expect(shown).toMatchObject({ title: 'Parley', body: '' });

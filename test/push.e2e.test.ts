@@ -4,7 +4,7 @@
 // that checks the VAPID JWT and decrypts the real RFC 8291 request with the subscription's keys.
 import { ChatClient, InvalidRequestError, LimitReachedError } from '@parley/sdk';
 import { ErrorCode, Feature, Limits, Op } from '@parley/sdk/protocol';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
@@ -94,6 +94,30 @@ describe.runIf(tls).each(kinds)('Web Push (%s)', (kind) => {
     const welcome = await (await RawClient.open(node.url)).request({ t: Op.Hello, v: 1, token: userToken(unique('k')) });
     expect(got.vapidKey).toBe(welcome.pushKey);
     expect(got.headers.urgency).toBe('high');
+  });
+
+  test('a voice message pushes its length, for the service worker to say what it is (its text is empty)', async () => {
+    const aliceId = unique('alice');
+    const alice = await signIn(aliceId, 'Alice');
+    const bobId = unique('bob');
+    const bob = await signIn(bobId, 'Bob');
+    const sub = push.subscription();
+    expect(await subscribe(bob, sub)).toMatchObject({ t: Op.Result });
+    const { room } = await alice.ok({ t: Op.RoomCreate, kind: 'dm', members: [bobId] });
+    await away(bob, bobId);
+    // The recording through the SDK, as the widget's recorder sends it.
+    const sdk = new ChatClient({ url: node.url, token: userToken(aliceId, 'Alice'), WebSocket });
+    await sdk.connect();
+    try {
+      const webm = new Uint8Array(readFileSync(new URL('./fixtures/voice-tone-2s.webm', import.meta.url)));
+      const voice = await sdk.upload(webm, { name: 'voice.webm', voice: { duration: 1980, waveform: Array.from({ length: 16 }, (_, i) => i * 16) } }).done;
+      const before = push.received.length;
+      await alice.ok({ t: Op.Send, room: room.id, cid: 'v1', body: '', files: [voice.id] });
+      await push.waitFor(before + 1);
+    } finally {
+      await sdk.close();
+    }
+    expect(JSON.parse(push.received.at(-1)!.text)).toEqual({ v: 1, kind: 'dm', room: room.id, seq: expect.any(Number), from: 'Alice', text: '', voice: 1980 });
   });
 
   test('a mention pushes to the mentioned member who is away, with the room name; mute and do-not-disturb silence it', async () => {

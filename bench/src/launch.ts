@@ -11,7 +11,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 /** Installs a SIGUSR2 → gc() hook in servers, so memory is read after a full collection. */
 const GC_HOOK = here('./servers/gc-hook.js');
 
-function pinned(core: number | undefined, args: string[]): [string, string[]] {
+export function pinned(core: number | undefined, args: string[]): [string, string[]] {
   if (core === undefined || !hasTaskset) return [process.execPath, args];
   return ['taskset', ['-c', String(core), process.execPath, ...args]];
 }

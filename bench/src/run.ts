@@ -10,6 +10,7 @@ import { describeMachine } from './machine.js';
 import { runReactionStorm } from './reaction-storm.js';
 import { runReceiptStorm } from './receipt-storm.js';
 import { runStreamReply } from './stream-reply.js';
+import { runUploads, type UploadsOptions } from './uploads.js';
 import { writeReport, type BenchReport } from './report/write.js';
 import { Mode, scenarios } from './scenarios.js';
 import { parleyHasRedis, runSuite } from './suite.js';
@@ -21,6 +22,14 @@ const REACTION_STORM = 'reaction-storm';
 const RECEIPT_STORM = 'receipt-storm';
 /** The `--only` name of the streamed reply against separate messages, which runs last. */
 const STREAM_REPLY = 'stream';
+/** The `--only` name of the uploads measurement (the server's memory during a large upload, pings during image uploads), which runs last. */
+const UPLOADS = 'uploads';
+
+const UPLOAD_SIZES: Record<Mode, UploadsOptions> = {
+  tiny: { bigMb: 8, images: 2, pingers: 4, seconds: 1, rounds: 1, photo: { width: 800, height: 600 } },
+  quick: { bigMb: 256, images: 20, pingers: 20, seconds: 5, rounds: 3, photo: { width: 4000, height: 3000 } },
+  full: { bigMb: 1024, images: 20, pingers: 20, seconds: 10, rounds: 3, photo: { width: 4000, height: 3000 } },
+};
 
 export interface RunOptions {
   mode: Mode;
@@ -93,6 +102,19 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
       log(`${STREAM_REPLY} failed: ${(err as Error).message}`);
     }
   }
+  // Parley alone: memory during a large upload, and WebSocket pings during concurrent image uploads (issue 13).
+  let uploads: BenchReport['uploads'];
+  if (!options.only || options.only.includes(UPLOADS)) {
+    const size = UPLOAD_SIZES[options.mode];
+    log(`${UPLOADS}: one ${size.bigMb} MiB upload, then ${size.pingers} pinging connections without and with ${size.images} image uploads at once (rounds: ${size.rounds})`);
+    try {
+      uploads = await runUploads(size);
+      log(`${UPLOADS}: ping p99 with image uploads ${uploads.ratio.toFixed(2)}× without (median of ${uploads.rounds.length})`);
+    } catch (err) {
+      uploads = { error: (err as Error).message };
+      log(`${UPLOADS} failed: ${(err as Error).message}`);
+    }
+  }
   machine.loadavgAfter = os.loadavg();
   const report: BenchReport = {
     version: 1,
@@ -108,6 +130,7 @@ export async function runBench(options: RunOptions): Promise<{ report: BenchRepo
     ...(reactionStorm ? { reactionStorm } : {}),
     ...(receiptStorm ? { receiptStorm } : {}),
     ...(streamReply ? { streamReply } : {}),
+    ...(uploads ? { uploads } : {}),
   };
   const resultsDir = options.resultsDir ?? join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });

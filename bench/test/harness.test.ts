@@ -144,6 +144,24 @@ describe('benchmark harness (tiny run)', () => {
     expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('## Receipt storm');
   });
 
+  it('runs the uploads measurement: the large file arrives, pings are timed in both phases of each round, images are made', () => {
+    const run = report.uploads;
+    expect(run && !('error' in run) ? 'ran' : run).toBe('ran');
+    if (!run || 'error' in run) return;
+    expect(run.big.rssBeforeMiB, 'server RSS read before the upload').toBeGreaterThan(0);
+    expect(run.big.rssPeakMiB).toBeGreaterThanOrEqual(run.big.rssBeforeMiB);
+    expect(run.rounds.length).toBeGreaterThan(0);
+    for (const r of run.rounds) {
+      for (const phase of [r.quiet, r.busy]) {
+        expect(phase.pings, 'pings answered').toBeGreaterThan(0);
+        expect(phase.p99).toBeGreaterThanOrEqual(phase.p50);
+      }
+      expect(r.processed, 'image uploads finished during the busy phase').toBeGreaterThanOrEqual(run.images);
+      expect(r.ratio).toBeCloseTo(r.busy.p99 / r.quiet.p99, 9);
+    }
+    expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('## Uploads');
+  });
+
   it('pins the load generator to a core no server uses', () => {
     const ran = report.results.filter((x) => !x.skipped);
     if (!report.pinned) {

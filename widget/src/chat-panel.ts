@@ -537,7 +537,7 @@ export class ChatPanel extends LitElement {
     const typingLine = t.typing(typing.map(shorten));
     const pin = view.rules?.pins.length ? tl.find(view.rules.pins[0]!) : undefined;
     return html`${pin && !pin.deleted
-        ? html`<button part="pinned" class="pinned" type="button" @click=${() => void this._jumpTo(view, pin.seq)}><span class="pin-label">📌 ${t.pinned}</span> <span class="pin-text" dir="auto">${pin.body}</span></button>`
+        ? html`<button part="pinned" class="pinned" type="button" @click=${() => void this._jumpTo(view, pin.seq)}><span class="pin-label">📌 ${t.pinned}</span> <span class="pin-text" dir="auto">${messageText(pin, t)}</span></button>`
         : nothing}
       <div part="messages" class="messages" role="log" aria-live="off" aria-label=${t.messagesLabel} tabindex="0" @scroll=${this._onScroll} @keydown=${this._onListKey}>
         ${tl.loaded && tl.more ? html`<div class="older">${this._loadingOlder ? t.loadingOlder : ''}</div>` : nothing}

@@ -8,6 +8,8 @@ export interface LauncherWords {
   openChat: string;
   unread: (count: number) => string;
   newFrom: (name: string, room: string) => string;
+  /** A voice message in one line, e.g. "Voice message, 0:12" (also in the push notification, parley-sw.ts). */
+  voiceMessage: (duration: string) => string;
 }
 
 const en: LauncherWords = {
@@ -15,6 +17,7 @@ const en: LauncherWords = {
   openChat: 'Open chat',
   unread: (count) => (count === 1 ? '1 unread message' : `${count} unread messages`),
   newFrom: (name, room) => `${name} in ${room}`,
+  voiceMessage: (duration) => `Voice message, ${duration}`,
 };
 
 const ptBR: LauncherWords = {
@@ -22,6 +25,7 @@ const ptBR: LauncherWords = {
   openChat: 'Abrir o chat',
   unread: (count) => (count === 1 ? '1 mensagem não lida' : `${count} mensagens não lidas`),
   newFrom: (name, room) => `${name} em ${room}`,
+  voiceMessage: (duration) => `Mensagem de voz, ${duration}`,
 };
 
 /** The languages the widget ships, with their launcher words. */

@@ -1,5 +1,7 @@
 // The service worker that shows Parley's Web Push notifications and brings the chat back on a click.
 // Served as /parley-sw.js; a site hosts this file on its own origin (a worker's scope is its origin).
+import { clock } from './format.js';
+import { LAUNCHER, resolveLang } from './lang.js';
 
 /** What the server puts in a push (server/src/core/notifications.ts; docs/protocol.md section 18). */
 interface PushPayload {
@@ -10,6 +12,8 @@ interface PushPayload {
   seq?: number;
   from?: string;
   text?: string;
+  /** A voice message's length, ms (its `text` is empty). */
+  voice?: number;
 }
 
 // The few parts of the ServiceWorkerGlobalScope used here (the widget compiles with the DOM library).
@@ -58,7 +62,7 @@ sw.addEventListener('push', (event) => {
   const room = clip(data.room, 64);
   event.waitUntil(
     sw.registration.showNotification(title, {
-      body: clip(data.text, 200),
+      body: clip(data.text, 200) || (typeof data.voice === 'number' ? LAUNCHER[resolveLang(undefined)].voiceMessage(clock(data.voice)) : ''),
       // One notification per room: a newer message replaces the older one instead of piling up.
       tag: room ? `parley:${room}` : 'parley',
       data: { room, seq: typeof data.seq === 'number' ? data.seq : undefined },

@@ -138,6 +138,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
   lines.push(...reactionStormSection(report));
   lines.push(...receiptStormSection(report));
   lines.push(...streamReplySection(report));
+  lines.push(...uploadsSection(report));
   lines.push(...commandRttSection(commandRtt));
   return lines.join('\n');
 }
@@ -204,6 +205,32 @@ function streamReplySection(report: BenchReport): string[] {
   const met = run.ratio < 1;
   const perToken = run.perTokenRatio === undefined ? '' : ` One write per token: ${run.perTokenRatio.toFixed(2)}×.`;
   out.push('', `Stream (as the SDK writes it) ÷ messages, server CPU: **${run.ratio.toFixed(2)}×** (target < 1×: ${met ? '**met**' : '**missed**'}).${perToken}`, '');
+  return out;
+}
+
+/** Uploads stream to disk and images are made off the event loop: memory flat, other connections' round trips barely touched. */
+function uploadsSection(report: BenchReport): string[] {
+  const run = report.uploads;
+  if (!run) return [];
+  const out = ['## Uploads', ''];
+  if ('error' in run) return [...out, `The run failed: ${run.error.split('\n')[0]}`, ''];
+  const where = run.pinned ? 'the server on core 0, the measurement on core 1' : '**not pinned** (no taskset)';
+  const grew = run.big.rssPeakMiB - run.big.rssBeforeMiB;
+  out.push(
+    `Parley alone, embedded store (${where}; load average ${run.loadavg.map((n) => n.toFixed(2)).join(' ')} when it started). One ${fmtNum(run.bigMb)} MiB`,
+    `file uploaded over tus in 16 MiB requests, the server's RSS sampled every 100 ms: ${run.big.rssBeforeMiB.toFixed(0)} MiB before, ${run.big.rssPeakMiB.toFixed(0)} MiB at the`,
+    `peak (+${grew.toFixed(0)} MiB), ${(run.bigMb / run.big.seconds).toFixed(0)} MiB/s. Then ${run.pingers} connections ping the server every 20 ms for ${run.seconds} s without uploads and`,
+    `${run.seconds} s while another client uploads ${run.images} ${run.photo.width}×${run.photo.height} JPEGs (${(run.photoBytes / 1024 / 1024).toFixed(1)} MiB each) at once, again and again`,
+    '(each checked, re-encoded without metadata and thumbnailed by the server), in alternating rounds.',
+    '',
+    '| Round | Ping p50 / p99 without, ms | Ping p50 / p99 with uploads, ms | Images made | p99 with ÷ without |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  for (const [i, r] of run.rounds.entries()) {
+    out.push(`| ${i + 1} | ${fmtMs(r.quiet.p50)} / ${fmtMs(r.quiet.p99)} | ${fmtMs(r.busy.p50)} / ${fmtMs(r.busy.p99)} | ${fmtNum(r.processed)} | ${fmtRatio(r.ratio)} |`);
+  }
+  const met = run.ratio <= 2;
+  out.push('', `Ping p99 with image uploads ÷ without, median of the rounds: **${fmtRatio(run.ratio)}** (target ≤ 2×: ${met ? '**met**' : '**missed**'}).`, '');
   return out;
 }
 

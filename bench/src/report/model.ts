@@ -8,6 +8,7 @@ import type { ReceiptStormResult } from '../receipt-storm.js';
 import type { StreamReplyResult } from '../stream-reply.js';
 import type { Percentiles } from '../load/samples.js';
 import type { PhaseMeasure, RunResult } from '../suite.js';
+import type { UploadsResult } from '../uploads.js';
 
 export interface BenchReport {
   version: 1;
@@ -27,6 +28,8 @@ export interface BenchReport {
   receiptStorm?: ReceiptStormResult | { error: string };
   /** Parley alone: a bot's reply streamed against the same reply as separate messages (issue 14). */
   streamReply?: StreamReplyResult | { error: string };
+  /** Parley alone: memory during a large upload, ping p99 during image uploads ÷ without (issue 13). */
+  uploads?: UploadsResult | { error: string };
 }
 
 export const PEER_LABEL: Record<PeerKind, string> = {

@@ -3,6 +3,7 @@
 // resuming after a restart from the position the server keeps for it (ADR 0017).
 import { ChatClient } from '../client.js';
 import type { SendAck } from '../outbox.js';
+import type { Upload, UploadOptions, UploadSource } from '../upload.js';
 import type { WebSocketConstructor } from '../options.js';
 import { Op } from '../protocol/codes.js';
 import { parseArgs, usage } from '../protocol/command-line.js';
@@ -127,6 +128,8 @@ interface RoomQueue {
   chain: Promise<void>;
 }
 
+const NODE_FS = 'node:fs';
+
 export class Bot {
   private readonly client: BotClient;
   private readonly commands = new Map<string, Registered>();
@@ -167,6 +170,20 @@ export class Bot {
   /** A room of the key, once joined: to post in it unprompted (a poll with buttons, an alert). */
   room(id: string): Room | undefined {
     return this.queues.get(id)?.room;
+  }
+
+  /**
+   * Uploads a file as the bot (feature `files`): bytes (a Buffer, any ArrayBufferView or Blob) or, in
+   * Node, the path of a file, read from disk as it goes. Attach it with `bot.room(id).send(text, { files:
+   * [await upload.done] })`: like the bot's messages, it may go only to the rooms of its key. The name
+   * shown is `options.name`, else the path's last part.
+   */
+  async upload(source: UploadSource | string, options: UploadOptions = {}): Promise<Upload> {
+    if (typeof source !== 'string') return this.client.upload(source, options);
+    // Node's fs, imported only when a path is given: the module also loads where there is none.
+    const fs = (await import(NODE_FS)) as { openAsBlob(path: string): Promise<Blob> };
+    const name = options.name ?? source.split(/[\\/]/).pop();
+    return this.client.upload(await fs.openAsBlob(source), { ...options, ...(name && { name }) });
   }
 
   /** Declares `/name`; its manifest is published to every room of the bot's key at `start()`. */

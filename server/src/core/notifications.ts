@@ -1,6 +1,6 @@
 // Tells users about direct messages and mentions by Web Push while they have no open connection on
 // any node (ADR 0016): after a msg is published, on the node that stored it, off the send path.
-import { EventKind, RoomKind, type RoomEvent } from '@parley/sdk/protocol';
+import { AttachmentKind, EventKind, RoomKind, type RoomEvent } from '@parley/sdk/protocol';
 import type { Logger } from '../log.js';
 import type { LinkPreviews } from '../outbound/link-previews.js';
 import type { PushSender } from '../outbound/web-push.js';
@@ -30,6 +30,8 @@ export interface PushPayload {
   seq: number;
   from: string;
   text: string;
+  /** A voice message's length, ms: the service worker shows a stand-in in the reader's language when `text` is empty. */
+  voice?: number;
 }
 
 export class Notifications {
@@ -92,6 +94,8 @@ export class Notifications {
       text: excerpt(event.body ?? ''),
     };
     if (room.kind !== RoomKind.Direct) payload.roomName = room.name;
+    const voice = event.attachments?.find((a) => a.kind === AttachmentKind.Voice);
+    if (voice?.duration !== undefined) payload.voice = voice.duration;
     const body = JSON.stringify(payload);
     await Promise.all(
       targets.map(async (t) => {

@@ -15,7 +15,7 @@ import type { Store } from '../store/store.js';
 import { toAttachment, type UploadMeta, type UploadRecord } from '../store/uploads.js';
 import type { Blob, BlobStore, ByteRange } from './blob-store.js';
 import { contentDisposition, DECODED_IMAGES, inlineSafe, kindOf, safeFileName, sniffFile, sniffHead, SNIFF_BYTES, typeRefusal } from './file-policy.js';
-import { ImageRefusal, processImage } from './images.js';
+import { ImageMaker, ImageRefusal } from './image-maker.js';
 import { checkVoiceFile, voiceClaimProblem } from '../voice/voice-check.js';
 
 export const TUS_VERSION = '1.0.0';
@@ -83,6 +83,7 @@ export class Files {
   /** Why recent uploads were refused after their last PATCH was answered, for the owner's GET. */
   private readonly refusals = new Map<string, { owner: string; reply: FileReply }>();
   private again: Promise<void> | undefined;
+  private readonly images = new ImageMaker();
 
   constructor(
     private readonly store: Store,
@@ -102,11 +103,13 @@ export class Files {
     const every = Math.min(60_000, Math.max(1000, Math.floor(this.config.uploadTtlMs / 4)));
     this.sweepTimer = setInterval(() => void this.sweep(), every);
     this.sweepTimer.unref();
+    this.images.warm();
   }
 
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await this.sweeping;
+    this.images.close();
   }
 
   /** The tus OPTIONS answer: what this server supports. */
@@ -310,7 +313,7 @@ export class Files {
       await this.blobs.putFile(fileKey(id), path, size, mime);
     } else if (DECODED_IMAGES.has(mime)) {
       try {
-        const img = await processImage(path, mime, `${path}.clean`, `${path}.thumb`, this.config.maxImagePixels);
+        const img = await this.images.process(path, mime, `${path}.clean`, `${path}.thumb`, this.config.maxImagePixels);
         Object.assign(meta, { width: img.width, height: img.height, placeholder: img.placeholder });
         if (img.animated) meta.animated = true;
         if (img.thumb) {

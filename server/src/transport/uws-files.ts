@@ -3,6 +3,7 @@
 // onWritable), so that memory does not grow with a file's size either way.
 import type { HttpRequest as UwsRequest, HttpResponse, TemplatedApp } from '@trufflesuite/uws-js-unofficial';
 import { AuthError, type Authenticator } from '../auth.js';
+import { BOT_KEY_PREFIX, type BotRegistry } from '../bots/registry.js';
 import { fail, FILES_PATH, UPLOADS_PATH, type FileDownload, type FileReply, type Files, type UploadSink } from '../files/files.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../core/metrics.js';
@@ -16,6 +17,8 @@ const EXPOSED = 'location, upload-offset, upload-length, upload-expires, tus-res
 export interface FileRouteDeps {
   files: Files;
   auth: Authenticator;
+  /** Bot keys, when bots are on: a bot uploads with its key as it signs in with it. */
+  bots: BotRegistry | undefined;
   metrics: Metrics;
   log: Logger;
   /** Whether a browser page at `origin` may call the API (PARLEY_ORIGINS, the server's own pages). */
@@ -90,8 +93,16 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
     });
   }
 
-  const who = identify(h('authorization'), deps.auth);
-  if (!('id' in who)) return respond(who);
+  // Headers are read now: uWS's request is gone once this handler returns. Who is asking is known after
+  // that (a bot key is looked up in the store).
+  const caller = identify(h('authorization'), deps);
+  // A request refused before its caller is awaited must not leave a rejection unhandled.
+  caller.catch(() => undefined);
+  const asCaller = (work: (who: string) => Promise<FileReply | void>) =>
+    guarded(async () => {
+      const who = await caller;
+      return 'id' in who ? work(who.id) : who;
+    });
   if (method !== 'POST' && h('tus-resumable') !== '1.0.0') {
     return respond(fail(412, 'bad_request', 'Tus-Resumable: 1.0.0 is required', { 'tus-version': '1.0.0' }));
   }
@@ -103,11 +114,11 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
     const contentLength = h('content-length');
     // Creation with a body is not offered (creation-with-upload): a body here is refused unread.
     if (contentLength !== '' && contentLength !== '0') return respond(fail(400, 'bad_request', 'send the bytes with PATCH, not with the POST that creates the upload'));
-    return void guarded(() => deps.files.create(who.id, length, metadata));
+    return void asCaller((who) => deps.files.create(who, length, metadata));
   }
-  if (method === 'HEAD') return void guarded(() => deps.files.head(who.id, id));
-  if (method === 'GET') return void guarded(() => deps.files.describe(who.id, id));
-  if (method === 'DELETE') return void guarded(() => deps.files.terminate(who.id, id));
+  if (method === 'HEAD') return void asCaller((who) => deps.files.head(who, id));
+  if (method === 'GET') return void asCaller((who) => deps.files.describe(who, id));
+  if (method === 'DELETE') return void asCaller((who) => deps.files.terminate(who, id));
   if (method !== 'PATCH') return respond(fail(405, 'method_not_allowed', 'HEAD, PATCH, GET or DELETE'));
 
   // PATCH: the body is taken as it comes (uWS hands it over only during onData) and held while the
@@ -164,8 +175,8 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
   const offset = h('upload-offset');
   const contentType = h('content-type');
   const contentLength = h('content-length');
-  void guarded(async () => {
-    const opened = await deps.files.patch(who.id, id, offset, contentType, contentLength);
+  void asCaller(async (who) => {
+    const opened = await deps.files.patch(who, id, offset, contentType, contentLength);
     if (!('write' in opened)) return opened;
     sink = opened;
     if (state.aborted) {
@@ -179,12 +190,18 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
   });
 }
 
-/** The caller of an upload request, or the reply refusing them. */
-function identify(authorization: string, auth: Authenticator): { id: string } | FileReply {
+/** The caller of an upload request (a user's token or a bot's key), or the reply refusing them. */
+async function identify(authorization: string, deps: FileRouteDeps): Promise<{ id: string } | FileReply> {
   const m = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!m) return fail(401, 'unauthorized', 'send Authorization: Bearer <token>', { 'www-authenticate': 'Bearer' });
+  const token = m[1]!;
+  if (token.startsWith(BOT_KEY_PREFIX)) {
+    // A bot uploads as itself; which rooms its files may go to is checked when it sends them, like its messages.
+    const grant = (await deps.bots?.verify(token)) ?? null;
+    return grant ? { id: grant.id } : fail(401, 'unauthorized', 'token rejected: bot key is unknown or revoked', { 'www-authenticate': 'Bearer' });
+  }
   try {
-    return auth.verify(m[1]);
+    return deps.auth.verify(token);
   } catch (err) {
     if (err instanceof AuthError) return fail(401, 'unauthorized', `token rejected: ${err.reason}`, { 'www-authenticate': 'Bearer' });
     throw err;

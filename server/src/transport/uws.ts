@@ -246,6 +246,7 @@ export class UwsTransport implements Publisher {
       attachFileRoutes(this.app, {
         files: hub.files,
         auth: hub.auth,
+        bots: hub.bots,
         metrics,
         log: log.child({ component: 'files' }),
         originAllowed: (o) => this.originAllowed(o) || this.ownOrigins.includes(o, this.port, this.secure),

@@ -1,0 +1,129 @@
+// The server's side of image processing: jobs go to one child process (image-worker.ts, which runs
+// images.ts with sharp) at the lowest CPU priority, so libvips's decoding and encoding take only CPU
+// time the event loop does not want (issue 13: the WebSocket p99 during 20 concurrent image uploads).
+// Images are made one at a time: 20 uploads at once queue here. The server never loads sharp itself.
+import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** What the image process made of an upload. */
+export interface ProcessedImage {
+  width: number;
+  height: number;
+  animated: boolean;
+  /** ThumbHash, base64. */
+  placeholder: string;
+  /** The cleaned image's size, bytes (written to `out`). */
+  size: number;
+  /** True when a thumbnail was written to `thumbOut`. */
+  thumb: boolean;
+}
+
+/** Why an image is refused, in words for its uploader. */
+export class ImageRefusal extends Error {
+  override readonly name = 'ImageRefusal';
+  constructor(
+    message: string,
+    /** `too_large` for an image past the pixel limit, `bad_image` for one that cannot be decoded. */
+    readonly code: 'too_large' | 'bad_image',
+  ) {
+    super(message);
+  }
+}
+
+/** What the image maker is asked to do: the arguments of ImageMaker.process. */
+export interface ImageJob {
+  path: string;
+  mime: string;
+  out: string;
+  thumbOut: string;
+  maxPixels: number;
+}
+
+/** The image maker's answer to job `n`. */
+export type ImageJobReply =
+  | { n: number; image: ProcessedImage }
+  | { n: number; refusal: { message: string; code: ImageRefusal['code'] } }
+  | { n: number; error: string };
+
+/** The lowest priority (Unix nice 19): the image maker takes only CPU time nobody else wants. */
+const IMAGE_NICE = 19;
+
+/** Runs jobs in the child process, one at a time, in the order asked; a child that dies is started again. */
+export class ImageMaker {
+  private child: ChildProcess | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private next = 1;
+  private readonly waiting = new Map<number, { resolve: (r: ImageJobReply) => void; reject: (e: Error) => void }>();
+
+  /**
+   * Reads the image at `path` (of sniffed type `mime`), writes it cleaned to `out` and its thumbnail to
+   * `thumbOut`. Throws ImageRefusal for an image over `maxPixels` or one that cannot be decoded
+   * (truncated, damaged, not what its header says).
+   */
+  process(path: string, mime: string, out: string, thumbOut: string, maxPixels: number): Promise<ProcessedImage> {
+    const run = this.queue.then(() => this.ask({ path, mime, out, thumbOut, maxPixels }));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Starts the child now rather than at the first image: forking copies the server's page tables on the
+   * event loop's thread, and the child then loads sharp; neither should land in the middle of traffic.
+   */
+  warm(): void {
+    this.started();
+  }
+
+  /** Stops the child (jobs still waiting fail). */
+  close(): void {
+    this.child?.kill();
+    this.child = undefined;
+  }
+
+  private async ask(job: ImageJob): Promise<ProcessedImage> {
+    const n = this.next++;
+    const reply = await new Promise<ImageJobReply>((resolve, reject) => {
+      this.waiting.set(n, { resolve, reject });
+      this.started().send({ ...job, n });
+    });
+    if ('image' in reply) return reply.image;
+    if ('refusal' in reply) throw new ImageRefusal(reply.refusal.message, reply.refusal.code);
+    throw new Error(`image processing failed: ${reply.error}`);
+  }
+
+  private started(): ChildProcess {
+    if (this.child) return this.child;
+    const child = fork(workerFile(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    try {
+      setPriority(child.pid!, IMAGE_NICE);
+    } catch {
+      // Not permitted here (some containers): the child still keeps libvips off the event loop's thread.
+    }
+    child.on('message', (reply: ImageJobReply) => {
+      const w = this.waiting.get(reply.n);
+      this.waiting.delete(reply.n);
+      w?.resolve(reply);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.child === child) this.child = undefined;
+      for (const w of this.waiting.values()) w.reject(new Error(`the image process exited (${signal ?? code})`));
+      this.waiting.clear();
+    });
+    // The server's listener keeps it running; the child alone must not.
+    child.unref();
+    child.channel?.unref();
+    this.child = child;
+    return child;
+  }
+}
+
+/** The compiled image-worker.js: beside this module, or in dist/ when the server runs from its sources (tests). */
+function workerFile(): string {
+  const beside = new URL('./image-worker.js', import.meta.url);
+  if (existsSync(beside)) return fileURLToPath(beside);
+  const built = new URL('../../dist/files/image-worker.js', import.meta.url);
+  if (existsSync(built)) return fileURLToPath(built);
+  throw new Error('image processing needs the compiled image-worker.js: run `npm run build`');
+}
