@@ -15,8 +15,10 @@ import WebSocket from 'ws';
 import { PARLEY_UNLIMITED } from './launch.js';
 import { dropSchema, scratchSchemaName } from './scratch-schema.js';
 
-const USAGE = `usage: node bench/dist/wire-cost.js [--rooms=20] [--members=10] [--senders=2] [--messages=100] [--window=4] [--count=strace|callgrind]
+const USAGE = `usage: node bench/dist/wire-cost.js [--rooms=20] [--members=10] [--senders=2] [--messages=100] [--window=4] [--count=strace|callgrind|cpu]
   strace:    system calls of the server while the messages flow, per message and per delivery
+  cpu:       CPU time of the server (user and system, from /proc) while they flow, per message; with
+             BENCH_PROFILE_DIR set, a V8 CPU profile of the server is written there
   callgrind: instructions of the server (valgrind, node --predictable --single-threaded) while they flow, per message`;
 
 interface Options {
@@ -25,7 +27,7 @@ interface Options {
   senders: number;
   messages: number;
   window: number;
-  count: 'strace' | 'callgrind';
+  count: 'strace' | 'callgrind' | 'cpu';
 }
 
 const SECRET = 'wire-cost-secret-that-is-at-least-32-bytes-long';
@@ -39,7 +41,7 @@ function parse(argv: string[]): Options {
     if (!m) throw new Error(`unknown argument ${arg}\n${USAGE}`);
     const [, key, value] = m as unknown as [string, keyof Options, string];
     if (key === 'count') {
-      if (value !== 'strace' && value !== 'callgrind') throw new Error(`--count is strace or callgrind\n${USAGE}`);
+      if (value !== 'strace' && value !== 'callgrind' && value !== 'cpu') throw new Error(`--count is strace, callgrind or cpu\n${USAGE}`);
       o.count = value;
     } else {
       const n = Number(value);
@@ -59,7 +61,8 @@ interface Server {
 }
 
 async function startServer(o: Options, schema: string, callgrindOut: string | undefined): Promise<Server> {
-  const node = [process.execPath, ...(callgrindOut ? ['--predictable', '--single-threaded'] : []), MAIN];
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const node = [process.execPath, ...(callgrindOut ? ['--predictable', '--single-threaded'] : profile), MAIN];
   const argv = callgrindOut
     ? ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--collect-atstart=no', `--callgrind-out-file=${callgrindOut}`, ...node]
     : node;
@@ -160,6 +163,13 @@ function straceSummary(file: string): Map<string, number> {
   return calls;
 }
 
+/** User and system CPU seconds of process `pid` so far (Linux /proc). */
+function cpuSeconds(pid: number): { user: number; system: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name.
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   const schema = scratchSchemaName('wirecost');
@@ -199,6 +209,13 @@ async function main(): Promise<void> {
       const perMessage = (counts[1]! - counts[0]!) / messages;
       console.log(`${messages} messages: ${counts[0]} instructions; ${messages * 2}: ${counts[1]}`);
       console.log(`instructions per message: ${Math.round(perMessage)} (per delivery ${Math.round(perMessage / o.members)})`);
+    } else if (o.count === 'cpu') {
+      const before = cpuSeconds(server.pid);
+      await traffic(o, rooms, 120_000);
+      const used = cpuSeconds(server.pid);
+      const user = used.user - before.user;
+      const system = used.system - before.system;
+      console.log(`${messages} messages, ${deliveries} deliveries: server CPU ${((user + system) * 1e6 / messages).toFixed(1)} µs/message (user ${(user * 1e6 / messages).toFixed(1)}, system ${(system * 1e6 / messages).toFixed(1)})`);
     } else {
       const out = join(dir, 'strace.txt');
       const strace = spawn('strace', ['-c', '-f', '-p', String(server.pid), '-o', out], { stdio: 'ignore' });

@@ -13,7 +13,6 @@ import { BacklogWatch, type WatchedSocket } from './backlog-watch.js';
 import { listenFailure } from './listen-failure.js';
 import { OwnOrigins } from './own-origin.js';
 import { tlsOptions } from './tls.js';
-import { TurnWrites, type TurnWriter } from './turn-writes.js';
 import { attachFileRoutes } from './uws-files.js';
 import { loadUws, type Uws } from './uws-binary.js';
 
@@ -30,12 +29,10 @@ interface SocketData {
 
 const MAX_HTTP_BODY = Limits.maxHttpBytes;
 
-class UwsConn implements Conn, WatchedSocket, TurnWriter {
+class UwsConn implements Conn, WatchedSocket {
   /** Over its backpressure limit: takes no more frames and is dropped once no cork is open. */
   private overflowed = false;
   private corks = 0;
-  /** Frames sent outside any cork this loop turn, written at its end (see send). */
-  private queued: Uint8Array[] | undefined;
   /**
    * The queue was a quarter full at the BacklogWatch's last look. A 1006 close of such a socket
    * is uWS's own backpressure limit catching a fan-out burst between two looks: a slow consumer too.
@@ -46,7 +43,6 @@ class UwsConn implements Conn, WatchedSocket, TurnWriter {
     private readonly ws: WebSocket<SocketData>,
     private readonly data: SocketData,
     private readonly maxBackpressure: number,
-    private readonly turn: TurnWrites,
   ) {}
 
   get closed(): boolean {
@@ -59,34 +55,8 @@ class UwsConn implements Conn, WatchedSocket, TurnWriter {
 
   send(frame: Uint8Array): void {
     if (this.closed) return;
-    // Inside a cork (ours, or uWS's around its own callbacks for this socket) the frame joins the
-    // write being built. Anywhere else (a reply after a store commit) it waits for the end of the
-    // loop turn, so that every ack and reply of a commit batch leaves in one write with the topic
-    // messages queued for the socket, instead of one system call each.
-    if (this.corks > 0 || this.turn.inCallbackOf === this.ws) {
-      if (this.queued) this.flush();
-      this.write(frame);
-      return;
-    }
-    if (this.queued) this.queued.push(frame);
-    else {
-      this.queued = [frame];
-      this.turn.schedule(this);
-    }
-  }
-
-  /** Writes what waited for the end of the turn, corked: uWS puts the socket's pending topic messages first, then these, in one write. */
-  flush(): void {
-    const frames = this.queued;
-    if (!frames) return;
-    this.queued = undefined;
-    if (this.closed) return;
-    this.cork(() => {
-      for (const frame of frames) if (!this.overflowed) this.write(frame);
-    });
-  }
-
-  private write(frame: Uint8Array): void {
+    // Corked: uWS first flushes the topic messages pending for this socket (the sender's own copy of
+    // the event its ack follows) and then the frame, so both leave in one write instead of two.
     let status = 0;
     this.ws.cork(() => (status = this.ws.send(frame, true)));
     // 2 = dropped: never drop silently; the client reconnects and resumes from storage.
@@ -100,11 +70,7 @@ class UwsConn implements Conn, WatchedSocket, TurnWriter {
     if (this.closed) return;
     this.corks++;
     try {
-      this.ws.cork(() => {
-        // Frames that waited for the end of the turn go first: they were sent first.
-        if (this.queued) this.flush();
-        fn();
-      });
+      this.ws.cork(fn);
     } finally {
       this.corks--;
     }
@@ -122,7 +88,6 @@ class UwsConn implements Conn, WatchedSocket, TurnWriter {
    * and resumes). What was queued for it is freed now rather than at a close timeout.
    */
   dropSlowConsumer(): void {
-    this.queued = undefined;
     if (this.data.closed) return;
     this.data.closed = true;
     this.data.slowConsumer = true;
@@ -134,7 +99,6 @@ class UwsConn implements Conn, WatchedSocket, TurnWriter {
   }
 
   drained(): Promise<void> {
-    this.flush();
     if (this.data.closed || this.ws.getBufferedAmount() === 0) return Promise.resolve();
     return new Promise((resolve) => (this.data.drainWaiters ??= []).push(resolve));
   }
@@ -148,8 +112,6 @@ class UwsConn implements Conn, WatchedSocket, TurnWriter {
   }
 
   close(code: number, reason = ''): void {
-    // What was sent before the close (an error saying why) leaves before the close frame.
-    this.flush();
     if (this.data.closed) return;
     this.data.closed = true;
     this.ws.end(code, reason);
@@ -167,7 +129,6 @@ export class UwsTransport implements Publisher {
   private readonly app: TemplatedApp;
   /** Every open WebSocket; a deletion during a BacklogWatch look is safe (Set iteration allows it). */
   private readonly conns = new Set<UwsConn>();
-  private readonly turn = new TurnWrites();
   private readonly backlogs: BacklogWatch;
   private listenSocket: us_listen_socket | undefined;
   /** The port bound by listen(). */
@@ -246,21 +207,18 @@ export class UwsTransport implements Publisher {
       open: (ws) => {
         const data = ws.getUserData();
         this.perIp.set(data.ip, (this.perIp.get(data.ip) ?? 0) + 1);
-        data.conn = new UwsConn(ws, data, config.maxBackpressure, this.turn);
+        data.conn = new UwsConn(ws, data, config.maxBackpressure);
         this.conns.add(data.conn);
         data.session = hub.openSession(data.conn);
       },
       message: (ws, message, isBinary) => {
         const session = ws.getUserData().session!;
-        this.turn.inCallbackOf = ws;
         try {
           if (isBinary) session.onBinary(new Uint8Array(message));
           else session.onText();
         } catch (err) {
           session.log.error('frame handling failed', { err });
           session.conn.close(1011, 'internal error');
-        } finally {
-          this.turn.inCallbackOf = undefined;
         }
       },
       drain: (ws) => {
