@@ -92,11 +92,14 @@ async function startServer(o: Options, schema: string, callgrindOut: string | un
   return { child, port, pid: child.pid! };
 }
 
+/** An error frame that answered no request: the run stops with it (and still stops the server). */
+let failure: Error | undefined;
+
 interface Client {
   ws: WebSocket;
   /** Events received. */
   events: number;
-  pending: Map<number, () => void>;
+  pending: Map<number, (error?: Error) => void>;
   next: number;
 }
 
@@ -107,8 +110,11 @@ async function connect(port: number, user: number, room: string): Promise<Client
   ws.on('message', (data: Buffer) => {
     const f = decodeServerFrame(new Uint8Array(data)) as { t: number; r?: number; code?: string; message?: string };
     if (f.t === Op.Event) c.events++;
-    else if (f.t === Op.Error) throw new Error(`server refused: ${f.code}: ${f.message}`);
-    else if (f.r !== undefined) c.pending.get(f.r)?.();
+    else if (f.t === Op.Error) {
+      const error = new Error(`server refused: ${f.code}: ${f.message}`);
+      if (f.r !== undefined && c.pending.has(f.r)) c.pending.get(f.r)!(error);
+      else failure ??= error;
+    } else if (f.r !== undefined) c.pending.get(f.r)?.();
   });
   await once(ws, 'open');
   const token = jwt.sign({ sub: `u${user}`, name: `User ${user}`, exp: Math.floor(Date.now() / 1000) + 3600 }, SECRET, { algorithm: 'HS256' });
@@ -119,10 +125,11 @@ async function connect(port: number, user: number, room: string): Promise<Client
 
 function request(c: Client, frame: Record<string, unknown>): Promise<void> {
   const r = c.next++;
-  return new Promise((resolve) => {
-    c.pending.set(r, () => {
+  return new Promise((resolve, reject) => {
+    c.pending.set(r, (error) => {
       c.pending.delete(r);
-      resolve();
+      if (error) reject(error);
+      else resolve();
     });
     c.ws.send(encodeFrame({ ...frame, r }));
   });
@@ -131,6 +138,7 @@ function request(c: Client, frame: Record<string, unknown>): Promise<void> {
 async function until(test: () => boolean, what: string, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (!test()) {
+    if (failure) throw failure;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
