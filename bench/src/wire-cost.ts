@@ -64,7 +64,7 @@ async function startServer(o: Options, schema: string, callgrindOut: string | un
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
   const node = [process.execPath, ...(callgrindOut ? ['--predictable', '--single-threaded'] : profile), MAIN];
   const argv = callgrindOut
-    ? ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--collect-atstart=no', `--callgrind-out-file=${callgrindOut}`, ...node]
+    ? ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${callgrindOut}`, ...node]
     : node;
   const env = {
     ...process.env,

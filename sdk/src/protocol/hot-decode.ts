@@ -15,7 +15,8 @@ const { room: roomField, cid: cidField, body: bodyField } = SendFrame.shape;
 const ascii = (globalThis as { Buffer?: { prototype: { latin1Slice?: (start: number, end: number) => string } } }).Buffer?.prototype.latin1Slice;
 
 // The frame being read and where: module state, so that reading a field allocates nothing but its value.
-let b: Uint8Array = new Uint8Array(0);
+const NO_BYTES = new Uint8Array(0);
+let b: Uint8Array = NO_BYTES;
 let pos = 0;
 
 /** Bits of the fields seen, to refuse a repeated key (left to the general decoder). */
@@ -50,8 +51,9 @@ function readString(): string | undefined {
   let i = pos;
   while (i < end && b[i]! < 0x80) i++;
   if (i === end) {
-    // ASCII (keys, ids, most chat lines): Node's Buffer copies it out natively; elsewhere by hand.
-    const s = ascii ? ascii.call(b, pos, end) : fromCodes(pos, end);
+    // ASCII: short ones (keys, ids) joined by hand, cheaper than a call into native code; longer
+    // ones (most chat lines) copied out by Node's Buffer, or by hand where there is none.
+    const s = n > 32 && ascii ? ascii.call(b, pos, end) : fromCodes(pos, end);
     pos = end;
     return s;
   }
@@ -101,13 +103,19 @@ function checked(s: string | undefined, schema: { parse(v: unknown, path: string
  * fault, more than `maxBytes`).
  */
 export function readSendFrame(bytes: Uint8Array, maxBytes: number): SendFrame | undefined {
-  const len = bytes.length;
   // fixmap of 5 to 10 entries: t, r, room, cid, body, and nils or integers for the optional fields.
-  if (len > maxBytes || len < 16 || (bytes[0]! & 0xf0) !== 0x80) return undefined;
+  if (bytes.length > maxBytes || bytes.length < 16 || (bytes[0]! & 0xf0) !== 0x80) return undefined;
   const count = bytes[0]! & 0x0f;
   if (count < 5 || count > 10) return undefined;
   b = bytes;
   pos = 1;
+  const frame = readFields(count);
+  b = NO_BYTES; // the frame's buffer is not kept alive until the next one
+  return frame;
+}
+
+function readFields(count: number): SendFrame | undefined {
+  const len = b.length;
   let seen = 0;
   let r = 0;
   let room: string | undefined;
