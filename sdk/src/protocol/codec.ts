@@ -2,6 +2,7 @@
 // The msgpack backend is msgpackr in Node and msgpack-compact.ts in browser builds (package.json `browser`).
 import { ErrorCode, Limits } from './codes.js';
 import { clientFrameSchemas, serverFrameSchemas, type ClientFrame, type ServerFrame } from './frames.js';
+import { readSendFrame } from './hot-decode.js';
 import { packValue, unpackValue } from './msgpack.js';
 import { SchemaError, type Schema } from './schema.js';
 
@@ -61,7 +62,13 @@ function decodeWith<F>(raw: unknown, schemas: Record<number, Schema<unknown>>): 
 }
 
 /** Decodes and validates a frame sent by a client. Throws FrameError. */
-export function decodeClientFrame(bytes: Uint8Array, maxBytes?: number): ClientFrame {
+export function decodeClientFrame(bytes: Uint8Array, maxBytes: number = Limits.maxFrameBytes): ClientFrame {
+  // `send` in its common shape is read straight from the bytes; the general decoder does the rest.
+  return readSendFrame(bytes, maxBytes) ?? decodeClientFrameGeneral(bytes, maxBytes);
+}
+
+/** decodeClientFrame without the `send` fast path: what that path is tested against. */
+export function decodeClientFrameGeneral(bytes: Uint8Array, maxBytes?: number): ClientFrame {
   return decodeWith<ClientFrame>(decodeRaw(bytes, maxBytes), clientFrameSchemas);
 }
 
