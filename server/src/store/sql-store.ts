@@ -391,6 +391,14 @@ export class SqlStore implements Store {
     return rows[0] ?? null;
   }
 
+  async visibility(room: string, user: string): Promise<{ kind: RoomKindName; role: RoleName | null } | null> {
+    const rows = await this.read<{ kind: RoomKindName; role: RoleName | null }>(
+      'SELECT r.kind, m.role FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1',
+      [room, user],
+    );
+    return rows[0] ?? null;
+  }
+
   async memberRoles(user: string, rooms: readonly string[]): Promise<Map<string, RoleName>> {
     if (rooms.length === 0) return new Map();
     const rows = await this.read<{ room_id: string; role: RoleName }>(
@@ -547,8 +555,9 @@ export class SqlStore implements Store {
     return this.guard(() => readViews(this.sql, user, rooms));
   }
 
-  async roomReadView(room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }> {
-    return this.guard(() => roomReadView(this.sql, room, user, size));
+  async roomReadView(room: string, user: string, size: number): Promise<{ room: RoomRecord | null; view?: ReadView; reads: MemberRead[] | null }> {
+    const read = await this.guard(() => roomReadView<RoomRow>(this.sql, ROOM_COLUMNS, room, user, size));
+    return { ...read, room: read.room && toRoom(read.room) };
   }
 
   // ---- group commit ---------------------------------------------------------------------------
