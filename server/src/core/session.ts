@@ -31,6 +31,19 @@ const REJECT_LIMIT = 100;
 const REJECT_WINDOW_MS = 10_000;
 /** What an idle connection without rooms reads instead of a Set of its own. */
 const NONE: ReadonlySet<string> = new Set();
+/** Random bytes for session ids, drawn 256 ids at a time: one call into the CSPRNG per connection showed in a connection storm. */
+const ID_BYTES = 9;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+
+function sessionId(): string {
+  if (idAt + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 256);
+    idAt = 0;
+  }
+  return idPool.toString('base64url', idAt, (idAt += ID_BYTES));
+}
+
 /** Each hub's welcome encoder (the constant part of a welcome is encoded once per server). */
 const welcomes = new WeakMap<Hub, WelcomeEncoder>();
 
@@ -43,7 +56,7 @@ function welcomeEncoder(hub: Hub): WelcomeEncoder {
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
 export class Session {
-  readonly id = randomBytes(9).toString('base64url');
+  readonly id = sessionId();
   /** When the socket opened, ms epoch (the admin console lists a user's connections). */
   readonly openedAt = Date.now();
   phase: Phase = 'hello';
