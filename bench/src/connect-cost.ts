@@ -2,7 +2,7 @@
 // move the figure: the server runs under valgrind twice, once for K and once for 2K connections,
 // each of them `hello` (and, with rooms, `join` + `subscribe`), and the difference over K is the
 // cost of one connection. Usage: node dist/connect-cost.js [--connections=200] [--rooms=20]
-// [--returning] [--keep=<dir>] [--profile=<dir>] (rooms 0: hello only, as the connection storm does).
+// [--returning] [--keep=<dir>] [--profile=<dir>] [--server=<main.js>] [--concurrency=2] (rooms 0: hello only, as the connection storm does).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +30,10 @@ interface Options {
   keep: string | undefined;
   /** Instead of counting: one run of 2K connections without valgrind, writing a V8 CPU profile into this directory. */
   profile: string | undefined;
+  /** The server's entry point; default this checkout's server/dist/main.js (another build's, to compare). */
+  server: string;
+  /** Connections set up at once. Low by default: under valgrind the server is ~50 times slower, and a busy pool's wait for a connection (5 s) must not run out. */
+  concurrency: number;
 }
 
 function parse(argv: string[]): Options {
@@ -41,6 +45,8 @@ function parse(argv: string[]): Options {
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     keep: arg('keep'),
     profile: arg('profile'),
+    server: arg('server') ?? MAIN,
+    concurrency: Number(arg('concurrency') ?? 2),
   };
 }
 
@@ -78,7 +84,7 @@ async function open(port: number, token: string, room: string | undefined): Prom
   return ws;
 }
 
-async function openAll(port: number, tokens: string[], rooms: number, concurrency = 10): Promise<RawWs[]> {
+async function openAll(port: number, tokens: string[], rooms: number, concurrency: number): Promise<RawWs[]> {
   const out: RawWs[] = [];
   let next = 0;
   const worker = async () => {
@@ -107,9 +113,9 @@ async function counted(n: number, o: Options, dir: string): Promise<number> {
     PARLEY_DB_SCHEMA: schema,
     PARLEY_ROOMS: o.rooms > 0 ? Array.from({ length: o.rooms }, (_, i) => `r${i}`).join(',') : 'lobby',
   };
-  const node = [process.execPath, '--predictable', '--single-threaded', MAIN];
+  const node = [process.execPath, '--predictable', '--single-threaded', o.server];
   const [cmd, ...args] = o.profile
-    ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${o.profile}`, MAIN]
+    ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${o.profile}`, o.server]
     : ['valgrind', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, ...node];
   const child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
@@ -126,8 +132,8 @@ async function counted(n: number, o: Options, dir: string): Promise<number> {
     });
     const exp = Math.floor(Date.now() / 1000) + 3600;
     const tokens = Array.from({ length: users }, (_, i) => jwt.sign({ sub: `u${i}`, name: `User ${i}`, exp }, SECRET, { algorithm: 'HS256' }));
-    if (o.returning) for (const ws of await openAll(port, tokens, o.rooms)) ws.close();
-    const open = await openAll(port, tokens.slice(0, n), o.rooms);
+    if (o.returning) for (const ws of await openAll(port, tokens, o.rooms, o.concurrency)) ws.close();
+    const open = await openAll(port, tokens.slice(0, n), o.rooms, o.concurrency);
     child.kill('SIGTERM');
     await once(child, 'exit');
     for (const ws of open) ws.close();
