@@ -1,6 +1,6 @@
 // Token verification and guest tokens: every refusal is checked by its reason, every acceptance by
 // the identity it yields.
-import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '@parley/sdk/protocol';
@@ -169,6 +169,30 @@ describe('tokens refused', () => {
     const [head, , sig] = jwt.sign({ sub: 'u', exp: inAnHour() }, rsa.privateKey, { algorithm: 'RS256' }).split('.');
     const forged = `${head}.${b64({ sub: 'admin', exp: inAnHour() })}.${sig}`;
     expect(reasonOf(() => rsAuth.verify(forged))).toBe('bad_signature');
+  });
+
+  it('refuses signatures that are empty, cut short, spelt another way or in the wrong encoding', () => {
+    const token = hs({ sub: 'u', exp: inAnHour() });
+    const [input, sig] = [token.slice(0, token.lastIndexOf('.')), token.slice(token.lastIndexOf('.') + 1)];
+    expect(hsAuth.verify(token).id).toBe('u');
+    // The last of 43 characters carries 4 bits of the MAC and 2 unused ones: flipping those decodes to the same bytes.
+    const last = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(sig.at(-1)!);
+    const respelt = `${input}.${sig.slice(0, -1)}${'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[last ^ 1]}`;
+    expect(Buffer.from(respelt.split('.')[2]!, 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
+    for (const bad of [`${input}.`, `${input}.${sig.slice(0, -2)}`, respelt, `${input}.${Buffer.from(sig, 'base64url').toString('hex')}`]) {
+      expect(reasonOf(() => hsAuth.verify(bad))).toBe('bad_signature');
+    }
+    const es = jwt.sign({ sub: 'u', exp: inAnHour() }, ec.privateKey, { algorithm: 'ES256' });
+    const esAuth = auth({ publicKey: ec.publicKey });
+    expect(esAuth.verify(es).id).toBe('u');
+    const esInput = es.slice(0, es.lastIndexOf('.'));
+    // The same signature as DER (what OpenSSL makes) is not a JWS signature: JWS wants r‖s.
+    const der = sign('sha256', Buffer.from(esInput), ec.privateKey).toString('base64url');
+    for (const bad of [`${esInput}.`, `${esInput}.${es.slice(es.lastIndexOf('.') + 1, -4)}`, `${esInput}.${der}`]) {
+      expect(reasonOf(() => esAuth.verify(bad))).toBe('bad_signature');
+    }
+    const rs = jwt.sign({ sub: 'u', exp: inAnHour() }, rsa.privateKey, { algorithm: 'RS256' });
+    expect(reasonOf(() => rsAuth.verify(`${rs.slice(0, rs.lastIndexOf('.'))}.${rs.slice(rs.lastIndexOf('.') + 1, -8)}`))).toBe('bad_signature');
   });
 
   it('refuses alg:none', () => {

@@ -1,10 +1,10 @@
-// Verifies host-issued and guest JWTs on the connect path and signs guest tokens.
+// Verifies host-issued and guest JWTs on the connect path (node:crypto, see token.ts) and signs guest tokens.
 import { randomBytes, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { GUEST_ISSUER, resolveAuthConfig, type AuthConfig, type HostAlgorithm } from './config.js';
 import { AuthError } from './errors.js';
 import { hasUnprintable, sanitiseName, validateDisplayName } from './name.js';
-import { malformed, peek, type Claims } from './token.js';
+import { checkSignature, malformed, parse, type Claims, type ParsedToken } from './token.js';
 
 const MAX_SUBJECT_CHARS = 128;
 const GUEST_ID_PREFIX = 'guest:';
@@ -55,11 +55,11 @@ export class Authenticator {
   verify(token: unknown): Identity {
     if (token === undefined || token === null || token === '') throw new AuthError('missing', 'no token');
     if (typeof token !== 'string') malformed('token must be a string');
-    const { alg, iss } = peek(token);
+    const parsed = parse(token);
     // Routing on the unverified iss is safe because each route accepts only its own key and
     // algorithm: claiming the other issuer just sends the token to a key that did not sign it.
-    if (iss === GUEST_ISSUER) return this.#verifyGuest(token, alg);
-    return this.#verifyHost(token, alg);
+    if (parsed.claims['iss'] === GUEST_ISSUER) return this.#verifyGuest(parsed);
+    return this.#verifyHost(parsed);
   }
 
   /**
@@ -77,10 +77,11 @@ export class Authenticator {
     return { token, identity: this.#identity(id, clean, true, exp) };
   }
 
-  #verifyGuest(token: string, alg: unknown): Identity {
+  #verifyGuest(token: ParsedToken): Identity {
     if (this.#guestKey === null) throw new AuthError('guests_disabled', 'guest access is disabled');
-    if (alg !== 'HS256') throw new AuthError('algorithm', 'token algorithm is not accepted');
-    const claims = this.#checkSignature(token, this.#guestKey, 'HS256');
+    if (token.alg !== 'HS256') throw new AuthError('algorithm', 'token algorithm is not accepted');
+    checkSignature(token, this.#guestKey, 'HS256');
+    const { claims } = token;
     const exp = this.#checkTimes(claims);
     const sub = claims['sub'];
     if (typeof sub !== 'string' || !GUEST_ID.test(sub)) throw new AuthError('bad_subject', 'guest token has no guest id');
@@ -88,12 +89,14 @@ export class Authenticator {
     return this.#identity(sub, sanitiseName(claims['name']) ?? 'Guest', true, exp);
   }
 
-  #verifyHost(token: string, alg: unknown): Identity {
+  #verifyHost(token: ParsedToken): Identity {
     if (this.#hostKeys.size === 0) throw new AuthError('host_tokens_disabled', 'this server only accepts guest tokens');
+    const { alg, claims } = token;
     const key = typeof alg === 'string' ? this.#hostKeys.get(alg as HostAlgorithm) : undefined;
     // This is what stops alg:none and HS256-signed-with-the-public-key: alg must match a configured key.
     if (key === undefined) throw new AuthError('algorithm', 'token algorithm is not accepted');
-    const claims = this.#checkSignature(token, key, alg as HostAlgorithm);
+    // Pinned to the one algorithm of this key. Time claims are checked by #checkTimes, each failure with its own reason.
+    checkSignature(token, key, alg as HostAlgorithm);
     const exp = this.#checkTimes(claims);
     if (this.#audience !== undefined) {
       const aud = claims['aud'];
@@ -105,19 +108,6 @@ export class Authenticator {
     const sub = checkHostSubject(claims['sub']);
     const name = sanitiseName(claims['name']) ?? sanitiseName(claims['preferred_username']) ?? sanitiseName(sub) ?? sub;
     return { ...this.#identity(sub, name, false, exp), admin: claims['parley_admin'] === true };
-  }
-
-  #checkSignature(token: string, key: KeyObject, alg: HostAlgorithm): Claims {
-    let claims: unknown;
-    try {
-      // Pinned to the one algorithm of this key. Time claims are checked by #checkTimes so each
-      // failure gets its own reason instead of being parsed out of jsonwebtoken's messages.
-      claims = jwt.verify(token, key, { algorithms: [alg], ignoreExpiration: true, ignoreNotBefore: true });
-    } catch (err) {
-      throw new AuthError('bad_signature', 'token signature is invalid', { cause: err });
-    }
-    if (claims === null || typeof claims !== 'object') malformed('token payload is not a JSON object');
-    return claims as Claims;
   }
 
   /**

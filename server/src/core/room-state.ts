@@ -47,14 +47,13 @@ export async function requireRoom(s: Session, id: string): Promise<RoomRecord> {
  * a public room the caller is not a member of.
  */
 export async function requireVisible(s: Session, id: string): Promise<RoleName | undefined> {
-  const member = await s.hub.store.getMember(id, s.userId);
-  if (member) {
+  const seen = await s.hub.store.visibility(id, s.userId);
+  if (seen?.role) {
     s.setMember(id);
-    s.noteRole(id, member.role);
-    return member.role;
+    s.noteRole(id, seen.role);
+    return seen.role;
   }
-  const room = await s.hub.store.getRoom(id);
-  if (room?.kind !== RoomKind.Public) throw noRoom(id);
+  if (seen?.kind !== RoomKind.Public) throw noRoom(id);
   s.noteRole(id, undefined);
   return undefined;
 }
@@ -80,14 +79,14 @@ export async function subscribeFrom(
   const { hub } = s;
   hub.subscribe(s, id);
   try {
-    const room = await requireRoom(s, id);
+    // A member learns where they read to, with their counts, and (direct and small rooms) where the
+    // others did: read with the room, in one statement.
+    const read = role ? await hub.store.roomReadView(id, s.userId, hub.config.receiptRoomSize) : { room: await hub.store.getRoom(id), view: undefined, reads: null };
+    const { room, view, reads } = read;
+    if (!room) throw noRoom(id);
     hub.subscribedAt(id, room.head);
     // Mid-stream, the text so far comes from the node the stream lives on.
     hub.streams.subscribed(id, s.userId);
-    // A member learns where they read to, with their counts, and (direct and small rooms) where the others did.
-    const { view, reads } = role
-      ? await hub.store.roomReadView(id, s.userId, room.kind === RoomKind.Direct ? 2 : hub.config.receiptRoomSize)
-      : { view: undefined, reads: null };
     const positions = reads ? { reads } : {};
     let replayed = 0;
     if (after !== undefined && after !== room.head) {

@@ -21,19 +21,37 @@ import type { Logger } from '../log.js';
 import { Admission } from './admission.js';
 import type { Conn } from './conn.js';
 import { describeFailure } from './errors.js';
-import { serverFeatures } from './features.js';
-import { moderationLimits } from './moderation.js';
-import { webhookLimits } from './moderation-hook.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
-import { fileLimits } from './file-requests.js';
 import { SendOrder } from './send-order.js';
+import { WelcomeEncoder } from './welcome.js';
 
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
 const REJECT_LIMIT = 100;
 const REJECT_WINDOW_MS = 10_000;
 /** What an idle connection without rooms reads instead of a Set of its own. */
 const NONE: ReadonlySet<string> = new Set();
+/** Random bytes for session ids, drawn 256 ids at a time: one call into the CSPRNG per connection showed in a connection storm. */
+const ID_BYTES = 9;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
+
+function sessionId(): string {
+  if (idAt + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * 256);
+    idAt = 0;
+  }
+  return idPool.toString('base64url', idAt, (idAt += ID_BYTES));
+}
+
+/** Each hub's welcome encoder (the constant part of a welcome is encoded once per server). */
+const welcomes = new WeakMap<Hub, WelcomeEncoder>();
+
+function welcomeEncoder(hub: Hub): WelcomeEncoder {
+  let encoder = welcomes.get(hub);
+  if (!encoder) welcomes.set(hub, (encoder = new WelcomeEncoder(hub.config, hub.roomLimits)));
+  return encoder;
+}
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
@@ -89,7 +107,7 @@ export class Session {
     readonly conn: Conn,
     readonly hub: Hub,
   ) {
-    this.id = `${hub.nodeId}-${randomBytes(9).toString('base64url')}`;
+    this.id = `${hub.nodeId}-${sessionId()}`;
     const { helloTimeoutMs } = hub.config;
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
   }
@@ -320,61 +338,8 @@ export class Session {
     this.phase = 'ready';
     if (Number.isFinite(identity.expiresAt)) this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
     this.hub.addUser(this);
-    const c = this.hub.config;
-    this.send({
-      t: Op.Welcome,
-      r: frame.r,
-      v: PROTOCOL_VERSION,
-      user: { id: user.id, name: user.name, guest: user.guest, ...(this.bot && { bot: true }) },
-      session: this.id,
-      limits: {
-        maxFrameBytes: Limits.maxFrameBytes,
-        maxBody: Limits.maxBody,
-        maxHistory: Limits.maxHistory,
-        resumeLimit: c.resumeLimit,
-        sendRate: c.sendRate,
-        frameRate: c.frameRate,
-        typingTtlMs: c.typingTtlMs,
-        maxCreatedRooms: this.hub.roomLimits.quota(user.guest),
-        roomCreatesPerMinute: this.hub.roomLimits.perMinute,
-        workRate: c.workRate,
-        workBurst: c.workBurst,
-        maxPending: c.maxPending,
-        editWindowMs: c.editWindowMs,
-        maxReactionEmoji: Limits.maxReactionEmoji,
-        maxReactions: Limits.maxReactions,
-        maxMentions: Limits.maxMentions,
-        receiptRoomSize: c.receiptRoomSize,
-        maxUnread: Limits.maxUnread,
-        readIntervalMs: Limits.readIntervalMs,
-        maxPushSubscriptions: Limits.maxPushSubscriptions,
-        maxMutedRooms: Limits.maxMutedRooms,
-        maxSearchQuery: Limits.maxSearchQuery,
-        searchRate: c.searchRate,
-        ...moderationLimits(c),
-        maxCommands: Limits.maxCommands,
-        maxCommandArgs: Limits.maxCommandArgs,
-        maxActions: Limits.maxActions,
-        maxActionOptions: Limits.maxActionOptions,
-        maxActionLabel: Limits.maxActionLabel,
-        maxStreamChars: Limits.maxStreamChars,
-        maxStreams: Limits.maxStreams,
-        streamFlushMs: c.streamFlushMs,
-        streamIdleMs: c.streamIdleMs,
-        streamWriteRate: c.streamWriteRate,
-        maxCallParticipants: c.maxCallParticipants,
-        callRoomSize: c.callRoomSize,
-        ringTimeoutMs: c.ringTimeoutMs,
-        callReconnectMs: c.callReconnectMs,
-        maxSdp: Limits.maxSdp,
-        signalRate: c.signalRate,
-        ...webhookLimits(c),
-        maxVoiceMs: c.maxVoiceMs,
-        ...fileLimits(c),
-      },
-      features: serverFeatures(c),
-      ...(this.hub.notifications ? { pushKey: this.hub.notifications.sender.publicKey } : {}),
-    });
+    const welcome = { r: frame.r, user: { id: user.id, name: user.name, guest: user.guest, ...(this.bot && { bot: true as const }) }, session: this.id };
+    this.conn.send(welcomeEncoder(this.hub).encode(welcome, this.hub.notifications?.sender.publicKey));
   }
 
   /** Called by the hub when the token's validity has passed. */

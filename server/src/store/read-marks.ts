@@ -99,21 +99,38 @@ export async function readViews(sql: SqlSession, user: string, rooms: readonly s
  * One read for a member's `subscribe`: their own position and counts in `room` (absent when not a
  * member) and, when the room has at most `size` members, every other member's position (else null).
  */
-export async function roomReadView(sql: SqlSession, room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }> {
-  // The member count is an InitPlan, read once; the counts are computed for the caller's row only.
-  const rows = await sql.query<{ user_id: string; read: number; delivered: number; small: boolean; unread: number | null; mentions: number | null }>(
-    `WITH small AS (SELECT count(*) <= $3 AS yes FROM (SELECT 1 FROM members c WHERE c.room_id = $1 LIMIT $3 + 1) z)
-     SELECT m.user_id, m.last_read_seq AS read, greatest(m.last_delivered_seq, m.last_read_seq) AS delivered, (SELECT yes FROM small) AS small,
-            CASE WHEN m.user_id = $2 THEN ${UNREAD('$1', '$2', 'm.last_read_seq', '$4')} END AS unread,
-            CASE WHEN m.user_id = $2 THEN ${MENTIONS('$1', '$2', 'm.last_read_seq', '$4')} END AS mentions
-       FROM members m
-      WHERE m.room_id = $1 AND (m.user_id = $2 OR (SELECT yes FROM small))
-      ORDER BY m.joined_at, m.user_id`,
+/**
+ * A member's `subscribe` in one statement: the room (its columns as `roomColumns` selects them from
+ * `rooms r`), the member's position and counts, and the others' positions when the room has at most
+ * `size` members (2 for a direct room). No rows: no such room.
+ */
+export async function roomReadView<Room>(
+  sql: SqlSession,
+  roomColumns: string,
+  room: string,
+  user: string,
+  size: number,
+): Promise<{ room: Room | null; view?: ReadView; reads: MemberRead[] | null }> {
+  // The member count and the room are InitPlans, read once; the counts are computed for the caller's row only.
+  const rows = await sql.query<Room & { user_id: string | null; read: number; delivered: number; small: boolean | null; unread: number | null; mentions: number | null }>(
+    `WITH room AS (SELECT ${roomColumns} FROM rooms r WHERE r.id = $1),
+          size AS (SELECT CASE WHEN kind = 'dm' THEN 2 ELSE $3::int END AS n FROM room),
+          small AS (SELECT count(*) <= (SELECT n FROM size) AS yes FROM (SELECT 1 FROM members c WHERE c.room_id = $1 LIMIT (SELECT n FROM size) + 1) z),
+          marks AS (
+            SELECT m.user_id, m.joined_at, m.last_read_seq AS read, greatest(m.last_delivered_seq, m.last_read_seq) AS delivered, (SELECT yes FROM small) AS small,
+                   CASE WHEN m.user_id = $2 THEN ${UNREAD('$1', '$2', 'm.last_read_seq', '$4')} END AS unread,
+                   CASE WHEN m.user_id = $2 THEN ${MENTIONS('$1', '$2', 'm.last_read_seq', '$4')} END AS mentions
+              FROM members m
+             WHERE m.room_id = $1 AND (m.user_id = $2 OR (SELECT yes FROM small)))
+     SELECT room.*, marks.user_id, marks.read, marks.delivered, marks.small, marks.unread, marks.mentions
+       FROM room LEFT JOIN marks ON true
+      ORDER BY marks.joined_at, marks.user_id`,
     [room, user, size, Limits.maxUnread],
   );
+  if (rows.length === 0) return { room: null, reads: null };
   const mine = rows.find((r) => r.user_id === user);
   const view = mine && { read: Number(mine.read), delivered: Number(mine.delivered), unread: mine.unread ?? 0, mentions: mine.mentions ?? 0 };
-  const small = rows[0]?.small ?? false;
-  const reads = small ? rows.filter((r) => r.user_id !== user).map((r) => ({ user: r.user_id, seq: Number(r.read), delivered: Number(r.delivered) })) : null;
-  return view ? { view, reads } : { reads };
+  const small = rows[0]!.small ?? false;
+  const reads = small ? rows.filter((r) => r.user_id !== null && r.user_id !== user).map((r) => ({ user: r.user_id!, seq: Number(r.read), delivered: Number(r.delivered) })) : null;
+  return view ? { room: rows[0]!, view, reads } : { room: rows[0]!, reads };
 }

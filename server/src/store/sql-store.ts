@@ -224,16 +224,23 @@ export class SqlStore implements Store {
   }
 
   async signIn(user: UserRecord): Promise<{ user: UserRecord; logHead: number }> {
-    // One row whether or not the user is known: notices may reach someone before their first sign-in.
+    // One round trip whether or not the user is known (a connection storm is mostly first sign-ins):
+    // a known user is read, an unknown one inserted by the same statement. The head comes along, as
+    // notices may reach someone before their first sign-in. Nothing is written for a known user.
     const rows = await this.read<{ id: string | null; name: string; guest: boolean; head: number | string }>(
-      `SELECT u.id, u.name, u.guest, coalesce((SELECT head_seq FROM user_heads WHERE user_id = $1), 0) AS head
-         FROM (VALUES (1)) AS one LEFT JOIN users u ON u.id = $1`,
-      [user.id],
+      `WITH found AS (SELECT id, name, guest FROM users WHERE id = $1),
+            added AS (INSERT INTO users (id, name, guest) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM found)
+                      ON CONFLICT (id) DO NOTHING RETURNING id, name, guest)
+       SELECT coalesce(f.id, a.id) AS id, coalesce(f.name, a.name) AS name, coalesce(f.guest, a.guest) AS guest,
+              coalesce((SELECT head_seq FROM user_heads WHERE user_id = $1), 0) AS head
+         FROM (VALUES (1)) AS one LEFT JOIN found f ON true LEFT JOIN added a ON true`,
+      [user.id, fitName(user.name), user.guest],
     );
     const found = rows[0]!;
     const logHead = Number(found.head);
     if (found.id !== null) return { user: { id: found.id, name: found.name, guest: found.guest }, logHead };
-    return { user: await this.insertUser(user), logHead };
+    // Inserted by another node between this statement's snapshot and its insert: theirs is the stored record.
+    return { user: (await this.getUser(user.id)) ?? user, logHead };
   }
 
   async getUser(id: string): Promise<UserRecord | null> {
@@ -378,6 +385,14 @@ export class SqlStore implements Store {
 
   async getMember(room: string, user: string): Promise<{ role: RoleName } | null> {
     const rows = await this.read<{ role: RoleName }>('SELECT role FROM members WHERE room_id = $1 AND user_id = $2', [room, user]);
+    return rows[0] ?? null;
+  }
+
+  async visibility(room: string, user: string): Promise<{ kind: RoomKindName; role: RoleName | null } | null> {
+    const rows = await this.read<{ kind: RoomKindName; role: RoleName | null }>(
+      'SELECT r.kind, m.role FROM rooms r LEFT JOIN members m ON m.room_id = r.id AND m.user_id = $2 WHERE r.id = $1',
+      [room, user],
+    );
     return rows[0] ?? null;
   }
 
@@ -537,8 +552,9 @@ export class SqlStore implements Store {
     return this.guard(() => readViews(this.sql, user, rooms));
   }
 
-  async roomReadView(room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }> {
-    return this.guard(() => roomReadView(this.sql, room, user, size));
+  async roomReadView(room: string, user: string, size: number): Promise<{ room: RoomRecord | null; view?: ReadView; reads: MemberRead[] | null }> {
+    const read = await this.guard(() => roomReadView<RoomRow>(this.sql, ROOM_COLUMNS, room, user, size));
+    return { ...read, room: read.room && toRoom(read.room) };
   }
 
   // ---- group commit ---------------------------------------------------------------------------

@@ -364,8 +364,11 @@ export interface Store {
   /** The user's position and counts in each of `rooms` they are a member of (absent: not a member). */
   readViews(user: string, rooms: readonly string[]): Promise<Map<string, ReadView>>;
   /**
-   * For a member's `subscribe`, in one read: their position and counts in `room` (absent when not a
-   * member), and the other members' positions when the room has at most `size` members (else null).
+   * For a member's `subscribe`, in one read: the room (null: none), their position and counts in it
+   * (absent when not a member), and the other members' positions when the room has at most `size`
+   * members, 2 for a direct room (else null).
    */
-  roomReadView(room: string, user: string, size: number): Promise<{ view?: ReadView; reads: MemberRead[] | null }>;
+  roomReadView(room: string, user: string, size: number): Promise<{ room: RoomRecord | null; view?: ReadView; reads: MemberRead[] | null }>;
+  /** Whether `room` exists, its kind, and `user`'s role in it (null: not a member), in one read; null when there is no such room. */
+  visibility(room: string, user: string): Promise<{ kind: RoomKindName; role: RoleName | null } | null>;
 }
