@@ -26,6 +26,7 @@ import { STREAMS_CHANNEL, Streams } from './streams.js';
 import type { ModerationChange } from '../store/moderation.js';
 import { randomBytes } from 'node:crypto';
 import { CALLS_CHANNEL, Calls, signalTopic } from './calls.js';
+import { WelcomeEncoder } from './welcome.js';
 import type { WebhookStore } from '../store/webhooks.js';
 import { connected, ModerationHooks, verdictChannel } from './moderation-hook.js';
 
@@ -73,6 +74,8 @@ export class Hub {
   readonly expiries = new ExpiryWheel<Session>((s) => s.expire());
   /** How many rooms users may create, and how fast. */
   readonly roomLimits: RoomCreationLimits;
+  /** The welcome frame, its constant part (limits, features) encoded once per server. */
+  readonly welcome: WelcomeEncoder;
   /** Ends guests' memberships of public rooms after the guest token lifetime. */
   readonly guestExpiry: GuestMembershipExpiry;
   /** Bots' streamed replies (feature `streams`). */
@@ -176,6 +179,7 @@ export class Hub {
       this.publishRoom(room, { t: Op.TypingState, room, user, name: this.nameOf(user), on, ...(thread !== undefined ? { thread } : {}) }),
     );
     this.roomLimits = new RoomCreationLimits(deps.config);
+    this.welcome = new WelcomeEncoder(deps.config, this.roomLimits);
     this.guestExpiry = new GuestMembershipExpiry(this, (deps.config.guestTtl + deps.config.jwtClockTolerance) * 1000);
     this.guestExpiry.start();
     const sweepMs = Math.min(30_000, Math.max(250, Math.floor(deps.config.awayAfterMs / 4)));

@@ -24,7 +24,6 @@ import { describeFailure } from './errors.js';
 import type { Hub } from './hub.js';
 import { requestHandlers } from './requests.js';
 import { SendOrder } from './send-order.js';
-import { WelcomeEncoder } from './welcome.js';
 
 /** Rejected frames within REJECT_WINDOW_MS after which a flooding socket is closed. */
 const REJECT_LIMIT = 100;
@@ -44,14 +43,6 @@ function sessionId(): string {
   return idPool.toString('base64url', idAt, (idAt += ID_BYTES));
 }
 
-/** Each hub's welcome encoder (the constant part of a welcome is encoded once per server). */
-const welcomes = new WeakMap<Hub, WelcomeEncoder>();
-
-function welcomeEncoder(hub: Hub): WelcomeEncoder {
-  let encoder = welcomes.get(hub);
-  if (!encoder) welcomes.set(hub, (encoder = new WelcomeEncoder(hub.config, hub.roomLimits)));
-  return encoder;
-}
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
@@ -339,7 +330,7 @@ export class Session {
     if (Number.isFinite(identity.expiresAt)) this.expirySlot = this.hub.expiries.add(this, identity.expiresAt);
     this.hub.addUser(this);
     const welcome = { r: frame.r, user: { id: user.id, name: user.name, guest: user.guest, ...(this.bot && { bot: true as const }) }, session: this.id };
-    this.conn.send(welcomeEncoder(this.hub).encode(welcome, this.hub.notifications?.sender.publicKey));
+    this.conn.send(this.hub.welcome.encode(welcome, this.hub.notifications?.sender.publicKey));
   }
 
   /** Called by the hub when the token's validity has passed. */

@@ -122,16 +122,16 @@ class GinCleaner {
 class PipelinedSession implements SqlSession {
   private client: pg.Client | undefined;
   private closed = false;
-  /** Statements issued so far (the GIN cleaner runs only after appends). */
+  /** Statements answered so far: the GIN cleaner runs when this moved, so a round always follows the last commit. */
   statements = 0;
 
   constructor(private readonly config: pg.ClientConfig) {}
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
     if (this.closed) throw new Error('Cannot use a pool after calling end on the pool');
-    this.statements++;
     // Statements issued before the connection is up queue inside the client, in order.
     const result = await this.connection().query(text, params ? [...params] : undefined);
+    this.statements++;
     return result.rows as Row[];
   }
 
