@@ -162,7 +162,7 @@ describe('benchmark harness (tiny run)', () => {
     expect(readFileSync(join(dir, 'benchmarks.md'), 'utf8')).toContain('## Uploads');
   });
 
-  it('pins the load generator to a core no server uses', () => {
+  it('pins every node to a core of its own, and the load generator, when pinned, to a core no server uses', () => {
     const ran = report.results.filter((x) => !x.skipped);
     if (!report.pinned) {
       expect(ran.every((r) => r.placement === undefined)).toBe(true);
@@ -171,7 +171,8 @@ describe('benchmark harness (tiny run)', () => {
     for (const r of ran) {
       expect(r.placement, `${r.scenario}/${r.peer}`).toBeDefined();
       expect(r.placement!.servers).toHaveLength(r.nodes);
-      expect(r.placement!.servers, `${r.scenario}/${r.peer}`).not.toContain(r.placement!.load);
+      if (r.placement!.load !== undefined) expect(r.placement!.servers, `${r.scenario}/${r.peer}`).not.toContain(r.placement!.load);
+      if (r.nodes <= cpus().length) expect(new Set(r.placement!.servers).size, `${r.scenario}/${r.peer}: a core per node`).toBe(r.nodes);
     }
   });
 
@@ -268,7 +269,7 @@ describe('benchmark harness (tiny run)', () => {
         expect(b).toBeLessThanOrEqual(1);
       }
       // The load generator's core was busy sending and receiving during every phase.
-      if (r.placement) expect(m.coreBusy[r.placement.load]!, `${r.scenario}/${r.peer}: load generator core`).toBeGreaterThan(0);
+      if (r.placement?.load !== undefined) expect(m.coreBusy[r.placement.load]!, `${r.scenario}/${r.peer}: load generator core`).toBeGreaterThan(0);
       if (r.peer.startsWith('parley')) expect(p.store?.eventLoop?.p99Ms, `${r.scenario}/${r.peer}: event-loop delay`).toBeGreaterThanOrEqual(0);
     }
   });

@@ -182,16 +182,30 @@ describe('core placement', () => {
     expect(nodesShareACore(placement(2, 3, true))).toBe(false);
   });
 
-  it('puts both nodes on core 0 on a 2-core machine, and the report says what that run shows', () => {
-    const shared = placement(2, 2, true);
-    expect(shared).toEqual({ servers: [0, 0], load: 1 });
+  it('gives each node its own core on a 2-core machine and leaves the load generator unpinned, and the report says so', () => {
+    const own = placement(2, 2, true);
+    expect(own).toEqual({ servers: [0, 1], load: undefined });
+    expect(nodesShareACore(own)).toBe(false);
+    expect(placement(3, 2, true)).toEqual({ servers: [0, 1, 0], load: undefined });
+    const twoNodes0 = { id: 'two-nodes', title: 'Two nodes over Redis', kind: ScenarioKind.Traffic, peers: [PeerKind.Parley], nodes: 2 };
+    const r0 = report([twoNodes0], [
+      { ...run('two-nodes', PeerKind.Parley, { sat: phase({ sent: 100, sendingMs: 1000 }), ownHalf: phase({ sent: 50, sendingMs: 1000, offeredRate: 50 }) }), nodes: 2, placement: own! },
+    ]);
+    const md0 = renderMarkdown(r0, 'bench/results/x.json', 'benchmarks.svg');
+    expect(md0).toContain("the two-node run's nodes on cores 0 and 1");
+    expect(md0).toContain('not pinned in the two-node run');
+    expect(md0).not.toContain('Both nodes ran on core');
+  });
+
+  it('says so when nodes share a core (results recorded before each node had its own)', () => {
+    const shared = { servers: [0, 0], load: 1 };
     expect(nodesShareACore(shared)).toBe(true);
     const twoNodes = { id: 'two-nodes', title: 'Two nodes over Redis', kind: ScenarioKind.Traffic, peers: [PeerKind.Parley], nodes: 2 };
     const r = report([twoNodes], [
-      { ...run('two-nodes', PeerKind.Parley, { sat: phase({ sent: 100, sendingMs: 1000 }), ownHalf: phase({ sent: 50, sendingMs: 1000, offeredRate: 50 }) }), nodes: 2, placement: shared! },
+      { ...run('two-nodes', PeerKind.Parley, { sat: phase({ sent: 100, sendingMs: 1000 }), ownHalf: phase({ sent: 50, sendingMs: 1000, offeredRate: 50 }) }), nodes: 2, placement: shared },
     ]);
     const md = renderMarkdown(r, 'bench/results/x.json', 'benchmarks.svg');
-    expect(md).toContain("the two-node run's nodes share core 0; load generator on core 1");
+    expect(md).toContain("the two-node run's nodes share core 0; load generator on core 1;");
     expect(md).toContain('Both nodes ran on core 0, with the load generator alone on core 1');
   });
 

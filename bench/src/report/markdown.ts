@@ -127,7 +127,7 @@ export function renderMarkdown(report: BenchReport, resultsFile: string, chartFi
     if (shared?.placement) {
       lines.push(
         '',
-        `Both nodes ran on core ${shared.placement.servers[0]}, with the load generator alone on core ${shared.placement.load}: this machine has no third core.`,
+        `Both nodes ran on core ${shared.placement.servers[0]}, with the load generator ${shared.placement.load === undefined ? 'not pinned' : `alone on core ${shared.placement.load}`}: this machine has no core for each.`,
         'The nodes compete for one core, so this run shows what crossing Redis costs per delivery, not how far two nodes scale.',
       );
     }
@@ -239,7 +239,8 @@ function pinning(report: BenchReport): string {
   if (!report.pinned) return '**not pinned** (no taskset)';
   const placements = report.results.flatMap((r) => (r.placement ? [r.placement] : []));
   if (placements.length === 0) return 'servers under test on core 0 (both nodes of the two-node run too), load generator on core 1 (`taskset`)';
-  const load = [...new Set(placements.map((p) => p.load))].join(', ');
+  const pinnedLoad = [...new Set(placements.flatMap((p) => (p.load === undefined ? [] : [p.load])))].join(', ');
+  const floats = placements.some((p) => p.load === undefined);
   const oneNode = [...new Set(placements.filter((p) => p.servers.length === 1).map((p) => p.servers[0]))].join(', ');
   const multi = placements.find((p) => p.servers.length > 1);
   const nodes = multi
@@ -247,7 +248,8 @@ function pinning(report: BenchReport): string {
       ? `; the two-node run's nodes share core ${multi.servers[0]}`
       : `; the two-node run's nodes on cores ${multi.servers.join(' and ')}`
     : '';
-  return `servers under test on core ${oneNode}${nodes}; load generator on core ${load} (\`taskset\`)`;
+  const load = `load generator on core ${pinnedLoad}${floats ? ' (not pinned in the two-node run, where no core is left for it alone)' : ''}`;
+  return `servers under test on core ${oneNode}${nodes}; ${load}; PostgreSQL and Redis not pinned (\`taskset\`)`;
 }
 
 const delivered = (p: PhaseMeasure | undefined) => (p ? `${p.delivered === p.expected ? 'all' : `${fmtNum(p.delivered)} of ${fmtNum(p.expected)}`}` : '–');
