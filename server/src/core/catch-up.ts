@@ -1,7 +1,8 @@
 // Recovers room events (or users' notices) a lossy broker dropped. For each room with local subscribers
 // the node keeps which seqs reached it; periodically (and at once after the broker reconnects) it reads
 // the store's heads of all those rooms in one query and hands the missing events, read from storage, to
-// its local subscribers. Clients drop what they already have by seq, so a late broker copy costs nothing.
+// its local subscribers. Frames offered through `offer` also leave in seq order, once each: an early one
+// waits for those before it (from the broker, or from storage here), a copy already sent is dropped.
 import { encodeEventFrame, type RoomEvent } from '@parley/sdk/protocol';
 import type { Logger } from '../log.js';
 
@@ -11,10 +12,16 @@ const MAX_RECOVER = 200;
 interface RoomMark {
   /** Every seq up to this one reached this node's subscribers (or predates their subscription). */
   delivered: number;
-  /** Seqs above `delivered` that arrived out of order. */
-  above: Set<number>;
+  /** Seqs above `delivered` that arrived out of order: a frame held until those before it went, or null once sent (`saw`). */
+  above: Map<number, Held | null>;
   /** The store's head at the previous pass: only seqs that old are treated as lost. */
   lastHead: number;
+}
+
+/** A frame that came before its turn, and what to do once it went out. */
+interface Held {
+  frame: Uint8Array;
+  then: (() => void) | undefined;
 }
 
 /** The logs a catch-up reads, each by its key: rooms' by default, users' own ones too. */
@@ -55,7 +62,7 @@ export class CatchUp<E extends { seq: number } = RoomEvent> {
 
   /** The room got its first local subscriber, which has everything up to `head` (read after subscribing). */
   track(room: string, head: number): void {
-    if (!this.rooms.has(room)) this.rooms.set(room, { delivered: head, above: new Set(), lastHead: head });
+    if (!this.rooms.has(room)) this.rooms.set(room, { delivered: head, above: new Map(), lastHead: head });
   }
 
   /** The room has no local subscribers any more. */
@@ -67,9 +74,26 @@ export class CatchUp<E extends { seq: number } = RoomEvent> {
   saw(room: string, seq: number): void {
     const m = this.rooms.get(room);
     if (!m || seq <= m.delivered) return;
-    if (seq !== m.delivered + 1) return void m.above.add(seq);
+    if (seq !== m.delivered + 1) return void m.above.set(seq, null);
     m.delivered = seq;
-    advance(m);
+    this.advance(room, m);
+  }
+
+  /**
+   * Event `seq` of the room, encoded as `frame`, for this node's subscribers: sent now if it is the
+   * next one (with the held ones it lets go), held if one before it is still missing, dropped if it
+   * was sent already (the broker's copy of an event this node delivered itself). `then` runs once it
+   * is sent. False when the room is not tracked: nothing was done, the caller delivers.
+   */
+  offer(room: string, seq: number, frame: Uint8Array, then?: () => void): boolean {
+    const m = this.rooms.get(room);
+    if (!m) return false;
+    if (seq <= m.delivered || m.above.has(seq)) return true;
+    if (seq !== m.delivered + 1) return void m.above.set(seq, { frame, then }), true;
+    m.delivered = seq;
+    this.send(room, frame, then);
+    this.advance(room, m);
+    return true;
   }
 
   /** What the timer runs: recovers events that were already in the store at the previous pass and never arrived. */
@@ -135,17 +159,40 @@ export class CatchUp<E extends { seq: number } = RoomEvent> {
       return;
     }
     if (this.rooms.get(room) !== m) return; // unsubscribed meanwhile
-    for (const e of page.events) {
-      if (e.seq > target || e.seq <= m.delivered || m.above.has(e.seq)) continue;
-      this.deps.deliver(room, this.encode(e));
-      this.recovered++;
+    // Past the recovery bound the oldest missing events stay missing (clients page history for
+    // them); frames held below the bound still go, in order.
+    for (const seq of [...m.above.keys()].filter((s) => s <= from).sort((x, y) => x - y)) this.release(room, m, seq);
+    const stored = new Map(page.events.map((e) => [e.seq, e]));
+    for (let seq = Math.max(m.delivered, from) + 1; seq <= target && this.rooms.get(room) === m; seq++) {
+      if (m.above.has(seq)) {
+        this.release(room, m, seq);
+        continue;
+      }
+      const e = stored.get(seq);
+      if (e) {
+        this.deps.deliver(room, this.encode(e));
+        this.recovered++;
+      }
     }
     m.delivered = Math.max(m.delivered, target);
-    for (const seq of m.above) if (seq <= target) m.above.delete(seq);
-    advance(m);
+    this.advance(room, m);
   }
-}
 
-function advance(m: RoomMark): void {
-  while (m.above.delete(m.delivered + 1)) m.delivered++;
+  /** Sends the frames held right after `delivered`, in order, until the next missing seq. */
+  private advance(room: string, m: RoomMark): void {
+    while (m.above.has(m.delivered + 1) && this.rooms.get(room) === m) this.release(room, m, m.delivered + 1);
+  }
+
+  /** Sends what is held for `seq` (nothing if `saw` delivered it already) and forgets it. */
+  private release(room: string, m: RoomMark, seq: number): void {
+    const held = m.above.get(seq);
+    m.above.delete(seq);
+    if (seq > m.delivered) m.delivered = seq;
+    if (held) this.send(room, held.frame, held.then);
+  }
+
+  private send(room: string, frame: Uint8Array, then: (() => void) | undefined): void {
+    this.deps.deliver(room, frame);
+    then?.();
+  }
 }

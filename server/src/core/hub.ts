@@ -130,7 +130,7 @@ export class Hub {
     this.catchUp = this.clustered
       ? new CatchUp({
           store: deps.store,
-          deliver: (room, frame) => deps.publisher.publish(roomTopic(room), frame),
+          deliver: (room, frame) => this.deliver(roomTopic(room), frame),
           log: deps.log,
           intervalMs: deps.config.catchUpMs,
         })
@@ -397,13 +397,16 @@ export class Hub {
       if (event?.kind === EventKind.Leave) return this.dropMembership(event.room, event.by, event, frame);
       if (decoded?.t === Op.Profile && decoded.user !== undefined) return this.renameSessions(decoded.user, decoded.name ?? decoded.user);
     }
+    if (event && channel.startsWith(ROOM_PREFIX)) {
+      // In seq order, once each: this node's own events reached its subscribers before the broker's copy (publishEvent).
+      const left = event.kind === EventKind.Leave ? () => this.dropMembership(event.room, event.by, null) : undefined;
+      if (this.catchUp?.offer(event.room, event.seq, frame, left)) return;
+      this.deliver(channel, frame);
+      return left?.();
+    }
     this.deliver(channel, frame);
     if (decoded?.t === Op.UserEvent && decoded.e && channel.startsWith(USER_LOG_PREFIX)) {
       this.userCatchUp?.saw(channel.slice(USER_LOG_PREFIX.length), decoded.e.seq);
-    }
-    if (event && channel.startsWith(ROOM_PREFIX)) {
-      this.catchUp?.saw(event.room, event.seq);
-      if (event.kind === EventKind.Leave) this.dropMembership(event.room, event.by, null);
     }
   }
 
@@ -458,6 +461,10 @@ export class Hub {
   publishEvent(event: RoomEvent): void {
     const bytes = encodeEventFrame(event);
     if (event.mentions !== undefined && event.mentions.length > 0) this.onMentions?.(event);
+    // Stored, so this node's subscribers may have it now rather than after a round trip through
+    // Redis: when the room is tracked, the catch-up sends it in seq order and drops the broker's copy
+    // (ADR 0027). A leave stays on the broker path: the request that stored it acts on the sessions.
+    if (this.clustered && event.kind !== EventKind.Leave) this.catchUp?.offer(event.room, event.seq, bytes);
     this.broker.publish(roomTopic(event.room), bytes);
     if (event.kind === EventKind.Message) {
       this.notifications?.messagePublished(event);
