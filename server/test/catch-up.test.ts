@@ -1,5 +1,5 @@
 // Catch-up from storage of room events the broker dropped: what is recovered, when, and what is not sent twice.
-import { decodeServerFrame, type RoomEvent } from '@parley/sdk/protocol';
+import { decodeServerFrame, encodeEventFrame, type RoomEvent } from '@parley/sdk/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
 import { CatchUp } from '../src/core/catch-up.js';
 import { silentLogger } from '../src/log.js';
@@ -99,5 +99,56 @@ describe('CatchUp', () => {
     expect(delivered[0]).toBe(251);
     expect(delivered.at(-1)).toBe(450);
     expect(delivered).toHaveLength(200);
+  });
+
+  describe('offer: frames of a tracked room leave in seq order, once each', () => {
+    const frameOf = (e: RoomEvent) => encodeEventFrame(e);
+
+    test('an early frame waits for the one before it, and a second copy is dropped', () => {
+      const { log, delivered, catchUp } = setup();
+      catchUp.track('a', 0);
+      const [e1, e2, e3] = [log.append('a'), log.append('a'), log.append('a')];
+      const after: number[] = [];
+      expect(catchUp.offer('a', e2.seq, frameOf(e2), () => after.push(2))).toBe(true);
+      expect(catchUp.offer('a', e3.seq, frameOf(e3))).toBe(true);
+      expect(delivered).toEqual([]);
+      expect(after).toEqual([]); // runs once its frame left, not before
+      catchUp.offer('a', e1.seq, frameOf(e1));
+      expect(delivered).toEqual([1, 2, 3]);
+      expect(after).toEqual([2]);
+      for (const e of [e1, e2, e3]) catchUp.offer('a', e.seq, frameOf(e)); // the broker's copies
+      catchUp.offer('a', e3.seq, frameOf(e3));
+      expect(delivered).toEqual([1, 2, 3]);
+    });
+
+    test('an untracked room is left to the caller', () => {
+      const { log, delivered, catchUp } = setup();
+      const e1 = log.append('a');
+      expect(catchUp.offer('a', e1.seq, frameOf(e1))).toBe(false);
+      expect(delivered).toEqual([]);
+    });
+
+    test('frames held behind a lost one leave, in order, right after storage fills the hole', async () => {
+      const { log, delivered, catchUp } = setup();
+      catchUp.track('a', 0);
+      const events = Array.from({ length: 5 }, () => log.append('a'));
+      for (const e of events) if (e.seq !== 2) catchUp.offer('a', e.seq, frameOf(e)); // seq 2 lost on the way
+      expect(delivered).toEqual([1]);
+      await catchUp.poll(); // committed since the last pass: maybe still in flight
+      expect(delivered).toEqual([1]);
+      await catchUp.poll();
+      expect(delivered).toEqual([1, 2, 3, 4, 5]);
+      expect(catchUp.recovered).toBe(1); // only the lost one came from storage
+    });
+
+    test('a frame whose "then" unsubscribes the room stops the ones held behind it', () => {
+      const { log, delivered, catchUp } = setup();
+      catchUp.track('a', 0);
+      const [e1, e2, e3] = [log.append('a'), log.append('a'), log.append('a')];
+      catchUp.offer('a', e3.seq, frameOf(e3));
+      catchUp.offer('a', e2.seq, frameOf(e2), () => catchUp.untrack('a'));
+      catchUp.offer('a', e1.seq, frameOf(e1));
+      expect(delivered).toEqual([1, 2]);
+    });
   });
 });
