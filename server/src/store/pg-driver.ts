@@ -45,7 +45,7 @@ export function openPg(options: PgOptions): Sql {
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
   // The appender lets its search indexes' pending lists grow to 64 MB before it would merge them
-  // itself, inside an append's commit; the cleaner below merges them every 100 ms on another backend.
+  // itself, inside an append's commit; the cleaner below merges them on another backend.
   // Generic plans: the append runs the same few statements (its function's and its trigger's) for
   // every batch, and with custom plans PostgreSQL planned them again on every call, because a generic
   // plan's estimate for an array parameter never wins against one made for a one-room array.
@@ -69,12 +69,12 @@ const GIN_CLEAN_MAX_WAIT_MS = 1000;
 
 /**
  * Merges the pending lists of the log's GIN search indexes into the indexes, on a pool connection,
- * every GIN_CLEAN_MS while appends flow fast, at least every GIN_CLEAN_MAX_WAIT_MS while any come
- * (a round has a fixed cost, about a millisecond of PostgreSQL's CPU: at a hundred appends a second,
- * ten rounds a second cost as much CPU as a tenth of the appends). GIN adds a new row's entries to a pending list (cheap) and
- * merges the list into the index once it passes gin_pending_list_limit, in whichever statement
- * crosses it: with the default 4 MB that was an append's batch every fraction of a second under load,
- * holding that batch's commit (and every message queued behind it) for tens of ms. Merged here, the
+ * every GIN_CLEAN_MS while appends flow fast, and about GIN_CLEAN_MAX_WAIT_MS after the first
+ * unmerged append when they trickle in (a round has a fixed cost, 0.5-1 ms of PostgreSQL's CPU: at
+ * a hundred appends a second, ten rounds a second cost about a tenth of what the appends cost).
+ * GIN adds a new row's entries to a pending list (cheap) and merges the list into the index once it
+ * passes gin_pending_list_limit, in whichever statement crosses it: with the default 4 MB that was
+ * an append's batch every fraction of a second under load, holding that batch's commit (and every message queued behind it) for tens of ms. Merged here, the
  * work is the same but off the append path, and searches, which read the pending list row by row,
  * find it short. Failures (a restarting database) are left to the next round; past 64 MB the
  * appender merges as before.
@@ -137,12 +137,6 @@ class GinCleaner {
   }
 }
 
-/**
- * One connection in pipeline mode: statements are written as soon as they are issued, without
- * waiting for the answers to earlier ones, and PostgreSQL runs and answers them in that order. Only
- * autocommitted single statements go here (each is its own implicit transaction). A broken
- * connection fails every statement in flight; the next statement opens a new one.
- */
 /** What the GIN cleaner reads of the appender: how much it has written. */
 interface AppendCounters {
   /** Statements answered so far. */
@@ -151,6 +145,12 @@ interface AppendCounters {
   readonly paramChars: number;
 }
 
+/**
+ * One connection in pipeline mode: statements are written as soon as they are issued, without
+ * waiting for the answers to earlier ones, and PostgreSQL runs and answers them in that order. Only
+ * autocommitted single statements go here (each is its own implicit transaction). A broken
+ * connection fails every statement in flight; the next statement opens a new one.
+ */
 class PipelinedSession implements SqlSession, AppendCounters {
   private client: pg.Client | undefined;
   private closed = false;
