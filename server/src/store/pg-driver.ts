@@ -45,22 +45,36 @@ export function openPg(options: PgOptions): Sql {
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
   // The appender lets its search indexes' pending lists grow to 64 MB before it would merge them
-  // itself, inside an append's commit; the cleaner below merges them every 100 ms on another backend.
-  const appender = new PipelinedSession({ ...connection, options: `${connection.options} -c gin_pending_list_limit=${APPENDER_GIN_PENDING_KB}` });
+  // itself, inside an append's commit; the cleaner below merges them on another backend.
+  // Generic plans: the append runs the same few statements (its function's and its trigger's) for
+  // every batch, and with custom plans PostgreSQL planned them again on every call, because a generic
+  // plan's estimate for an array parameter never wins against one made for a one-room array.
+  const appender = new PipelinedSession({
+    ...connection,
+    options: `${connection.options} -c gin_pending_list_limit=${APPENDER_GIN_PENDING_KB} -c plan_cache_mode=force_generic_plan`,
+  });
   return new PgSql(pool, schema, appender);
 }
 
 /** How far (kB) the appender's GIN pending lists may grow before an append merges them itself. */
 const APPENDER_GIN_PENDING_KB = 65_536;
-/** How often the pending lists of the log's search indexes are merged while appends flow, ms. */
+/** Most statement texts the appender keeps prepared (it issues one; a bound, should that change). */
+const MAX_PREPARED = 8;
+/** How often the cleaner looks whether the pending lists of the log's search indexes need a merge, ms. */
 const GIN_CLEAN_MS = 100;
+/** Characters of appended parameters (bodies, names, ids) since the last merge that call for the next one at the next look. */
+const GIN_CLEAN_CHARS = 64 * 1024;
+/** Longest an append's entries wait in a pending list for a merge when fewer appends came, ms. */
+const GIN_CLEAN_MAX_WAIT_MS = 1000;
 
 /**
  * Merges the pending lists of the log's GIN search indexes into the indexes, on a pool connection,
- * every GIN_CLEAN_MS while appends flow. GIN adds a new row's entries to a pending list (cheap) and
- * merges the list into the index once it passes gin_pending_list_limit, in whichever statement
- * crosses it: with the default 4 MB that was an append's batch every fraction of a second under load,
- * holding that batch's commit (and every message queued behind it) for tens of ms. Merged here, the
+ * every GIN_CLEAN_MS while appends flow fast, and about GIN_CLEAN_MAX_WAIT_MS after the first
+ * unmerged append when they trickle in (a round has a fixed cost, 0.5-1 ms of PostgreSQL's CPU: at
+ * a hundred appends a second, ten rounds a second cost about a tenth of what the appends cost).
+ * GIN adds a new row's entries to a pending list (cheap) and merges the list into the index once it
+ * passes gin_pending_list_limit, in whichever statement crosses it: with the default 4 MB that was
+ * an append's batch every fraction of a second under load, holding that batch's commit (and every message queued behind it) for tens of ms. Merged here, the
  * work is the same but off the append path, and searches, which read the pending list row by row,
  * find it short. Failures (a restarting database) are left to the next round; past 64 MB the
  * appender merges as before.
@@ -69,12 +83,15 @@ class GinCleaner {
   private indexes: string[] | undefined;
   private running = false;
   private seen = 0;
+  private seenChars = 0;
+  /** performance.now() of the first look that found appends not yet merged; undefined when none wait. */
+  private waitingSince: number | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
-    private readonly appends: () => number,
+    private readonly appender: AppendCounters,
   ) {
     this.timer = setInterval(() => void this.clean(), GIN_CLEAN_MS);
     this.timer.unref();
@@ -85,14 +102,21 @@ class GinCleaner {
   }
 
   private async clean(): Promise<void> {
-    const appends = this.appends();
+    const appends = this.appender.statements;
     if (this.running || appends === this.seen || this.pool.ended) return;
+    const now = performance.now();
+    this.waitingSince ??= now;
+    const chars = this.appender.paramChars;
+    if (chars - this.seenChars < GIN_CLEAN_CHARS && now - this.waitingSince < GIN_CLEAN_MAX_WAIT_MS) return;
     this.running = true;
     try {
       this.indexes ??= await this.find();
       if (this.indexes.length === 0) this.indexes = undefined;
       else await this.pool.query(`SELECT ${this.indexes.map((_, i) => `gin_clean_pending_list($${i + 1}::regclass)`).join(', ')}`, this.indexes);
       this.seen = appends;
+      this.seenChars = chars;
+      // Appends answered while this round ran may not be in it: they wait from now.
+      this.waitingSince = this.appender.statements === appends ? undefined : performance.now();
     } catch {
       // The next round tries again.
     } finally {
@@ -113,30 +137,54 @@ class GinCleaner {
   }
 }
 
+/** What the GIN cleaner reads of the appender: how much it has written. */
+interface AppendCounters {
+  /** Statements answered so far. */
+  readonly statements: number;
+  /** Characters of string parameters sent so far (what the search indexes take in grows with it). */
+  readonly paramChars: number;
+}
+
 /**
  * One connection in pipeline mode: statements are written as soon as they are issued, without
  * waiting for the answers to earlier ones, and PostgreSQL runs and answers them in that order. Only
  * autocommitted single statements go here (each is its own implicit transaction). A broken
  * connection fails every statement in flight; the next statement opens a new one.
  */
-class PipelinedSession implements SqlSession {
+class PipelinedSession implements SqlSession, AppendCounters {
   private client: pg.Client | undefined;
   private closed = false;
+  /**
+   * Names of the statements prepared on this session, by text: the appender issues one statement
+   * text for every batch, which PostgreSQL then parses once per connection instead of once per batch.
+   */
+  private readonly names = new Map<string, string>();
   /** Statements answered so far: the GIN cleaner runs when this moved, so a round always follows the last commit. */
   statements = 0;
+  /** Characters of string parameters sent so far: the GIN cleaner merges sooner when much was written. */
+  paramChars = 0;
 
   constructor(private readonly config: pg.ClientConfig) {}
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
     if (this.closed) throw new Error('Cannot use a pool after calling end on the pool');
-    // Statements issued before the connection is up queue inside the client, in order.
-    const result = await this.connection().query(text, params ? [...params] : undefined);
+    if (params) for (const p of params) if (typeof p === 'string') this.paramChars += p.length;
+    // Statements issued before the connection is up queue inside the client, in order. Without
+    // parameters pg uses the simple protocol (several statements allowed): left unnamed.
+    const result = await this.connection().query(params ? { text, name: this.nameOf(text), values: [...params] } : text);
     this.statements++;
     return result.rows as Row[];
   }
 
   async exec(text: string): Promise<void> {
     await this.query(text);
+  }
+
+  /** The prepared statement's name for `text`; unnamed (parsed every time) past the first few texts. */
+  private nameOf(text: string): string | undefined {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < MAX_PREPARED) this.names.set(text, (name = `parley_append_${this.names.size}`));
+    return name;
   }
 
   async close(): Promise<void> {
@@ -184,7 +232,7 @@ class PgSql implements Sql {
     readonly schema: string,
     readonly appender: PipelinedSession,
   ) {
-    this.cleaner = new GinCleaner(pool, schema, () => appender.statements);
+    this.cleaner = new GinCleaner(pool, schema, appender);
   }
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
