@@ -181,6 +181,8 @@ async function measure(o: UploadsOptions): Promise<UploadsResult> {
       ...(o.imageCpus ? { PARLEY_IMAGE_CPUS: o.imageCpus } : {}),
     },
     hasTaskset ? 0 : undefined,
+    // The embedded store compiles PGlite and creates its database first: on a shared core, minutes.
+    180_000,
   );
   const client = new ChatClient({ url: `ws://127.0.0.1:${server.port}/ws`, token: token('big'), WebSocket });
   await client.connect();
