@@ -1,9 +1,9 @@
 // The server's side of image processing: jobs go to one child process (image-worker.ts, which runs
 // images.ts with sharp) under Linux's SCHED_IDLE policy, so libvips's decoding and encoding take only
 // CPU time the event loop does not want (issue 13: the WebSocket p99 during 20 concurrent image
-// uploads). SCHED_IDLE rather than nice 19: a nice-19 task that holds the CPU keeps it for the rest of
-// its slice (up to ~3 ms) when the event loop wakes, an idle-policy task is preempted at once
-// (bench/README, "Uploads and the event loop"). An operator can also pin it to other cores.
+// uploads). SCHED_IDLE rather than nice 19 alone: a nice-19 task may keep the CPU for what is left of
+// its protected slice (up to ~3 ms) when the event loop wakes, an idle-policy task is preempted at once
+// (ADR 0019; bench/README, "Uploads and the event loop"). An operator can also pin it to other cores.
 // Images are made one at a time: 20 uploads at once queue here. The server never loads sharp itself.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setPriority } from 'node:os';
