@@ -1,7 +1,8 @@
 // Upload bodies gathered into reused slabs before they are written: a request body arrives in
-// socket-sized pieces (tens of KB), and one write call, one allocation and one pause per piece made a
-// 7.9 MB photo cost the event loop about 150 thread-pool round trips and 7.9 MB of garbage (bench/README,
-// "Uploads and the event loop"). A slab is written with one call and then given back for the next body.
+// socket-sized pieces (up to uWS's 512 KB receive buffer), and a new buffer per piece left a 7.9 MB
+// photo's worth of garbage for the collector, the largest item in the event loop's profile during
+// uploads (bench/README, "Uploads and the event loop"). A slab is written with one call, then given
+// back for the next body.
 
 /** Bytes in one slab: one write call each. */
 export const SLAB_BYTES = 512 * 1024;
