@@ -5,11 +5,13 @@
 // alternating rounds (thumbnails are made off the event loop: the ratio should stay within 2×).
 // Part of `npm run bench` (run.ts, `--only=uploads`); alone:
 //
-//   node bench/dist/uploads.js [--big-mb=1024] [--images=20] [--pingers=20] [--seconds=10] [--rounds=3] [--server=<main.js>]
+//   node bench/dist/uploads.js [--big-mb=1024] [--images=20] [--pingers=20] [--seconds=10] [--rounds=3] [--server=<main.js>] [--image-cpus=<list>]
 //
 // The server runs on core 0 and this measurement on core 1 (taskset, when available): the pingers on
 // this process's main thread, the uploader on a worker thread, so that neither's JavaScript delays the
-// other's round trips.
+// other's round trips. The server's image process stays on the server's core (under SCHED_IDLE): the
+// node pays for its images with its own core, none of it lands on the load generator's; --image-cpus
+// (PARLEY_IMAGE_CPUS) measures another placement.
 import { ChatClient } from '@parley/sdk';
 import { decodeServerFrame, encodeFrame, Op, PROTOCOL_VERSION } from '@parley/sdk/protocol';
 import jwt from 'jsonwebtoken';
@@ -47,6 +49,8 @@ export interface UploadsOptions {
   photo: { width: number; height: number };
   /** The server's entry point (default: @parley/server's dist/main.js). */
   server?: string;
+  /** PARLEY_IMAGE_CPUS for the server (default: unset, the image process shares the server's core). */
+  imageCpus?: string;
 }
 
 /** Ping round trips of one phase, ms. */
@@ -72,6 +76,8 @@ export interface UploadsResult {
   seconds: number;
   photo: { width: number; height: number };
   pinned: boolean;
+  /** PARLEY_IMAGE_CPUS of the run; absent: the image process shared the server's core. */
+  imageCpus?: string;
   /** Load average (1, 5, 15 min) when the measurement started: the machine may have been shared. */
   loadavg: number[];
   photoBytes: number;
@@ -92,6 +98,7 @@ export async function runUploads(options: UploadsOptions): Promise<UploadsResult
 function flags(o: UploadsOptions): Record<string, string | number> {
   const out: Record<string, string | number> = { 'big-mb': o.bigMb, images: o.images, pingers: o.pingers, seconds: o.seconds, rounds: o.rounds, photo: `${o.photo.width}x${o.photo.height}` };
   if (o.server) out.server = o.server;
+  if (o.imageCpus) out['image-cpus'] = o.imageCpus;
   return out;
 }
 
@@ -171,8 +178,11 @@ async function measure(o: UploadsOptions): Promise<UploadsResult> {
       PARLEY_UPLOAD_MAX_BYTES: String(4 * 1024 * MB),
       PARLEY_UPLOAD_QUOTA_BYTES: '0',
       PARLEY_UPLOADS_PER_MINUTE: '100000',
+      ...(o.imageCpus ? { PARLEY_IMAGE_CPUS: o.imageCpus } : {}),
     },
     hasTaskset ? 0 : undefined,
+    // The embedded store compiles PGlite and creates its database first: on a shared core, minutes.
+    180_000,
   );
   const client = new ChatClient({ url: `ws://127.0.0.1:${server.port}/ws`, token: token('big'), WebSocket });
   await client.connect();
@@ -218,6 +228,7 @@ async function measure(o: UploadsOptions): Promise<UploadsResult> {
       seconds: o.seconds,
       photo: o.photo,
       pinned: hasTaskset,
+      ...(o.imageCpus ? { imageCpus: o.imageCpus } : {}),
       loadavg: startLoad,
       photoBytes: photo.byteLength,
       big: { seconds: bigSeconds, rssBeforeMiB: before / MB, rssPeakMiB: peak / MB },
@@ -251,6 +262,8 @@ if (!isMainThread) {
   };
   const server = arg('server', '');
   if (server) options.server = server;
+  const imageCpus = arg('image-cpus', '');
+  if (imageCpus) options.imageCpus = imageCpus;
   measure(options).then(
     (result) => {
       if (process.argv.includes('--json')) console.log(JSON.stringify(result));

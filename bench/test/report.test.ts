@@ -341,4 +341,20 @@ describe("a phase's machine load", () => {
     const end = { loadavg: [4, 5, 6], cores: parseProcStat(stat([200, 10, 90, 850, 50, 0, 0, 0], [0, 0, 0, 1000, 100, 0, 0, 0])) };
     expect(loadBetween(start, end)).toEqual({ loadavgStart: [1, 2, 3], loadavgEnd: [4, 5, 6], coreBusy: [0.75, 0] });
   });
+
+  it("says where the image process of the uploads run was, and whether the ratio met the target", () => {
+    const phase = (p99: number) => ({ pings: 400, p50: p99 / 4, p99 });
+    const uploads = {
+      bigMb: 1024, images: 20, pingers: 20, seconds: 10, photo: { width: 4000, height: 3000 }, pinned: true, loadavg: [0.5, 0.5, 0.5], photoBytes: 7_900_000,
+      big: { seconds: 6, rssBeforeMiB: 390, rssPeakMiB: 420 },
+      rounds: [{ quiet: phase(2), busy: phase(3), processed: 20, ratio: 1.5 }],
+      ratio: 1.5,
+    };
+    const shared = renderMarkdown({ ...report([], []), uploads }, 'bench/results/x.json', 'benchmarks.svg');
+    expect(shared).toContain("the server on core 0 (its image process on the server's core, under SCHED_IDLE), the measurement on core 1");
+    expect(shared).toContain('**1.50×** (target ≤ 2×: **met**)');
+    const apart = renderMarkdown({ ...report([], []), uploads: { ...uploads, imageCpus: '1', ratio: 2.5 } }, 'bench/results/x.json', 'benchmarks.svg');
+    expect(apart).toContain('(its image process on CPUs 1, under SCHED_IDLE)');
+    expect(apart).toContain('**missed**');
+  });
 });

@@ -137,6 +137,8 @@ export interface Config {
   uploadTypes: string[];
   uploadRefusedTypes: string[];
   maxImagePixels: number;
+  /** CPUs the image process may run on (a taskset list); undefined: wherever the server may. */
+  imageCpus: string | undefined;
   /** Lifetime of signed download URLs, ms. */
   fileUrlTtlMs: number;
 }
@@ -154,6 +156,11 @@ interface Option<K extends keyof Config> {
 
 const str: Parser<string> = (raw) => raw;
 const optStr: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
+const cpuList: Parser<string | undefined> = (raw, name) => {
+  if (raw === '') return undefined;
+  if (!/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/.test(raw)) throw new ConfigError(`${name} must be a CPU list such as 1, 2-3 or 0,2, got "${raw}"`);
+  return raw;
+};
 const list: Parser<string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
 const optList: Parser<string[] | undefined> = (raw) => (raw.trim() === '' || raw.trim() === '*' ? undefined : list(raw, ''));
 const bool: Parser<boolean> = (raw, name) => {
@@ -379,6 +386,7 @@ export const OPTIONS = [
   opt({ key: 'uploadTypes', env: 'PARLEY_UPLOAD_TYPES', flag: '--upload-types', default: [], parse: mediaTypes, doc: 'Media types uploads may have, decided from their bytes, comma-separated (`image/*` names a family, e.g. image/*,application/pdf). Unset: any type not refused.' }),
   opt({ key: 'uploadRefusedTypes', env: 'PARLEY_UPLOAD_REFUSED_TYPES', flag: '--upload-refused-types', default: DEFAULT_REFUSED_TYPES, parse: mediaTypes, doc: 'Media types refused whatever PARLEY_UPLOAD_TYPES says. Default: HTML, XHTML, SVG and executables (Windows, Linux, macOS programs, shell scripts, installers, jar, apk).' }),
   opt({ key: 'maxImagePixels', env: 'PARLEY_MAX_IMAGE_PIXELS', flag: '--max-image-pixels', default: 50_000_000, parse: int(1, 1_000_000_000), doc: 'Largest image the server decodes to make its thumbnail, width × height (default 50 megapixels); a larger one is refused (decompression bombs).' }),
+  opt({ key: 'imageCpus', env: 'PARLEY_IMAGE_CPUS', flag: '--image-cpus', default: undefined, parse: cpuList, doc: 'CPUs the image process (thumbnails, EXIF removal) may run on, a taskset list such as `1` or `2-3` (Linux, needs taskset). Unset: the CPUs the server may use; it runs under SCHED_IDLE either way.' }),
   opt({ key: 'fileUrlTtlMs', env: 'PARLEY_FILE_URL_TTL_MS', flag: '--file-url-ttl-ms', default: 3_600_000, parse: int(10_000, 604_800_000), doc: 'Lifetime of the signed download URLs `file_urls` hands to members, ms (default one hour).' }),
   opt({ key: 'linkPreviews', env: 'PARLEY_LINK_PREVIEWS', flag: '--link-previews', default: true, parse: bool, doc: 'Fetch Open Graph previews of links in messages when clients ask (link_preview). Off: the feature is not announced.' }),
 ] as const;

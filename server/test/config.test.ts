@@ -100,6 +100,14 @@ describe('configuration', () => {
     expect(loadConfig({ PARLEY_URL: 'http://localhost:8080', PARLEY_TOKEN: 'jwt', PARLEY_PORT: '9000' }).port).toBe(9000);
   });
 
+  test('image process CPUs: a taskset list or unset, anything else refused by name', () => {
+    expect(loadConfig({}).imageCpus).toBeUndefined();
+    for (const ok of ['1', '2-3', '0,2', '0-1,4']) expect(loadConfig({ PARLEY_IMAGE_CPUS: ok }).imageCpus).toBe(ok);
+    for (const bad of ['one', '1;rm -rf /', '-1', '1,', '1-', ' 1', '1 2']) {
+      expect(() => loadConfig({ PARLEY_IMAGE_CPUS: bad }), bad).toThrow(/PARLEY_IMAGE_CPUS must be a CPU list/);
+    }
+  });
+
   test('--help and README.md document every option', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const help = helpText();

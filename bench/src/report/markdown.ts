@@ -214,7 +214,8 @@ function uploadsSection(report: BenchReport): string[] {
   if (!run) return [];
   const out = ['## Uploads', ''];
   if ('error' in run) return [...out, `The run failed: ${run.error.split('\n')[0]}`, ''];
-  const where = run.pinned ? 'the server on core 0, the measurement on core 1' : '**not pinned** (no taskset)';
+  const images = run.imageCpus === undefined ? "its image process on the server's core" : `its image process on CPUs ${run.imageCpus}`;
+  const where = run.pinned ? `the server on core 0 (${images}, under SCHED_IDLE), the measurement on core 1` : '**not pinned** (no taskset)';
   const grew = run.big.rssPeakMiB - run.big.rssBeforeMiB;
   out.push(
     `Parley alone, embedded store (${where}; load average ${run.loadavg.map((n) => n.toFixed(2)).join(' ')} when it started). One ${fmtNum(run.bigMb)} MiB`,

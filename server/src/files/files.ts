@@ -83,7 +83,7 @@ export class Files {
   /** Why recent uploads were refused after their last PATCH was answered, for the owner's GET. */
   private readonly refusals = new Map<string, { owner: string; reply: FileReply }>();
   private again: Promise<void> | undefined;
-  private readonly images = new ImageMaker();
+  private readonly images: ImageMaker;
 
   constructor(
     private readonly store: Store,
@@ -95,6 +95,7 @@ export class Files {
     stagingDir: string,
   ) {
     this.staging = stagingDir;
+    this.images = new ImageMaker({ cpus: config.imageCpus });
     mkdirSync(this.staging, { recursive: true });
   }
 

@@ -5,13 +5,14 @@ import type { HttpRequest as UwsRequest, HttpResponse, TemplatedApp } from '@tru
 import { AuthError, type Authenticator } from '../auth.js';
 import { BOT_KEY_PREFIX, type BotRegistry } from '../bots/registry.js';
 import { fail, FILES_PATH, UPLOADS_PATH, type FileDownload, type FileReply, type Files, type UploadSink } from '../files/files.js';
+import { SlabFiller } from '../files/slabs.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../core/metrics.js';
 import { StoreUnavailableError } from '../store/store.js';
 
 const TUS_HEADERS = 'authorization, content-type, tus-resumable, upload-length, upload-metadata, upload-offset';
-/** Body bytes held while an upload is checked before the request is paused. */
-const HELD_BYTES = 1024 * 1024;
+/** Filled slabs waiting for their write (or for the upload's check) before the request is paused: 1 MB. */
+const HELD_SLABS = 2;
 const EXPOSED = 'location, upload-offset, upload-length, upload-expires, tus-resumable, tus-version, tus-extension, tus-max-size';
 
 export interface FileRouteDeps {
@@ -50,12 +51,15 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
       : {};
   const state = { aborted: false };
   let sink: UploadSink | undefined;
+  /** What a PATCH does when its client goes away mid-body (set below). */
+  let bodyAborted: (() => void) | undefined;
   let paused = false;
   /** The request body has all arrived (PATCH). */
   let ended = false;
   res.onAborted(() => {
     state.aborted = true;
-    sink?.abort();
+    if (bodyAborted) bodyAborted();
+    else sink?.abort();
   });
   const respond = (reply: FileReply): void => {
     deps.metrics.httpRequest(path, reply.status);
@@ -121,13 +125,15 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
   if (method === 'DELETE') return void asCaller((who) => deps.files.terminate(who, id));
   if (method !== 'PATCH') return respond(fail(405, 'method_not_allowed', 'HEAD, PATCH, GET or DELETE'));
 
-  // PATCH: the body is taken as it comes (uWS hands it over only during onData) and held while the
-  // upload is checked (a few ms: paused past HELD_BYTES); from then on each chunk is written before
-  // the next is read.
-  const pending: Buffer[] = [];
-  let held = 0;
-  let writing: Promise<void> = Promise.resolve();
+  // PATCH: uWS lends the body in socket-sized pieces, each only during onData. They are copied into
+  // pooled slabs (files/slabs.ts), and each full slab is written with one call, in order, once the
+  // upload is known to take bytes (a few ms: the caller and the upload are looked up first). The request
+  // is paused while HELD_SLABS slabs wait for their write, so memory does not grow with the file.
+  let outstanding = 0;
   let refused: FileReply | undefined;
+  let opened!: () => void;
+  /** Writes in body order; it starts once `patch` has answered (with a sink or a refusal). */
+  let writing = new Promise<void>((resolve) => (opened = resolve));
   const pause = () => {
     paused = true;
     res.pause();
@@ -136,58 +142,63 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
     paused = false;
     res.resume();
   };
-  const feed = (chunk: Buffer) => {
+  const filler = new SlabFiller((slab) => {
+    outstanding++;
+    if (outstanding >= HELD_SLABS && !paused) pause();
     writing = writing.then(async () => {
-      if (refused || !sink) return;
-      pause();
-      const reply = await sink.write(chunk);
-      if (reply) {
-        refused = reply;
-        respond(reply);
-        return;
+      try {
+        if (refused || !sink) return;
+        const reply = await sink.write(slab.bytes);
+        if (reply) {
+          refused = reply;
+          respond(reply);
+        }
+      } catch (err) {
+        deps.log.error('upload failed', { err, path });
+        refused = fail(500, 'internal', 'internal error');
+        respond(refused);
+      } finally {
+        slab.release();
+        outstanding--;
+        if (paused && outstanding < HELD_SLABS && !state.aborted) resume();
       }
-      if (!state.aborted) resume();
     });
-  };
+  });
   const finish = () => {
     writing = writing.then(async () => {
       if (refused || !sink) return;
-      respond(await sink.end());
-    });
-    writing.catch((err: unknown) => {
-      deps.log.error('upload failed', { err, path });
-      respond(fail(500, 'internal', 'internal error'));
+      try {
+        respond(await sink.end());
+      } catch (err) {
+        deps.log.error('upload failed', { err, path });
+        respond(fail(500, 'internal', 'internal error'));
+      }
     });
   };
+  // What arrived before the client went away is written, then the sink closed: tus resumes from it.
+  bodyAborted = () => {
+    filler.seal();
+    writing = writing.then(() => sink?.abort());
+  };
   res.onData((chunk, isLast) => {
-    const copy = Buffer.from(chunk.slice(0));
-    if (sink) feed(copy);
-    else {
-      pending.push(copy);
-      held += copy.byteLength;
-      if (held > HELD_BYTES && !paused) pause();
-    }
+    if (state.aborted) return;
+    filler.add(new Uint8Array(chunk));
     if (isLast) {
       ended = true;
-      if (sink) finish();
+      filler.seal();
+      finish();
     }
   });
   const offset = h('upload-offset');
   const contentType = h('content-type');
   const contentLength = h('content-length');
+  // The writes start when the PATCH is answered either way: a refusal's slabs go back to the pool.
   void asCaller(async (who) => {
-    const opened = await deps.files.patch(who, id, offset, contentType, contentLength);
-    if (!('write' in opened)) return opened;
-    sink = opened;
-    if (state.aborted) {
-      sink.abort();
-      return undefined;
-    }
-    for (const chunk of pending.splice(0)) feed(chunk);
-    if (ended) finish();
-    else if (paused) resume();
+    const answer = await deps.files.patch(who, id, offset, contentType, contentLength);
+    if (!('write' in answer)) return answer;
+    sink = answer;
     return undefined;
-  });
+  }).finally(opened);
 }
 
 /** The caller of an upload request (a user's token or a bot's key), or the reply refusing them. */
