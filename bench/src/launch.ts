@@ -31,6 +31,8 @@ export interface ServerProcess {
   readonly port: number;
   /** Asks for a full garbage collection (best effort). */
   gc(): void;
+  /** Resident bytes of V8's young generation as the last gc() left it (undefined until one reported). */
+  youngBytes(): number | undefined;
   stop(): Promise<void>;
   /** The last lines the process wrote to stderr, for error reports. */
   readonly stderr: () => string;
@@ -46,7 +48,12 @@ export async function launchServer(script: string, env: Record<string, string>, 
   const [cmd, args] = pinned(core, ['--expose-gc', '--import', GC_HOOK, ...profile, script]);
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  let young: number | undefined;
+  child.stderr!.on('data', (d: Buffer) => {
+    const text = d.toString();
+    for (const m of text.matchAll(/^bench-young (\d+)$/gm)) young = Number(m[1]);
+    err = (err + text).slice(-4000);
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => fail(new Error(`server did not start within ${startMs / 1000} s`)), startMs);
@@ -70,6 +77,7 @@ export async function launchServer(script: string, env: Record<string, string>, 
     pid: child.pid!,
     port,
     gc: () => void child.kill('SIGUSR2'),
+    youngBytes: () => young,
     stop: () => stopChild(child),
     stderr: () => err,
   };

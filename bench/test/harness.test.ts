@@ -315,6 +315,7 @@ describe('benchmark harness (tiny run)', () => {
       expect(r.idle!.connected, `${r.peer} idle`).toBe(r.connections);
       expect(r.idle!.rssBefore).toBeGreaterThan(0);
       expect(r.idle!.rssAfter).toBeGreaterThan(0);
+      expect(r.idle!.youngAfter, `${r.peer}: the young generation's size, reported by the gc hook`).toBeGreaterThan(0);
     }
   });
 

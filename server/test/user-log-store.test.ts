@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPg, openPglite, SqlStore, type Sql } from '../src/store/index.js';
 import type { StoredUserEvent } from '../src/store/store.js';
 import { PG_URL, pgReachable } from './pg-reachable.js';
@@ -135,5 +135,36 @@ describe.each(kinds)('users’ own logs on %s', (_name, open) => {
     await b.store.notifyUsers(Array.from({ length: 3 }, (_, i) => ({ user: fresh.id, kind: 'mention', data: { room: 'r', seq: i + 1 } })));
     expect(await b.store.signIn({ ...fresh, name: 'Other', guest: false })).toEqual({ user: fresh, logHead: 3 });
     expect(await b.store.userHead(fresh.id)).toBe(3);
+  });
+
+  it('signs in a storm of hellos with one statement: new and known users, one twice, each with their own head', async () => {
+    const known = { id: uid('known'), name: 'Known', guest: false };
+    await b.store.signIn(known);
+    await b.store.notifyUsers([{ user: known.id, kind: 'mention', data: { room: 'r', seq: 1 } }]);
+    const fresh = Array.from({ length: 20 }, (_, i) => ({ id: uid(`storm${i}`), name: `Storm ${i}`, guest: i % 2 === 0 }));
+    const twice = { id: uid('twice'), name: 'First', guest: false };
+    const spy = vi.spyOn(b.sql, 'query');
+    try {
+      const out = await Promise.all([...fresh, { ...known, name: 'Renamed' }, twice, { ...twice, name: 'Second' }].map((u) => b.store.signIn(u)));
+      const signIns = spy.mock.calls.filter(([text]) => /INSERT INTO users/.test(text));
+      expect(signIns).toHaveLength(1);
+      expect(out.slice(0, 20)).toEqual(fresh.map((user) => ({ user, logHead: 0 })));
+      // The stored record wins over what the token says; a user twice in one batch is inserted once, with the first name.
+      expect(out[20]).toEqual({ user: known, logHead: 1 });
+      expect(out[21]).toEqual({ user: twice, logHead: 0 });
+      expect(out[22]).toEqual({ user: twice, logHead: 0 });
+    } finally {
+      spy.mockRestore();
+    }
+    for (const u of fresh) expect(await b.store.getUser(u.id)).toEqual(u);
+  });
+
+  it('fails only the sign-in the database refuses, not the others batched with it', async () => {
+    const good = Array.from({ length: 3 }, (_, i) => ({ id: uid(`fine${i}`), name: `Fine ${i}`, guest: false }));
+    // PostgreSQL refuses a NUL character in text: the whole statement fails on it.
+    const bad = { id: `${uid('nul')}\u0000`, name: 'Nul', guest: false };
+    const out = await Promise.allSettled([good[0]!, bad, good[1]!, good[2]!].map((u) => b.store.signIn(u)));
+    expect(out.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    for (const u of good) expect(await b.store.getUser(u.id)).toEqual(u);
   });
 });

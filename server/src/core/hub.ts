@@ -198,11 +198,14 @@ export class Hub {
   /** Called by a session once authenticated. */
   addUser(s: Session): void {
     this.presence.addSession(s);
-    // The user's first connection here: the directory learns of it even if it follows no room.
-    if (this.presence.sessionsOf(s.userId).size === 1) this.announcer.touch(s.userId);
     s.conn.subscribe(userTopic(s.userId));
-    this.retain(userTopic(s.userId));
-    this.retain(signalTopic(s.userId));
+    // The user's channels are followed while the user has a session here, which the presence tracker
+    // counts already: counted again by channel, they held two strings and two map entries per user.
+    if (this.presence.sessionsOf(s.userId).size > 1) return;
+    // The user's first connection here: the directory learns of it even if it follows no room.
+    this.announcer.touch(s.userId);
+    this.broker.subscribe(userTopic(s.userId));
+    this.broker.subscribe(signalTopic(s.userId));
   }
 
   /** Called by a session when its socket closed. */
@@ -215,10 +218,11 @@ export class Hub {
     this.unfollowUserLog(s);
     if (s.bot) this.streams.sessionClosed(s);
     this.calls.sessionGone(s);
-    this.release(userTopic(s.userId));
-    this.release(signalTopic(s.userId));
     this.presence.removeSession(s);
-    if (this.presence.sessionsOf(s.userId).size === 0) this.announcer.touch(s.userId);
+    if (this.presence.sessionsOf(s.userId).size > 0) return;
+    this.broker.unsubscribe(userTopic(s.userId));
+    this.broker.unsubscribe(signalTopic(s.userId));
+    this.announcer.touch(s.userId);
   }
 
   subscribe(s: Session, room: string): void {
@@ -237,8 +241,7 @@ export class Hub {
 
   /** The session receives `topic` (a room's moderation checks for its bot) from every node. */
   watch(s: Session, topic: string): void {
-    if (s.watches.has(topic)) return;
-    s.watches.add(topic);
+    if (!s.addWatch(topic)) return;
     s.conn.subscribe(topic);
     this.retain(topic);
   }
@@ -318,7 +321,7 @@ export class Hub {
   /** Hands a frame to this node's subscribers of `channel`, counting the deliveries (one map lookup, not one per socket). */
   private deliver(channel: string, frame: Uint8Array): void {
     this.publisher.publish(channel, frame);
-    this.metrics.fannedOut(this.channelSessions.get(channel) ?? 0);
+    this.metrics.fannedOut(this.channelSessions.get(channel) ?? (channel.startsWith(USER_PREFIX) ? this.sessionsOf(channel.slice(USER_PREFIX.length)).size : 0));
   }
 
   /**
@@ -513,9 +516,9 @@ export class Hub {
     await this.announcer.close();
   }
 
-  /** Channels (rooms and users) with local subscribers. */
+  /** Channels (rooms, watches, user logs, and each user's own two) with local subscribers. */
   get channelCount(): number {
-    return this.channelSessions.size;
+    return this.channelSessions.size + 2 * this.presence.userCount;
   }
 
   /** Rooms with local subscribers. */

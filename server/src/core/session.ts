@@ -32,17 +32,32 @@ const REJECT_WINDOW_MS = 10_000;
 const NONE: ReadonlySet<string> = new Set();
 /** Random bytes for session ids, drawn 256 ids at a time: one call into the CSPRNG per connection showed in a connection storm. */
 const ID_BYTES = 9;
+/** Characters of ID_BYTES in base64url. */
+const ID_CHARS = 12;
 let idPool = Buffer.alloc(0);
 let idAt = 0;
+/** The node's prefix followed by room for the random part: each id is written here and read out as one flat string. */
+let idTemplate = Buffer.alloc(0);
+let idPrefix = '';
 
-function sessionId(): string {
+/**
+ * `<node>-<12 random base64url characters>`. Read out of a buffer rather than concatenated: a
+ * concatenation is a rope of three strings (~100 bytes held for as long as the connection), this
+ * is one of ~50.
+ */
+function sessionId(node: string): string {
   if (idAt + ID_BYTES > idPool.length) {
     idPool = randomBytes(ID_BYTES * 256);
     idAt = 0;
   }
-  return idPool.toString('base64url', idAt, (idAt += ID_BYTES));
+  if (node !== idPrefix) {
+    idPrefix = node;
+    idTemplate = Buffer.from(`${node}-${'0'.repeat(ID_CHARS)}`, 'latin1');
+  }
+  const start = idTemplate.length - ID_CHARS;
+  idTemplate.write(idPool.toString('base64url', idAt, (idAt += ID_BYTES)), start, 'latin1');
+  return idTemplate.toString('latin1');
 }
-
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
 
@@ -57,8 +72,6 @@ export class Session {
   guest = false;
   /** Set when signed in with a bot key: the bot, the key, and the rooms the key may act in (ADR 0017). */
   bot: BotGrant | undefined;
-  /** Moderation-hook topics this connection follows (`moderation_watch`). */
-  readonly watches = new Set<string>();
   /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
   device: string | undefined;
   /** A server admin (the token's `parley_admin` claim or PARLEY_ADMINS): moderates every room. */
@@ -74,6 +87,7 @@ export class Session {
   userLogStart = 0;
   // Allocated on first use, like the rate limiters: most connections of a widget site sit idle.
   private roomSet: Set<string> | undefined;
+  private watchSet: Set<string> | undefined;
   private memberSet: Set<string> | undefined;
   /** The user's role per room as last read (undefined: read, not a member). */
   private roleMap: Map<string, string | undefined> | undefined;
@@ -98,7 +112,7 @@ export class Session {
     readonly conn: Conn,
     readonly hub: Hub,
   ) {
-    this.id = `${hub.nodeId}-${sessionId()}`;
+    this.id = sessionId(hub.nodeId);
     const { helloTimeoutMs } = hub.config;
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
   }
@@ -117,6 +131,17 @@ export class Session {
   /** Rooms this connection receives live frames for. */
   get rooms(): ReadonlySet<string> {
     return this.roomSet ?? NONE;
+  }
+
+  /** Moderation-hook topics this connection follows (`moderation_watch`). */
+  get watches(): ReadonlySet<string> {
+    return this.watchSet ?? NONE;
+  }
+
+  /** Adds `topic` to {@link watches}; false when it was there already. */
+  addWatch(topic: string): boolean {
+    const watches = (this.watchSet ??= new Set());
+    return watches.size !== watches.add(topic).size;
   }
 
   /** Rooms the user is known to be a member of (positive cache; invalidated on leave). */

@@ -107,6 +107,8 @@ export class SqlStore implements Store {
   private readonly reactionReads: GroupCommit<ReactionProbe, ReactionTarget>;
   /** Read marks, batched like appends: a thousand members reading at once share a few statements. */
   private readonly readMarks: GroupCommit<ReadMark & { smallRoom: number }, ReadMarkOutcome>;
+  /** Sign-ins, batched like appends: a connection storm's hellos share a few statements. */
+  private readonly signIns: GroupCommit<UserRecord, { user: UserRecord; logHead: number }>;
   private initialised: Promise<void> | null = null;
   private readonly searchLanguage: string;
   private closed = false;
@@ -141,6 +143,7 @@ export class SqlStore implements Store {
         (await this.guard(() => writeReadMarks(this.sql, marks, marks[0]!.smallRoom))).map((value) => ({ ok: true as const, value })),
       { maxBatch: 1000, maxInFlight: 1 },
     );
+    this.signIns = new GroupCommit((users) => this.signInBatch(users), { maxBatch: 500, maxInFlight: 2 });
   }
 
   stats(): StoreStats {
@@ -223,24 +226,56 @@ export class SqlStore implements Store {
     return inserted[0] ?? (await this.getUser(user.id)) ?? user;
   }
 
-  async signIn(user: UserRecord): Promise<{ user: UserRecord; logHead: number }> {
-    // One round trip whether or not the user is known (a connection storm is mostly first sign-ins):
-    // a known user is read, an unknown one inserted by the same statement. The head comes along, as
-    // notices may reach someone before their first sign-in. Nothing is written for a known user.
+  signIn(user: UserRecord): Promise<{ user: UserRecord; logHead: number }> {
+    return this.signIns.submit({ ...user, name: fitName(user.name) });
+  }
+
+  /**
+   * Signs in a batch of users with one statement (a connection storm is mostly first sign-ins, each
+   * a statement's round trip and its write to PostgreSQL in the kernel): known users are read,
+   * unknown ones inserted, with the head of each one's log (notices may reach someone before their
+   * first sign-in). Nothing is written for a known user. A user twice in one batch is inserted once,
+   * with the first connection's name, as two statements in a row would have done.
+   */
+  private async signInBatch(users: readonly UserRecord[]): Promise<Outcome<{ user: UserRecord; logHead: number }>[]> {
+    try {
+      return await this.signInTogether(users);
+    } catch (err) {
+      // A statement refused for one user's data must not fail the others' hellos: each alone, then.
+      // A database that is away fails them all, as it would one by one.
+      if (users.length === 1 || isUnavailable(err)) throw err;
+      return Promise.all(users.map((u) => this.signInTogether([u]).then((outcomes) => outcomes[0]!, (error: unknown) => ({ ok: false as const, error }))));
+    }
+  }
+
+  private async signInTogether(users: readonly UserRecord[]): Promise<Outcome<{ user: UserRecord; logHead: number }>[]> {
     const rows = await this.read<{ id: string | null; name: string; guest: boolean; head: number | string }>(
-      `WITH found AS (SELECT id, name, guest FROM users WHERE id = $1),
-            added AS (INSERT INTO users (id, name, guest) SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM found)
+      `WITH wanted AS (SELECT * FROM unnest($1::text[], $2::text[], $3::bool[]) WITH ORDINALITY AS w(id, name, guest, ord)),
+            found AS (SELECT id, name, guest FROM users WHERE id = ANY($1::text[])),
+            added AS (INSERT INTO users (id, name, guest)
+                      SELECT DISTINCT ON (w.id) w.id, w.name, w.guest FROM wanted w
+                       WHERE NOT EXISTS (SELECT 1 FROM found f WHERE f.id = w.id) ORDER BY w.id, w.ord
                       ON CONFLICT (id) DO NOTHING RETURNING id, name, guest)
        SELECT coalesce(f.id, a.id) AS id, coalesce(f.name, a.name) AS name, coalesce(f.guest, a.guest) AS guest,
-              coalesce((SELECT head_seq FROM user_heads WHERE user_id = $1), 0) AS head
-         FROM (VALUES (1)) AS one LEFT JOIN found f ON true LEFT JOIN added a ON true`,
-      [user.id, fitName(user.name), user.guest],
+              coalesce(h.head_seq, 0) AS head
+         FROM wanted w LEFT JOIN found f ON f.id = w.id LEFT JOIN added a ON a.id = w.id
+              LEFT JOIN user_heads h ON h.user_id = w.id
+        ORDER BY w.ord`,
+      [users.map((u) => u.id), users.map((u) => u.name), users.map((u) => u.guest)],
     );
-    const found = rows[0]!;
-    const logHead = Number(found.head);
-    if (found.id !== null) return { user: { id: found.id, name: found.name, guest: found.guest }, logHead };
-    // Inserted by another node between this statement's snapshot and its insert: theirs is the stored record.
-    return { user: (await this.getUser(user.id)) ?? user, logHead };
+    return Promise.all(
+      users.map(async (user, i): Promise<Outcome<{ user: UserRecord; logHead: number }>> => {
+        const row = rows[i]!;
+        const logHead = Number(row.head);
+        if (row.id !== null) return { ok: true, value: { user: { id: row.id, name: row.name, guest: row.guest }, logHead } };
+        // Inserted by another node between this statement's snapshot and its insert: theirs is the stored record.
+        try {
+          return { ok: true, value: { user: (await this.getUser(user.id)) ?? user, logHead } };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
   }
 
   async getUser(id: string): Promise<UserRecord | null> {
