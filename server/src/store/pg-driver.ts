@@ -44,74 +44,15 @@ export function openPg(options: PgOptions): Sql {
   const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
-  // The appender lets its search indexes' pending lists grow to 64 MB before it would merge them
-  // itself, inside an append's commit; the cleaner below merges them every 100 ms on another backend.
+  // The appender lets the projection's search indexes' pending lists (edits) grow to 64 MB before
+  // it would merge them itself, inside an append's commit; the search indexer merges them after its
+  // rounds on a pool connection (search-indexer.ts).
   const appender = new PipelinedSession({ ...connection, options: `${connection.options} -c gin_pending_list_limit=${APPENDER_GIN_PENDING_KB}` });
   return new PgSql(pool, schema, appender);
 }
 
-/** How far (kB) the appender's GIN pending lists may grow before an append merges them itself. */
+/** How far (kB) the appender's GIN pending lists (the projection's, written by edits) may grow before an append merges them itself. */
 const APPENDER_GIN_PENDING_KB = 65_536;
-/** How often the pending lists of the log's search indexes are merged while appends flow, ms. */
-const GIN_CLEAN_MS = 100;
-
-/**
- * Merges the pending lists of the log's GIN search indexes into the indexes, on a pool connection,
- * every GIN_CLEAN_MS while appends flow. GIN adds a new row's entries to a pending list (cheap) and
- * merges the list into the index once it passes gin_pending_list_limit, in whichever statement
- * crosses it: with the default 4 MB that was an append's batch every fraction of a second under load,
- * holding that batch's commit (and every message queued behind it) for tens of ms. Merged here, the
- * work is the same but off the append path, and searches, which read the pending list row by row,
- * find it short. Failures (a restarting database) are left to the next round; past 64 MB the
- * appender merges as before.
- */
-class GinCleaner {
-  private indexes: string[] | undefined;
-  private running = false;
-  private seen = 0;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly schema: string,
-    private readonly appends: () => number,
-  ) {
-    this.timer = setInterval(() => void this.clean(), GIN_CLEAN_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async clean(): Promise<void> {
-    const appends = this.appends();
-    if (this.running || appends === this.seen || this.pool.ended) return;
-    this.running = true;
-    try {
-      this.indexes ??= await this.find();
-      if (this.indexes.length === 0) this.indexes = undefined;
-      else await this.pool.query(`SELECT ${this.indexes.map((_, i) => `gin_clean_pending_list($${i + 1}::regclass)`).join(', ')}`, this.indexes);
-      this.seen = appends;
-    } catch {
-      // The next round tries again.
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** The GIN indexes on the log's table (none before the migrations made them). */
-  private async find(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ name: string }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS name
-         FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_am a ON a.oid = c.relam
-         JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-        WHERE a.amname = 'gin' AND t.relname = 'events' AND n.nspname = $1 ORDER BY 1`,
-      [this.schema],
-    );
-    return rows.map((r) => r.name);
-  }
-}
 
 /**
  * One connection in pipeline mode: statements are written as soon as they are issued, without
@@ -122,8 +63,6 @@ class GinCleaner {
 class PipelinedSession implements SqlSession {
   private client: pg.Client | undefined;
   private closed = false;
-  /** Statements answered so far: the GIN cleaner runs when this moved, so a round always follows the last commit. */
-  statements = 0;
 
   constructor(private readonly config: pg.ClientConfig) {}
 
@@ -131,7 +70,6 @@ class PipelinedSession implements SqlSession {
     if (this.closed) throw new Error('Cannot use a pool after calling end on the pool');
     // Statements issued before the connection is up queue inside the client, in order.
     const result = await this.connection().query(text, params ? [...params] : undefined);
-    this.statements++;
     return result.rows as Row[];
   }
 
@@ -177,15 +115,12 @@ function withDefaultUser(url: string): string {
 
 class PgSql implements Sql {
   readonly driver = 'pg';
-  private readonly cleaner: GinCleaner;
 
   constructor(
     private readonly pool: pg.Pool,
     readonly schema: string,
     readonly appender: PipelinedSession,
-  ) {
-    this.cleaner = new GinCleaner(pool, schema, () => appender.statements);
-  }
+  ) {}
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
     const result = await this.pool.query(text, params ? [...params] : undefined);
@@ -226,7 +161,6 @@ class PgSql implements Sql {
   }
 
   async close(): Promise<void> {
-    this.cleaner.stop();
     await this.appender.close();
     if (!this.pool.ended) await this.pool.end();
   }
