@@ -5,24 +5,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPg, SqlStore, type Sql } from '../src/store/index.js';
+import { PG_URL, pgReachable } from './support/pg.js';
 
-const PG_URL = process.env.DATABASE_URL || 'postgres://127.0.0.1:5432/test';
-
-async function reachable(): Promise<boolean> {
-  const sql = openPg({ url: PG_URL, schema: 'public', connectTimeoutMs: 3000 });
-  try {
-    await sql.query('SELECT 1');
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error(`PostgreSQL is required in CI but unreachable at ${PG_URL}`);
-    console.warn(`\n${'#'.repeat(78)}\n#  PostgreSQL is NOT reachable at ${PG_URL}: the GIN cleaner suite is SKIPPED.\n${'#'.repeat(78)}\n`);
-    return false;
-  } finally {
-    await sql.close();
-  }
-}
-
-describe.skipIf(!(await reachable()))('the search indexes of the PostgreSQL store', () => {
+describe.skipIf(!(await pgReachable('the GIN cleaner suite')))('the search indexes of the PostgreSQL store', () => {
   const schema = `parley_gin_${randomBytes(4).toString('hex')}`;
   let sql: Sql;
   let store: SqlStore;

@@ -13,22 +13,7 @@ import { migrate } from '../src/store/migrate.js';
 import { migrations } from '../src/store/migrations.js';
 import { UNINDEXED } from '../src/store/search-indexer.js';
 import { openPg, openPglite, SqlStore, type Sql } from '../src/store/index.js';
-
-const PG_URL = process.env.DATABASE_URL || 'postgres://127.0.0.1:5432/test';
-
-async function reachable(): Promise<boolean> {
-  const sql = openPg({ url: PG_URL, schema: 'public', connectTimeoutMs: 3000 });
-  try {
-    await sql.query('SELECT 1');
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error(`PostgreSQL is required in CI but unreachable at ${PG_URL}`);
-    console.warn(`\n${'#'.repeat(78)}\n#  PostgreSQL is NOT reachable at ${PG_URL}: the search indexer suite is SKIPPED.\n${'#'.repeat(78)}\n`);
-    return false;
-  } finally {
-    await sql.close();
-  }
-}
+import { PG_URL, pgReachable } from './support/pg.js';
 
 const hex = () => randomBytes(4).toString('hex');
 const ANA = { id: 'ana', name: 'Ana' };
@@ -60,7 +45,7 @@ async function caughtUp(sql: Sql, ms = 10_000): Promise<void> {
   }
 }
 
-describe.skipIf(!(await reachable()))('the search indexer on PostgreSQL', () => {
+describe.skipIf(!(await pgReachable('the search indexer suite')))('the search indexer on PostgreSQL', () => {
   const schema = `parley_idx_${hex()}`;
   const admin = openPg({ url: PG_URL, schema });
   let store: SqlStore;

@@ -7,22 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPg, openPglite, SqlStore, type Sql } from '../src/store/index.js';
 import type { StoredUserEvent } from '../src/store/store.js';
+import { PG_URL, pgReachable } from './support/pg.js';
 
-const PG_URL = process.env.DATABASE_URL || 'postgres://127.0.0.1:5432/test';
 const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
-
-async function pgReachable(): Promise<boolean> {
-  const sql = openPg({ url: PG_URL, schema: 'public', connectTimeoutMs: 3000 });
-  try {
-    await sql.query('SELECT 1');
-    return true;
-  } catch {
-    if (process.env.CI) throw new Error(`PostgreSQL is required in CI but unreachable at ${PG_URL}`);
-    return false;
-  } finally {
-    await sql.close();
-  }
-}
 
 interface Backend {
   sql: Sql;
@@ -55,7 +42,7 @@ async function backend(sql: Sql, drop: () => Promise<void>): Promise<Backend> {
   return { sql, store, observed, cleanup: async () => (await store.close(), await drop()) };
 }
 
-const kinds = [['PGlite', pglite] as const, ...((await pgReachable()) ? [['PostgreSQL', postgres] as const] : [])];
+const kinds = [['PGlite', pglite] as const, ...((await pgReachable('the PostgreSQL half of the user log suite')) ? [['PostgreSQL', postgres] as const] : [])];
 
 describe.each(kinds)('users’ own logs on %s', (_name, open) => {
   let b: Backend;
