@@ -46,10 +46,12 @@ export interface StoreAloneResult {
   /**
    * CPU per stored append, µs, over the offered phase: this process (the store's client side, plus the
    * harness's own small share) and the PostgreSQL backends of the store's connections (found by their
-   * application_name; absent when they cannot be read from /proc). CPU time, unlike wall time, moves
-   * little with the machine's other load.
+   * application_name; absent when they cannot be read from /proc), read a second after the last commit
+   * so that the work the store does after the commit for these appends (the search indexer's rounds)
+   * is counted; `appender` is the share of the backend the batches run on, inside the commit path.
+   * CPU time, unlike wall time, moves little with the machine's other load.
    */
-  cpuPerAppend: { client: number; postgres?: number };
+  cpuPerAppend: { client: number; postgres?: number; appender?: number };
 }
 
 /** A command line the harness cannot run; printed with the usage and exit code 2. */
@@ -124,8 +126,7 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
     heads[0]! += 1;
     if (options.busyCore !== undefined) spinner = spin(options.busyCore);
     const before = store.stats();
-    const backends = await backendPids(options.databaseUrl, schema);
-    const cpuBefore = { client: process.cpuUsage(), postgres: postgresCpu(backends) };
+    const cpuBefore = { client: process.cpuUsage(), postgres: postgresCpu(await backends(options.databaseUrl, schema)) };
     const waits = new Samples();
     const seqs = rooms.map(() => [] as number[]);
     let stored = 0;
@@ -162,7 +163,9 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
     }
     await Promise.all(pending);
     const clientCpu = process.cpuUsage(cpuBefore.client);
-    const postgresAfter = postgresCpu(backends);
+    await sleep(1000);
+    const postgresAfter = postgresCpu(await backends(options.databaseUrl, schema));
+    const postgresUsed = postgresAfter && cpuBefore.postgres && stored > 0 ? spent(cpuBefore.postgres, postgresAfter) : undefined;
     const after = store.stats();
     const batches = after.batches - before.batches;
     return {
@@ -179,9 +182,7 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
       gapless: seqs.every((s, room) => s.sort((a, b) => a - b).every((seq, i) => seq === heads[room]! + 1 + i)),
       cpuPerAppend: {
         client: stored > 0 ? (clientCpu.user + clientCpu.system) / stored : 0,
-        ...(postgresAfter === undefined || cpuBefore.postgres === undefined || stored === 0
-          ? {}
-          : { postgres: ((postgresAfter - cpuBefore.postgres) * 1e6) / stored }),
+        ...(postgresUsed === undefined ? {} : { postgres: (postgresUsed.all * 1e6) / stored, appender: (postgresUsed.appender * 1e6) / stored }),
       },
     };
   } finally {
@@ -191,26 +192,51 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
   }
 }
 
+interface Backend {
+  pid: number;
+  /** The backend the group-commit batches run on (its last statement was one). */
+  appender: boolean;
+}
+
 /** The PostgreSQL backends of the store's connections (their application_name is the run's schema). */
-async function backendPids(url: string, appName: string): Promise<number[]> {
+async function backends(url: string, appName: string): Promise<Backend[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
-    return rows.map((r) => r.pid);
+    const { rows } = await client.query<{ pid: number; appender: boolean }>(
+      `SELECT pid, query LIKE '%append_events%' AS appender FROM pg_stat_activity WHERE application_name = $1`,
+      [appName],
+    );
+    return rows;
   } finally {
     await client.end();
   }
 }
 
-/** CPU seconds the backends used so far, or undefined when /proc does not show them (PostgreSQL elsewhere). */
-function postgresCpu(pids: readonly number[]): number | undefined {
-  if (pids.length === 0) return undefined;
-  try {
-    return cpuSecondsOf(pids);
-  } catch {
-    return undefined;
+/** CPU seconds each backend used so far, or undefined when /proc does not show them (PostgreSQL elsewhere). */
+function postgresCpu(list: readonly Backend[]): Map<number, Backend & { sec: number }> | undefined {
+  if (list.length === 0) return undefined;
+  const cpu = new Map<number, Backend & { sec: number }>();
+  for (const b of list) {
+    try {
+      cpu.set(b.pid, { ...b, sec: cpuSecondsOf([b.pid]) });
+    } catch {
+      // Gone since it was listed (a pool connection closed while idle).
+    }
   }
+  return cpu.size > 0 ? cpu : undefined;
+}
+
+/** CPU between two readings: backends opened in between count from their start; ones closed in between are not seen. */
+function spent(before: Map<number, { sec: number }>, after: Map<number, Backend & { sec: number }>): { all: number; appender: number } {
+  let all = 0;
+  let appender = 0;
+  for (const [pid, b] of after) {
+    const used = b.sec - (before.get(pid)?.sec ?? 0);
+    all += used;
+    if (b.appender) appender += used;
+  }
+  return { all, appender };
 }
 
 /** Reads back what a connection made with the store's URL runs with. */
@@ -240,7 +266,7 @@ function describe(r: StoreAloneResult): string {
     `  wait for commit p50 / p99 / p99.9 / max: ${f(r.wait.p50)} / ${f(r.wait.p99)} / ${f(r.wait.p999)} / ${f(r.wait.max)} ms; ` +
       `${r.batches.toLocaleString('en')} batches of ${r.meanBatch.toFixed(1)} on average`,
     `  CPU per append: ${r.cpuPerAppend.client.toFixed(1)} µs in this process, ` +
-      `${r.cpuPerAppend.postgres === undefined ? 'PostgreSQL not readable' : `${r.cpuPerAppend.postgres.toFixed(1)} µs in PostgreSQL's backends`}`,
+      `${r.cpuPerAppend.postgres === undefined ? 'PostgreSQL not readable' : `${r.cpuPerAppend.postgres.toFixed(1)} µs in PostgreSQL's backends (${r.cpuPerAppend.appender!.toFixed(1)} µs in the appender's, inside the commit)`}`,
   ].join('\n');
 }
 

@@ -22,7 +22,7 @@ export async function indexSearch(sql: Sql): Promise<number | undefined> {
     const [done] = await tx.query<{ n: number }>(
       `WITH fresh AS (
          SELECT e.room_id, e.seq, e.kind, e.body, e.search_body, e.data
-           FROM events e, search_watermark w
+           FROM events e
           WHERE ${UNINDEXED}
        ), added AS (
          INSERT INTO search_texts (room_id, seq, body, search_body)
@@ -43,9 +43,12 @@ export async function indexSearch(sql: Sql): Promise<number | undefined> {
 /**
  * The msg and delete events (`e`) the indexer has not applied yet, given the watermark `w`: those
  * stored by a transaction the watermark's snapshot did not see. Every transaction older than the
- * snapshot's xmin was seen, so events_tx_idx is read from there on only.
+ * snapshot's xmin was seen, so events_tx_idx is read from there on only. The watermark is read by
+ * scalar subqueries, computed once before the scan: joined as a table, it left the planner free to
+ * read the whole log instead of that index's range.
  */
-export const UNINDEXED = `e.kind IN ('msg', 'delete') AND e.tx >= pg_snapshot_xmin(w.snapshot) AND NOT pg_visible_in_snapshot(e.tx, w.snapshot)`;
+export const UNINDEXED = `e.kind IN ('msg', 'delete') AND e.tx >= (SELECT pg_snapshot_xmin(w.snapshot) FROM search_watermark w)
+  AND NOT pg_visible_in_snapshot(e.tx, (SELECT w.snapshot FROM search_watermark w))`;
 
 /**
  * Runs rounds every SEARCH_INDEX_MS while the store commits writes, and once at start (a backlog left

@@ -164,7 +164,7 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
       `SELECT ${columns}
          FROM (SELECT e.* FROM search_texts t JOIN events e ON e.room_id = t.room_id AND e.seq = t.seq WHERE ${match('t')}
                UNION ALL
-               SELECT e.* FROM events e, search_watermark w WHERE ${UNINDEXED} AND ${match('e')}) e
+               SELECT e.* FROM events e WHERE ${UNINDEXED} AND ${match('e')}) e
         WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range, ...rest, never].join(' AND ')}
         ORDER BY (e.id || '') DESC LIMIT ${q.limit + 1 - rows.length}`,
       ps,
