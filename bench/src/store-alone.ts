@@ -24,6 +24,8 @@ export interface StoreAloneOptions {
   synchronousCommit: 'on' | 'off';
   /** A core kept busy by a spinning process during the run, to see the wait for a core (needs taskset). */
   busyCore?: number;
+  /** Bodies of 70 characters with a link, like a chat line, instead of `message N` (what search indexing costs grows with the text). */
+  longBodies?: boolean;
   databaseUrl: string;
 }
 
@@ -54,16 +56,19 @@ export interface StoreAloneResult {
   cpuPerAppend: { client: number; postgres?: number; appender?: number };
 }
 
+/** A chat line of 70 characters with a link in it, different for every n. */
+const longBody = (n: number): string => `note ${n}: the harbour keeper wrote https://example.com/p/${n} about lamps`.padEnd(70, '.');
+
 /** A command line the harness cannot run; printed with the usage and exit code 2. */
 export class StoreAloneUsageError extends Error {
   override readonly name = 'StoreAloneUsageError';
 }
 
-const USAGE = `usage: npm run bench:store -- [--rate=5000] [--rooms=1] [--seconds=10] [--in-flight=2] [--synchronous-commit=on|off] [--busy-core=N] [--json]
+const USAGE = `usage: npm run bench:store -- [--rate=5000] [--rooms=1] [--seconds=10] [--in-flight=2] [--synchronous-commit=on|off] [--busy-core=N] [--long-bodies] [--json]
   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): a fresh schema is made there and dropped after.`;
 
 export function parseStoreAloneArgs(argv: string[], env: NodeJS.ProcessEnv): StoreAloneOptions & { json: boolean } {
-  const known = new Set(['--rate', '--rooms', '--seconds', '--in-flight', '--synchronous-commit', '--busy-core', '--json']);
+  const known = new Set(['--rate', '--rooms', '--seconds', '--in-flight', '--synchronous-commit', '--busy-core', '--long-bodies', '--json']);
   const values = new Map<string, string>();
   for (const arg of argv) {
     const [name, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
@@ -88,6 +93,7 @@ export function parseStoreAloneArgs(argv: string[], env: NodeJS.ProcessEnv): Sto
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     json: values.has('--json'),
   };
+  if (values.has('--long-bodies')) options.longBodies = true;
   if (values.has('--busy-core')) {
     if (!hasTaskset) throw new StoreAloneUsageError('--busy-core needs taskset, which is not available here');
     options.busyCore = Math.floor(number('--busy-core', 0, 0, 1023));
@@ -145,7 +151,7 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
         const room = n % rooms.length;
         const at = performance.now();
         pending.push(
-          store.append({ room: rooms[room]!, kind: 'msg', by: 'bench', name: 'Bench', cid: `c${n}`, body: `message ${n}` }).then(
+          store.append({ room: rooms[room]!, kind: 'msg', by: 'bench', name: 'Bench', cid: `c${n}`, body: options.longBodies ? longBody(n) : `message ${n}` }).then(
             (res) => {
               lastCommit = performance.now();
               waits.add(lastCommit - at);
@@ -169,7 +175,7 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
     const after = store.stats();
     const batches = after.batches - before.batches;
     return {
-      options: { rate: options.rate, rooms: options.rooms, seconds: options.seconds, inFlight: options.inFlight, synchronousCommit: options.synchronousCommit, ...(options.busyCore === undefined ? {} : { busyCore: options.busyCore }) },
+      options: { rate: options.rate, rooms: options.rooms, seconds: options.seconds, inFlight: options.inFlight, synchronousCommit: options.synchronousCommit, ...(options.busyCore === undefined ? {} : { busyCore: options.busyCore }), ...(options.longBodies ? { longBodies: true } : {}) },
       settings,
       offered,
       stored,
