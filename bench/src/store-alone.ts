@@ -24,6 +24,8 @@ export interface StoreAloneOptions {
   synchronousCommit: 'on' | 'off';
   /** A core kept busy by a spinning process during the run, to see the wait for a core (needs taskset). */
   busyCore?: number;
+  /** Bodies of 70 characters with a link, like a chat line, instead of `message N` (what search indexing costs grows with the text). */
+  longBodies?: boolean;
   databaseUrl: string;
 }
 
@@ -46,22 +48,27 @@ export interface StoreAloneResult {
   /**
    * CPU per stored append, µs, over the offered phase: this process (the store's client side, plus the
    * harness's own small share) and the PostgreSQL backends of the store's connections (found by their
-   * application_name; absent when they cannot be read from /proc). CPU time, unlike wall time, moves
-   * little with the machine's other load.
+   * application_name; absent when they cannot be read from /proc), read a second after the last commit
+   * so that the work the store does after the commit for these appends (the search indexer's rounds)
+   * is counted; `appender` is the share of the backend the batches run on, inside the commit path.
+   * CPU time, unlike wall time, moves little with the machine's other load.
    */
-  cpuPerAppend: { client: number; postgres?: number };
+  cpuPerAppend: { client: number; postgres?: number; appender?: number };
 }
+
+/** A chat line of 70 characters with a link in it, different for every n. */
+const longBody = (n: number): string => `note ${n}: the harbour keeper wrote https://example.com/p/${n} about lamps`.padEnd(70, '.');
 
 /** A command line the harness cannot run; printed with the usage and exit code 2. */
 export class StoreAloneUsageError extends Error {
   override readonly name = 'StoreAloneUsageError';
 }
 
-const USAGE = `usage: npm run bench:store -- [--rate=5000] [--rooms=1] [--seconds=10] [--in-flight=2] [--synchronous-commit=on|off] [--busy-core=N] [--json]
+const USAGE = `usage: npm run bench:store -- [--rate=5000] [--rooms=1] [--seconds=10] [--in-flight=2] [--synchronous-commit=on|off] [--busy-core=N] [--long-bodies] [--json]
   DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test): a fresh schema is made there and dropped after.`;
 
 export function parseStoreAloneArgs(argv: string[], env: NodeJS.ProcessEnv): StoreAloneOptions & { json: boolean } {
-  const known = new Set(['--rate', '--rooms', '--seconds', '--in-flight', '--synchronous-commit', '--busy-core', '--json']);
+  const known = new Set(['--rate', '--rooms', '--seconds', '--in-flight', '--synchronous-commit', '--busy-core', '--long-bodies', '--json']);
   const values = new Map<string, string>();
   for (const arg of argv) {
     const [name, value] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, ''];
@@ -86,6 +93,7 @@ export function parseStoreAloneArgs(argv: string[], env: NodeJS.ProcessEnv): Sto
     databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     json: values.has('--json'),
   };
+  if (values.has('--long-bodies')) options.longBodies = true;
   if (values.has('--busy-core')) {
     if (!hasTaskset) throw new StoreAloneUsageError('--busy-core needs taskset, which is not available here');
     options.busyCore = Math.floor(number('--busy-core', 0, 0, 1023));
@@ -124,8 +132,7 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
     heads[0]! += 1;
     if (options.busyCore !== undefined) spinner = spin(options.busyCore);
     const before = store.stats();
-    const backends = await backendPids(options.databaseUrl, schema);
-    const cpuBefore = { client: process.cpuUsage(), postgres: postgresCpu(backends) };
+    const cpuBefore = { client: process.cpuUsage(), postgres: postgresCpu(await backends(options.databaseUrl, schema)) };
     const waits = new Samples();
     const seqs = rooms.map(() => [] as number[]);
     let stored = 0;
@@ -144,7 +151,7 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
         const room = n % rooms.length;
         const at = performance.now();
         pending.push(
-          store.append({ room: rooms[room]!, kind: 'msg', by: 'bench', name: 'Bench', cid: `c${n}`, body: `message ${n}` }).then(
+          store.append({ room: rooms[room]!, kind: 'msg', by: 'bench', name: 'Bench', cid: `c${n}`, body: options.longBodies ? longBody(n) : `message ${n}` }).then(
             (res) => {
               lastCommit = performance.now();
               waits.add(lastCommit - at);
@@ -162,11 +169,13 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
     }
     await Promise.all(pending);
     const clientCpu = process.cpuUsage(cpuBefore.client);
-    const postgresAfter = postgresCpu(backends);
+    await sleep(1000);
+    const postgresAfter = postgresCpu(await backends(options.databaseUrl, schema));
+    const postgresUsed = postgresAfter && cpuBefore.postgres && stored > 0 ? spent(cpuBefore.postgres, postgresAfter) : undefined;
     const after = store.stats();
     const batches = after.batches - before.batches;
     return {
-      options: { rate: options.rate, rooms: options.rooms, seconds: options.seconds, inFlight: options.inFlight, synchronousCommit: options.synchronousCommit, ...(options.busyCore === undefined ? {} : { busyCore: options.busyCore }) },
+      options: { rate: options.rate, rooms: options.rooms, seconds: options.seconds, inFlight: options.inFlight, synchronousCommit: options.synchronousCommit, ...(options.busyCore === undefined ? {} : { busyCore: options.busyCore }), ...(options.longBodies ? { longBodies: true } : {}) },
       settings,
       offered,
       stored,
@@ -179,9 +188,7 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
       gapless: seqs.every((s, room) => s.sort((a, b) => a - b).every((seq, i) => seq === heads[room]! + 1 + i)),
       cpuPerAppend: {
         client: stored > 0 ? (clientCpu.user + clientCpu.system) / stored : 0,
-        ...(postgresAfter === undefined || cpuBefore.postgres === undefined || stored === 0
-          ? {}
-          : { postgres: ((postgresAfter - cpuBefore.postgres) * 1e6) / stored }),
+        ...(postgresUsed === undefined ? {} : { postgres: (postgresUsed.all * 1e6) / stored, appender: (postgresUsed.appender * 1e6) / stored }),
       },
     };
   } finally {
@@ -191,26 +198,51 @@ export async function runStoreAlone(options: StoreAloneOptions): Promise<StoreAl
   }
 }
 
+interface Backend {
+  pid: number;
+  /** The backend the group-commit batches run on (its last statement was one). */
+  appender: boolean;
+}
+
 /** The PostgreSQL backends of the store's connections (their application_name is the run's schema). */
-async function backendPids(url: string, appName: string): Promise<number[]> {
+async function backends(url: string, appName: string): Promise<Backend[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [appName]);
-    return rows.map((r) => r.pid);
+    const { rows } = await client.query<{ pid: number; appender: boolean }>(
+      `SELECT pid, query LIKE '%append_events%' AS appender FROM pg_stat_activity WHERE application_name = $1`,
+      [appName],
+    );
+    return rows;
   } finally {
     await client.end();
   }
 }
 
-/** CPU seconds the backends used so far, or undefined when /proc does not show them (PostgreSQL elsewhere). */
-function postgresCpu(pids: readonly number[]): number | undefined {
-  if (pids.length === 0) return undefined;
-  try {
-    return cpuSecondsOf(pids);
-  } catch {
-    return undefined;
+/** CPU seconds each backend used so far, or undefined when /proc does not show them (PostgreSQL elsewhere). */
+function postgresCpu(list: readonly Backend[]): Map<number, Backend & { sec: number }> | undefined {
+  if (list.length === 0) return undefined;
+  const cpu = new Map<number, Backend & { sec: number }>();
+  for (const b of list) {
+    try {
+      cpu.set(b.pid, { ...b, sec: cpuSecondsOf([b.pid]) });
+    } catch {
+      // Gone since it was listed (a pool connection closed while idle).
+    }
   }
+  return cpu.size > 0 ? cpu : undefined;
+}
+
+/** CPU between two readings: backends opened in between count from their start; ones closed in between are not seen. */
+function spent(before: Map<number, { sec: number }>, after: Map<number, Backend & { sec: number }>): { all: number; appender: number } {
+  let all = 0;
+  let appender = 0;
+  for (const [pid, b] of after) {
+    const used = b.sec - (before.get(pid)?.sec ?? 0);
+    all += used;
+    if (b.appender) appender += used;
+  }
+  return { all, appender };
 }
 
 /** Reads back what a connection made with the store's URL runs with. */
@@ -240,7 +272,7 @@ function describe(r: StoreAloneResult): string {
     `  wait for commit p50 / p99 / p99.9 / max: ${f(r.wait.p50)} / ${f(r.wait.p99)} / ${f(r.wait.p999)} / ${f(r.wait.max)} ms; ` +
       `${r.batches.toLocaleString('en')} batches of ${r.meanBatch.toFixed(1)} on average`,
     `  CPU per append: ${r.cpuPerAppend.client.toFixed(1)} µs in this process, ` +
-      `${r.cpuPerAppend.postgres === undefined ? 'PostgreSQL not readable' : `${r.cpuPerAppend.postgres.toFixed(1)} µs in PostgreSQL's backends`}`,
+      `${r.cpuPerAppend.postgres === undefined ? 'PostgreSQL not readable' : `${r.cpuPerAppend.postgres.toFixed(1)} µs in PostgreSQL's backends (${r.cpuPerAppend.appender!.toFixed(1)} µs in the appender's, inside the commit)`}`,
   ].join('\n');
 }
 

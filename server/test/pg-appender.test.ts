@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPg, SqlStore, StoreUnavailableError, type Sql } from '../src/store/index.js';
-import { PG_URL, pgReachable } from './pg-reachable.js';
+import { PG_URL, pgReachable } from './support/pg.js';
 
 describe.skipIf(!(await pgReachable('the appender suite')))('the PostgreSQL appender connection', () => {
   const schema = `parley_appender_${randomBytes(4).toString('hex')}`;

@@ -708,7 +708,7 @@ describe.skipIf(!pgUp && !process.env.CI)('SqlStore on PostgreSQL', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
       [fresh],
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'bot_action_ids', 'bot_commands', 'bot_ephemerals', 'bot_keys', 'bot_positions', 'bots', 'events', 'link_previews', 'members', 'message_actions', 'messages', 'moderation_hooks', 'notify_settings', 'push_subscriptions', 'reactions', 'reports', 'room_rules', 'rooms', 'sanctions', 'schema_migrations', 'settings', 'uploads', 'user_events', 'user_heads', 'users', 'webhook_deliveries', 'webhooks_in', 'webhooks_out']);
+    expect(tables.map((t) => t.table_name)).toEqual(['audit_log', 'bot_action_ids', 'bot_commands', 'bot_ephemerals', 'bot_keys', 'bot_positions', 'bots', 'events', 'link_previews', 'members', 'message_actions', 'messages', 'moderation_hooks', 'notify_settings', 'push_subscriptions', 'reactions', 'reports', 'room_rules', 'rooms', 'sanctions', 'schema_migrations', 'search_texts', 'search_watermark', 'settings', 'uploads', 'user_events', 'user_heads', 'users', 'webhook_deliveries', 'webhooks_in', 'webhooks_out']);
   });
 
   it('gives every node the one value stored first when they store a shared setting at once', async () => {

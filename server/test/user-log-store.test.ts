@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openPg, openPglite, SqlStore, type Sql } from '../src/store/index.js';
 import type { StoredUserEvent } from '../src/store/store.js';
-import { PG_URL, pgReachable } from './pg-reachable.js';
+import { PG_URL, pgReachable } from './support/pg.js';
 
 const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
 
@@ -42,7 +42,7 @@ async function backend(sql: Sql, drop: () => Promise<void>): Promise<Backend> {
   return { sql, store, observed, cleanup: async () => (await store.close(), await drop()) };
 }
 
-const kinds = [['PGlite', pglite] as const, ...((await pgReachable('the PostgreSQL half of the user-log suite')) ? [['PostgreSQL', postgres] as const] : [])];
+const kinds = [['PGlite', pglite] as const, ...((await pgReachable('the PostgreSQL half of the user log suite')) ? [['PostgreSQL', postgres] as const] : [])];
 
 describe.each(kinds)('users’ own logs on %s', (_name, open) => {
   let b: Backend;

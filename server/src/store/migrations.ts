@@ -951,4 +951,52 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX events_search_link_idx ON events (id) WHERE kind = 'msg' AND body ~* '(https?://|www\\.)[^\\s]';
     `,
   },
+  {
+    version: 20,
+    name: 'search: the log\'s search indexes on a table of their own, fed after the commit',
+    sql: `
+      -- The two GIN indexes of the log cost most of an append's database CPU, all of it inside the
+      -- commit. They move to search_texts, a copy of each never-deleted message's first text that the
+      -- search indexer (store/search-indexer.ts) fills after the commit; a delete takes its row out.
+      -- An append now only writes the log's btree indexes, among them events_tx_idx below (ADR 0028).
+      --
+      -- tx: the transaction that stored the event. The indexer's watermark is a snapshot: an event is
+      -- new to it when its transaction is visible now and was not in the watermark. Only rows stored
+      -- from here on have one (added without a default, so the table is not rewritten); older ones are
+      -- copied below.
+      ALTER TABLE events ADD COLUMN tx xid8 NULL;
+      ALTER TABLE events ALTER COLUMN tx SET DEFAULT pg_current_xact_id();
+      CREATE INDEX events_tx_idx ON events (tx) WHERE kind IN ('msg', 'delete');
+
+      CREATE TABLE search_texts (
+        room_id     text COLLATE "C" NOT NULL,
+        seq         bigint NOT NULL,
+        body        text NOT NULL,
+        search_body text NOT NULL,
+        PRIMARY KEY (room_id, seq)
+      );
+      -- One row: every event whose transaction is visible in this snapshot is in search_texts (or
+      -- deleted from it). Written in the transaction that indexes them, so it survives any crash.
+      CREATE TABLE search_watermark (
+        one       boolean PRIMARY KEY DEFAULT true CHECK (one),
+        snapshot  pg_snapshot NOT NULL
+      );
+      -- Nothing else writes events meanwhile (ADD COLUMN holds its lock until this commits): every
+      -- event is either copied here or stored later with a tx this snapshot does not see.
+      INSERT INTO search_texts (room_id, seq, body, search_body)
+        SELECT e.room_id, e.seq, e.body, e.search_body FROM events e WHERE e.kind = 'msg' AND e.body IS NOT NULL;
+      INSERT INTO search_watermark (snapshot) VALUES (pg_current_snapshot());
+
+      DROP INDEX events_search_trgm_idx;
+      DROP INDEX events_search_idx;
+      DO $do$
+      DECLARE
+        t text := (SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'pg_trgm');
+      BEGIN
+        EXECUTE format('CREATE INDEX search_texts_trgm_idx ON search_texts USING gin (search_body %I.gin_trgm_ops)', t);
+      END
+      $do$;
+      CREATE INDEX search_texts_idx ON search_texts USING gin (to_tsvector('search_text'::regconfig, body));
+    `,
+  },
 ];

@@ -44,8 +44,9 @@ export function openPg(options: PgOptions): Sql {
   const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (err) => options.onIdleError?.(err));
-  // The appender lets its search indexes' pending lists grow to 64 MB before it would merge them
-  // itself, inside an append's commit; the cleaner below merges them on another backend.
+  // The appender lets the projection's search indexes' pending lists (edits) grow to 64 MB before
+  // it would merge them itself, inside an append's commit; the search indexer merges them after its
+  // rounds on a pool connection (search-indexer.ts).
   // Generic plans: the append runs the same few statements (its function's and its trigger's) for
   // every batch, and with custom plans PostgreSQL planned them again on every call, because a generic
   // plan's estimate for an array parameter never wins against one made for a one-room array.
@@ -56,90 +57,12 @@ export function openPg(options: PgOptions): Sql {
   return new PgSql(pool, schema, appender);
 }
 
-/** How far (kB) the appender's GIN pending lists may grow before an append merges them itself. */
+/** How far (kB) the appender's GIN pending lists (the projection's, written by edits) may grow before an append merges them itself. */
 const APPENDER_GIN_PENDING_KB = 65_536;
 /** Most statement texts the appender keeps prepared (it issues one; a bound, should that change). */
 const MAX_PREPARED = 8;
-/** How often the cleaner looks whether the pending lists of the log's search indexes need a merge, ms. */
-const GIN_CLEAN_MS = 100;
-/** Characters of appended parameters (bodies, names, ids) since the last merge that call for the next one at the next look. */
-const GIN_CLEAN_CHARS = 64 * 1024;
-/** Longest an append's entries wait in a pending list for a merge when fewer appends came, ms. */
-const GIN_CLEAN_MAX_WAIT_MS = 1000;
 
-/**
- * Merges the pending lists of the log's GIN search indexes into the indexes, on a pool connection,
- * every GIN_CLEAN_MS while appends flow fast, and about GIN_CLEAN_MAX_WAIT_MS after the first
- * unmerged append when they trickle in (a round has a fixed cost, 0.5-1 ms of PostgreSQL's CPU: at
- * a hundred appends a second, ten rounds a second cost about a tenth of what the appends cost).
- * GIN adds a new row's entries to a pending list (cheap) and merges the list into the index once it
- * passes gin_pending_list_limit, in whichever statement crosses it: with the default 4 MB that was
- * an append's batch every fraction of a second under load, holding that batch's commit (and every message queued behind it) for tens of ms. Merged here, the
- * work is the same but off the append path, and searches, which read the pending list row by row,
- * find it short. Failures (a restarting database) are left to the next round; past 64 MB the
- * appender merges as before.
- */
-class GinCleaner {
-  private indexes: string[] | undefined;
-  private running = false;
-  private seen = 0;
-  private seenChars = 0;
-  /** performance.now() of the first look that found appends not yet merged; undefined when none wait. */
-  private waitingSince: number | undefined;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly schema: string,
-    private readonly appender: AppendCounters,
-  ) {
-    this.timer = setInterval(() => void this.clean(), GIN_CLEAN_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  private async clean(): Promise<void> {
-    const appends = this.appender.statements;
-    if (this.running || appends === this.seen || this.pool.ended) return;
-    const now = performance.now();
-    this.waitingSince ??= now;
-    const chars = this.appender.paramChars;
-    if (chars - this.seenChars < GIN_CLEAN_CHARS && now - this.waitingSince < GIN_CLEAN_MAX_WAIT_MS) return;
-    this.running = true;
-    try {
-      this.indexes ??= await this.find();
-      if (this.indexes.length === 0) this.indexes = undefined;
-      else await this.pool.query(`SELECT ${this.indexes.map((_, i) => `gin_clean_pending_list($${i + 1}::regclass)`).join(', ')}`, this.indexes);
-      this.seen = appends;
-      this.seenChars = chars;
-      // Appends answered while this round ran may not be in it: they wait from now.
-      this.waitingSince = this.appender.statements === appends ? undefined : performance.now();
-    } catch {
-      // The next round tries again.
-    } finally {
-      this.running = false;
-    }
-  }
-
-  /** The GIN indexes on the log's table (none before the migrations made them). */
-  private async find(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ name: string }>(
-      `SELECT format('%I.%I', n.nspname, c.relname) AS name
-         FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_am a ON a.oid = c.relam
-         JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
-        WHERE a.amname = 'gin' AND t.relname = 'events' AND n.nspname = $1 ORDER BY 1`,
-      [this.schema],
-    );
-    return rows.map((r) => r.name);
-  }
-}
-
-/** What the GIN cleaner reads of the appender: how much it has written. */
-interface AppendCounters {
-  /** Statements answered so far. */
+/** Statements answered so far. */
   readonly statements: number;
   /** Characters of string parameters sent so far (what the search indexes take in grows with it). */
   readonly paramChars: number;
@@ -151,7 +74,7 @@ interface AppendCounters {
  * autocommitted single statements go here (each is its own implicit transaction). A broken
  * connection fails every statement in flight; the next statement opens a new one.
  */
-class PipelinedSession implements SqlSession, AppendCounters {
+class PipelinedSession implements SqlSession {
   private client: pg.Client | undefined;
   private closed = false;
   /**
@@ -159,20 +82,14 @@ class PipelinedSession implements SqlSession, AppendCounters {
    * text for every batch, which PostgreSQL then parses once per connection instead of once per batch.
    */
   private readonly names = new Map<string, string>();
-  /** Statements answered so far: the GIN cleaner runs when this moved, so a round always follows the last commit. */
-  statements = 0;
-  /** Characters of string parameters sent so far: the GIN cleaner merges sooner when much was written. */
-  paramChars = 0;
 
   constructor(private readonly config: pg.ClientConfig) {}
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
     if (this.closed) throw new Error('Cannot use a pool after calling end on the pool');
-    if (params) for (const p of params) if (typeof p === 'string') this.paramChars += p.length;
     // Statements issued before the connection is up queue inside the client, in order. Without
     // parameters pg uses the simple protocol (several statements allowed): left unnamed.
     const result = await this.connection().query(params ? { text, name: this.nameOf(text), values: [...params] } : text);
-    this.statements++;
     return result.rows as Row[];
   }
 
@@ -225,15 +142,12 @@ function withDefaultUser(url: string): string {
 
 class PgSql implements Sql {
   readonly driver = 'pg';
-  private readonly cleaner: GinCleaner;
 
   constructor(
     private readonly pool: pg.Pool,
     readonly schema: string,
     readonly appender: PipelinedSession,
-  ) {
-    this.cleaner = new GinCleaner(pool, schema, appender);
-  }
+  ) {}
 
   async query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]> {
     const result = await this.pool.query(text, params ? [...params] : undefined);
@@ -274,7 +188,6 @@ class PgSql implements Sql {
   }
 
   async close(): Promise<void> {
-    this.cleaner.stop();
     await this.appender.close();
     if (!this.pool.ended) await this.pool.end();
   }

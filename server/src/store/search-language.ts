@@ -35,7 +35,7 @@ export async function applySearchLanguage(sql: Sql, language: string): Promise<b
     await tx.exec(`
       ALTER TEXT SEARCH CONFIGURATION search_text
         ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH ${unaccent}, ${dict};
-      REINDEX INDEX events_search_idx;
+      REINDEX INDEX search_texts_idx;
       REINDEX INDEX messages_search_idx;
     `);
     await tx.query(

@@ -1,6 +1,7 @@
 // Search over the current text of messages (migration 10): full-text with word prefixes and trigram
 // matching of parts of words, in the rooms a user may read, newest first (by event id, which is
 // time-sortable and already indexed), paged by the id of the last result.
+import { UNINDEXED } from './search-indexer.js';
 import type { SqlSession } from './sql.js';
 
 export interface SearchQuery {
@@ -154,11 +155,17 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
       if (rows.length === 0) break;
     }
     // The order is on an expression the id index cannot give, so the planner reads the matches from
-    // the search indexes and sorts them instead of walking the whole log checking every row.
+    // the search indexes and sorts them instead of walking the whole log checking every row. Those
+    // indexes are on search_texts, which the indexer fills after the commit (migration 20): the
+    // events it has not applied yet, a moment's worth, are matched row by row, so nothing stored is
+    // ever missing. A row is on one side only: the indexer's rows and its watermark commit together.
     const { ps, range } = below(upper);
     const older = await sql.query<HitRow>(
-      `SELECT ${columns} FROM events e
-        WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range, match('e'), ...rest, never].join(' AND ')}
+      `SELECT ${columns}
+         FROM (SELECT e.* FROM search_texts t JOIN events e ON e.room_id = t.room_id AND e.seq = t.seq WHERE ${match('t')}
+               UNION ALL
+               SELECT e.* FROM events e WHERE ${UNINDEXED} AND ${match('e')}) e
+        WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range, ...rest, never].join(' AND ')}
         ORDER BY (e.id || '') DESC LIMIT ${q.limit + 1 - rows.length}`,
       ps,
     );

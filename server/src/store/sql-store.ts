@@ -9,6 +9,7 @@ import { migrate } from './migrate.js';
 import { NotifyStore } from './notify-store.js';
 import { UploadStore } from './uploads.js';
 import { applySearchLanguage, DEFAULT_SEARCH_LANGUAGE } from './search-language.js';
+import { SearchIndexer } from './search-indexer.js';
 import { searchMessages, type SearchQuery, type SearchRows } from './search.js';
 import { SqlModeration } from './moderation.js';
 import { appendUserEvents, userEventsAfter, userHead } from './user-log.js';
@@ -114,6 +115,9 @@ export class SqlStore implements Store {
   private closed = false;
   private appendCount = 0;
   private transactions = 0;
+  /** Writes answered by the database (append batches, transactions): the search indexer follows it. */
+  private committed = 0;
+  private indexer: SearchIndexer | undefined;
   private retries = 0;
   /** When the current outage began; undefined while the database answers. */
   private downSince: number | undefined;
@@ -167,6 +171,8 @@ export class SqlStore implements Store {
       this.transactions += 1;
       await migrate(this.sql);
       await applySearchLanguage(this.sql, this.searchLanguage);
+      // Started once the search table exists; its first round takes whatever a previous run left.
+      this.indexer ??= new SearchIndexer(this.sql, () => this.committed, this.sql.driver === 'pg');
     }).catch((err: unknown) => {
       this.initialised = null;
       throw err;
@@ -178,6 +184,7 @@ export class SqlStore implements Store {
     // New appends are refused from here on; those already queued are still written.
     this.closed = true;
     await this.appends.settled();
+    this.indexer?.stop();
     await this.sql.close();
   }
 
@@ -603,6 +610,7 @@ export class SqlStore implements Store {
       try {
         this.transactions += 1;
         const outcomes = await writeAppendBatchFast(this.sql.appender, batch);
+        this.committed += 1;
         this.answered();
         return outcomes;
       } catch (err) {
@@ -619,6 +627,7 @@ export class SqlStore implements Store {
     this.transactions += 1;
     try {
       const result = await this.sql.transaction(fn);
+      this.committed += 1;
       this.answered();
       return result;
     } catch (err) {

@@ -1,9 +1,10 @@
-// Whether the test PostgreSQL answers: a suite that needs it is skipped, loudly, when it does not,
-// except in CI, where its absence is a failure.
-import { openPg } from '../src/store/index.js';
+// The PostgreSQL the server's store suites run against, and whether it answers: a suite skips loudly
+// without it on a developer's machine, and fails in CI, where it must be there.
+import { openPg } from '../../src/store/index.js';
 
 export const PG_URL = process.env.DATABASE_URL || 'postgres://127.0.0.1:5432/test';
 
+/** True when PostgreSQL answers; `suite` names what is skipped otherwise. Throws in CI. */
 export async function pgReachable(suite: string): Promise<boolean> {
   const sql = openPg({ url: PG_URL, schema: 'public', connectTimeoutMs: 3000 });
   try {

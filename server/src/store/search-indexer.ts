@@ -1,0 +1,120 @@
+// Feeds the search table (search_texts, migration 20) from the log after the commit, so that an
+// append writes only the log's btree indexes and the GIN indexes are maintained off its path (ADR 0028).
+import type { Sql } from './sql.js';
+
+/** How often the indexer looks for events stored since its last round, while the store writes, ms. */
+export const SEARCH_INDEX_MS = 100;
+
+/**
+ * One round, in one transaction: every msg and delete event whose transaction committed since the
+ * watermark (a snapshot) is applied to search_texts — a msg that still has its text is copied, a
+ * delete takes its target's row out — and the watermark moves to this statement's snapshot. One
+ * statement, so the events read, the rows written and the new watermark all belong to one snapshot:
+ * an event is indexed in exactly one round, and a crash at any point leaves the watermark with the
+ * rows it covers. The primary key refuses a second copy should anything ever offer one.
+ * Resolves with the number of events applied, or undefined when another session's round holds the
+ * lock (every node of a database runs an indexer; one round at a time keeps the watermark moving forward).
+ */
+export async function indexSearch(sql: Sql): Promise<number | undefined> {
+  return sql.transaction(async (tx) => {
+    const [lock] = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [`parley.search_index.${sql.schema}`]);
+    if (lock?.ok !== true) return undefined;
+    const [done] = await tx.query<{ n: number }>(
+      `WITH fresh AS (
+         SELECT e.room_id, e.seq, e.kind, e.body, e.search_body, e.data
+           FROM events e
+          WHERE ${UNINDEXED}
+       ), added AS (
+         INSERT INTO search_texts (room_id, seq, body, search_body)
+         SELECT f.room_id, f.seq, f.body, f.search_body FROM fresh f WHERE f.kind = 'msg' AND f.body IS NOT NULL
+         ON CONFLICT (room_id, seq) DO NOTHING
+       ), removed AS (
+         DELETE FROM search_texts t USING fresh f
+          WHERE f.kind = 'delete' AND t.room_id = f.room_id AND t.seq = (f.data->>'target')::int8
+       ), moved AS (
+         UPDATE search_watermark SET snapshot = pg_current_snapshot()
+       )
+       SELECT count(*)::int AS n FROM fresh`,
+    );
+    return done?.n ?? 0;
+  });
+}
+
+/**
+ * The msg and delete events (`e`) the indexer has not applied yet, given the watermark `w`: those
+ * stored by a transaction the watermark's snapshot did not see. Every transaction older than the
+ * snapshot's xmin was seen, so events_tx_idx is read from there on only. The watermark is read by
+ * scalar subqueries, computed once before the scan: joined as a table, it left the planner free to
+ * read the whole log instead of that index's range.
+ */
+export const UNINDEXED = `e.kind IN ('msg', 'delete') AND e.tx >= (SELECT pg_snapshot_xmin(w.snapshot) FROM search_watermark w)
+  AND NOT pg_visible_in_snapshot(e.tx, (SELECT w.snapshot FROM search_watermark w))`;
+
+/**
+ * Runs rounds every SEARCH_INDEX_MS while the store commits writes, and once at start (a backlog left
+ * by a crash or by a node that stopped). A failed round (the database restarting) is tried again at
+ * the next tick; meanwhile searches read the events it has not applied row by row (search.ts), so
+ * results never miss them, they only cost more. With `clean`, each round then merges the GIN pending
+ * lists of the search indexes (search_texts' and the projection's) on the same pool, so neither the
+ * indexer's inserts nor an edit's commit merge them inline.
+ */
+export class SearchIndexer {
+  private running = false;
+  /** The writes counter at the last round that completed; -1 until the first. */
+  private seen = -1;
+  private cleanable: string[] | undefined;
+  private readonly timer: NodeJS.Timeout;
+  /** Rounds completed and events applied, for tests and stats. */
+  readonly counters = { rounds: 0, events: 0, failures: 0 };
+
+  constructor(
+    private readonly sql: Sql,
+    /** Counts writes the store committed: a round runs only after this moved, so one always follows the last commit. */
+    private readonly writes: () => number,
+    private readonly clean: boolean,
+  ) {
+    this.timer = setInterval(() => void this.round(), SEARCH_INDEX_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async round(): Promise<void> {
+    const writes = this.writes();
+    if (this.running || writes === this.seen) return;
+    this.running = true;
+    try {
+      const applied = await indexSearch(this.sql);
+      // Another node's round holds the lock: this one comes back at the next tick.
+      if (applied === undefined) return;
+      if (this.clean) await this.merge();
+      this.seen = writes;
+      this.counters.rounds += 1;
+      this.counters.events += applied;
+    } catch {
+      this.counters.failures += 1;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async merge(): Promise<void> {
+    this.cleanable ??= await this.ginIndexes();
+    if (this.cleanable.length === 0) return;
+    await this.sql.query(`SELECT ${this.cleanable.map((_, i) => `gin_clean_pending_list($${i + 1}::regclass)`).join(', ')}`, this.cleanable);
+  }
+
+  /** The GIN indexes of the search table and of the projection (the store may clean them as their owner). */
+  private async ginIndexes(): Promise<string[]> {
+    const rows = await this.sql.query<{ name: string }>(
+      `SELECT format('%I.%I', n.nspname, c.relname) AS name
+         FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_am a ON a.oid = c.relam
+         JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+        WHERE a.amname = 'gin' AND t.relname IN ('search_texts', 'messages') AND n.nspname = $1 ORDER BY 1`,
+      [this.sql.schema],
+    );
+    return rows.map((r) => r.name);
+  }
+}
