@@ -62,12 +62,6 @@ const APPENDER_GIN_PENDING_KB = 65_536;
 /** Most statement texts the appender keeps prepared (it issues one; a bound, should that change). */
 const MAX_PREPARED = 8;
 
-/** Statements answered so far. */
-  readonly statements: number;
-  /** Characters of string parameters sent so far (what the search indexes take in grows with it). */
-  readonly paramChars: number;
-}
-
 /**
  * One connection in pipeline mode: statements are written as soon as they are issued, without
  * waiting for the answers to earlier ones, and PostgreSQL runs and answers them in that order. Only
