@@ -59,7 +59,8 @@ export const UNINDEXED = `e.kind IN ('msg', 'delete') AND e.tx >= (SELECT pg_sna
  * indexer's inserts nor an edit's commit merge them inline.
  */
 export class SearchIndexer {
-  private running = false;
+  /** The round in flight, if any: `stop` waits for it, so the store never closes under it. */
+  private current: Promise<void> | undefined;
   /** The writes counter at the last round that completed; -1 until the first. */
   private seen = -1;
   private cleanable: string[] | undefined;
@@ -77,14 +78,19 @@ export class SearchIndexer {
     this.timer.unref();
   }
 
-  stop(): void {
+  /** No more rounds; resolves once the one in flight (if any) has finished. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
+    await this.current;
   }
 
-  private async round(): Promise<void> {
+  private round(): void {
     const writes = this.writes();
-    if (this.running || writes === this.seen) return;
-    this.running = true;
+    if (this.current || writes === this.seen) return;
+    this.current = this.apply(writes).finally(() => (this.current = undefined));
+  }
+
+  private async apply(writes: number): Promise<void> {
     try {
       const applied = await indexSearch(this.sql);
       // Another node's round holds the lock: this one comes back at the next tick.
@@ -95,8 +101,6 @@ export class SearchIndexer {
       this.counters.events += applied;
     } catch {
       this.counters.failures += 1;
-    } finally {
-      this.running = false;
     }
   }
 

@@ -184,7 +184,7 @@ export class SqlStore implements Store {
     // New appends are refused from here on; those already queued are still written.
     this.closed = true;
     await this.appends.settled();
-    this.indexer?.stop();
+    await this.indexer?.stop();
     await this.sql.close();
   }
 
