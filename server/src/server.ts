@@ -130,6 +130,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         retryMs: config.webhookRetryMs,
         timeoutMs: config.webhookTimeoutMs,
         pollMs: options.webhookPollMs ?? WEBHOOK_POLL_MS,
+        // The embedded store has no other writer: this node's wakes see every message and hook change.
+        ...((store as SqlStore).sql.driver !== 'pg' && { idleMs: Math.max(options.webhookPollMs ?? 0, WEBHOOK_IDLE_MS) }),
         ca: config.outboundCa ? readFileSync(config.outboundCa) : undefined,
       })
     : undefined;
@@ -230,6 +232,8 @@ function openBroker(config: Config, log: Logger): Broker {
 
 /** How often each node looks at the outgoing-webhook queue, ms: the delay of a delivery at rest. */
 const WEBHOOK_POLL_MS = 250;
+/** With the embedded store, the longest wait between looks while nothing is queued, ms (a safety net: wakes and retry times drive it). */
+const WEBHOOK_IDLE_MS = 30_000;
 
 /** The sign-in settings; `guestSecret` is the configured one ('' when the store is to provide it). */
 function authConfig(config: Config): AuthConfig {
