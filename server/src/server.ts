@@ -79,8 +79,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const clustered = !(broker instanceof LocalBroker);
   let closing: Promise<void> | undefined;
   const draining = () => closing !== undefined;
+  const searchIndexer = 'sql' in store ? (store as SqlStore).searchIndexer : undefined;
   // Read at scrape time only, when `hub` exists.
   const metrics = new PrometheusMetrics({
+    searchIndexer,
     get connections() {
       return transport.connectionCount;
     },
@@ -107,6 +109,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (change.down) storeLog.warn('storage unreachable: requests that need it answer `unavailable` until it is back', { reason: change.reason });
     else storeLog.info('storage reachable again', { downMs: change.downMs });
   });
+  if (searchIndexer) {
+    // Once per run of failed rounds, not per round (one every SEARCH_INDEX_MS while it lasts).
+    searchIndexer.onHealth = (change) => {
+      if (change.failing) storeLog.warn('search indexer rounds failing: searches read the unindexed events row by row until a round succeeds', { err: change.err });
+      else storeLog.info('search indexer rounds succeed again', { failedRounds: change.failures });
+    };
+  }
   // Bot accounts live in the SQL store's tables (every store this server opens; a test's stand-in may have none).
   const bots = 'sql' in store ? new BotRegistry((store as SqlStore).sql) : undefined;
   const webhooks = 'sql' in store ? new WebhookStore((store as SqlStore).sql) : undefined;
@@ -121,6 +130,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         retryMs: config.webhookRetryMs,
         timeoutMs: config.webhookTimeoutMs,
         pollMs: options.webhookPollMs ?? WEBHOOK_POLL_MS,
+        // The embedded store has no other writer: this node's wakes see every message and hook change.
+        ...((store as SqlStore).sql.driver !== 'pg' && { idleMs: Math.max(options.webhookPollMs ?? 0, WEBHOOK_IDLE_MS) }),
         ca: config.outboundCa ? readFileSync(config.outboundCa) : undefined,
       })
     : undefined;
@@ -221,6 +232,8 @@ function openBroker(config: Config, log: Logger): Broker {
 
 /** How often each node looks at the outgoing-webhook queue, ms: the delay of a delivery at rest. */
 const WEBHOOK_POLL_MS = 250;
+/** With the embedded store, the longest wait between looks while nothing is queued, ms (a safety net: wakes and retry times drive it). */
+const WEBHOOK_IDLE_MS = 30_000;
 
 /** The sign-in settings; `guestSecret` is the configured one ('' when the store is to provide it). */
 function authConfig(config: Config): AuthConfig {

@@ -17,6 +17,14 @@ export interface NodeState {
   readonly brokerStats: BrokerStats;
   /** Room events delivered from storage because the broker had dropped them (several nodes). */
   readonly recovered: number;
+  /** The SQL store's search indexer (absent with a stand-in store). */
+  readonly searchIndexer?: SearchIndexerState | undefined;
+}
+
+/** What the search-indexer metrics read at scrape time. */
+export interface SearchIndexerState {
+  readonly counters: { readonly rounds: number; readonly failures: number };
+  pending(): Promise<number>;
 }
 
 /** The Content-Type of the exposition format. */
@@ -104,28 +112,44 @@ export class PrometheusMetrics implements Metrics {
     for (const child of [...this.closesByCode.values(), this.otherCloses, this.slowConsumerCloses]) child.inc(0);
     this.http = new Counter({ name: 'parley_http_requests_total', help: 'HTTP requests by route and status.', labelNames: ['route', 'status'], registers });
 
-    const broker = (name: string, help: string, read: (s: BrokerStats) => number) =>
+    // Counters kept by the node's parts, read when Prometheus scrapes.
+    const counter = (name: string, help: string, read: () => number) =>
       new Counter({
         name,
         help,
         registers,
         collect() {
           this.reset();
-          this.inc(read(node.brokerStats));
+          this.inc(read());
         },
       });
+    const broker = (name: string, help: string, read: (s: BrokerStats) => number) => counter(name, help, () => read(node.brokerStats));
     broker('parley_broker_reconnects_total', 'Times the connection to the broker was re-established after a loss.', (s) => s.reconnects);
     broker('parley_broker_published_total', 'Frames handed to the broker.', (s) => s.published);
     broker('parley_broker_received_total', 'Frames received from the broker.', (s) => s.received);
-    new Counter({
-      name: 'parley_catchup_recovered_total',
-      help: 'Room events and user-log notices delivered to local subscribers from storage because the broker dropped them (several nodes).',
-      registers,
-      collect() {
-        this.reset();
-        this.inc(node.recovered);
-      },
-    });
+    counter(
+      'parley_catchup_recovered_total',
+      'Room events and user-log notices delivered to local subscribers from storage because the broker dropped them (several nodes).',
+      () => node.recovered,
+    );
+    const indexer = node.searchIndexer;
+    if (indexer) {
+      counter('parley_search_index_rounds_total', 'Search indexer rounds completed on this node (each applies the events stored since the last one).', () => indexer.counters.rounds);
+      counter('parley_search_index_failures_total', 'Search indexer rounds that failed on this node (retried at the next tick).', () => indexer.counters.failures);
+      new Gauge({
+        name: 'parley_search_index_pending_events',
+        help: 'Messages and deletes stored but not yet applied to the search table (the whole database; searches read them row by row meanwhile).',
+        registers,
+        async collect() {
+          // A scrape while storage is away still answers, with NaN here rather than a stale figure.
+          try {
+            this.set(await indexer.pending());
+          } catch {
+            this.set(Number.NaN);
+          }
+        },
+      });
+    }
     this.exposed = Registry.merge([this.registry, processMetrics()]);
   }
 

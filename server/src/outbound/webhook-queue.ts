@@ -2,6 +2,7 @@
 // deliveries no other node holds, posts them signed, and on failure schedules the next attempt with
 // exponential backoff and jitter, or keeps the delivery as dead after the last one. A message stored
 // on this node wakes it at once (`wake`); the poll stays for other nodes' messages and for retries.
+// While nothing waits, the next poll is at the next retry's time or after `idleMs`, whichever is first.
 import type { Logger } from '../log.js';
 import { isUnavailable } from '../store/sql.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -19,8 +20,14 @@ export interface WebhookQueueOptions {
   retryMs: number;
   /** One attempt's time limit, ms. */
   timeoutMs: number;
-  /** How often the queue is looked at, ms. */
+  /** How often the queue is looked at while it has work, or after a failed look, ms. */
   pollMs: number;
+  /**
+   * The longest wait between looks while nothing is queued or due, ms (default `pollMs`): a due retry
+   * or an expiring lease is looked at on time whatever this is. Longer only where every message and
+   * hook change of the store wakes this queue (a store no other node writes).
+   */
+  idleMs?: number;
   ca?: string | Buffer | undefined;
 }
 
@@ -70,29 +77,44 @@ export class WebhookQueue {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.again = false;
-      this.running = this.tick().finally(() => {
-        this.running = undefined;
-        if (!this.closed) this.schedule(this.again ? 0 : this.o.pollMs);
-      });
+      let wait = this.o.pollMs;
+      this.running = this.tick()
+        .then((ms) => {
+          wait = ms;
+        })
+        .finally(() => {
+          this.running = undefined;
+          if (!this.closed) this.schedule(this.again ? 0 : wait);
+        });
     }, ms);
     this.timer.unref();
   }
 
-  private async tick(): Promise<void> {
+  /** One look at the queue; resolves with the wait before the next one, ms. */
+  private async tick(): Promise<number> {
     try {
       const now = Date.now();
       const work = await this.o.store.work(now);
       this.hooked = work.hooked;
       if (work.fill && (await this.o.store.fill(now)) > 0) work.due = true;
-      if (!work.due) return;
+      if (!work.due) return this.idleWait(work.fill, work.next, now);
       // The lease outlasts an attempt: a node that died mid-post leaves its rows to be claimed after it.
       const due = await this.o.store.claim(now, PARALLEL, this.o.timeoutMs * 3);
       await Promise.all(due.map((d) => this.deliver(d)));
+      return this.o.pollMs;
     } catch (err) {
       // Storage away: the next poll tries again. Anything else is a fault worth seeing.
       if (isUnavailable(err) || err instanceof StoreUnavailableError) this.o.log.debug('webhook queue unavailable', { err });
       else this.o.log.warn('webhook queue failed', { err });
+      return this.o.pollMs;
     }
+  }
+
+  /** Nothing was due: look again when the next pending delivery may be claimed, or after the idle wait. */
+  private idleWait(filling: boolean, next: number | null, now: number): number {
+    // Events left to queue (a hook another node is filling): keep the busy cadence.
+    const idle = filling ? this.o.pollMs : (this.o.idleMs ?? this.o.pollMs);
+    return next === null ? idle : Math.max(0, Math.min(idle, next - now));
   }
 
   private async deliver(d: Awaited<ReturnType<WebhookStore['claim']>>[number]): Promise<void> {

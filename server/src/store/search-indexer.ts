@@ -67,6 +67,11 @@ export class SearchIndexer {
   private readonly timer: NodeJS.Timeout;
   /** Rounds completed and events applied, for tests and stats. */
   readonly counters = { rounds: 0, events: 0, failures: 0 };
+  /** Whether the last round failed: a run of failures is reported once, at its start, and its end once. */
+  private failing = false;
+  /** Told when rounds start failing (with the first error) and when one succeeds again. */
+  onHealth: ((change: { failing: true; err: unknown } | { failing: false; failures: number }) => void) | undefined;
+  private failuresInRun = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -74,7 +79,7 @@ export class SearchIndexer {
     private readonly writes: () => number,
     private readonly clean: boolean,
   ) {
-    this.timer = setInterval(() => void this.round(), SEARCH_INDEX_MS);
+    this.timer = setInterval(() => this.round(), SEARCH_INDEX_MS);
     this.timer.unref();
   }
 
@@ -99,9 +104,24 @@ export class SearchIndexer {
       this.seen = writes;
       this.counters.rounds += 1;
       this.counters.events += applied;
-    } catch {
+      if (this.failing) {
+        this.failing = false;
+        this.onHealth?.({ failing: false, failures: this.failuresInRun });
+      }
+    } catch (err) {
       this.counters.failures += 1;
+      this.failuresInRun = this.failing ? this.failuresInRun + 1 : 1;
+      if (!this.failing) {
+        this.failing = true;
+        this.onHealth?.({ failing: true, err });
+      }
     }
+  }
+
+  /** Events stored but not yet applied to the search table (every node of a database sees the same figure). */
+  async pending(): Promise<number> {
+    const [row] = await this.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM events e WHERE ${UNINDEXED}`);
+    return row?.n ?? 0;
   }
 
   private async merge(): Promise<void> {

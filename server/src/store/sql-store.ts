@@ -180,6 +180,11 @@ export class SqlStore implements Store {
     return this.initialised;
   }
 
+  /** The search indexer, once `init` has started it: for metrics and its health in the log. */
+  get searchIndexer(): SearchIndexer | undefined {
+    return this.indexer;
+  }
+
   async close(): Promise<void> {
     // New appends are refused from here on; those already queued are still written.
     this.closed = true;

@@ -168,15 +168,21 @@ export class WebhookStore {
     return rows.map(outHook);
   }
 
-  /** One cheap look: whether any outgoing hook exists, whether events wait to be queued, and whether deliveries are due at `now`. */
-  async work(now: number): Promise<{ fill: boolean; due: boolean; hooked: boolean }> {
-    const [row] = await this.sql.query<{ fill: boolean; due: boolean; hooked: boolean }>(
+  /**
+   * One cheap look: whether any outgoing hook exists, whether events wait to be queued, whether
+   * deliveries are due at `now`, and when the next pending delivery may be claimed (a retry's time
+   * or a lease's end; null with none pending).
+   */
+  async work(now: number): Promise<{ fill: boolean; due: boolean; hooked: boolean; next: number | null }> {
+    const [row] = await this.sql.query<{ fill: boolean; due: boolean; hooked: boolean; next: number | string | null }>(
       `SELECT EXISTS (SELECT 1 FROM webhooks_out) AS hooked,
               EXISTS (SELECT 1 FROM webhooks_out w JOIN rooms r ON r.id = w.room_id WHERE r.head_seq > w.position) AS fill,
-              EXISTS (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_at <= $1 AND claimed_until <= $1) AS due`,
+              EXISTS (SELECT 1 FROM webhook_deliveries WHERE status = 'pending' AND next_at <= $1 AND claimed_until <= $1) AS due,
+              (SELECT min(greatest(next_at, claimed_until)) FROM webhook_deliveries WHERE status = 'pending') AS next`,
       [now],
     );
-    return { fill: row?.fill === true, due: row?.due === true, hooked: row?.hooked === true };
+    const next = row?.next === null || row?.next === undefined ? null : Number(row.next);
+    return { fill: row?.fill === true, due: row?.due === true, hooked: row?.hooked === true, next };
   }
 
   /**
