@@ -105,15 +105,28 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     for (const wait of batch.queueSeconds) metrics.queueWait(wait);
   });
   const storeLog = log.child({ component: 'store' });
+  // While storage is unreachable the outage has its own two lines; the indexer's rounds fail with it.
+  let storeDown = false;
   store.observeOutages((change) => {
+    storeDown = change.down;
     if (change.down) storeLog.warn('storage unreachable: requests that need it answer `unavailable` until it is back', { reason: change.reason });
     else storeLog.info('storage reachable again', { downMs: change.downMs });
   });
   if (searchIndexer) {
-    // Once per run of failed rounds, not per round (one every SEARCH_INDEX_MS while it lasts).
+    // Once per run of failed rounds, not per round (one every SEARCH_INDEX_MS while it lasts), and not
+    // for a run that began during a storage outage, which is already logged (the failures counter
+    // still counts those rounds); its end is logged only when its start was.
+    const indexLog = log.child({ component: 'search-index' });
+    let warned = false;
     searchIndexer.onHealth = (change) => {
-      if (change.failing) storeLog.warn('search indexer rounds failing: searches read the unindexed events row by row until a round succeeds', { err: change.err });
-      else storeLog.info('search indexer rounds succeed again', { failedRounds: change.failures });
+      if (change.failing) {
+        if (storeDown) return;
+        warned = true;
+        indexLog.warn('search indexer rounds failing: searches read the unindexed events row by row until a round succeeds', { err: change.err });
+      } else if (warned) {
+        warned = false;
+        indexLog.info('search indexer rounds succeed again', { failedRounds: change.failures });
+      }
     };
   }
   // Bot accounts live in the SQL store's tables (every store this server opens; a test's stand-in may have none).
