@@ -516,11 +516,6 @@ export class Hub {
     await this.announcer.close();
   }
 
-  /** Channels (rooms, watches, user logs, and each user's own two) with local subscribers. */
-  get channelCount(): number {
-    return this.channelSessions.size + 2 * this.presence.userCount;
-  }
-
   /** Rooms with local subscribers. */
   get roomCount(): number {
     let n = 0;
