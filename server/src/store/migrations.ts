@@ -999,4 +999,99 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX search_texts_idx ON search_texts USING gin (to_tsvector('search_text'::regconfig, body));
     `,
   },
+  {
+    version: 21,
+    name: 'append_events locks its rooms once and moves their heads outside the subtransaction',
+    sql: `
+      -- Per-call costs of the fast path that a batch of a few messages pays in full (issue 17): the
+      -- rooms were locked twice (here and again in take_seqs), and their heads moved inside the
+      -- exception block's subtransaction, which turns each room row's lock into a MultiXact. Both
+      -- statements also planned for a rooms table they then read whole: without statistics (a new
+      -- or small table), and with the dead versions that every head move leaves until its page is
+      -- pruned, the generic plan scanned every room to find a few. enable_seqscan = off makes the
+      -- planner take the primary key here and in the triggers these inserts fire (all of them look
+      -- rows up by key; a statement with no index to use still scans).
+      DROP FUNCTION append_events(text[], int[], int[], int[], text[], text[], text[], text[], text[], text[], jsonb[], jsonb[], jsonb[], int8);
+      CREATE FUNCTION append_events(
+        p_rooms text[], p_counts int[], p_ri int[], p_rank int[], p_id text[], p_kind text[],
+        p_author text[], p_name text[], p_cid text[], p_body text[], p_data jsonb[], p_mentions jsonb[], p_attachments jsonb[], p_ts int8
+      ) RETURNS TABLE (k int, seq int8, id text, ts int8, kind text, name text, body text, data jsonb, dup boolean)
+      LANGUAGE plpgsql SET search_path FROM CURRENT SET enable_seqscan = off AS $fn$
+      #variable_conflict use_column
+      DECLARE
+        v_base int8[];
+      BEGIN
+        -- Held until the commit, outside the block below whose rollback would release them: the careful
+        -- path then reads which cids are stored while no other writer can add one to these rooms.
+        PERFORM 1 FROM rooms r WHERE r.id = ANY (p_rooms) ORDER BY r.id FOR UPDATE;
+        -- The heads move here, in the transaction that holds the locks, not in the block below: a row
+        -- that a transaction locked and its subtransaction then updates gets a MultiXact, which every
+        -- later reader of the row has to look up. The careful path gives them back first.
+        WITH bumped AS (
+          UPDATE rooms r SET head_seq = r.head_seq + c.n
+            FROM unnest(p_rooms, p_counts) AS c(room, n)
+           WHERE r.id = c.room
+          RETURNING r.id AS room, r.head_seq - c.n AS base
+        )
+        SELECT array_agg(b.base ORDER BY c.i) INTO v_base
+          FROM unnest(p_rooms) WITH ORDINALITY AS c(room, i) LEFT JOIN bumped b ON b.room = c.room;
+        BEGIN
+          INSERT INTO events AS e (room_id, seq, id, kind, author, author_name, cid, body, data, mentions, attachments, ts)
+          SELECT p_rooms[x.ri], v_base[x.ri] + x.rank, x.id, x.kind, x.author, x.name, x.cid, x.body, x.data, x.mentions, x.attachments, p_ts
+            FROM unnest(p_ri, p_rank, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data, p_mentions, p_attachments)
+                 AS x(ri, rank, id, kind, author, name, cid, body, data, mentions, attachments)
+           WHERE v_base[x.ri] IS NOT NULL;
+          RETURN QUERY
+            SELECT -g.i::int, v_base[g.i], NULL::text, NULL::int8, NULL::text, NULL::text, NULL::text, NULL::jsonb, false
+              FROM generate_subscripts(p_rooms, 1) AS g(i)
+             WHERE v_base[g.i] IS NOT NULL;
+          RETURN;
+        EXCEPTION WHEN unique_violation THEN
+          NULL; -- Nothing of the fast path is kept: the careful path below decides every input again.
+        END;
+        UPDATE rooms r SET head_seq = r.head_seq - c.n FROM unnest(p_rooms, p_counts) AS c(room, n) WHERE r.id = c.room;
+        RETURN QUERY
+          WITH input AS (
+            SELECT x.*, CASE WHEN x.cid IS NULL THEN x.i
+                             ELSE min(x.i) OVER (PARTITION BY x.ri, x.author, x.cid) END AS leader
+              FROM unnest(p_ri, p_id, p_kind, p_author, p_name, p_cid, p_body, p_data, p_mentions, p_attachments)
+                   WITH ORDINALITY AS x(ri, id, kind, author, name, cid, body, data, mentions, attachments, i)
+          ), stored AS (
+            SELECT l.i, e.seq, e.id, e.ts, e.kind, e.author_name, e.body, e.data
+              FROM input l
+              CROSS JOIN LATERAL (
+                SELECT * FROM events ev
+                 WHERE ev.room_id = p_rooms[l.ri] AND ev.author = l.author AND ev.cid = l.cid AND ev.cid IS NOT NULL
+                 LIMIT 1
+              ) e
+             WHERE l.cid IS NOT NULL AND l.leader = l.i
+          ), fresh AS (
+            SELECT f.*, row_number() OVER (PARTITION BY f.ri ORDER BY f.i) AS rank
+              FROM input f
+             WHERE f.leader = f.i AND NOT EXISTS (SELECT 1 FROM stored s WHERE s.i = f.i)
+          ), counts AS (
+            SELECT f.ri, count(*) AS n FROM fresh f GROUP BY f.ri
+          ), taken AS (
+            SELECT take_seqs(array_agg(p_rooms[c.ri] ORDER BY c.ri), array_agg(c.n ORDER BY c.ri)) AS bases,
+                   array_agg(c.ri ORDER BY c.ri) AS ris
+              FROM counts c
+          ), bumped AS (
+            SELECT u.ri, u.base FROM taken t CROSS JOIN LATERAL unnest(t.ris, t.bases) AS u(ri, base) WHERE u.base IS NOT NULL
+          ), inserted AS (
+            INSERT INTO events (room_id, seq, id, kind, author, author_name, cid, body, data, mentions, attachments, ts)
+            SELECT p_rooms[f.ri], b.base + f.rank, f.id, f.kind, f.author, f.name, f.cid, f.body, f.data, f.mentions, f.attachments, p_ts
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+          ), answers AS (
+            SELECT f.i, b.base + f.rank AS seq, f.id, p_ts AS ts, f.kind, f.name, f.body, f.data, false AS dup
+              FROM fresh f JOIN bumped b ON b.ri = f.ri
+            UNION ALL
+            SELECT s.i, s.seq, s.id, s.ts, s.kind, s.author_name, s.body, s.data, true FROM stored s
+          )
+          SELECT l.i::int, a.seq, a.id, a.ts, a.kind, a.name, a.body, a.data, a.dup OR l.leader <> l.i
+            FROM input l JOIN answers a ON a.i = l.leader;
+      END
+      $fn$;
+      ALTER FUNCTION take_seqs(text[], int8[]) SET enable_seqscan = off;
+    `,
+  },
 ];
