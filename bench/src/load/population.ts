@@ -23,8 +23,10 @@ export interface PopulationSpec {
   sampled: number;
   /** Only the first `sampledRooms` rooms get sampled members. Default: all. */
   sampledRooms?: number;
-  /** HS256 secret for tokens (`sub` u<i>). */
+  /** HS256 secret for tokens (`sub` u<i>, or <userPrefix><i>). */
   secret: string;
+  /** Prefix of the users' ids. Default `u`; another prefix gives users the server has not seen. */
+  userPrefix?: string;
   /** Handshakes in flight at once. */
   concurrency: number;
   /** Chat message bodies are padded to this many characters. */
@@ -186,7 +188,7 @@ export class Population {
     const total = spec.rooms === 0 ? spec.members : spec.rooms * spec.members;
     const exp = Math.floor(Date.now() / 1000) + 3 * 3600;
     // Signed up front, so that a connection storm measures the server, not the signing.
-    this.tokens = Array.from({ length: total }, (_, i) => jwt.sign({ sub: `u${i}`, name: `User ${i}`, exp }, spec.secret, { algorithm: 'HS256' }));
+    this.tokens = Array.from({ length: total }, (_, i) => jwt.sign({ sub: `${spec.userPrefix ?? 'u'}${i}`, name: `User ${i}`, exp }, spec.secret, { algorithm: 'HS256' }));
     for (let i = 0; i < total; i++) {
       const roomIndex = spec.rooms === 0 ? -1 : Math.floor(i / spec.members);
       const k = spec.rooms === 0 ? -1 : i % spec.members;

@@ -408,10 +408,18 @@ function conditionsTable(report: BenchReport, rows: RunResult[]): string[] {
 
 function stormTable(report: BenchReport, s: Scenario, rows: RunResult[]): string[] {
   const parley = resultOf(report, s.id, PeerKind.Parley)?.storm;
-  const out = ['| Peer | Connections | Connections/s | Server CPU per connection, µs | Parley ÷ peer (rate) |', '| --- | --- | --- | --- | --- |'];
+  const out = [
+    'Each server first takes a fifth as many connections of other users, unmeasured, which are then closed: the',
+    'storm\'s figures are the marginal cost of a connection, not the compiling and pool growth of a fresh process.',
+    'The first connections\' own figure, on the fresh server, is shown beside.',
+    '',
+    '| Peer | Connections | Connections/s | Server CPU per connection, µs | Parley ÷ peer (rate) | First connections, fresh server: CPU per connection, µs |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
     if (!r.storm) continue;
-    out.push(`| ${PEER_LABEL[r.peer]} | ${fmtNum(r.storm.connected)} | ${fmtNum(r.storm.perSec)} | ${fmtNum(r.storm.cpuUsPerConn)} | ${fmtRatio(ratio(parley?.perSec, r.storm.perSec))} |`);
+    const cold = r.storm.cold ? `${fmtNum(r.storm.cold.cpuUsPerConn)} (${fmtNum(r.storm.cold.connected)} connections)` : '–';
+    out.push(`| ${PEER_LABEL[r.peer]} | ${fmtNum(r.storm.connected)} | ${fmtNum(r.storm.perSec)} | ${fmtNum(r.storm.cpuUsPerConn)} | ${fmtRatio(ratio(parley?.perSec, r.storm.perSec))} | ${cold} |`);
   }
   return out;
 }
