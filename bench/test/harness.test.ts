@@ -268,8 +268,9 @@ describe('benchmark harness (tiny run)', () => {
         expect(b).toBeGreaterThanOrEqual(0);
         expect(b).toBeLessThanOrEqual(1);
       }
-      // The load generator's core was busy sending and receiving during every phase.
-      if (r.placement?.load !== undefined) expect(m.coreBusy[r.placement.load]!, `${r.scenario}/${r.peer}: load generator core`).toBeGreaterThan(0);
+      // The load generator's core was busy sending and receiving during every closed loop, which never
+      // waits; in an open loop it naps between sends, and a short phase at a low rate can read as idle.
+      if (r.placement?.load !== undefined && p === r.sat) expect(m.coreBusy[r.placement.load]!, `${r.scenario}/${r.peer}: load generator core`).toBeGreaterThan(0);
       if (r.peer.startsWith('parley')) expect(p.store?.eventLoop?.p99Ms, `${r.scenario}/${r.peer}: event-loop delay`).toBeGreaterThanOrEqual(0);
     }
   });
