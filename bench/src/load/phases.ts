@@ -206,11 +206,11 @@ async function openLoop(pop: Population, durationMs: number, rate: number): Prom
       if (i >= total) return resolve();
       const wait = start + i * interval - performance.now();
       if (wait > 2) setTimeout(tick, wait - 1.5);
-      else setImmediate(nap);
+      else setImmediate(SPIN ? tick : nap);
     };
     const nap = () => {
       const wait = start + i * interval - performance.now();
-      if (wait > NAP_MIN_MS && !SPIN) Atomics.wait(napCell, 0, 0, Math.min(wait, NAP_MAX_MS));
+      if (wait > NAP_MIN_MS) Atomics.wait(napCell, 0, 0, Math.min(wait, NAP_MAX_MS));
       tick();
     };
     tick();

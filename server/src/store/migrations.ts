@@ -1004,13 +1004,13 @@ export const migrations: readonly Migration[] = [
     name: 'append_events locks its rooms once and moves their heads outside the subtransaction',
     sql: `
       -- Per-call costs of the fast path that a batch of a few messages pays in full (issue 17): the
-      -- rooms were locked twice (here and again in take_seqs), and their heads moved inside the
-      -- exception block's subtransaction, which turns each room row's lock into a MultiXact. Both
-      -- statements also planned for a rooms table they then read whole: without statistics (a new
-      -- or small table), and with the dead versions that every head move leaves until its page is
-      -- pruned, the generic plan scanned every room to find a few. enable_seqscan = off makes the
-      -- planner take the primary key here and in the triggers these inserts fire (all of them look
-      -- rows up by key; a statement with no index to use still scans).
+      -- rooms were locked twice (here and again in take_seqs), and take_seqs moved their heads inside
+      -- the exception block's subtransaction, which turns each room row's lock into a MultiXact. The
+      -- lock and take_seqs' statements also planned for a rooms table they then read whole: without
+      -- statistics (a new or small table), and with the dead versions that every head move leaves
+      -- until its page is pruned, the generic plan scanned every room to find a few. enable_seqscan =
+      -- off makes the planner take the primary key here, in take_seqs and in the triggers these
+      -- inserts fire (all of them look rows up by key; a statement with no index to use still scans).
       DROP FUNCTION append_events(text[], int[], int[], int[], text[], text[], text[], text[], text[], text[], jsonb[], jsonb[], jsonb[], int8);
       CREATE FUNCTION append_events(
         p_rooms text[], p_counts int[], p_ri int[], p_rank int[], p_id text[], p_kind text[],
@@ -1021,20 +1021,12 @@ export const migrations: readonly Migration[] = [
       DECLARE
         v_base int8[];
       BEGIN
-        -- Held until the commit, outside the block below whose rollback would release them: the careful
-        -- path then reads which cids are stored while no other writer can add one to these rooms.
-        PERFORM 1 FROM rooms r WHERE r.id = ANY (p_rooms) ORDER BY r.id FOR UPDATE;
-        -- The heads move here, in the transaction that holds the locks, not in the block below: a row
-        -- that a transaction locked and its subtransaction then updates gets a MultiXact, which every
-        -- later reader of the row has to look up. The careful path gives them back first.
-        WITH bumped AS (
-          UPDATE rooms r SET head_seq = r.head_seq + c.n
-            FROM unnest(p_rooms, p_counts) AS c(room, n)
-           WHERE r.id = c.room
-          RETURNING r.id AS room, r.head_seq - c.n AS base
-        )
-        SELECT array_agg(b.base ORDER BY c.i) INTO v_base
-          FROM unnest(p_rooms) WITH ORDINALITY AS c(room, i) LEFT JOIN bumped b ON b.room = c.room;
+        -- Outside the block below, whose rollback would release them: take_seqs' row locks are then
+        -- held until the commit (the careful path reads which cids are stored while no other writer
+        -- can add one to these rooms), and its head moves are not a subtransaction's update of rows
+        -- its parent locked, which gets a MultiXact every later reader has to look up. The careful
+        -- path gives the seqs back first and takes its own.
+        v_base := take_seqs(p_rooms, p_counts::int8[]);
         BEGIN
           INSERT INTO events AS e (room_id, seq, id, kind, author, author_name, cid, body, data, mentions, attachments, ts)
           SELECT p_rooms[x.ri], v_base[x.ri] + x.rank, x.id, x.kind, x.author, x.name, x.cid, x.body, x.data, x.mentions, x.attachments, p_ts
