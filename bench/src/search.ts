@@ -132,7 +132,10 @@ async function buildCorpus(db: pg.Client, schema: string, messages: number, voca
   await db.query(`UPDATE events e SET body = NULL FROM messages m WHERE m.deleted AND m.room_id = e.room_id AND m.seq = e.seq`);
   // What the search indexer would have made of it (migration 20): the messages with text, and a
   // watermark past every event stored above.
-  await db.query(`INSERT INTO search_texts (room_id, seq, body, search_body) SELECT room_id, seq, body, search_body FROM events WHERE kind = 'msg' AND body IS NOT NULL`);
+  await db.query(
+    `INSERT INTO search_texts (room_id, seq, id, author, ts, body, search_body)
+     SELECT room_id, seq, id, author, ts, body, search_fold(body) FROM events WHERE kind = 'msg' AND body IS NOT NULL`,
+  );
   await db.query(`UPDATE search_watermark SET snapshot = pg_current_snapshot()`);
   const built = performance.now();
   await db.query(`SET maintenance_work_mem = '256MB'`);

@@ -156,6 +156,61 @@ describe.skipIf(!(await pgReachable('the search indexer suite')))('the search in
       await admin.exec(`DROP SCHEMA IF EXISTS ${old} CASCADE`);
     }
   });
+  it('migration 22 moves the walks to the search table: rows keep their event\'s id, author and time, the log its own indexes only', async () => {
+    const old = `parley_idx_walk_${hex()}`;
+    const sql = openPg({ url: PG_URL, schema: old });
+    try {
+      await migrate(sql, migrations.filter((m) => m.version < 22));
+      await sql.exec(`
+        INSERT INTO rooms (id, name, kind, head_seq) VALUES ('r', 'r', 'public', 3), ('q', 'q', 'public', 1);
+        INSERT INTO events (room_id, seq, id, kind, author, author_name, body, ts) VALUES
+          ('r', 1, 'e1', 'msg', 'ana', 'Ana', 'an otter at www.example.com', 11),
+          ('r', 2, 'e2', 'msg', 'bo', 'Bo', 'another otter', 12),
+          ('r', 3, 'e3', 'msg', 'ana', 'Ana', 'no animals here', 13),
+          ('q', 1, 'e4', 'msg', 'bo', 'Bo', 'an otter elsewhere', 14);
+      `);
+      // What the indexer of migration 20 would have written, watermark included.
+      await sql.exec(`
+        INSERT INTO search_texts (room_id, seq, body, search_body) SELECT room_id, seq, body, search_body FROM events;
+        UPDATE search_watermark SET snapshot = pg_current_snapshot();
+      `);
+      expect(await migrate(sql)).toEqual([22]);
+      const rows = await sql.query<{ room_id: string; seq: number; id: string; author: string; ts: number; search_body: string }>(
+        'SELECT room_id, seq, id, author, ts::int AS ts, search_body FROM search_texts ORDER BY id',
+      );
+      expect(rows).toEqual([
+        { room_id: 'r', seq: 1, id: 'e1', author: 'ana', ts: 11, search_body: 'an otter at www.example.com' },
+        { room_id: 'r', seq: 2, id: 'e2', author: 'bo', ts: 12, search_body: 'another otter' },
+        { room_id: 'r', seq: 3, id: 'e3', author: 'ana', ts: 13, search_body: 'no animals here' },
+        { room_id: 'q', seq: 1, id: 'e4', author: 'bo', ts: 14, search_body: 'an otter elsewhere' },
+      ]);
+      const columns = await sql.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'events' AND column_name = 'search_body'`,
+        [old],
+      );
+      expect(columns).toEqual([]);
+      const walks = await sql.query<{ indexname: string }>(
+        `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE '%search%' ORDER BY 1`,
+        [old],
+      );
+      expect(walks.map((r) => r.indexname)).toEqual([
+        'messages_search_idx', 'messages_search_trgm_idx', 'search_texts_author_idx', 'search_texts_id_idx', 'search_texts_idx',
+        'search_texts_link_idx', 'search_texts_pkey', 'search_texts_room_idx', 'search_texts_trgm_idx', 'search_watermark_pkey',
+      ]);
+      // Every walk finds the carried rows: across the log, by room, by author, by link.
+      const store = new SqlStore(sql);
+      const seqs = async (q: { room?: string; author?: string; hasLink?: boolean }) =>
+        (await store.search({ user: 'ana', words: ['otter'], limit: 10, ...q })).rows.map((r) => `${r.room}/${r.seq}`);
+      expect(await seqs({})).toEqual(['q/1', 'r/2', 'r/1']);
+      expect(await seqs({ room: 'r' })).toEqual(['r/2', 'r/1']);
+      expect(await seqs({ author: 'bo' })).toEqual(['q/1', 'r/2']);
+      expect(await seqs({ hasLink: true })).toEqual(['r/1']);
+      expect(await seqs({ hasLink: false })).toEqual(['q/1', 'r/2']);
+    } finally {
+      await sql.close();
+      await admin.exec(`DROP SCHEMA IF EXISTS ${old} CASCADE`);
+    }
+  });
 });
 
 describe('the search indexer on the embedded store', () => {

@@ -1086,4 +1086,53 @@ export const migrations: readonly Migration[] = [
       ALTER FUNCTION take_seqs(text[], int8[]) SET enable_seqscan = off;
     `,
   },
+  {
+    version: 22,
+    name: 'search: the walks go through the search table; the log loses its folded text and walk indexes',
+    sql: `
+      -- A search walks messages newest first (ADR 0025) by room, by author, by link or across the log.
+      -- Those walks followed three partial indexes of the log and matched its stored folded text, all
+      -- written inside every append's commit: each insert computed the folded text (an SQL function the
+      -- planner cannot inline, set up again for every statement) and three more index entries (the
+      -- link test a regular expression). Measured with the insert of 8 messages per call, as the store
+      -- batches them at half of saturation: a quarter of the backend's time (issue 17, bench/README.md).
+      -- The search table, fed after the commit (migration 20, ADR 0028), now carries what a walk needs
+      -- (the event's id, author and time) and the walks' indexes; the log keeps only what its own
+      -- reads use (ADR 0029). Rebuilt rather than updated in place, so that its GIN indexes are built
+      -- once instead of taking a second entry for every row.
+      CREATE TABLE search_texts_next (
+        room_id     text COLLATE "C" NOT NULL,
+        seq         bigint NOT NULL,
+        id          text COLLATE "C" NOT NULL,
+        author      text COLLATE "C" NOT NULL,
+        ts          bigint NOT NULL,
+        body        text NOT NULL,
+        search_body text NOT NULL
+      );
+      INSERT INTO search_texts_next (room_id, seq, id, author, ts, body, search_body)
+        SELECT t.room_id, t.seq, e.id, e.author, e.ts, t.body, t.search_body
+          FROM search_texts t JOIN events e ON e.room_id = t.room_id AND e.seq = t.seq;
+      DROP TABLE search_texts;
+      ALTER TABLE search_texts_next RENAME TO search_texts;
+      ALTER TABLE search_texts ADD CONSTRAINT search_texts_pkey PRIMARY KEY (room_id, seq);
+      DO $do$
+      DECLARE
+        t text := (SELECT n.nspname FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE x.extname = 'pg_trgm');
+      BEGIN
+        EXECUTE format('CREATE INDEX search_texts_trgm_idx ON search_texts USING gin (search_body %I.gin_trgm_ops)', t);
+      END
+      $do$;
+      CREATE INDEX search_texts_idx ON search_texts USING gin (to_tsvector('search_text'::regconfig, body));
+      -- The walks: across the log, in one room, by one author, among messages with a link (the same
+      -- test as search.ts's LINK).
+      CREATE INDEX search_texts_id_idx ON search_texts (id);
+      CREATE INDEX search_texts_room_idx ON search_texts (room_id, id);
+      CREATE INDEX search_texts_author_idx ON search_texts (author, id);
+      CREATE INDEX search_texts_link_idx ON search_texts (id) WHERE body ~* '(https?://|www\\.)[^\\s]';
+      DROP INDEX events_search_author_idx;
+      DROP INDEX events_search_room_idx;
+      DROP INDEX events_search_link_idx;
+      ALTER TABLE events DROP COLUMN search_body;
+    `,
+  },
 ];

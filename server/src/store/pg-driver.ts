@@ -33,7 +33,10 @@ export function openPg(options: PgOptions): Sql {
     connectionString: withDefaultUser(options.url),
     // JIT off: the store's statements run in milliseconds, and compiling one whose estimated cost
     // crosses jit_above_cost (a walk under a LIMIT, a search) took tens of ms more than running it.
-    options: `-c search_path=${schema} -c jit=off`,
+    // No parallel workers, for the same reason: starting two for a search's read of the events the
+    // search indexer has not applied yet (estimated a third of the log, usually none) took 10 ms of
+    // a statement that runs in 2 without them (ADR 0029).
+    options: `-c search_path=${schema} -c jit=off -c max_parallel_workers_per_gather=0`,
     types,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
     // Lets the kernel notice a peer that vanished without closing (a partitioned network), which

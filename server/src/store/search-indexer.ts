@@ -1,5 +1,6 @@
-// Feeds the search table (search_texts, migration 20) from the log after the commit, so that an
-// append writes only the log's btree indexes and the GIN indexes are maintained off its path (ADR 0028).
+// Feeds the search table (search_texts, migrations 20 and 22) from the log after the commit, so that
+// an append writes only the log's own btree indexes, and the folded text, the GIN indexes and the
+// walks' indexes are made off its path (ADR 0028, ADR 0029).
 import type { Sql } from './sql.js';
 
 /** How often the indexer looks for events stored since its last round, while the store writes, ms. */
@@ -21,12 +22,12 @@ export async function indexSearch(sql: Sql): Promise<number | undefined> {
     if (lock?.ok !== true) return undefined;
     const [done] = await tx.query<{ n: number }>(
       `WITH fresh AS (
-         SELECT e.room_id, e.seq, e.kind, e.body, e.search_body, e.data
+         SELECT e.room_id, e.seq, e.id, e.author, e.ts, e.kind, e.body, e.data
            FROM events e
           WHERE ${UNINDEXED}
        ), added AS (
-         INSERT INTO search_texts (room_id, seq, body, search_body)
-         SELECT f.room_id, f.seq, f.body, f.search_body FROM fresh f WHERE f.kind = 'msg' AND f.body IS NOT NULL
+         INSERT INTO search_texts (room_id, seq, id, author, ts, body, search_body)
+         SELECT f.room_id, f.seq, f.id, f.author, f.ts, f.body, search_fold(f.body) FROM fresh f WHERE f.kind = 'msg' AND f.body IS NOT NULL
          ON CONFLICT (room_id, seq) DO NOTHING
        ), removed AS (
          DELETE FROM search_texts t USING fresh f

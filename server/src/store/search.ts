@@ -62,7 +62,7 @@ interface HitRow {
   edited: number | null;
 }
 
-/** A message's text holds a link: what `hasLink` tests (the same text as events_search_link_idx's predicate). */
+/** A message's text holds a link: what `hasLink` tests (the same text as search_texts_link_idx's predicate). */
 const LINK = String.raw`(https?://|www\.)[^\s]`;
 
 /**
@@ -86,47 +86,81 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // that every match passes with the `simple` language (not with a stemmer's stems), so that the
   // text is parsed into words only for the rows that have it.
   // The words then go to that statement's own parameters (`walk`): one no statement names is an error.
-  const match = (alias: string, walk?: unknown[]): string => {
+  // `folded`: the row's folded text, stored (the search table, the projection) or folded on the spot
+  // (the few events the indexer has not applied yet).
+  const match = (alias: string, walk?: unknown[], folded = `${alias}.search_body`): string => {
     const fts = `to_tsvector('search_text'::regconfig, ${alias}.body) @@ to_tsquery('search_text'::regconfig, ${tsquery})`;
     if (parts.length === 0) {
       if (walk === undefined || q.stemmed) return fts;
-      return `(${[...q.words.map((w) => `${alias}.search_body LIKE '%' || search_fold($${walk.push(w)}) || '%'`), fts].join(' AND ')})`;
+      return `(${[...q.words.map((w) => `${folded} LIKE '%' || search_fold($${walk.push(w)}) || '%'`), fts].join(' AND ')})`;
     }
-    const trgm = parts.map((w) => `${alias}.search_body LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
+    const trgm = parts.map((w) => `${folded} LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
     return q.stemmed ? `(${fts} OR (${trgm}))` : `(${trgm})`;
   };
-  const filters: string[] = [];
-  if (q.room !== undefined) filters.push(`e.room_id = ${p(q.room)}`);
-  if (q.author !== undefined) filters.push(`e.author = ${p(q.author)}`);
+  // Filters and checks, written for a row alias: the walks read the search table (`t`) and the log
+  // (`e`) alike; the edited side reads the projection joined with the log.
+  const roomP = q.room === undefined ? undefined : p(q.room);
+  const authorP = q.author === undefined ? undefined : p(q.author);
+  const filters = (a: string): string[] => [
+    ...(roomP === undefined ? [] : [`${a}.room_id = ${roomP}`]),
+    ...(authorP === undefined ? [] : [`${a}.author = ${authorP}`]),
+  ];
+  const beforeP = q.before === undefined ? undefined : p(q.before);
+  const afterP = q.after === undefined ? undefined : p(q.after);
   // Per row, two key lookups: a semi-join with the set of readable rooms lets the planner loop over
   // that whole set for every row of a walk.
-  const access = [
-    `(EXISTS (SELECT 1 FROM members r WHERE r.room_id = e.room_id AND r.user_id = $1) OR EXISTS (SELECT 1 FROM rooms r WHERE r.id = e.room_id AND r.kind = 'public'))`,
+  const access = (a: string): string[] => [
+    `(EXISTS (SELECT 1 FROM members r WHERE r.room_id = ${a}.room_id AND r.user_id = $1) OR EXISTS (SELECT 1 FROM rooms r WHERE r.id = ${a}.room_id AND r.kind = 'public'))`,
+    ...(beforeP === undefined ? [] : [`${a}.ts < ${beforeP}`]),
+    ...(afterP === undefined ? [] : [`${a}.ts > ${afterP}`]),
   ];
-  if (q.before !== undefined) access.push(`e.ts < ${p(q.before)}`);
-  if (q.after !== undefined) access.push(`e.ts > ${p(q.after)}`);
   // The link test is on the current text: the event's for a never-edited message, the projection's for an edited one.
   const link = (body: string) => (q.hasLink === undefined ? [] : [`${q.hasLink ? '' : 'NOT '}(${body} ~* '${LINK}')`]);
   // What a walk of never-edited messages follows (an index ordered by id within it: room, author,
   // link or none), and what it checks row by row.
-  const drive = q.hasLink ? [...filters, ...link('e.body')] : filters;
-  const rest = q.hasLink ? access : [...access, ...link('e.body')];
+  const drive = (a: string): string[] => (q.hasLink ? [...filters(a), ...link(`${a}.body`)] : filters(a));
+  const rest = (a: string): string[] => (q.hasLink ? access(a) : [...access(a), ...link(`${a}.body`)]);
   // A scalar subquery, not NOT EXISTS: the planner would make that an anti-join and, misjudging how
   // many rows match, read the whole projection for it; this is one key lookup per matching row.
-  const never = `(SELECT m.edited IS NOT NULL OR m.deleted FROM messages m WHERE m.room_id = e.room_id AND m.seq = e.seq) IS NOT TRUE`;
+  const never = (a: string) =>
+    `(SELECT m.edited IS NOT NULL OR m.deleted FROM messages m WHERE m.room_id = ${a}.room_id AND m.seq = ${a}.seq) IS NOT TRUE`;
   const columns = `e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, NULL::int8 AS edited`;
   // Each statement gets the shared parameters plus its own bound: an unnamed parameter is an error.
   const below = (upper: string | undefined) => {
     const ps = [...params];
-    return { ps, range: upper === undefined ? 'true' : `e.id < $${ps.push(upper)}` };
+    const bound = upper === undefined ? undefined : `$${ps.push(upper)}`;
+    return { ps, range: (a: string) => (bound === undefined ? 'true' : `${a}.id < ${bound}`) };
   };
+  // The messages a walk reads, newest first, `size` at most: the search table (migration 22) has
+  // every message the indexer applied with its id, author, time and folded text, and the walks'
+  // indexes; the few events it has not applied yet are read from the log, folded here. One snapshot
+  // for both, so a message is on exactly one side. A message deleted since it was applied keeps its
+  // row until the indexer sees the delete: `never` (the projection says deleted) leaves it out.
+  //
+  // The events are read first, on their own (MATERIALIZED), through events_tx_idx: asked for them
+  // newest first, the planner walked the log's id index backwards looking for them, the whole log
+  // when there were none.
+  const walkRows = (where: (a: string) => string[], size?: number) => {
+    const cut = size === undefined ? '' : ` ORDER BY id DESC LIMIT ${size}`;
+    return `WITH late AS MATERIALIZED (
+        SELECT e.room_id, e.seq, e.id, e.author, e.ts, e.body, search_fold(e.body) AS search_body FROM events e
+         WHERE ${UNINDEXED} AND e.kind = 'msg' AND e.body IS NOT NULL
+      )
+      SELECT w.* FROM (
+        (SELECT t.room_id, t.seq, t.id, t.author, t.ts, t.body, t.search_body FROM search_texts t
+          WHERE ${['true', ...where('t')].join(' AND ')}${cut})
+        UNION ALL
+        (SELECT l.* FROM late l WHERE ${['true', ...where('l')].join(' AND ')}${cut})
+      ) w ORDER BY w.id DESC${size === undefined ? '' : ` LIMIT ${size}`}`;
+  };
+  // The rest of a result's fields, from its event, for the rows a statement returns only.
+  const event = (a: string) =>
+    `LEFT JOIN LATERAL (SELECT x.author_name, x.data->>'thread' AS thread FROM events x WHERE x.room_id = ${a}.room_id AND x.seq = ${a}.seq) x ON true`;
 
   // Never-edited messages, newest first: windows of the walk, matched row by row (the LIMIT keeps the
   // match from being pushed down to the search indexes, whose every entry for a common word would be
   // read to keep a handful), then, only when the page is still short, below the windows what the
   // search indexes give, sorted (rare words, few rows).
-  const walk = (range: string, size: number, columns: string) =>
-    `SELECT ${columns} FROM events e WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range].join(' AND ')} ORDER BY e.id DESC LIMIT ${size}`;
   const fromEvents = async (): Promise<{ rows: HitRow[]; walked: number }> => {
     let rows: HitRow[] = [];
     let upper = q.from;
@@ -136,12 +170,13 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
       // walk numbers its rows as it reads them in order, so nothing is read twice or held.
       const take = q.limit + 1 - rows.length;
       const got = await sql.query<HitRow & { hit: boolean; n: number | string }>(
-        `SELECT ${columns}, e.hit, e.n FROM (
-           SELECT e.*, ${match('e', ps)} AND ${rest.join(' AND ')} AND ${never} AS hit
-             FROM (SELECT e.*, row_number() OVER (ORDER BY e.id DESC) AS n
-                     FROM (${walk(range, size, 'e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.search_body, e.ts, e.data')}) e) e) e
-          WHERE e.hit OR e.n = ${size}
-          ORDER BY e.id DESC LIMIT ${take + 1}`,
+        `SELECT w.room_id, w.seq, w.id, w.author, x.author_name, w.body, w.ts, x.thread, NULL::int8 AS edited, w.hit, w.n FROM (
+           SELECT w.*, ${match('w', ps)} AND ${[...rest('w'), never('w')].join(' AND ')} AS hit
+             FROM (SELECT w.*, row_number() OVER (ORDER BY w.id DESC) AS n
+                     FROM (${walkRows((a) => [...drive(a), range(a)], size)}) w) w) w
+           ${event('w')}
+          WHERE w.hit OR w.n = ${size}
+          ORDER BY w.id DESC LIMIT ${take + 1}`,
         ps,
       );
       const hits = got.filter((r) => r.hit).slice(0, take);
@@ -155,17 +190,16 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
       if (rows.length === 0) break;
     }
     // The order is on an expression the id index cannot give, so the planner reads the matches from
-    // the search indexes and sorts them instead of walking the whole log checking every row. Those
-    // indexes are on search_texts, which the indexer fills after the commit (migration 20): the
-    // events it has not applied yet, a moment's worth, are matched row by row, so nothing stored is
-    // ever missing. A row is on one side only: the indexer's rows and its watermark commit together.
+    // the search indexes and sorts them instead of walking the whole log checking every row. The
+    // events the indexer has not applied yet, a moment's worth, are matched row by row, so nothing
+    // stored is ever missing.
     const { ps, range } = below(upper);
     const older = await sql.query<HitRow>(
       `SELECT ${columns}
          FROM (SELECT e.* FROM search_texts t JOIN events e ON e.room_id = t.room_id AND e.seq = t.seq WHERE ${match('t')}
                UNION ALL
-               SELECT e.* FROM events e WHERE ${UNINDEXED} AND ${match('e')}) e
-        WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive, range, ...rest, never].join(' AND ')}
+               SELECT e.* FROM events e WHERE ${UNINDEXED} AND ${match('e', undefined, 'search_fold(e.body)')}) e
+        WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive('e'), range('e'), ...rest('e'), never('e')].join(' AND ')}
         ORDER BY (e.id || '') DESC LIMIT ${q.limit + 1 - rows.length}`,
       ps,
     );
@@ -174,31 +208,31 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
 
   // Edited messages (a small part of the log): their text is the projection's. When the walk filled
   // the page with never-edited ones, only edits newer than its last can still take a place: those few
-  // events are walked again and their projection rows looked up one by one. Otherwise the edited
+  // messages are walked again and their projection rows looked up one by one. Otherwise the edited
   // matches come from the projection's own search indexes.
-  const edited = `SELECT e.room_id, e.seq, e.id, e.author, e.author_name, m.body, e.ts, e.data->>'thread' AS thread, m.edited`;
-  const current = [match('m'), ...filters, ...access, ...link('m.body')];
-  const fromEdits = (newer: string | undefined, walk: boolean): Promise<HitRow[]> => {
+  const current = (a: string) => [match('m'), ...filters(a), ...access(a), ...link('m.body')];
+  const fromEdits = (newer: string | undefined, walking: boolean): Promise<HitRow[]> => {
     const { ps, range } = below(q.from);
-    const floor = newer === undefined ? [] : [`e.id > $${ps.push(newer)}`];
-    if (!walk || newer === undefined) {
+    const newerP = newer === undefined ? undefined : `$${ps.push(newer)}`;
+    const floor = (a: string) => (newerP === undefined ? [] : [`${a}.id > ${newerP}`]);
+    if (!walking || newer === undefined) {
       return sql.query<HitRow>(
-        `${edited} FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
-          WHERE m.body IS NOT NULL AND NOT m.deleted AND ${[range, ...floor, ...current].join(' AND ')}
+        `SELECT e.room_id, e.seq, e.id, e.author, e.author_name, m.body, e.ts, e.data->>'thread' AS thread, m.edited
+           FROM messages m JOIN events e ON e.room_id = m.room_id AND e.seq = m.seq AND e.kind = 'msg'
+          WHERE m.body IS NOT NULL AND NOT m.deleted AND ${[range('e'), ...floor('e'), ...current('e')].join(' AND ')}
           ORDER BY e.id DESC LIMIT ${q.limit + 1}`,
         ps,
       );
     }
-    // An edited message's event keeps its first text (not NULL until deleted): the walk's indexes hold it.
+    // An edited message's first text stays in the search table (and in its event) until it is deleted: the walk holds it.
     return sql.query<HitRow>(
-      `${edited}
-         FROM (SELECT e.room_id, e.seq, e.id, e.author, e.author_name, e.ts, e.data FROM events e
-                WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...filters, range, ...floor].join(' AND ')}
-                ORDER BY e.id DESC) e
+      `SELECT w.room_id, w.seq, w.id, w.author, x.author_name, m.body, w.ts, x.thread, m.edited
+         FROM (${walkRows((a) => [...filters(a), range(a), ...floor(a)])}) w
          CROSS JOIN LATERAL (SELECT m.body, m.search_body, m.edited FROM messages m
-                              WHERE m.room_id = e.room_id AND m.seq = e.seq AND m.body IS NOT NULL AND NOT m.deleted OFFSET 0) m
-        WHERE ${current.join(' AND ')}
-        ORDER BY e.id DESC LIMIT ${q.limit + 1}`,
+                              WHERE m.room_id = w.room_id AND m.seq = w.seq AND m.body IS NOT NULL AND NOT m.deleted OFFSET 0) m
+         ${event('w')}
+        WHERE ${current('w').join(' AND ')}
+        ORDER BY w.id DESC LIMIT ${q.limit + 1}`,
       ps,
     );
   };
