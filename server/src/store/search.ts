@@ -66,6 +66,15 @@ interface HitRow {
 const LINK = String.raw`(https?://|www\.)[^\s]`;
 
 /**
+ * The messages the search indexer has not applied yet, with their folded text: read on their own
+ * (MATERIALIZED) through events_tx_idx, a moment's worth. Inside a statement that wanted them newest
+ * first, the planner walked the log's id index backwards to find them instead (ADR 0029).
+ */
+const LATE = `late AS MATERIALIZED (
+  SELECT e.room_id, e.seq, e.id, e.author, e.ts, e.body, search_fold(e.body) AS search_body FROM events e
+   WHERE ${UNINDEXED} AND e.kind = 'msg' AND e.body IS NOT NULL)`;
+
+/**
  * The matching messages of one page. Never-edited messages are matched on their event (its stored
  * folded text, migration 19), edited ones on the projection's (their event's body is the old text);
  * deleted ones have no text left in either. Every row passes the access check in SQL, not only the first.
@@ -86,15 +95,13 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // that every match passes with the `simple` language (not with a stemmer's stems), so that the
   // text is parsed into words only for the rows that have it.
   // The words then go to that statement's own parameters (`walk`): one no statement names is an error.
-  // `folded`: the row's folded text, stored (the search table, the projection) or folded on the spot
-  // (the few events the indexer has not applied yet).
-  const match = (alias: string, walk?: unknown[], folded = `${alias}.search_body`): string => {
+  const match = (alias: string, walk?: unknown[]): string => {
     const fts = `to_tsvector('search_text'::regconfig, ${alias}.body) @@ to_tsquery('search_text'::regconfig, ${tsquery})`;
     if (parts.length === 0) {
       if (walk === undefined || q.stemmed) return fts;
-      return `(${[...q.words.map((w) => `${folded} LIKE '%' || search_fold($${walk.push(w)}) || '%'`), fts].join(' AND ')})`;
+      return `(${[...q.words.map((w) => `${alias}.search_body LIKE '%' || search_fold($${walk.push(w)}) || '%'`), fts].join(' AND ')})`;
     }
-    const trgm = parts.map((w) => `${folded} LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
+    const trgm = parts.map((w) => `${alias}.search_body LIKE '%' || search_fold(${w}) || '%'`).join(' AND ');
     return q.stemmed ? `(${fts} OR (${trgm}))` : `(${trgm})`;
   };
   // Filters and checks, written for a row alias: the walks read the search table (`t`) and the log
@@ -124,7 +131,6 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // many rows match, read the whole projection for it; this is one key lookup per matching row.
   const never = (a: string) =>
     `(SELECT m.edited IS NOT NULL OR m.deleted FROM messages m WHERE m.room_id = ${a}.room_id AND m.seq = ${a}.seq) IS NOT TRUE`;
-  const columns = `e.room_id, e.seq, e.id, e.author, e.author_name, e.body, e.ts, e.data->>'thread' AS thread, NULL::int8 AS edited`;
   // Each statement gets the shared parameters plus its own bound: an unnamed parameter is an error.
   const below = (upper: string | undefined) => {
     const ps = [...params];
@@ -136,16 +142,9 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // indexes; the few events it has not applied yet are read from the log, folded here. One snapshot
   // for both, so a message is on exactly one side. A message deleted since it was applied keeps its
   // row until the indexer sees the delete: `never` (the projection says deleted) leaves it out.
-  //
-  // The events are read first, on their own (MATERIALIZED), through events_tx_idx: asked for them
-  // newest first, the planner walked the log's id index backwards looking for them, the whole log
-  // when there were none.
   const walkRows = (where: (a: string) => string[], size?: number) => {
     const cut = size === undefined ? '' : ` ORDER BY id DESC LIMIT ${size}`;
-    return `WITH late AS MATERIALIZED (
-        SELECT e.room_id, e.seq, e.id, e.author, e.ts, e.body, search_fold(e.body) AS search_body FROM events e
-         WHERE ${UNINDEXED} AND e.kind = 'msg' AND e.body IS NOT NULL
-      )
+    return `WITH ${LATE}
       SELECT w.* FROM (
         (SELECT t.room_id, t.seq, t.id, t.author, t.ts, t.body, t.search_body FROM search_texts t
           WHERE ${['true', ...where('t')].join(' AND ')}${cut})
@@ -194,13 +193,18 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
     // events the indexer has not applied yet, a moment's worth, are matched row by row, so nothing
     // stored is ever missing.
     const { ps, range } = below(upper);
+    // Matched and checked on the search table's own columns; the log is read by key for the page's
+    // rows only (joined to the matches as a table, the planner hashed a scan of the whole log when
+    // it overestimated how many rows a rare word's trigrams give).
     const older = await sql.query<HitRow>(
-      `SELECT ${columns}
-         FROM (SELECT e.* FROM search_texts t JOIN events e ON e.room_id = t.room_id AND e.seq = t.seq WHERE ${match('t')}
-               UNION ALL
-               SELECT e.* FROM events e WHERE ${UNINDEXED} AND ${match('e', undefined, 'search_fold(e.body)')}) e
-        WHERE e.kind = 'msg' AND e.body IS NOT NULL AND ${[...drive('e'), range('e'), ...rest('e'), never('e')].join(' AND ')}
-        ORDER BY (e.id || '') DESC LIMIT ${q.limit + 1 - rows.length}`,
+      `SELECT w.room_id, w.seq, w.id, w.author, x.author_name, w.body, w.ts, x.thread, NULL::int8 AS edited
+         FROM (SELECT w.* FROM (SELECT t.room_id, t.seq, t.id, t.author, t.ts, t.body FROM search_texts t WHERE ${match('t')}
+                                UNION ALL
+                                SELECT l.room_id, l.seq, l.id, l.author, l.ts, l.body FROM (WITH ${LATE} SELECT * FROM late l WHERE ${match('l')}) l) w
+                WHERE ${[...drive('w'), range('w'), ...rest('w'), never('w')].join(' AND ')}
+                ORDER BY (w.id || '') DESC LIMIT ${q.limit + 1 - rows.length}) w
+         ${event('w')}
+        ORDER BY w.id DESC`,
       ps,
     );
     return { rows: rows.concat(older), walked: Infinity };
