@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../src/store/migrate.js';
 import { migrations } from '../src/store/migrations.js';
-import { UNINDEXED } from '../src/store/search-indexer.js';
+import { roundDue, SEARCH_INDEX_BUSY_MS, UNINDEXED } from '../src/store/search-indexer.js';
 import { openPg, openPglite, SqlStore, type Sql } from '../src/store/index.js';
 import { PG_URL, pgReachable } from './support/pg.js';
 
@@ -210,6 +210,23 @@ describe.skipIf(!(await pgReachable('the search indexer suite')))('the search in
       await sql.close();
       await admin.exec(`DROP SCHEMA IF EXISTS ${old} CASCADE`);
     }
+  });
+});
+
+describe('the search indexer\'s cadence', () => {
+  it('runs a round every tick while rounds are large, and every 100 ms otherwise', () => {
+    const ticks = (busy: boolean) => {
+      let last = Number.NEGATIVE_INFINITY;
+      const at: number[] = [];
+      for (let now = 0; now <= 400; now += SEARCH_INDEX_BUSY_MS) {
+        if (!roundDue(now, last, busy)) continue;
+        last = now;
+        at.push(now);
+      }
+      return at;
+    };
+    expect(ticks(false)).toEqual([0, 100, 200, 300, 400]);
+    expect(ticks(true)).toEqual(Array.from({ length: 400 / SEARCH_INDEX_BUSY_MS + 1 }, (_, i) => i * SEARCH_INDEX_BUSY_MS));
   });
 });
 
