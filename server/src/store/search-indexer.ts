@@ -9,12 +9,15 @@ export const SEARCH_INDEX_MS = 100;
  * How often while rounds are large (SEARCH_INDEX_BUSY_EVENTS or more events in the last one), ms: the
  * same work in smaller rounds. A round is a burst of the database's CPU (folding, index entries) that
  * commits wait behind; at 7k msg/s a 100 ms round held 700 messages, and rounds four times as often
- * gave a lower commit p99 in 4 of 5 alternate runs of the many-rooms scenario (bench/README.md).
+ * won 6 of 8 alternate pairs of the many-rooms scenario on p99 (bench/README.md).
  */
 export const SEARCH_INDEX_BUSY_MS = 25;
-export const SEARCH_INDEX_BUSY_EVENTS = 100;
+const SEARCH_INDEX_BUSY_EVENTS = 100;
 
-/** Whether a tick (every SEARCH_INDEX_BUSY_MS) starts a round: every tick while busy, else once SEARCH_INDEX_MS has passed. */
+/**
+ * Whether a tick (every SEARCH_INDEX_BUSY_MS) starts a round: every tick while busy, else once
+ * SEARCH_INDEX_MS has passed (less half a tick, so that a timer firing a little early waits no whole tick).
+ */
 export function roundDue(now: number, lastRound: number, busy: boolean): boolean {
   return busy || now - lastRound >= SEARCH_INDEX_MS - SEARCH_INDEX_BUSY_MS / 2;
 }

@@ -75,9 +75,9 @@ const LATE = `late AS MATERIALIZED (
    WHERE ${UNINDEXED} AND e.kind = 'msg' AND e.body IS NOT NULL)`;
 
 /**
- * The matching messages of one page. Never-edited messages are matched on their event (its stored
- * folded text, migration 19), edited ones on the projection's (their event's body is the old text);
- * deleted ones have no text left in either. Every row passes the access check in SQL, not only the first.
+ * The matching messages of one page. Never-edited messages are matched on their first text in the
+ * search table (its stored folded text, migration 22), edited ones on the projection's (the first
+ * text is the old one); deleted ones are left out by the projection's flag. Every row passes the access check in SQL, not only the first.
  */
 export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<SearchRows> {
   if (q.words.length === 0) throw new RangeError('a search needs at least one word');
@@ -142,16 +142,18 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
   // indexes; the few events it has not applied yet are read from the log, folded here. One snapshot
   // for both, so a message is on exactly one side. A message deleted since it was applied keeps its
   // row until the indexer sees the delete: `never` (the projection says deleted) leaves it out.
-  const walkRows = (where: (a: string) => string[], size?: number) => {
-    const cut = size === undefined ? '' : ` ORDER BY id DESC LIMIT ${size}`;
-    return `WITH ${LATE}
+  // `cut` (an ORDER BY and LIMIT) goes on each side, so that a walk merges two short ordered reads.
+  const searchable = (where: (a: string) => string[], cut = '') => `WITH ${LATE}
       SELECT w.* FROM (
         (SELECT t.room_id, t.seq, t.id, t.author, t.ts, t.body, t.search_body FROM search_texts t
           WHERE ${['true', ...where('t')].join(' AND ')}${cut})
         UNION ALL
         (SELECT l.* FROM late l WHERE ${['true', ...where('l')].join(' AND ')}${cut})
-      ) w ORDER BY w.id DESC${size === undefined ? '' : ` LIMIT ${size}`}`;
-  };
+      ) w`;
+  const walkRows = (where: (a: string) => string[], size?: number) =>
+    size === undefined
+      ? `${searchable(where)} ORDER BY w.id DESC`
+      : `${searchable(where, ` ORDER BY id DESC LIMIT ${size}`)} ORDER BY w.id DESC LIMIT ${size}`;
   // The rest of a result's fields, from its event, for the rows a statement returns only.
   const event = (a: string) =>
     `LEFT JOIN LATERAL (SELECT x.author_name, x.data->>'thread' AS thread FROM events x WHERE x.room_id = ${a}.room_id AND x.seq = ${a}.seq) x ON true`;
@@ -198,9 +200,7 @@ export async function searchMessages(sql: SqlSession, q: SearchQuery): Promise<S
     // it overestimated how many rows a rare word's trigrams give).
     const older = await sql.query<HitRow>(
       `SELECT w.room_id, w.seq, w.id, w.author, x.author_name, w.body, w.ts, x.thread, NULL::int8 AS edited
-         FROM (SELECT w.* FROM (SELECT t.room_id, t.seq, t.id, t.author, t.ts, t.body FROM search_texts t WHERE ${match('t')}
-                                UNION ALL
-                                SELECT l.room_id, l.seq, l.id, l.author, l.ts, l.body FROM (WITH ${LATE} SELECT * FROM late l WHERE ${match('l')}) l) w
+         FROM (SELECT w.* FROM (${searchable((a) => [match(a)])}) w
                 WHERE ${[...drive('w'), range('w'), ...rest('w'), never('w')].join(' AND ')}
                 ORDER BY (w.id || '') DESC LIMIT ${q.limit + 1 - rows.length}) w
          ${event('w')}
