@@ -10,7 +10,7 @@ import type { Store, StoredUserEvent } from '../store/store.js';
 import { roomTopic, userLogTopic, userTopic, type Conn, type Publisher } from './conn.js';
 import { CatchUp } from './catch-up.js';
 import { noMetrics, type Metrics } from './metrics.js';
-import { PresenceTracker } from './presence.js';
+import { PresenceTracker, type SessionGroup } from './presence.js';
 import { PresenceAnnouncer } from './presence-announcer.js';
 import { ExpiryWheel } from './expiry.js';
 import { GuestMembershipExpiry } from './guest-expiry.js';
@@ -429,7 +429,7 @@ export class Hub {
   }
 
   /** Sessions of `user` on this node. */
-  sessionsOf(user: string): ReadonlySet<Session> {
+  sessionsOf(user: string): SessionGroup<Session> {
     return this.presence.sessionsOf(user);
   }
 

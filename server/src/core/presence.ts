@@ -10,8 +10,26 @@ export interface PresenceHolder {
   readonly away: boolean;
 }
 
+/** A user's sessions on this node: what callers count and walk. */
+export interface SessionGroup<S> extends Iterable<S> {
+  readonly size: number;
+}
+
+/** One session seen as a group of one, made when asked for: no per-user object is held for it. */
+class One<S> implements SessionGroup<S> {
+  readonly size = 1;
+  constructor(private readonly only: S) {}
+  *[Symbol.iterator](): Iterator<S> {
+    yield this.only;
+  }
+}
+
 export class PresenceTracker<S extends PresenceHolder = PresenceHolder> {
-  private readonly sessionsByUser = new Map<string, Set<S>>();
+  /**
+   * A user's sessions: the session itself while it is the only one (almost every user of a widget
+   * site), a Set from the second on. A Set for one session held 152 bytes per connection.
+   */
+  private readonly sessionsByUser = new Map<string, S | Set<S>>();
   /** room -> user -> number of that user's sessions subscribed to the room. */
   private readonly usersByRoom = new Map<string, Map<string, number>>();
   /** The state last announced for each user with sessions. */
@@ -20,23 +38,29 @@ export class PresenceTracker<S extends PresenceHolder = PresenceHolder> {
   constructor(private readonly announce: (room: string, user: string, state: PresenceState) => void) {}
 
   addSession(s: S): void {
-    let set = this.sessionsByUser.get(s.userId);
-    if (!set) this.sessionsByUser.set(s.userId, (set = new Set()));
-    set.add(s);
+    const held = this.sessionsByUser.get(s.userId);
+    if (held === undefined) this.sessionsByUser.set(s.userId, s);
+    else if (held instanceof Set) held.add(s);
+    else if (held !== s) this.sessionsByUser.set(s.userId, new Set([held, s]));
     this.refresh(s.userId);
   }
 
   /** Call after the session left all its rooms. */
   removeSession(s: S): void {
-    const set = this.sessionsByUser.get(s.userId);
-    if (!set) return;
-    set.delete(s);
-    if (set.size === 0) {
+    const held = this.sessionsByUser.get(s.userId);
+    if (held === undefined) return;
+    if (held instanceof Set) {
+      held.delete(s);
+      // Back to one: held as itself again, so a user who once had two tabs does not keep the Set.
+      if (held.size === 1) this.sessionsByUser.set(s.userId, held.values().next().value as S);
+    } else if (held === s) {
       this.sessionsByUser.delete(s.userId);
       this.announced.delete(s.userId);
+      return;
     } else {
-      this.refresh(s.userId);
+      return;
     }
+    this.refresh(s.userId);
   }
 
   /** The session subscribed to `room`; announces the user there if it was not present yet. */
@@ -71,22 +95,25 @@ export class PresenceTracker<S extends PresenceHolder = PresenceHolder> {
   }
 
   state(user: string): PresenceState {
-    const set = this.sessionsByUser.get(user);
-    if (!set || set.size === 0) return PresenceState.Offline;
-    for (const s of set) if (!s.away) return PresenceState.Online;
+    const held = this.sessionsByUser.get(user);
+    if (held === undefined) return PresenceState.Offline;
+    if (!(held instanceof Set)) return held.away ? PresenceState.Away : PresenceState.Online;
+    for (const s of held) if (!s.away) return PresenceState.Online;
     return PresenceState.Away;
   }
 
   /** Rooms where the user has at least one subscribed session. */
   roomsOf(user: string): Set<string> {
     const rooms = new Set<string>();
-    for (const s of this.sessionsByUser.get(user) ?? []) for (const r of s.rooms) rooms.add(r);
+    for (const s of this.sessionsOf(user)) for (const r of s.rooms) rooms.add(r);
     return rooms;
   }
 
   /** The user's sessions on this node. */
-  sessionsOf(user: string): ReadonlySet<S> {
-    return this.sessionsByUser.get(user) ?? EMPTY;
+  sessionsOf(user: string): SessionGroup<S> {
+    const held = this.sessionsByUser.get(user);
+    if (held === undefined) return EMPTY;
+    return held instanceof Set ? held : new One(held);
   }
 
   /** Users with a session on this node subscribed to `room` (watching it now, members or not). */
@@ -105,4 +132,4 @@ export class PresenceTracker<S extends PresenceHolder = PresenceHolder> {
   }
 }
 
-const EMPTY: ReadonlySet<never> = new Set();
+const EMPTY: SessionGroup<never> = new Set();

@@ -60,26 +60,33 @@ function sessionId(node: string): string {
 }
 
 type Phase = 'hello' | 'authenticating' | 'ready' | 'closed';
+const PHASES: readonly Phase[] = ['hello', 'authenticating', 'ready', 'closed'];
+/** {@link Session}'s bits: the phase's index in PHASES, then one bit per flag. */
+const PHASE_MASK = 0b11;
+const GUEST = 1 << 2;
+const ADMIN = 1 << 3;
+const FOLLOWS_USER_LOG = 1 << 4;
+const REPORTED_AWAY = 1 << 5;
+const IDLE = 1 << 6;
 
 export class Session {
   /** Begins with this node's id, so that the node taking over after this one died knows its connections (ADR 0024). */
   readonly id: string;
   /** When the socket opened, ms epoch (the admin console lists a user's connections). */
   readonly openedAt = Date.now();
-  phase: Phase = 'hello';
   userId = '';
   userName = '';
-  guest = false;
+  /**
+   * The phase and the yes/no facts below (guest, admin, follows the user log, reported away, idle),
+   * packed into one small integer: six fields were 48 bytes of every connection, this is 8.
+   */
+  private bits = 0;
   /** Set when signed in with a bot key: the bot, the key, and the rooms the key may act in (ADR 0017). */
   bot: BotGrant | undefined;
   /** The stable device id the client sent in `hello` (ADR 0011), for logs and for addressing one device later. */
   device: string | undefined;
-  /** A server admin (the token's `parley_admin` claim or PARLEY_ADMINS): moderates every room. */
-  admin = false;
   /** When a guest was first seen (ms epoch), read the first time a check needs it. */
   firstSeen: number | undefined;
-  /** Receives `user_event` frames (sent `user_subscribe`); the hub keeps it. */
-  followsUserLog = false;
   /**
    * Head of the user's log when this connection was welcomed: a `user_subscribe` without `after`
    * replays from here, so a notice made while the client was still getting ready is not missed.
@@ -91,10 +98,6 @@ export class Session {
   private memberSet: Set<string> | undefined;
   /** The user's role per room as last read (undefined: read, not a member). */
   private roleMap: Map<string, string | undefined> | undefined;
-  /** Client said it is away. */
-  private reportedAway = false;
-  /** No frames from the client for awayAfterMs. */
-  idle = false;
   lastActive = Date.now();
   /** Keeps this connection's messages in arrival order on their way to the store. */
   private sendOrder: SendOrder | undefined;
@@ -115,6 +118,55 @@ export class Session {
     this.id = sessionId(hub.nodeId);
     const { helloTimeoutMs } = hub.config;
     this.timer = setTimeout(() => this.conn.close(CloseCode.HelloTimeout, 'no hello'), helloTimeoutMs);
+  }
+
+  private get phase(): Phase {
+    return PHASES[this.bits & PHASE_MASK]!;
+  }
+
+  private set phase(phase: Phase) {
+    this.bits = (this.bits & ~PHASE_MASK) | PHASES.indexOf(phase);
+  }
+
+  /** Signed in as a guest. */
+  get guest(): boolean {
+    return (this.bits & GUEST) !== 0;
+  }
+
+  set guest(on: boolean) {
+    this.setBit(GUEST, on);
+  }
+
+  /** A server admin (the token's `parley_admin` claim or PARLEY_ADMINS): moderates every room. */
+  get admin(): boolean {
+    return (this.bits & ADMIN) !== 0;
+  }
+
+  set admin(on: boolean) {
+    this.setBit(ADMIN, on);
+  }
+
+  /** Receives `user_event` frames (sent `user_subscribe`); the hub keeps it. */
+  get followsUserLog(): boolean {
+    return (this.bits & FOLLOWS_USER_LOG) !== 0;
+  }
+
+  set followsUserLog(on: boolean) {
+    this.setBit(FOLLOWS_USER_LOG, on);
+  }
+
+  /** No frames from the client for awayAfterMs. */
+  get idle(): boolean {
+    return (this.bits & IDLE) !== 0;
+  }
+
+  /** Client said it is away. */
+  private get reportedAway(): boolean {
+    return (this.bits & REPORTED_AWAY) !== 0;
+  }
+
+  private setBit(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
   }
 
   /** This connection's logger: every line names the session and, once signed in, the user and device. Made on first use. */
@@ -196,7 +248,7 @@ export class Session {
   }
 
   get away(): boolean {
-    return this.reportedAway || this.idle;
+    return (this.bits & (REPORTED_AWAY | IDLE)) !== 0;
   }
 
   onText(): void {
@@ -242,13 +294,13 @@ export class Session {
   /** Client-reported away/online. */
   setAway(away: boolean): void {
     if (this.reportedAway === away) return;
-    this.reportedAway = away;
+    this.setBit(REPORTED_AWAY, away);
     this.hub.presence.refresh(this.userId);
   }
 
   setIdle(idle: boolean): void {
     if (this.idle === idle) return;
-    this.idle = idle;
+    this.setBit(IDLE, idle);
     this.hub.presence.refresh(this.userId);
   }
 
