@@ -5,13 +5,14 @@
 // before a byte is sent, hostile names, non-members, expired links, deleted messages' files.
 import { ChatClient, UploadError, type Attachment, type Room, type RoomEvent } from '@parley/sdk';
 import { ErrorCode, Op } from '@parley/sdk/protocol';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync, deflateSync, crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
+import { scrape } from './support/prometheus.js';
 import { RawClient } from './support/raw-client.js';
 import { postgresAvailable, startNode, userToken, type StoreKind, type TestNode } from './support/server.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -224,6 +225,27 @@ describe.each(kinds)('files (%s)', (kind) => {
     const event = raw.frames.find((f) => f.t === Op.Event && (f as { e: RoomEvent }).e.seq === ack.seq) as unknown as { e: RoomEvent };
     expect(event.e.attachments).toEqual(files);
     raw.ws.close();
+  });
+
+  test('many uploads at once all arrive whole, paced over the turns of the event loop', async () => {
+    // Twelve bodies of 2.5 MB at once: far over the node's intake per turn (two socket reads), so most
+    // requests wait their turn in the pacer (files/slabs.ts) and are let go in order.
+    const size = 2.5 * 1024 * 1024;
+    const waits = async () => (await scrape(`${node.http}/metrics`)).value('parley_upload_intake_waits_total');
+    const waitsBefore = await waits();
+    const others = Array.from({ length: 11 }, (_, i) => rawUpload(node, `pace${i}`, Buffer.alloc(size, i + 1), `p${i}.bin`));
+    const mine = randomBytes(size);
+    const [att, ...rest] = await Promise.all([ana.upload(mine, { name: 'mine.bin' }).done, ...others]);
+    for (const [i, r] of rest.entries()) {
+      expect(r.patched?.status).toBe(204);
+      const got = await tus(node, 'GET', r.path!, { authorization: `Bearer ${userToken(`pace${i}`)}` });
+      expect(got).toMatchObject({ status: 200, body: { attachment: { kind: 'file', size } } });
+    }
+    await anaLobby.send('paced', { files: [att] });
+    const { urls } = await bo.fileUrls('lobby', [att.id]);
+    const res = await fetch(urls[0]!.url);
+    expect(Buffer.from(await res.arrayBuffer()).equals(mine)).toBe(true);
+    expect(await waits()).toBeGreaterThan(waitsBefore); // some did wait their turn
   });
 
   test('downloads are signed, typed by their bytes, sandboxed, EXIF-free, ranged, and images keep their animation', async () => {

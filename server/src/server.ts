@@ -15,6 +15,7 @@ import { Notifications } from './core/notifications.js';
 import { LocalBlobStore, type BlobStore } from './files/blob-store.js';
 import { Files } from './files/files.js';
 import { S3BlobStore } from './files/s3-blob-store.js';
+import { uploadIntake } from './files/slabs.js';
 import { LinkPreviews } from './outbound/link-previews.js';
 import { loadVapidKeys, PushSender } from './outbound/web-push.js';
 import { WebhookQueue } from './outbound/webhook-queue.js';
@@ -98,6 +99,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     brokerStats: broker.stats,
     get recovered(): number {
       return (hub.catchUp?.recovered ?? 0) + (hub.userCatchUp?.recovered ?? 0);
+    },
+    get uploadWaits(): number {
+      return uploadIntake.waits;
     },
   });
   store.observeCommits((batch) => {

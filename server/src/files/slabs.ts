@@ -72,3 +72,84 @@ export class SlabFiller {
 function give(slab: Buffer): void {
   if (free.length < KEPT) free.push(slab);
 }
+
+/**
+ * How much upload body all of a process's requests take in during one turn of the event loop.
+ * Without a bound, twenty uploads at once kept twenty sockets readable, and a turn copied up to
+ * twenty socket reads of body (about 8 MB) before it reached the chat frames that arrived with them
+ * (bench/README, "Uploads and the event loop"). A request whose piece spends the turn's share is
+ * paused and waits. At the end of each turn that took in body, as many of the waiting as one read
+ * each fits in the share are let go, first come first served; their bodies drive the next turns. If
+ * they bring nothing (a slow or a departed client), a timer lets the next ones go: nobody waits long
+ * behind a slow sender, and the loop does not spin while the waiting have nothing to read.
+ */
+export class IntakePacer {
+  private taken = 0;
+  private turnOpen = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly waiting: (() => boolean)[] = [];
+  /** Requests that waited their turn, since the process started (a counter in /metrics). */
+  waits = 0;
+  /** Waiting requests let go per turn. */
+  private readonly perWake: number;
+
+  /**
+   * @param perTurn bytes of body per turn, over all requests
+   * @param read the most one socket read brings (what a resumed request may take at once)
+   * @param idleMs how soon the next waiting requests go when the last ones brought no body
+   */
+  constructor(
+    readonly perTurn: number,
+    read: number,
+    private readonly idleMs = 5,
+  ) {
+    this.perWake = Math.max(1, Math.floor(perTurn / read));
+  }
+
+  /** Requests waiting for a later turn. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Counts a piece just taken in; false when this turn's share is spent (the request should wait). */
+  take(bytes: number): boolean {
+    this.endOfTurn();
+    this.taken += bytes;
+    return this.taken < this.perTurn;
+  }
+
+  /** Queues a paused request: `resume` lets it go and answers true, or answers false when it no longer waits. */
+  wait(resume: () => boolean): void {
+    this.waits++;
+    this.waiting.push(resume);
+    this.endOfTurn();
+  }
+
+  /** Lets the next waiting requests go once this turn is over. */
+  private endOfTurn(): void {
+    if (this.turnOpen) return;
+    this.turnOpen = true;
+    setImmediate(this.nextTurn);
+  }
+
+  private readonly nextTurn = (): void => {
+    this.turnOpen = false;
+    this.taken = 0;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    let n = this.perWake;
+    while (n > 0 && this.waiting.length > 0) if (this.waiting.shift()!()) n--;
+    if (this.waiting.length === 0) return;
+    // The ones let go bring the next turn with their bodies; should they bring none, this does.
+    this.timer = setTimeout(this.endOfTurnLater, this.idleMs);
+    this.timer.unref();
+  };
+
+  private readonly endOfTurnLater = (): void => {
+    this.timer = undefined;
+    this.endOfTurn();
+  };
+}
+
+/** The process's uploads' pacer: two socket reads of body per turn of the event loop, over all uploads. */
+export const uploadIntake = new IntakePacer(2 * SLAB_BYTES, SLAB_BYTES);

@@ -17,6 +17,8 @@ export interface NodeState {
   readonly brokerStats: BrokerStats;
   /** Room events delivered from storage because the broker had dropped them (several nodes). */
   readonly recovered: number;
+  /** Upload requests that waited their turn to be read (the body per turn of the event loop was spent). */
+  readonly uploadWaits: number;
   /** The SQL store's search indexer (absent with a stand-in store). */
   readonly searchIndexer?: SearchIndexerState | undefined;
 }
@@ -131,6 +133,11 @@ export class PrometheusMetrics implements Metrics {
       'parley_catchup_recovered_total',
       'Room events and user-log notices delivered to local subscribers from storage because the broker dropped them (several nodes).',
       () => node.recovered,
+    );
+    counter(
+      'parley_upload_intake_waits_total',
+      'Upload requests paused to wait their turn: the body all uploads of the node may take in per turn of the event loop was spent (chat frames are not held behind uploads).',
+      () => node.uploadWaits,
     );
     const indexer = node.searchIndexer;
     if (indexer) {

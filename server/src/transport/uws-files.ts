@@ -5,7 +5,7 @@ import type { HttpRequest as UwsRequest, HttpResponse, TemplatedApp } from '@tru
 import { AuthError, type Authenticator } from '../auth.js';
 import { BOT_KEY_PREFIX, type BotRegistry } from '../bots/registry.js';
 import { fail, FILES_PATH, UPLOADS_PATH, type FileDownload, type FileReply, type Files, type UploadSink } from '../files/files.js';
-import { SlabFiller } from '../files/slabs.js';
+import { SlabFiller, uploadIntake as intake } from '../files/slabs.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../core/metrics.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -134,17 +134,28 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
   let opened!: () => void;
   /** Writes in body order; it starts once `patch` has answered (with a sink or a refusal). */
   let writing = new Promise<void>((resolve) => (opened = resolve));
-  const pause = () => {
-    paused = true;
-    res.pause();
+  /** Waiting for a later turn of the event loop: the process's share of body for this one is spent. */
+  let waitingTurn = false;
+  /** Pauses the request while its own writes are behind or its turn has not come; resumes it when neither holds. */
+  const pace = () => {
+    const hold = outstanding >= HELD_SLABS || waitingTurn;
+    if (hold && !paused) {
+      paused = true;
+      res.pause();
+    } else if (!hold && paused && !state.aborted) {
+      paused = false;
+      res.resume();
+    }
   };
-  const resume = () => {
-    paused = false;
-    res.resume();
+  const turnCame = () => {
+    if (state.aborted) return false;
+    waitingTurn = false;
+    pace();
+    return true;
   };
   const filler = new SlabFiller((slab) => {
     outstanding++;
-    if (outstanding >= HELD_SLABS && !paused) pause();
+    pace();
     writing = writing.then(async () => {
       try {
         if (refused || !sink) return;
@@ -160,7 +171,7 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
       } finally {
         slab.release();
         outstanding--;
-        if (paused && outstanding < HELD_SLABS && !state.aborted) resume();
+        pace();
       }
     });
   });
@@ -187,6 +198,10 @@ function handle(res: HttpResponse, req: UwsRequest, deps: FileRouteDeps): void {
       ended = true;
       filler.seal();
       finish();
+    } else if (!intake.take(chunk.byteLength) && !waitingTurn) {
+      waitingTurn = true;
+      intake.wait(turnCame);
+      pace();
     }
   });
   const offset = h('upload-offset');
