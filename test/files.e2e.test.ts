@@ -231,7 +231,11 @@ describe.each(kinds)('files (%s)', (kind) => {
     // Twelve bodies of 2.5 MB at once: far over the node's intake per turn (two socket reads), so most
     // requests wait their turn in the pacer (files/slabs.ts) and are let go in order.
     const size = 2.5 * 1024 * 1024;
-    const waits = async () => (await scrape(`${node.http}/metrics`)).value('parley_upload_intake_waits_total');
+    const waits = async () => {
+      const value = (await scrape(`${node.http}/metrics`)).value('parley_upload_intake_waits_total');
+      expect(value).toBeTypeOf('number');
+      return value!;
+    };
     const waitsBefore = await waits();
     const others = Array.from({ length: 11 }, (_, i) => rawUpload(node, `pace${i}`, Buffer.alloc(size, i + 1), `p${i}.bin`));
     const mine = randomBytes(size);
