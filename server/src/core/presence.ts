@@ -48,18 +48,15 @@ export class PresenceTracker<S extends PresenceHolder = PresenceHolder> {
   /** Call after the session left all its rooms. */
   removeSession(s: S): void {
     const held = this.sessionsByUser.get(s.userId);
-    if (held === undefined) return;
-    if (held instanceof Set) {
-      held.delete(s);
-      // Back to one: held as itself again, so a user who once had two tabs does not keep the Set.
-      if (held.size === 1) this.sessionsByUser.set(s.userId, held.values().next().value as S);
-    } else if (held === s) {
+    if (held === s) {
       this.sessionsByUser.delete(s.userId);
       this.announced.delete(s.userId);
       return;
-    } else {
-      return;
     }
+    if (!(held instanceof Set)) return;
+    held.delete(s);
+    // Back to one: held as itself again, so a user who once had two tabs does not keep the Set.
+    if (held.size === 1) this.sessionsByUser.set(s.userId, held.values().next().value as S);
     this.refresh(s.userId);
   }
 
